@@ -1,0 +1,1 @@
+//! Workers glue (wasm32 only).

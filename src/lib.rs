@@ -1,0 +1,19 @@
+//! civicrate: citizens rate the service they got from a public servant.
+//!
+//! Everything but `glue` is plain Rust, free of `worker` types, and is unit-tested natively.
+//! `glue` (wasm32 only) resolves the bindings once, routes requests, and adapts D1 to `store`.
+
+pub mod api;
+pub mod clock;
+pub mod i18n;
+pub mod org;
+pub mod pages;
+pub mod qr;
+pub mod scale;
+pub mod service;
+pub mod store;
+pub mod token;
+pub mod vote;
+
+#[cfg(target_arch = "wasm32")]
+mod glue;
