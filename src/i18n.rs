@@ -111,6 +111,253 @@ pub fn best_from_accept_language(header: &str) -> Option<Lang> {
     best.map(|(l, _)| l)
 }
 
+/// Every text the citizen pages show, in one language. One `static` per language below, so a
+/// missing translation is a compile error rather than an English fallback at run time.
+/// Numbers inside texts are written in the language's own digits (Persian uses ۰–۹).
+#[derive(Debug)]
+pub struct Messages {
+    /// Label of the language switcher (`<nav aria-label>`).
+    pub language: &'static str,
+    /// `<title>` and `<h1>` of the rating page.
+    pub vote_title: &'static str,
+    /// Put before the title when the form came back with a problem.
+    pub title_error_prefix: &'static str,
+    /// Heading above the employee's name, position and unit.
+    pub served_heading: &'static str,
+    /// `<legend>` of the rating scale.
+    pub rating_legend: &'static str,
+    pub comment_label: &'static str,
+    pub comment_hint: &'static str,
+    pub contact_label: &'static str,
+    /// What the contact is for, and that feedback without it is anonymous.
+    pub contact_hint: &'static str,
+    /// This form rates the service; it is not a help desk.
+    pub not_help_desk: &'static str,
+    pub submit: &'static str,
+    pub thanks_heading: &'static str,
+    pub thanks_text: &'static str,
+    /// Heading of the error summary at the top of a returned form.
+    pub form_problem_heading: &'static str,
+    pub problem_no_score: &'static str,
+    pub problem_comment_too_long: &'static str,
+    pub problem_invalid_contact: &'static str,
+    pub invalid_code_heading: &'static str,
+    pub invalid_code_text: &'static str,
+    pub revoked_code_heading: &'static str,
+    pub revoked_code_text: &'static str,
+    pub not_found_heading: &'static str,
+    pub not_found_text: &'static str,
+    pub bad_request_heading: &'static str,
+    pub bad_request_text: &'static str,
+    pub too_many_requests_heading: &'static str,
+    pub too_many_requests_text: &'static str,
+    pub unavailable_heading: &'static str,
+    pub unavailable_text: &'static str,
+}
+
+/// The message catalogue for a language.
+pub fn messages(lang: Lang) -> &'static Messages {
+    match lang {
+        Lang::Uk => &UK,
+        Lang::Ru => &RU,
+        Lang::Kk => &KK,
+        Lang::Fa => &FA,
+        Lang::En => &EN,
+    }
+}
+
+static UK: Messages = Messages {
+    language: "Мова",
+    vote_title: "Оцінка обслуговування",
+    title_error_prefix: "Помилка: ",
+    served_heading: "Хто вас обслуговував",
+    rating_legend: "Оцініть, як вас обслужили",
+    comment_label: "Коментар (необов’язково)",
+    comment_hint: "Не більше 1000 символів.",
+    contact_label: "Телефон або e-mail (необов’язково)",
+    contact_hint: "Використовується лише для зв’язку щодо цього відгуку. Без контакту відгук анонімний.",
+    not_help_desk: "Ця форма — лише для оцінки обслуговування, а не для звернень. Запитання та заяви надсилайте через офіційні канали звернень громадян.",
+    submit: "Відправити відгук",
+    thanks_heading: "Дякуємо за Ваш голос!",
+    thanks_text: "Ваш відгук отримано. Він допомагає покращувати обслуговування.",
+    form_problem_heading: "Перевірте форму",
+    problem_no_score: "Оберіть оцінку.",
+    problem_comment_too_long: "Коментар задовгий: не більше 1000 символів.",
+    problem_invalid_contact: "Вкажіть правильний номер телефону або адресу e-mail — або залиште поле порожнім.",
+    invalid_code_heading: "Цей код недійсний",
+    invalid_code_text: "Перевірте, що ви відсканували код на робочому місці працівника, або зверніться до персоналу.",
+    revoked_code_heading: "Цей код більше не дійсний",
+    revoked_code_text: "Будь ласка, попросіть у працівників чинний код.",
+    not_found_heading: "Сторінку не знайдено",
+    not_found_text: "Такої сторінки немає. Відскануйте код на робочому місці ще раз.",
+    bad_request_heading: "Некоректний запит",
+    bad_request_text: "Запит не вдалося обробити. Спробуйте ще раз.",
+    too_many_requests_heading: "Забагато запитів",
+    too_many_requests_text: "Будь ласка, спробуйте пізніше.",
+    unavailable_heading: "Сервіс тимчасово недоступний",
+    unavailable_text: "Будь ласка, спробуйте ще раз за хвилину.",
+};
+
+static RU: Messages = Messages {
+    language: "Язык",
+    vote_title: "Оценка обслуживания",
+    title_error_prefix: "Ошибка: ",
+    served_heading: "Кто вас обслуживал",
+    rating_legend: "Оцените, как вас обслужили",
+    comment_label: "Комментарий (необязательно)",
+    comment_hint: "Не более 1000 символов.",
+    contact_label: "Телефон или e-mail (необязательно)",
+    contact_hint: "Используется только для связи по этому отзыву. Без контакта отзыв анонимный.",
+    not_help_desk: "Эта форма — только для оценки обслуживания, а не для обращений. Вопросы и заявления направляйте через официальные каналы обращений граждан.",
+    submit: "Отправить отзыв",
+    thanks_heading: "Спасибо за ваш голос!",
+    thanks_text: "Ваш отзыв получен. Он помогает улучшать обслуживание.",
+    form_problem_heading: "Проверьте форму",
+    problem_no_score: "Выберите оценку.",
+    problem_comment_too_long: "Комментарий слишком длинный: не более 1000 символов.",
+    problem_invalid_contact: "Укажите правильный номер телефона или адрес e-mail — или оставьте поле пустым.",
+    invalid_code_heading: "Этот код недействителен",
+    invalid_code_text: "Проверьте, что вы отсканировали код на рабочем месте сотрудника, или обратитесь к персоналу.",
+    revoked_code_heading: "Этот код больше не действует",
+    revoked_code_text: "Пожалуйста, попросите у сотрудников действующий код.",
+    not_found_heading: "Страница не найдена",
+    not_found_text: "Такой страницы нет. Отсканируйте код на рабочем месте ещё раз.",
+    bad_request_heading: "Неверный запрос",
+    bad_request_text: "Запрос не удалось обработать. Попробуйте ещё раз.",
+    too_many_requests_heading: "Слишком много запросов",
+    too_many_requests_text: "Пожалуйста, попробуйте позже.",
+    unavailable_heading: "Сервис временно недоступен",
+    unavailable_text: "Пожалуйста, попробуйте ещё раз через минуту.",
+};
+
+static KK: Messages = Messages {
+    language: "Тіл",
+    vote_title: "Қызмет көрсетуді бағалау",
+    title_error_prefix: "Қате: ",
+    served_heading: "Сізге кім қызмет көрсетті",
+    rating_legend: "Сізге қалай қызмет көрсетілгенін бағалаңыз",
+    comment_label: "Пікір (міндетті емес)",
+    comment_hint: "1000 таңбадан аспауы керек.",
+    contact_label: "Телефон немесе e-mail (міндетті емес)",
+    contact_hint: "Тек осы пікір бойынша сізбен байланысу үшін қолданылады. Байланыс деректерінсіз пікір анонимді болады.",
+    not_help_desk: "Бұл нысан тек қызмет көрсетуді бағалауға арналған, өтініш қабылдау орны емес. Сұрақтар мен өтініштерді азаматтардың өтініштерін қабылдайтын ресми арналар арқылы жолдаңыз.",
+    submit: "Пікірді жіберу",
+    thanks_heading: "Дауысыңыз үшін рахмет!",
+    thanks_text: "Пікіріңіз қабылданды. Ол қызмет көрсету сапасын жақсартуға көмектеседі.",
+    form_problem_heading: "Нысанды тексеріңіз",
+    problem_no_score: "Бағаны таңдаңыз.",
+    problem_comment_too_long: "Пікір тым ұзын: 1000 таңбадан аспауы керек.",
+    problem_invalid_contact: "Дұрыс телефон нөмірін немесе e-mail мекенжайын енгізіңіз, не болмаса өрісті бос қалдырыңыз.",
+    invalid_code_heading: "Бұл код жарамсыз",
+    invalid_code_text: "Кодты қызметкердің жұмыс орнынан сканерлегеніңізді тексеріңіз немесе қызметкерлерге жүгініңіз.",
+    revoked_code_heading: "Бұл код енді жарамсыз",
+    revoked_code_text: "Қызметкерлерден қазіргі кодты сұраңыз.",
+    not_found_heading: "Бет табылмады",
+    not_found_text: "Мұндай бет жоқ. Жұмыс орнындағы кодты қайта сканерлеңіз.",
+    bad_request_heading: "Қате сұрау",
+    bad_request_text: "Сұрауды өңдеу мүмкін болмады. Қайталап көріңіз.",
+    too_many_requests_heading: "Сұраулар тым көп",
+    too_many_requests_text: "Кейінірек қайталап көріңіз.",
+    unavailable_heading: "Қызмет уақытша қолжетімсіз",
+    unavailable_text: "Бір минуттан кейін қайталап көріңіз.",
+};
+
+static FA: Messages = Messages {
+    language: "زبان",
+    vote_title: "ارزیابی خدمات",
+    title_error_prefix: "خطا: ",
+    served_heading: "کارمند ارائه‌دهندهٔ خدمت",
+    rating_legend: "خدمتی را که دریافت کردید ارزیابی کنید",
+    comment_label: "نظر (اختیاری)",
+    comment_hint: "حداکثر ۱۰۰۰ کاراکتر.",
+    contact_label: "تلفن یا ایمیل (اختیاری)",
+    contact_hint: "فقط برای پیگیری همین نظر به کار می‌رود. بدون آن، نظر شما ناشناس می‌ماند.",
+    not_help_desk: "این فرم فقط برای ارزیابی خدمات است و جای ثبت درخواست نیست. پرسش‌ها و درخواست‌های خود را از راه‌های رسمی رسیدگی به درخواست‌های مردمی مطرح کنید.",
+    submit: "ارسال نظر",
+    thanks_heading: "از رأی شما سپاسگزاریم!",
+    thanks_text: "نظر شما ثبت شد و به بهبود خدمات کمک می‌کند.",
+    form_problem_heading: "لطفاً فرم را بررسی کنید",
+    problem_no_score: "یکی از گزینه‌های ارزیابی را انتخاب کنید.",
+    problem_comment_too_long: "نظر شما طولانی است: حداکثر ۱۰۰۰ کاراکتر.",
+    problem_invalid_contact: "یک شمارهٔ تلفن یا نشانی ایمیل درست وارد کنید، یا این بخش را خالی بگذارید.",
+    invalid_code_heading: "این کد معتبر نیست",
+    invalid_code_text: "مطمئن شوید کدی را اسکن کرده‌اید که در محل کار کارمند نصب شده است، یا از کارکنان کمک بخواهید.",
+    revoked_code_heading: "این کد دیگر معتبر نیست",
+    revoked_code_text: "لطفاً کد فعلی را از کارکنان بخواهید.",
+    not_found_heading: "صفحه پیدا نشد",
+    not_found_text: "چنین صفحه‌ای وجود ندارد. کد محل کار را دوباره اسکن کنید.",
+    bad_request_heading: "درخواست نامعتبر",
+    bad_request_text: "درخواست پردازش نشد. لطفاً دوباره تلاش کنید.",
+    too_many_requests_heading: "درخواست‌ها بیش از حد است",
+    too_many_requests_text: "لطفاً کمی بعد دوباره تلاش کنید.",
+    unavailable_heading: "سامانه موقتاً در دسترس نیست",
+    unavailable_text: "لطفاً یک دقیقهٔ دیگر دوباره تلاش کنید.",
+};
+
+static EN: Messages = Messages {
+    language: "Language",
+    vote_title: "Rate the service",
+    title_error_prefix: "Error: ",
+    served_heading: "Who served you",
+    rating_legend: "How were you served?",
+    comment_label: "Comment (optional)",
+    comment_hint: "At most 1000 characters.",
+    contact_label: "Phone or e-mail (optional)",
+    contact_hint: "Used only to follow up on this feedback. Without it, your feedback is anonymous.",
+    not_help_desk: "This form is only for rating the service, not for requests. Please send questions and requests through the official channels for citizens’ appeals.",
+    submit: "Send feedback",
+    thanks_heading: "Thank you for your vote!",
+    thanks_text: "Your feedback has been received. It helps improve the service.",
+    form_problem_heading: "Please check the form",
+    problem_no_score: "Choose a rating.",
+    problem_comment_too_long: "The comment is too long: at most 1000 characters.",
+    problem_invalid_contact: "Enter a valid phone number or e-mail address, or leave the field empty.",
+    invalid_code_heading: "This code is not valid",
+    invalid_code_text: "Check that you scanned the code at the employee’s workplace, or ask the staff.",
+    revoked_code_heading: "This code is no longer valid",
+    revoked_code_text: "Please ask the staff for the current code.",
+    not_found_heading: "Page not found",
+    not_found_text: "There is no such page. Please scan the code at the workplace again.",
+    bad_request_heading: "Bad request",
+    bad_request_text: "The request could not be processed. Please try again.",
+    too_many_requests_heading: "Too many requests",
+    too_many_requests_text: "Please try again later.",
+    unavailable_heading: "Temporarily unavailable",
+    unavailable_text: "Please try again in a minute.",
+};
+
+/// Writes ASCII digits in the language's own digits: Persian ۰–۹ for `Fa`, unchanged otherwise.
+pub fn localize_digits(lang: Lang, s: &str) -> String {
+    if lang != Lang::Fa {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) if c.is_ascii_digit() => char::from_u32(0x06F0 + d).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Normalises what a citizen typed: Persian (۰–۹) and Arabic-Indic (٠–٩) digits become ASCII
+/// digits, and the Arabic letters ي, ى and ك become the Persian ی and ک, so phone numbers
+/// parse and Persian text is stored one way whatever keyboard typed it.
+pub fn normalize_input(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{06F0}'..='\u{06F9}' => {
+                char::from_u32(u32::from(c) - 0x06F0 + u32::from(b'0')).unwrap_or(c)
+            }
+            '\u{0660}'..='\u{0669}' => {
+                char::from_u32(u32::from(c) - 0x0660 + u32::from(b'0')).unwrap_or(c)
+            }
+            '\u{064A}' | '\u{0649}' => '\u{06CC}',
+            '\u{0643}' => '\u{06A9}',
+            _ => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +388,86 @@ mod tests {
             Some(Lang::En)
         );
         assert_eq!(best_from_accept_language(";;;,q=,=,"), None);
+    }
+
+    #[test]
+    fn persian_gets_persian_digits_and_other_languages_keep_ascii() {
+        assert_eq!(
+            localize_digits(Lang::Fa, "at 0912-345 6789"),
+            "at ۰۹۱۲-۳۴۵ ۶۷۸۹"
+        );
+        assert_eq!(localize_digits(Lang::Uk, "1000"), "1000");
+        assert_eq!(localize_digits(Lang::Fa, "abc ١"), "abc ١");
+    }
+
+    #[test]
+    fn input_digits_and_arabic_letters_are_normalised() {
+        assert_eq!(normalize_input("۰۹۱۲ ۳۴۵ ۶۷۸۹"), "0912 345 6789");
+        assert_eq!(normalize_input("٠١٢٣٤٥٦٧٨٩"), "0123456789");
+        assert_eq!(normalize_input("علي كريمي"), "علی کریمی");
+        assert_eq!(normalize_input("Привіт, +380 67"), "Привіт, +380 67");
+        assert_eq!(normalize_input(&localize_digits(Lang::Fa, "2025")), "2025");
+    }
+
+    fn all_texts(m: &Messages) -> Vec<&'static str> {
+        vec![
+            m.language,
+            m.vote_title,
+            m.title_error_prefix,
+            m.served_heading,
+            m.rating_legend,
+            m.comment_label,
+            m.comment_hint,
+            m.contact_label,
+            m.contact_hint,
+            m.not_help_desk,
+            m.submit,
+            m.thanks_heading,
+            m.thanks_text,
+            m.form_problem_heading,
+            m.problem_no_score,
+            m.problem_comment_too_long,
+            m.problem_invalid_contact,
+            m.invalid_code_heading,
+            m.invalid_code_text,
+            m.revoked_code_heading,
+            m.revoked_code_text,
+            m.not_found_heading,
+            m.not_found_text,
+            m.bad_request_heading,
+            m.bad_request_text,
+            m.too_many_requests_heading,
+            m.too_many_requests_text,
+            m.unavailable_heading,
+            m.unavailable_text,
+        ]
+    }
+
+    #[test]
+    fn every_language_has_every_text_filled_in() {
+        for lang in Lang::ALL {
+            for text in all_texts(messages(lang)) {
+                assert!(!text.trim().is_empty(), "{lang}: empty text");
+            }
+        }
+    }
+
+    #[test]
+    fn persian_texts_use_persian_digits_and_letters() {
+        for text in all_texts(messages(Lang::Fa)) {
+            assert!(!text.chars().any(|c| c.is_ascii_digit()), "{text}");
+            assert!(
+                !text.contains(['\u{064A}', '\u{0649}', '\u{0643}']),
+                "Arabic letter in {text}"
+            );
+        }
+        assert!(messages(Lang::Fa).comment_hint.contains("۱۰۰۰"));
+    }
+
+    #[test]
+    fn the_primary_texts_match_the_city_procedure() {
+        let uk = messages(Lang::Uk);
+        assert_eq!(uk.submit, "Відправити відгук");
+        assert_eq!(uk.thanks_heading, "Дякуємо за Ваш голос!");
     }
 }
