@@ -1,1 +1,214 @@
-//! placeholder
+//! The JSON API's error shape and the one place where every use-case error becomes a status
+//! and a code. Internal causes are logged by the caller and never shown.
+
+use crate::clock::DayRangeError;
+use crate::service::{AdminError, CodeError, VoteError};
+use crate::store::StoreError;
+use crate::vote::InputError;
+use serde::Serialize;
+
+/// The largest request body accepted anywhere (a vote with a 1,000-character comment in
+/// Cyrillic percent-encoded is about 18 KB).
+pub const MAX_BODY_BYTES: usize = 32 * 1024;
+
+/// An error answer: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    /// Seconds to put in `Retry-After`, for 429 and 503.
+    pub retry_after: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+            },
+        })
+        .unwrap_or_else(|_| {
+            String::from(r#"{"error":{"code":"internal","message":"internal error"}}"#)
+        })
+    }
+
+    pub fn unavailable() -> ApiError {
+        ApiError {
+            retry_after: Some(5),
+            ..ApiError::new(503, "unavailable", "temporarily unavailable, please retry")
+        }
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(404, "not_found", "no such resource")
+    }
+
+    pub fn method_not_allowed() -> ApiError {
+        ApiError::new(
+            405,
+            "method_not_allowed",
+            "method not allowed on this resource",
+        )
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            401,
+            "unauthorized",
+            "a valid `Authorization: Bearer` token is required",
+        )
+    }
+
+    pub fn payload_too_large() -> ApiError {
+        ApiError::new(
+            413,
+            "payload_too_large",
+            format!("the body must be at most {MAX_BODY_BYTES} bytes"),
+        )
+    }
+
+    pub fn unsupported_media_type(expected: &str) -> ApiError {
+        ApiError::new(
+            415,
+            "unsupported_media_type",
+            format!("the body must be {expected}"),
+        )
+    }
+
+    pub fn invalid_utf8() -> ApiError {
+        ApiError::new(400, "invalid_utf8", "the body is not valid UTF-8")
+    }
+
+    /// Syntax errors are the client's malformed JSON (400); well-formed JSON of the wrong
+    /// shape is an unprocessable entity (422).
+    pub fn from_json_error(e: &serde_json::Error) -> ApiError {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::new(400, "malformed_json", format!("malformed JSON: {e}"))
+            }
+            Category::Data => ApiError::new(422, "invalid_field", format!("{e}")),
+        }
+    }
+}
+
+impl From<&StoreError> for ApiError {
+    fn from(_: &StoreError) -> ApiError {
+        ApiError::unavailable()
+    }
+}
+
+impl From<&InputError> for ApiError {
+    fn from(e: &InputError) -> ApiError {
+        let code = match e {
+            InputError::ScoreMissing | InputError::ScoreOutOfScale => "score_out_of_range",
+            InputError::CommentTooLong => "comment_too_long",
+            InputError::InvalidContact => "invalid_contact",
+            InputError::UnknownLanguage => "unknown_language",
+        };
+        ApiError::new(422, code, e.to_string())
+    }
+}
+
+impl From<&CodeError> for ApiError {
+    fn from(e: &CodeError) -> ApiError {
+        match e {
+            CodeError::Invalid => ApiError::new(404, "invalid_token", "this code is not valid"),
+            CodeError::Revoked => ApiError::new(
+                410,
+                "revoked_token",
+                "this code is no longer valid; ask staff for the current one",
+            ),
+            CodeError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<&VoteError> for ApiError {
+    fn from(e: &VoteError) -> ApiError {
+        match e {
+            VoteError::Code(e) => e.into(),
+            VoteError::Input(e) => e.into(),
+            VoteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<&AdminError> for ApiError {
+    fn from(e: &AdminError) -> ApiError {
+        match e {
+            AdminError::NotFound(_) => ApiError::new(404, "not_found", e.to_string()),
+            AdminError::Invalid { .. } => ApiError::new(422, "invalid_field", e.to_string()),
+            AdminError::Exhausted => ApiError::new(409, "exhausted", e.to_string()),
+            AdminError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<&DayRangeError> for ApiError {
+    fn from(e: &DayRangeError) -> ApiError {
+        ApiError::new(422, "invalid_range", e.to_string())
+    }
+}
+
+/// Whether an error hides an internal failure that must be logged (its cause, not the input).
+pub fn internal_cause(e: &VoteError) -> Option<&StoreError> {
+    match e {
+        VoteError::Store(s) | VoteError::Code(CodeError::Store(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// The OpenAPI 3.1 description served at `/api/v1/openapi.json`; a test checks it lists
+/// every API route of `routes::ROUTES`.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_has_code_and_message() {
+        let e = ApiError::new(422, "comment_too_long", "too \"long\"");
+        let v: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(v["error"]["code"], "comment_too_long");
+        assert_eq!(v["error"]["message"], "too \"long\"");
+    }
+
+    #[test]
+    fn malformed_json_is_400_and_wrong_shape_is_422() {
+        let syntax = serde_json::from_str::<crate::vote::JsonVote>("{\"token\":").unwrap_err();
+        assert_eq!(ApiError::from_json_error(&syntax).status, 400);
+        let shape =
+            serde_json::from_str::<crate::vote::JsonVote>("{\"token\":1,\"score\":1}").unwrap_err();
+        assert_eq!(ApiError::from_json_error(&shape).status, 422);
+    }
+
+    #[test]
+    fn openapi_document_is_valid_json_of_version_3_1() {
+        let v: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+        assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
+    }
+}

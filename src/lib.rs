@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod org;
 pub mod pages;
 pub mod qr;
+pub mod routes;
 pub mod scale;
 pub mod service;
 pub mod store;

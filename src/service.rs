@@ -1,1 +1,345 @@
-//! placeholder
+//! The use cases. Each takes its dependencies (store, keys, time) as arguments, so tests
+//! choose them, and returns its own error enum; `api` maps those to responses in one place.
+
+use crate::clock::{DayRange, Timestamp};
+use crate::i18n::Lang;
+use crate::org::{Channel, EmployeeId, Name, NameError, UnitId};
+use crate::qr::{self, PublicBaseUrl};
+use crate::scale::Scale;
+use crate::store::{CodeHolder, CodeStatus, IssueOutcome, NewVote, Source, Store, StoreError};
+use crate::token::{Claims, KeyRing, Token};
+use crate::vote::{Ballot, InputError};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Why a code does not lead to a vote page.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    /// Malformed, forged, signed by a retired key, or naming nobody: 404.
+    #[error("this code is not valid")]
+    Invalid,
+    /// Revoked or replaced by a newer code: 410.
+    #[error("this code is no longer valid")]
+    Revoked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A verified code: who it names and the scale to rate them on.
+#[derive(Debug)]
+pub struct OpenCode {
+    pub token: Token,
+    pub claims: Claims,
+    pub holder: CodeHolder,
+    pub scale: Scale,
+}
+
+/// Verifies the signature before any database read; only then checks the issue in D1.
+pub fn verify_code(ring: &KeyRing, text: &str) -> Result<(Token, Claims), CodeError> {
+    let token = Token::parse(text).map_err(|_| CodeError::Invalid)?;
+    let claims = ring.verify(&token).map_err(|_| CodeError::Invalid)?;
+    Ok((token, claims))
+}
+
+pub async fn open_code(
+    store: &impl Store,
+    ring: &KeyRing,
+    text: &str,
+) -> Result<OpenCode, CodeError> {
+    let (token, claims) = verify_code(ring, text)?;
+    let holder = current_holder(store, &claims).await?;
+    let scale = store.scale().await?;
+    Ok(OpenCode {
+        token,
+        claims,
+        holder,
+        scale,
+    })
+}
+
+async fn current_holder(store: &impl Store, claims: &Claims) -> Result<CodeHolder, CodeError> {
+    let holder = store.code_holder(claims).await?.ok_or(CodeError::Invalid)?;
+    match holder.status {
+        CodeStatus::Current => Ok(holder),
+        CodeStatus::Revoked => Err(CodeError::Revoked),
+        CodeStatus::NeverIssued => Err(CodeError::Invalid),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VoteError {
+    #[error(transparent)]
+    Code(CodeError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<CodeError> for VoteError {
+    fn from(e: CodeError) -> Self {
+        match e {
+            CodeError::Store(e) => VoteError::Store(e),
+            other => VoteError::Code(other),
+        }
+    }
+}
+
+/// Who is voting, as far as de-duplication needs to know. Never stored: only a keyed hash.
+#[derive(Debug, Clone, Copy)]
+pub struct Client<'a> {
+    pub address: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// A vote as submitted, before any check.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    pub token: &'a str,
+    pub score: Option<i64>,
+    pub comment: &'a str,
+    pub contact: &'a str,
+    pub lang: Lang,
+    pub source: Source,
+}
+
+/// Records a vote. The token is checked before anything else; the fields against the
+/// instance's scale; then one conditional insert writes it (and its contact) or nothing.
+pub async fn cast_vote(
+    store: &impl Store,
+    ring: &KeyRing,
+    vote: Submission<'_>,
+    client: Client<'_>,
+    at: Timestamp,
+    fresh_salt: &str,
+) -> Result<(), VoteError> {
+    let (_, claims) = verify_code(ring, vote.token)?;
+    let scale = store.scale().await?;
+    let ballot = Ballot::parse(vote.score, vote.comment, vote.contact, &scale)?;
+    let salt = store.client_salt(&at.utc_day(), fresh_salt).await?;
+    let client_hash = client_hash(&salt, client, claims.employee);
+    let new = NewVote {
+        claims: &claims,
+        ballot: &ballot,
+        lang: vote.lang,
+        source: vote.source,
+        client_hash: &client_hash,
+        at,
+    };
+    if store.record_vote(&new).await? {
+        return Ok(());
+    }
+    // Nothing written: say why (the code was revoked or never existed). A current code here
+    // means the scale changed between the two reads; the score is then off the scale.
+    current_holder(store, &claims).await?;
+    Err(VoteError::Input(InputError::ScoreOutOfScale))
+}
+
+/// HMAC-SHA256 under the day's random salt of (address, user agent, employee), truncated to
+/// 128 bits. Once the day's salt is deleted the hash cannot be recomputed from an address.
+pub fn client_hash(salt: &str, client: Client<'_>, employee: EmployeeId) -> String {
+    let mut out = String::with_capacity(32);
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(salt.as_bytes()) else {
+        return out;
+    };
+    for part in [
+        client.address.as_bytes(),
+        b"\0",
+        client.user_agent.as_bytes(),
+        b"\0",
+        employee.to_string().as_bytes(),
+    ] {
+        mac.update(part);
+    }
+    for b in mac.finalize().into_bytes().iter().take(16) {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Failures of the administration use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// A referenced unit or employee does not exist: 404.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A field failed validation: 422.
+    #[error("`{field}` {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// The employee's codes for this channel used all 65,535 issue numbers: 409.
+    #[error("no issue numbers left for this employee and channel")]
+    Exhausted,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AdminError {
+    fn field(field: &'static str) -> impl Fn(NameError) -> AdminError {
+        move |e| AdminError::Invalid {
+            field,
+            reason: e.to_string(),
+        }
+    }
+}
+
+pub async fn create_unit(
+    store: &impl Store,
+    name: &str,
+    parent: Option<i64>,
+    at: Timestamp,
+) -> Result<UnitId, AdminError> {
+    let name = Name::parse(name).map_err(AdminError::field("name"))?;
+    let parent = match parent {
+        None => None,
+        Some(n) => Some(UnitId::parse(n).ok_or(AdminError::NotFound("parent unit"))?),
+    };
+    store
+        .create_unit(&name, parent, at)
+        .await?
+        .ok_or(AdminError::NotFound("parent unit"))
+}
+
+pub async fn create_employee(
+    store: &impl Store,
+    name: &str,
+    position: &str,
+    unit: i64,
+    at: Timestamp,
+) -> Result<EmployeeId, AdminError> {
+    let name = Name::parse(name).map_err(AdminError::field("name"))?;
+    let position = Name::parse(position).map_err(AdminError::field("position"))?;
+    let unit = UnitId::parse(unit).ok_or(AdminError::NotFound("unit"))?;
+    store
+        .create_employee(&name, &position, unit, at)
+        .await?
+        .ok_or(AdminError::NotFound("unit"))
+}
+
+/// A freshly issued code, ready to print.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IssuedCode {
+    pub employee_id: EmployeeId,
+    pub channel: Channel,
+    pub issue: u16,
+    pub token: String,
+    pub url: String,
+    pub svg: String,
+}
+
+pub async fn issue_code(
+    store: &impl Store,
+    ring: &KeyRing,
+    base: &PublicBaseUrl,
+    employee: EmployeeId,
+    channel: Channel,
+    at: Timestamp,
+) -> Result<IssuedCode, AdminError> {
+    let issue = match store
+        .issue_code(employee, channel, ring.signing_key_id(), at)
+        .await?
+    {
+        IssueOutcome::Issued(issue) => issue,
+        IssueOutcome::NoSuchEmployee => return Err(AdminError::NotFound("employee")),
+        IssueOutcome::Exhausted => return Err(AdminError::Exhausted),
+    };
+    let token = ring.sign(&Claims {
+        shard: 0,
+        employee,
+        channel,
+        issue,
+    });
+    let url = base.vote_url(&token);
+    // A URL of a valid base and a 32-character token always fits a QR code; if the base is
+    // absurdly long, the SVG is left out rather than failing the issue that already happened.
+    let svg = qr::svg(&url).unwrap_or_default();
+    Ok(IssuedCode {
+        employee_id: employee,
+        channel,
+        issue,
+        token: token.as_str().to_owned(),
+        url,
+        svg,
+    })
+}
+
+pub async fn revoke_codes(
+    store: &impl Store,
+    employee: EmployeeId,
+    channel: Channel,
+    at: Timestamp,
+) -> Result<u32, AdminError> {
+    store
+        .revoke_codes(employee, channel, at)
+        .await?
+        .ok_or(AdminError::NotFound("employee"))
+}
+
+/// Votes per level of the scale (zero included) in a range of days.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub employee_id: EmployeeId,
+    pub from: String,
+    pub to: String,
+    pub votes: i64,
+    pub by_score: std::collections::BTreeMap<String, i64>,
+}
+
+pub async fn summary(
+    store: &impl Store,
+    employee: EmployeeId,
+    range: DayRange,
+) -> Result<Summary, AdminError> {
+    let (start, end) = range.unix_bounds();
+    let counts = store
+        .score_counts(employee, start, end)
+        .await?
+        .ok_or(AdminError::NotFound("employee"))?;
+    let scale = store.scale().await?;
+    let mut by_score: std::collections::BTreeMap<String, i64> = scale
+        .levels()
+        .iter()
+        .map(|l| (l.value.to_string(), 0))
+        .collect();
+    for (score, n) in &counts.by_score {
+        *by_score.entry(score.to_string()).or_insert(0) += n;
+    }
+    Ok(Summary {
+        employee_id: employee,
+        from: range.from.to_string(),
+        to: range.to.to_string(),
+        votes: counts.by_score.iter().map(|(_, n)| n).sum(),
+        by_score,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_hash_depends_on_salt_client_and_employee() {
+        let e1 = EmployeeId::parse(1).unwrap();
+        let e2 = EmployeeId::parse(2).unwrap();
+        let c = Client {
+            address: "203.0.113.7",
+            user_agent: "Mozilla/5.0",
+        };
+        let h = client_hash("salt-a", c, e1);
+        assert_eq!(h.len(), 32);
+        assert_eq!(h, client_hash("salt-a", c, e1));
+        assert_ne!(h, client_hash("salt-b", c, e1));
+        assert_ne!(h, client_hash("salt-a", c, e2));
+        assert_ne!(
+            h,
+            client_hash(
+                "salt-a",
+                Client {
+                    address: "203.0.113.8",
+                    ..c
+                },
+                e1
+            )
+        );
+        assert!(!h.contains("203"));
+    }
+}

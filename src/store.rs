@@ -1,1 +1,142 @@
-//! placeholder
+//! What the use cases need from storage. The worker implements it on D1 (`glue::d1`); the
+//! SQL itself lives in `sql`, the one source of every statement.
+
+// Futures from D1 are not `Send` (JavaScript promises); the trait is used generically, never
+// as `dyn`, so the auto-trait leak the lint warns about is what we want.
+#![allow(async_fn_in_trait)]
+
+use crate::clock::Timestamp;
+use crate::i18n::Lang;
+use crate::org::{Channel, EmployeeId, Name, UnitId};
+use crate::scale::Scale;
+use crate::token::Claims;
+use crate::vote::Ballot;
+
+pub mod sql;
+
+/// A failure of the database itself. Logged with its cause; shown to nobody.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("unexpected data in the database: {0}")]
+    Corrupt(String),
+}
+
+/// The employee a verified token names, and whether that token is still the current code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeHolder {
+    pub employee: EmployeeId,
+    pub name: String,
+    pub position: String,
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub status: CodeStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeStatus {
+    /// Issued, not revoked, and the employee is active.
+    Current,
+    /// Revoked, replaced by a newer issue, or the employee has left.
+    Revoked,
+    /// Never issued (for example a database restored from before the code was made).
+    NeverIssued,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Form,
+    Api,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Form => "form",
+            Source::Api => "api",
+        }
+    }
+}
+
+/// A vote ready to be written.
+#[derive(Debug, Clone)]
+pub struct NewVote<'a> {
+    pub claims: &'a Claims,
+    pub ballot: &'a Ballot,
+    pub lang: Lang,
+    pub source: Source,
+    pub client_hash: &'a str,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOutcome {
+    Issued(u16),
+    NoSuchEmployee,
+    /// All 65,535 issue numbers of this employee and channel are used.
+    Exhausted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreCounts {
+    /// (score, votes) for every score that has votes.
+    pub by_score: Vec<(i64, i64)>,
+}
+
+pub trait Store {
+    /// The holder of a verified token's code; `None` when no such employee exists.
+    async fn code_holder(&self, claims: &Claims) -> Result<Option<CodeHolder>, StoreError>;
+
+    /// The instance's rating scale.
+    async fn scale(&self) -> Result<Scale, StoreError>;
+
+    /// Writes the vote (and its contact, in the same batch) only if the token's code is
+    /// current and the score is on the scale; `false` when nothing was written.
+    async fn record_vote(&self, vote: &NewVote<'_>) -> Result<bool, StoreError>;
+
+    /// The salt of `day`, storing `candidate` if the day has none yet.
+    async fn client_salt(&self, day: &str, candidate: &str) -> Result<String, StoreError>;
+
+    /// `None` when the parent does not exist.
+    async fn create_unit(
+        &self,
+        name: &Name,
+        parent: Option<UnitId>,
+        at: Timestamp,
+    ) -> Result<Option<UnitId>, StoreError>;
+
+    /// `None` when the unit does not exist.
+    async fn create_employee(
+        &self,
+        name: &Name,
+        position: &Name,
+        unit: UnitId,
+        at: Timestamp,
+    ) -> Result<Option<EmployeeId>, StoreError>;
+
+    /// Revokes the current code of (employee, channel) and issues the next issue number.
+    async fn issue_code(
+        &self,
+        employee: EmployeeId,
+        channel: Channel,
+        key_id: u8,
+        at: Timestamp,
+    ) -> Result<IssueOutcome, StoreError>;
+
+    /// Revokes every current code of (employee, channel); `None` when no such employee exists.
+    async fn revoke_codes(
+        &self,
+        employee: EmployeeId,
+        channel: Channel,
+        at: Timestamp,
+    ) -> Result<Option<u32>, StoreError>;
+
+    /// Vote counts per score in `[start, end)`; `None` when no such employee exists.
+    async fn score_counts(
+        &self,
+        employee: EmployeeId,
+        start: i64,
+        end: i64,
+    ) -> Result<Option<ScoreCounts>, StoreError>;
+}

@@ -1,2 +1,10 @@
-#[test]
-fn placeholder() {}
+//! End-to-end tests against the real worker on workerd (`wrangler dev`) with a local D1.
+//! `make test` builds the worker first; these tests start their own instances.
+
+mod helpers;
+
+mod bad_input;
+mod browser;
+mod schema;
+mod tokens;
+mod votes;

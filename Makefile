@@ -1,0 +1,52 @@
+# civicrate: `make dev` runs it locally, `make test` runs every test. Both install what is missing.
+SHELL := bash
+.DEFAULT_GOAL := help
+
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# Keep wrangler offline and quiet.
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+export WRANGLER_HIDE_BANNER := true
+# worker-build would download these from GitHub; use the installed ones.
+export WASM_BINDGEN_BIN := wasm-bindgen
+export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
+export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
+
+SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock
+
+.PHONY: help setup build dev test test-unit test-e2e lint bench fuzz clean
+
+help:
+	@echo "make dev    run civicrate locally on http://127.0.0.1:8787 with demo data"
+	@echo "make test   run every test (unit, property, end-to-end on wrangler dev, browser)"
+	@echo "make bench  print size and speed figures"
+
+setup:
+	@scripts/setup.sh --browser
+
+build: build/worker/shim.mjs
+
+build/worker/shim.mjs: $(SOURCES)
+	worker-build --release
+	@touch $@
+
+dev: setup build
+	@scripts/dev.sh
+
+test: setup build
+	cargo fmt --check
+	cargo clippy --all-targets --quiet -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+	cargo test --lib --quiet
+	cargo test --test api -- --test-threads 4
+
+bench:
+	@scripts/setup.sh --bench
+	@$(MAKE) -s build
+	@scripts/bench.sh
+
+fuzz:
+	@scripts/fuzz.sh
+
+clean:
+	rm -rf build target .wrangler

@@ -1,0 +1,111 @@
+-- civicrate: initial schema. Times are unix seconds (UTC). Ids stay below 2^31 because
+-- D1 hands integers to JavaScript as numbers.
+
+-- The organisation: a tree of units of any depth.
+CREATE TABLE units (
+  id INTEGER PRIMARY KEY,
+  parent_id INTEGER REFERENCES units(id),
+  name TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX units_parent ON units(parent_id);
+
+-- Closure of the unit tree: one row per (ancestor, descendant), itself included at depth 0.
+-- Subtree queries join on it; path prefixes with LIKE would break on deep trees (D1 caps
+-- LIKE patterns at 50 bytes).
+CREATE TABLE unit_closure (
+  ancestor_id INTEGER NOT NULL REFERENCES units(id),
+  descendant_id INTEGER NOT NULL REFERENCES units(id),
+  depth INTEGER NOT NULL,
+  PRIMARY KEY (ancestor_id, descendant_id)
+) WITHOUT ROWID;
+CREATE INDEX unit_closure_descendant ON unit_closure(descendant_id, ancestor_id);
+
+CREATE TABLE employees (
+  id INTEGER PRIMARY KEY,
+  unit_id INTEGER NOT NULL REFERENCES units(id),
+  name TEXT NOT NULL,
+  position TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX employees_unit ON employees(unit_id);
+
+-- Issued QR codes. A token names (employee, channel, issue); only the newest unrevoked issue
+-- of a pair is accepted, so reissuing revokes the printed predecessor.
+CREATE TABLE qr_codes (
+  employee_id INTEGER NOT NULL REFERENCES employees(id),
+  channel INTEGER NOT NULL DEFAULT 0 CHECK (channel BETWEEN 0 AND 255),
+  issue INTEGER NOT NULL CHECK (issue BETWEEN 1 AND 65535),
+  key_id INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  PRIMARY KEY (employee_id, channel, issue)
+) WITHOUT ROWID;
+
+-- The rating scale is data: levels with a colour, a face and labels per language (JSON).
+CREATE TABLE scale_levels (
+  value INTEGER PRIMARY KEY CHECK (value BETWEEN 0 AND 100),
+  colour TEXT NOT NULL,
+  face TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL
+);
+
+-- Optional extra criteria rated apart from the employee (premises, waiting time, ...).
+CREATE TABLE criteria (
+  id INTEGER PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  labels TEXT NOT NULL,
+  position INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE votes (
+  id INTEGER PRIMARY KEY,
+  employee_id INTEGER NOT NULL REFERENCES employees(id),
+  -- The unit the employee belonged to when the vote was cast: moving an employee later
+  -- leaves past votes with the unit that earned them.
+  unit_id INTEGER NOT NULL REFERENCES units(id),
+  channel INTEGER NOT NULL DEFAULT 0,
+  qr_issue INTEGER NOT NULL,
+  score INTEGER NOT NULL,
+  comment TEXT,
+  has_contact INTEGER NOT NULL DEFAULT 0,
+  lang TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('form', 'api')),
+  -- Keyed hash of (client address, user agent, employee) under a salt that changes daily;
+  -- never the address or user agent themselves.
+  client_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX votes_employee_time ON votes(employee_id, created_at);
+CREATE INDEX votes_unit_time ON votes(unit_id, created_at);
+CREATE INDEX votes_time ON votes(created_at);
+
+-- Contacts live apart from votes so that access and retention can differ.
+CREATE TABLE vote_contacts (
+  vote_id INTEGER PRIMARY KEY REFERENCES votes(id) ON DELETE CASCADE,
+  contact TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE vote_criteria (
+  vote_id INTEGER NOT NULL REFERENCES votes(id) ON DELETE CASCADE,
+  criterion_id INTEGER NOT NULL REFERENCES criteria(id),
+  score INTEGER NOT NULL,
+  PRIMARY KEY (vote_id, criterion_id)
+) WITHOUT ROWID;
+
+-- The random salt of each UTC day for client hashes; old days are deleted so that a
+-- day-old hash cannot be recomputed from an address.
+CREATE TABLE client_salts (
+  day TEXT PRIMARY KEY,
+  salt TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- The default scale: three smileys.
+INSERT INTO scale_levels (value, colour, face, labels) VALUES
+  (1, '#d93025', 'frown', '{"uk":"Задовільно","ru":"Удовлетворительно","kk":"Қанағаттанарлық","fa":"رضایت‌بخش","en":"Satisfactory"}'),
+  (2, '#f9ab00', 'flat', '{"uk":"Добре","ru":"Хорошо","kk":"Жақсы","fa":"خوب","en":"Good"}'),
+  (3, '#188038', 'smile', '{"uk":"Зразково","ru":"Образцово","kk":"Үлгілі","fa":"عالی","en":"Exemplary"}');

@@ -1,0 +1,51 @@
+// Seeds a demo city hall through the admin API, once: later runs print the same vote URLs.
+// Usage: node scripts/seed-demo.mjs BASE_URL ADMIN_TOKEN
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+
+const [base, token] = process.argv.slice(2);
+const saved = ".wrangler/demo-urls.txt";
+const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+
+async function post(path, body) {
+  const resp = await fetch(base + path, { method: "POST", headers, body: body ? JSON.stringify(body) : undefined });
+  if (resp.status !== 201) throw new Error(`${path}: ${resp.status} ${await resp.text()}`);
+  return resp.json();
+}
+
+if (existsSync(saved)) {
+  const text = readFileSync(saved, "utf8");
+  const first = text.match(/http\S+/)?.[0];
+  // The local D1 may have been wiped since: reseed when the saved code no longer opens.
+  if (first && (await fetch(first)).status === 200) {
+    console.log("\nDemo city hall (seeded earlier). Vote URLs:\n" + text);
+    process.exit(0);
+  }
+}
+
+const city = await post("/api/v1/admin/units", { name: "Міська рада (демо)", parent_id: null });
+const cnap = await post("/api/v1/admin/units", { name: "Центр надання адміністративних послуг", parent_id: city.id });
+const appeals = await post("/api/v1/admin/units", { name: "Відділ роботи зі зверненнями громадян", parent_id: city.id });
+const social = await post("/api/v1/admin/units", { name: "Департамент соціальної політики", parent_id: city.id });
+const benefits = await post("/api/v1/admin/units", { name: "Сектор призначення допомоги", parent_id: social.id });
+
+const people = [
+  ["Олена Петренко", "Адміністратор ЦНАП", cnap],
+  ["Іван Коваленко", "Адміністратор ЦНАП", cnap],
+  ["Марія Шевченко", "Начальник відділу", cnap],
+  ["Андрій Бондаренко", "Головний спеціаліст", appeals],
+  ["Наталія Ткаченко", "Провідний спеціаліст", appeals],
+  ["Сергій Мельник", "Директор департаменту", social],
+  ["Ірина Кравченко", "Заступник директора", social],
+  ["Оксана Олійник", "Головний спеціаліст", benefits],
+  ["Тарас Лисенко", "Спеціаліст І категорії", benefits],
+  ["Юлія Савченко", "Завідувач сектору", benefits],
+];
+const lines = [];
+for (const [name, position, unit] of people) {
+  const e = await post("/api/v1/admin/employees", { name, position, unit_id: unit.id });
+  const code = await post(`/api/v1/admin/employees/${e.id}/qr`);
+  lines.push(`  ${name.padEnd(20)} ${base}/r/${code.token}`);
+}
+mkdirSync(".wrangler", { recursive: true });
+writeFileSync(saved, lines.join("\n") + "\n");
+console.log("\nDemo city hall seeded. Vote URLs:\n" + lines.join("\n"));

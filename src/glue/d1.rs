@@ -1,0 +1,377 @@
+//! `Store` on Cloudflare D1. Integers are bound as `f64`: D1 refuses the BigInt a Rust `i64`
+//! becomes. A `batch` is D1's only transaction (there is no BEGIN).
+
+use crate::clock::Timestamp;
+use crate::org::{Channel, EmployeeId, Name, UnitId};
+use crate::scale::{Face, Labels, Level, Scale};
+use crate::store::{
+    sql, CodeHolder, CodeStatus, IssueOutcome, NewVote, ScoreCounts, Store, StoreError,
+};
+use crate::token::Claims;
+use serde::Deserialize;
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result};
+
+/// How long an isolate trusts its copy of the scale. Scales change rarely (an admin edits
+/// them); reading them on every vote would double the vote's round trips.
+const SCALE_TTL_SECONDS: i64 = 60;
+
+thread_local! {
+    // Workers isolates are single-threaded; these caches live as long as the isolate.
+    static SCALE_CACHE: RefCell<Option<(i64, Scale)>> = const { RefCell::new(None) };
+    static SALT_CACHE: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
+pub struct D1Store {
+    db: D1Database,
+    now: Timestamp,
+}
+
+impl D1Store {
+    pub fn new(db: D1Database, now: Timestamp) -> D1Store {
+        D1Store { db, now }
+    }
+
+    fn prepare(&self, query: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.db.prepare(query).bind(args).map_err(unavailable)
+    }
+
+    async fn first<T: for<'de> Deserialize<'de>>(
+        &self,
+        query: &str,
+        args: &[JsValue],
+    ) -> Result<Option<T>, StoreError> {
+        let rows = self
+            .prepare(query, args)?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        Ok(rows.results::<T>().map_err(corrupt)?.into_iter().next())
+    }
+
+    async fn batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, StoreError> {
+        self.db.batch(statements).await.map_err(unavailable)
+    }
+}
+
+fn unavailable(e: worker::Error) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn corrupt(e: worker::Error) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn num(n: impl Into<f64>) -> JsValue {
+    JsValue::from_f64(n.into())
+}
+
+fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+fn opt_text(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+fn changes(result: &D1Result) -> u32 {
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .map_or(0, |c| c as u32)
+}
+
+fn first_row<T: for<'de> Deserialize<'de>>(
+    result: Option<&D1Result>,
+) -> Result<Option<T>, StoreError> {
+    match result {
+        Some(r) => Ok(r.results::<T>().map_err(corrupt)?.into_iter().next()),
+        None => Err(StoreError::Corrupt(
+            "batch returned fewer results than statements".into(),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct HolderRow {
+    employee_id: i64,
+    name: String,
+    position: String,
+    active: i64,
+    unit_id: i64,
+    unit_name: String,
+    issued: i64,
+    unrevoked: i64,
+}
+
+#[derive(Deserialize)]
+struct LevelRow {
+    value: i64,
+    colour: String,
+    face: String,
+    labels: String,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: i64,
+}
+
+#[derive(Deserialize)]
+struct IssueRow {
+    issue: i64,
+}
+
+#[derive(Deserialize)]
+struct SaltRow {
+    salt: String,
+}
+
+#[derive(Deserialize)]
+struct FoundRow {
+    #[allow(dead_code)]
+    found: i64,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    score: i64,
+    votes: i64,
+}
+
+impl Store for D1Store {
+    async fn code_holder(&self, claims: &Claims) -> Result<Option<CodeHolder>, StoreError> {
+        let args = [
+            num(claims.employee.get()),
+            num(claims.channel.get()),
+            num(claims.issue),
+        ];
+        let Some(row) = self.first::<HolderRow>(sql::CODE_HOLDER, &args).await? else {
+            return Ok(None);
+        };
+        let status = match (row.issued != 0, row.unrevoked != 0 && row.active != 0) {
+            (false, _) => CodeStatus::NeverIssued,
+            (true, true) => CodeStatus::Current,
+            (true, false) => CodeStatus::Revoked,
+        };
+        Ok(Some(CodeHolder {
+            employee: EmployeeId::parse(row.employee_id)
+                .ok_or_else(|| StoreError::Corrupt("employee id".into()))?,
+            name: row.name,
+            position: row.position,
+            unit: UnitId::parse(row.unit_id)
+                .ok_or_else(|| StoreError::Corrupt("unit id".into()))?,
+            unit_name: row.unit_name,
+            status,
+        }))
+    }
+
+    async fn scale(&self) -> Result<Scale, StoreError> {
+        let now = self.now.unix_seconds();
+        let cached = SCALE_CACHE.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(at, _)| now - at < SCALE_TTL_SECONDS)
+                .map(|(_, s)| s.clone())
+        });
+        if let Some(scale) = cached {
+            return Ok(scale);
+        }
+        let rows = self
+            .prepare(sql::SCALE, &[])?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        let levels = rows
+            .results::<LevelRow>()
+            .map_err(corrupt)?
+            .into_iter()
+            .map(|r| {
+                let value = u8::try_from(r.value)
+                    .map_err(|_| StoreError::Corrupt(format!("scale value {}", r.value)))?;
+                let labels = Labels::parse_json(&r.labels)
+                    .map_err(|e| StoreError::Corrupt(format!("scale labels: {e}")))?;
+                Ok(Level::new(value, &r.colour, Face::parse(&r.face), labels))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let scale = Scale::new(levels)
+            .ok_or_else(|| StoreError::Corrupt("the scale has no levels".into()))?;
+        SCALE_CACHE.with(|c| *c.borrow_mut() = Some((now, scale.clone())));
+        Ok(scale)
+    }
+
+    async fn record_vote(&self, vote: &NewVote<'_>) -> Result<bool, StoreError> {
+        let at = vote.at.unix_seconds() as f64;
+        let insert = self.prepare(
+            sql::INSERT_VOTE,
+            &[
+                num(vote.claims.employee.get()),
+                num(vote.claims.channel.get()),
+                num(vote.claims.issue),
+                num(vote.ballot.score.get()),
+                opt_text(vote.ballot.comment.as_ref().map(|c| c.as_str())),
+                num(u8::from(vote.ballot.contact.is_some())),
+                text(vote.lang.code()),
+                text(vote.source.as_str()),
+                text(vote.client_hash),
+                num(at),
+            ],
+        )?;
+        let results = match &vote.ballot.contact {
+            None => vec![insert.run().await.map_err(unavailable)?],
+            Some(contact) => {
+                let contact =
+                    self.prepare(sql::INSERT_VOTE_CONTACT, &[text(contact.as_str()), num(at)])?;
+                self.batch(vec![insert, contact]).await?
+            }
+        };
+        Ok(results.first().is_some_and(|r| changes(r) == 1))
+    }
+
+    async fn client_salt(&self, day: &str, candidate: &str) -> Result<String, StoreError> {
+        let cached = SALT_CACHE.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(d, _)| d == day)
+                .map(|(_, s)| s.clone())
+        });
+        if let Some(salt) = cached {
+            return Ok(salt);
+        }
+        let insert = self.prepare(sql::INSERT_SALT, &[text(day), text(candidate)])?;
+        let select = self.prepare(sql::SELECT_SALT, &[text(day)])?;
+        let results = self.batch(vec![insert, select]).await?;
+        let salt = first_row::<SaltRow>(results.get(1))?
+            .ok_or_else(|| StoreError::Corrupt("salt missing after insert".into()))?
+            .salt;
+        SALT_CACHE.with(|c| *c.borrow_mut() = Some((day.to_owned(), salt.clone())));
+        Ok(salt)
+    }
+
+    async fn create_unit(
+        &self,
+        name: &Name,
+        parent: Option<UnitId>,
+        at: Timestamp,
+    ) -> Result<Option<UnitId>, StoreError> {
+        let parent_arg = parent.map_or(JsValue::NULL, |p| num(p.get()));
+        let insert = self.prepare(
+            sql::INSERT_UNIT,
+            &[
+                text(name.as_str()),
+                parent_arg.clone(),
+                num(at.unix_seconds() as f64),
+            ],
+        )?;
+        let closure = self.prepare(sql::INSERT_UNIT_CLOSURE, &[parent_arg])?;
+        let results = self.batch(vec![insert, closure]).await?;
+        Ok(first_row::<IdRow>(results.first())?.and_then(|r| UnitId::parse(r.id)))
+    }
+
+    async fn create_employee(
+        &self,
+        name: &Name,
+        position: &Name,
+        unit: UnitId,
+        at: Timestamp,
+    ) -> Result<Option<EmployeeId>, StoreError> {
+        let args = [
+            text(name.as_str()),
+            text(position.as_str()),
+            num(unit.get()),
+            num(at.unix_seconds() as f64),
+        ];
+        Ok(self
+            .first::<IdRow>(sql::INSERT_EMPLOYEE, &args)
+            .await?
+            .and_then(|r| EmployeeId::parse(r.id)))
+    }
+
+    async fn issue_code(
+        &self,
+        employee: EmployeeId,
+        channel: Channel,
+        key_id: u8,
+        at: Timestamp,
+    ) -> Result<IssueOutcome, StoreError> {
+        let at = num(at.unix_seconds() as f64);
+        let insert = self.prepare(
+            sql::INSERT_CODE,
+            &[
+                num(employee.get()),
+                num(channel.get()),
+                num(key_id),
+                at.clone(),
+            ],
+        )?;
+        let revoke = self.prepare(
+            sql::REVOKE_OLDER_CODES,
+            &[num(employee.get()), num(channel.get()), at],
+        )?;
+        let results = self.batch(vec![insert, revoke]).await?;
+        if let Some(row) = first_row::<IssueRow>(results.first())? {
+            return u16::try_from(row.issue)
+                .map(IssueOutcome::Issued)
+                .map_err(|_| StoreError::Corrupt("issue number".into()));
+        }
+        let exists = self
+            .first::<FoundRow>(sql::EMPLOYEE_EXISTS, &[num(employee.get())])
+            .await?
+            .is_some();
+        Ok(if exists {
+            IssueOutcome::Exhausted
+        } else {
+            IssueOutcome::NoSuchEmployee
+        })
+    }
+
+    async fn revoke_codes(
+        &self,
+        employee: EmployeeId,
+        channel: Channel,
+        at: Timestamp,
+    ) -> Result<Option<u32>, StoreError> {
+        let revoke = self.prepare(
+            sql::REVOKE_CODES,
+            &[
+                num(employee.get()),
+                num(channel.get()),
+                num(at.unix_seconds() as f64),
+            ],
+        )?;
+        let exists = self.prepare(sql::EMPLOYEE_EXISTS, &[num(employee.get())])?;
+        let results = self.batch(vec![revoke, exists]).await?;
+        let found = first_row::<FoundRow>(results.get(1))?.is_some();
+        Ok(found.then(|| results.first().map_or(0, changes)))
+    }
+
+    async fn score_counts(
+        &self,
+        employee: EmployeeId,
+        start: i64,
+        end: i64,
+    ) -> Result<Option<ScoreCounts>, StoreError> {
+        let exists = self.prepare(sql::EMPLOYEE_EXISTS, &[num(employee.get())])?;
+        let counts = self.prepare(
+            sql::SCORE_COUNTS,
+            &[num(employee.get()), num(start as f64), num(end as f64)],
+        )?;
+        let results = self.batch(vec![exists, counts]).await?;
+        if first_row::<FoundRow>(results.first())?.is_none() {
+            return Ok(None);
+        }
+        let rows = match results.get(1) {
+            Some(r) => r.results::<CountRow>().map_err(corrupt)?,
+            None => return Err(StoreError::Corrupt("batch returned fewer results".into())),
+        };
+        Ok(Some(ScoreCounts {
+            by_score: rows.into_iter().map(|r| (r.score, r.votes)).collect(),
+        }))
+    }
+}

@@ -1,0 +1,498 @@
+//! Every bad input gets its clear error and changes nothing. One table, one instance of its
+//! own (so no other test writes while the database checksum is compared).
+
+use crate::helpers::{key, Worker, ADMIN_TOKEN};
+use serde_json::json;
+
+struct Case {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    content_type: Option<&'static str>,
+    body: Vec<u8>,
+    admin: bool,
+    status: u16,
+    /// The JSON error code; `None` for HTML answers (citizen pages).
+    code: Option<&'static str>,
+}
+
+fn case(
+    name: &'static str,
+    method: &'static str,
+    path: impl Into<String>,
+    status: u16,
+    code: Option<&'static str>,
+) -> Case {
+    Case {
+        name,
+        method,
+        path: path.into(),
+        content_type: None,
+        body: vec![],
+        admin: false,
+        status,
+        code,
+    }
+}
+
+impl Case {
+    fn json(mut self, body: impl Into<Vec<u8>>) -> Case {
+        self.content_type = Some("application/json");
+        self.body = body.into();
+        self
+    }
+    fn form(mut self, body: impl Into<Vec<u8>>) -> Case {
+        self.content_type = Some("application/x-www-form-urlencoded");
+        self.body = body.into();
+        self
+    }
+    fn typed(mut self, content_type: &'static str, body: impl Into<Vec<u8>>) -> Case {
+        self.content_type = Some(content_type);
+        self.body = body.into();
+        self
+    }
+    fn admin(mut self) -> Case {
+        self.admin = true;
+        self
+    }
+}
+
+fn vote(token: &str, extra: serde_json::Value) -> Vec<u8> {
+    let mut v = json!({"token": token, "score": 3});
+    if let (Some(obj), Some(extra)) = (v.as_object_mut(), extra.as_object()) {
+        for (k, val) in extra {
+            obj.insert(k.clone(), val.clone());
+        }
+    }
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[tokio::test]
+async fn every_bad_input_gets_its_error_and_changes_nothing() {
+    let w = Worker::start(&key(1));
+    let (employee, token) = w.employee_with_code("Контрольна Особа").await;
+    let t = token.as_str();
+    let big = "x".repeat(40 * 1024);
+    let long_comment = "ї".repeat(1001);
+    let cases = vec![
+        case(
+            "truncated JSON",
+            "POST",
+            "/api/v1/votes",
+            400,
+            Some("malformed_json"),
+        )
+        .json(&b"{\"token\":"[..]),
+        case(
+            "not JSON",
+            "POST",
+            "/api/v1/votes",
+            400,
+            Some("malformed_json"),
+        )
+        .json(&b"score=3"[..]),
+        case(
+            "empty JSON body",
+            "POST",
+            "/api/v1/votes",
+            400,
+            Some("malformed_json"),
+        )
+        .json(vec![]),
+        case(
+            "JSON array",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"[1,2,3]"[..]),
+        case(
+            "wrong content type",
+            "POST",
+            "/api/v1/votes",
+            415,
+            Some("unsupported_media_type"),
+        )
+        .typed("text/plain", vote(t, json!({}))),
+        case(
+            "missing content type",
+            "POST",
+            "/api/v1/votes",
+            415,
+            Some("unsupported_media_type"),
+        ),
+        case(
+            "oversized body",
+            "POST",
+            "/api/v1/votes",
+            413,
+            Some("payload_too_large"),
+        )
+        .json(vote(t, json!({"comment": big}))),
+        case(
+            "invalid UTF-8",
+            "POST",
+            "/api/v1/votes",
+            400,
+            Some("invalid_utf8"),
+        )
+        .json(&b"{\"token\":\"\xff\xfe\",\"score\":3}"[..]),
+        case(
+            "score zero",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("score_out_of_range"),
+        )
+        .json(vote(t, json!({"score": 0}))),
+        case(
+            "score above the scale",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("score_out_of_range"),
+        )
+        .json(vote(t, json!({"score": 4}))),
+        case(
+            "negative score",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("score_out_of_range"),
+        )
+        .json(vote(t, json!({"score": -1}))),
+        case(
+            "huge score",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("score_out_of_range"),
+        )
+        .json(vote(t, json!({"score": 9_007_199_254_740_993_i64}))),
+        case(
+            "fractional score",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("invalid_field"),
+        )
+        .json(vote(t, json!({"score": 2.5}))),
+        case(
+            "score as text",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("invalid_field"),
+        )
+        .json(vote(t, json!({"score": "3"}))),
+        case(
+            "missing score",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("invalid_field"),
+        )
+        .json(serde_json::to_vec(&json!({"token": t})).unwrap()),
+        case(
+            "missing token",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"score\":3}"[..]),
+        case(
+            "unknown field",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("invalid_field"),
+        )
+        .json(vote(t, json!({"scor": 1}))),
+        case(
+            "over-long comment",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("comment_too_long"),
+        )
+        .json(vote(t, json!({"comment": long_comment}))),
+        case(
+            "unknown language",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("unknown_language"),
+        )
+        .json(vote(t, json!({"lang": "xx"}))),
+        case(
+            "invalid contact",
+            "POST",
+            "/api/v1/votes",
+            422,
+            Some("invalid_contact"),
+        )
+        .json(vote(t, json!({"contact": "<script>"}))),
+        case(
+            "forged token",
+            "POST",
+            "/api/v1/votes",
+            404,
+            Some("invalid_token"),
+        )
+        .json(vote("0123456789ABCDEFGHJKMNPQRSTVWXYZ", json!({}))),
+        case(
+            "SQL in token",
+            "POST",
+            "/api/v1/votes",
+            404,
+            Some("invalid_token"),
+        )
+        .json(vote("' OR 1=1; DROP TABLE votes; --", json!({}))),
+        case(
+            "form: wrong content type",
+            "POST",
+            format!("/r/{t}"),
+            415,
+            None,
+        )
+        .typed("text/plain", &b"score=3"[..]),
+        case("form: invalid UTF-8", "POST", format!("/r/{t}"), 400, None)
+            .form(&b"score=3&comment=%FF%FE"[..]),
+        case(
+            "form: duplicated score",
+            "POST",
+            format!("/r/{t}"),
+            400,
+            None,
+        )
+        .form(&b"score=1&score=3"[..]),
+        case(
+            "form: score off the scale",
+            "POST",
+            format!("/r/{t}"),
+            422,
+            None,
+        )
+        .form(&b"score=7"[..]),
+        case(
+            "form: over-long comment",
+            "POST",
+            format!("/r/{t}"),
+            422,
+            None,
+        )
+        .form(format!("score=3&comment={}", "x".repeat(1001))),
+        case(
+            "form: invalid contact",
+            "POST",
+            format!("/r/{t}"),
+            422,
+            None,
+        )
+        .form(&b"score=3&contact=call+me"[..]),
+        case("form: oversized", "POST", format!("/r/{t}"), 413, None)
+            .form(format!("score=3&comment={big}")),
+        case(
+            "form: forged token",
+            "POST",
+            "/r/0123456789ABCDEFGHJKMNPQRSTVWXYZ",
+            404,
+            None,
+        )
+        .form(&b"score=3"[..]),
+        case(
+            "page: path traversal",
+            "GET",
+            "/r/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+            404,
+            None,
+        ),
+        case("page: unknown path", "GET", "/wp-admin", 404, None),
+        case(
+            "api: unknown path",
+            "GET",
+            "/api/v1/nothing",
+            404,
+            Some("not_found"),
+        ),
+        case(
+            "api: wrong method",
+            "GET",
+            "/api/v1/votes",
+            405,
+            Some("method_not_allowed"),
+        ),
+        case(
+            "admin: no credentials",
+            "POST",
+            "/api/v1/admin/units",
+            401,
+            Some("unauthorized"),
+        )
+        .json(&b"{\"name\":\"X\"}"[..]),
+        case(
+            "admin: empty unit name",
+            "POST",
+            "/api/v1/admin/units",
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"name\":\"   \"}"[..])
+        .admin(),
+        case(
+            "admin: over-long unit name",
+            "POST",
+            "/api/v1/admin/units",
+            422,
+            Some("invalid_field"),
+        )
+        .json(serde_json::to_vec(&json!({"name": "Я".repeat(201)})).unwrap())
+        .admin(),
+        case(
+            "admin: missing parent",
+            "POST",
+            "/api/v1/admin/units",
+            404,
+            Some("not_found"),
+        )
+        .json(&b"{\"name\":\"X\",\"parent_id\":999999}"[..])
+        .admin(),
+        case(
+            "admin: zero parent",
+            "POST",
+            "/api/v1/admin/units",
+            404,
+            Some("not_found"),
+        )
+        .json(&b"{\"name\":\"X\",\"parent_id\":0}"[..])
+        .admin(),
+        case(
+            "admin: employee in a missing unit",
+            "POST",
+            "/api/v1/admin/employees",
+            404,
+            Some("not_found"),
+        )
+        .json(&b"{\"name\":\"A\",\"position\":\"B\",\"unit_id\":999999}"[..])
+        .admin(),
+        case(
+            "admin: employee without position",
+            "POST",
+            "/api/v1/admin/employees",
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"name\":\"A\",\"unit_id\":1}"[..])
+        .admin(),
+        case(
+            "admin: code for employee 0",
+            "POST",
+            "/api/v1/admin/employees/0/qr",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "admin: code for a negative id",
+            "POST",
+            "/api/v1/admin/employees/-5/qr",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "admin: code for a huge id",
+            "POST",
+            "/api/v1/admin/employees/99999999999999/qr",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "admin: code for a missing employee",
+            "POST",
+            "/api/v1/admin/employees/999999/qr",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "admin: channel out of range",
+            "POST",
+            format!("/api/v1/admin/employees/{employee}/qr?channel=256"),
+            422,
+            Some("invalid_field"),
+        )
+        .admin(),
+        case(
+            "admin: revoke a missing employee",
+            "DELETE",
+            "/api/v1/admin/employees/999999/qr",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "admin: bad summary date",
+            "GET",
+            format!("/api/v1/admin/employees/{employee}/summary?from=2026-02-30"),
+            422,
+            Some("invalid_range"),
+        )
+        .admin(),
+        case(
+            "admin: reversed summary range",
+            "GET",
+            format!("/api/v1/admin/employees/{employee}/summary?from=2026-02-01&to=2026-01-01"),
+            422,
+            Some("invalid_range"),
+        )
+        .admin(),
+    ];
+    let before = w.checksum();
+    for c in &cases {
+        let method = reqwest::Method::from_bytes(c.method.as_bytes()).unwrap();
+        let mut req = w.http.request(method, w.url(&c.path)).body(c.body.clone());
+        if let Some(ct) = c.content_type {
+            req = req.header("content-type", ct);
+        }
+        if c.admin {
+            req = req.bearer_auth(ADMIN_TOKEN);
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", c.name));
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or("").to_owned())
+            .unwrap_or_default();
+        let body = resp.text().await.unwrap_or_default();
+        assert_eq!(status, c.status, "{}: {body}", c.name);
+        match c.code {
+            Some(code) => {
+                let v: serde_json::Value = serde_json::from_str(&body)
+                    .unwrap_or_else(|_| panic!("{}: not JSON: {body}", c.name));
+                assert_eq!(v["error"]["code"], code, "{}", c.name);
+                assert!(
+                    v["error"]["message"]
+                        .as_str()
+                        .is_some_and(|m| !m.is_empty()),
+                    "{}",
+                    c.name
+                );
+            }
+            None => assert!(
+                content_type.starts_with("text/html") && body.contains("<html"),
+                "{}: a page, got {content_type}",
+                c.name
+            ),
+        }
+        assert_eq!(w.checksum(), before, "{} changed the database", c.name);
+    }
+    assert!(cases.len() >= 45);
+}

@@ -1,0 +1,223 @@
+//! The vote page in a real browser: Debian's headless Chromium driven through chromedriver's
+//! WebDriver protocol (plain JSON over HTTP). Screenshots are kept in target/e2e/artifacts.
+
+use crate::helpers::{project_dir, shared};
+use base64::Engine;
+use serde_json::{json, Value};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ARROW_RIGHT: &str = "\u{E014}";
+
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = Command::new("chromedriver");
+        cmd.arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe; the driver dies with the test binary.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let driver = cmd
+            .spawn()
+            .expect("chromedriver (Debian package chromium-driver; `make test` installs it)");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = project_dir().join(format!("target/e2e/chromium-{port}"));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update", "--disable-sync",
+                     "--window-size=390,844", format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let resp: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = resp["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {resp}"))
+            .to_owned();
+        Browser {
+            driver,
+            base,
+            session,
+            http,
+        }
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        assert!(v["value"].get("error").is_none(), "{path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn go(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|id| id.as_str())
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn click(&self, element: &str) {
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn keys(&self, element: &str, text: &str) {
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn eval(&self, script: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        let dir = project_dir().join("target/e2e/artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_votes_with_the_keyboard_in_a_real_browser() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Оксана Литвин").await;
+    let b = Browser::start().await;
+
+    b.go(&w.url(&format!("/r/{token}?lang=uk"))).await;
+    b.screenshot("vote-uk").await;
+    assert_eq!(b.eval("return document.documentElement.dir").await, "ltr");
+    // One radio group: Space chooses the focused level and → moves to the next one.
+    let first = b.find("input[name=score][value='1']").await;
+    b.keys(&first, " ").await;
+    assert_eq!(
+        b.eval("return document.querySelector('input[name=score]:checked')?.value ?? null")
+            .await,
+        "1"
+    );
+    b.keys(&first, ARROW_RIGHT).await;
+    assert_eq!(
+        b.eval("return document.querySelector('input[name=score]:checked')?.value ?? null")
+            .await,
+        "2"
+    );
+    // Targets are at least 44 px.
+    let smallest = b.eval("return Math.min(...[...document.querySelectorAll('input[name=score]')].map(r => { const l = r.closest('label') || document.querySelector(`label[for='${r.id}']`); const b = l.getBoundingClientRect(); return Math.min(b.width, b.height); }))").await;
+    assert!(
+        smallest.as_f64().unwrap() >= 44.0,
+        "rating targets are {smallest} px"
+    );
+
+    let comment = b.find("textarea[name=comment]").await;
+    b.keys(&comment, "Швидко і ввічливо").await;
+    b.click(&b.find("form button, form [type=submit]").await)
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b
+        .eval("return location.pathname")
+        .await
+        .as_str()
+        .unwrap_or("")
+        .starts_with("/thanks")
+    {
+        assert!(Instant::now() < deadline, "no thank-you page after Send");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = b.eval("return document.body.innerText").await;
+    assert!(text.as_str().unwrap().contains("Дякуємо за Ваш голос!"));
+    b.screenshot("thanks-uk").await;
+    assert_eq!(w.votes_of(employee), 1);
+    let comment: String = w
+        .db()
+        .query_row(
+            "SELECT comment FROM votes WHERE employee_id = ?1",
+            [employee],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(comment, "Швидко і ввічливо");
+
+    b.go(&w.url(&format!("/r/{token}?lang=fa"))).await;
+    assert_eq!(
+        b.eval("return getComputedStyle(document.documentElement).direction")
+            .await,
+        "rtl"
+    );
+    assert_eq!(
+        b.eval("return getComputedStyle(document.querySelector('input[name=contact]')).direction")
+            .await,
+        "ltr"
+    );
+    b.screenshot("vote-fa").await;
+}

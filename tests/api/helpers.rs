@@ -1,0 +1,386 @@
+//! Runs the real worker: `wrangler dev` on workerd with a local D1 in a throwaway folder.
+//! Each `Worker` owns one instance; `shared()` is the one most tests use. Tests read the
+//! D1 file directly (plain SQLite) to check what was, or was not, written.
+
+use base64::Engine;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+
+/// A deterministic test key: `id:base64(32 bytes of id)`.
+pub fn key(id: u8) -> String {
+    format!(
+        "{id}:{}",
+        base64::engine::general_purpose::STANDARD.encode([id; 32])
+    )
+}
+
+pub fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn wrangler() -> Command {
+    let dir = project_dir();
+    let mut cmd = Command::new(dir.join("node_modules/.bin/wrangler"));
+    let path = format!(
+        "{}:{}:{}",
+        dir.join("node_modules/.bin").display(),
+        std::env::var("HOME")
+            .map(|h| format!("{h}/.cargo/bin"))
+            .unwrap_or_default(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    cmd.current_dir(&dir)
+        .env("PATH", path)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_HIDE_BANNER", "true")
+        .env("WASM_BINDGEN_BIN", "wasm-bindgen")
+        .env("WASM_OPT_BIN", dir.join("node_modules/.bin/wasm-opt"))
+        .env("ESBUILD_BIN", dir.join("node_modules/.bin/esbuild"))
+        .env("CI", "true")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+static INSTANCE: AtomicUsize = AtomicUsize::new(0);
+
+pub struct Worker {
+    pub base: String,
+    pub dir: PathBuf,
+    child: Option<Child>,
+    pub http: reqwest::Client,
+}
+
+impl Worker {
+    /// A fresh instance with its own empty D1 (migrations applied) and the given key ring.
+    pub fn start(token_keys: &str) -> Worker {
+        let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
+        let dir = project_dir()
+            .join("target/e2e")
+            .join(format!("{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("state folder");
+        let status = wrangler()
+            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("wrangler d1 migrations apply");
+        assert!(status.success(), "applying migrations failed");
+        Worker::run(dir, token_keys)
+    }
+
+    /// Runs wrangler dev on an existing state folder: how a redeploy with new secrets looks.
+    pub fn run(dir: PathBuf, token_keys: &str) -> Worker {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let env_file = dir.join(format!("vars-{port}.env"));
+        std::fs::write(
+            &env_file,
+            format!("TOKEN_KEYS=\"{token_keys}\"\nADMIN_TOKEN=\"{ADMIN_TOKEN}\"\nPUBLIC_BASE_URL=\"{base}\"\n"),
+        )
+        .expect("env file");
+        let log =
+            std::fs::File::create(dir.join(format!("wrangler-{port}.log"))).expect("log file");
+        let mut cmd = wrangler();
+        cmd.args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &free_port().to_string()])
+            .args(["--show-interactive-dev-session=false", "--persist-to"])
+            .arg(&dir)
+            .arg("--env-file")
+            .arg(&env_file)
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log);
+        // SAFETY: prctl is async-signal-safe. The dev server dies with the test binary, even
+        // when the binary is killed, so no instance outlives a run.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn wrangler dev");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client");
+        let worker = Worker {
+            base,
+            dir,
+            child: Some(child),
+            http,
+        };
+        worker.wait_until_up();
+        worker
+    }
+
+    fn wait_until_up(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let url = format!("{}/healthz", self.base);
+        while Instant::now() < deadline {
+            if let Ok(resp) = reqwest::blocking_get(&url) {
+                if resp == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let logs: String = std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "log"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect();
+        panic!("wrangler dev did not answer on {url} within 120 s; its output:\n{logs}");
+    }
+
+    pub fn stop(mut self) -> PathBuf {
+        self.kill();
+        self.dir.clone()
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            unsafe {
+                libc::kill(child.id() as i32, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The local D1 database file.
+    pub fn db_path(&self) -> PathBuf {
+        find_sqlite(&self.dir.join("v3/d1"))
+            .unwrap_or_else(|| panic!("no D1 file under {}", self.dir.display()))
+    }
+
+    pub fn db(&self) -> Connection {
+        let conn = Connection::open(self.db_path()).expect("open D1 file");
+        conn.busy_timeout(Duration::from_secs(5))
+            .expect("busy timeout");
+        conn
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// A digest of every row of every table: equal before and after means nothing changed.
+    pub fn checksum(&self) -> String {
+        let db = self.db();
+        let mut tables: Vec<String> = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("tables");
+        tables.sort();
+        let mut hasher = Sha256::new();
+        for table in tables {
+            let mut stmt = db
+                .prepare(&format!("SELECT * FROM \"{table}\""))
+                .expect("select");
+            let columns = stmt.column_count();
+            let mut rows: Vec<String> = stmt
+                .query_map([], |r| {
+                    Ok((0..columns)
+                        .map(|i| format!("{:?}", r.get_ref(i).map(|v| v.to_owned())))
+                        .collect::<Vec<_>>()
+                        .join("|"))
+                })
+                .and_then(|rows| rows.collect())
+                .expect("rows");
+            rows.sort();
+            hasher.update(table.as_bytes());
+            for row in rows {
+                hasher.update(row.as_bytes());
+                hasher.update(b"\n");
+            }
+        }
+        format!("{:x}", hasher.finalize())
+    }
+
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+    }
+
+    pub async fn create_unit(&self, name: &str, parent: Option<i64>) -> i64 {
+        let resp = self
+            .admin(reqwest::Method::POST, "/api/v1/admin/units")
+            .json(&json!({"name": name, "parent_id": parent}))
+            .send()
+            .await
+            .expect("create unit");
+        assert_eq!(
+            resp.status(),
+            201,
+            "create unit: {}",
+            resp.text().await.unwrap_or_default()
+        );
+        resp.json::<Value>().await.expect("json")["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    pub async fn create_employee(&self, name: &str, position: &str, unit: i64) -> i64 {
+        let resp = self
+            .admin(reqwest::Method::POST, "/api/v1/admin/employees")
+            .json(&json!({"name": name, "position": position, "unit_id": unit}))
+            .send()
+            .await
+            .expect("create employee");
+        assert_eq!(
+            resp.status(),
+            201,
+            "create employee: {}",
+            resp.text().await.unwrap_or_default()
+        );
+        resp.json::<Value>().await.expect("json")["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    pub async fn issue_code(&self, employee: i64) -> Value {
+        let resp = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/api/v1/admin/employees/{employee}/qr"),
+            )
+            .send()
+            .await
+            .expect("issue");
+        assert_eq!(
+            resp.status(),
+            201,
+            "issue code: {}",
+            resp.text().await.unwrap_or_default()
+        );
+        resp.json().await.expect("json")
+    }
+
+    /// A unit, an employee in it and a current code: returns (employee id, token).
+    pub async fn employee_with_code(&self, name: &str) -> (i64, String) {
+        let unit = self.create_unit(&format!("Відділ для {name}"), None).await;
+        let employee = self
+            .create_employee(name, "Головний спеціаліст", unit)
+            .await;
+        let code = self.issue_code(employee).await;
+        (employee, code["token"].as_str().expect("token").to_owned())
+    }
+
+    pub async fn vote_json(&self, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/votes"))
+            .json(&body)
+            .send()
+            .await
+            .expect("vote")
+    }
+
+    pub async fn summary(&self, employee: i64) -> Value {
+        let resp = self
+            .admin(
+                reqwest::Method::GET,
+                &format!("/api/v1/admin/employees/{employee}/summary"),
+            )
+            .send()
+            .await
+            .expect("summary");
+        assert_eq!(resp.status(), 200);
+        resp.json().await.expect("json")
+    }
+
+    pub fn votes_of(&self, employee: i64) -> i64 {
+        self.count(&format!(
+            "SELECT COUNT(*) FROM votes WHERE employee_id = {employee}"
+        ))
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn find_sqlite(dir: &Path) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = find_sqlite(&path) {
+                return Some(found);
+            }
+        } else if path.extension().is_some_and(|e| e == "sqlite")
+            && path.file_name().is_some_and(|n| n != "metadata.sqlite")
+        {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// The instance most tests share; each test makes its own units and employees.
+pub fn shared() -> &'static Worker {
+    static SHARED: OnceLock<Worker> = OnceLock::new();
+    SHARED.get_or_init(|| Worker::start(&key(1)))
+}
+
+mod reqwest {
+    pub use ::reqwest::*;
+
+    /// A tiny blocking GET (std only) for start-up polling outside any async runtime.
+    pub fn blocking_get(url: &str) -> std::io::Result<u16> {
+        use std::io::{Read, Write};
+        let rest = url.strip_prefix("http://").unwrap_or(url);
+        let (host, path) = rest
+            .split_once('/')
+            .map(|(h, p)| (h, format!("/{p}")))
+            .unwrap_or((rest, "/".into()));
+        let mut stream = std::net::TcpStream::connect(host)?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut buf = String::new();
+        stream.read_to_string(&mut buf)?;
+        Ok(buf
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    }
+}

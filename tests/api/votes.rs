@@ -1,0 +1,283 @@
+use crate::helpers::shared;
+use serde_json::json;
+
+#[tokio::test]
+async fn vote_page_shows_who_served_the_citizen_in_every_language() {
+    let w = shared();
+    let (_, token) = w.employee_with_code("Олена Петренко").await;
+    for (lang, needle) in [
+        ("uk", "Зразково"),
+        ("ru", "Образцово"),
+        ("kk", "Үлгілі"),
+        ("fa", "عالی"),
+        ("en", "Exemplary"),
+    ] {
+        let resp = w
+            .http
+            .get(w.url(&format!("/r/{token}?lang={lang}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{lang}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let html = resp.text().await.unwrap();
+        assert!(html.contains("Олена Петренко"), "{lang}: name shown");
+        assert!(
+            html.contains("Головний спеціаліст"),
+            "{lang}: position shown"
+        );
+        assert!(html.contains(needle), "{lang}: level label {needle}");
+        assert!(
+            html.contains(&format!("lang=\"{lang}\"")),
+            "{lang}: html lang"
+        );
+        assert_eq!(
+            html.contains("dir=\"rtl\""),
+            lang == "fa",
+            "{lang}: direction"
+        );
+        assert!(html.len() <= 15 * 1024, "{lang}: {} bytes", html.len());
+    }
+}
+
+#[tokio::test]
+async fn accept_language_picks_the_page_language() {
+    let w = shared();
+    let (_, token) = w.employee_with_code("Айгуль Сериковна").await;
+    let html = w
+        .http
+        .get(w.url(&format!("/r/{token}")))
+        .header("accept-language", "de, kk;q=0.9, ru;q=0.8")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("lang=\"kk\""));
+}
+
+#[tokio::test]
+async fn printed_url_in_capitals_and_lowercase_token_both_open_the_page() {
+    let w = shared();
+    let unit = w.create_unit("ЦНАП", None).await;
+    let employee = w
+        .create_employee("Іван Коваль", "Адміністратор", unit)
+        .await;
+    let code = w.issue_code(employee).await;
+    let url = code["url"].as_str().unwrap();
+    assert_eq!(
+        url,
+        url.to_uppercase(),
+        "the printed URL is all capitals (QR alphanumeric mode)"
+    );
+    let token = code["token"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/R/{token}")));
+    assert!(code["svg"].as_str().unwrap().contains("<svg"));
+    for path in [
+        format!("/R/{token}"),
+        format!("/r/{}", token.to_lowercase()),
+    ] {
+        assert_eq!(
+            w.http.get(w.url(&path)).send().await.unwrap().status(),
+            200,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn vote_by_form_redirects_to_thanks_and_is_counted() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Марія Шевчук").await;
+    let resp = w
+        .http
+        .post(w.url(&format!("/r/{token}")))
+        .form(&[
+            ("score", "3"),
+            ("comment", "Дуже ввічливо"),
+            ("contact", ""),
+            ("lang", "uk"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/thanks?lang=uk");
+    let thanks = w
+        .http
+        .get(w.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(thanks.contains("Дякуємо за Ваш голос!"));
+
+    let summary = w.summary(employee).await;
+    assert_eq!(summary["votes"], 1);
+    assert_eq!(summary["by_score"], json!({"1": 0, "2": 0, "3": 1}));
+    let comment: String = w
+        .db()
+        .query_row(
+            "SELECT comment FROM votes WHERE employee_id = ?1",
+            [employee],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(comment, "Дуже ввічливо");
+}
+
+#[tokio::test]
+async fn vote_by_json_is_counted_in_the_summary() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Олег Бондар").await;
+    for score in [1, 2, 2, 3] {
+        let resp = w
+            .vote_json(json!({"token": token, "score": score, "lang": "en"}))
+            .await;
+        assert_eq!(resp.status(), 201);
+    }
+    let summary = w.summary(employee).await;
+    assert_eq!(summary["votes"], 4);
+    assert_eq!(summary["by_score"], json!({"1": 1, "2": 2, "3": 1}));
+}
+
+#[tokio::test]
+async fn contact_is_stored_apart_from_the_vote() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Наталія Мельник").await;
+    let resp = w.vote_json(json!({"token": token, "score": 1, "comment": "Довго чекав", "contact": "+38 (067) 123-45-67"})).await;
+    assert_eq!(resp.status(), 201);
+    let (has_contact, contact): (i64, String) = w
+        .db()
+        .query_row(
+            "SELECT v.has_contact, c.contact FROM votes v JOIN vote_contacts c ON c.vote_id = v.id WHERE v.employee_id = ?1",
+            [employee],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((has_contact, contact.as_str()), (1, "+380671234567"));
+}
+
+#[tokio::test]
+async fn votes_keep_the_unit_and_a_client_hash_but_no_address() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Петро Ткаченко").await;
+    let resp = w
+        .http
+        .post(w.url("/api/v1/votes"))
+        .header("cf-connecting-ip", "203.0.113.77")
+        .header("user-agent", "UniqueAgent/1.0")
+        .json(&json!({"token": token, "score": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let row: (i64, String, String, String) = w
+        .db()
+        .query_row(
+            "SELECT v.unit_id = e.unit_id, v.client_hash, v.lang, v.source FROM votes v JOIN employees e ON e.id = v.employee_id WHERE v.employee_id = ?1",
+            [employee],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(row.0, 1, "the unit at the time is kept");
+    assert_eq!(row.1.len(), 32);
+    assert_eq!((row.2.as_str(), row.3.as_str()), ("uk", "api"));
+    let dump: String = w
+        .db()
+        .query_row("SELECT group_concat(quote(v.id) || v.client_hash || coalesce(v.comment, '')) FROM votes v", [], |r| r.get(0))
+        .unwrap();
+    assert!(!dump.contains("203.0.113.77") && !dump.contains("UniqueAgent"));
+}
+
+#[tokio::test]
+async fn refreshing_the_thanks_page_does_not_vote_again() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Ганна Кравець").await;
+    let resp = w
+        .http
+        .post(w.url(&format!("/r/{token}")))
+        .form(&[("score", "2")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    for _ in 0..3 {
+        assert_eq!(
+            w.http.get(w.url(&location)).send().await.unwrap().status(),
+            200
+        );
+    }
+    assert_eq!(w.votes_of(employee), 1);
+}
+
+#[tokio::test]
+async fn form_without_a_score_shows_the_page_again_with_the_input_kept() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Юрій Лисенко").await;
+    let resp = w
+        .http
+        .post(w.url(&format!("/r/{token}")))
+        .form(&[("comment", "Забув оцінку"), ("lang", "uk")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Забув оцінку"), "the comment is kept");
+    assert!(html.contains("role=\"alert\""));
+    assert_eq!(w.votes_of(employee), 0);
+}
+
+#[tokio::test]
+async fn health_and_openapi_answer() {
+    let w = shared();
+    assert_eq!(
+        w.http.get(w.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+    let doc: serde_json::Value = w
+        .http
+        .get(w.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn html_responses_carry_security_headers() {
+    let w = shared();
+    let (_, token) = w.employee_with_code("Богдан Руденко").await;
+    for path in [
+        format!("/r/{token}"),
+        "/thanks".into(),
+        "/r/FORGED".into(),
+        "/nowhere".into(),
+    ] {
+        let resp = w.http.get(w.url(&path)).send().await.unwrap();
+        let h = resp.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert!(h.contains_key("strict-transport-security"), "{path}");
+    }
+}
