@@ -211,4 +211,21 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
         assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
     }
+
+    #[test]
+    fn openapi_document_describes_exactly_the_api_routes() {
+        let v: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+        let documented: std::collections::BTreeSet<String> = v["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
+            .collect();
+        let routed: std::collections::BTreeSet<String> = crate::routes::ROUTES
+            .iter()
+            .filter(|(_, p, _)| p.starts_with("/api/") || *p == "/healthz")
+            .map(|(m, p, _)| format!("{m} {p}"))
+            .collect();
+        assert_eq!(documented, routed);
+    }
 }
