@@ -219,7 +219,12 @@ mod tests {
             .as_object()
             .unwrap()
             .iter()
-            .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
+            .flat_map(|(path, ops)| {
+                ops.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| format!("{} {path}", m.to_uppercase()))
+            })
             .collect();
         let routed: std::collections::BTreeSet<String> = crate::routes::ROUTES
             .iter()

@@ -153,6 +153,11 @@ pub struct Messages {
     pub too_many_requests_text: &'static str,
     pub unavailable_heading: &'static str,
     pub unavailable_text: &'static str,
+    /// The manual-entry page, for a code typed from the text printed under the QR code.
+    pub entry_heading: &'static str,
+    pub entry_text: &'static str,
+    pub entry_label: &'static str,
+    pub entry_submit: &'static str,
 }
 
 /// The message catalogue for a language.
@@ -196,6 +201,10 @@ static UK: Messages = Messages {
     too_many_requests_text: "Будь ласка, спробуйте пізніше.",
     unavailable_heading: "Сервіс тимчасово недоступний",
     unavailable_text: "Будь ласка, спробуйте ще раз за хвилину.",
+    entry_heading: "Оцініть обслуговування",
+    entry_text: "Не вдається сканувати QR-код? Введіть код, надрукований під ним.",
+    entry_label: "Код під QR-кодом",
+    entry_submit: "Далі",
 };
 
 static RU: Messages = Messages {
@@ -228,6 +237,10 @@ static RU: Messages = Messages {
     too_many_requests_text: "Пожалуйста, попробуйте позже.",
     unavailable_heading: "Сервис временно недоступен",
     unavailable_text: "Пожалуйста, попробуйте ещё раз через минуту.",
+    entry_heading: "Оцените обслуживание",
+    entry_text: "Не получается отсканировать QR-код? Введите код, напечатанный под ним.",
+    entry_label: "Код под QR-кодом",
+    entry_submit: "Далее",
 };
 
 static KK: Messages = Messages {
@@ -260,6 +273,10 @@ static KK: Messages = Messages {
     too_many_requests_text: "Кейінірек қайталап көріңіз.",
     unavailable_heading: "Қызмет уақытша қолжетімсіз",
     unavailable_text: "Бір минуттан кейін қайталап көріңіз.",
+    entry_heading: "Қызмет көрсетуді бағалаңыз",
+    entry_text: "QR-кодты сканерлей алмайсыз ба? Оның астында басылған кодты енгізіңіз.",
+    entry_label: "QR-код астындағы код",
+    entry_submit: "Әрі қарай",
 };
 
 static FA: Messages = Messages {
@@ -292,6 +309,10 @@ static FA: Messages = Messages {
     too_many_requests_text: "لطفاً کمی بعد دوباره تلاش کنید.",
     unavailable_heading: "سامانه موقتاً در دسترس نیست",
     unavailable_text: "لطفاً یک دقیقهٔ دیگر دوباره تلاش کنید.",
+    entry_heading: "به خدمات امتیاز دهید",
+    entry_text: "کد QR اسکن نمی‌شود؟ کدی را که زیر آن چاپ شده است وارد کنید.",
+    entry_label: "کد زیر کد QR",
+    entry_submit: "ادامه",
 };
 
 static EN: Messages = Messages {
@@ -324,6 +345,10 @@ static EN: Messages = Messages {
     too_many_requests_text: "Please try again later.",
     unavailable_heading: "Temporarily unavailable",
     unavailable_text: "Please try again in a minute.",
+    entry_heading: "Rate the service",
+    entry_text: "Can't scan the QR code? Type the code printed under it.",
+    entry_label: "Code under the QR code",
+    entry_submit: "Next",
 };
 
 /// Writes ASCII digits in the language's own digits: Persian ۰–۹ for `Fa`, unchanged otherwise.

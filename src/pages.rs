@@ -140,20 +140,7 @@ pub fn vote_page(
     };
     let first_radio = format!("score-{}", scale.min());
     let body = html! {
-        nav aria-label=(m.language) {
-            ul {
-                @for other in Lang::ALL {
-                    li {
-                        a href={ (path) "?lang=" (other.code()) }
-                            lang=(other.code())
-                            hreflang=(other.code())
-                            aria-current=[(other == lang).then_some("true")] {
-                            (other.native_name())
-                        }
-                    }
-                }
-            }
-        }
+        (language_switcher(lang, m, path))
         main {
             h1 { (m.vote_title) }
             @if let Some(p) = problem {
@@ -204,6 +191,29 @@ pub fn thanks_page(lang: Lang) -> String {
     document(lang, m.thanks_heading, body)
 }
 
+/// The home page: a form for typing the code printed under the QR code (a GET, so the
+/// worker only redirects to `/r/{code}`; the code is checked there like a scanned one).
+pub fn entry_page(lang: Lang) -> String {
+    let m = messages(lang);
+    let body = html! {
+        (language_switcher(lang, m, "/"))
+        main {
+            h1 { (m.entry_heading) }
+            p { (m.entry_text) }
+            form method="get" action="/" {
+                input type="hidden" name="lang" value=(lang.code());
+                div .field {
+                    label for="code" { (m.entry_label) }
+                    input #code name="code" type="text" dir="ltr" required autocomplete="off"
+                        autocapitalize="characters" spellcheck="false" maxlength="64";
+                }
+                button type="submit" { (m.entry_submit) }
+            }
+        }
+    };
+    document(lang, m.entry_heading, body)
+}
+
 /// A friendly page for a request that cannot be served; the caller sets the status code
 /// (404, 410, 400, 429 or 503).
 pub fn problem_page(lang: Lang, problem: Problem) -> String {
@@ -249,6 +259,26 @@ fn stylesheet_hash() -> String {
         "sha256-{}",
         base64::engine::general_purpose::STANDARD.encode(digest)
     )
+}
+
+/// Links to the same page in every language; the current one is marked.
+fn language_switcher(lang: Lang, m: &Messages, path: &str) -> Markup {
+    html! {
+        nav aria-label=(m.language) {
+            ul {
+                @for other in Lang::ALL {
+                    li {
+                        a href={ (path) "?lang=" (other.code()) }
+                            lang=(other.code())
+                            hreflang=(other.code())
+                            aria-current=[(other == lang).then_some("true")] {
+                            (other.native_name())
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The document shell every page shares.
@@ -433,6 +463,17 @@ fn check_icon() -> Markup {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn entry_page_asks_for_the_printed_code_in_every_language() {
+        for lang in Lang::ALL {
+            let page = entry_page(lang);
+            assert!(page.contains("name=\"code\""), "{lang}");
+            assert!(page.contains(messages(lang).entry_label), "{lang}");
+            assert!(page.contains(&format!("dir=\"{}\"", lang.dir())));
+            assert!(page.len() <= 15 * 1024);
+        }
+    }
     use super::*;
     use crate::scale::{Labels, Level};
 

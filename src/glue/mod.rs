@@ -197,6 +197,23 @@ fn code_problem(lang: Lang, e: &CodeError) -> Result<Response> {
     }
 }
 
+/// The manual-entry form, or, once a code was typed, a redirect to its vote page.
+fn home(app: &App, req: &Request) -> Result<Response> {
+    let lang = app.page_lang(req, None);
+    match http::query(req, "code") {
+        Some(code) => {
+            // Only the token alphabet and separators pass; anything else would not verify anyway.
+            let code: String = code
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(64)
+                .collect();
+            http::see_other(&format!("/r/{code}?lang={}", lang.code()))
+        }
+        None => http::html(200, pages::entry_page(lang)),
+    }
+}
+
 async fn vote_page(app: &App, req: &Request, token: &str) -> Result<Response> {
     let lang = app.page_lang(req, None);
     render_vote_page(app, lang, token, &FormState::default(), 200).await

@@ -281,3 +281,24 @@ async fn html_responses_carry_security_headers() {
         assert!(h.contains_key("strict-transport-security"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_code_typed_by_hand_leads_to_the_vote_page() {
+    let w = shared();
+    let (_, token) = w.employee_with_code("Василь Захарченко").await;
+    let home = w.http.get(w.url("/?lang=ru")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("name=\"code\""));
+    let typed = format!("{}-{}", &token[..16], &token[16..]).to_lowercase();
+    let resp = w
+        .http
+        .get(w.url(&format!("/?code={typed}&lang=ru")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let page = w.http.get(w.url(&location)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Василь Захарченко"));
+}
