@@ -1,7 +1,40 @@
-//! STUB — being written by a helper. Interface is fixed; see the helper brief.
+//! The signed token in every QR code. Format version 1, 20 bytes, printed as 32 Crockford
+//! base32 characters (specified byte by byte in docs/token.md):
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 0 | format version = 1 |
+//! | 1 | key id |
+//! | 2 | shard (0 = the instance's own database) |
+//! | 3..7 | employee id, u32 big-endian |
+//! | 7 | channel (service point) |
+//! | 8..10 | issue number, u16 big-endian (≥ 1) |
+//! | 10..20 | tag: HMAC-SHA256(key, "civicrate/token/v1" ‖ bytes 0..10), first 10 bytes |
+//!
+//! One algorithm per version, no agility: a later format (version 2 is reserved for one-time
+//! per-visit codes on queue tickets and written replies) gets a new version byte, and printed
+//! version-1 codes keep verifying.
+//!
+//! Why an 80-bit tag: forging is online only. Keys never leave the server, so each guess is a
+//! request to us, and each succeeds with probability 2^-80; at a million guesses a second,
+//! even odds take about 3.8·10^10 years. RFC 2104's advice to keep half the hash is about
+//! birthday collisions, which do not help here because an attacker cannot choose what we sign.
+//! 80 bits is RFC 2104's floor. It also keeps a URL with a 30-character host in QR version 4-M.
+
 use crate::org::{Channel, EmployeeId};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::fmt;
 
 pub const TOKEN_CHARS: usize = 32;
+const TOKEN_BYTES: usize = 20;
+const BODY_BYTES: usize = 10;
+const TAG_BYTES: usize = TOKEN_BYTES - BODY_BYTES;
+const VERSION: u8 = 1;
+const CONTEXT: &[u8] = b"civicrate/token/v1";
+/// Crockford's base32: digits and capitals without I, L, O and U, so everything printed stays
+/// in the QR code's alphanumeric mode and is hard to misread.
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claims {
@@ -11,17 +44,9 @@ pub struct Claims {
     pub issue: u16,
 }
 
+/// A token in canonical form: 32 uppercase Crockford base32 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Token(String);
-
-impl Token {
-    pub fn parse(_text: &str) -> Result<Token, TokenError> {
-        unimplemented!()
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
@@ -33,6 +58,78 @@ pub enum TokenError {
     UnknownKey,
     #[error("bad signature")]
     BadSignature,
+}
+
+impl Token {
+    /// Accepts any case, ignores hyphens and spaces (for codes typed by hand), and reads
+    /// O as 0 and I/L as 1, as Crockford's decoding does.
+    pub fn parse(text: &str) -> Result<Token, TokenError> {
+        if text.len() > 3 * TOKEN_CHARS {
+            return Err(TokenError::Malformed);
+        }
+        let mut canonical = String::with_capacity(TOKEN_CHARS);
+        for c in text.chars().filter(|c| *c != '-' && *c != ' ') {
+            let c = match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            };
+            if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
+                return Err(TokenError::Malformed);
+            }
+            canonical.push(c);
+        }
+        if canonical.len() != TOKEN_CHARS {
+            return Err(TokenError::Malformed);
+        }
+        Ok(Token(canonical))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn bytes(&self) -> [u8; TOKEN_BYTES] {
+        // 32 symbols × 5 bits = 160 bits = exactly 20 bytes: no padding, no spare bits.
+        let mut out = [0u8; TOKEN_BYTES];
+        let mut acc: u64 = 0;
+        let mut bits = 0;
+        let mut i = 0;
+        for b in self.0.bytes() {
+            let v = ALPHABET.iter().position(|a| *a == b).unwrap_or(0) as u64;
+            acc = (acc << 5) | v;
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = (acc >> bits) as u8;
+                }
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn from_bytes(bytes: &[u8; TOKEN_BYTES]) -> Token {
+        let mut s = String::with_capacity(TOKEN_CHARS);
+        let mut acc: u64 = 0;
+        let mut bits = 0;
+        for b in bytes {
+            acc = (acc << 8) | u64::from(*b);
+            bits += 8;
+            while bits >= 5 {
+                bits -= 5;
+                s.push(char::from(ALPHABET[((acc >> bits) & 31) as usize]));
+            }
+        }
+        Token(s)
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,19 +144,286 @@ pub enum KeyRingError {
     DuplicateId(u8),
 }
 
-pub struct KeyRing;
+/// The signing keys from the `TOKEN_KEYS` secret: `id:base64secret,...`. The last entry is
+/// the newest and signs; every listed key verifies; a key removed stops verifying.
+pub struct KeyRing {
+    keys: Vec<(u8, Vec<u8>)>,
+}
+
+impl fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<u8> = self.keys.iter().map(|(id, _)| *id).collect();
+        f.debug_struct("KeyRing")
+            .field("key_ids", &ids)
+            .finish_non_exhaustive()
+    }
+}
 
 impl KeyRing {
-    pub fn parse(_spec: &str) -> Result<KeyRing, KeyRingError> {
-        unimplemented!()
+    pub fn parse(spec: &str) -> Result<KeyRing, KeyRingError> {
+        use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+        use base64::Engine;
+        let mut keys: Vec<(u8, Vec<u8>)> = Vec::new();
+        for (i, entry) in spec
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            let (id, secret) = entry.split_once(':').ok_or(KeyRingError::BadEntry(i))?;
+            let id: u8 = id.trim().parse().map_err(|_| KeyRingError::BadEntry(i))?;
+            let secret = secret.trim().trim_end_matches('=');
+            let secret = STANDARD_NO_PAD
+                .decode(secret)
+                .or_else(|_| URL_SAFE_NO_PAD.decode(secret))
+                .map_err(|_| KeyRingError::BadEntry(i))?;
+            if secret.len() < 32 {
+                return Err(KeyRingError::ShortSecret(i));
+            }
+            if keys.iter().any(|(k, _)| *k == id) {
+                return Err(KeyRingError::DuplicateId(id));
+            }
+            keys.push((id, secret));
+        }
+        if keys.is_empty() {
+            return Err(KeyRingError::Empty);
+        }
+        Ok(KeyRing { keys })
     }
+
     pub fn signing_key_id(&self) -> u8 {
-        unimplemented!()
+        self.keys.last().map_or(0, |(id, _)| *id)
     }
-    pub fn sign(&self, _claims: &Claims) -> Token {
-        unimplemented!()
+
+    fn mac(secret: &[u8], body: &[u8]) -> Hmac<Sha256> {
+        // HMAC accepts keys of any length, so this cannot fail; the fallback only keeps the
+        // signature total. An empty key is never in a ring (secrets are ≥ 32 bytes).
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+            .unwrap_or_else(|_| <Hmac<Sha256> as hmac::digest::KeyInit>::new(&Default::default()));
+        mac.update(CONTEXT);
+        mac.update(body);
+        mac
     }
-    pub fn verify(&self, _token: &Token) -> Result<Claims, TokenError> {
-        unimplemented!()
+
+    pub fn sign(&self, claims: &Claims) -> Token {
+        let (key_id, secret) = match self.keys.last() {
+            Some((id, s)) => (*id, s.as_slice()),
+            None => (0, &[][..]),
+        };
+        let mut bytes = [0u8; TOKEN_BYTES];
+        let e = claims.employee.get().to_be_bytes();
+        let n = claims.issue.to_be_bytes();
+        let body = [
+            VERSION,
+            key_id,
+            claims.shard,
+            e[0],
+            e[1],
+            e[2],
+            e[3],
+            claims.channel.get(),
+            n[0],
+            n[1],
+        ];
+        bytes[..BODY_BYTES].copy_from_slice(&body);
+        let tag = Self::mac(secret, &body).finalize().into_bytes();
+        bytes[BODY_BYTES..].copy_from_slice(&tag[..TAG_BYTES]);
+        Token::from_bytes(&bytes)
+    }
+
+    /// Checks the version, finds the key, verifies the tag in constant time, then decodes.
+    pub fn verify(&self, token: &Token) -> Result<Claims, TokenError> {
+        let bytes = token.bytes();
+        let (body, tag) = bytes.split_at(BODY_BYTES);
+        let [version, key_id, shard, e0, e1, e2, e3, channel, n0, n1] =
+            <[u8; BODY_BYTES]>::try_from(body).map_err(|_| TokenError::Malformed)?;
+        if version != VERSION {
+            return Err(TokenError::UnsupportedVersion);
+        }
+        let secret = self
+            .keys
+            .iter()
+            .find(|(id, _)| *id == key_id)
+            .map(|(_, s)| s)
+            .ok_or(TokenError::UnknownKey)?;
+        Self::mac(secret, body)
+            .verify_truncated_left(tag)
+            .map_err(|_| TokenError::BadSignature)?;
+        let employee = EmployeeId::parse(i64::from(u32::from_be_bytes([e0, e1, e2, e3])))
+            .ok_or(TokenError::Malformed)?;
+        let issue = u16::from_be_bytes([n0, n1]);
+        if issue == 0 {
+            return Err(TokenError::Malformed);
+        }
+        Ok(Claims {
+            shard,
+            employee,
+            channel: Channel::new(channel),
+            issue,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use proptest::prelude::*;
+
+    fn key(id: u8) -> String {
+        format!(
+            "{id}:{}",
+            base64::engine::general_purpose::STANDARD.encode([id; 32])
+        )
+    }
+
+    fn ring(ids: &[u8]) -> KeyRing {
+        KeyRing::parse(&ids.iter().map(|i| key(*i)).collect::<Vec<_>>().join(",")).unwrap()
+    }
+
+    fn claims(employee: i64, channel: u8, issue: u16) -> Claims {
+        Claims {
+            shard: 0,
+            employee: EmployeeId::parse(employee).unwrap(),
+            channel: Channel::new(channel),
+            issue,
+        }
+    }
+
+    #[test]
+    fn signed_token_verifies_to_the_same_claims() {
+        let r = ring(&[1]);
+        let c = claims(42, 1, 3);
+        let t = r.sign(&c);
+        assert_eq!(t.as_str().len(), TOKEN_CHARS);
+        assert!(t.as_str().bytes().all(|b| ALPHABET.contains(&b)));
+        assert_eq!(r.verify(&t), Ok(c));
+    }
+
+    #[test]
+    fn lowercase_hyphenated_and_misread_letters_parse_to_the_same_token() {
+        let t = ring(&[1]).sign(&claims(7, 0, 1));
+        let s = t.as_str();
+        assert_eq!(Token::parse(&s.to_lowercase()), Ok(t.clone()));
+        assert_eq!(
+            Token::parse(&format!("{}-{} {}", &s[..8], &s[8..16], &s[16..])),
+            Ok(t.clone())
+        );
+        let misread = s.replace('0', "O").replace('1', "l");
+        assert_eq!(Token::parse(&misread), Ok(t));
+    }
+
+    #[test]
+    fn wrong_length_or_characters_are_malformed() {
+        for bad in [
+            "",
+            "ABC",
+            &"0".repeat(31),
+            &"0".repeat(33),
+            &format!("{}U", "0".repeat(31)),
+            &format!("{}ї", "0".repeat(31)),
+        ] {
+            assert_eq!(Token::parse(bad), Err(TokenError::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn other_versions_are_unsupported() {
+        let t = ring(&[1]).sign(&claims(7, 0, 1));
+        let mut bytes = t.bytes();
+        bytes[0] = 2;
+        assert_eq!(
+            ring(&[1]).verify(&Token::from_bytes(&bytes)),
+            Err(TokenError::UnsupportedVersion)
+        );
+    }
+
+    #[test]
+    fn tampered_fields_fail_the_signature() {
+        let r = ring(&[1]);
+        let t = r.sign(&claims(7, 0, 1));
+        for i in 2..TOKEN_BYTES {
+            let mut bytes = t.bytes();
+            bytes[i] ^= 1;
+            assert_eq!(
+                r.verify(&Token::from_bytes(&bytes)),
+                Err(TokenError::BadSignature),
+                "byte {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn rotation_keeps_old_codes_until_their_key_is_removed() {
+        let old = ring(&[1]).sign(&claims(9, 0, 1));
+        let both = ring(&[1, 2]);
+        assert_eq!(both.signing_key_id(), 2);
+        assert!(both.verify(&old).is_ok());
+        let new = both.sign(&claims(9, 0, 2));
+        let retired = ring(&[2]);
+        assert_eq!(retired.verify(&old), Err(TokenError::UnknownKey));
+        assert!(retired.verify(&new).is_ok());
+    }
+
+    #[test]
+    fn key_ring_errors_are_specific() {
+        assert_eq!(KeyRing::parse(" , ").unwrap_err(), KeyRingError::Empty);
+        assert_eq!(
+            KeyRing::parse("x:abc").unwrap_err(),
+            KeyRingError::BadEntry(0)
+        );
+        assert_eq!(
+            KeyRing::parse(&format!("{},nocolon", key(1))).unwrap_err(),
+            KeyRingError::BadEntry(1)
+        );
+        assert_eq!(
+            KeyRing::parse("1:c2hvcnQ=").unwrap_err(),
+            KeyRingError::ShortSecret(0)
+        );
+        assert_eq!(
+            KeyRing::parse(&format!("{},{}", key(1), key(1))).unwrap_err(),
+            KeyRingError::DuplicateId(1)
+        );
+        let url_safe = format!(
+            "3:{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xfb; 32])
+        );
+        assert!(KeyRing::parse(&url_safe).is_ok());
+    }
+
+    #[test]
+    fn debug_output_does_not_leak_secrets() {
+        let secret = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
+        let shown = format!("{:?}", ring(&[1]));
+        assert!(
+            shown.contains("key_ids") && !shown.contains(&secret) && !shown.contains("1, 1, 1")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_claims_round_trip(employee in 1i64..=i64::from(i32::MAX), channel: u8, issue in 1u16.., shard: u8) {
+            let r = ring(&[5]);
+            let c = Claims { shard, employee: EmployeeId::parse(employee).unwrap(), channel: Channel::new(channel), issue };
+            prop_assert_eq!(r.verify(&Token::parse(r.sign(&c).as_str()).unwrap()), Ok(c));
+        }
+
+        #[test]
+        fn any_changed_character_is_rejected(employee in 1i64..100_000, at in 0usize..TOKEN_CHARS, symbol in 0usize..32) {
+            let r = ring(&[1]);
+            let t = r.sign(&claims(employee, 1, 1));
+            let mut chars: Vec<u8> = t.as_str().bytes().collect();
+            prop_assume!(chars[at] != ALPHABET[symbol]);
+            chars[at] = ALPHABET[symbol];
+            let changed = Token::parse(std::str::from_utf8(&chars).unwrap()).unwrap();
+            prop_assert!(r.verify(&changed).is_err());
+        }
+
+        #[test]
+        fn parsing_arbitrary_text_never_panics(s in "\\PC{0,120}") {
+            if let Ok(t) = Token::parse(&s) {
+                let _ = ring(&[1]).verify(&t);
+            }
+        }
     }
 }
