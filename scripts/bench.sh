@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Prints civicrate's size and speed figures (`make bench`, which installs wrk and builds the
+# worker first): the WASM size raw and gzipped, and vote POST requests/s and p50/p99 latency
+# under wrk at fixed concurrency against `wrangler dev`, next to the same figures for the
+# floor in bench/floor (one D1 INSERT per request on the same runtime), with the ratio.
+# Targets: civicrate's vote POST >= 0.8x the floor's requests/s; WASM <= 350 KB gzipped.
+# Everything runs on 127.0.0.1 with throwaway D1 state. Tunables: BENCH_THREADS,
+# BENCH_CONNECTIONS, BENCH_DURATION, BENCH_WARMUP, BENCH_LOG_LEVEL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+export PATH="$HOME/.cargo/bin:$root/node_modules/.bin:$PATH"
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_HIDE_BANNER=true
+export WASM_BINDGEN_BIN=wasm-bindgen WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$root/node_modules/.bin/esbuild" CI=true
+
+threads=${BENCH_THREADS:-2}
+connections=${BENCH_CONNECTIONS:-16}
+duration=${BENCH_DURATION:-15}
+warmup=${BENCH_WARMUP:-3}
+# wrangler dev's per-request log line costs both workers alike (about a fifth of the floor's
+# throughput here), which would shrink the difference the ratio is meant to show.
+log_level=${BENCH_LOG_LEVEL:-warn}
+wrangler="$root/node_modules/.bin/wrangler"
+lua="$root/bench/vote.lua"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+command -v wrk >/dev/null || die "wrk is missing (scripts/setup.sh --bench installs it)"
+[ -x "$wrangler" ] || die "wrangler is missing (scripts/setup.sh installs it)"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do stop_server "$pid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wrangler dev runs in its own process group (setsid) so that its workerd goes with it.
+stop_server() {
+  local pid=$1 i
+  kill -TERM -- "-$pid" 2>/dev/null || return 0
+  for i in $(seq 50); do
+    kill -0 -- "-$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
+
+# --- builds -------------------------------------------------------------------------------
+say "building the floor (bench/floor)"
+(cd bench/floor && worker-build --release >"$work/floor-build.log" 2>&1) || {
+  cat "$work/floor-build.log" >&2
+  die "the floor did not build"
+}
+
+wasm_of() {
+  local found
+  found=$(find "$1" -maxdepth 1 -name '*.wasm' | head -n 1)
+  [ -n "$found" ] || die "no .wasm under $1 (did the build run?)"
+  echo "$found"
+}
+civ_wasm=$(wasm_of build)
+floor_wasm=$(wasm_of bench/floor/build)
+[ -f build/worker/shim.mjs ] || die "build/worker/shim.mjs is missing: run make build"
+
+# --- sizes --------------------------------------------------------------------------------
+civ_raw=$(wc -c <"$civ_wasm")
+civ_gz=$(gzip -9 -c "$civ_wasm" | wc -c)
+floor_raw=$(wc -c <"$floor_wasm")
+floor_gz=$(gzip -9 -c "$floor_wasm" | wc -c)
+size_ok=$(awk -v g="$civ_gz" 'BEGIN { print (g <= 350 * 1024) ? "PASS" : "FAIL" }')
+
+# --- servers ------------------------------------------------------------------------------
+# start_server NAME CONFIG_DIR STATE_DIR PORT [wrangler dev args...]: applies the migrations
+# to a fresh local D1 in STATE_DIR and starts wrangler dev on PORT.
+start_server() {
+  local name=$1 dir=$2 state=$3 port=$4
+  shift 4
+  (cd "$dir" && "$wrangler" d1 migrations apply DB --local --persist-to "$state" </dev/null >"$work/$name-migrate.log" 2>&1) || {
+    cat "$work/$name-migrate.log" >&2
+    die "$name: applying migrations failed"
+  }
+  (cd "$dir" && exec setsid "$wrangler" dev --log-level "$log_level" --ip 127.0.0.1 --port "$port" --inspector-port "$(free_port)" \
+    --show-interactive-dev-session=false --persist-to "$state" "$@" </dev/null >"$work/$name-dev.log" 2>&1) &
+  server_pid=$!
+  pids+=("$server_pid")
+}
+
+# wait_up NAME URL ACCEPT: polls until URL answers with a status matching ACCEPT (a regex).
+wait_up() {
+  local name=$1 url=$2 accept=$3 code i
+  for i in $(seq 600); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+    [[ $code =~ $accept ]] && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  cat "$work/$name-dev.log" >&2
+  die "$name: wrangler dev did not answer on $url"
+}
+
+# run_wrk NAME URL TOKEN: a warm-up run (not reported), then the measured run; leaves
+# wrk's output in $work/NAME.wrk and the 201 count of both runs in $work/NAME.created.
+run_wrk() {
+  local name=$1 url=$2 token=$3 warm_created
+  wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$lua" "$url" -- "$token" 0 >"$work/$name.warmup" 2>&1
+  wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$lua" "$url" -- "$token" 1 >"$work/$name.wrk" 2>&1
+  warm_created=$(sed -n 's/^BENCH created=\([0-9]*\).*/\1/p' "$work/$name.warmup")
+  echo $((${warm_created:-0} + $(field created "$work/$name.wrk"))) >"$work/$name.created"
+}
+
+field() { # field created|non201 FILE
+  sed -n "s/^BENCH .*$1=\([0-9]*\).*/\1/p" "$2" | head -n 1 | grep . || echo 0
+}
+
+# Latency in ms from wrk's "99%   12.34ms" style line (us, ms, s, m).
+latency_ms() { # latency_ms PERCENT FILE
+  awk -v p="$1%" '$1 == p {
+    v = $2; unit = v; sub(/^[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
+    f = (unit == "us") ? 0.001 : (unit == "ms") ? 1 : (unit == "s") ? 1000 : (unit == "m") ? 60000 : -1
+    if (f < 0) { print "?" } else { printf "%.2f", v * f }
+    exit
+  }' "$2"
+}
+
+rps() { awk '/^Requests\/sec:/ { print $2; exit }' "$1"; }
+
+socket_errors() {
+  awk '/Socket errors:/ { gsub(/,/, ""); n = $4 + $6 + $8 + $10 } END { print n + 0 }' "$1"
+}
+
+# The number of rows in votes, read with wrangler after the server has stopped.
+count_votes() { # count_votes DIR STATE
+  (cd "$1" && "$wrangler" d1 execute DB --local --persist-to "$2" --json \
+    --command "SELECT COUNT(*) AS n FROM votes" </dev/null 2>/dev/null) |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["results"][0]["n"])'
+}
+
+# --- the floor ----------------------------------------------------------------------------
+floor_state=$(mktemp -d -p "$work")
+floor_port=$(free_port)
+say "floor: wrangler dev on 127.0.0.1:$floor_port"
+start_server floor bench/floor "$floor_state" "$floor_port"
+floor_pid=$server_pid
+wait_up floor "http://127.0.0.1:$floor_port/" '^[1-5][0-9][0-9]$'
+say "floor: wrk -t$threads -c$connections -d${duration}s (after a ${warmup} s warm-up)"
+run_wrk floor "http://127.0.0.1:$floor_port/" bench-floor-token
+stop_server "$floor_pid"
+floor_votes=$(count_votes bench/floor "$floor_state")
+
+# --- civicrate ----------------------------------------------------------------------------
+civ_state=$(mktemp -d -p "$work")
+civ_port=$(free_port)
+civ_base="http://127.0.0.1:$civ_port"
+admin_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+cat >"$work/civicrate.env" <<EOF
+TOKEN_KEYS="1:$(head -c 32 /dev/urandom | base64 -w0)"
+ADMIN_TOKEN="$admin_token"
+PUBLIC_BASE_URL="$civ_base"
+EOF
+say "civicrate: wrangler dev on 127.0.0.1:$civ_port"
+start_server civicrate . "$civ_state" "$civ_port" --env-file "$work/civicrate.env"
+civ_pid=$server_pid
+wait_up civicrate "$civ_base/healthz" '^200$'
+
+admin_post() { # admin_post PATH [JSON]: prints the answer's body; fails unless 201
+  local out code
+  out=$(curl -s -w '\n%{http_code}' -X POST -H "Authorization: Bearer $admin_token" \
+    -H 'Content-Type: application/json' --data "${2:-}" "$civ_base$1")
+  code=${out##*$'\n'}
+  if [ "$code" != 201 ]; then
+    tail -n 30 "$work/civicrate-dev.log" >&2
+    die "POST $1 answered $code: ${out%$'\n'*}"
+  fi
+  printf '%s' "${out%$'\n'*}"
+}
+json_get() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+answer=$(admin_post /api/v1/admin/units '{"name":"Bench","parent_id":null}')
+unit_id=$(json_get id <<<"$answer")
+answer=$(admin_post /api/v1/admin/employees "{\"name\":\"Bench Person\",\"position\":\"Clerk\",\"unit_id\":$unit_id}")
+employee_id=$(json_get id <<<"$answer")
+answer=$(admin_post "/api/v1/admin/employees/$employee_id/qr")
+token=$(json_get token <<<"$answer")
+check=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -H 'CF-Connecting-IP: 192.0.2.1' --data "{\"token\":\"$token\",\"score\":2}" "$civ_base/api/v1/votes")
+[ "$check" = 201 ] || die "a first vote answered $check, not 201"
+
+say "civicrate: wrk -t$threads -c$connections -d${duration}s (after a ${warmup} s warm-up)"
+run_wrk civicrate "$civ_base/api/v1/votes" "$token"
+stop_server "$civ_pid"
+civ_votes=$(count_votes . "$civ_state")
+civ_created=$(($(cat "$work/civicrate.created") + 1)) # + the first vote above; warm-up included
+
+# --- report -------------------------------------------------------------------------------
+echo
+echo "WASM size (after wasm-opt)"
+printf '  %-10s %10s %14s\n' worker "raw KB" "gzip -9 KB"
+printf '  %-10s %10s %14s\n' civicrate "$(kb "$civ_raw")" "$(kb "$civ_gz")"
+printf '  %-10s %10s %14s\n' floor "$(kb "$floor_raw")" "$(kb "$floor_gz")"
+echo "  civicrate gzipped $(kb "$civ_gz") KB, target <= 350 KB: $size_ok"
+echo
+echo "Vote POST on wrangler dev (wrk -t$threads -c$connections -d${duration}s, 127.0.0.1)"
+printf '  %-10s %10s %10s %10s %8s\n' worker "req/s" "p50 ms" "p99 ms" errors
+for name in civicrate floor; do
+  f="$work/$name.wrk"
+  errors=$(($(field non201 "$f") + $(socket_errors "$f")))
+  printf '  %-10s %10s %10s %10s %8s\n' "$name" "$(rps "$f")" "$(latency_ms 50 "$f")" "$(latency_ms 99 "$f")" "$errors"
+done
+civ_rps=$(rps "$work/civicrate.wrk")
+floor_rps=$(rps "$work/floor.wrk")
+awk -v c="$civ_rps" -v f="$floor_rps" 'BEGIN {
+  if (f <= 0) { print "  ratio civicrate/floor req/s: n/a (the floor served nothing)"; exit }
+  r = c / f
+  printf "  ratio civicrate/floor req/s: %.2f, target >= 0.80: %s\n", r, (r >= 0.8) ? "PASS" : "FAIL"
+}'
+echo
+floor_created=$(cat "$work/floor.created")
+# wrk stops with up to one request in flight per connection: the worker may still store those
+# votes after wrk stopped listening, so D1 may hold up to 2 x connections (two runs) more.
+d1_check() { # d1_check NAME VOTES CREATED
+  local extra=$(($2 - $3)) verdict
+  if [ "$extra" -eq 0 ]; then verdict="equal"
+  elif [ "$extra" -gt 0 ] && [ "$extra" -le $((2 * connections)) ]; then
+    verdict="$extra more in D1: requests in flight when wrk stopped"
+  else verdict="MISMATCH"
+  fi
+  echo "$1: votes in D1 = $2, 201 answers = $3 ($verdict)"
+}
+d1_check civicrate "$civ_votes" "$civ_created"
+d1_check floor "$floor_votes" "$floor_created"
