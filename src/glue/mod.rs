@@ -92,10 +92,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
     match route {
         Route::Health => Response::ok("ok"),
-        Route::Home => http::html(
-            200,
-            pages::problem_page(app.page_lang(&req, None), Problem::NotFound),
-        ),
+        Route::Home => home(&app, &req),
         Route::Thanks => http::html(200, pages::thanks_page(app.page_lang(&req, None))),
         Route::VotePage { token } => vote_page(&app, &req, token).await,
         Route::VoteForm { token } => vote_form(&app, &mut req, token).await,

@@ -69,4 +69,4 @@ FROM employees e WHERE e.id = ?1 \
 RETURNING issue";
 
 pub const SCORE_COUNTS: &str = "\
-SELECT score, COUNT(*) FROM votes WHERE employee_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY score ORDER BY score";
+SELECT score, COUNT(*) AS votes FROM votes WHERE employee_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY score ORDER BY score";

@@ -119,6 +119,9 @@ impl Worker {
         let child = cmd.spawn().expect("spawn wrangler dev");
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Each #[tokio::test] has its own runtime; a pooled connection from a finished
+            // test's runtime would be dead in the next one.
+            .pool_max_idle_per_host(0)
             .timeout(Duration::from_secs(30))
             .build()
             .expect("http client");
