@@ -3,6 +3,19 @@
 //! Everything but `glue` is plain Rust, free of `worker` types, and is unit-tested natively.
 //! `glue` (wasm32 only) resolves the bindings once, routes requests, and adapts D1 to `store`.
 
+// A panic resets the WASM instance and fails every request in flight: none outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unimplemented,
+        clippy::todo,
+        clippy::indexing_slicing
+    )
+)]
+
 pub mod api;
 pub mod clock;
 pub mod i18n;

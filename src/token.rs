@@ -119,7 +119,11 @@ impl Token {
             bits += 8;
             while bits >= 5 {
                 bits -= 5;
-                s.push(char::from(ALPHABET[((acc >> bits) & 31) as usize]));
+                s.extend(
+                    ALPHABET
+                        .get(((acc >> bits) & 31) as usize)
+                        .map(|b| char::from(*b)),
+                );
             }
         }
         Token(s)
@@ -227,7 +231,13 @@ impl KeyRing {
         ];
         bytes[..BODY_BYTES].copy_from_slice(&body);
         let tag = Self::mac(secret, &body).finalize().into_bytes();
-        bytes[BODY_BYTES..].copy_from_slice(&tag[..TAG_BYTES]);
+        for (slot, t) in bytes
+            .iter_mut()
+            .skip(BODY_BYTES)
+            .zip(tag.iter().take(TAG_BYTES))
+        {
+            *slot = *t;
+        }
         Token::from_bytes(&bytes)
     }
 
