@@ -1,7 +1,7 @@
 -- wrk script for scripts/bench.sh: POSTs a JSON vote, score rotating 1..3, each request from
 -- a distinct CF-Connecting-IP (anti-stuffing would otherwise discount repeats), and counts
 -- the answers that are not 201. Usage: wrk ... -s bench/vote.lua URL -- TOKEN RUN
--- RUN (0..3) keeps the addresses of separate runs (warm-up, measured) apart.
+-- RUN (0..3) keeps the addresses of separate runs (warm-up, measured rounds) apart.
 local threads = {}
 
 function setup(thread)

@@ -4,8 +4,11 @@
 # under wrk at fixed concurrency against `wrangler dev`, next to the same figures for the
 # floor in bench/floor (one D1 INSERT per request on the same runtime), with the ratio.
 # Targets: civicrate's vote POST >= 0.8x the floor's requests/s; WASM <= 350 KB gzipped.
+# Both servers run side by side and wrk measures them in alternating rounds (floor, civicrate,
+# floor, ...), so that a change in the machine's load during the run weighs on both alike.
 # Everything runs on 127.0.0.1 with throwaway D1 state. Tunables: BENCH_THREADS,
-# BENCH_CONNECTIONS, BENCH_DURATION, BENCH_WARMUP, BENCH_LOG_LEVEL.
+# BENCH_CONNECTIONS, BENCH_DURATION (seconds per worker, all rounds), BENCH_ROUNDS,
+# BENCH_WARMUP, BENCH_LOG_LEVEL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -18,7 +21,10 @@ export ESBUILD_BIN="$root/node_modules/.bin/esbuild" CI=true
 threads=${BENCH_THREADS:-2}
 connections=${BENCH_CONNECTIONS:-16}
 duration=${BENCH_DURATION:-15}
+rounds=${BENCH_ROUNDS:-3}
 warmup=${BENCH_WARMUP:-3}
+slice=$(awk -v d="$duration" -v r="$rounds" 'BEGIN { s = d / r; printf "%d", (s < 1) ? 1 : s }')
+[ "$rounds" -ge 1 ] && [ "$rounds" -le 3 ] || { echo "bench: BENCH_ROUNDS must be 1..3" >&2; exit 2; }
 # wrangler dev's per-request log line costs both workers alike (about a fifth of the floor's
 # throughput here), which would shrink the difference the ratio is meant to show.
 log_level=${BENCH_LOG_LEVEL:-warn}
@@ -111,14 +117,13 @@ wait_up() {
   die "$name: wrangler dev did not answer on $url"
 }
 
-# run_wrk NAME URL TOKEN: a warm-up run (not reported), then the measured run; leaves
-# wrk's output in $work/NAME.wrk and the 201 count of both runs in $work/NAME.created.
-run_wrk() {
-  local name=$1 url=$2 token=$3 warm_created
-  wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$lua" "$url" -- "$token" 0 >"$work/$name.warmup" 2>&1
-  wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$lua" "$url" -- "$token" 1 >"$work/$name.wrk" 2>&1
-  warm_created=$(sed -n 's/^BENCH created=\([0-9]*\).*/\1/p' "$work/$name.warmup")
-  echo $((${warm_created:-0} + $(field created "$work/$name.wrk"))) >"$work/$name.created"
+# measure NAME URL TOKEN RUN SECONDS [--latency]: one wrk run into $work/NAME.RUN. RUN (0..3)
+# keeps each run's client addresses apart (see bench/vote.lua); run 0 is the warm-up.
+measure() {
+  local name=$1 url=$2 token=$3 run=$4 seconds=$5
+  shift 5
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" "$@" -s "$lua" "$url" -- "$token" "$run" \
+    >"$work/$name.$run" 2>&1 || { cat "$work/$name.$run" >&2; die "$name: wrk failed"; }
 }
 
 field() { # field created|non201 FILE
@@ -135,11 +140,20 @@ latency_ms() { # latency_ms PERCENT FILE
   }' "$2"
 }
 
-rps() { awk '/^Requests\/sec:/ { print $2; exit }' "$1"; }
+# "4518 requests in 15.02s, ..." -> "4518 15.02" (seconds).
+requests_and_seconds() {
+  awk '$2 == "requests" && $3 == "in" {
+    t = $4; sub(/,$/, "", t); unit = t; sub(/^[0-9.]+/, "", unit); sub(/[a-z]+$/, "", t)
+    f = (unit == "ms") ? 0.001 : (unit == "m") ? 60 : (unit == "us") ? 0.000001 : 1
+    print $1, t * f; exit
+  }' "$1"
+}
 
 socket_errors() {
   awk '/Socket errors:/ { gsub(/,/, ""); n = $4 + $6 + $8 + $10 } END { print n + 0 }' "$1"
 }
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # The number of rows in votes, read with wrangler after the server has stopped.
 count_votes() { # count_votes DIR STATE
@@ -148,19 +162,15 @@ count_votes() { # count_votes DIR STATE
     python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["results"][0]["n"])'
 }
 
-# --- the floor ----------------------------------------------------------------------------
+# --- servers up ---------------------------------------------------------------------------
 floor_state=$(mktemp -d -p "$work")
 floor_port=$(free_port)
+floor_url="http://127.0.0.1:$floor_port/"
 say "floor: wrangler dev on 127.0.0.1:$floor_port"
 start_server floor bench/floor "$floor_state" "$floor_port"
 floor_pid=$server_pid
-wait_up floor "http://127.0.0.1:$floor_port/" '^[1-5][0-9][0-9]$'
-say "floor: wrk -t$threads -c$connections -d${duration}s (after a ${warmup} s warm-up)"
-run_wrk floor "http://127.0.0.1:$floor_port/" bench-floor-token
-stop_server "$floor_pid"
-floor_votes=$(count_votes bench/floor "$floor_state")
+wait_up floor "$floor_url" '^[1-5][0-9][0-9]$'
 
-# --- civicrate ----------------------------------------------------------------------------
 civ_state=$(mktemp -d -p "$work")
 civ_port=$(free_port)
 civ_base="http://127.0.0.1:$civ_port"
@@ -188,6 +198,7 @@ admin_post() { # admin_post PATH [JSON]: prints the answer's body; fails unless 
 }
 json_get() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
+say "civicrate: a unit, an employee and a QR code through the admin API"
 answer=$(admin_post /api/v1/admin/units '{"name":"Bench","parent_id":null}')
 unit_id=$(json_get id <<<"$answer")
 answer=$(admin_post /api/v1/admin/employees "{\"name\":\"Bench Person\",\"position\":\"Clerk\",\"unit_id\":$unit_id}")
@@ -198,11 +209,45 @@ check=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: applica
   -H 'CF-Connecting-IP: 192.0.2.1' --data "{\"token\":\"$token\",\"score\":2}" "$civ_base/api/v1/votes")
 [ "$check" = 201 ] || die "a first vote answered $check, not 201"
 
-say "civicrate: wrk -t$threads -c$connections -d${duration}s (after a ${warmup} s warm-up)"
-run_wrk civicrate "$civ_base/api/v1/votes" "$token"
+# --- load ---------------------------------------------------------------------------------
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+say "warm-up: ${warmup} s each (not reported)"
+measure floor "$floor_url" bench-floor-token 0 "$warmup"
+measure civicrate "$civ_base/api/v1/votes" "$token" 0 "$warmup"
+for run in $(seq "$rounds"); do
+  say "round $run of $rounds: wrk -t$threads -c$connections -d${slice}s, floor then civicrate"
+  measure floor "$floor_url" bench-floor-token "$run" "$slice" --latency
+  measure civicrate "$civ_base/api/v1/votes" "$token" "$run" "$slice" --latency
+done
+load_after=$(cut -d' ' -f1 /proc/loadavg)
+stop_server "$floor_pid"
 stop_server "$civ_pid"
+floor_votes=$(count_votes bench/floor "$floor_state")
 civ_votes=$(count_votes . "$civ_state")
-civ_created=$(($(cat "$work/civicrate.created") + 1)) # + the first vote above; warm-up included
+
+# summarize NAME: "req/s p50 p99 errors created" over the measured rounds (req/s from all
+# requests over all seconds; p50 and p99 the median of the rounds'), created with warm-up.
+summarize() {
+  local name=$1 run f requests=0 seconds=0 errors=0 created p50s="" p99s="" rs
+  created=$(field created "$work/$name.0")
+  for run in $(seq "$rounds"); do
+    f="$work/$name.$run"
+    rs=$(requests_and_seconds "$f")
+    requests=$((requests + ${rs% *}))
+    seconds=$(awk -v a="$seconds" -v b="${rs#* }" 'BEGIN { print a + b }')
+    errors=$((errors + $(field non201 "$f") + $(socket_errors "$f")))
+    created=$((created + $(field created "$f")))
+    p50s+=" $(latency_ms 50 "$f")"
+    p99s+=" $(latency_ms 99 "$f")"
+  done
+  printf '%s %s %s %s %s\n' "$(awk -v n="$requests" -v s="$seconds" 'BEGIN { printf "%.1f", (s > 0) ? n / s : 0 }')" \
+    "$(median <<<"$p50s")" "$(median <<<"$p99s")" "$errors" "$created"
+}
+rps_of_round() { awk '/^Requests\/sec:/ { print $2; exit }' "$work/$1.$2"; }
+
+read -r civ_rps civ_p50 civ_p99 civ_errors civ_created < <(summarize civicrate)
+read -r floor_rps floor_p50 floor_p99 floor_errors floor_created < <(summarize floor)
+civ_created=$((civ_created + 1)) # + the first vote above
 
 # --- report -------------------------------------------------------------------------------
 echo
@@ -212,32 +257,34 @@ printf '  %-10s %10s %14s\n' civicrate "$(kb "$civ_raw")" "$(kb "$civ_gz")"
 printf '  %-10s %10s %14s\n' floor "$(kb "$floor_raw")" "$(kb "$floor_gz")"
 echo "  civicrate gzipped $(kb "$civ_gz") KB, target <= 350 KB: $size_ok"
 echo
-echo "Vote POST on wrangler dev (wrk -t$threads -c$connections -d${duration}s, 127.0.0.1)"
+echo "Vote POST on wrangler dev (wrk -t$threads -c$connections, $rounds alternating rounds of ${slice} s per worker, 127.0.0.1)"
 printf '  %-10s %10s %10s %10s %8s\n' worker "req/s" "p50 ms" "p99 ms" errors
-for name in civicrate floor; do
-  f="$work/$name.wrk"
-  errors=$(($(field non201 "$f") + $(socket_errors "$f")))
-  printf '  %-10s %10s %10s %10s %8s\n' "$name" "$(rps "$f")" "$(latency_ms 50 "$f")" "$(latency_ms 99 "$f")" "$errors"
-done
-civ_rps=$(rps "$work/civicrate.wrk")
-floor_rps=$(rps "$work/floor.wrk")
+printf '  %-10s %10s %10s %10s %8s\n' civicrate "$civ_rps" "$civ_p50" "$civ_p99" "$civ_errors"
+printf '  %-10s %10s %10s %10s %8s\n' floor "$floor_rps" "$floor_p50" "$floor_p99" "$floor_errors"
 awk -v c="$civ_rps" -v f="$floor_rps" 'BEGIN {
   if (f <= 0) { print "  ratio civicrate/floor req/s: n/a (the floor served nothing)"; exit }
   r = c / f
   printf "  ratio civicrate/floor req/s: %.2f, target >= 0.80: %s\n", r, (r >= 0.8) ? "PASS" : "FAIL"
 }'
+echo "  per round, civicrate/floor req/s:"
+for run in $(seq "$rounds"); do
+  awk -v n="$run" -v c="$(rps_of_round civicrate "$run")" -v f="$(rps_of_round floor "$run")" \
+    'BEGIN { printf "    %d: %.1f / %.1f = %s\n", n, c, f, (f > 0) ? sprintf("%.2f", c / f) : "n/a" }'
+done
+echo "  (p50/p99: median of the rounds; errors: non-201 answers + socket errors)"
+echo "  load average $load_before before, $load_after after, on $(nproc) CPUs: other work on this"
+echo "  machine (tests, builds) shifts these figures; run again on a quiet machine to compare."
 echo
-floor_created=$(cat "$work/floor.created")
 # wrk stops with up to one request in flight per connection: the worker may still store those
-# votes after wrk stopped listening, so D1 may hold up to 2 x connections (two runs) more.
+# votes after wrk stopped listening, so D1 may hold up to that many more per wrk run.
 d1_check() { # d1_check NAME VOTES CREATED
   local extra=$(($2 - $3)) verdict
   if [ "$extra" -eq 0 ]; then verdict="equal"
-  elif [ "$extra" -gt 0 ] && [ "$extra" -le $((2 * connections)) ]; then
+  elif [ "$extra" -gt 0 ] && [ "$extra" -le $(((rounds + 1) * connections)) ]; then
     verdict="$extra more in D1: requests in flight when wrk stopped"
   else verdict="MISMATCH"
   fi
-  echo "$1: votes in D1 = $2, 201 answers = $3 ($verdict)"
+  echo "$1: votes in D1 = $2, 201 answers = $3 ($verdict; warm-up included)"
 }
 d1_check civicrate "$civ_votes" "$civ_created"
 d1_check floor "$floor_votes" "$floor_created"
