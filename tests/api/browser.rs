@@ -27,7 +27,9 @@ impl Browser {
         let mut cmd = Command::new("chromedriver");
         cmd.arg(format!("--port={port}"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(Stdio::null())
+            // Its own process group, so that Drop ends chromedriver and the browsers it started.
+            .process_group(0);
         // SAFETY: prctl is async-signal-safe; the driver dies with the test binary.
         unsafe {
             cmd.pre_exec(|| {
@@ -142,9 +144,23 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Ends the session, which closes the browser.
+    async fn quit(&self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // SAFETY: plain kill(2) on the process group made at spawn.
+        unsafe {
+            libc::kill(-(self.driver.id() as i32), libc::SIGKILL);
+        }
         let _ = self.driver.wait();
     }
 }
@@ -220,4 +236,5 @@ async fn a_citizen_votes_with_the_keyboard_in_a_real_browser() {
         "ltr"
     );
     b.screenshot("vote-fa").await;
+    b.quit().await;
 }
