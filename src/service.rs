@@ -135,6 +135,12 @@ pub async fn cast_vote(
     Err(VoteError::Input(InputError::ScoreOutOfScale))
 }
 
+/// The daily cron: forgets the client-hash salts of earlier days, so that no hash older than
+/// today can be recomputed from an address and user agent. Returns how many were deleted.
+pub async fn forget_old_salts(store: &impl Store, at: Timestamp) -> Result<u32, StoreError> {
+    store.forget_salts_before(&at.utc_day()).await
+}
+
 /// HMAC-SHA256 under the day's random salt of (address, user agent, employee), truncated to
 /// 128 bits. Once the day's salt is deleted the hash cannot be recomputed from an address.
 pub fn client_hash(salt: &str, client: Client<'_>, employee: EmployeeId) -> String {

@@ -98,6 +98,9 @@ pub trait Store {
     /// The salt of `day`, storing `candidate` if the day has none yet.
     async fn client_salt(&self, day: &str, candidate: &str) -> Result<String, StoreError>;
 
+    /// Deletes the salts of days before `day`; returns how many.
+    async fn forget_salts_before(&self, day: &str) -> Result<u32, StoreError>;
+
     /// `None` when the parent does not exist.
     async fn create_unit(
         &self,

@@ -254,6 +254,15 @@ impl Store for D1Store {
         Ok(salt)
     }
 
+    async fn forget_salts_before(&self, day: &str) -> Result<u32, StoreError> {
+        let result = self
+            .prepare(sql::DELETE_OLD_SALTS, &[text(day)])?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(changes(&result))
+    }
+
     async fn create_unit(
         &self,
         name: &Name,

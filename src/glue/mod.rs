@@ -18,7 +18,10 @@ use crate::vote::{FormVote, InputError, JsonVote};
 use d1::D1Store;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use worker::{console_error, event, Context, Date, Env, Request, Response, Result};
+use worker::{
+    console_error, console_log, event, Context, Date, Env, Request, Response, Result,
+    ScheduleContext, ScheduledEvent,
+};
 
 /// Everything a request needs, resolved from the environment once.
 struct App {
@@ -111,6 +114,22 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
 }
 
+/// Cron triggers (wrangler.toml). Daily: forget yesterday's client-hash salts.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    console_error_panic_hook::set_once();
+    let now = Timestamp::from_unix_millis(Date::now().as_millis());
+    let db = match env.d1("DB") {
+        Ok(db) => db,
+        Err(e) => return console_error!("cron: D1 binding DB: {e}"),
+    };
+    match service::forget_old_salts(&D1Store::new(db, now), now).await {
+        Ok(n) => console_log!("cron: forgot {n} old client-hash salts"),
+        // Retried by the next run: the deletion is idempotent.
+        Err(e) => console_error!("cron: forgetting old salts failed: {e}"),
+    }
+}
+
 fn unrouted(req: &Request, path: &str, e: RouteError) -> Result<Response> {
     if Route::is_api(path) {
         return http::api_error(&match e {
@@ -161,15 +180,28 @@ impl App {
             == 0
     }
 
-    fn client<'a>(
+    /// Records a vote from this request's client (address and user agent only go into the
+    /// day's keyed hash).
+    async fn cast(
         &self,
-        address: &'a Option<String>,
-        user_agent: &'a Option<String>,
-    ) -> Client<'a> {
-        Client {
+        req: &Request,
+        submission: Submission<'_>,
+    ) -> std::result::Result<(), VoteError> {
+        let address = http::header(req, "cf-connecting-ip");
+        let agent = http::header(req, "user-agent");
+        let client = Client {
             address: address.as_deref().unwrap_or("unknown"),
-            user_agent: user_agent.as_deref().unwrap_or(""),
-        }
+            user_agent: agent.as_deref().unwrap_or(""),
+        };
+        service::cast_vote(
+            &self.store,
+            &self.ring,
+            submission,
+            client,
+            self.now,
+            &fresh_salt(),
+        )
+        .await
     }
 }
 
@@ -253,10 +285,6 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
         return http::html(400, pages::problem_page(lang, Problem::BadRequest));
     };
     let lang = app.page_lang(req, form.lang.as_deref());
-    let (address, agent) = (
-        http::header(req, "cf-connecting-ip"),
-        http::header(req, "user-agent"),
-    );
     let submission = Submission {
         token,
         score: form.score_number(),
@@ -265,16 +293,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
         lang,
         source: Source::Form,
     };
-    match service::cast_vote(
-        &app.store,
-        &app.ring,
-        submission,
-        app.client(&address, &agent),
-        app.now,
-        &fresh_salt(),
-    )
-    .await
-    {
+    match app.cast(req, submission).await {
         Ok(()) => http::see_other(&format!("/thanks?lang={}", lang.code())),
         Err(VoteError::Input(e)) => {
             let problem = match e {
@@ -330,10 +349,6 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         Ok(l) => l,
         Err(e) => return http::api_error(&(&e).into()),
     };
-    let (address, agent) = (
-        http::header(req, "cf-connecting-ip"),
-        http::header(req, "user-agent"),
-    );
     let submission = Submission {
         token: &vote.token,
         score: Some(vote.score),
@@ -342,16 +357,7 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         lang,
         source: Source::Api,
     };
-    match service::cast_vote(
-        &app.store,
-        &app.ring,
-        submission,
-        app.client(&address, &agent),
-        app.now,
-        &fresh_salt(),
-    )
-    .await
-    {
+    match app.cast(req, submission).await {
         Ok(()) => http::json(201, r#"{"status":"recorded"}"#.to_owned()),
         Err(e) => {
             if let Some(cause) = api::internal_cause(&e) {

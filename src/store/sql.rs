@@ -28,6 +28,7 @@ SELECT last_insert_rowid(), ?1, ?2 WHERE changes() = 1";
 
 pub const INSERT_SALT: &str = "INSERT OR IGNORE INTO client_salts (day, salt) VALUES (?1, ?2)";
 pub const SELECT_SALT: &str = "SELECT salt FROM client_salts WHERE day = ?1";
+pub const DELETE_OLD_SALTS: &str = "DELETE FROM client_salts WHERE day < ?1";
 
 /// Inserts a unit under an existing parent (or at the root when ?2 is NULL).
 pub const INSERT_UNIT: &str = "\

@@ -102,7 +102,11 @@ impl Worker {
         let mut cmd = wrangler();
         cmd.args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .args(["--inspector-port", &free_port().to_string()])
-            .args(["--show-interactive-dev-session=false", "--persist-to"])
+            .args([
+                "--show-interactive-dev-session=false",
+                "--test-scheduled",
+                "--persist-to",
+            ])
             .arg(&dir)
             .arg("--env-file")
             .arg(&env_file)

@@ -302,3 +302,39 @@ async fn a_code_typed_by_hand_leads_to_the_vote_page() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Василь Захарченко"));
 }
+
+#[tokio::test]
+async fn the_daily_cron_forgets_earlier_days_salts_but_keeps_today() {
+    let w = crate::helpers::Worker::start(&crate::helpers::key(1));
+    let (_, token) = w.employee_with_code("Денис Гордієнко").await;
+    assert_eq!(
+        w.vote_json(json!({"token": token, "score": 3}))
+            .await
+            .status(),
+        201
+    );
+    w.db()
+        .execute(
+            "INSERT INTO client_salts (day, salt) VALUES ('2000-01-01', 'old')",
+            [],
+        )
+        .unwrap();
+    assert_eq!(w.count("SELECT COUNT(*) FROM client_salts"), 2);
+
+    let resp = w
+        .http
+        .get(w.url("/__scheduled?cron=5+0+*+*+*"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM client_salts WHERE day = '2000-01-01'"),
+        0
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM client_salts"),
+        1,
+        "today's salt stays"
+    );
+}
