@@ -78,8 +78,12 @@ CREATE TABLE votes (
   -- Keyed hash of (client address, user agent, employee) under a salt that changes daily;
   -- never the address or user agent themselves.
   client_hash TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  -- 'counted' votes enter official results; 'duplicate' = a repeat from the same client for
+  -- the same employee on the same UTC day (recorded, not counted).
+  status TEXT NOT NULL DEFAULT 'counted'
 );
+CREATE INDEX votes_employee_client ON votes(employee_id, client_hash);
 CREATE INDEX votes_employee_time ON votes(employee_id, created_at);
 CREATE INDEX votes_unit_time ON votes(unit_id, created_at);
 CREATE INDEX votes_time ON votes(created_at);

@@ -286,8 +286,11 @@ pub struct Summary {
     pub employee_id: EmployeeId,
     pub from: String,
     pub to: String,
+    /// Counted votes: what official results use.
     pub votes: i64,
     pub by_score: std::collections::BTreeMap<String, i64>,
+    /// Votes recorded but not counted (repeats from one client for one employee in a day).
+    pub excluded: i64,
 }
 
 pub async fn summary(
@@ -315,6 +318,7 @@ pub async fn summary(
         to: range.to.to_string(),
         votes: counts.by_score.iter().map(|(_, n)| n).sum(),
         by_score,
+        excluded: counts.excluded,
     })
 }
 

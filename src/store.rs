@@ -80,8 +80,10 @@ pub enum IssueOutcome {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScoreCounts {
-    /// (score, votes) for every score that has votes.
+    /// (score, votes) of counted votes, for every score that has any.
     pub by_score: Vec<(i64, i64)>,
+    /// Votes recorded but left out of results (repeats).
+    pub excluded: i64,
 }
 
 pub trait Store {

@@ -142,6 +142,7 @@ struct FoundRow {
 #[derive(Deserialize)]
 struct CountRow {
     score: i64,
+    counted: i64,
     votes: i64,
 }
 
@@ -379,8 +380,16 @@ impl Store for D1Store {
             Some(r) => r.results::<CountRow>().map_err(corrupt)?,
             None => return Err(StoreError::Corrupt("batch returned fewer results".into())),
         };
-        Ok(Some(ScoreCounts {
-            by_score: rows.into_iter().map(|r| (r.score, r.votes)).collect(),
-        }))
+        let excluded = rows
+            .iter()
+            .filter(|r| r.counted == 0)
+            .map(|r| r.votes)
+            .sum();
+        let by_score = rows
+            .into_iter()
+            .filter(|r| r.counted != 0)
+            .map(|r| (r.score, r.votes))
+            .collect();
+        Ok(Some(ScoreCounts { by_score, excluded }))
     }
 }

@@ -12,10 +12,14 @@ pub const SCALE: &str = "SELECT value, colour, face, labels FROM scale_levels OR
 
 /// Inserts only when the code is current, the employee active and the score on the scale,
 /// so a vote costs one round trip; the caller asks why only when nothing was written.
-/// The unit is the employee's unit now, kept with the vote.
+/// The unit is the employee's unit now, kept with the vote. A repeat from the same client hash
+/// (same client, same employee, same UTC day) is stored as 'duplicate': recorded, not counted,
+/// and answered exactly like a counted vote so that a stuffer learns nothing.
 pub const INSERT_VOTE: &str = "\
-INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at) \
-SELECT e.id, e.unit_id, q.channel, q.issue, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
+INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status) \
+SELECT e.id, e.unit_id, q.channel, q.issue, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+  CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9) \
+       THEN 'duplicate' ELSE 'counted' END \
 FROM employees e JOIN qr_codes q ON q.employee_id = e.id \
 WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revoked_at IS NULL \
   AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4)";
@@ -70,4 +74,4 @@ FROM employees e WHERE e.id = ?1 \
 RETURNING issue";
 
 pub const SCORE_COUNTS: &str = "\
-SELECT score, COUNT(*) AS votes FROM votes WHERE employee_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY score ORDER BY score";
+SELECT score, status = 'counted' AS counted, COUNT(*) AS votes FROM votes WHERE employee_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY score, counted ORDER BY score";

@@ -3,18 +3,37 @@
 use crate::helpers::project_dir;
 use rusqlite::Connection;
 
+/// The schema as structure, not text (`ALTER TABLE` stores its column as text glued onto the
+/// original statement): every table's columns, keys and foreign keys, every index's columns,
+/// and the seeded scale.
 fn dump(conn: &Connection) -> Vec<String> {
-    let mut out: Vec<String> = conn
-        .prepare("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .unwrap();
-    let normalise = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    out = out.into_iter().map(normalise).collect();
-    let rows: Vec<String> = conn
-        .prepare("SELECT value || colour || face || labels FROM scale_levels ORDER BY value")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .unwrap();
-    out.extend(rows);
+    let strings = |sql: &str| -> Vec<String> {
+        conn.prepare(sql)
+            .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(0))?.collect())
+            .unwrap()
+    };
+    let mut out = Vec::new();
+    for table in strings("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+        out.push(format!("table {table}"));
+        out.extend(strings(&format!(
+            "SELECT cid || ' ' || name || ' ' || type || ' notnull=' || \"notnull\" || ' default=' || coalesce(dflt_value, '-') || ' pk=' || pk FROM pragma_table_info('{table}')"
+        )));
+        out.extend(strings(&format!(
+            "SELECT 'fk ' || \"from\" || ' -> ' || \"table\" || '(' || coalesce(\"to\", '') || ') ' || on_delete FROM pragma_foreign_key_list('{table}') ORDER BY \"from\""
+        )));
+        let without_rowid: String = conn
+            .query_row("SELECT CASE WHEN sql LIKE '%WITHOUT ROWID%' THEN 'without rowid' ELSE 'rowid' END FROM sqlite_master WHERE name = ?1", [&table], |r| r.get(0))
+            .unwrap();
+        out.push(without_rowid);
+    }
+    for index in strings("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+        let columns = strings(&format!("SELECT coalesce(name, '?') FROM pragma_index_info('{index}') ORDER BY seqno"));
+        let unique: i64 = conn.query_row(&format!("SELECT \"unique\" FROM pragma_index_list((SELECT tbl_name FROM sqlite_master WHERE name = '{index}')) WHERE name = '{index}'"), [], |r| r.get(0)).unwrap();
+        out.push(format!("index {index} ({}) unique={unique}", columns.join(", ")));
+    }
+    out.extend(strings(
+        "SELECT value || colour || face || labels FROM scale_levels ORDER BY value",
+    ));
     out
 }
 

@@ -338,3 +338,77 @@ async fn the_daily_cron_forgets_earlier_days_salts_but_keeps_today() {
         "today's salt stays"
     );
 }
+
+#[tokio::test]
+async fn repeat_votes_from_one_phone_are_recorded_but_not_counted() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Максим Дорошенко").await;
+    for score in [3, 3, 3, 1] {
+        let resp = w
+            .vote_from(
+                "203.0.113.50",
+                "StuffPhone/2.0",
+                json!({"token": token, "score": score}),
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            201,
+            "a stuffer gets the same answer as anyone"
+        );
+        assert_eq!(resp.text().await.unwrap(), r#"{"status":"recorded"}"#);
+    }
+    // The same address with another browser, and another address, are other clients.
+    assert_eq!(
+        w.vote_from(
+            "203.0.113.50",
+            "OtherBrowser/1.0",
+            json!({"token": token, "score": 2})
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        w.vote_from(
+            "203.0.113.51",
+            "StuffPhone/2.0",
+            json!({"token": token, "score": 2})
+        )
+        .await
+        .status(),
+        201
+    );
+
+    assert_eq!(w.votes_of(employee), 6, "every vote is recorded");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM votes WHERE employee_id = {employee} AND status = 'duplicate'"
+        )),
+        3
+    );
+    let summary = w.summary(employee).await;
+    assert_eq!(summary["votes"], 3);
+    assert_eq!(summary["by_score"], json!({"1": 0, "2": 2, "3": 1}));
+    assert_eq!(summary["excluded"], 3);
+}
+
+#[tokio::test]
+async fn a_repeat_by_form_gets_the_same_thank_you() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Софія Мартинюк").await;
+    for _ in 0..2 {
+        let resp = w
+            .http
+            .post(w.url(&format!("/r/{token}")))
+            .header("cf-connecting-ip", "203.0.113.60")
+            .form(&[("score", "3")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303);
+        assert_eq!(resp.headers()["location"], "/thanks?lang=uk");
+    }
+    assert_eq!(w.summary(employee).await["votes"], 1);
+    assert_eq!(w.votes_of(employee), 2);
+}
