@@ -151,6 +151,14 @@ impl From<&VoteError> for ApiError {
         match e {
             VoteError::Code(e) => e.into(),
             VoteError::Input(e) => e.into(),
+            VoteError::RateLimited { retry_after } => ApiError {
+                retry_after: Some(*retry_after),
+                ..ApiError::new(
+                    429,
+                    "rate_limited",
+                    "too many votes from this device today; try again later",
+                )
+            },
             VoteError::Store(e) => e.into(),
         }
     }

@@ -6,7 +6,9 @@ use crate::i18n::Lang;
 use crate::org::{Channel, EmployeeId, Name, NameError, UnitId};
 use crate::qr::{self, PublicBaseUrl};
 use crate::scale::Scale;
-use crate::store::{CodeHolder, CodeStatus, IssueOutcome, NewVote, Source, Store, StoreError};
+use crate::store::{
+    CodeHolder, CodeStatus, IssueOutcome, NewVote, Recorded, Source, Store, StoreError,
+};
 use crate::token::{Claims, KeyRing, Token};
 use crate::vote::{Ballot, InputError};
 use hmac::{Hmac, Mac};
@@ -72,6 +74,9 @@ pub enum VoteError {
     Code(CodeError),
     #[error(transparent)]
     Input(#[from] InputError),
+    /// Over the daily limit of votes per client: 429 with `Retry-After`.
+    #[error("too many votes from this device today")]
+    RateLimited { retry_after: u32 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -112,22 +117,32 @@ pub async fn cast_vote(
     client: Client<'_>,
     at: Timestamp,
     fresh_salt: &str,
+    daily_limit: u32,
 ) -> Result<(), VoteError> {
     let (_, claims) = verify_code(ring, vote.token)?;
     let scale = store.scale().await?;
     let ballot = Ballot::parse(vote.score, vote.comment, vote.contact, &scale)?;
     let salt = store.client_salt(&at.utc_day(), fresh_salt).await?;
     let client_hash = client_hash(&salt, client, claims.employee);
+    let client_key = client_key(&salt, client);
     let new = NewVote {
         claims: &claims,
         ballot: &ballot,
         lang: vote.lang,
         source: vote.source,
         client_hash: &client_hash,
+        client_key: &client_key,
+        daily_limit,
         at,
     };
-    if store.record_vote(&new).await? {
-        return Ok(());
+    match store.record_vote(&new).await? {
+        Recorded::Stored => return Ok(()),
+        Recorded::OverLimit => {
+            return Err(VoteError::RateLimited {
+                retry_after: seconds_to_next_utc_day(at),
+            })
+        }
+        Recorded::NotStored => {}
     }
     // Nothing written: say why (the code was revoked or never existed). A current code here
     // means the scale changed between the two reads; the score is then off the scale.
@@ -144,23 +159,52 @@ pub async fn forget_old_salts(store: &impl Store, at: Timestamp) -> Result<u32, 
 /// HMAC-SHA256 under the day's random salt of (address, user agent, employee), truncated to
 /// 128 bits. Once the day's salt is deleted the hash cannot be recomputed from an address.
 pub fn client_hash(salt: &str, client: Client<'_>, employee: EmployeeId) -> String {
+    let employee = employee.to_string();
+    keyed_hash(
+        salt,
+        &[
+            b"vote\0",
+            client.address.as_bytes(),
+            b"\0",
+            client.user_agent.as_bytes(),
+            b"\0",
+            employee.as_bytes(),
+        ],
+    )
+}
+
+/// The same for the client alone, for the daily limit across employees. Kept only in
+/// `client_counters`, never on a vote, so votes for different employees stay unlinked.
+pub fn client_key(salt: &str, client: Client<'_>) -> String {
+    keyed_hash(
+        salt,
+        &[
+            b"limit\0",
+            client.address.as_bytes(),
+            b"\0",
+            client.user_agent.as_bytes(),
+        ],
+    )
+}
+
+fn keyed_hash(salt: &str, parts: &[&[u8]]) -> String {
     let mut out = String::with_capacity(32);
+    // HMAC takes keys of any length; this cannot fail.
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(salt.as_bytes()) else {
         return out;
     };
-    for part in [
-        client.address.as_bytes(),
-        b"\0",
-        client.user_agent.as_bytes(),
-        b"\0",
-        employee.to_string().as_bytes(),
-    ] {
+    for part in parts {
         mac.update(part);
     }
     for b in mac.finalize().into_bytes().iter().take(16) {
         out.push_str(&format!("{b:02x}"));
     }
     out
+}
+
+/// Seconds until the next UTC midnight, when the daily limit starts again.
+pub fn seconds_to_next_utc_day(at: Timestamp) -> u32 {
+    u32::try_from(86_400 - at.unix_seconds().rem_euclid(86_400)).unwrap_or(86_400)
 }
 
 /// Failures of the administration use cases.
@@ -351,5 +395,21 @@ mod tests {
             )
         );
         assert!(!h.contains("203"));
+        let k = client_key("salt-a", c);
+        assert_eq!(k, client_key("salt-a", Client { ..c }));
+        assert_ne!(k, h, "the limit key and the vote hash are separate");
+        assert_ne!(k, client_key("salt-b", c));
+    }
+
+    #[test]
+    fn the_daily_limit_resets_at_utc_midnight() {
+        assert_eq!(
+            seconds_to_next_utc_day(Timestamp::from_unix_seconds(1_767_225_600)),
+            86_400
+        );
+        assert_eq!(
+            seconds_to_next_utc_day(Timestamp::from_unix_seconds(1_767_225_600 + 86_399)),
+            1
+        );
     }
 }

@@ -67,7 +67,20 @@ pub struct NewVote<'a> {
     pub lang: Lang,
     pub source: Source,
     pub client_hash: &'a str,
+    /// Keyed hash of the client alone (no employee), for the daily limit across employees.
+    pub client_key: &'a str,
+    /// The most votes one client may cast in a UTC day, across all employees.
+    pub daily_limit: u32,
     pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Stored,
+    /// The code is not current (or the score left the scale): nothing was written.
+    NotStored,
+    /// The client is over the daily limit: only the attempt was counted.
+    OverLimit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,13 +107,13 @@ pub trait Store {
     async fn scale(&self) -> Result<Scale, StoreError>;
 
     /// Writes the vote (and its contact, in the same batch) only if the token's code is
-    /// current and the score is on the scale; `false` when nothing was written.
-    async fn record_vote(&self, vote: &NewVote<'_>) -> Result<bool, StoreError>;
+    /// current, the score is on the scale and the client is within the daily limit.
+    async fn record_vote(&self, vote: &NewVote<'_>) -> Result<Recorded, StoreError>;
 
     /// The salt of `day`, storing `candidate` if the day has none yet.
     async fn client_salt(&self, day: &str, candidate: &str) -> Result<String, StoreError>;
 
-    /// Deletes the salts of days before `day`; returns how many.
+    /// Deletes the salts and client counters of days before `day`; returns how many salts.
     async fn forget_salts_before(&self, day: &str) -> Result<u32, StoreError>;
 
     /// `None` when the parent does not exist.

@@ -5,7 +5,7 @@ use crate::clock::Timestamp;
 use crate::org::{Channel, EmployeeId, Name, UnitId};
 use crate::scale::{Face, Labels, Level, Scale};
 use crate::store::{
-    sql, CodeHolder, CodeStatus, IssueOutcome, NewVote, ScoreCounts, Store, StoreError,
+    sql, CodeHolder, CodeStatus, IssueOutcome, NewVote, Recorded, ScoreCounts, Store, StoreError,
 };
 use crate::token::Claims;
 use serde::Deserialize;
@@ -129,6 +129,11 @@ struct IssueRow {
 }
 
 #[derive(Deserialize)]
+struct VotesRow {
+    votes: i64,
+}
+
+#[derive(Deserialize)]
 struct SaltRow {
     salt: String,
 }
@@ -207,14 +212,30 @@ impl Store for D1Store {
         Ok(scale)
     }
 
-    async fn record_vote(&self, vote: &NewVote<'_>) -> Result<bool, StoreError> {
+    async fn record_vote(&self, vote: &NewVote<'_>) -> Result<Recorded, StoreError> {
         let at = vote.at.unix_seconds() as f64;
+        let day = vote.at.utc_day();
+        let (employee, channel, issue) = (
+            num(vote.claims.employee.get()),
+            num(vote.claims.channel.get()),
+            num(vote.claims.issue),
+        );
+        let count = self.prepare(
+            sql::COUNT_CLIENT_VOTE,
+            &[
+                text(&day),
+                text(vote.client_key),
+                employee.clone(),
+                channel.clone(),
+                issue.clone(),
+            ],
+        )?;
         let insert = self.prepare(
             sql::INSERT_VOTE,
             &[
-                num(vote.claims.employee.get()),
-                num(vote.claims.channel.get()),
-                num(vote.claims.issue),
+                employee,
+                channel,
+                issue,
                 num(vote.ballot.score.get()),
                 opt_text(vote.ballot.comment.as_ref().map(|c| c.as_str())),
                 num(u8::from(vote.ballot.contact.is_some())),
@@ -222,17 +243,26 @@ impl Store for D1Store {
                 text(vote.source.as_str()),
                 text(vote.client_hash),
                 num(at),
+                text(&day),
+                text(vote.client_key),
+                num(vote.daily_limit),
             ],
         )?;
-        let results = match &vote.ballot.contact {
-            None => vec![insert.run().await.map_err(unavailable)?],
-            Some(contact) => {
-                let contact =
-                    self.prepare(sql::INSERT_VOTE_CONTACT, &[text(contact.as_str()), num(at)])?;
-                self.batch(vec![insert, contact]).await?
-            }
-        };
-        Ok(results.first().is_some_and(|r| changes(r) == 1))
+        let mut statements = vec![count, insert];
+        if let Some(contact) = &vote.ballot.contact {
+            statements
+                .push(self.prepare(sql::INSERT_VOTE_CONTACT, &[text(contact.as_str()), num(at)])?);
+        }
+        let results = self.batch(statements).await?;
+        if results.get(1).is_some_and(|r| changes(r) == 1) {
+            return Ok(Recorded::Stored);
+        }
+        let counted = first_row::<VotesRow>(results.first())?.map_or(0, |r| r.votes);
+        Ok(if counted > i64::from(vote.daily_limit) {
+            Recorded::OverLimit
+        } else {
+            Recorded::NotStored
+        })
     }
 
     async fn client_salt(&self, day: &str, candidate: &str) -> Result<String, StoreError> {
@@ -256,12 +286,10 @@ impl Store for D1Store {
     }
 
     async fn forget_salts_before(&self, day: &str) -> Result<u32, StoreError> {
-        let result = self
-            .prepare(sql::DELETE_OLD_SALTS, &[text(day)])?
-            .run()
-            .await
-            .map_err(unavailable)?;
-        Ok(changes(&result))
+        let salts = self.prepare(sql::DELETE_OLD_SALTS, &[text(day)])?;
+        let counters = self.prepare(sql::DELETE_OLD_COUNTERS, &[text(day)])?;
+        let results = self.batch(vec![salts, counters]).await?;
+        Ok(results.first().map_or(0, changes))
     }
 
     async fn create_unit(

@@ -23,6 +23,10 @@ use worker::{
     ScheduleContext, ScheduledEvent,
 };
 
+/// A citizen may visit several offices in a day; twenty employees rated by one phone in one
+/// day is already far beyond an honest visit.
+const DEFAULT_DAILY_LIMIT: u32 = 20;
+
 /// Everything a request needs, resolved from the environment once.
 struct App {
     store: D1Store,
@@ -30,6 +34,8 @@ struct App {
     base_url: PublicBaseUrl,
     default_lang: Lang,
     admin_token: Option<String>,
+    /// Votes one client may cast per UTC day across all employees (`VOTE_DAILY_LIMIT`).
+    daily_limit: u32,
     now: Timestamp,
 }
 
@@ -50,6 +56,15 @@ impl App {
             .and_then(|l| Lang::parse(&l))
             .unwrap_or(Lang::Uk);
         let admin_token = setting(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16);
+        let daily_limit = match setting(env, "VOTE_DAILY_LIMIT") {
+            None => DEFAULT_DAILY_LIMIT,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or("VOTE_DAILY_LIMIT must be a whole number from 1 to 10000")?,
+        };
         let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
         Ok(App {
             store: D1Store::new(db, now),
@@ -57,6 +72,7 @@ impl App {
             base_url,
             default_lang,
             admin_token,
+            daily_limit,
             now,
         })
     }
@@ -200,6 +216,7 @@ impl App {
             client,
             self.now,
             &fresh_salt(),
+            self.daily_limit,
         )
         .await
     }
@@ -313,6 +330,12 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
             render_vote_page(app, lang, token, &state, 422).await
         }
         Err(VoteError::Code(e)) => code_problem(lang, &e),
+        Err(VoteError::RateLimited { retry_after }) => {
+            let mut resp = http::html(429, pages::problem_page(lang, Problem::TooManyRequests))?;
+            resp.headers_mut()
+                .set("retry-after", &retry_after.to_string())?;
+            Ok(resp)
+        }
         Err(VoteError::Store(e)) => code_problem(lang, &CodeError::Store(e)),
     }
 }

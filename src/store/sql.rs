@@ -22,7 +22,19 @@ SELECT e.id, e.unit_id, q.channel, q.issue, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
        THEN 'duplicate' ELSE 'counted' END \
 FROM employees e JOIN qr_codes q ON q.employee_id = e.id \
 WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revoked_at IS NULL \
-  AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4)";
+  AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4) \
+  AND (SELECT votes FROM client_counters WHERE day = ?11 AND client_key = ?12) <= ?13";
+
+/// Runs first in the vote's batch: counts the client's vote of the day, but only for a current
+/// code, so a revoked or unknown code changes nothing. `INSERT_VOTE` then refuses the vote when
+/// the count is over the daily limit; the returned count tells the caller why.
+pub const COUNT_CLIENT_VOTE: &str = "\
+INSERT INTO client_counters (day, client_key, votes) \
+SELECT ?1, ?2, 1 WHERE EXISTS ( \
+  SELECT 1 FROM qr_codes q JOIN employees e ON e.id = q.employee_id \
+  WHERE q.employee_id = ?3 AND q.channel = ?4 AND q.issue = ?5 AND q.revoked_at IS NULL AND e.active = 1) \
+ON CONFLICT (day, client_key) DO UPDATE SET votes = votes + 1 \
+RETURNING votes";
 
 /// Runs in the same batch right after `INSERT_VOTE`: `changes()` and `last_insert_rowid()`
 /// still describe that insert, so the contact is written exactly when the vote was.
@@ -33,6 +45,7 @@ SELECT last_insert_rowid(), ?1, ?2 WHERE changes() = 1";
 pub const INSERT_SALT: &str = "INSERT OR IGNORE INTO client_salts (day, salt) VALUES (?1, ?2)";
 pub const SELECT_SALT: &str = "SELECT salt FROM client_salts WHERE day = ?1";
 pub const DELETE_OLD_SALTS: &str = "DELETE FROM client_salts WHERE day < ?1";
+pub const DELETE_OLD_COUNTERS: &str = "DELETE FROM client_counters WHERE day < ?1";
 
 /// Inserts a unit under an existing parent (or at the root when ?2 is NULL).
 pub const INSERT_UNIT: &str = "\

@@ -71,6 +71,11 @@ pub struct Worker {
 impl Worker {
     /// A fresh instance with its own empty D1 (migrations applied) and the given key ring.
     pub fn start(token_keys: &str) -> Worker {
+        Worker::start_with(token_keys, &[])
+    }
+
+    /// A fresh instance with extra settings (`NAME`, `value`) beside the key ring.
+    pub fn start_with(token_keys: &str, settings: &[(&str, &str)]) -> Worker {
         let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
         let dir = project_dir()
             .join("target/e2e")
@@ -84,17 +89,24 @@ impl Worker {
             .status()
             .expect("wrangler d1 migrations apply");
         assert!(status.success(), "applying migrations failed");
-        Worker::run(dir, token_keys)
+        Worker::run_with(dir, token_keys, settings)
     }
 
     /// Runs wrangler dev on an existing state folder: how a redeploy with new secrets looks.
     pub fn run(dir: PathBuf, token_keys: &str) -> Worker {
+        Worker::run_with(dir, token_keys, &[])
+    }
+
+    pub fn run_with(dir: PathBuf, token_keys: &str, settings: &[(&str, &str)]) -> Worker {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let env_file = dir.join(format!("vars-{port}.env"));
         std::fs::write(
             &env_file,
-            format!("TOKEN_KEYS=\"{token_keys}\"\nADMIN_TOKEN=\"{ADMIN_TOKEN}\"\nPUBLIC_BASE_URL=\"{base}\"\n"),
+            format!(
+                "TOKEN_KEYS=\"{token_keys}\"\nADMIN_TOKEN=\"{ADMIN_TOKEN}\"\nPUBLIC_BASE_URL=\"{base}\"\n{}",
+                settings.iter().map(|(k, v)| format!("{k}=\"{v}\"\n")).collect::<String>()
+            ),
         )
         .expect("env file");
         let log =
@@ -378,7 +390,18 @@ fn find_sqlite(dir: &Path) -> Option<PathBuf> {
 /// The instance most tests share; each test makes its own units and employees.
 pub fn shared() -> &'static Worker {
     static SHARED: OnceLock<Worker> = OnceLock::new();
-    SHARED.get_or_init(|| Worker::start(&key(1)))
+    SHARED.get_or_init(|| {
+        // PR_SET_PDEATHSIG fires when the spawning *thread* ends, not the process: start the
+        // shared instance from a thread that lives as long as the test binary.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(Worker::start(&key(1)));
+            loop {
+                std::thread::park();
+            }
+        });
+        rx.recv().expect("the shared worker started")
+    })
 }
 
 mod reqwest {

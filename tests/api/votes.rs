@@ -412,3 +412,82 @@ async fn a_repeat_by_form_gets_the_same_thank_you() {
     assert_eq!(w.summary(employee).await["votes"], 1);
     assert_eq!(w.votes_of(employee), 2);
 }
+
+#[tokio::test]
+async fn a_device_over_the_daily_limit_gets_429_with_retry_after() {
+    let w =
+        crate::helpers::Worker::start_with(&crate::helpers::key(1), &[("VOTE_DAILY_LIMIT", "3")]);
+    let mut employees = Vec::new();
+    for name in ["Перший", "Другий", "Третій", "Четвертий"] {
+        employees.push(w.employee_with_code(name).await);
+    }
+    let phone = ("203.0.113.90", "Busy/1.0");
+    for (employee, token) in &employees[..3] {
+        assert_eq!(
+            w.vote_from(phone.0, phone.1, json!({"token": token, "score": 3}))
+                .await
+                .status(),
+            201,
+            "{employee}"
+        );
+    }
+    let (fourth, token) = &employees[3];
+    let resp = w
+        .vote_from(phone.0, phone.1, json!({"token": token, "score": 3}))
+        .await;
+    assert_eq!(resp.status(), 429);
+    let retry: u32 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=86_400).contains(&retry));
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "rate_limited"
+    );
+    assert_eq!(w.votes_of(*fourth), 0);
+
+    let form = w
+        .http
+        .post(w.url(&format!("/r/{token}")))
+        .header("cf-connecting-ip", phone.0)
+        .header("user-agent", phone.1)
+        .form(&[("score", "2"), ("lang", "uk")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 429);
+    assert!(form.headers().contains_key("retry-after"));
+
+    assert_eq!(
+        w.vote_from("203.0.113.91", phone.1, json!({"token": token, "score": 3}))
+            .await
+            .status(),
+        201,
+        "another device"
+    );
+    assert_eq!(w.votes_of(*fourth), 1);
+}
+
+#[tokio::test]
+async fn a_vote_on_a_revoked_code_does_not_count_against_the_device() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Ростислав Яковенко").await;
+    w.admin(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/admin/employees/{employee}/qr"),
+    )
+    .send()
+    .await
+    .unwrap();
+    let counters = || w.count("SELECT COALESCE(SUM(votes), 0) FROM client_counters");
+    let before = counters();
+    assert_eq!(
+        w.vote_from("203.0.113.95", "X/1", json!({"token": token, "score": 3}))
+            .await
+            .status(),
+        410
+    );
+    assert_eq!(counters(), before);
+}
