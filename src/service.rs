@@ -150,10 +150,26 @@ pub async fn cast_vote(
     Err(VoteError::Input(InputError::ScoreOutOfScale))
 }
 
-/// The daily cron: forgets the client-hash salts of earlier days, so that no hash older than
-/// today can be recomputed from an address and user agent. Returns how many were deleted.
-pub async fn forget_old_salts(store: &impl Store, at: Timestamp) -> Result<u32, StoreError> {
-    store.forget_salts_before(&at.utc_day()).await
+/// What the daily cron removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Housekeeping {
+    pub salts: u32,
+    pub contacts: u32,
+}
+
+/// The daily cron. Forgets the client-hash salts and counters of earlier days, so no hash
+/// older than today can be recomputed from an address; deletes contacts older than the
+/// retention period (the vote keeps `has_contact`, so results still tell signed from anonymous).
+pub async fn daily_housekeeping(
+    store: &impl Store,
+    at: Timestamp,
+    contact_retention_days: u32,
+) -> Result<Housekeeping, StoreError> {
+    let salts = store.forget_salts_before(&at.utc_day()).await?;
+    let contacts = store
+        .forget_contacts_before(at.unix_seconds() - i64::from(contact_retention_days) * 86_400)
+        .await?;
+    Ok(Housekeeping { salts, contacts })
 }
 
 /// HMAC-SHA256 under the day's random salt of (address, user agent, employee), truncated to

@@ -116,6 +116,9 @@ pub trait Store {
     /// Deletes the salts and client counters of days before `day`; returns how many salts.
     async fn forget_salts_before(&self, day: &str) -> Result<u32, StoreError>;
 
+    /// Deletes contacts left before `before` (unix seconds); returns how many.
+    async fn forget_contacts_before(&self, before: i64) -> Result<u32, StoreError>;
+
     /// `None` when the parent does not exist.
     async fn create_unit(
         &self,

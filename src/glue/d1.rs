@@ -292,6 +292,15 @@ impl Store for D1Store {
         Ok(results.first().map_or(0, changes))
     }
 
+    async fn forget_contacts_before(&self, before: i64) -> Result<u32, StoreError> {
+        let result = self
+            .prepare(sql::DELETE_OLD_CONTACTS, &[num(before as f64)])?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(changes(&result))
+    }
+
     async fn create_unit(
         &self,
         name: &Name,

@@ -130,7 +130,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
 }
 
-/// Cron triggers (wrangler.toml). Daily: forget yesterday's client-hash salts.
+/// Contacts are deleted after this many days unless `CONTACT_RETENTION_DAYS` says otherwise.
+const DEFAULT_CONTACT_RETENTION_DAYS: u32 = 180;
+
+/// Cron triggers (wrangler.toml). Daily: forget earlier days' salts and expired contacts.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
@@ -139,10 +142,18 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(db) => db,
         Err(e) => return console_error!("cron: D1 binding DB: {e}"),
     };
-    match service::forget_old_salts(&D1Store::new(db, now), now).await {
-        Ok(n) => console_log!("cron: forgot {n} old client-hash salts"),
-        // Retried by the next run: the deletion is idempotent.
-        Err(e) => console_error!("cron: forgetting old salts failed: {e}"),
+    let retention = setting(&env, "CONTACT_RETENTION_DAYS")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|d| (1..=3650).contains(d))
+        .unwrap_or(DEFAULT_CONTACT_RETENTION_DAYS);
+    match service::daily_housekeeping(&D1Store::new(db, now), now, retention).await {
+        Ok(done) => console_log!(
+            "cron: forgot {} old salts and {} contacts older than {retention} days",
+            done.salts,
+            done.contacts
+        ),
+        // Retried by the next run: every deletion is idempotent.
+        Err(e) => console_error!("cron: housekeeping failed: {e}"),
     }
 }
 

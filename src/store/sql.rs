@@ -46,6 +46,7 @@ pub const INSERT_SALT: &str = "INSERT OR IGNORE INTO client_salts (day, salt) VA
 pub const SELECT_SALT: &str = "SELECT salt FROM client_salts WHERE day = ?1";
 pub const DELETE_OLD_SALTS: &str = "DELETE FROM client_salts WHERE day < ?1";
 pub const DELETE_OLD_COUNTERS: &str = "DELETE FROM client_counters WHERE day < ?1";
+pub const DELETE_OLD_CONTACTS: &str = "DELETE FROM vote_contacts WHERE created_at < ?1";
 
 /// Inserts a unit under an existing parent (or at the root when ?2 is NULL).
 pub const INSERT_UNIT: &str = "\

@@ -304,22 +304,32 @@ async fn a_code_typed_by_hand_leads_to_the_vote_page() {
 }
 
 #[tokio::test]
-async fn the_daily_cron_forgets_earlier_days_salts_but_keeps_today() {
-    let w = crate::helpers::Worker::start(&crate::helpers::key(1));
-    let (_, token) = w.employee_with_code("Денис Гордієнко").await;
-    assert_eq!(
-        w.vote_json(json!({"token": token, "score": 3}))
-            .await
-            .status(),
-        201
+async fn the_daily_cron_forgets_old_salts_counters_and_expired_contacts() {
+    let w = crate::helpers::Worker::start_with(
+        &crate::helpers::key(1),
+        &[("CONTACT_RETENTION_DAYS", "30")],
     );
-    w.db()
-        .execute(
-            "INSERT INTO client_salts (day, salt) VALUES ('2000-01-01', 'old')",
-            [],
-        )
-        .unwrap();
-    assert_eq!(w.count("SELECT COUNT(*) FROM client_salts"), 2);
+    let (employee, token) = w.employee_with_code("Денис Гордієнко").await;
+    for contact in ["old@example.ua", "new@example.ua"] {
+        assert_eq!(
+            w.vote_json(json!({"token": token, "score": 1, "contact": contact}))
+                .await
+                .status(),
+            201
+        );
+    }
+    let db = w.db();
+    db.execute("UPDATE vote_contacts SET created_at = created_at - 31 * 86400 WHERE contact = 'old@example.ua'", []).unwrap();
+    db.execute(
+        "INSERT INTO client_salts (day, salt) VALUES ('2000-01-01', 'old')",
+        [],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO client_counters (day, client_key, votes) VALUES ('2000-01-01', 'k', 5)",
+        [],
+    )
+    .unwrap();
 
     let resp = w
         .http
@@ -337,6 +347,36 @@ async fn the_daily_cron_forgets_earlier_days_salts_but_keeps_today() {
         1,
         "today's salt stays"
     );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM client_counters WHERE day = '2000-01-01'"),
+        0
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM vote_contacts WHERE contact = 'old@example.ua'"),
+        0,
+        "expired contact deleted"
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM vote_contacts WHERE contact = 'new@example.ua'"),
+        1
+    );
+    assert_eq!(w.votes_of(employee), 2, "the votes themselves stay");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT SUM(has_contact) FROM votes WHERE employee_id = {employee}"
+        )),
+        2,
+        "still known as signed"
+    );
+
+    let again = w
+        .http
+        .get(w.url("/__scheduled?cron=5+0+*+*+*"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200, "running twice is harmless");
+    assert_eq!(w.count("SELECT COUNT(*) FROM vote_contacts"), 1);
 }
 
 #[tokio::test]
