@@ -80,8 +80,10 @@ CREATE TABLE votes (
   client_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   -- 'counted' votes enter official results; 'duplicate' = a repeat from the same client for
-  -- the same employee on the same UTC day (recorded, not counted).
-  status TEXT NOT NULL DEFAULT 'counted'
+  -- the same employee on the same UTC day; 'flagged' = doubted by an integrity rule, with its
+  -- reason, until reviewed. Only 'counted' votes enter results.
+  status TEXT NOT NULL DEFAULT 'counted',
+  flag_reason TEXT
 );
 CREATE INDEX votes_employee_client ON votes(employee_id, client_hash);
 CREATE INDEX votes_employee_time ON votes(employee_id, created_at);

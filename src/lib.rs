@@ -19,6 +19,7 @@
 pub mod api;
 pub mod clock;
 pub mod i18n;
+pub mod integrity;
 pub mod org;
 pub mod pages;
 pub mod qr;

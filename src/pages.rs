@@ -49,6 +49,8 @@ pub struct FormState<'a> {
     pub comment: &'a str,
     pub contact: &'a str,
     pub problem: Option<FormProblem>,
+    /// The signed time the page was served (`integrity::PageStamp`); empty renders none.
+    pub stamp: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +167,9 @@ pub fn vote_page(
             }
             form method="post" action=(path) {
                 input type="hidden" name="lang" value=(lang.code());
+                @if !state.stamp.is_empty() {
+                    input type="hidden" name="t" value=(state.stamp);
+                }
                 (scale_fieldset(lang, m, scale, state))
                 p .note { (m.not_help_desk) }
                 (comment_field(m, state))
@@ -641,6 +646,7 @@ mod tests {
             comment: "</textarea><script>alert(1)</script>",
             contact: "\"><script>alert(2)</script>",
             problem: None,
+            stamp: "",
         };
         let page = vote(Lang::Uk, &state);
         assert!(!page.contains("<script"));
@@ -804,6 +810,7 @@ mod tests {
                     comment: &comment_fa,
                     contact: "someone.with.a.long.address@example.gov.ua",
                     problem: Some(problem),
+                    stamp: "",
                 };
                 let page = vote_page(lang, PATH, &card, &Scale::default_three(), &state);
                 assert!(page.len() <= 15 * 1024, "{lang}: {} bytes", page.len());
@@ -826,6 +833,7 @@ mod tests {
             comment: "Дуже швидко, дякую.",
             contact: "0671234567",
             problem: Some(FormProblem::InvalidContact),
+            stamp: "",
         };
         for lang in Lang::ALL {
             std::fs::write(

@@ -3,6 +3,7 @@
 
 use crate::clock::{DayRange, Timestamp};
 use crate::i18n::Lang;
+use crate::integrity::PageStamp;
 use crate::org::{Channel, EmployeeId, Name, NameError, UnitId};
 use crate::qr::{self, PublicBaseUrl};
 use crate::scale::Scale;
@@ -106,6 +107,8 @@ pub struct Submission<'a> {
     pub contact: &'a str,
     pub lang: Lang,
     pub source: Source,
+    /// The vote page's signed serving time (form votes only).
+    pub page_stamp: Option<&'a str>,
 }
 
 /// Records a vote. The token is checked before anything else; the fields against the
@@ -119,7 +122,7 @@ pub async fn cast_vote(
     fresh_salt: &str,
     daily_limit: u32,
 ) -> Result<(), VoteError> {
-    let (_, claims) = verify_code(ring, vote.token)?;
+    let (token, claims) = verify_code(ring, vote.token)?;
     let scale = store.scale().await?;
     let ballot = Ballot::parse(vote.score, vote.comment, vote.contact, &scale)?;
     let salt = store.client_salt(&at.utc_day(), fresh_salt).await?;
@@ -133,6 +136,7 @@ pub async fn cast_vote(
         client_hash: &client_hash,
         client_key: &client_key,
         daily_limit,
+        flag: PageStamp::check(ring, &token, vote.page_stamp, at),
         at,
     };
     match store.record_vote(&new).await? {

@@ -7,6 +7,7 @@
 
 use crate::clock::Timestamp;
 use crate::i18n::Lang;
+use crate::integrity::Flag;
 use crate::org::{Channel, EmployeeId, Name, UnitId};
 use crate::scale::Scale;
 use crate::token::Claims;
@@ -71,6 +72,8 @@ pub struct NewVote<'a> {
     pub client_key: &'a str,
     /// The most votes one client may cast in a UTC day, across all employees.
     pub daily_limit: u32,
+    /// Set when an integrity rule doubts the vote: stored as 'flagged' with this reason.
+    pub flag: Option<Flag>,
     pub at: Timestamp,
 }
 

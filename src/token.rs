@@ -199,12 +199,22 @@ impl KeyRing {
         self.keys.last().map_or(0, |(id, _)| *id)
     }
 
-    fn mac(secret: &[u8], body: &[u8]) -> Hmac<Sha256> {
+    /// An HMAC-SHA256 under the signing key, domain-separated by `context`, for other short
+    /// signed values (such as the page stamp in `integrity`).
+    pub fn keyed_mac(&self, context: &[u8], message: &[u8]) -> [u8; 32] {
+        let secret = self.keys.last().map_or(&[][..], |(_, s)| s.as_slice());
+        Self::mac(secret, context, message)
+            .finalize()
+            .into_bytes()
+            .into()
+    }
+
+    fn mac(secret: &[u8], context: &[u8], body: &[u8]) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail; the fallback only keeps the
         // signature total. An empty key is never in a ring (secrets are ≥ 32 bytes).
         let mut mac = Hmac::<Sha256>::new_from_slice(secret)
             .unwrap_or_else(|_| <Hmac<Sha256> as hmac::digest::KeyInit>::new(&Default::default()));
-        mac.update(CONTEXT);
+        mac.update(context);
         mac.update(body);
         mac
     }
@@ -230,7 +240,7 @@ impl KeyRing {
             n[1],
         ];
         bytes[..BODY_BYTES].copy_from_slice(&body);
-        let tag = Self::mac(secret, &body).finalize().into_bytes();
+        let tag = Self::mac(secret, CONTEXT, &body).finalize().into_bytes();
         for (slot, t) in bytes
             .iter_mut()
             .skip(BODY_BYTES)
@@ -256,7 +266,7 @@ impl KeyRing {
             .find(|(id, _)| *id == key_id)
             .map(|(_, s)| s)
             .ok_or(TokenError::UnknownKey)?;
-        Self::mac(secret, body)
+        Self::mac(secret, CONTEXT, body)
             .verify_truncated_left(tag)
             .map_err(|_| TokenError::BadSignature)?;
         let employee = EmployeeId::parse(i64::from(u32::from_be_bytes([e0, e1, e2, e3])))

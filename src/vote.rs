@@ -183,6 +183,8 @@ pub struct FormVote {
     pub comment: String,
     pub contact: String,
     pub lang: Option<String>,
+    /// The page's signed serving time (`integrity::PageStamp`).
+    pub stamp: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -200,7 +202,7 @@ impl FormVote {
     /// browsers and extensions add their own.
     pub fn parse(body: &[u8]) -> Result<FormVote, FormError> {
         let mut form = FormVote::default();
-        let mut seen = [false; 4];
+        let mut seen = [false; 5];
         for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
             let mut kv = pair.splitn(2, |b| *b == b'=');
             let key = decode_component(kv.next().unwrap_or_default())?;
@@ -210,6 +212,7 @@ impl FormVote {
                 "comment" => (1, "comment"),
                 "contact" => (2, "contact"),
                 "lang" => (3, "lang"),
+                "t" => (4, "t"),
                 _ => continue,
             };
             if let Some(seen) = seen.get_mut(slot) {
@@ -222,7 +225,8 @@ impl FormVote {
                 0 => form.score = Some(value),
                 1 => form.comment = value,
                 2 => form.contact = value,
-                _ => form.lang = Some(value),
+                3 => form.lang = Some(value),
+                _ => form.stamp = Some(value),
             }
         }
         Ok(form)

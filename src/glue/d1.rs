@@ -246,6 +246,7 @@ impl Store for D1Store {
                 text(&day),
                 text(vote.client_key),
                 num(vote.daily_limit),
+                opt_text(vote.flag.map(|f| f.as_str())),
             ],
         )?;
         let mut statements = vec![count, insert];

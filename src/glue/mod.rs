@@ -7,6 +7,7 @@ mod http;
 use crate::api::{self, ApiError, OPENAPI_JSON};
 use crate::clock::{DayRange, Timestamp};
 use crate::i18n::{self, Lang};
+use crate::integrity::PageStamp;
 use crate::org::{Channel, EmployeeId};
 use crate::pages::{self, EmployeeCard, FormProblem, FormState, Problem};
 use crate::qr::PublicBaseUrl;
@@ -291,9 +292,21 @@ async fn render_vote_page(
                 unit: &open.holder.unit_name,
             };
             let path = format!("/r/{}", open.token.as_str());
+            // A page shown again after a mistake keeps its first serving time.
+            let stamp = match state.stamp {
+                "" => PageStamp::issue(&app.ring, &open.token, app.now),
+                kept => kept.to_owned(),
+            };
+            let state = FormState {
+                score: state.score,
+                comment: state.comment,
+                contact: state.contact,
+                problem: state.problem,
+                stamp: &stamp,
+            };
             http::html(
                 status,
-                pages::vote_page(lang, &path, &card, &open.scale, state),
+                pages::vote_page(lang, &path, &card, &open.scale, &state),
             )
         }
         Err(e) => code_problem(lang, &e),
@@ -320,6 +333,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
         contact: &form.contact,
         lang,
         source: Source::Form,
+        page_stamp: form.stamp.as_deref(),
     };
     match app.cast(req, submission).await {
         Ok(()) => http::see_other(&format!("/thanks?lang={}", lang.code())),
@@ -337,6 +351,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
                 comment: &form.comment,
                 contact: &form.contact,
                 problem: Some(problem),
+                stamp: form.stamp.as_deref().unwrap_or(""),
             };
             render_vote_page(app, lang, token, &state, 422).await
         }
@@ -390,6 +405,7 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         contact: vote.contact.as_deref().unwrap_or(""),
         lang,
         source: Source::Api,
+        page_stamp: None,
     };
     match app.cast(req, submission).await {
         Ok(()) => http::json(201, r#"{"status":"recorded"}"#.to_owned()),

@@ -16,10 +16,10 @@ pub const SCALE: &str = "SELECT value, colour, face, labels FROM scale_levels OR
 /// (same client, same employee, same UTC day) is stored as 'duplicate': recorded, not counted,
 /// and answered exactly like a counted vote so that a stuffer learns nothing.
 pub const INSERT_VOTE: &str = "\
-INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status) \
+INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason) \
 SELECT e.id, e.unit_id, q.channel, q.issue, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-  CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9) \
-       THEN 'duplicate' ELSE 'counted' END \
+  CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9) THEN 'duplicate' \
+       WHEN ?14 IS NOT NULL THEN 'flagged' ELSE 'counted' END, ?14 \
 FROM employees e JOIN qr_codes q ON q.employee_id = e.id \
 WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revoked_at IS NULL \
   AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4) \

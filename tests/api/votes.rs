@@ -531,3 +531,65 @@ async fn a_vote_on_a_revoked_code_does_not_count_against_the_device() {
     );
     assert_eq!(counters(), before);
 }
+
+/// The page's signed serving time, from its hidden `t` field.
+async fn page_stamp(w: &crate::helpers::Worker, token: &str) -> String {
+    let html = w
+        .http
+        .get(w.url(&format!("/r/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = html
+        .find("name=\"t\" value=\"")
+        .expect("the form carries its serving time")
+        + "name=\"t\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_form_vote_faster_than_a_person_can_read_is_flagged_not_counted() {
+    let w = shared();
+    let (employee, token) = w.employee_with_code("Арсен Ковальчук").await;
+
+    let stamp = page_stamp(w, &token).await;
+    let resp = w
+        .http
+        .post(w.url(&format!("/r/{token}")))
+        .header("cf-connecting-ip", "203.0.113.70")
+        .form(&[("score", "3"), ("t", stamp.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "the same thank-you");
+    let (status, reason): (String, String) = w
+        .db()
+        .query_row(
+            "SELECT status, flag_reason FROM votes WHERE employee_id = ?1",
+            [employee],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((status.as_str(), reason.as_str()), ("flagged", "too_fast"));
+
+    let stamp = page_stamp(w, &token).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    let resp = w
+        .http
+        .post(w.url(&format!("/r/{token}")))
+        .header("cf-connecting-ip", "203.0.113.71")
+        .form(&[("score", "2"), ("t", stamp.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let summary = w.summary(employee).await;
+    assert_eq!(
+        (summary["votes"].as_i64(), summary["excluded"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(summary["by_score"]["2"], 1);
+}
