@@ -121,6 +121,14 @@ CREATE TABLE client_counters (
   PRIMARY KEY (day, client_key)
 ) WITHOUT ROWID;
 
+-- Office networks: CIDR ranges a unit declares. Votes from them for an employee of that unit
+-- (or of any unit below it) are flagged as possible self-votes.
+CREATE TABLE unit_networks (
+  unit_id INTEGER NOT NULL REFERENCES units(id),
+  cidr TEXT NOT NULL,
+  PRIMARY KEY (unit_id, cidr)
+) WITHOUT ROWID;
+
 -- The default scale: three smileys.
 INSERT INTO scale_levels (value, colour, face, labels) VALUES
   (1, '#d93025', 'frown', '{"uk":"Задовільно","ru":"Удовлетворительно","kk":"Қанағаттанарлық","fa":"رضایت‌بخش","en":"Satisfactory"}'),

@@ -4,7 +4,8 @@
 
 use crate::clock::Timestamp;
 use crate::token::{KeyRing, Token};
-use std::fmt::Write;
+use std::fmt::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Nobody reads who served them, picks a level and presses Send in under this: a vote that
 /// fast after the page was served is more likely the employee tapping their own code.
@@ -65,6 +66,76 @@ impl PageStamp {
             return None;
         }
         (now.unix_seconds() - served < MIN_SECONDS_ON_PAGE).then_some(Flag::TooFast)
+    }
+}
+
+/// An office network a unit declares, e.g. `192.0.2.0/24` or `2001:db8::/32`. Host bits must
+/// be zero, so a typo such as `192.0.2.7/24` is refused rather than silently widened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cidr {
+    net: IpAddr,
+    prefix: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CidrError {
+    #[error("`{0}` is not a CIDR range such as 192.0.2.0/24")]
+    Malformed(String),
+    #[error("`{0}` has bits set after its prefix; did you mean {1}?")]
+    HostBitsSet(String, String),
+}
+
+impl Cidr {
+    /// The most ranges one unit may declare (each is a bound parameter in one D1 statement).
+    pub const MAX_PER_UNIT: usize = 50;
+
+    pub fn parse(s: &str) -> Result<Cidr, CidrError> {
+        let s = s.trim();
+        let bad = || CidrError::Malformed(s.chars().take(64).collect());
+        let (addr, prefix) = s.split_once('/').ok_or_else(bad)?;
+        let net: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix: u8 = prefix
+            .parse()
+            .ok()
+            .filter(|p| *p <= max && !prefix.starts_with('+'))
+            .ok_or_else(bad)?;
+        let cidr = Cidr { net, prefix };
+        let masked = Cidr {
+            net: cidr.masked(net),
+            prefix,
+        };
+        if masked.net != net {
+            return Err(CidrError::HostBitsSet(s.to_owned(), masked.to_string()));
+        }
+        Ok(cidr)
+    }
+
+    fn masked(&self, ip: IpAddr) -> IpAddr {
+        match ip {
+            IpAddr::V4(v4) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V4(Ipv4Addr::from(u32::from(v4) & mask))
+            }
+            IpAddr::V6(v6) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask))
+            }
+        }
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        ip.is_ipv4() == self.net.is_ipv4() && self.masked(ip) == self.net
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.net, self.prefix)
     }
 }
 
@@ -134,5 +205,41 @@ mod tests {
             None
         );
         assert_eq!(PageStamp::check(&r, &t1, Some("nonsense"), now), None);
+    }
+
+    #[test]
+    fn cidrs_parse_strictly_and_match_addresses() {
+        let net = Cidr::parse("192.0.2.0/24").unwrap();
+        assert!(net.contains("192.0.2.77".parse().unwrap()));
+        assert!(!net.contains("192.0.3.1".parse().unwrap()));
+        let v6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains("2001:db8:1::5".parse().unwrap()));
+        assert!(!v6.contains("192.0.2.1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("203.0.113.9".parse().unwrap()));
+        assert_eq!(Cidr::parse("10.0.0.0/8").unwrap().to_string(), "10.0.0.0/8");
+        for bad in [
+            "192.0.2.0",
+            "192.0.2.0/33",
+            "192.0.2.0/-1",
+            "192.0.2.0/+8",
+            "300.0.0.0/8",
+            "x/8",
+            "",
+            "2001:db8::/129",
+        ] {
+            assert!(
+                matches!(Cidr::parse(bad), Err(CidrError::Malformed(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Cidr::parse("192.0.2.7/24"),
+            Err(CidrError::HostBitsSet(
+                "192.0.2.7/24".into(),
+                "192.0.2.0/24".into()
+            ))
+        );
     }
 }

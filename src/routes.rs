@@ -1,13 +1,14 @@
 //! The HTTP surface as data: every route, its methods and who may call it. Dispatch is pure,
 //! so it is tested natively and scanned by the API tests.
 
-use crate::org::EmployeeId;
+use crate::org::{EmployeeId, UnitId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
     Head,
     Post,
+    Put,
     Delete,
     Other,
 }
@@ -18,6 +19,7 @@ impl Method {
             "GET" => Method::Get,
             "HEAD" => Method::Head,
             "POST" => Method::Post,
+            "PUT" => Method::Put,
             "DELETE" => Method::Delete,
             _ => Method::Other,
         }
@@ -42,6 +44,7 @@ pub enum Route<'a> {
     OpenApi,
     CreateUnit,
     CreateEmployee,
+    SetNetworks { unit: Option<UnitId> },
     IssueCode { employee: Option<EmployeeId> },
     RevokeCode { employee: Option<EmployeeId> },
     Summary { employee: Option<EmployeeId> },
@@ -52,6 +55,7 @@ impl Route<'_> {
         match self {
             Route::CreateUnit
             | Route::CreateEmployee
+            | Route::SetNetworks { .. }
             | Route::IssueCode { .. }
             | Route::RevokeCode { .. }
             | Route::Summary { .. } => Access::Admin,
@@ -81,6 +85,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/votes", Access::Public),
     ("GET", "/api/v1/openapi.json", Access::Public),
     ("POST", "/api/v1/admin/units", Access::Admin),
+    ("PUT", "/api/v1/admin/units/{id}/networks", Access::Admin),
     ("POST", "/api/v1/admin/employees", Access::Admin),
     ("POST", "/api/v1/admin/employees/{id}/qr", Access::Admin),
     ("DELETE", "/api/v1/admin/employees/{id}/qr", Access::Admin),
@@ -113,6 +118,12 @@ pub fn route(method: Method, path: &str) -> Result<Route<'_>, RouteError> {
         ["api", "v1", "openapi.json"] => only(get, Route::OpenApi),
         ["api", "v1", "admin", "units"] => only(post, Route::CreateUnit),
         ["api", "v1", "admin", "employees"] => only(post, Route::CreateEmployee),
+        ["api", "v1", "admin", "units", id, "networks"] => only(
+            method == Method::Put,
+            Route::SetNetworks {
+                unit: UnitId::parse_str(id),
+            },
+        ),
         ["api", "v1", "admin", "employees", id, "qr"] => {
             let employee = EmployeeId::parse_str(id);
             match method {

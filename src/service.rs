@@ -3,7 +3,7 @@
 
 use crate::clock::{DayRange, Timestamp};
 use crate::i18n::Lang;
-use crate::integrity::PageStamp;
+use crate::integrity::{Cidr, PageStamp};
 use crate::org::{Channel, EmployeeId, Name, NameError, UnitId};
 use crate::qr::{self, PublicBaseUrl};
 use crate::scale::Scale;
@@ -128,6 +128,16 @@ pub async fn cast_vote(
     let salt = store.client_salt(&at.utc_day(), fresh_salt).await?;
     let client_hash = client_hash(&salt, client, claims.employee);
     let client_key = client_key(&salt, client);
+    let office_units = match client.address.parse::<std::net::IpAddr>() {
+        Ok(ip) => store
+            .office_networks()
+            .await?
+            .into_iter()
+            .filter(|(_, net)| net.contains(ip))
+            .map(|(unit, _)| unit)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     let new = NewVote {
         claims: &claims,
         ballot: &ballot,
@@ -137,6 +147,7 @@ pub async fn cast_vote(
         client_key: &client_key,
         daily_limit,
         flag: PageStamp::check(ring, &token, vote.page_stamp, at),
+        office_units: &office_units,
         at,
     };
     match store.record_vote(&new).await? {
@@ -342,6 +353,36 @@ pub async fn revoke_codes(
         .revoke_codes(employee, channel, at)
         .await?
         .ok_or(AdminError::NotFound("employee"))
+}
+
+/// Replaces a unit's office networks (votes from them for the unit's subtree are flagged).
+pub async fn set_office_networks(
+    store: &impl Store,
+    unit: i64,
+    cidrs: &[String],
+) -> Result<Vec<Cidr>, AdminError> {
+    let unit = UnitId::parse(unit).ok_or(AdminError::NotFound("unit"))?;
+    if cidrs.len() > Cidr::MAX_PER_UNIT {
+        return Err(AdminError::Invalid {
+            field: "cidrs",
+            reason: format!("must list at most {} ranges", Cidr::MAX_PER_UNIT),
+        });
+    }
+    let mut networks: Vec<Cidr> = Vec::with_capacity(cidrs.len());
+    for c in cidrs {
+        let cidr = Cidr::parse(c).map_err(|e| AdminError::Invalid {
+            field: "cidrs",
+            reason: e.to_string(),
+        })?;
+        if !networks.contains(&cidr) {
+            networks.push(cidr);
+        }
+    }
+    if store.set_office_networks(unit, &networks).await? {
+        Ok(networks)
+    } else {
+        Err(AdminError::NotFound("unit"))
+    }
 }
 
 /// Votes per level of the scale (zero included) in a range of days.

@@ -7,7 +7,7 @@
 
 use crate::clock::Timestamp;
 use crate::i18n::Lang;
-use crate::integrity::Flag;
+use crate::integrity::{Cidr, Flag};
 use crate::org::{Channel, EmployeeId, Name, UnitId};
 use crate::scale::Scale;
 use crate::token::Claims;
@@ -74,6 +74,8 @@ pub struct NewVote<'a> {
     pub daily_limit: u32,
     /// Set when an integrity rule doubts the vote: stored as 'flagged' with this reason.
     pub flag: Option<Flag>,
+    /// Units whose office networks contain the client's address.
+    pub office_units: &'a [UnitId],
     pub at: Timestamp,
 }
 
@@ -118,6 +120,16 @@ pub trait Store {
 
     /// Deletes the salts and client counters of days before `day`; returns how many salts.
     async fn forget_salts_before(&self, day: &str) -> Result<u32, StoreError>;
+
+    /// Every unit's declared office networks.
+    async fn office_networks(&self) -> Result<Vec<(UnitId, Cidr)>, StoreError>;
+
+    /// Replaces a unit's office networks; `false` when the unit does not exist.
+    async fn set_office_networks(
+        &self,
+        unit: UnitId,
+        networks: &[Cidr],
+    ) -> Result<bool, StoreError>;
 
     /// Deletes contacts left before `before` (unix seconds); returns how many.
     async fn forget_contacts_before(&self, before: i64) -> Result<u32, StoreError>;

@@ -2,6 +2,7 @@
 //! becomes. A `batch` is D1's only transaction (there is no BEGIN).
 
 use crate::clock::Timestamp;
+use crate::integrity::Cidr;
 use crate::org::{Channel, EmployeeId, Name, UnitId};
 use crate::scale::{Face, Labels, Level, Scale};
 use crate::store::{
@@ -17,9 +18,13 @@ use worker::{D1Database, D1PreparedStatement, D1Result};
 /// them); reading them on every vote would double the vote's round trips.
 const SCALE_TTL_SECONDS: i64 = 60;
 
+/// Every unit's office networks, as read at some moment.
+type OfficeNetworks = Vec<(UnitId, Cidr)>;
+
 thread_local! {
     // Workers isolates are single-threaded; these caches live as long as the isolate.
     static SCALE_CACHE: RefCell<Option<(i64, Scale)>> = const { RefCell::new(None) };
+    static NETWORK_CACHE: RefCell<Option<(i64, OfficeNetworks)>> = const { RefCell::new(None) };
     static SALT_CACHE: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
 }
 
@@ -126,6 +131,12 @@ struct IdRow {
 #[derive(Deserialize)]
 struct IssueRow {
     issue: i64,
+}
+
+#[derive(Deserialize)]
+struct NetworkRow {
+    unit_id: i64,
+    cidr: String,
 }
 
 #[derive(Deserialize)]
@@ -247,6 +258,7 @@ impl Store for D1Store {
                 text(vote.client_key),
                 num(vote.daily_limit),
                 opt_text(vote.flag.map(|f| f.as_str())),
+                text(&serde_json::to_string(vote.office_units).unwrap_or_else(|_| "[]".into())),
             ],
         )?;
         let mut statements = vec![count, insert];
@@ -291,6 +303,54 @@ impl Store for D1Store {
         let counters = self.prepare(sql::DELETE_OLD_COUNTERS, &[text(day)])?;
         let results = self.batch(vec![salts, counters]).await?;
         Ok(results.first().map_or(0, changes))
+    }
+
+    async fn office_networks(&self) -> Result<Vec<(UnitId, Cidr)>, StoreError> {
+        let now = self.now.unix_seconds();
+        let cached = NETWORK_CACHE.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(at, _)| now - at < SCALE_TTL_SECONDS)
+                .map(|(_, n)| n.clone())
+        });
+        if let Some(networks) = cached {
+            return Ok(networks);
+        }
+        let rows = self
+            .prepare(sql::OFFICE_NETWORKS, &[])?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        let networks: Vec<(UnitId, Cidr)> = rows
+            .results::<NetworkRow>()
+            .map_err(corrupt)?
+            .into_iter()
+            // Rows were validated on the way in; one that no longer parses is skipped, not fatal.
+            .filter_map(|r| Some((UnitId::parse(r.unit_id)?, Cidr::parse(&r.cidr).ok()?)))
+            .collect();
+        NETWORK_CACHE.with(|c| *c.borrow_mut() = Some((now, networks.clone())));
+        Ok(networks)
+    }
+
+    async fn set_office_networks(
+        &self,
+        unit: UnitId,
+        networks: &[Cidr],
+    ) -> Result<bool, StoreError> {
+        let mut statements = vec![
+            self.prepare(sql::UNIT_EXISTS, &[num(unit.get())])?,
+            self.prepare(sql::CLEAR_UNIT_NETWORKS, &[num(unit.get())])?,
+        ];
+        for cidr in networks {
+            statements.push(self.prepare(
+                sql::INSERT_UNIT_NETWORK,
+                &[num(unit.get()), text(&cidr.to_string())],
+            )?);
+        }
+        let results = self.batch(statements).await?;
+        // This isolate sees its own change at once; others within the cache's minute.
+        NETWORK_CACHE.with(|c| *c.borrow_mut() = None);
+        Ok(first_row::<FoundRow>(results.first())?.is_some())
     }
 
     async fn forget_contacts_before(&self, before: i64) -> Result<u32, StoreError> {

@@ -8,7 +8,7 @@ use crate::api::{self, ApiError, OPENAPI_JSON};
 use crate::clock::{DayRange, Timestamp};
 use crate::i18n::{self, Lang};
 use crate::integrity::PageStamp;
-use crate::org::{Channel, EmployeeId};
+use crate::org::{Channel, EmployeeId, UnitId};
 use crate::pages::{self, EmployeeCard, FormProblem, FormState, Problem};
 use crate::qr::PublicBaseUrl;
 use crate::routes::{self, Access, Method, Route, RouteError};
@@ -125,6 +125,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
         Route::CreateUnit => create_unit(&app, &mut req).await,
         Route::CreateEmployee => create_employee(&app, &mut req).await,
+        Route::SetNetworks { unit } => set_networks(&app, &mut req, unit).await,
         Route::IssueCode { employee } => issue_code(&app, &req, employee).await,
         Route::RevokeCode { employee } => revoke_code(&app, &req, employee).await,
         Route::Summary { employee } => summary(&app, &req, employee).await,
@@ -542,6 +543,32 @@ async fn summary(app: &App, req: &Request, employee: Option<EmployeeId>) -> Resu
             Ok(body) => http::json(200, body),
             Err(_) => http::api_error(&ApiError::unavailable()),
         },
+        Err(e) => admin_error(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Networks {
+    cidrs: Vec<String>,
+}
+
+async fn set_networks(app: &App, req: &mut Request, unit: Option<UnitId>) -> Result<Response> {
+    let body: Networks = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(unit) = unit else {
+        return http::api_error(&ApiError::new(404, "not_found", "unit not found"));
+    };
+    match service::set_office_networks(&app.store, i64::from(unit.get()), &body.cidrs).await {
+        Ok(networks) => {
+            let cidrs: Vec<String> = networks.iter().map(ToString::to_string).collect();
+            http::json(
+                200,
+                serde_json::json!({ "unit_id": unit, "cidrs": cidrs }).to_string(),
+            )
+        }
         Err(e) => admin_error(&e),
     }
 }

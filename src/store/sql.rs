@@ -19,12 +19,17 @@ pub const INSERT_VOTE: &str = "\
 INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason) \
 SELECT e.id, e.unit_id, q.channel, q.issue, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
   CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9) THEN 'duplicate' \
-       WHEN ?14 IS NOT NULL THEN 'flagged' ELSE 'counted' END, ?14 \
+       WHEN ?14 IS NOT NULL OR e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'flagged' \
+       ELSE 'counted' END, \
+  CASE WHEN e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'office_network' \
+       ELSE ?14 END \
 FROM employees e JOIN qr_codes q ON q.employee_id = e.id \
 WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revoked_at IS NULL \
   AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4) \
   AND (SELECT votes FROM client_counters WHERE day = ?11 AND client_key = ?12) <= ?13";
 
+/// `?15` is a JSON array of the units whose office networks contain the client's address: a
+/// vote for an employee of any of them, or of a unit below, is flagged as a possible self-vote.
 /// Runs first in the vote's batch: counts the client's vote of the day, but only for a current
 /// code, so a revoked or unknown code changes nothing. `INSERT_VOTE` then refuses the vote when
 /// the count is over the daily limit; the returned count tells the caller why.
@@ -89,3 +94,10 @@ RETURNING issue";
 
 pub const SCORE_COUNTS: &str = "\
 SELECT score, status = 'counted' AS counted, COUNT(*) AS votes FROM votes WHERE employee_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY score, counted ORDER BY score";
+
+pub const OFFICE_NETWORKS: &str = "SELECT unit_id, cidr FROM unit_networks";
+pub const UNIT_EXISTS: &str = "SELECT 1 AS found FROM units WHERE id = ?1";
+pub const CLEAR_UNIT_NETWORKS: &str = "DELETE FROM unit_networks WHERE unit_id = ?1";
+/// Only for an existing unit, so a batch for a missing one writes nothing.
+pub const INSERT_UNIT_NETWORK: &str = "\
+INSERT INTO unit_networks (unit_id, cidr) SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM units WHERE id = ?1)";

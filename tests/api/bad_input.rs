@@ -435,6 +435,63 @@ async fn every_bad_input_gets_its_error_and_changes_nothing() {
         )
         .admin(),
         case(
+            "admin: malformed CIDR",
+            "PUT",
+            "/api/v1/admin/units/1/networks",
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"cidrs\":[\"10.0.0.0/33\"]}"[..])
+        .admin(),
+        case(
+            "admin: CIDR with host bits",
+            "PUT",
+            "/api/v1/admin/units/1/networks",
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"cidrs\":[\"10.1.2.3/8\"]}"[..])
+        .admin(),
+        case(
+            "admin: too many CIDRs",
+            "PUT",
+            "/api/v1/admin/units/1/networks",
+            422,
+            Some("invalid_field"),
+        )
+        .json(
+            serde_json::to_vec(
+                &json!({"cidrs": (0..51).map(|i| format!("10.{i}.0.0/16")).collect::<Vec<_>>()}),
+            )
+            .unwrap(),
+        )
+        .admin(),
+        case(
+            "admin: networks of a missing unit",
+            "PUT",
+            "/api/v1/admin/units/999999/networks",
+            404,
+            Some("not_found"),
+        )
+        .json(&b"{\"cidrs\":[]}"[..])
+        .admin(),
+        case(
+            "admin: networks without credentials",
+            "PUT",
+            "/api/v1/admin/units/1/networks",
+            401,
+            Some("unauthorized"),
+        )
+        .json(&b"{\"cidrs\":[]}"[..]),
+        case(
+            "admin: networks by POST",
+            "POST",
+            "/api/v1/admin/units/1/networks",
+            405,
+            Some("method_not_allowed"),
+        )
+        .admin(),
+        case(
             "admin: bad summary date",
             "GET",
             format!("/api/v1/admin/employees/{employee}/summary?from=2026-02-30"),

@@ -593,3 +593,88 @@ async fn a_form_vote_faster_than_a_person_can_read_is_flagged_not_counted() {
     );
     assert_eq!(summary["by_score"]["2"], 1);
 }
+
+#[tokio::test]
+async fn votes_from_a_units_office_network_are_flagged_as_possible_self_votes() {
+    let w = shared();
+    let department = w.create_unit("Управління освіти", None).await;
+    let section = w
+        .create_unit("Відділ кадрів освіти", Some(department))
+        .await;
+    let employee = w
+        .create_employee("Лідія Остапчук", "Інспектор", section)
+        .await;
+    let token = w.issue_code(employee).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let resp = w
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/units/{department}/networks"),
+        )
+        .json(&json!({"cidrs": ["198.18.7.0/24", "2001:db8:77::/48", "198.18.7.0/24"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["cidrs"],
+        json!(["198.18.7.0/24", "2001:db8:77::/48"])
+    );
+
+    for address in ["198.18.7.20", "2001:db8:77::9"] {
+        assert_eq!(
+            w.vote_from(address, "Office/1.0", json!({"token": token, "score": 3}))
+                .await
+                .status(),
+            201
+        );
+    }
+    assert_eq!(
+        w.vote_from(
+            "198.18.8.20",
+            "Home/1.0",
+            json!({"token": token, "score": 1})
+        )
+        .await
+        .status(),
+        201
+    );
+
+    let flagged = w.count(&format!("SELECT COUNT(*) FROM votes WHERE employee_id = {employee} AND status = 'flagged' AND flag_reason = 'office_network'"));
+    assert_eq!(
+        flagged, 2,
+        "the office votes, for an employee of a unit below the declaring one"
+    );
+    let summary = w.summary(employee).await;
+    assert_eq!(summary["by_score"], json!({"1": 1, "2": 0, "3": 0}));
+    assert_eq!(summary["excluded"], 2);
+
+    let cleared = w
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/units/{department}/networks"),
+        )
+        .json(&json!({"cidrs": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 200);
+    assert_eq!(
+        w.vote_from(
+            "198.18.7.21",
+            "Office/2.0",
+            json!({"token": token, "score": 2})
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        w.summary(employee).await["votes"],
+        2,
+        "no longer flagged once the network is removed"
+    );
+}
