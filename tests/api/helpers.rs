@@ -345,6 +345,21 @@ impl Worker {
             .expect("vote")
     }
 
+    /// The vote page's form as a browser posts it, with any client headers (`cf-connecting-ip`,
+    /// `user-agent`) the test wants to simulate.
+    pub async fn vote_form(
+        &self,
+        token: &str,
+        headers: &[(&str, &str)],
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = self.http.post(self.url(&format!("/r/{token}")));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.form(fields).send().await.expect("form vote")
+    }
+
     pub async fn summary(&self, employee: i64) -> Value {
         let resp = self
             .admin(

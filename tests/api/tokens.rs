@@ -75,13 +75,7 @@ async fn vote_with_revoked_token_is_refused() {
         resp.json::<serde_json::Value>().await.unwrap()["error"]["code"],
         "revoked_token"
     );
-    let form = w
-        .http
-        .post(w.url(&format!("/r/{token}")))
-        .form(&[("score", "3")])
-        .send()
-        .await
-        .unwrap();
+    let form = w.vote_form(&token, &[], &[("score", "3")]).await;
     assert_eq!(form.status(), 410);
     assert_eq!(w.votes_of(employee), 0);
     assert_eq!(

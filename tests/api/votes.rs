@@ -95,17 +95,17 @@ async fn vote_by_form_redirects_to_thanks_and_is_counted() {
     let w = shared();
     let (employee, token) = w.employee_with_code("Марія Шевчук").await;
     let resp = w
-        .http
-        .post(w.url(&format!("/r/{token}")))
-        .form(&[
-            ("score", "3"),
-            ("comment", "Дуже ввічливо"),
-            ("contact", ""),
-            ("lang", "uk"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .vote_form(
+            &token,
+            &[],
+            &[
+                ("score", "3"),
+                ("comment", "Дуже ввічливо"),
+                ("contact", ""),
+                ("lang", "uk"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(location, "/thanks?lang=uk");
@@ -202,13 +202,7 @@ async fn votes_keep_the_unit_and_a_client_hash_but_no_address() {
 async fn refreshing_the_thanks_page_does_not_vote_again() {
     let w = shared();
     let (employee, token) = w.employee_with_code("Ганна Кравець").await;
-    let resp = w
-        .http
-        .post(w.url(&format!("/r/{token}")))
-        .form(&[("score", "2")])
-        .send()
-        .await
-        .unwrap();
+    let resp = w.vote_form(&token, &[], &[("score", "2")]).await;
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     for _ in 0..3 {
@@ -225,12 +219,8 @@ async fn form_without_a_score_shows_the_page_again_with_the_input_kept() {
     let w = shared();
     let (employee, token) = w.employee_with_code("Юрій Лисенко").await;
     let resp = w
-        .http
-        .post(w.url(&format!("/r/{token}")))
-        .form(&[("comment", "Забув оцінку"), ("lang", "uk")])
-        .send()
-        .await
-        .unwrap();
+        .vote_form(&token, &[], &[("comment", "Забув оцінку"), ("lang", "uk")])
+        .await;
     assert_eq!(resp.status(), 422);
     let html = resp.text().await.unwrap();
     assert!(html.contains("Забув оцінку"), "the comment is kept");
@@ -439,13 +429,12 @@ async fn a_repeat_by_form_gets_the_same_thank_you() {
     let (employee, token) = w.employee_with_code("Софія Мартинюк").await;
     for _ in 0..2 {
         let resp = w
-            .http
-            .post(w.url(&format!("/r/{token}")))
-            .header("cf-connecting-ip", "203.0.113.60")
-            .form(&[("score", "3")])
-            .send()
-            .await
-            .unwrap();
+            .vote_form(
+                &token,
+                &[("cf-connecting-ip", "203.0.113.60")],
+                &[("score", "3")],
+            )
+            .await;
         assert_eq!(resp.status(), 303);
         assert_eq!(resp.headers()["location"], "/thanks?lang=uk");
     }
@@ -489,14 +478,12 @@ async fn a_device_over_the_daily_limit_gets_429_with_retry_after() {
     assert_eq!(w.votes_of(*fourth), 0);
 
     let form = w
-        .http
-        .post(w.url(&format!("/r/{token}")))
-        .header("cf-connecting-ip", phone.0)
-        .header("user-agent", phone.1)
-        .form(&[("score", "2"), ("lang", "uk")])
-        .send()
-        .await
-        .unwrap();
+        .vote_form(
+            token,
+            &[("cf-connecting-ip", phone.0), ("user-agent", phone.1)],
+            &[("score", "2"), ("lang", "uk")],
+        )
+        .await;
     assert_eq!(form.status(), 429);
     assert!(form.headers().contains_key("retry-after"));
 
@@ -557,13 +544,12 @@ async fn a_form_vote_faster_than_a_person_can_read_is_flagged_not_counted() {
 
     let stamp = page_stamp(w, &token).await;
     let resp = w
-        .http
-        .post(w.url(&format!("/r/{token}")))
-        .header("cf-connecting-ip", "203.0.113.70")
-        .form(&[("score", "3"), ("t", stamp.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .vote_form(
+            &token,
+            &[("cf-connecting-ip", "203.0.113.70")],
+            &[("score", "3"), ("t", stamp.as_str())],
+        )
+        .await;
     assert_eq!(resp.status(), 303, "the same thank-you");
     let (status, reason): (String, String) = w
         .db()
@@ -578,13 +564,12 @@ async fn a_form_vote_faster_than_a_person_can_read_is_flagged_not_counted() {
     let stamp = page_stamp(w, &token).await;
     tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
     let resp = w
-        .http
-        .post(w.url(&format!("/r/{token}")))
-        .header("cf-connecting-ip", "203.0.113.71")
-        .form(&[("score", "2"), ("t", stamp.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .vote_form(
+            &token,
+            &[("cf-connecting-ip", "203.0.113.71")],
+            &[("score", "2"), ("t", stamp.as_str())],
+        )
+        .await;
     assert_eq!(resp.status(), 303);
     let summary = w.summary(employee).await;
     assert_eq!(
