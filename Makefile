@@ -12,7 +12,7 @@ export WASM_BINDGEN_BIN := wasm-bindgen
 export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
 export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 
-SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock
+SOURCES := $(shell find src assets -type f) Cargo.toml Cargo.lock
 
 .PHONY: help setup build dev test test-unit test-e2e lint bench fuzz clean
 

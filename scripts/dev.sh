@@ -5,14 +5,13 @@ cd "$(dirname "$0")/.."
 port=${PORT:-8787}
 base="http://127.0.0.1:$port"
 
-if [ ! -f .dev.vars ]; then
+if [ ! -f .dev.vars ] || ! grep -q '^SESSION_KEY=' .dev.vars; then
   # Fresh random secrets for this machine only; .dev.vars is git-ignored.
   key=$(head -c 32 /dev/urandom | base64 -w0)
-  admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  printf 'TOKEN_KEYS="1:%s"\nADMIN_TOKEN="%s"\nPUBLIC_BASE_URL="%s"\n' "$key" "$admin" "$base" > .dev.vars
+  session=$(head -c 32 /dev/urandom | base64 -w0)
+  printf 'TOKEN_KEYS="1:%s"\nSESSION_KEY="%s"\nPUBLIC_BASE_URL="%s"\n' "$key" "$session" "$base" > .dev.vars
   echo "wrote .dev.vars with fresh secrets"
 fi
-admin_token=$(sed -n 's/^ADMIN_TOKEN="\(.*\)"$/\1/p' .dev.vars)
 
 wrangler d1 migrations apply DB --local >/dev/null
 echo "local D1 is up to date with migrations/"
@@ -25,14 +24,25 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 
-node scripts/seed-demo.mjs "$base" "$admin_token"
+node scripts/seed-demo.mjs "$base"
+# The first (or a forgotten) superadmin: a one-time link, never a default password.
+humans=$(wrangler d1 execute DB --local --json --command \
+  "SELECT COUNT(*) AS n FROM accounts WHERE email != 'demo-seeder@civicrate.invalid'" 2>/dev/null |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s)[0].results[0].n)}catch{console.log(0)}})')
+admin_line="  Admin page: $base/admin/"
+if [ "${humans:-0}" = "0" ]; then
+  link=$(node scripts/invite.mjs --local "${ADMIN_EMAIL:-admin@example.org}")
+  admin_line="  Admin page: open this one-time link (72 h) and choose your password:
+    $link"
+fi
 cat <<MSG
 
   civicrate runs on $base
   Open a vote URL above in a browser (add ?lang=ru, kk, fa or en to switch language).
-  Admin API:  curl -H "Authorization: Bearer $admin_token" $base/api/v1/admin/employees/1/summary
+$admin_line
   API description: $base/api/v1/openapi.json
   Press Ctrl-C to stop.
 
 MSG
 wait $server
+

@@ -1,9 +1,43 @@
 // Seeds a demo city hall through the admin API, once: later runs print the same vote URLs.
-// Usage: node scripts/seed-demo.mjs BASE_URL ADMIN_TOKEN
+// Usage: node scripts/seed-demo.mjs BASE_URL
+// It signs in as a seeding account of its own, made from a one-time invitation (the same way
+// a real superadmin is made), and keeps that account's API token in .wrangler/demo-token.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 
-const [base, token] = process.argv.slice(2);
+const [base] = process.argv.slice(2);
 const saved = ".wrangler/demo-urls.txt";
+const tokenFile = ".wrangler/demo-token";
+mkdirSync(".wrangler", { recursive: true });
+
+async function apiToken() {
+  if (existsSync(tokenFile)) {
+    const token = readFileSync(tokenFile, "utf8").trim();
+    const me = await fetch(base + "/api/v1/session", { headers: { authorization: `Bearer ${token}` } });
+    if (me.status === 200) return token;
+  }
+  const invitation = execFileSync("node", ["scripts/invite.mjs", "--local", "--token-only", "demo-seeder@civicrate.invalid"], { encoding: "utf8" }).trim();
+  const accepted = await fetch(base + "/api/v1/invitations/accept", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token: invitation, password: randomBytes(24).toString("base64url") }),
+  });
+  if (accepted.status !== 200) throw new Error(`accepting the seeding invitation: ${accepted.status} ${await accepted.text()}`);
+  const { csrf } = await accepted.json();
+  const cookie = accepted.headers.get("set-cookie").split(";")[0];
+  const made = await fetch(base + "/api/v1/admin/tokens", {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie, "x-csrf-token": csrf },
+    body: JSON.stringify({ name: "demo seeding (make dev)" }),
+  });
+  if (made.status !== 201) throw new Error(`creating the seeding token: ${made.status} ${await made.text()}`);
+  const { token } = await made.json();
+  writeFileSync(tokenFile, token + "\n", { mode: 0o600 });
+  return token;
+}
+
+const token = await apiToken();
 const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 
 async function post(path, body) {
@@ -46,6 +80,5 @@ for (const [name, position, unit] of people) {
   const code = await post(`/api/v1/admin/employees/${e.id}/qr`);
   lines.push(`  ${name.padEnd(20)} ${base}/r/${code.token}`);
 }
-mkdirSync(".wrangler", { recursive: true });
 writeFileSync(saved, lines.join("\n") + "\n");
 console.log("\nDemo city hall seeded. Vote URLs:\n" + lines.join("\n"));

@@ -1,8 +1,9 @@
 //! The JSON API's error shape and the one place where every use-case error becomes a status
 //! and a code. Internal causes are logged by the caller and never shown.
 
+use crate::admin::{AdminError, SignInError};
 use crate::clock::DayRangeError;
-use crate::service::{AdminError, CodeError, VoteError};
+use crate::service::{CodeError, VoteError};
 use crate::store::StoreError;
 use crate::vote::InputError;
 use serde::Serialize;
@@ -77,7 +78,15 @@ impl ApiError {
         ApiError::new(
             401,
             "unauthorized",
-            "a valid `Authorization: Bearer` token is required",
+            "sign in, or send `Authorization: Bearer <API token>`",
+        )
+    }
+
+    pub fn csrf() -> ApiError {
+        ApiError::new(
+            403,
+            "csrf",
+            "this change needs the `X-CSRF-Token` header of your session, from this site",
         )
     }
 
@@ -169,9 +178,39 @@ impl From<&AdminError> for ApiError {
         match e {
             AdminError::NotFound(_) => ApiError::new(404, "not_found", e.to_string()),
             AdminError::Invalid { .. } => ApiError::new(422, "invalid_field", e.to_string()),
+            AdminError::WeakPassword(_) => ApiError::new(422, "weak_password", e.to_string()),
+            AdminError::Forbidden => ApiError::new(403, "forbidden", e.to_string()),
+            AdminError::WrongPassword => ApiError::new(403, "wrong_password", e.to_string()),
+            AdminError::Conflict(_) => ApiError::new(409, "conflict", e.to_string()),
             AdminError::Exhausted => ApiError::new(409, "exhausted", e.to_string()),
+            AdminError::Kdf(_) => ApiError::unavailable(),
             AdminError::Store(e) => e.into(),
         }
+    }
+}
+
+impl From<&SignInError> for ApiError {
+    fn from(e: &SignInError) -> ApiError {
+        match e {
+            SignInError::InvalidCredentials => {
+                ApiError::new(401, "invalid_credentials", e.to_string())
+            }
+            SignInError::Throttled { retry_after } => ApiError {
+                retry_after: Some(*retry_after),
+                ..ApiError::new(429, "too_many_attempts", e.to_string())
+            },
+            SignInError::Kdf(_) => ApiError::unavailable(),
+            SignInError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The internal cause of an administration error, to log (never to show).
+pub fn admin_internal_cause(e: &AdminError) -> Option<String> {
+    match e {
+        AdminError::Store(cause) => Some(cause.to_string()),
+        AdminError::Kdf(cause) => Some(cause.clone()),
+        _ => None,
     }
 }
 

@@ -16,12 +16,16 @@
     )
 )]
 
+pub mod account;
+pub mod admin;
 pub mod api;
 pub mod clock;
+pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;
 pub mod org;
 pub mod pages;
+pub mod poster;
 pub mod qr;
 pub mod routes;
 pub mod scale;

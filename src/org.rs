@@ -41,6 +41,7 @@ macro_rules! id_type {
 
 id_type!(EmployeeId);
 id_type!(UnitId);
+id_type!(DirectionId);
 
 /// Where a code is placed: 0 unspecified, then desk, written reply, service-centre window.
 /// Values up to 255 are allowed so an instance can name its own service points.
@@ -105,8 +106,128 @@ impl Name {
     }
 }
 
+/// An IANA time zone name (`Europe/Kyiv`, `Asia/Tehran`) or `UTC`. Checked by shape and
+/// area: the tz database itself is not in the worker (chrono-tz would add hundreds of KB).
+pub fn parse_timezone(s: &str) -> Result<String, String> {
+    const AREAS: &[&str] = &[
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+        "Etc",
+    ];
+    let s = s.trim();
+    if s == "UTC" {
+        return Ok(s.to_owned());
+    }
+    let mut parts = s.split('/');
+    let area = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    let segment_ok = |p: &&str| {
+        !p.is_empty()
+            && p.len() <= 30
+            && p.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c))
+    };
+    if AREAS.contains(&area) && (1..=2).contains(&rest.len()) && rest.iter().all(segment_ok) {
+        Ok(s.to_owned())
+    } else {
+        Err(String::from(
+            "must be an IANA time zone such as Europe/Kyiv, or UTC",
+        ))
+    }
+}
+
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// Weekly opening hours: `{"mon": [["08:00", "17:00"]], ...}`, at most 4 intervals a day,
+/// each opening before it closes; days left out are closed. Returns the canonical JSON.
+pub fn parse_opening_hours(v: &serde_json::Value) -> Result<String, String> {
+    let minutes = |t: &serde_json::Value| -> Option<u32> {
+        let t = t.as_str()?;
+        let (h, m) = t.split_once(':')?;
+        if h.len() != 2 || m.len() != 2 {
+            return None;
+        }
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+    };
+    let days = v
+        .as_object()
+        .ok_or("must be an object of weekdays (mon … sun)")?;
+    let mut out = serde_json::Map::new();
+    for (day, intervals) in days {
+        if !WEEKDAYS.contains(&day.as_str()) {
+            return Err(format!("`{day}` is not a weekday (mon … sun)"));
+        }
+        let list = intervals
+            .as_array()
+            .filter(|l| l.len() <= 4)
+            .ok_or_else(|| {
+                format!("`{day}` must list at most 4 [\"HH:MM\", \"HH:MM\"] intervals")
+            })?;
+        let mut kept = Vec::new();
+        for pair in list {
+            let (from, to) = match pair.as_array().map(Vec::as_slice) {
+                Some([a, b]) => (minutes(a), minutes(b)),
+                _ => (None, None),
+            };
+            match (from, to) {
+                (Some(f), Some(t)) if f < t => kept.push(pair.clone()),
+                _ => {
+                    return Err(format!(
+                        "`{day}`: each interval is [\"HH:MM\", \"HH:MM\"], opening before closing"
+                    ))
+                }
+            }
+        }
+        out.insert(day.clone(), serde_json::Value::Array(kept));
+    }
+    Ok(serde_json::Value::Object(out).to_string())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn time_zones_are_checked_by_shape() {
+        assert!(parse_timezone("Europe/Kyiv").is_ok());
+        assert!(parse_timezone("America/Argentina/Buenos_Aires").is_ok());
+        assert!(parse_timezone("UTC").is_ok());
+        for bad in [
+            "",
+            "Kyiv",
+            "Europe/",
+            "Mars/Base",
+            "Europe/Ky iv",
+            "Europe/../etc",
+        ] {
+            assert!(parse_timezone(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn opening_hours_need_weekdays_and_ordered_times() {
+        let ok = serde_json::json!({"mon": [["08:00", "12:00"], ["13:00", "17:00"]], "sat": []});
+        assert!(parse_opening_hours(&ok).is_ok());
+        for bad in [
+            serde_json::json!([]),
+            serde_json::json!({"monday": []}),
+            serde_json::json!({"mon": [["17:00", "08:00"]]}),
+            serde_json::json!({"mon": [["8:00", "17:00"]]}),
+            serde_json::json!({"mon": [["08:00", "25:00"]]}),
+            serde_json::json!({"mon": [["08:00"]]}),
+        ] {
+            assert!(parse_opening_hours(&bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -152,6 +152,99 @@ pub fn is_alphanumeric_mode(data: &str) -> bool {
         .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b" $%*+-./:".contains(&b))
 }
 
+/// A PNG of the same symbol as [`svg`]: black on white, four-module quiet zone, each module
+/// `module_px` pixels (1 to 40). One-bit greyscale in stored (uncompressed) deflate blocks: a
+/// QR code is ~40×40 modules, so a print-sized PNG is tens of KB either way, and the encoder
+/// is these few lines instead of a deflate crate in the WASM.
+pub fn png(data: &str, module_px: u32) -> Result<Vec<u8>, QrError> {
+    let code = encode(data)?;
+    let modules = code.width();
+    let colors = code.to_colors();
+    let px = module_px.clamp(1, 40) as usize;
+    let side = (modules + 8) * px;
+    let row_bytes = side.div_ceil(8);
+    let mut raw = Vec::with_capacity((row_bytes + 1) * side);
+    for y in 0..side {
+        raw.push(0); // filter: none
+        let my = (y / px).checked_sub(4).filter(|m| *m < modules);
+        let mut byte = 0u8;
+        for x in 0..side {
+            let mx = (x / px).checked_sub(4).filter(|m| *m < modules);
+            let dark = match (mx, my) {
+                (Some(mx), Some(my)) => colors.get(my * modules + mx) == Some(&qrcode::Color::Dark),
+                _ => false,
+            };
+            // In 1-bit greyscale, 1 is white.
+            byte = (byte << 1) | u8::from(!dark);
+            if x % 8 == 7 {
+                raw.push(byte);
+                byte = 0;
+            }
+        }
+        if !side.is_multiple_of(8) {
+            raw.push(byte << (8 - side % 8));
+        }
+    }
+    let side32 = u32::try_from(side).map_err(|_| QrError::TooLong)?;
+    let mut ihdr = Vec::with_capacity(13);
+    ihdr.extend_from_slice(&side32.to_be_bytes());
+    ihdr.extend_from_slice(&side32.to_be_bytes());
+    ihdr.extend_from_slice(&[1, 0, 0, 0, 0]); // 1 bit, greyscale, deflate, no filter, no interlace
+    let mut out = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    png_chunk(&mut out, b"IDAT", &zlib_stored(&raw));
+    png_chunk(&mut out, b"IEND", &[]);
+    Ok(out)
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(0).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32(out.get(start..).unwrap_or(&[]));
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// zlib around stored deflate blocks of at most 65,535 bytes.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = data.chunks(65_535).collect();
+    let last = blocks.len().saturating_sub(1);
+    for (i, block) in blocks.iter().enumerate() {
+        out.push(u8::from(i == last));
+        let len = u16::try_from(block.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    if blocks.is_empty() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for byte in data {
+        a = (a + u32::from(*byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,5 +509,60 @@ mod tests {
         }
         println!("longest https host that stays in version 4-M: {longest_v4} characters");
         assert_eq!(longest_v4, 47);
+    }
+    /// Reads back what `png` wrote (stored blocks only) and compares every pixel with the
+    /// symbol's modules.
+    #[test]
+    fn the_png_has_the_same_modules_as_the_symbol() {
+        let url = "HTTPS://RATE.KYIV.EXAMPLE/R/ABCDEFGHJKMNPQRSTVWXYZ0123456789";
+        let bytes = png(url, 3).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        let code = encode(url).unwrap();
+        let modules = code.width();
+        let side = (modules + 8) * 3;
+        assert_eq!(
+            u32::from_be_bytes(bytes[16..20].try_into().unwrap()) as usize,
+            side
+        );
+        // IDAT: after the 8-byte signature and the 25-byte IHDR chunk.
+        let idat_len = u32::from_be_bytes(bytes[33..37].try_into().unwrap()) as usize;
+        assert_eq!(&bytes[37..41], b"IDAT");
+        let z = &bytes[41..41 + idat_len];
+        let mut raw = Vec::new();
+        let mut at = 2;
+        loop {
+            let last = z[at] & 1 == 1;
+            let len = u16::from_le_bytes([z[at + 1], z[at + 2]]) as usize;
+            raw.extend_from_slice(&z[at + 5..at + 5 + len]);
+            at += 5 + len;
+            if last {
+                break;
+            }
+        }
+        let crc_at = 41 + idat_len;
+        assert_eq!(
+            u32::from_be_bytes(bytes[crc_at..crc_at + 4].try_into().unwrap()),
+            crc32(&bytes[37..crc_at])
+        );
+        let row = side.div_ceil(8) + 1;
+        let colors = code.to_colors();
+        for y in 0..side {
+            for x in 0..side {
+                let bit = (raw[y * row + 1 + x / 8] >> (7 - x % 8)) & 1;
+                let (mx, my) = ((x / 3) as isize - 4, (y / 3) as isize - 4);
+                let inside =
+                    (0..modules as isize).contains(&mx) && (0..modules as isize).contains(&my);
+                let dark =
+                    inside && colors[my as usize * modules + mx as usize] == qrcode::Color::Dark;
+                assert_eq!(bit == 0, dark, "pixel {x},{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn crc32_and_adler32_match_known_values() {
+        assert_eq!(crc32(b"IEND"), 0xae42_6082);
+        let z = zlib_stored(b"Wikipedia");
+        assert_eq!(&z[z.len() - 4..], &0x11E6_0398u32.to_be_bytes());
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface as data: every route, its methods and who may call it. Dispatch is pure,
 //! so it is tested natively and scanned by the API tests.
 
+use crate::account::AccountId;
 use crate::org::{EmployeeId, UnitId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +10,7 @@ pub enum Method {
     Head,
     Post,
     Put,
+    Patch,
     Delete,
     Other,
 }
@@ -20,19 +22,29 @@ impl Method {
             "HEAD" => Method::Head,
             "POST" => Method::Post,
             "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
             "DELETE" => Method::Delete,
             _ => Method::Other,
         }
+    }
+
+    /// Whether the request may change something (and so needs CSRF protection).
+    pub fn is_unsafe(self) -> bool {
+        !matches!(self, Method::Get | Method::Head)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// Anyone.
     Public,
+    /// A signed-in account (session, API token or Cloudflare Access); what each role may do
+    /// is decided by the use case against the caller's subtrees.
     Admin,
 }
 
-/// A matched request.
+/// A matched request. Ids that do not parse match with `None`, so the handler answers 404
+/// after authentication rather than the router revealing anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route<'a> {
     Health,
@@ -42,24 +54,57 @@ pub enum Route<'a> {
     VoteForm { token: &'a str },
     ApiVote,
     OpenApi,
+    AdminApp,
+    AdminAsset { name: &'a str },
+    SignIn,
+    Me,
+    SignOut,
+    ChangePassword,
+    AcceptInvitation,
+    Units,
     CreateUnit,
-    CreateEmployee,
+    UnitDetail { unit: Option<UnitId> },
+    ChangeUnit { unit: Option<UnitId> },
     SetNetworks { unit: Option<UnitId> },
+    CreateEmployee,
+    EmployeeDetail { employee: Option<EmployeeId> },
+    ChangeEmployee { employee: Option<EmployeeId> },
     IssueCode { employee: Option<EmployeeId> },
     RevokeCode { employee: Option<EmployeeId> },
+    QrSvg { employee: Option<EmployeeId> },
+    QrPng { employee: Option<EmployeeId> },
     Summary { employee: Option<EmployeeId> },
+    Directions,
+    CreateDirection,
+    Import,
+    Export,
+    Accounts,
+    Invite,
+    SetRoles { account: Option<AccountId> },
+    DeactivateAccount { account: Option<AccountId> },
+    Tokens,
+    CreateToken,
+    RevokeToken { id: Option<i64> },
+    AuditLog,
+    Poster { employee: Option<EmployeeId> },
+    UnitPosters { unit: Option<UnitId> },
 }
 
 impl Route<'_> {
     pub fn access(&self) -> Access {
         match self {
-            Route::CreateUnit
-            | Route::CreateEmployee
-            | Route::SetNetworks { .. }
-            | Route::IssueCode { .. }
-            | Route::RevokeCode { .. }
-            | Route::Summary { .. } => Access::Admin,
-            _ => Access::Public,
+            Route::Health
+            | Route::Home
+            | Route::Thanks
+            | Route::VotePage { .. }
+            | Route::VoteForm { .. }
+            | Route::ApiVote
+            | Route::OpenApi
+            | Route::AdminApp
+            | Route::AdminAsset { .. }
+            | Route::SignIn
+            | Route::AcceptInvitation => Access::Public,
+            _ => Access::Admin,
         }
     }
 
@@ -82,66 +127,157 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/thanks", Access::Public),
     ("GET", "/r/{token}", Access::Public),
     ("POST", "/r/{token}", Access::Public),
+    ("GET", "/admin", Access::Public),
+    ("GET", "/admin/assets/{name}", Access::Public),
+    ("GET", "/admin/employees/{id}/poster", Access::Admin),
+    ("GET", "/admin/units/{id}/posters", Access::Admin),
     ("POST", "/api/v1/votes", Access::Public),
     ("GET", "/api/v1/openapi.json", Access::Public),
+    ("POST", "/api/v1/session", Access::Public),
+    ("GET", "/api/v1/session", Access::Admin),
+    ("DELETE", "/api/v1/session", Access::Admin),
+    ("PUT", "/api/v1/session/password", Access::Admin),
+    ("POST", "/api/v1/invitations/accept", Access::Public),
+    ("GET", "/api/v1/admin/units", Access::Admin),
     ("POST", "/api/v1/admin/units", Access::Admin),
+    ("GET", "/api/v1/admin/units/{id}", Access::Admin),
+    ("PATCH", "/api/v1/admin/units/{id}", Access::Admin),
     ("PUT", "/api/v1/admin/units/{id}/networks", Access::Admin),
     ("POST", "/api/v1/admin/employees", Access::Admin),
+    ("GET", "/api/v1/admin/employees/{id}", Access::Admin),
+    ("PATCH", "/api/v1/admin/employees/{id}", Access::Admin),
     ("POST", "/api/v1/admin/employees/{id}/qr", Access::Admin),
     ("DELETE", "/api/v1/admin/employees/{id}/qr", Access::Admin),
+    ("GET", "/api/v1/admin/employees/{id}/qr.svg", Access::Admin),
+    ("GET", "/api/v1/admin/employees/{id}/qr.png", Access::Admin),
     ("GET", "/api/v1/admin/employees/{id}/summary", Access::Admin),
+    ("GET", "/api/v1/admin/directions", Access::Admin),
+    ("POST", "/api/v1/admin/directions", Access::Admin),
+    ("POST", "/api/v1/admin/import", Access::Admin),
+    ("GET", "/api/v1/admin/export.csv", Access::Admin),
+    ("GET", "/api/v1/admin/accounts", Access::Admin),
+    ("POST", "/api/v1/admin/invitations", Access::Admin),
+    ("PUT", "/api/v1/admin/accounts/{id}/roles", Access::Admin),
+    ("DELETE", "/api/v1/admin/accounts/{id}", Access::Admin),
+    ("GET", "/api/v1/admin/tokens", Access::Admin),
+    ("POST", "/api/v1/admin/tokens", Access::Admin),
+    ("DELETE", "/api/v1/admin/tokens/{id}", Access::Admin),
+    ("GET", "/api/v1/admin/audit", Access::Admin),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
 /// printed URL is in capitals to keep the QR code in alphanumeric mode. HEAD is served as GET.
 pub fn route(method: Method, path: &str) -> Result<Route<'_>, RouteError> {
+    use Method::{Delete, Get, Head, Patch, Post, Put};
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
-    let get = matches!(method, Method::Get | Method::Head);
-    let post = method == Method::Post;
-    let only = |ok: bool, r: Route<'static>| {
-        if ok {
-            Ok(r)
-        } else {
-            Err(RouteError::MethodNotAllowed)
-        }
+    let m = match method {
+        Head => Get,
+        other => other,
     };
-    match segments.as_slice() {
-        ["healthz"] => only(get, Route::Health),
-        [""] => only(get, Route::Home),
-        ["thanks"] => only(get, Route::Thanks),
-        [r, token] if r.eq_ignore_ascii_case("r") && !token.is_empty() => match method {
-            Method::Get | Method::Head => Ok(Route::VotePage { token }),
-            Method::Post => Ok(Route::VoteForm { token }),
-            _ => Err(RouteError::MethodNotAllowed),
-        },
-        ["api", "v1", "votes"] => only(post, Route::ApiVote),
-        ["api", "v1", "openapi.json"] => only(get, Route::OpenApi),
-        ["api", "v1", "admin", "units"] => only(post, Route::CreateUnit),
-        ["api", "v1", "admin", "employees"] => only(post, Route::CreateEmployee),
-        ["api", "v1", "admin", "units", id, "networks"] => only(
-            method == Method::Put,
-            Route::SetNetworks {
-                unit: UnitId::parse_str(id),
-            },
-        ),
-        ["api", "v1", "admin", "employees", id, "qr"] => {
-            let employee = EmployeeId::parse_str(id);
-            match method {
-                Method::Post => Ok(Route::IssueCode { employee }),
-                Method::Delete => Ok(Route::RevokeCode { employee }),
-                _ => Err(RouteError::MethodNotAllowed),
-            }
-        }
-        ["api", "v1", "admin", "employees", id, "summary"] => {
-            let employee = EmployeeId::parse_str(id);
-            if get {
-                Ok(Route::Summary { employee })
-            } else {
-                Err(RouteError::MethodNotAllowed)
-            }
-        }
-        _ => Err(RouteError::NotFound),
+    if let Some(r) = matched(m, &segments) {
+        return Ok(r);
     }
+    // A known path with another method is 405; anything else 404.
+    let known = [Get, Post, Put, Patch, Delete]
+        .into_iter()
+        .any(|other| matched(other, &segments).is_some());
+    Err(if known {
+        RouteError::MethodNotAllowed
+    } else {
+        RouteError::NotFound
+    })
+}
+
+fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Route<'a>> {
+    use Method::{Delete, Get, Post, Put};
+    let employee = |id: &str| EmployeeId::parse_str(id);
+    let unit = |id: &str| UnitId::parse_str(id);
+    let r = match (m, segments) {
+        (Get, ["healthz"]) => Route::Health,
+        (Get, [""]) => Route::Home,
+        (Get, ["thanks"]) => Route::Thanks,
+        (Get, [r, token]) if r.eq_ignore_ascii_case("r") && !token.is_empty() => {
+            Route::VotePage { token }
+        }
+        (Post, [r, token]) if r.eq_ignore_ascii_case("r") && !token.is_empty() => {
+            Route::VoteForm { token }
+        }
+        (Get, ["admin"] | ["admin", ""]) => Route::AdminApp,
+        (Get, ["admin", "assets", name]) if !name.is_empty() => Route::AdminAsset { name },
+        (Get, ["admin", "employees", id, "poster"]) => Route::Poster {
+            employee: employee(id),
+        },
+        (Get, ["admin", "units", id, "posters"]) => Route::UnitPosters { unit: unit(id) },
+        (Post, ["api", "v1", "votes"]) => Route::ApiVote,
+        (Get, ["api", "v1", "openapi.json"]) => Route::OpenApi,
+        (Post, ["api", "v1", "session"]) => Route::SignIn,
+        (Get, ["api", "v1", "session"]) => Route::Me,
+        (Delete, ["api", "v1", "session"]) => Route::SignOut,
+        (Put, ["api", "v1", "session", "password"]) => Route::ChangePassword,
+        (Post, ["api", "v1", "invitations", "accept"]) => Route::AcceptInvitation,
+        (m, ["api", "v1", "admin", rest @ ..]) => return admin_route(m, rest),
+        _ => return None,
+    };
+    Some(r)
+}
+
+fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
+    use Method::{Delete, Get, Patch, Post, Put};
+    let employee = |id: &str| EmployeeId::parse_str(id);
+    let unit = |id: &str| UnitId::parse_str(id);
+    let account = |id: &str| AccountId::parse_str(id);
+    let r = match (m, rest) {
+        (Get, ["units"]) => Route::Units,
+        (Post, ["units"]) => Route::CreateUnit,
+        (Get, ["units", id]) => Route::UnitDetail { unit: unit(id) },
+        (Patch, ["units", id]) => Route::ChangeUnit { unit: unit(id) },
+        (Put, ["units", id, "networks"]) => Route::SetNetworks { unit: unit(id) },
+        (Post, ["employees"]) => Route::CreateEmployee,
+        (Get, ["employees", id]) => Route::EmployeeDetail {
+            employee: employee(id),
+        },
+        (Patch, ["employees", id]) => Route::ChangeEmployee {
+            employee: employee(id),
+        },
+        (Post, ["employees", id, "qr"]) => Route::IssueCode {
+            employee: employee(id),
+        },
+        (Delete, ["employees", id, "qr"]) => Route::RevokeCode {
+            employee: employee(id),
+        },
+        (Get, ["employees", id, "qr.svg"]) => Route::QrSvg {
+            employee: employee(id),
+        },
+        (Get, ["employees", id, "qr.png"]) => Route::QrPng {
+            employee: employee(id),
+        },
+        (Get, ["employees", id, "summary"]) => Route::Summary {
+            employee: employee(id),
+        },
+        (Get, ["directions"]) => Route::Directions,
+        (Post, ["directions"]) => Route::CreateDirection,
+        (Post, ["import"]) => Route::Import,
+        (Get, ["export.csv"]) => Route::Export,
+        (Get, ["accounts"]) => Route::Accounts,
+        (Post, ["invitations"]) => Route::Invite,
+        (Put, ["accounts", id, "roles"]) => Route::SetRoles {
+            account: account(id),
+        },
+        (Delete, ["accounts", id]) => Route::DeactivateAccount {
+            account: account(id),
+        },
+        (Get, ["tokens"]) => Route::Tokens,
+        (Post, ["tokens"]) => Route::CreateToken,
+        (Delete, ["tokens", id]) => Route::RevokeToken {
+            id: id
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..(1 << 31)).contains(n)),
+        },
+        (Get, ["audit"]) => Route::AuditLog,
+        _ => return None,
+    };
+    Some(r)
 }
 
 #[cfg(test)]
@@ -192,7 +328,10 @@ mod tests {
     #[test]
     fn every_listed_route_matches_with_its_access() {
         for (method, pattern, access) in ROUTES {
-            let path = pattern.replace("{token}", "T").replace("{id}", "1");
+            let path = pattern
+                .replace("{token}", "T")
+                .replace("{id}", "1")
+                .replace("{name}", "app.js");
             let r = route(Method::parse(method), &path)
                 .unwrap_or_else(|e| panic!("{method} {pattern}: {e:?}"));
             assert_eq!(r.access(), *access, "{method} {pattern}");

@@ -1,15 +1,13 @@
 //! The use cases. Each takes its dependencies (store, keys, time) as arguments, so tests
 //! choose them, and returns its own error enum; `api` maps those to responses in one place.
 
+use crate::admin::AdminError;
 use crate::clock::{DayRange, Timestamp};
 use crate::i18n::Lang;
-use crate::integrity::{Cidr, PageStamp};
-use crate::org::{Channel, EmployeeId, Name, NameError, UnitId};
-use crate::qr::{self, PublicBaseUrl};
+use crate::integrity::PageStamp;
+use crate::org::EmployeeId;
 use crate::scale::Scale;
-use crate::store::{
-    CodeHolder, CodeStatus, IssueOutcome, NewVote, Recorded, Source, Store, StoreError,
-};
+use crate::store::{CodeHolder, CodeStatus, NewVote, Recorded, Source, Store, StoreError};
 use crate::token::{Claims, KeyRing, Token};
 use crate::vote::{Ballot, InputError};
 use hmac::{Hmac, Mac};
@@ -236,153 +234,6 @@ fn keyed_hash(salt: &str, parts: &[&[u8]]) -> String {
 /// Seconds until the next UTC midnight, when the daily limit starts again.
 pub fn seconds_to_next_utc_day(at: Timestamp) -> u32 {
     u32::try_from(86_400 - at.unix_seconds().rem_euclid(86_400)).unwrap_or(86_400)
-}
-
-/// Failures of the administration use cases.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    /// A referenced unit or employee does not exist: 404.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// A field failed validation: 422.
-    #[error("`{field}` {reason}")]
-    Invalid { field: &'static str, reason: String },
-    /// The employee's codes for this channel used all 65,535 issue numbers: 409.
-    #[error("no issue numbers left for this employee and channel")]
-    Exhausted,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl AdminError {
-    fn field(field: &'static str) -> impl Fn(NameError) -> AdminError {
-        move |e| AdminError::Invalid {
-            field,
-            reason: e.to_string(),
-        }
-    }
-}
-
-pub async fn create_unit(
-    store: &impl Store,
-    name: &str,
-    parent: Option<i64>,
-    at: Timestamp,
-) -> Result<UnitId, AdminError> {
-    let name = Name::parse(name).map_err(AdminError::field("name"))?;
-    let parent = match parent {
-        None => None,
-        Some(n) => Some(UnitId::parse(n).ok_or(AdminError::NotFound("parent unit"))?),
-    };
-    store
-        .create_unit(&name, parent, at)
-        .await?
-        .ok_or(AdminError::NotFound("parent unit"))
-}
-
-pub async fn create_employee(
-    store: &impl Store,
-    name: &str,
-    position: &str,
-    unit: i64,
-    at: Timestamp,
-) -> Result<EmployeeId, AdminError> {
-    let name = Name::parse(name).map_err(AdminError::field("name"))?;
-    let position = Name::parse(position).map_err(AdminError::field("position"))?;
-    let unit = UnitId::parse(unit).ok_or(AdminError::NotFound("unit"))?;
-    store
-        .create_employee(&name, &position, unit, at)
-        .await?
-        .ok_or(AdminError::NotFound("unit"))
-}
-
-/// A freshly issued code, ready to print.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct IssuedCode {
-    pub employee_id: EmployeeId,
-    pub channel: Channel,
-    pub issue: u16,
-    pub token: String,
-    pub url: String,
-    pub svg: String,
-}
-
-pub async fn issue_code(
-    store: &impl Store,
-    ring: &KeyRing,
-    base: &PublicBaseUrl,
-    employee: EmployeeId,
-    channel: Channel,
-    at: Timestamp,
-) -> Result<IssuedCode, AdminError> {
-    let issue = match store
-        .issue_code(employee, channel, ring.signing_key_id(), at)
-        .await?
-    {
-        IssueOutcome::Issued(issue) => issue,
-        IssueOutcome::NoSuchEmployee => return Err(AdminError::NotFound("employee")),
-        IssueOutcome::Exhausted => return Err(AdminError::Exhausted),
-    };
-    let token = ring.sign(&Claims {
-        shard: 0,
-        employee,
-        channel,
-        issue,
-    });
-    let url = base.vote_url(&token);
-    // A URL of a valid base and a 32-character token always fits a QR code; if the base is
-    // absurdly long, the SVG is left out rather than failing the issue that already happened.
-    let svg = qr::svg(&url).unwrap_or_default();
-    Ok(IssuedCode {
-        employee_id: employee,
-        channel,
-        issue,
-        token: token.as_str().to_owned(),
-        url,
-        svg,
-    })
-}
-
-pub async fn revoke_codes(
-    store: &impl Store,
-    employee: EmployeeId,
-    channel: Channel,
-    at: Timestamp,
-) -> Result<u32, AdminError> {
-    store
-        .revoke_codes(employee, channel, at)
-        .await?
-        .ok_or(AdminError::NotFound("employee"))
-}
-
-/// Replaces a unit's office networks (votes from them for the unit's subtree are flagged).
-pub async fn set_office_networks(
-    store: &impl Store,
-    unit: i64,
-    cidrs: &[String],
-) -> Result<Vec<Cidr>, AdminError> {
-    let unit = UnitId::parse(unit).ok_or(AdminError::NotFound("unit"))?;
-    if cidrs.len() > Cidr::MAX_PER_UNIT {
-        return Err(AdminError::Invalid {
-            field: "cidrs",
-            reason: format!("must list at most {} ranges", Cidr::MAX_PER_UNIT),
-        });
-    }
-    let mut networks: Vec<Cidr> = Vec::with_capacity(cidrs.len());
-    for c in cidrs {
-        let cidr = Cidr::parse(c).map_err(|e| AdminError::Invalid {
-            field: "cidrs",
-            reason: e.to_string(),
-        })?;
-        if !networks.contains(&cidr) {
-            networks.push(cidr);
-        }
-    }
-    if store.set_office_networks(unit, &networks).await? {
-        Ok(networks)
-    } else {
-        Err(AdminError::NotFound("unit"))
-    }
 }
 
 /// Votes per level of the scale (zero included) in a range of days.

@@ -8,11 +8,12 @@
 use crate::clock::Timestamp;
 use crate::i18n::Lang;
 use crate::integrity::{Cidr, Flag};
-use crate::org::{Channel, EmployeeId, Name, UnitId};
+use crate::org::{EmployeeId, UnitId};
 use crate::scale::Scale;
 use crate::token::Claims;
 use crate::vote::Ballot;
 
+pub mod admin;
 pub mod sql;
 
 /// A failure of the database itself. Logged with its cause; shown to nobody.
@@ -124,49 +125,8 @@ pub trait Store {
     /// Every unit's declared office networks.
     async fn office_networks(&self) -> Result<Vec<(UnitId, Cidr)>, StoreError>;
 
-    /// Replaces a unit's office networks; `false` when the unit does not exist.
-    async fn set_office_networks(
-        &self,
-        unit: UnitId,
-        networks: &[Cidr],
-    ) -> Result<bool, StoreError>;
-
     /// Deletes contacts left before `before` (unix seconds); returns how many.
     async fn forget_contacts_before(&self, before: i64) -> Result<u32, StoreError>;
-
-    /// `None` when the parent does not exist.
-    async fn create_unit(
-        &self,
-        name: &Name,
-        parent: Option<UnitId>,
-        at: Timestamp,
-    ) -> Result<Option<UnitId>, StoreError>;
-
-    /// `None` when the unit does not exist.
-    async fn create_employee(
-        &self,
-        name: &Name,
-        position: &Name,
-        unit: UnitId,
-        at: Timestamp,
-    ) -> Result<Option<EmployeeId>, StoreError>;
-
-    /// Revokes the current code of (employee, channel) and issues the next issue number.
-    async fn issue_code(
-        &self,
-        employee: EmployeeId,
-        channel: Channel,
-        key_id: u8,
-        at: Timestamp,
-    ) -> Result<IssueOutcome, StoreError>;
-
-    /// Revokes every current code of (employee, channel); `None` when no such employee exists.
-    async fn revoke_codes(
-        &self,
-        employee: EmployeeId,
-        channel: Channel,
-        at: Timestamp,
-    ) -> Result<Option<u32>, StoreError>;
 
     /// Vote counts per score in `[start, end)`; `None` when no such employee exists.
     async fn score_counts(

@@ -238,25 +238,39 @@ impl KeyRing {
     }
 
     pub fn sign(&self, claims: &Claims) -> Token {
-        let e = claims.employee.get().to_be_bytes();
-        let n = claims.issue.to_be_bytes();
-        self.sign_body([
-            VERSION,
-            self.signing_key_id(),
-            claims.shard,
-            e[0],
-            e[1],
-            e[2],
-            e[3],
-            claims.channel.get(),
-            n[0],
-            n[1],
-        ])
+        let secret = self.keys.last().map_or(&[][..], |(_, s)| s.as_slice());
+        Self::sign_claims(self.signing_key_id(), secret, claims)
     }
 
-    /// Appends the tag made with the signing key to `body` (whose byte 1 names that key).
-    fn sign_body(&self, body: [u8; BODY_BYTES]) -> Token {
-        let secret = self.keys.last().map_or(&[][..], |(_, s)| s.as_slice());
+    /// The token a code issued under key `key_id` carries (tokens are deterministic, so a
+    /// printed code can be shown again); `None` once that key has left the ring.
+    pub fn sign_with(&self, key_id: u8, claims: &Claims) -> Option<Token> {
+        let (_, secret) = self.keys.iter().find(|(id, _)| *id == key_id)?;
+        Some(Self::sign_claims(key_id, secret, claims))
+    }
+
+    fn sign_claims(key_id: u8, secret: &[u8], claims: &Claims) -> Token {
+        let e = claims.employee.get().to_be_bytes();
+        let n = claims.issue.to_be_bytes();
+        Self::sign_body(
+            secret,
+            [
+                VERSION,
+                key_id,
+                claims.shard,
+                e[0],
+                e[1],
+                e[2],
+                e[3],
+                claims.channel.get(),
+                n[0],
+                n[1],
+            ],
+        )
+    }
+
+    /// Appends the tag made with `secret` to `body` (whose byte 1 names that key).
+    fn sign_body(secret: &[u8], body: [u8; BODY_BYTES]) -> Token {
         let tag = Self::mac(secret, CONTEXT, &body).finalize().into_bytes();
         let mut bytes = [0u8; TOKEN_BYTES];
         for (slot, b) in bytes
@@ -399,10 +413,12 @@ mod tests {
             let n = n.to_be_bytes();
             [1, 1, 0, e[0], e[1], e[2], e[3], 0, n[0], n[1]]
         };
-        assert!(r.verify(&r.sign_body(body(7, 1))).is_ok());
+        assert!(r
+            .verify(&KeyRing::sign_body(&r.keys[0].1, body(7, 1)))
+            .is_ok());
         for (employee, issue) in [(0, 1), (1 << 31, 1), (u32::MAX, 1), (7, 0)] {
             assert_eq!(
-                r.verify(&r.sign_body(body(employee, issue))),
+                r.verify(&KeyRing::sign_body(&r.keys[0].1, body(employee, issue))),
                 Err(TokenError::Malformed),
                 "employee {employee}, issue {issue}"
             );

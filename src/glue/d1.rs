@@ -3,10 +3,10 @@
 
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
-use crate::org::{Channel, EmployeeId, Name, UnitId};
+use crate::org::{EmployeeId, UnitId};
 use crate::scale::{Face, Labels, Level, Scale};
 use crate::store::{
-    sql, CodeHolder, CodeStatus, IssueOutcome, NewVote, Recorded, ScoreCounts, Store, StoreError,
+    sql, CodeHolder, CodeStatus, NewVote, Recorded, ScoreCounts, Store, StoreError,
 };
 use crate::token::Claims;
 use serde::Deserialize;
@@ -33,16 +33,25 @@ pub struct D1Store {
     now: Timestamp,
 }
 
+/// Votes read office networks through a cache; a change must reach this isolate at once.
+pub(super) fn forget_network_cache() {
+    NETWORK_CACHE.with(|c| *c.borrow_mut() = None);
+}
+
 impl D1Store {
     pub fn new(db: D1Database, now: Timestamp) -> D1Store {
         D1Store { db, now }
     }
 
-    fn prepare(&self, query: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+    pub(super) fn prepare(
+        &self,
+        query: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.db.prepare(query).bind(args).map_err(unavailable)
     }
 
-    async fn first<T: for<'de> Deserialize<'de>>(
+    pub(super) async fn first<T: for<'de> Deserialize<'de>>(
         &self,
         query: &str,
         args: &[JsValue],
@@ -55,7 +64,7 @@ impl D1Store {
         Ok(rows.results::<T>().map_err(corrupt)?.into_iter().next())
     }
 
-    async fn batch(
+    pub(super) async fn batch(
         &self,
         statements: Vec<D1PreparedStatement>,
     ) -> Result<Vec<D1Result>, StoreError> {
@@ -63,27 +72,27 @@ impl D1Store {
     }
 }
 
-fn unavailable(e: worker::Error) -> StoreError {
+pub(super) fn unavailable(e: worker::Error) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
-fn corrupt(e: worker::Error) -> StoreError {
+pub(super) fn corrupt(e: worker::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
-fn num(n: impl Into<f64>) -> JsValue {
+pub(super) fn num(n: impl Into<f64>) -> JsValue {
     JsValue::from_f64(n.into())
 }
 
-fn text(s: &str) -> JsValue {
+pub(super) fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
-fn opt_text(s: Option<&str>) -> JsValue {
+pub(super) fn opt_text(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-fn changes(result: &D1Result) -> u32 {
+pub(super) fn changes(result: &D1Result) -> u32 {
     result
         .meta()
         .ok()
@@ -92,7 +101,7 @@ fn changes(result: &D1Result) -> u32 {
         .map_or(0, |c| c as u32)
 }
 
-fn first_row<T: for<'de> Deserialize<'de>>(
+pub(super) fn first_row<T: for<'de> Deserialize<'de>>(
     result: Option<&D1Result>,
 ) -> Result<Option<T>, StoreError> {
     match result {
@@ -121,16 +130,6 @@ struct LevelRow {
     colour: String,
     face: String,
     labels: String,
-}
-
-#[derive(Deserialize)]
-struct IdRow {
-    id: i64,
-}
-
-#[derive(Deserialize)]
-struct IssueRow {
-    issue: i64,
 }
 
 #[derive(Deserialize)]
@@ -332,27 +331,6 @@ impl Store for D1Store {
         Ok(networks)
     }
 
-    async fn set_office_networks(
-        &self,
-        unit: UnitId,
-        networks: &[Cidr],
-    ) -> Result<bool, StoreError> {
-        let mut statements = vec![
-            self.prepare(sql::UNIT_EXISTS, &[num(unit.get())])?,
-            self.prepare(sql::CLEAR_UNIT_NETWORKS, &[num(unit.get())])?,
-        ];
-        for cidr in networks {
-            statements.push(self.prepare(
-                sql::INSERT_UNIT_NETWORK,
-                &[num(unit.get()), text(&cidr.to_string())],
-            )?);
-        }
-        let results = self.batch(statements).await?;
-        // This isolate sees its own change at once; others within the cache's minute.
-        NETWORK_CACHE.with(|c| *c.borrow_mut() = None);
-        Ok(first_row::<FoundRow>(results.first())?.is_some())
-    }
-
     async fn forget_contacts_before(&self, before: i64) -> Result<u32, StoreError> {
         let result = self
             .prepare(sql::DELETE_OLD_CONTACTS, &[num(before as f64)])?
@@ -360,103 +338,6 @@ impl Store for D1Store {
             .await
             .map_err(unavailable)?;
         Ok(changes(&result))
-    }
-
-    async fn create_unit(
-        &self,
-        name: &Name,
-        parent: Option<UnitId>,
-        at: Timestamp,
-    ) -> Result<Option<UnitId>, StoreError> {
-        let parent_arg = parent.map_or(JsValue::NULL, |p| num(p.get()));
-        let insert = self.prepare(
-            sql::INSERT_UNIT,
-            &[
-                text(name.as_str()),
-                parent_arg.clone(),
-                num(at.unix_seconds() as f64),
-            ],
-        )?;
-        let closure = self.prepare(sql::INSERT_UNIT_CLOSURE, &[parent_arg])?;
-        let results = self.batch(vec![insert, closure]).await?;
-        Ok(first_row::<IdRow>(results.first())?.and_then(|r| UnitId::parse(r.id)))
-    }
-
-    async fn create_employee(
-        &self,
-        name: &Name,
-        position: &Name,
-        unit: UnitId,
-        at: Timestamp,
-    ) -> Result<Option<EmployeeId>, StoreError> {
-        let args = [
-            text(name.as_str()),
-            text(position.as_str()),
-            num(unit.get()),
-            num(at.unix_seconds() as f64),
-        ];
-        Ok(self
-            .first::<IdRow>(sql::INSERT_EMPLOYEE, &args)
-            .await?
-            .and_then(|r| EmployeeId::parse(r.id)))
-    }
-
-    async fn issue_code(
-        &self,
-        employee: EmployeeId,
-        channel: Channel,
-        key_id: u8,
-        at: Timestamp,
-    ) -> Result<IssueOutcome, StoreError> {
-        let at = num(at.unix_seconds() as f64);
-        let insert = self.prepare(
-            sql::INSERT_CODE,
-            &[
-                num(employee.get()),
-                num(channel.get()),
-                num(key_id),
-                at.clone(),
-            ],
-        )?;
-        let revoke = self.prepare(
-            sql::REVOKE_OLDER_CODES,
-            &[num(employee.get()), num(channel.get()), at],
-        )?;
-        let results = self.batch(vec![insert, revoke]).await?;
-        if let Some(row) = first_row::<IssueRow>(results.first())? {
-            return u16::try_from(row.issue)
-                .map(IssueOutcome::Issued)
-                .map_err(|_| StoreError::Corrupt("issue number".into()));
-        }
-        let exists = self
-            .first::<FoundRow>(sql::EMPLOYEE_EXISTS, &[num(employee.get())])
-            .await?
-            .is_some();
-        Ok(if exists {
-            IssueOutcome::Exhausted
-        } else {
-            IssueOutcome::NoSuchEmployee
-        })
-    }
-
-    async fn revoke_codes(
-        &self,
-        employee: EmployeeId,
-        channel: Channel,
-        at: Timestamp,
-    ) -> Result<Option<u32>, StoreError> {
-        let revoke = self.prepare(
-            sql::REVOKE_CODES,
-            &[
-                num(employee.get()),
-                num(channel.get()),
-                num(at.unix_seconds() as f64),
-            ],
-        )?;
-        let exists = self.prepare(sql::EMPLOYEE_EXISTS, &[num(employee.get())])?;
-        let results = self.batch(vec![revoke, exists]).await?;
-        let found = first_row::<FoundRow>(results.get(1))?.is_some();
-        Ok(found.then(|| results.first().map_or(0, changes)))
     }
 
     async fn score_counts(

@@ -108,3 +108,54 @@ pub fn see_other(location: &str) -> Result<Response> {
     h.set("cache-control", "no-store")?;
     Ok(resp)
 }
+
+/// Reads a body of up to `max` bytes (imports take larger bodies than votes).
+pub async fn body_up_to(req: &mut Request, max: usize) -> std::result::Result<Vec<u8>, ApiError> {
+    let declared = header(req, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = || {
+        ApiError::new(
+            413,
+            "payload_too_large",
+            format!("the body must be at most {max} bytes"),
+        )
+    };
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| ApiError::new(400, "unreadable_body", "the body could not be read"))?;
+    if bytes.len() > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// The admin page's policy: its own script and stylesheet only, no inline code, no framing.
+pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+/// An HTML page of the admin side (the app shell, posters) under `ADMIN_CSP`.
+pub fn admin_html(status: u16, body: String) -> Result<Response> {
+    let mut resp = Response::from_html(body)?.with_status(status);
+    let h = resp.headers_mut();
+    common_headers(h)?;
+    h.set("content-security-policy", ADMIN_CSP)?;
+    h.set("x-frame-options", "DENY")?;
+    h.set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+/// A file with its media type; `cache` is the Cache-Control value.
+pub fn file(content_type: &str, body: Vec<u8>, cache: &str) -> Result<Response> {
+    let mut resp = Response::from_bytes(body)?;
+    let h = resp.headers_mut();
+    h.set("content-type", content_type)?;
+    common_headers(h)?;
+    // An SVG opened on its own is a document: give it the same locked-down policy.
+    h.set("content-security-policy", ADMIN_CSP)?;
+    h.set("cache-control", cache)?;
+    Ok(resp)
+}

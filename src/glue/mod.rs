@@ -1,24 +1,28 @@
 //! The Workers glue: configuration and bindings resolved once per request at the entry,
 //! routing, and thin handlers that call `service` and render its answers.
 
+mod admin;
+mod auth;
 mod d1;
+mod d1_admin;
 mod http;
 
+use crate::account::{Principal, SessionKey};
 use crate::api::{self, ApiError, OPENAPI_JSON};
 use crate::clock::{DayRange, Timestamp};
 use crate::i18n::{self, Lang};
 use crate::integrity::PageStamp;
-use crate::org::{Channel, EmployeeId, UnitId};
+use crate::org::EmployeeId;
 use crate::pages::{self, EmployeeCard, FormProblem, FormState, Problem};
 use crate::qr::PublicBaseUrl;
 use crate::routes::{self, Access, Method, Route, RouteError};
-use crate::service::{self, AdminError, Client, CodeError, Submission, VoteError};
+use crate::service::{self, Client, CodeError, Submission, VoteError};
+use crate::store::admin::AdminStore;
 use crate::store::Source;
 use crate::token::KeyRing;
 use crate::vote::{FormVote, InputError, JsonVote};
 use d1::D1Store;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use worker::{
     console_error, console_log, event, Context, Date, Env, Request, Response, Result,
     ScheduleContext, ScheduledEvent,
@@ -34,7 +38,10 @@ struct App {
     ring: KeyRing,
     base_url: PublicBaseUrl,
     default_lang: Lang,
-    admin_token: Option<String>,
+    /// Signs session cookies and CSRF values (`SESSION_KEY`); without it nobody can sign in.
+    session_key: Option<SessionKey>,
+    /// Languages printed on posters after the default one (`POSTER_LANGS`, e.g. `en,ru`).
+    extra_poster_langs: Vec<Lang>,
     /// Votes one client may cast per UTC day across all employees (`VOTE_DAILY_LIMIT`).
     daily_limit: u32,
     now: Timestamp,
@@ -56,7 +63,15 @@ impl App {
         let default_lang = setting(env, "DEFAULT_LANG")
             .and_then(|l| Lang::parse(&l))
             .unwrap_or(Lang::Uk);
-        let admin_token = setting(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16);
+        let session_key = match setting(env, "SESSION_KEY") {
+            None => None,
+            Some(k) => Some(SessionKey::parse(&k).map_err(|e| e.to_string())?),
+        };
+        let extra_poster_langs = setting(env, "POSTER_LANGS")
+            .unwrap_or_else(|| String::from("en"))
+            .split(',')
+            .filter_map(|l| Lang::parse(l.trim()))
+            .collect();
         let daily_limit = match setting(env, "VOTE_DAILY_LIMIT") {
             None => DEFAULT_DAILY_LIMIT,
             Some(v) => v
@@ -72,7 +87,8 @@ impl App {
             ring,
             base_url,
             default_lang,
-            admin_token,
+            session_key,
+            extra_poster_langs,
             daily_limit,
             now,
         })
@@ -107,28 +123,73 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             };
         }
     };
-    if route.access() == Access::Admin && !app.is_admin(&req) {
-        return http::api_error(&ApiError::unauthorized());
+    if route.access() == Access::Public {
+        return match route {
+            Route::Home => home(&app, &req),
+            Route::Thanks => http::html(200, pages::thanks_page(app.page_lang(&req, None))),
+            Route::VotePage { token } => vote_page(&app, &req, token).await,
+            Route::VoteForm { token } => vote_form(&app, &mut req, token).await,
+            Route::ApiVote => api_vote(&app, &mut req).await,
+            Route::OpenApi => {
+                let mut resp = http::json(200, OPENAPI_JSON.to_owned())?;
+                resp.headers_mut()
+                    .set("cache-control", "public, max-age=300")?;
+                Ok(resp)
+            }
+            Route::AdminApp => admin::app_shell(),
+            Route::AdminAsset { name } => admin::asset(name),
+            Route::SignIn => admin::sign_in(&app, &mut req).await,
+            Route::AcceptInvitation => admin::accept_invitation(&app, &mut req).await,
+            _ => Response::ok("ok"),
+        };
     }
-    match route {
-        Route::Health => Response::ok("ok"),
-        Route::Home => home(&app, &req),
-        Route::Thanks => http::html(200, pages::thanks_page(app.page_lang(&req, None))),
-        Route::VotePage { token } => vote_page(&app, &req, token).await,
-        Route::VoteForm { token } => vote_form(&app, &mut req, token).await,
-        Route::ApiVote => api_vote(&app, &mut req).await,
-        Route::OpenApi => {
-            let mut resp = http::json(200, OPENAPI_JSON.to_owned())?;
-            resp.headers_mut()
-                .set("cache-control", "public, max-age=300")?;
-            Ok(resp)
+    let p = match auth::principal(&app, &req, method).await {
+        Ok(p) => p,
+        Err(e) => {
+            return if Route::is_api(&path) {
+                http::api_error(&e)
+            } else {
+                // A poster link opened while signed out: back to the admin page to sign in.
+                http::see_other("/admin/")
+            };
         }
-        Route::CreateUnit => create_unit(&app, &mut req).await,
-        Route::CreateEmployee => create_employee(&app, &mut req).await,
-        Route::SetNetworks { unit } => set_networks(&app, &mut req, unit).await,
-        Route::IssueCode { employee } => issue_code(&app, &req, employee).await,
-        Route::RevokeCode { employee } => revoke_code(&app, &req, employee).await,
-        Route::Summary { employee } => summary(&app, &req, employee).await,
+    };
+    match route {
+        Route::Me => admin::me(&app, &p).await,
+        Route::SignOut => admin::sign_out(&app, &req, &p).await,
+        Route::ChangePassword => admin::change_password(&app, &mut req, &p).await,
+        Route::Units => admin::units(&app, &p).await,
+        Route::CreateUnit => admin::create_unit(&app, &mut req, &p).await,
+        Route::UnitDetail { unit } => admin::unit_detail(&app, &p, unit).await,
+        Route::ChangeUnit { unit } => admin::change_unit(&app, &mut req, &p, unit).await,
+        Route::SetNetworks { unit } => admin::set_networks(&app, &mut req, &p, unit).await,
+        Route::CreateEmployee => admin::create_employee(&app, &mut req, &p).await,
+        Route::EmployeeDetail { employee } => admin::employee_detail(&app, &p, employee).await,
+        Route::ChangeEmployee { employee } => {
+            admin::change_employee(&app, &mut req, &p, employee).await
+        }
+        Route::IssueCode { employee } => admin::issue_code(&app, &req, &p, employee).await,
+        Route::RevokeCode { employee } => admin::revoke_code(&app, &req, &p, employee).await,
+        Route::QrSvg { employee } => admin::qr_image(&app, &req, &p, employee, false).await,
+        Route::QrPng { employee } => admin::qr_image(&app, &req, &p, employee, true).await,
+        Route::Summary { employee } => summary(&app, &req, &p, employee).await,
+        Route::Directions => admin::directions(&app).await,
+        Route::CreateDirection => admin::create_direction(&app, &mut req, &p).await,
+        Route::Import => admin::import(&app, &mut req, &p).await,
+        Route::Export => admin::export(&app, &req, &p).await,
+        Route::Accounts => admin::accounts(&app, &p).await,
+        Route::Invite => admin::invite(&app, &mut req, &p).await,
+        Route::SetRoles { account } => admin::set_roles(&app, &mut req, &p, account).await,
+        Route::DeactivateAccount { account } => admin::deactivate_account(&app, &p, account).await,
+        Route::Tokens => admin::tokens(&app, &p).await,
+        Route::CreateToken => admin::create_token(&app, &mut req, &p).await,
+        Route::RevokeToken { id } => admin::revoke_token(&app, &p, id).await,
+        Route::AuditLog => admin::audit_log(&app, &req, &p).await,
+        Route::Poster { .. } | Route::UnitPosters { .. } => {
+            admin::posters(&app, &req, &p, &route).await
+        }
+        // Public routes were answered above.
+        _ => http::api_error(&ApiError::not_found()),
     }
 }
 
@@ -148,7 +209,15 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         .and_then(|v| v.trim().parse::<u32>().ok())
         .filter(|d| (1..=3650).contains(d))
         .unwrap_or(DEFAULT_CONTACT_RETENTION_DAYS);
-    match service::daily_housekeeping(&D1Store::new(db, now), now, retention).await {
+    let store = D1Store::new(db, now);
+    // Failed sign-ins only matter for 15 minutes, sessions for 12 hours: a day is plenty.
+    if let Err(e) = store
+        .forget_login_failures_before(now.unix_seconds() - 86_400)
+        .await
+    {
+        console_error!("cron: forgetting old sign-in failures failed: {e}");
+    }
+    match service::daily_housekeeping(&store, now, retention).await {
         Ok(done) => console_log!(
             "cron: forgot {} old salts and {} contacts older than {retention} days",
             done.salts,
@@ -187,26 +256,6 @@ impl App {
             http::header(req, "accept-language").as_deref(),
             self.default_lang,
         )
-    }
-
-    /// Compares digests so the comparison takes the same time whatever the guess.
-    fn is_admin(&self, req: &Request) -> bool {
-        let Some(expected) = &self.admin_token else {
-            return false;
-        };
-        let Some(given) = http::header(req, "authorization")
-            .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
-        else {
-            return false;
-        };
-        let (a, b) = (
-            Sha256::digest(expected.as_bytes()),
-            Sha256::digest(given.trim().as_bytes()),
-        );
-        a.iter()
-            .zip(b.iter())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
     }
 
     /// Records a vote from this request's client (address and user agent only go into the
@@ -369,7 +418,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
 
 /// Reads a JSON body of type `T`: the media type, the size, UTF-8 and the shape, each with
 /// its own error.
-async fn json_body<T: for<'de> Deserialize<'de>>(
+pub(crate) async fn json_body<T: for<'de> Deserialize<'de>>(
     req: &mut Request,
 ) -> std::result::Result<T, ApiError> {
     if !http::has_content_type(req, "application/json") {
@@ -380,7 +429,7 @@ async fn json_body<T: for<'de> Deserialize<'de>>(
     serde_json::from_str(text).map_err(|e| ApiError::from_json_error(&e))
 }
 
-fn created<T: serde::Serialize>(value: &T) -> Result<Response> {
+pub(crate) fn created<T: serde::Serialize>(value: &T) -> Result<Response> {
     match serde_json::to_string(value) {
         Ok(body) => http::json(201, body),
         Err(e) => {
@@ -419,111 +468,12 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
     }
 }
 
-fn admin_error(e: &AdminError) -> Result<Response> {
-    if let AdminError::Store(cause) = e {
-        console_error!("store error on admin request: {cause}");
-    }
-    http::api_error(&e.into())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewUnit {
-    name: String,
-    #[serde(default)]
-    parent_id: Option<i64>,
-}
-
-async fn create_unit(app: &App, req: &mut Request) -> Result<Response> {
-    let unit: NewUnit = match json_body(req).await {
-        Ok(u) => u,
-        Err(e) => return http::api_error(&e),
-    };
-    match service::create_unit(&app.store, &unit.name, unit.parent_id, app.now).await {
-        Ok(id) => created(
-            &serde_json::json!({ "id": id, "name": unit.name.trim(), "parent_id": unit.parent_id }),
-        ),
-        Err(e) => admin_error(&e),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewEmployee {
-    name: String,
-    position: String,
-    unit_id: i64,
-}
-
-async fn create_employee(app: &App, req: &mut Request) -> Result<Response> {
-    let e: NewEmployee = match json_body(req).await {
-        Ok(e) => e,
-        Err(err) => return http::api_error(&err),
-    };
-    match service::create_employee(&app.store, &e.name, &e.position, e.unit_id, app.now).await {
-        Ok(id) => created(&serde_json::json!({
-            "id": id, "name": e.name.trim(), "position": e.position.trim(), "unit_id": e.unit_id
-        })),
-        Err(err) => admin_error(&err),
-    }
-}
-
-/// `?channel=` (0..=255, default 0): which service point's code.
-fn channel(req: &Request) -> std::result::Result<Channel, ApiError> {
-    match http::query(req, "channel") {
-        None => Ok(Channel::UNSPECIFIED),
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
-            .and_then(Channel::parse)
-            .ok_or_else(|| {
-                ApiError::new(
-                    422,
-                    "invalid_field",
-                    "`channel` must be an integer from 0 to 255",
-                )
-            }),
-    }
-}
-
-async fn issue_code(app: &App, req: &Request, employee: Option<EmployeeId>) -> Result<Response> {
-    let Some(employee) = employee else {
-        return http::api_error(&ApiError::new(404, "not_found", "employee not found"));
-    };
-    let channel = match channel(req) {
-        Ok(c) => c,
-        Err(e) => return http::api_error(&e),
-    };
-    match service::issue_code(
-        &app.store,
-        &app.ring,
-        &app.base_url,
-        employee,
-        channel,
-        app.now,
-    )
-    .await
-    {
-        Ok(code) => created(&code),
-        Err(e) => admin_error(&e),
-    }
-}
-
-async fn revoke_code(app: &App, req: &Request, employee: Option<EmployeeId>) -> Result<Response> {
-    let Some(employee) = employee else {
-        return http::api_error(&ApiError::new(404, "not_found", "employee not found"));
-    };
-    let channel = match channel(req) {
-        Ok(c) => c,
-        Err(e) => return http::api_error(&e),
-    };
-    match service::revoke_codes(&app.store, employee, channel, app.now).await {
-        Ok(_) => http::no_content(),
-        Err(e) => admin_error(&e),
-    }
-}
-
-async fn summary(app: &App, req: &Request, employee: Option<EmployeeId>) -> Result<Response> {
+async fn summary(
+    app: &App,
+    req: &Request,
+    p: &Principal,
+    employee: Option<EmployeeId>,
+) -> Result<Response> {
     let Some(employee) = employee else {
         return http::api_error(&ApiError::new(404, "not_found", "employee not found"));
     };
@@ -538,37 +488,26 @@ async fn summary(app: &App, req: &Request, employee: Option<EmployeeId>) -> Resu
         Ok(r) => r,
         Err(e) => return http::api_error(&(&e).into()),
     };
+    match app.store.employee_in_scope(&p.read_scope(), employee).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return http::api_error(&ApiError::new(404, "not_found", "employee not found"))
+        }
+        Err(e) => {
+            console_error!("store error on summary: {e}");
+            return http::api_error(&ApiError::unavailable());
+        }
+    }
     match service::summary(&app.store, employee, range).await {
         Ok(s) => match serde_json::to_string(&s) {
             Ok(body) => http::json(200, body),
             Err(_) => http::api_error(&ApiError::unavailable()),
         },
-        Err(e) => admin_error(&e),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Networks {
-    cidrs: Vec<String>,
-}
-
-async fn set_networks(app: &App, req: &mut Request, unit: Option<UnitId>) -> Result<Response> {
-    let body: Networks = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    let Some(unit) = unit else {
-        return http::api_error(&ApiError::new(404, "not_found", "unit not found"));
-    };
-    match service::set_office_networks(&app.store, i64::from(unit.get()), &body.cidrs).await {
-        Ok(networks) => {
-            let cidrs: Vec<String> = networks.iter().map(ToString::to_string).collect();
-            http::json(
-                200,
-                serde_json::json!({ "unit_id": unit, "cidrs": cidrs }).to_string(),
-            )
+        Err(e) => {
+            if let Some(cause) = api::admin_internal_cause(&e) {
+                console_error!("store error on summary: {cause}");
+            }
+            http::api_error(&(&e).into())
         }
-        Err(e) => admin_error(&e),
     }
 }

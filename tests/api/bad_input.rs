@@ -1,7 +1,7 @@
 //! Every bad input gets its clear error and changes nothing. One table, one instance of its
 //! own (so no other test writes while the database checksum is compared).
 
-use crate::helpers::{key, Worker, ADMIN_TOKEN};
+use crate::helpers::{key, Worker};
 use serde_json::json;
 
 struct Case {
@@ -516,7 +516,7 @@ async fn every_bad_input_gets_its_error_and_changes_nothing() {
             req = req.header("content-type", ct);
         }
         if c.admin {
-            req = req.bearer_auth(ADMIN_TOKEN);
+            req = req.bearer_auth(&w.admin_token);
         }
         let resp = req
             .send()

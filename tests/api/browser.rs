@@ -238,3 +238,96 @@ async fn a_citizen_votes_with_the_keyboard_in_a_real_browser() {
     b.screenshot("vote-fa").await;
     b.quit().await;
 }
+
+impl Browser {
+    /// Waits until `script` returns something truthy (the admin page renders after fetches).
+    async fn wait_for(&self, script: &str, what: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let v = self.eval(script).await;
+            if !(v.is_null() || v == false || v == "") {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn fill(&self, testid: &str, text: &str) {
+        let e = self.find(&format!("[data-testid='{testid}']")).await;
+        self.keys(&e, text).await;
+    }
+
+    async fn press(&self, testid: &str) {
+        let e = self.find(&format!("[data-testid='{testid}']")).await;
+        self.click(&e).await;
+    }
+}
+
+#[tokio::test]
+async fn an_invited_admin_builds_a_unit_issues_a_code_and_prints_a_poster() {
+    let w = shared();
+    let invitation = w.invite("browser@city.example", "superadmin", None).await;
+    let b = Browser::start().await;
+    b.go(&w.url(&format!("/admin/#/invite/{invitation}"))).await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='accept']\")",
+        "the invitation form",
+    )
+    .await;
+    b.fill("new-password", "липи пахнуть у червні").await;
+    b.fill("new-password-2", "липи пахнуть у червні").await;
+    b.press("accept").await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='add-unit']\")",
+        "the unit tree",
+    )
+    .await;
+    b.screenshot("admin-tree").await;
+
+    b.fill("add-unit-name", "<img src=x onerror=alert(1)> ЦНАП")
+        .await;
+    b.press("add-unit").await;
+    b.wait_for("return location.hash.startsWith('#/units/') && document.querySelector(\"[data-testid='add-employee']\")", "the unit page")
+        .await;
+    // A name with markup is shown as text, never run.
+    let title = b
+        .eval("return document.querySelector('h1').textContent")
+        .await;
+    assert_eq!(title, "<img src=x onerror=alert(1)> ЦНАП");
+    assert_eq!(
+        b.eval("return document.querySelectorAll('main img').length")
+            .await,
+        0
+    );
+
+    b.fill("add-employee-name", "Олена Петренко").await;
+    b.fill("add-employee-position", "Адміністратор ЦНАП").await;
+    b.press("add-employee").await;
+    b.wait_for("return location.hash.startsWith('#/employees/') && document.querySelector(\"[data-testid='issue-qr']\")", "the employee page")
+        .await;
+    b.press("issue-qr").await;
+    b.wait_for("const i = document.querySelector(\"[data-testid='qr-image']\"); return i && i.complete && i.naturalWidth > 0", "the QR image")
+        .await;
+    b.screenshot("admin-employee").await;
+    let poster = b
+        .eval("return document.querySelector(\"[data-testid='poster-a5']\").getAttribute('href')")
+        .await;
+    b.go(&w.url(poster.as_str().unwrap())).await;
+    b.wait_for("return document.querySelector('.sheet svg')", "the poster")
+        .await;
+    let name = b
+        .eval("return document.querySelector('.sheet .name').textContent")
+        .await;
+    assert_eq!(name, "Олена Петренко");
+    b.screenshot("poster-a5").await;
+    let employee: i64 =
+        w.count("SELECT id FROM employees WHERE name = 'Олена Петренко' ORDER BY id DESC LIMIT 1");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM qr_codes WHERE employee_id = {employee} AND revoked_at IS NULL"
+        )),
+        1
+    );
+    b.quit().await;
+}

@@ -14,7 +14,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+/// The instances' session key (base64 of 32 bytes).
+pub const SESSION_KEY: &str = "c2Vzc2lvbi1rZXktZm9yLXRlc3RzLTAxMjM0NTY3ODk=";
+/// The password of every test account.
+pub const PASSWORD: &str = "каштани цвітуть у травні";
 
 /// A deterministic test key: `id:base64(32 bytes of id)`.
 pub fn key(id: u8) -> String {
@@ -66,6 +69,46 @@ pub struct Worker {
     pub dir: PathBuf,
     child: Option<Child>,
     pub http: reqwest::Client,
+    /// An API token of the instance's first superadmin (made through an invitation).
+    pub admin_token: String,
+}
+
+/// A signed-in browser session: the cookie to send and the CSRF value for changes.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+    pub set_cookie: String,
+    pub me: Value,
+}
+
+/// Inserts an invitation the way `scripts/invite.mjs` does and returns its token.
+pub fn insert_invitation(
+    db: &Connection,
+    email: &str,
+    role: &str,
+    unit: Option<i64>,
+    expires_in: i64,
+) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let seed = format!(
+        "{}-{}-{email}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    let token = URL_SAFE_NO_PAD.encode(Sha256::digest(seed.as_bytes()));
+    let hash = format!("{:x}", Sha256::digest(token.as_bytes()));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    db.execute(
+        "INSERT INTO invitations (token_hash, email, role, unit_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![hash, email, role, unit, now, now + expires_in],
+    )
+    .expect("insert invitation");
+    token
 }
 
 impl Worker {
@@ -104,7 +147,7 @@ impl Worker {
         std::fs::write(
             &env_file,
             format!(
-                "TOKEN_KEYS=\"{token_keys}\"\nADMIN_TOKEN=\"{ADMIN_TOKEN}\"\nPUBLIC_BASE_URL=\"{base}\"\n{}",
+                "TOKEN_KEYS=\"{token_keys}\"\nSESSION_KEY=\"{SESSION_KEY}\"\nPUBLIC_BASE_URL=\"{base}\"\n{}",
                 settings.iter().map(|(k, v)| format!("{k}=\"{v}\"\n")).collect::<String>()
             ),
         )
@@ -141,14 +184,141 @@ impl Worker {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("http client");
-        let worker = Worker {
+        let mut worker = Worker {
             base,
             dir,
             child: Some(child),
             http,
+            admin_token: String::new(),
         };
         worker.wait_until_up();
+        worker.admin_token = worker.bootstrap_admin();
         worker
+    }
+
+    /// The first superadmin's API token: made once per state folder, through an invitation
+    /// as an operator would, then kept in the folder for restarts.
+    fn bootstrap_admin(&self) -> String {
+        let saved = self.dir.join("admin-token");
+        if let Ok(token) = std::fs::read_to_string(&saved) {
+            return token.trim().to_owned();
+        }
+        let invitation =
+            insert_invitation(&self.db(), "root@city.example", "superadmin", None, 3600);
+        // A runtime of its own on a thread of its own: `start` may be called from async tests.
+        let run = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(self.first_token(&invitation))
+        };
+        let token = std::thread::scope(|s| s.spawn(run).join().expect("bootstrap thread"));
+        std::fs::write(&saved, &token).expect("save admin token");
+        token
+    }
+
+    async fn first_token(&self, invitation: &str) -> String {
+        {
+            let session = self.accept(invitation, PASSWORD).await;
+            let resp = self
+                .with_session(reqwest::Method::POST, "/api/v1/admin/tokens", &session)
+                .json(&json!({"name": "tests"}))
+                .send()
+                .await
+                .expect("create token");
+            assert_eq!(resp.status(), 201, "bootstrap token");
+            resp.json::<Value>().await.expect("json")["token"]
+                .as_str()
+                .expect("token")
+                .to_owned()
+        }
+    }
+
+    /// Accepts an invitation and returns the new session.
+    pub async fn accept(&self, invitation: &str, password: &str) -> Session {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/invitations/accept"))
+            .json(&json!({"token": invitation, "password": password}))
+            .send()
+            .await
+            .expect("accept invitation");
+        assert_eq!(resp.status(), 200, "accept invitation");
+        session_of(resp).await
+    }
+
+    /// Signs in with e-mail and password.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("sign in")
+    }
+
+    /// A request with the session's cookie and CSRF header, as the admin page sends it.
+    pub fn with_session(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        s: &Session,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+    }
+
+    /// A request with an API token.
+    pub fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).bearer_auth(token)
+    }
+
+    /// An invitation made by the root admin through the API; returns its token.
+    pub async fn invite(&self, email: &str, role: &str, unit: Option<i64>) -> String {
+        let resp = self
+            .admin(reqwest::Method::POST, "/api/v1/admin/invitations")
+            .json(&json!({"email": email, "role": role, "unit_id": unit}))
+            .send()
+            .await
+            .expect("invite");
+        assert_eq!(
+            resp.status(),
+            201,
+            "invite: {}",
+            resp.text().await.unwrap_or_default()
+        );
+        let link = resp.json::<Value>().await.expect("json")["link"]
+            .as_str()
+            .expect("link")
+            .to_owned();
+        link.rsplit('/').next().expect("token").to_owned()
+    }
+
+    /// A new account with one role (`unit` is None for superadmin), invited by the root admin;
+    /// returns its session and an API token of its own.
+    pub async fn account(&self, email: &str, role: &str, unit: Option<i64>) -> (Session, String) {
+        let invitation = self.invite(email, role, unit).await;
+        let session = self.accept(&invitation, PASSWORD).await;
+        let resp = self
+            .with_session(reqwest::Method::POST, "/api/v1/admin/tokens", &session)
+            .json(&json!({"name": "script"}))
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(resp.status(), 201);
+        let token = resp.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        (session, token)
     }
 
     fn wait_until_up(&self) {
@@ -253,7 +423,7 @@ impl Worker {
     pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, self.url(path))
-            .bearer_auth(ADMIN_TOKEN)
+            .bearer_auth(&self.admin_token)
     }
 
     pub async fn create_unit(&self, name: &str, parent: Option<i64>) -> i64 {
@@ -383,6 +553,24 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// The session a sign-in or an invitation's acceptance started.
+pub async fn session_of(resp: reqwest::Response) -> Session {
+    let set_cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie")
+        .to_owned();
+    let cookie = set_cookie.split(';').next().expect("cookie").to_owned();
+    let me: Value = resp.json().await.expect("json");
+    Session {
+        cookie,
+        csrf: me["csrf"].as_str().expect("csrf").to_owned(),
+        set_cookie,
+        me,
     }
 }
 

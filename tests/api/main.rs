@@ -3,8 +3,10 @@
 
 mod helpers;
 
+mod accounts;
 mod bad_input;
 mod browser;
 mod schema;
+mod scopes;
 mod tokens;
 mod votes;

@@ -34,6 +34,10 @@ fn dump(conn: &Connection) -> Vec<String> {
     out.extend(strings(
         "SELECT value || colour || face || labels FROM scale_levels ORDER BY value",
     ));
+    // Triggers guard invariants (the append-only audit log): their text must match too.
+    out.extend(strings(
+        "SELECT name || ': ' || replace(replace(sql, char(10), ' '), '  ', ' ') FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+    ));
     out
 }
 
@@ -63,4 +67,27 @@ fn schema_sql_equals_the_migrations_applied_in_order() {
             .unwrap();
     }
     assert_eq!(dump(&from_schema), dump(&from_migrations));
+}
+
+#[test]
+fn the_audit_log_refuses_updates_and_deletes() {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(&std::fs::read_to_string(project_dir().join("schema.sql")).unwrap())
+        .unwrap();
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, object) VALUES (1, 'a', 'sign_in', 'account:1')",
+        [],
+    )
+    .unwrap();
+    let update = conn.execute("UPDATE audit_log SET actor = 'b'", []);
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    assert!(conn.execute("DELETE FROM audit_log", []).is_err());
+    let n: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = 'a'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
 }

@@ -1,0 +1,1219 @@
+//! The administration use cases: signing in, accounts, invitations, API tokens, and the
+//! organisation (units, employees, directions, QR codes, imports) within the caller's scope.
+//! Each change is written with its audit-log line in one batch.
+
+use crate::account::{
+    self, AccountId, Email, Grant, Kdf, Password, PasswordHash, Principal, Role, Scope, Secret,
+    SessionId, SessionKey, WeakPassword, DUMMY_HASH, INVITATION_SECONDS, LOGIN_WINDOW_SECONDS,
+    MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_EMAIL, SESSION_SECONDS,
+};
+use crate::clock::Timestamp;
+use crate::hr_csv;
+use crate::integrity::Cidr;
+use crate::org::{Channel, DirectionId, EmployeeId, Name, NameError, UnitId};
+use crate::qr::{self, PublicBaseUrl};
+use crate::store::admin::{
+    Accepted, AccountView, AdminStore, Audit, AuditView, Changed, Created, DirectionView,
+    EmployeeChanges, EmployeeDetail, ImportRow, PosterRow, TokenView, UnitChanges, UnitDetail,
+    UnitView,
+};
+use crate::store::{IssueOutcome, StoreError};
+use crate::token::{Claims, KeyRing};
+use serde::Serialize;
+
+/// Failures of the administration use cases; `api` maps each to its status.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Not there, or outside the caller's subtrees (the two look the same): 404.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A field failed validation: 422.
+    #[error("`{field}` {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// A new password breaks the rules: 422.
+    #[error("the password {0}")]
+    WeakPassword(#[from] WeakPassword),
+    /// The caller's role does not allow this at all: 403.
+    #[error("your role does not allow this")]
+    Forbidden,
+    /// The request contradicts the current state (a taken e-mail, a cycle): 409.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// The employee's codes for this channel used all 65,535 issue numbers: 409.
+    #[error("no issue numbers left for this employee and channel")]
+    Exhausted,
+    /// The current password given to change it is wrong: 403.
+    #[error("the current password is not right")]
+    WrongPassword,
+    #[error("password hashing failed: {0}")]
+    Kdf(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn field(field: &'static str) -> impl Fn(NameError) -> AdminError {
+    move |e| AdminError::Invalid {
+        field,
+        reason: e.to_string(),
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> AdminError {
+    AdminError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn audit(p: &Principal, at: Timestamp, action: &'static str, object: String) -> Audit {
+    Audit {
+        at,
+        account: Some(p.account),
+        actor: p.actor(),
+        action,
+        object,
+        detail: String::from("{}"),
+    }
+}
+
+fn with_detail(mut a: Audit, detail: serde_json::Value) -> Audit {
+    a.detail = detail.to_string();
+    a
+}
+
+fn require_superadmin(p: &Principal) -> Result<(), AdminError> {
+    if p.is_superadmin() {
+        Ok(())
+    } else {
+        Err(AdminError::Forbidden)
+    }
+}
+
+/// Writes need a unit-admin role somewhere; a viewer-only caller is told so (403), not 404.
+fn write_scope(p: &Principal) -> Result<Scope, AdminError> {
+    let scope = p.write_scope();
+    if scope.is_empty() {
+        Err(AdminError::Forbidden)
+    } else {
+        Ok(scope)
+    }
+}
+
+fn changed(c: Changed, what: &'static str, target: &'static str) -> Result<(), AdminError> {
+    match c {
+        Changed::Done => Ok(()),
+        Changed::NotFound => Err(AdminError::NotFound(what)),
+        Changed::TargetNotFound => Err(AdminError::NotFound(target)),
+        Changed::Cycle => Err(AdminError::Conflict(
+            "a unit cannot be moved under itself or under one of its own units",
+        )),
+    }
+}
+
+// --- signing in ---------------------------------------------------------------------------
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Unknown e-mail, wrong password or a deactivated account, all alike: 401.
+    #[error("the e-mail or the password is not right")]
+    InvalidCredentials,
+    /// Too many failures for this e-mail or from this client: 429.
+    #[error("too many failed attempts; try again later")]
+    Throttled { retry_after: u32 },
+    #[error("password hashing failed: {0}")]
+    Kdf(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A new session: the cookie's value and the CSRF value for the page.
+pub struct NewSession {
+    pub account: AccountId,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+fn new_session(key: &SessionKey, random: [u8; 32]) -> (SessionId, String, String) {
+    let id = SessionId::from_random(random);
+    let cookie = id.cookie_value(key);
+    let csrf = id.csrf(key);
+    (id, cookie, csrf)
+}
+
+/// Throttles by e-mail and by client, verifies the password (against a dummy hash when the
+/// e-mail is unknown, so both cost the same), then starts a session.
+#[allow(clippy::too_many_arguments)]
+pub async fn sign_in(
+    store: &impl AdminStore,
+    kdf: &impl Kdf,
+    key: &SessionKey,
+    email: &str,
+    password: &str,
+    client: &str,
+    random: [u8; 32],
+    at: Timestamp,
+) -> Result<NewSession, SignInError> {
+    let email_key = key.throttle_key("email", &email.trim().to_lowercase());
+    let client_key = key.throttle_key("client", client);
+    let since = at.unix_seconds() - LOGIN_WINDOW_SECONDS;
+    let ([by_email, by_client], oldest) = store
+        .login_failures([email_key.as_str(), client_key.as_str()], since)
+        .await?;
+    if by_email >= MAX_FAILURES_PER_EMAIL || by_client >= MAX_FAILURES_PER_CLIENT {
+        let retry = oldest.map_or(LOGIN_WINDOW_SECONDS, |o| {
+            o + LOGIN_WINDOW_SECONDS - at.unix_seconds()
+        });
+        return Err(SignInError::Throttled {
+            retry_after: u32::try_from(retry.clamp(1, LOGIN_WINDOW_SECONDS)).unwrap_or(60),
+        });
+    }
+    let parsed = Email::parse(email).ok();
+    let account = match &parsed {
+        Some(e) => store.login_account(e).await?,
+        None => None,
+    };
+    let hash = account
+        .as_ref()
+        .and_then(|a| PasswordHash::parse(&a.password_hash));
+    let ok = hash
+        .as_ref()
+        .unwrap_or(&DUMMY_HASH)
+        .verify(kdf, password)
+        .await
+        .map_err(SignInError::Kdf)?;
+    let shown_email = parsed
+        .as_ref()
+        .map_or_else(|| String::from("(invalid)"), |e| e.as_str().to_owned());
+    match account {
+        Some(a) if ok && hash.is_some() && a.active => {
+            let (id, cookie, csrf) = new_session(key, random);
+            let entry = Audit {
+                at,
+                account: Some(a.id),
+                actor: shown_email,
+                action: "sign_in",
+                object: format!("account:{}", a.id.get()),
+                detail: String::from("{}"),
+            };
+            store
+                .start_session(
+                    a.id,
+                    &id.storage_hash(),
+                    at.unix_seconds() + SESSION_SECONDS,
+                    &email_key,
+                    &entry,
+                )
+                .await?;
+            Ok(NewSession {
+                account: a.id,
+                cookie,
+                csrf,
+            })
+        }
+        _ => {
+            let entry = Audit {
+                at,
+                account: None,
+                actor: shown_email,
+                action: "sign_in_failed",
+                object: String::from("account:?"),
+                detail: String::from("{}"),
+            };
+            store
+                .record_login_failure([email_key.as_str(), client_key.as_str()], &entry)
+                .await?;
+            Err(SignInError::InvalidCredentials)
+        }
+    }
+}
+
+pub async fn sign_out(
+    store: &impl AdminStore,
+    p: &Principal,
+    session_hash: &str,
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    let entry = audit(p, at, "sign_out", format!("account:{}", p.account.get()));
+    Ok(store.end_session(session_hash, &entry).await?)
+}
+
+/// Changes the caller's password; every other session of the account ends.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_password(
+    store: &impl AdminStore,
+    kdf: &impl Kdf,
+    p: &Principal,
+    current: &str,
+    new: &str,
+    keep_session: Option<&str>,
+    salt: [u8; 16],
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    let stored = store
+        .password_hash(p.account)
+        .await?
+        .and_then(|h| PasswordHash::parse(&h))
+        .ok_or(AdminError::NotFound("account"))?;
+    if !stored.verify(kdf, current).await.map_err(AdminError::Kdf)? {
+        return Err(AdminError::WrongPassword);
+    }
+    let email = Email::parse(&p.email).map_err(|_| AdminError::NotFound("account"))?;
+    let password = Password::parse(new, &email)?;
+    let hash = PasswordHash::derive(kdf, &password, salt)
+        .await
+        .map_err(AdminError::Kdf)?;
+    let entry = audit(
+        p,
+        at,
+        "password_changed",
+        format!("account:{}", p.account.get()),
+    );
+    Ok(store
+        .set_password(p.account, &hash.encode(), keep_session, &entry)
+        .await?)
+}
+
+// --- invitations and accounts ---------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Invitation {
+    pub link: String,
+    pub expires_at: i64,
+}
+
+/// The link an invitation token opens: the token travels in the fragment, which browsers
+/// never send to a server, so it stays out of logs and `Referer`.
+pub fn invitation_link(base: &PublicBaseUrl, token: &str) -> String {
+    format!(
+        "{}/admin/#/invite/{token}",
+        base.as_str().trim_end_matches('/')
+    )
+}
+
+/// A superadmin invites anyone; a unit admin invites unit admins and viewers into their own
+/// subtrees.
+#[allow(clippy::too_many_arguments)]
+pub async fn invite(
+    store: &impl AdminStore,
+    base: &PublicBaseUrl,
+    p: &Principal,
+    email: &str,
+    role: &str,
+    unit: Option<i64>,
+    random: [u8; 32],
+    at: Timestamp,
+) -> Result<Invitation, AdminError> {
+    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    let grant = Grant::parse(role, unit).map_err(|e| match e {
+        account::GrantError::UnknownRole => {
+            invalid("role", "must be superadmin, unit_admin or viewer")
+        }
+        account::GrantError::Unit => invalid(
+            "unit_id",
+            "must be null for superadmin and a unit for unit_admin and viewer",
+        ),
+    })?;
+    let scope = write_scope(p)?;
+    if grant == Grant::Superadmin {
+        require_superadmin(p)?;
+    }
+    if store.email_taken(&email).await? {
+        return Err(AdminError::Conflict(
+            "an account with this e-mail already exists; change its roles instead",
+        ));
+    }
+    let secret = Secret::invitation(random);
+    let expires_at = at.unix_seconds() + INVITATION_SECONDS;
+    let entry = with_detail(
+        audit(
+            p,
+            at,
+            "invitation_created",
+            format!("email:{}", email.as_str()),
+        ),
+        serde_json::json!({ "role": grant.role().as_str(), "unit_id": grant.unit() }),
+    );
+    match store
+        .create_invitation(&secret.hash, &email, grant, expires_at, &scope, &entry)
+        .await?
+    {
+        Created::Done(()) => Ok(Invitation {
+            link: invitation_link(base, &secret.shown),
+            expires_at,
+        }),
+        Created::NotFound => Err(AdminError::NotFound("unit")),
+        Created::Duplicate => Err(AdminError::Conflict(
+            "an account with this e-mail already exists; change its roles instead",
+        )),
+    }
+}
+
+/// Creates the invited account with its password and signs it in.
+#[allow(clippy::too_many_arguments)]
+pub async fn accept_invitation(
+    store: &impl AdminStore,
+    kdf: &impl Kdf,
+    key: &SessionKey,
+    token: &str,
+    password: &str,
+    random: [u8; 32],
+    salt: [u8; 16],
+    at: Timestamp,
+) -> Result<NewSession, AdminError> {
+    let hash_of_token =
+        account::invitation_hash(token).ok_or(AdminError::NotFound("invitation"))?;
+    let open = store
+        .open_invitation(&hash_of_token, at)
+        .await?
+        .ok_or(AdminError::NotFound("invitation"))?;
+    let email = Email::parse(&open.email).map_err(|_| AdminError::NotFound("invitation"))?;
+    let password = Password::parse(password, &email)?;
+    let hash = PasswordHash::derive(kdf, &password, salt)
+        .await
+        .map_err(AdminError::Kdf)?;
+    let (id, cookie, csrf) = new_session(key, random);
+    let entry = Audit {
+        at,
+        account: None,
+        actor: email.as_str().to_owned(),
+        action: "invitation_accepted",
+        object: String::from("account:"),
+        detail:
+            serde_json::json!({ "role": open.grant.role().as_str(), "unit_id": open.grant.unit() })
+                .to_string(),
+    };
+    match store
+        .accept_invitation(
+            &hash_of_token,
+            &hash.encode(),
+            &id.storage_hash(),
+            at.unix_seconds() + SESSION_SECONDS,
+            &entry,
+        )
+        .await?
+    {
+        Accepted::Account(account) => Ok(NewSession {
+            account,
+            cookie,
+            csrf,
+        }),
+        Accepted::Gone => Err(AdminError::NotFound("invitation")),
+    }
+}
+
+pub async fn accounts(
+    store: &impl AdminStore,
+    p: &Principal,
+) -> Result<Vec<AccountView>, AdminError> {
+    require_superadmin(p)?;
+    Ok(store.accounts().await?)
+}
+
+/// A role as the API sends it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleInput {
+    pub role: String,
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+}
+
+pub async fn set_roles(
+    store: &impl AdminStore,
+    p: &Principal,
+    account: AccountId,
+    roles: &[RoleInput],
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    require_superadmin(p)?;
+    if roles.len() > 50 {
+        return Err(invalid("roles", "must list at most 50 roles"));
+    }
+    let mut grants = Vec::with_capacity(roles.len());
+    for r in roles {
+        let g = Grant::parse(&r.role, r.unit_id).map_err(|e| invalid("roles", e.to_string()))?;
+        if !grants.contains(&g) {
+            grants.push(g);
+        }
+    }
+    store
+        .account(account)
+        .await?
+        .ok_or(AdminError::NotFound("account"))?;
+    if account == p.account
+        && !grants.contains(&Grant::Superadmin)
+        && store.other_superadmins(p.account).await? == 0
+    {
+        return Err(AdminError::Conflict(
+            "you are the last superadmin; make someone else superadmin first",
+        ));
+    }
+    let detail: Vec<serde_json::Value> = grants
+        .iter()
+        .map(|g| serde_json::json!({ "role": g.role().as_str(), "unit_id": g.unit() }))
+        .collect();
+    let entry = with_detail(
+        audit(p, at, "roles_changed", format!("account:{}", account.get())),
+        serde_json::json!({ "roles": detail }),
+    );
+    changed(
+        store.set_grants(account, &grants, &entry).await?,
+        "account",
+        "unit",
+    )
+}
+
+pub async fn deactivate_account(
+    store: &impl AdminStore,
+    p: &Principal,
+    account: AccountId,
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    require_superadmin(p)?;
+    if account == p.account {
+        return Err(AdminError::Conflict(
+            "you cannot deactivate your own account",
+        ));
+    }
+    let entry = audit(
+        p,
+        at,
+        "account_deactivated",
+        format!("account:{}", account.get()),
+    );
+    changed(
+        store.deactivate_account(account, &entry).await?,
+        "account",
+        "account",
+    )
+}
+
+// --- API tokens and the audit log -----------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewToken {
+    pub id: i64,
+    pub name: String,
+    pub token: String,
+}
+
+pub async fn tokens(store: &impl AdminStore, p: &Principal) -> Result<Vec<TokenView>, AdminError> {
+    Ok(store.tokens(p.account).await?)
+}
+
+pub async fn create_token(
+    store: &impl AdminStore,
+    p: &Principal,
+    name: &str,
+    random: [u8; 32],
+    at: Timestamp,
+) -> Result<NewToken, AdminError> {
+    let name = Name::parse(name).map_err(field("name"))?;
+    let secret = Secret::api_token(random);
+    let entry = with_detail(
+        audit(p, at, "token_created", String::from("token:")),
+        serde_json::json!({ "name": name.as_str() }),
+    );
+    let id = store
+        .create_token(p.account, &name, &secret.hash, &entry)
+        .await?;
+    Ok(NewToken {
+        id,
+        name: name.as_str().to_owned(),
+        token: secret.shown,
+    })
+}
+
+pub async fn revoke_token(
+    store: &impl AdminStore,
+    p: &Principal,
+    id: i64,
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    let entry = audit(p, at, "token_revoked", format!("token:{id}"));
+    changed(
+        store.revoke_token(p.account, id, &entry).await?,
+        "token",
+        "token",
+    )
+}
+
+/// One page of the audit log, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditView>,
+    pub next: Option<i64>,
+}
+
+pub const AUDIT_PAGE: u32 = 100;
+
+pub async fn audit_log(
+    store: &impl AdminStore,
+    p: &Principal,
+    before: Option<i64>,
+) -> Result<AuditPage, AdminError> {
+    require_superadmin(p)?;
+    let mut entries = store.audit_entries(before, AUDIT_PAGE + 1).await?;
+    let next = if entries.len() > AUDIT_PAGE as usize {
+        entries.truncate(AUDIT_PAGE as usize);
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(AuditPage { entries, next })
+}
+
+// --- the organisation -----------------------------------------------------------------------
+
+pub async fn units(store: &impl AdminStore, p: &Principal) -> Result<Vec<UnitView>, AdminError> {
+    Ok(store.units(&p.read_scope()).await?)
+}
+
+pub async fn unit_detail(
+    store: &impl AdminStore,
+    p: &Principal,
+    unit: UnitId,
+) -> Result<UnitDetail, AdminError> {
+    store
+        .unit_detail(&p.read_scope(), unit)
+        .await?
+        .ok_or(AdminError::NotFound("unit"))
+}
+
+pub async fn create_unit(
+    store: &impl AdminStore,
+    p: &Principal,
+    name: &str,
+    parent: Option<i64>,
+    at: Timestamp,
+) -> Result<UnitId, AdminError> {
+    let name = Name::parse(name).map_err(field("name"))?;
+    let scope = write_scope(p)?;
+    let parent = match parent {
+        None => {
+            // A new top-level organisation is outside every subtree.
+            require_superadmin(p)?;
+            None
+        }
+        Some(n) => Some(UnitId::parse(n).ok_or(AdminError::NotFound("parent unit"))?),
+    };
+    let entry = with_detail(
+        audit(p, at, "unit_created", String::from("unit:")),
+        serde_json::json!({ "name": name.as_str(), "parent_id": parent }),
+    );
+    match store.create_unit_in(&scope, &name, parent, &entry).await? {
+        Created::Done(id) => Ok(id),
+        Created::NotFound | Created::Duplicate => Err(AdminError::NotFound("parent unit")),
+    }
+}
+
+/// A unit's changes as the API sends them: absent fields stay as they are.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Absent: stays; `null`: to the top level; a number: under that unit.
+    #[serde(default, deserialize_with = "present")]
+    pub parent_id: Option<Option<i64>>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub opening_hours: Option<serde_json::Value>,
+}
+
+/// Tells a field sent as `null` from a field not sent.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+pub async fn change_unit(
+    store: &impl AdminStore,
+    p: &Principal,
+    unit: UnitId,
+    patch: &UnitPatch,
+    at: Timestamp,
+) -> Result<UnitView, AdminError> {
+    let scope = write_scope(p)?;
+    let mut changes = UnitChanges {
+        name: match &patch.name {
+            Some(n) => Some(Name::parse(n).map_err(field("name"))?),
+            None => None,
+        },
+        active: patch.active,
+        ..UnitChanges::default()
+    };
+    if let Some(tz) = &patch.timezone {
+        changes.timezone =
+            Some(crate::org::parse_timezone(tz).map_err(|e| invalid("timezone", e))?);
+    }
+    if let Some(hours) = &patch.opening_hours {
+        changes.opening_hours =
+            Some(crate::org::parse_opening_hours(hours).map_err(|e| invalid("opening_hours", e))?);
+    }
+    if let Some(parent) = patch.parent_id {
+        changes.parent = Some(match parent {
+            None => {
+                require_superadmin(p)?;
+                None
+            }
+            Some(n) => Some(UnitId::parse(n).ok_or(AdminError::NotFound("parent unit"))?),
+        });
+    }
+    let entry = with_detail(
+        audit(p, at, "unit_changed", format!("unit:{}", unit.get())),
+        serde_json::json!({
+            "name": changes.name.as_ref().map(Name::as_str),
+            "active": changes.active,
+            "timezone": changes.timezone,
+            "opening_hours": patch.opening_hours,
+            "parent_id": changes.parent,
+        }),
+    );
+    changed(
+        store.change_unit(&scope, unit, &changes, &entry).await?,
+        "unit",
+        "parent unit",
+    )?;
+    store
+        .unit_detail(&scope, unit)
+        .await?
+        .map(|d| d.unit)
+        .ok_or(AdminError::NotFound("unit"))
+}
+
+/// Replaces a unit's office networks (votes from them for the unit's subtree are flagged).
+pub async fn set_office_networks(
+    store: &impl AdminStore,
+    p: &Principal,
+    unit: UnitId,
+    cidrs: &[String],
+    at: Timestamp,
+) -> Result<Vec<Cidr>, AdminError> {
+    let scope = write_scope(p)?;
+    if cidrs.len() > Cidr::MAX_PER_UNIT {
+        return Err(invalid(
+            "cidrs",
+            format!("must list at most {} ranges", Cidr::MAX_PER_UNIT),
+        ));
+    }
+    let mut networks: Vec<Cidr> = Vec::with_capacity(cidrs.len());
+    for c in cidrs {
+        let cidr = Cidr::parse(c).map_err(|e| invalid("cidrs", e.to_string()))?;
+        if !networks.contains(&cidr) {
+            networks.push(cidr);
+        }
+    }
+    let shown: Vec<String> = networks.iter().map(ToString::to_string).collect();
+    let entry = with_detail(
+        audit(p, at, "networks_set", format!("unit:{}", unit.get())),
+        serde_json::json!({ "cidrs": shown }),
+    );
+    changed(
+        store
+            .set_unit_networks(&scope, unit, &networks, &entry)
+            .await?,
+        "unit",
+        "unit",
+    )?;
+    Ok(networks)
+}
+
+fn direction_ids(ids: &[i64]) -> Result<Vec<DirectionId>, AdminError> {
+    if ids.len() > 50 {
+        return Err(invalid("directions", "must list at most 50 directions"));
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let d = DirectionId::parse(*id).ok_or(AdminError::NotFound("direction"))?;
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn create_employee(
+    store: &impl AdminStore,
+    p: &Principal,
+    name: &str,
+    position: &str,
+    unit: i64,
+    directions: &[i64],
+    at: Timestamp,
+) -> Result<EmployeeId, AdminError> {
+    let name = Name::parse(name).map_err(field("name"))?;
+    let position = Name::parse(position).map_err(field("position"))?;
+    let unit = UnitId::parse(unit).ok_or(AdminError::NotFound("unit"))?;
+    let directions = direction_ids(directions)?;
+    let scope = write_scope(p)?;
+    let entry = with_detail(
+        audit(p, at, "employee_created", String::from("employee:")),
+        serde_json::json!({ "name": name.as_str(), "position": position.as_str(), "unit_id": unit }),
+    );
+    match store
+        .create_employee_in(&scope, &name, &position, unit, &directions, &entry)
+        .await?
+    {
+        Created::Done(id) => Ok(id),
+        Created::NotFound | Created::Duplicate => Err(AdminError::NotFound("unit or direction")),
+    }
+}
+
+pub async fn employee_detail(
+    store: &impl AdminStore,
+    p: &Principal,
+    employee: EmployeeId,
+) -> Result<EmployeeDetail, AdminError> {
+    store
+        .employee_detail(&p.read_scope(), employee)
+        .await?
+        .ok_or(AdminError::NotFound("employee"))
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeePatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub position: Option<String>,
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub directions: Option<Vec<i64>>,
+}
+
+pub async fn change_employee(
+    store: &impl AdminStore,
+    p: &Principal,
+    employee: EmployeeId,
+    patch: &EmployeePatch,
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    let scope = write_scope(p)?;
+    let changes = EmployeeChanges {
+        name: match &patch.name {
+            Some(n) => Some(Name::parse(n).map_err(field("name"))?),
+            None => None,
+        },
+        position: match &patch.position {
+            Some(n) => Some(Name::parse(n).map_err(field("position"))?),
+            None => None,
+        },
+        active: patch.active,
+        unit: match patch.unit_id {
+            Some(n) => Some(UnitId::parse(n).ok_or(AdminError::NotFound("unit"))?),
+            None => None,
+        },
+        directions: match &patch.directions {
+            Some(d) => Some(direction_ids(d)?),
+            None => None,
+        },
+    };
+    let entry = with_detail(
+        audit(
+            p,
+            at,
+            "employee_changed",
+            format!("employee:{}", employee.get()),
+        ),
+        serde_json::json!({
+            "name": changes.name.as_ref().map(Name::as_str),
+            "position": changes.position.as_ref().map(Name::as_str),
+            "active": changes.active,
+            "unit_id": changes.unit,
+            "directions": changes.directions,
+        }),
+    );
+    changed(
+        store
+            .change_employee(&scope, employee, &changes, &entry)
+            .await?,
+        "employee",
+        "unit or direction",
+    )
+}
+
+/// A freshly issued code, ready to print.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedCode {
+    pub employee_id: EmployeeId,
+    pub channel: Channel,
+    pub issue: u16,
+    pub direction_id: Option<DirectionId>,
+    pub token: String,
+    pub url: String,
+    pub svg: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_code(
+    store: &impl AdminStore,
+    ring: &KeyRing,
+    base: &PublicBaseUrl,
+    p: &Principal,
+    employee: EmployeeId,
+    channel: Channel,
+    direction: Option<DirectionId>,
+    at: Timestamp,
+) -> Result<IssuedCode, AdminError> {
+    let scope = write_scope(p)?;
+    let entry = with_detail(
+        audit(p, at, "qr_issued", format!("employee:{}", employee.get())),
+        serde_json::json!({ "channel": channel, "direction_id": direction }),
+    );
+    let issue = match store
+        .issue_code_in(
+            &scope,
+            employee,
+            channel,
+            direction,
+            ring.signing_key_id(),
+            &entry,
+        )
+        .await?
+    {
+        IssueOutcome::Issued(issue) => issue,
+        IssueOutcome::NoSuchEmployee => return Err(AdminError::NotFound("employee or direction")),
+        IssueOutcome::Exhausted => return Err(AdminError::Exhausted),
+    };
+    let token = ring.sign(&Claims {
+        shard: 0,
+        employee,
+        channel,
+        issue,
+    });
+    let url = base.vote_url(&token);
+    // A URL of a valid base and a 32-character token always fits a QR code; if the base is
+    // absurdly long, the SVG is left out rather than failing the issue that already happened.
+    let svg = qr::svg(&url).unwrap_or_default();
+    Ok(IssuedCode {
+        employee_id: employee,
+        channel,
+        issue,
+        direction_id: direction,
+        token: token.as_str().to_owned(),
+        url,
+        svg,
+    })
+}
+
+pub async fn revoke_codes(
+    store: &impl AdminStore,
+    p: &Principal,
+    employee: EmployeeId,
+    channel: Channel,
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    let scope = write_scope(p)?;
+    let entry = with_detail(
+        audit(p, at, "qr_revoked", format!("employee:{}", employee.get())),
+        serde_json::json!({ "channel": channel }),
+    );
+    changed(
+        store
+            .revoke_codes_in(&scope, employee, channel, &entry)
+            .await?,
+        "employee",
+        "employee",
+    )
+}
+
+/// The vote URL of a stored code, derived again from its numbers and key (`None` once that
+/// key has been retired: such a code no longer verifies anyway).
+pub fn code_url(
+    ring: &KeyRing,
+    base: &PublicBaseUrl,
+    employee: EmployeeId,
+    channel: Channel,
+    issue: u16,
+    key_id: u8,
+) -> Option<(String, String)> {
+    let token = ring.sign_with(
+        key_id,
+        &Claims {
+            shard: 0,
+            employee,
+            channel,
+            issue,
+        },
+    )?;
+    Some((base.vote_url(&token), base.display_url(&token)))
+}
+
+/// The current code's URL of (employee, channel), for the QR downloads.
+pub async fn current_code_url(
+    store: &impl AdminStore,
+    ring: &KeyRing,
+    base: &PublicBaseUrl,
+    p: &Principal,
+    employee: EmployeeId,
+    channel: Channel,
+) -> Result<String, AdminError> {
+    let rows = poster_rows(store, p, None, Some(employee), channel).await?;
+    rows.first()
+        .and_then(|r| code_url(ring, base, r.employee, r.channel, r.issue, r.key_id))
+        .map(|(url, _)| url)
+        .ok_or(AdminError::NotFound("current code"))
+}
+
+pub async fn poster_rows(
+    store: &impl AdminStore,
+    p: &Principal,
+    unit: Option<UnitId>,
+    employee: Option<EmployeeId>,
+    channel: Channel,
+) -> Result<Vec<PosterRow>, AdminError> {
+    Ok(store
+        .poster_rows(&p.read_scope(), unit, employee, channel)
+        .await?)
+}
+
+pub async fn directions(store: &impl AdminStore) -> Result<Vec<DirectionView>, AdminError> {
+    Ok(store.directions().await?)
+}
+
+pub async fn create_direction(
+    store: &impl AdminStore,
+    p: &Principal,
+    name: &str,
+    at: Timestamp,
+) -> Result<DirectionId, AdminError> {
+    require_superadmin(p)?;
+    let name = Name::parse(name).map_err(field("name"))?;
+    let entry = with_detail(
+        audit(p, at, "direction_created", String::from("direction:")),
+        serde_json::json!({ "name": name.as_str() }),
+    );
+    match store.create_direction(&name, &entry).await? {
+        Created::Done(id) => Ok(id),
+        Created::NotFound | Created::Duplicate => Err(AdminError::Conflict(
+            "a direction with this name already exists",
+        )),
+    }
+}
+
+// --- import and export ---------------------------------------------------------------------
+
+/// The units of `root`'s subtree within `scope`, with their paths from the top.
+async fn units_under(
+    store: &impl AdminStore,
+    scope: &Scope,
+    root: UnitId,
+) -> Result<Vec<(UnitView, String)>, AdminError> {
+    let all = store.units(scope).await?;
+    if !all.iter().any(|u| u.id == root) {
+        return Err(AdminError::NotFound("unit"));
+    }
+    let detail = store
+        .unit_detail(scope, root)
+        .await?
+        .ok_or(AdminError::NotFound("unit"))?;
+    let prefix: Vec<String> = detail
+        .path
+        .iter()
+        .take(detail.path.len().saturating_sub(1))
+        .map(|s| s.name.clone())
+        .collect();
+    // Units arrive parents first: build each path from its parent's.
+    let mut out: Vec<(UnitView, String)> = Vec::new();
+    for u in all {
+        let path = if u.id == root {
+            let mut parts = prefix.clone();
+            parts.push(u.name.clone());
+            parts.join(" / ")
+        } else {
+            match out
+                .iter()
+                .find(|(p, _)| Some(p.id) == u.parent_id)
+                .map(|(_, path)| path.clone())
+            {
+                Some(parent) => format!("{parent} / {}", u.name),
+                None => continue,
+            }
+        };
+        out.push((u, path));
+    }
+    Ok(out)
+}
+
+/// What an import did or would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub applied: bool,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub errors: Vec<ImportErrorView>,
+    pub changes: Vec<ImportChangeView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportErrorView {
+    pub line: usize,
+    pub column: Option<&'static str>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportChangeView {
+    pub line: usize,
+    pub action: &'static str,
+    pub employee_id: Option<EmployeeId>,
+    pub name: String,
+    pub fields: Vec<&'static str>,
+}
+
+fn hr_units(units: &[(UnitView, String)]) -> Vec<hr_csv::UnitRef> {
+    units
+        .iter()
+        .map(|(u, path)| hr_csv::UnitRef {
+            id: u.id,
+            path: path.clone(),
+        })
+        .collect()
+}
+
+fn hr_directions(directions: &[DirectionView]) -> Vec<hr_csv::DirectionRef> {
+    directions
+        .iter()
+        .map(|d| hr_csv::DirectionRef {
+            id: d.id.get(),
+            name: d.name.clone(),
+        })
+        .collect()
+}
+
+fn hr_employees(employees: &[crate::store::admin::EmployeeView]) -> Vec<hr_csv::ExistingEmployee> {
+    employees
+        .iter()
+        .map(|e| hr_csv::ExistingEmployee {
+            id: e.id,
+            name: e.name.clone(),
+            position: e.position.clone(),
+            unit: e.unit_id,
+            active: e.active,
+            directions: e.directions.iter().map(|d| d.get()).collect(),
+        })
+        .collect()
+}
+
+/// Plans an import into `root`'s subtree; writes it (all rows or none) unless `dry_run` or
+/// any row has an error.
+pub async fn import(
+    store: &impl AdminStore,
+    p: &Principal,
+    root: UnitId,
+    csv: &[u8],
+    dry_run: bool,
+    at: Timestamp,
+) -> Result<ImportReport, AdminError> {
+    let scope = write_scope(p)?;
+    let units = units_under(store, &scope, root).await?;
+    let unit_ids: Vec<UnitId> = units.iter().map(|(u, _)| u.id).collect();
+    let directions = store.directions().await?;
+    let employees = store.employees_of(&unit_ids).await?;
+    let plan = hr_csv::plan(
+        csv,
+        &hr_units(&units),
+        &hr_directions(&directions),
+        &hr_employees(&employees),
+    )
+    .map_err(|e| invalid("csv", e.to_string()))?;
+    let mut report = ImportReport {
+        dry_run,
+        applied: false,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        errors: plan
+            .errors
+            .iter()
+            .map(|e| ImportErrorView {
+                line: e.line,
+                column: e.column,
+                message: e.message.clone(),
+            })
+            .collect(),
+        changes: Vec::with_capacity(plan.rows.len()),
+    };
+    let mut writes = Vec::new();
+    for row in &plan.rows {
+        let action = match row.action {
+            hr_csv::Action::Create => {
+                report.created += 1;
+                "create"
+            }
+            hr_csv::Action::Update => {
+                report.updated += 1;
+                "update"
+            }
+            hr_csv::Action::Unchanged => {
+                report.unchanged += 1;
+                "unchanged"
+            }
+        };
+        report.changes.push(ImportChangeView {
+            line: row.line,
+            action,
+            employee_id: row.employee_id,
+            name: row.name.as_str().to_owned(),
+            fields: row.fields.clone(),
+        });
+        if !matches!(row.action, hr_csv::Action::Unchanged) {
+            writes.push(ImportRow {
+                employee: row.employee_id,
+                name: row.name.clone(),
+                position: row.position.clone(),
+                unit: row.unit,
+                active: row.active,
+                directions: row
+                    .directions
+                    .iter()
+                    .filter_map(|d| DirectionId::parse(i64::from(*d)))
+                    .collect(),
+            });
+        }
+    }
+    if !dry_run && report.errors.is_empty() && !writes.is_empty() {
+        let entry = with_detail(
+            audit(p, at, "import_applied", format!("unit:{}", root.get())),
+            serde_json::json!({ "created": report.created, "updated": report.updated }),
+        );
+        store.apply_import(&writes, &entry).await?;
+        report.applied = true;
+    }
+    Ok(report)
+}
+
+pub async fn export(
+    store: &impl AdminStore,
+    p: &Principal,
+    root: UnitId,
+) -> Result<String, AdminError> {
+    let scope = p.read_scope();
+    let units = units_under(store, &scope, root).await?;
+    let unit_ids: Vec<UnitId> = units.iter().map(|(u, _)| u.id).collect();
+    let directions = store.directions().await?;
+    let employees = store.employees_of(&unit_ids).await?;
+    Ok(hr_csv::export(
+        &hr_units(&units),
+        &hr_directions(&directions),
+        &hr_employees(&employees),
+    ))
+}
+
+/// The role names a caller holds, for `GET /session`.
+pub fn role_name(g: Grant) -> &'static str {
+    Role::as_str(g.role())
+}

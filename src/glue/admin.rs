@@ -1,0 +1,931 @@
+//! Handlers of the administration: the app shell and its assets, sessions, and the admin
+//! API. Each parses its input, calls one use case in `admin` and renders the answer.
+
+use super::auth::{self, WebCryptoKdf};
+use super::{created, http, json_body, App};
+use crate::account::{self, AccountId, Principal, Via, SESSION_SECONDS};
+use crate::admin::{self, AdminError, EmployeePatch, RoleInput, UnitPatch};
+use crate::api::{self, ApiError};
+use crate::i18n::{self, Lang};
+use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
+use crate::poster::{self, PaperSize, PosterCard};
+use crate::qr;
+use crate::routes::Route;
+use crate::store::admin::AdminStore;
+use serde::{Deserialize, Serialize};
+use worker::{console_error, Request, Response, Result};
+
+/// The admin page: static files compiled into the worker, so the page and the API it calls
+/// always come from the same version.
+const INDEX_HTML: &str = include_str!("../../assets/admin/index.html");
+const APP_JS: &str = include_str!("../../assets/admin/app.js");
+const APP_CSS: &str = include_str!("../../assets/admin/app.css");
+const I18N_JS: &str = include_str!("../../assets/admin/i18n.js");
+
+/// An import's CSV may be far larger than a vote (1,000 rows of an HR list).
+const MAX_IMPORT_BYTES: usize = 512 * 1024;
+
+pub fn app_shell() -> Result<Response> {
+    http::admin_html(200, INDEX_HTML.to_owned())
+}
+
+pub fn asset(name: &str) -> Result<Response> {
+    let (body, kind) = match name {
+        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "i18n.js" => (I18N_JS, "text/javascript; charset=utf-8"),
+        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        "poster.css" => (poster::POSTER_CSS, "text/css; charset=utf-8"),
+        _ => return http::api_error(&ApiError::not_found()),
+    };
+    // Short caching: a deployment must reach open admin pages within minutes.
+    http::file(kind, body.as_bytes().to_vec(), "public, max-age=300")
+}
+
+fn random32() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    // crypto.getRandomValues does not fail for 32 bytes; an all-zero value would only make
+    // one secret guessable, so refuse to go on with one.
+    let _ = getrandom::fill(&mut bytes);
+    bytes
+}
+
+fn random16() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let _ = getrandom::fill(&mut bytes);
+    bytes
+}
+
+fn fail(e: &AdminError) -> Result<Response> {
+    if let Some(cause) = api::admin_internal_cause(e) {
+        console_error!("admin request failed: {cause}");
+    }
+    http::api_error(&e.into())
+}
+
+fn ok_json<T: Serialize>(status: u16, value: &T) -> Result<Response> {
+    match serde_json::to_string(value) {
+        Ok(body) => http::json(status, body),
+        Err(e) => {
+            console_error!("serialising a response: {e}");
+            http::api_error(&ApiError::unavailable())
+        }
+    }
+}
+
+fn not_found(what: &'static str) -> Result<Response> {
+    fail(&AdminError::NotFound(what))
+}
+
+// --- sessions -----------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct RoleOut {
+    role: &'static str,
+    unit_id: Option<UnitId>,
+    unit_name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AccountOut<'a> {
+    id: AccountId,
+    email: &'a str,
+}
+
+#[derive(Serialize)]
+struct Me<'a> {
+    account: AccountOut<'a>,
+    roles: Vec<RoleOut>,
+    csrf: Option<&'a str>,
+}
+
+async fn me_body(app: &App, p: &Principal, csrf: Option<&str>) -> Result<Response> {
+    // Unit names for the roles, from the caller's own tree.
+    let units = app.store.units(&p.read_scope()).await.unwrap_or_default();
+    let roles = p
+        .grants
+        .iter()
+        .map(|g| RoleOut {
+            role: g.role().as_str(),
+            unit_id: g.unit(),
+            unit_name: g
+                .unit()
+                .and_then(|u| units.iter().find(|v| v.id == u).map(|v| v.name.clone())),
+        })
+        .collect();
+    ok_json(
+        200,
+        &Me {
+            account: AccountOut {
+                id: p.account,
+                email: &p.email,
+            },
+            roles,
+            csrf,
+        },
+    )
+}
+
+pub async fn me(app: &App, p: &Principal) -> Result<Response> {
+    let csrf = match &p.via {
+        Via::Session { csrf } => Some(csrf.as_str()),
+        _ => None,
+    };
+    me_body(app, p, csrf).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+/// Answers a new session: `Me` plus the cookie.
+async fn session_started(app: &App, session: admin::NewSession) -> Result<Response> {
+    let grants = match app.store.account(session.account).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return not_found("account"),
+        Err(e) => return fail(&AdminError::Store(e)),
+    };
+    let p = Principal {
+        account: grants.id,
+        email: grants.email,
+        grants: grants.grants,
+        via: Via::Session {
+            csrf: session.csrf.clone(),
+        },
+    };
+    let mut resp = me_body(app, &p, Some(&session.csrf)).await?;
+    resp.headers_mut().set(
+        "set-cookie",
+        &account::set_cookie_header(&session.cookie, SESSION_SECONDS),
+    )?;
+    Ok(resp)
+}
+
+fn client_address(req: &Request) -> String {
+    http::header(req, "cf-connecting-ip").unwrap_or_else(|| String::from("unknown"))
+}
+
+/// A sign-in form posted from another site would sign the victim into the attacker's
+/// account (login CSRF): only this site's pages may post it.
+fn cross_site(req: &Request) -> bool {
+    matches!(
+        http::header(req, "sec-fetch-site").as_deref(),
+        Some("cross-site" | "same-site")
+    )
+}
+
+pub async fn sign_in(app: &App, req: &mut Request) -> Result<Response> {
+    if cross_site(req) {
+        return http::api_error(&ApiError::csrf());
+    }
+    let Some(key) = &app.session_key else {
+        return http::api_error(&misconfigured());
+    };
+    let c: Credentials = match json_body(req).await {
+        Ok(c) => c,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::sign_in(
+        &app.store,
+        &WebCryptoKdf,
+        key,
+        &c.email,
+        &c.password,
+        &client_address(req),
+        random32(),
+        app.now,
+    )
+    .await
+    {
+        Ok(session) => session_started(app, session).await,
+        Err(e) => {
+            if let admin::SignInError::Store(cause) = &e {
+                console_error!("sign-in failed: {cause}");
+            }
+            if let admin::SignInError::Kdf(cause) = &e {
+                console_error!("sign-in failed: {cause}");
+            }
+            http::api_error(&(&e).into())
+        }
+    }
+}
+
+fn misconfigured() -> ApiError {
+    ApiError::new(
+        500,
+        "misconfigured",
+        "SESSION_KEY is not set; see the deployment guide",
+    )
+}
+
+pub async fn sign_out(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+    if let Some(id) = app
+        .session_key
+        .as_ref()
+        .and_then(|k| auth::session_id(req, k))
+    {
+        if let Err(e) = admin::sign_out(&app.store, p, &id.storage_hash(), app.now).await {
+            return fail(&e);
+        }
+    }
+    let mut resp = http::no_content()?;
+    resp.headers_mut()
+        .set("set-cookie", &account::clear_cookie_header())?;
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+pub async fn change_password(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let body: PasswordChange = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let keep = app
+        .session_key
+        .as_ref()
+        .and_then(|k| auth::session_id(req, k))
+        .map(|id| id.storage_hash());
+    match admin::change_password(
+        &app.store,
+        &WebCryptoKdf,
+        p,
+        &body.current,
+        &body.new,
+        keep.as_deref(),
+        random16(),
+        app.now,
+    )
+    .await
+    {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Acceptance {
+    token: String,
+    password: String,
+}
+
+pub async fn accept_invitation(app: &App, req: &mut Request) -> Result<Response> {
+    if cross_site(req) {
+        return http::api_error(&ApiError::csrf());
+    }
+    let Some(key) = &app.session_key else {
+        return http::api_error(&misconfigured());
+    };
+    let body: Acceptance = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::accept_invitation(
+        &app.store,
+        &WebCryptoKdf,
+        key,
+        &body.token,
+        &body.password,
+        random32(),
+        random16(),
+        app.now,
+    )
+    .await
+    {
+        Ok(session) => session_started(app, session).await,
+        Err(e) => fail(&e),
+    }
+}
+
+// --- accounts, tokens, audit ----------------------------------------------------------------
+
+pub async fn accounts(app: &App, p: &Principal) -> Result<Response> {
+    match admin::accounts(&app.store, p).await {
+        Ok(list) => ok_json(200, &serde_json::json!({ "accounts": list })),
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvitationIn {
+    email: String,
+    role: String,
+    #[serde(default)]
+    unit_id: Option<i64>,
+}
+
+pub async fn invite(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let body: InvitationIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::invite(
+        &app.store,
+        &app.base_url,
+        p,
+        &body.email,
+        &body.role,
+        body.unit_id,
+        random32(),
+        app.now,
+    )
+    .await
+    {
+        Ok(inv) => ok_json(201, &inv),
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RolesIn {
+    roles: Vec<RoleInput>,
+}
+
+pub async fn set_roles(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    account: Option<AccountId>,
+) -> Result<Response> {
+    let body: RolesIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(account) = account else {
+        return not_found("account");
+    };
+    if let Err(e) = admin::set_roles(&app.store, p, account, &body.roles, app.now).await {
+        return fail(&e);
+    }
+    match admin::accounts(&app.store, p).await {
+        Ok(list) => match list.into_iter().find(|a| a.id == account) {
+            Some(a) => ok_json(200, &a),
+            None => not_found("account"),
+        },
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn deactivate_account(
+    app: &App,
+    p: &Principal,
+    account: Option<AccountId>,
+) -> Result<Response> {
+    let Some(account) = account else {
+        return not_found("account");
+    };
+    match admin::deactivate_account(&app.store, p, account, app.now).await {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn tokens(app: &App, p: &Principal) -> Result<Response> {
+    match admin::tokens(&app.store, p).await {
+        Ok(list) => ok_json(200, &serde_json::json!({ "tokens": list })),
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamedIn {
+    name: String,
+}
+
+pub async fn create_token(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let body: NamedIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::create_token(&app.store, p, &body.name, random32(), app.now).await {
+        Ok(t) => ok_json(201, &t),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn revoke_token(app: &App, p: &Principal, id: Option<i64>) -> Result<Response> {
+    let Some(id) = id else {
+        return not_found("token");
+    };
+    match admin::revoke_token(&app.store, p, id, app.now).await {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn audit_log(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+    let before = match http::query(req, "before") {
+        None => None,
+        Some(b) => match b.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                return http::api_error(&ApiError::new(
+                    422,
+                    "invalid_field",
+                    "`before` must be a positive entry id",
+                ))
+            }
+        },
+    };
+    match admin::audit_log(&app.store, p, before).await {
+        Ok(page) => ok_json(200, &page),
+        Err(e) => fail(&e),
+    }
+}
+
+// --- the organisation -----------------------------------------------------------------------
+
+pub async fn units(app: &App, p: &Principal) -> Result<Response> {
+    match admin::units(&app.store, p).await {
+        Ok(list) => ok_json(200, &serde_json::json!({ "units": list })),
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUnit {
+    name: String,
+    #[serde(default)]
+    parent_id: Option<i64>,
+}
+
+async fn unit_answer(app: &App, p: &Principal, unit: UnitId, status: u16) -> Result<Response> {
+    match admin::unit_detail(&app.store, p, unit).await {
+        Ok(d) => ok_json(status, &d.unit),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn create_unit(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let body: NewUnit = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::create_unit(&app.store, p, &body.name, body.parent_id, app.now).await {
+        Ok(id) => unit_answer(app, p, id, 201).await,
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn unit_detail(app: &App, p: &Principal, unit: Option<UnitId>) -> Result<Response> {
+    let Some(unit) = unit else {
+        return not_found("unit");
+    };
+    match admin::unit_detail(&app.store, p, unit).await {
+        Ok(d) => ok_json(200, &d),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn change_unit(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    unit: Option<UnitId>,
+) -> Result<Response> {
+    let patch: UnitPatch = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(unit) = unit else {
+        return not_found("unit");
+    };
+    match admin::change_unit(&app.store, p, unit, &patch, app.now).await {
+        Ok(view) => ok_json(200, &view),
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Networks {
+    cidrs: Vec<String>,
+}
+
+pub async fn set_networks(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    unit: Option<UnitId>,
+) -> Result<Response> {
+    let body: Networks = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(unit) = unit else {
+        return not_found("unit");
+    };
+    match admin::set_office_networks(&app.store, p, unit, &body.cidrs, app.now).await {
+        Ok(networks) => {
+            let cidrs: Vec<String> = networks.iter().map(ToString::to_string).collect();
+            ok_json(200, &serde_json::json!({ "unit_id": unit, "cidrs": cidrs }))
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewEmployee {
+    name: String,
+    position: String,
+    unit_id: i64,
+    #[serde(default)]
+    directions: Vec<i64>,
+}
+
+async fn employee_answer(
+    app: &App,
+    p: &Principal,
+    employee: EmployeeId,
+    status: u16,
+) -> Result<Response> {
+    match admin::employee_detail(&app.store, p, employee).await {
+        Ok(d) => ok_json(status, &d.employee),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn create_employee(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let body: NewEmployee = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::create_employee(
+        &app.store,
+        p,
+        &body.name,
+        &body.position,
+        body.unit_id,
+        &body.directions,
+        app.now,
+    )
+    .await
+    {
+        Ok(id) => employee_answer(app, p, id, 201).await,
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Serialize)]
+struct CodeOut {
+    channel: Channel,
+    issue: u16,
+    direction_id: Option<DirectionId>,
+    issued_at: i64,
+    revoked_at: Option<i64>,
+    url: Option<String>,
+}
+
+pub async fn employee_detail(
+    app: &App,
+    p: &Principal,
+    employee: Option<EmployeeId>,
+) -> Result<Response> {
+    let Some(employee) = employee else {
+        return not_found("employee");
+    };
+    match admin::employee_detail(&app.store, p, employee).await {
+        Ok(d) => {
+            let codes: Vec<CodeOut> = d
+                .codes
+                .iter()
+                .map(|c| CodeOut {
+                    channel: c.channel,
+                    issue: c.issue,
+                    direction_id: c.direction_id,
+                    issued_at: c.issued_at,
+                    revoked_at: c.revoked_at,
+                    url: c
+                        .revoked_at
+                        .is_none()
+                        .then(|| {
+                            admin::code_url(
+                                &app.ring,
+                                &app.base_url,
+                                employee,
+                                c.channel,
+                                c.issue,
+                                c.key_id,
+                            )
+                        })
+                        .flatten()
+                        .map(|(url, _)| url),
+                })
+                .collect();
+            ok_json(
+                200,
+                &serde_json::json!({
+                    "employee": d.employee, "unit_path": d.unit_path, "codes": codes
+                }),
+            )
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn change_employee(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    employee: Option<EmployeeId>,
+) -> Result<Response> {
+    let patch: EmployeePatch = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(employee) = employee else {
+        return not_found("employee");
+    };
+    match admin::change_employee(&app.store, p, employee, &patch, app.now).await {
+        Ok(()) => employee_answer(app, p, employee, 200).await,
+        Err(e) => fail(&e),
+    }
+}
+
+fn invalid(field: &'static str, reason: &str) -> ApiError {
+    ApiError::new(422, "invalid_field", format!("`{field}` {reason}"))
+}
+
+/// `?channel=` (0..=255, default 0): which service point's code.
+fn channel(req: &Request) -> std::result::Result<Channel, ApiError> {
+    match http::query(req, "channel") {
+        None => Ok(Channel::UNSPECIFIED),
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .and_then(Channel::parse)
+            .ok_or_else(|| invalid("channel", "must be an integer from 0 to 255")),
+    }
+}
+
+fn direction(req: &Request) -> std::result::Result<Option<DirectionId>, ApiError> {
+    match http::query(req, "direction") {
+        None => Ok(None),
+        Some(d) if d.is_empty() => Ok(None),
+        Some(d) => DirectionId::parse_str(&d)
+            .map(Some)
+            .ok_or_else(|| invalid("direction", "must be a direction id")),
+    }
+}
+
+pub async fn issue_code(
+    app: &App,
+    req: &Request,
+    p: &Principal,
+    employee: Option<EmployeeId>,
+) -> Result<Response> {
+    let (channel, direction) = match (channel(req), direction(req)) {
+        (Ok(c), Ok(d)) => (c, d),
+        (Err(e), _) | (_, Err(e)) => return http::api_error(&e),
+    };
+    let Some(employee) = employee else {
+        return not_found("employee");
+    };
+    match admin::issue_code(
+        &app.store,
+        &app.ring,
+        &app.base_url,
+        p,
+        employee,
+        channel,
+        direction,
+        app.now,
+    )
+    .await
+    {
+        Ok(code) => created(&code),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn revoke_code(
+    app: &App,
+    req: &Request,
+    p: &Principal,
+    employee: Option<EmployeeId>,
+) -> Result<Response> {
+    let channel = match channel(req) {
+        Ok(c) => c,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(employee) = employee else {
+        return not_found("employee");
+    };
+    match admin::revoke_codes(&app.store, p, employee, channel, app.now).await {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn qr_image(
+    app: &App,
+    req: &Request,
+    p: &Principal,
+    employee: Option<EmployeeId>,
+    png: bool,
+) -> Result<Response> {
+    let channel = match channel(req) {
+        Ok(c) => c,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(employee) = employee else {
+        return not_found("employee");
+    };
+    let url =
+        match admin::current_code_url(&app.store, &app.ring, &app.base_url, p, employee, channel)
+            .await
+        {
+            Ok(url) => url,
+            Err(e) => return fail(&e),
+        };
+    let file_name = format!("civicrate-{}-{}", employee.get(), channel.get());
+    let mut resp = if png {
+        match qr::png(&url, 10) {
+            Ok(bytes) => http::file("image/png", bytes, "private, no-store")?,
+            Err(_) => return http::api_error(&ApiError::unavailable()),
+        }
+    } else {
+        match qr::svg(&url) {
+            Ok(svg) => http::file("image/svg+xml", svg.into_bytes(), "private, no-store")?,
+            Err(_) => return http::api_error(&ApiError::unavailable()),
+        }
+    };
+    if http::query(req, "download").is_some() {
+        let ext = if png { "png" } else { "svg" };
+        resp.headers_mut().set(
+            "content-disposition",
+            &format!("attachment; filename=\"{file_name}.{ext}\""),
+        )?;
+    }
+    Ok(resp)
+}
+
+pub async fn directions(app: &App) -> Result<Response> {
+    match admin::directions(&app.store).await {
+        Ok(list) => ok_json(200, &serde_json::json!({ "directions": list })),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn create_direction(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let body: NamedIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::create_direction(&app.store, p, &body.name, app.now).await {
+        Ok(id) => ok_json(
+            201,
+            &serde_json::json!({ "id": id, "name": body.name.trim() }),
+        ),
+        Err(e) => fail(&e),
+    }
+}
+
+fn unit_param(req: &Request) -> std::result::Result<UnitId, ApiError> {
+    http::query(req, "unit")
+        .and_then(|u| UnitId::parse_str(&u))
+        .ok_or_else(|| invalid("unit", "must be the id of a unit"))
+}
+
+pub async fn import(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let unit = match unit_param(req) {
+        Ok(u) => u,
+        Err(e) => return http::api_error(&e),
+    };
+    let dry_run = match http::query(req, "dry_run").as_deref() {
+        None | Some("true" | "1") => true,
+        Some("false" | "0") => false,
+        Some(_) => return http::api_error(&invalid("dry_run", "must be true or false")),
+    };
+    if !http::has_content_type(req, "text/csv") {
+        return http::api_error(&ApiError::unsupported_media_type("text/csv"));
+    }
+    let body = match http::body_up_to(req, MAX_IMPORT_BYTES).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::import(&app.store, p, unit, &body, dry_run, app.now).await {
+        Ok(report) => ok_json(200, &report),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn export(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+    let unit = match unit_param(req) {
+        Ok(u) => u,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::export(&app.store, p, unit).await {
+        Ok(csv) => {
+            let mut resp = http::file(
+                "text/csv; charset=utf-8",
+                csv.into_bytes(),
+                "private, no-store",
+            )?;
+            resp.headers_mut().set(
+                "content-disposition",
+                &format!("attachment; filename=\"employees-{}.csv\"", unit.get()),
+            )?;
+            Ok(resp)
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+// --- posters --------------------------------------------------------------------------------
+
+fn paper(req: &Request) -> PaperSize {
+    http::query(req, "size")
+        .and_then(|s| PaperSize::parse(&s))
+        .unwrap_or(PaperSize::A5)
+}
+
+/// The poster page of one employee or of a unit's subtree (HTML, printed from the browser).
+pub async fn posters(
+    app: &App,
+    req: &Request,
+    p: &Principal,
+    route: &Route<'_>,
+) -> Result<Response> {
+    let channel = match channel(req) {
+        Ok(c) => c,
+        Err(e) => return http::api_error(&e),
+    };
+    let (unit, employee) = match route {
+        Route::Poster { employee: Some(e) } => (None, Some(*e)),
+        Route::UnitPosters { unit: Some(u) } => (Some(*u), None),
+        _ => return not_found("poster"),
+    };
+    if let Some(u) = unit {
+        if let Err(e) = admin::unit_detail(&app.store, p, u).await {
+            return fail(&e);
+        }
+    }
+    let rows = match admin::poster_rows(&app.store, p, unit, employee, channel).await {
+        Ok(rows) => rows,
+        Err(e) => return fail(&e),
+    };
+    if employee.is_some() && rows.is_empty() {
+        return not_found("current code");
+    }
+    let prepared: Vec<(String, String, &crate::store::admin::PosterRow)> = rows
+        .iter()
+        .filter_map(|r| {
+            let (url, shown) = admin::code_url(
+                &app.ring,
+                &app.base_url,
+                r.employee,
+                r.channel,
+                r.issue,
+                r.key_id,
+            )?;
+            Some((qr::svg(&url).ok()?, shown, r))
+        })
+        .collect();
+    let cards: Vec<PosterCard> = prepared
+        .iter()
+        .map(|(svg, shown, r)| PosterCard {
+            name: &r.name,
+            position: &r.position,
+            unit: &r.unit_name,
+            display_url: shown,
+            qr_svg: svg,
+        })
+        .collect();
+    let ui = i18n::negotiate(
+        http::query(req, "lang").as_deref(),
+        http::header(req, "accept-language").as_deref(),
+        app.default_lang,
+    );
+    http::admin_html(
+        200,
+        poster::posters_page(ui, paper(req), &app.poster_langs(), &cards),
+    )
+}
+
+impl App {
+    /// The languages printed on posters: the instance's default first, then the others the
+    /// instance lists in `POSTER_LANGS` (default: the default language and English).
+    pub fn poster_langs(&self) -> Vec<Lang> {
+        let mut langs = vec![self.default_lang];
+        for l in &self.extra_poster_langs {
+            if !langs.contains(l) {
+                langs.push(*l);
+            }
+        }
+        langs
+    }
+}

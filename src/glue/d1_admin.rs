@@ -1,0 +1,1197 @@
+//! `AdminStore` on D1. Every change goes out as one batch with its audit line, so a failure
+//! leaves neither the change nor the line.
+
+use super::d1::{changes, corrupt, first_row, num, opt_text, text, D1Store};
+use crate::account::{AccountId, Email, Grant, Scope};
+use crate::clock::Timestamp;
+use crate::integrity::Cidr;
+use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
+use crate::store::admin::{
+    Accepted, AccountGrants, AccountView, AdminStore, Audit, AuditView, Changed, CodeRow, Created,
+    DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, LoginAccount,
+    OpenInvitation, PathStep, PosterRow, RoleView, TokenView, UnitChanges, UnitDetail, UnitView,
+};
+use crate::store::{sql, IssueOutcome, StoreError};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1PreparedStatement, D1Result};
+
+fn scope_arg(scope: &Scope) -> JsValue {
+    opt_text(scope.sql_param().as_deref())
+}
+
+fn opt_num(n: Option<u32>) -> JsValue {
+    n.map_or(JsValue::NULL, num)
+}
+
+fn bool_arg(b: Option<bool>) -> JsValue {
+    b.map_or(JsValue::NULL, |b| num(u8::from(b)))
+}
+
+fn ids_json<T: serde::Serialize>(ids: &[T]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| String::from("[]"))
+}
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("unexpected {what}"))
+}
+
+fn rows<T: for<'de> Deserialize<'de>>(r: Option<&D1Result>) -> Result<Vec<T>, StoreError> {
+    match r {
+        Some(r) => r.results::<T>().map_err(corrupt),
+        None => Err(bad("batch result count")),
+    }
+}
+
+#[derive(Deserialize)]
+struct GrantRow {
+    id: i64,
+    email: String,
+    active: i64,
+    role: Option<String>,
+    unit_id: Option<i64>,
+}
+
+fn grants_of(rows: Vec<GrantRow>) -> Result<Option<AccountGrants>, StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let id = AccountId::parse(first.id).ok_or_else(|| bad("account id"))?;
+    let (email, active) = (first.email.clone(), first.active != 0);
+    let mut grants = Vec::new();
+    for r in rows {
+        if let Some(role) = r.role {
+            // A grant the application cannot read is left out rather than widening anything.
+            if let Ok(g) = Grant::parse(&role, r.unit_id) {
+                grants.push(g);
+            }
+        }
+    }
+    Ok(Some(AccountGrants {
+        id,
+        email,
+        active,
+        grants,
+    }))
+}
+
+#[derive(Deserialize)]
+struct FoundRow {
+    #[allow(dead_code)]
+    found: i64,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: i64,
+}
+
+#[derive(Deserialize)]
+struct UnitRow {
+    id: i64,
+    parent_id: Option<i64>,
+    name: String,
+    active: i64,
+    timezone: String,
+    opening_hours: String,
+    depth: Option<i64>,
+}
+
+impl UnitRow {
+    fn view(self) -> Result<UnitView, StoreError> {
+        Ok(UnitView {
+            id: UnitId::parse(self.id).ok_or_else(|| bad("unit id"))?,
+            parent_id: self.parent_id.and_then(UnitId::parse),
+            name: self.name,
+            active: self.active != 0,
+            timezone: self.timezone,
+            opening_hours: serde_json::from_str(&self.opening_hours)
+                .unwrap_or_else(|_| serde_json::json!({})),
+            depth: u32::try_from(self.depth.unwrap_or(0)).unwrap_or(0),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct EmployeeRow {
+    id: i64,
+    name: String,
+    position: String,
+    unit_id: i64,
+    active: i64,
+    directions: Option<String>,
+}
+
+impl EmployeeRow {
+    fn view(self) -> Result<EmployeeView, StoreError> {
+        let ids: Vec<i64> = self
+            .directions
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default();
+        let mut directions: Vec<DirectionId> =
+            ids.into_iter().filter_map(DirectionId::parse).collect();
+        directions.sort_unstable();
+        Ok(EmployeeView {
+            id: EmployeeId::parse(self.id).ok_or_else(|| bad("employee id"))?,
+            name: self.name,
+            position: self.position,
+            unit_id: UnitId::parse(self.unit_id).ok_or_else(|| bad("unit id"))?,
+            active: self.active != 0,
+            directions,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct StepRow {
+    id: i64,
+    name: String,
+}
+
+fn path_of(rows: Vec<StepRow>) -> Vec<PathStep> {
+    rows.into_iter()
+        .filter_map(|r| {
+            Some(PathStep {
+                id: UnitId::parse(r.id)?,
+                name: r.name,
+            })
+        })
+        .collect()
+}
+
+impl D1Store {
+    fn audit_stmt(&self, a: &Audit, created: bool) -> Result<D1PreparedStatement, StoreError> {
+        self.prepare(
+            sql::INSERT_AUDIT_IF_CHANGED,
+            &[
+                num(a.at.unix_seconds() as f64),
+                opt_num(a.account.map(AccountId::get)),
+                text(&a.actor),
+                text(a.action),
+                text(&a.object),
+                text(&a.detail),
+                num(u8::from(created)),
+            ],
+        )
+    }
+
+    fn audit_always(&self, a: &Audit) -> Result<D1PreparedStatement, StoreError> {
+        self.prepare(
+            sql::INSERT_AUDIT,
+            &[
+                num(a.at.unix_seconds() as f64),
+                opt_num(a.account.map(AccountId::get)),
+                text(&a.actor),
+                text(a.action),
+                text(&a.object),
+                text(&a.detail),
+            ],
+        )
+    }
+
+    async fn all<T: for<'de> Deserialize<'de>>(
+        &self,
+        query: &str,
+        args: &[JsValue],
+    ) -> Result<Vec<T>, StoreError> {
+        let r = self
+            .prepare(query, args)?
+            .all()
+            .await
+            .map_err(super::d1::unavailable)?;
+        r.results::<T>().map_err(corrupt)
+    }
+
+    async fn grants_query(
+        &self,
+        query: &str,
+        args: &[JsValue],
+    ) -> Result<Option<AccountGrants>, StoreError> {
+        grants_of(self.all::<GrantRow>(query, args).await?)
+    }
+}
+
+impl AdminStore for D1Store {
+    async fn account_by_session(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<AccountGrants>, StoreError> {
+        self.grants_query(
+            sql::ACCOUNT_BY_SESSION,
+            &[text(id_hash), num(now.unix_seconds() as f64)],
+        )
+        .await
+    }
+
+    async fn account_by_api_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<AccountGrants>, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(sql::ACCOUNT_BY_API_TOKEN, &[text(token_hash)])?,
+                self.prepare(
+                    sql::TOUCH_API_TOKEN,
+                    &[text(token_hash), num(now.unix_seconds() as f64)],
+                )?,
+            ])
+            .await?;
+        grants_of(rows::<GrantRow>(results.first())?)
+    }
+
+    async fn account_by_email(&self, email: &Email) -> Result<Option<AccountGrants>, StoreError> {
+        self.grants_query(sql::ACCOUNT_BY_EMAIL, &[text(email.as_str())])
+            .await
+    }
+
+    async fn login_account(&self, email: &Email) -> Result<Option<LoginAccount>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+            password_hash: String,
+            active: i64,
+        }
+        let row: Option<Row> = self
+            .first(sql::LOGIN_ACCOUNT, &[text(email.as_str())])
+            .await?;
+        Ok(row.and_then(|r| {
+            Some(LoginAccount {
+                id: AccountId::parse(r.id)?,
+                password_hash: r.password_hash,
+                active: r.active != 0,
+            })
+        }))
+    }
+
+    async fn login_failures(
+        &self,
+        keys: [&str; 2],
+        since: i64,
+    ) -> Result<([u32; 2], Option<i64>), StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            by_email: i64,
+            by_client: i64,
+            oldest: Option<i64>,
+        }
+        let row: Option<Row> = self
+            .first(
+                sql::LOGIN_FAILURES,
+                &[text(keys[0]), text(keys[1]), num(since as f64)],
+            )
+            .await?;
+        let row = row.ok_or_else(|| bad("empty count"))?;
+        let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(([n(row.by_email), n(row.by_client)], row.oldest))
+    }
+
+    async fn record_login_failure(&self, keys: [&str; 2], audit: &Audit) -> Result<(), StoreError> {
+        let at = num(audit.at.unix_seconds() as f64);
+        self.batch(vec![
+            self.prepare(sql::INSERT_LOGIN_FAILURE, &[text(keys[0]), at.clone()])?,
+            self.prepare(sql::INSERT_LOGIN_FAILURE, &[text(keys[1]), at])?,
+            self.audit_always(audit)?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn start_session(
+        &self,
+        account: AccountId,
+        id_hash: &str,
+        expires_at: i64,
+        clear_failures_key: &str,
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
+        self.batch(vec![
+            self.prepare(
+                sql::INSERT_SESSION,
+                &[
+                    text(id_hash),
+                    num(account.get()),
+                    num(audit.at.unix_seconds() as f64),
+                    num(expires_at as f64),
+                ],
+            )?,
+            self.audit_always(audit)?,
+            self.prepare(sql::CLEAR_LOGIN_FAILURES, &[text(clear_failures_key)])?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn end_session(&self, id_hash: &str, audit: &Audit) -> Result<(), StoreError> {
+        self.batch(vec![
+            self.prepare(sql::DELETE_SESSION, &[text(id_hash)])?,
+            self.audit_stmt(audit, false)?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn password_hash(&self, account: AccountId) -> Result<Option<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            password_hash: String,
+        }
+        let row: Option<Row> = self
+            .first(sql::PASSWORD_HASH, &[num(account.get())])
+            .await?;
+        Ok(row.map(|r| r.password_hash))
+    }
+
+    async fn set_password(
+        &self,
+        account: AccountId,
+        hash: &str,
+        keep: Option<&str>,
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
+        self.batch(vec![
+            self.prepare(
+                sql::SET_PASSWORD,
+                &[
+                    num(account.get()),
+                    text(hash),
+                    num(audit.at.unix_seconds() as f64),
+                ],
+            )?,
+            self.audit_stmt(audit, false)?,
+            self.prepare(
+                sql::DELETE_OTHER_SESSIONS,
+                &[num(account.get()), opt_text(keep)],
+            )?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn forget_login_failures_before(&self, before: i64) -> Result<(), StoreError> {
+        self.batch(vec![
+            self.prepare(sql::DELETE_OLD_LOGIN_FAILURES, &[num(before as f64)])?,
+            self.prepare(sql::DELETE_EXPIRED_SESSIONS, &[num(before as f64)])?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn email_taken(&self, email: &Email) -> Result<bool, StoreError> {
+        Ok(self
+            .first::<FoundRow>(sql::EMAIL_TAKEN, &[text(email.as_str())])
+            .await?
+            .is_some())
+    }
+
+    async fn create_invitation(
+        &self,
+        token_hash: &str,
+        email: &Email,
+        grant: Grant,
+        expires_at: i64,
+        scope: &Scope,
+        audit: &Audit,
+    ) -> Result<Created<()>, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_INVITATION,
+                    &[
+                        text(token_hash),
+                        text(email.as_str()),
+                        text(grant.role().as_str()),
+                        opt_num(grant.unit().map(UnitId::get)),
+                        opt_num(audit.account.map(AccountId::get)),
+                        num(audit.at.unix_seconds() as f64),
+                        scope_arg(scope),
+                        num(expires_at as f64),
+                    ],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        match results.first().map(changes) {
+            Some(1) => Ok(Created::Done(())),
+            _ => Ok(Created::NotFound),
+        }
+    }
+
+    async fn open_invitation(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<OpenInvitation>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            email: String,
+            role: String,
+            unit_id: Option<i64>,
+        }
+        let row: Option<Row> = self
+            .first(
+                sql::OPEN_INVITATION,
+                &[text(token_hash), num(now.unix_seconds() as f64)],
+            )
+            .await?;
+        Ok(row.and_then(|r| {
+            Some(OpenInvitation {
+                email: r.email,
+                grant: Grant::parse(&r.role, r.unit_id).ok()?,
+            })
+        }))
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        session_hash: &str,
+        session_expires: i64,
+        audit: &Audit,
+    ) -> Result<Accepted, StoreError> {
+        let at = num(audit.at.unix_seconds() as f64);
+        let results = self
+            .batch(vec![
+                self.prepare(sql::USE_INVITATION, &[text(token_hash), at.clone()])?,
+                self.prepare(
+                    sql::INSERT_INVITED_ACCOUNT,
+                    &[text(token_hash), at.clone(), text(password_hash)],
+                )?,
+                self.prepare(sql::INSERT_INVITED_GRANT, &[text(token_hash), at.clone()])?,
+                self.prepare(
+                    sql::INSERT_INVITED_SESSION,
+                    &[
+                        text(token_hash),
+                        at,
+                        text(session_hash),
+                        num(session_expires as f64),
+                    ],
+                )?,
+                self.audit_stmt(audit, true)?,
+            ])
+            .await?;
+        let id: Option<IdRow> = first_row(results.get(1))?;
+        Ok(match id.and_then(|r| AccountId::parse(r.id)) {
+            Some(id) => Accepted::Account(id),
+            None => Accepted::Gone,
+        })
+    }
+
+    async fn accounts(&self) -> Result<Vec<AccountView>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+            email: String,
+            active: i64,
+            role: Option<String>,
+            unit_id: Option<i64>,
+            unit_name: Option<String>,
+        }
+        let rows: Vec<Row> = self.all(sql::ACCOUNTS, &[]).await?;
+        let mut out: Vec<AccountView> = Vec::new();
+        for r in rows {
+            let id = AccountId::parse(r.id).ok_or_else(|| bad("account id"))?;
+            if out.last().map(|a| a.id) != Some(id) {
+                out.push(AccountView {
+                    id,
+                    email: r.email.clone(),
+                    active: r.active != 0,
+                    roles: Vec::new(),
+                });
+            }
+            if let (Some(role), Some(last)) = (r.role, out.last_mut()) {
+                if let Ok(g) = Grant::parse(&role, r.unit_id) {
+                    last.roles.push(RoleView {
+                        role: g.role().as_str(),
+                        unit_id: g.unit(),
+                        unit_name: r.unit_name,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Option<AccountGrants>, StoreError> {
+        self.grants_query(sql::ACCOUNT_BY_ID, &[num(id.get())])
+            .await
+    }
+
+    async fn other_superadmins(&self, except: AccountId) -> Result<u32, StoreError> {
+        let row: Option<CountRow> = self
+            .first(sql::OTHER_SUPERADMINS, &[num(except.get())])
+            .await?;
+        Ok(row.map_or(0, |r| u32::try_from(r.n).unwrap_or(0)))
+    }
+
+    async fn set_grants(
+        &self,
+        account: AccountId,
+        grants: &[Grant],
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        let units: Vec<u32> = grants
+            .iter()
+            .filter_map(|g| g.unit().map(UnitId::get))
+            .collect();
+        let found: Option<CountRow> = self
+            .first(sql::UNITS_EXIST, &[text(&ids_json(&units))])
+            .await?;
+        if found.map_or(0, |r| r.n) != units.len() as i64 {
+            return Ok(Changed::TargetNotFound);
+        }
+        let pairs: Vec<(String, Option<u32>)> = grants
+            .iter()
+            .map(|g| (g.role().as_str().to_owned(), g.unit().map(UnitId::get)))
+            .collect();
+        let results = self
+            .batch(vec![
+                self.prepare(sql::DELETE_GRANTS, &[num(account.get())])?,
+                self.prepare(
+                    sql::INSERT_GRANTS,
+                    &[num(account.get()), text(&ids_json(&pairs))],
+                )?,
+                self.prepare(sql::ACCOUNT_BY_ID, &[num(account.get())])?,
+                self.audit_always(audit)?,
+            ])
+            .await?;
+        let exists = !rows::<GrantRow>(results.get(2))?.is_empty();
+        Ok(if exists {
+            Changed::Done
+        } else {
+            Changed::NotFound
+        })
+    }
+
+    async fn deactivate_account(
+        &self,
+        account: AccountId,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(sql::DEACTIVATE_ACCOUNT, &[num(account.get())])?,
+                self.audit_stmt(audit, false)?,
+                self.prepare(sql::DELETE_ACCOUNT_SESSIONS, &[num(account.get())])?,
+                self.prepare(
+                    sql::REVOKE_ACCOUNT_TOKENS,
+                    &[num(account.get()), num(audit.at.unix_seconds() as f64)],
+                )?,
+            ])
+            .await?;
+        Ok(match results.first().map(changes) {
+            Some(1) => Changed::Done,
+            _ => Changed::NotFound,
+        })
+    }
+
+    async fn tokens(&self, account: AccountId) -> Result<Vec<TokenView>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+            name: String,
+            created_at: i64,
+            last_used_at: Option<i64>,
+            revoked_at: Option<i64>,
+        }
+        let rows: Vec<Row> = self.all(sql::TOKENS, &[num(account.get())]).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TokenView {
+                id: r.id,
+                name: r.name,
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+                revoked_at: r.revoked_at,
+            })
+            .collect())
+    }
+
+    async fn create_token(
+        &self,
+        account: AccountId,
+        name: &Name,
+        token_hash: &str,
+        audit: &Audit,
+    ) -> Result<i64, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_TOKEN,
+                    &[
+                        num(account.get()),
+                        text(name.as_str()),
+                        text(token_hash),
+                        num(audit.at.unix_seconds() as f64),
+                    ],
+                )?,
+                self.audit_stmt(audit, true)?,
+            ])
+            .await?;
+        let row: Option<IdRow> = first_row(results.first())?;
+        row.map(|r| r.id).ok_or_else(|| bad("missing token id"))
+    }
+
+    async fn revoke_token(
+        &self,
+        account: AccountId,
+        id: i64,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::REVOKE_TOKEN,
+                    &[
+                        num(account.get()),
+                        num(id as f64),
+                        num(audit.at.unix_seconds() as f64),
+                    ],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        Ok(match results.first().map(changes) {
+            Some(1) => Changed::Done,
+            _ => Changed::NotFound,
+        })
+    }
+
+    async fn audit_entries(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditView>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+            at: i64,
+            actor: String,
+            action: String,
+            object: String,
+            detail: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                sql::AUDIT_ENTRIES,
+                &[before.map_or(JsValue::NULL, |b| num(b as f64)), num(limit)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditView {
+                id: r.id,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                object: r.object,
+                detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
+            })
+            .collect())
+    }
+
+    async fn units(&self, scope: &Scope) -> Result<Vec<UnitView>, StoreError> {
+        let rows: Vec<UnitRow> = self.all(sql::UNITS, &[scope_arg(scope)]).await?;
+        rows.into_iter().map(UnitRow::view).collect()
+    }
+
+    async fn unit_detail(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+    ) -> Result<Option<UnitDetail>, StoreError> {
+        let id = num(unit.get());
+        let results = self
+            .batch(vec![
+                self.prepare(sql::UNIT, &[scope_arg(scope), id.clone()])?,
+                self.prepare(sql::UNIT_PATH, std::slice::from_ref(&id))?,
+                self.prepare(sql::UNIT_CHILDREN, std::slice::from_ref(&id))?,
+                self.prepare(sql::EMPLOYEES_OF_UNITS, &[text(&ids_json(&[unit.get()]))])?,
+                self.prepare(sql::UNIT_NETWORKS, &[id])?,
+            ])
+            .await?;
+        let Some(row) = first_row::<UnitRow>(results.first())? else {
+            return Ok(None);
+        };
+        #[derive(Deserialize)]
+        struct CidrRow {
+            cidr: String,
+        }
+        Ok(Some(UnitDetail {
+            unit: row.view()?,
+            path: path_of(rows(results.get(1))?),
+            children: rows::<UnitRow>(results.get(2))?
+                .into_iter()
+                .map(UnitRow::view)
+                .collect::<Result<_, _>>()?,
+            employees: rows::<EmployeeRow>(results.get(3))?
+                .into_iter()
+                .map(EmployeeRow::view)
+                .collect::<Result<_, _>>()?,
+            networks: rows::<CidrRow>(results.get(4))?
+                .into_iter()
+                .map(|r| r.cidr)
+                .collect(),
+        }))
+    }
+
+    async fn create_unit_in(
+        &self,
+        scope: &Scope,
+        name: &Name,
+        parent: Option<UnitId>,
+        audit: &Audit,
+    ) -> Result<Created<UnitId>, StoreError> {
+        let parent_arg = opt_num(parent.map(UnitId::get));
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_UNIT_IN_SCOPE,
+                    &[
+                        text(name.as_str()),
+                        parent_arg.clone(),
+                        num(audit.at.unix_seconds() as f64),
+                        scope_arg(scope),
+                    ],
+                )?,
+                self.prepare(sql::INSERT_UNIT_CLOSURE, &[parent_arg])?,
+                // The closure insert wrote rows exactly when the unit was inserted, and leaves
+                // `last_insert_rowid()` on the unit (WITHOUT ROWID table).
+                self.audit_stmt(audit, true)?,
+            ])
+            .await?;
+        let row: Option<IdRow> = first_row(results.first())?;
+        Ok(match row.and_then(|r| UnitId::parse(r.id)) {
+            Some(id) => Created::Done(id),
+            None => Created::NotFound,
+        })
+    }
+
+    async fn change_unit(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        c: &UnitChanges,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        let found = self
+            .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(unit.get())])
+            .await?;
+        if found.is_none() {
+            return Ok(Changed::NotFound);
+        }
+        let id = num(unit.get());
+        let mut statements = vec![self.prepare(
+            sql::UPDATE_UNIT,
+            &[
+                scope_arg(scope),
+                id.clone(),
+                opt_text(c.name.as_ref().map(Name::as_str)),
+                bool_arg(c.active),
+                opt_text(c.timezone.as_deref()),
+                opt_text(c.opening_hours.as_deref()),
+            ],
+        )?];
+        if let Some(parent) = c.parent {
+            if let Some(p) = parent {
+                let target = self
+                    .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(p.get())])
+                    .await?;
+                if target.is_none() {
+                    return Ok(Changed::TargetNotFound);
+                }
+                let cycle = self
+                    .first::<FoundRow>(sql::IS_DESCENDANT, &[id.clone(), num(p.get())])
+                    .await?;
+                if cycle.is_some() {
+                    return Ok(Changed::Cycle);
+                }
+            }
+            let parent_arg = opt_num(parent.map(UnitId::get));
+            statements.push(self.prepare(sql::MOVE_UNIT_CUT, &[id.clone(), parent_arg.clone()])?);
+            statements.push(self.prepare(sql::MOVE_UNIT_JOIN, &[id.clone(), parent_arg.clone()])?);
+            statements.push(self.prepare(sql::MOVE_UNIT_PARENT, &[id, parent_arg])?);
+        }
+        statements.push(self.audit_always(audit)?);
+        self.batch(statements).await?;
+        Ok(Changed::Done)
+    }
+
+    async fn set_unit_networks(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        networks: &[Cidr],
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        let found = self
+            .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(unit.get())])
+            .await?;
+        if found.is_none() {
+            return Ok(Changed::NotFound);
+        }
+        let mut statements = vec![self.prepare(sql::CLEAR_UNIT_NETWORKS, &[num(unit.get())])?];
+        for n in networks {
+            statements.push(self.prepare(
+                sql::INSERT_UNIT_NETWORK,
+                &[num(unit.get()), text(&n.to_string())],
+            )?);
+        }
+        statements.push(self.audit_always(audit)?);
+        self.batch(statements).await?;
+        super::d1::forget_network_cache();
+        Ok(Changed::Done)
+    }
+
+    async fn create_employee_in(
+        &self,
+        scope: &Scope,
+        name: &Name,
+        position: &Name,
+        unit: UnitId,
+        directions: &[DirectionId],
+        audit: &Audit,
+    ) -> Result<Created<EmployeeId>, StoreError> {
+        let dirs = ids_json(&directions.iter().map(|d| d.get()).collect::<Vec<_>>());
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_EMPLOYEE_IN_SCOPE,
+                    &[
+                        text(name.as_str()),
+                        text(position.as_str()),
+                        num(unit.get()),
+                        num(audit.at.unix_seconds() as f64),
+                        scope_arg(scope),
+                        text(&dirs),
+                    ],
+                )?,
+                self.audit_stmt(audit, true)?,
+                // The audit line exists exactly when the employee was inserted; inside the
+                // batch (a transaction) the newest employee is this one.
+                self.prepare(sql::INSERT_NEW_EMPLOYEE_DIRECTIONS, &[text(&dirs)])?,
+            ])
+            .await?;
+        let row: Option<IdRow> = first_row(results.first())?;
+        Ok(match row.and_then(|r| EmployeeId::parse(r.id)) {
+            Some(id) => Created::Done(id),
+            None => Created::NotFound,
+        })
+    }
+
+    async fn employee_detail(
+        &self,
+        scope: &Scope,
+        employee: EmployeeId,
+    ) -> Result<Option<EmployeeDetail>, StoreError> {
+        let id = num(employee.get());
+        let results = self
+            .batch(vec![
+                self.prepare(sql::EMPLOYEE, &[scope_arg(scope), id.clone()])?,
+                self.prepare(sql::EMPLOYEE_CODES, std::slice::from_ref(&id))?,
+                self.prepare(sql::EMPLOYEE_UNIT_PATH, &[id])?,
+            ])
+            .await?;
+        let Some(row) = first_row::<EmployeeRow>(results.first())? else {
+            return Ok(None);
+        };
+        #[derive(Deserialize)]
+        struct Row {
+            channel: i64,
+            issue: i64,
+            key_id: i64,
+            direction_id: Option<i64>,
+            issued_at: i64,
+            revoked_at: Option<i64>,
+        }
+        let codes = rows::<Row>(results.get(1))?
+            .into_iter()
+            .filter_map(|r| {
+                Some(CodeRow {
+                    channel: Channel::parse(r.channel)?,
+                    issue: u16::try_from(r.issue).ok()?,
+                    key_id: u8::try_from(r.key_id).ok()?,
+                    direction_id: r.direction_id.and_then(DirectionId::parse),
+                    issued_at: r.issued_at,
+                    revoked_at: r.revoked_at,
+                })
+            })
+            .collect();
+        Ok(Some(EmployeeDetail {
+            employee: row.view()?,
+            unit_path: path_of(rows(results.get(2))?),
+            codes,
+        }))
+    }
+
+    async fn change_employee(
+        &self,
+        scope: &Scope,
+        employee: EmployeeId,
+        c: &EmployeeChanges,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        if !self.employee_in_scope(scope, employee).await? {
+            return Ok(Changed::NotFound);
+        }
+        if let Some(unit) = c.unit {
+            let target = self
+                .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(unit.get())])
+                .await?;
+            if target.is_none() {
+                return Ok(Changed::TargetNotFound);
+            }
+        }
+        let id = num(employee.get());
+        let mut statements = vec![self.prepare(
+            sql::UPDATE_EMPLOYEE,
+            &[
+                scope_arg(scope),
+                id.clone(),
+                opt_text(c.name.as_ref().map(Name::as_str)),
+                opt_text(c.position.as_ref().map(Name::as_str)),
+                bool_arg(c.active),
+                opt_num(c.unit.map(UnitId::get)),
+            ],
+        )?];
+        if let Some(directions) = &c.directions {
+            let dirs = ids_json(&directions.iter().map(|d| d.get()).collect::<Vec<_>>());
+            let found: Option<CountRow> = self.first(sql::DIRECTIONS_EXIST, &[text(&dirs)]).await?;
+            if found.map_or(0, |r| r.n) != directions.len() as i64 {
+                return Ok(Changed::TargetNotFound);
+            }
+            statements
+                .push(self.prepare(sql::CLEAR_EMPLOYEE_DIRECTIONS, std::slice::from_ref(&id))?);
+            statements.push(self.prepare(sql::INSERT_EMPLOYEE_DIRECTIONS, &[id, text(&dirs)])?);
+        }
+        statements.push(self.audit_always(audit)?);
+        self.batch(statements).await?;
+        Ok(Changed::Done)
+    }
+
+    async fn employee_in_scope(
+        &self,
+        scope: &Scope,
+        employee: EmployeeId,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .first::<FoundRow>(
+                sql::EMPLOYEE_IN_SCOPE,
+                &[scope_arg(scope), num(employee.get())],
+            )
+            .await?
+            .is_some())
+    }
+
+    async fn issue_code_in(
+        &self,
+        scope: &Scope,
+        employee: EmployeeId,
+        channel: Channel,
+        direction: Option<DirectionId>,
+        key_id: u8,
+        audit: &Audit,
+    ) -> Result<IssueOutcome, StoreError> {
+        let (e, c, at) = (
+            num(employee.get()),
+            num(channel.get()),
+            num(audit.at.unix_seconds() as f64),
+        );
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_CODE_IN_SCOPE,
+                    &[
+                        e.clone(),
+                        c.clone(),
+                        num(key_id),
+                        at.clone(),
+                        scope_arg(scope),
+                        opt_num(direction.map(DirectionId::get)),
+                    ],
+                )?,
+                self.audit_stmt(audit, false)?,
+                self.prepare(sql::REVOKE_OLDER_CODES, &[e.clone(), c.clone(), at])?,
+            ])
+            .await?;
+        #[derive(Deserialize)]
+        struct IssueRow {
+            issue: i64,
+        }
+        if let Some(row) = first_row::<IssueRow>(results.first())? {
+            let issue = u16::try_from(row.issue).map_err(|_| bad("issue number"))?;
+            return Ok(IssueOutcome::Issued(issue));
+        }
+        if !self.employee_in_scope(scope, employee).await? {
+            return Ok(IssueOutcome::NoSuchEmployee);
+        }
+        let max: Option<IssueRow> = self.first(sql::CODE_ISSUES, &[e, c]).await?;
+        Ok(if max.map_or(0, |m| m.issue) >= 65535 {
+            IssueOutcome::Exhausted
+        } else {
+            // The employee is there, so it was the direction.
+            IssueOutcome::NoSuchEmployee
+        })
+    }
+
+    async fn revoke_codes_in(
+        &self,
+        scope: &Scope,
+        employee: EmployeeId,
+        channel: Channel,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        if !self.employee_in_scope(scope, employee).await? {
+            return Ok(Changed::NotFound);
+        }
+        self.batch(vec![
+            self.prepare(
+                sql::REVOKE_CODES_IN_SCOPE,
+                &[
+                    num(employee.get()),
+                    num(channel.get()),
+                    num(audit.at.unix_seconds() as f64),
+                    scope_arg(scope),
+                ],
+            )?,
+            self.audit_stmt(audit, false)?,
+        ])
+        .await?;
+        Ok(Changed::Done)
+    }
+
+    async fn poster_rows(
+        &self,
+        scope: &Scope,
+        unit: Option<UnitId>,
+        employee: Option<EmployeeId>,
+        channel: Channel,
+    ) -> Result<Vec<PosterRow>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            employee: i64,
+            name: String,
+            position: String,
+            unit_name: String,
+            channel: i64,
+            issue: i64,
+            key_id: i64,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                sql::POSTER_ROWS,
+                &[
+                    scope_arg(scope),
+                    opt_num(unit.map(UnitId::get)),
+                    opt_num(employee.map(EmployeeId::get)),
+                    num(channel.get()),
+                ],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(PosterRow {
+                    employee: EmployeeId::parse(r.employee)?,
+                    name: r.name,
+                    position: r.position,
+                    unit_name: r.unit_name,
+                    channel: Channel::parse(r.channel)?,
+                    issue: u16::try_from(r.issue).ok()?,
+                    key_id: u8::try_from(r.key_id).ok()?,
+                })
+            })
+            .collect())
+    }
+
+    async fn directions(&self) -> Result<Vec<DirectionView>, StoreError> {
+        let rows: Vec<StepRow> = self.all(sql::DIRECTIONS, &[]).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(DirectionView {
+                    id: DirectionId::parse(r.id)?,
+                    name: r.name,
+                })
+            })
+            .collect())
+    }
+
+    async fn create_direction(
+        &self,
+        name: &Name,
+        audit: &Audit,
+    ) -> Result<Created<DirectionId>, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_DIRECTION,
+                    &[text(name.as_str()), num(audit.at.unix_seconds() as f64)],
+                )?,
+                self.audit_stmt(audit, true)?,
+            ])
+            .await?;
+        let row: Option<IdRow> = first_row(results.first())?;
+        Ok(match row.and_then(|r| DirectionId::parse(r.id)) {
+            Some(id) => Created::Done(id),
+            None => Created::Duplicate,
+        })
+    }
+
+    async fn employees_of(&self, units: &[UnitId]) -> Result<Vec<EmployeeView>, StoreError> {
+        let ids: Vec<u32> = units.iter().map(|u| u.get()).collect();
+        let rows: Vec<EmployeeRow> = self
+            .all(sql::EMPLOYEES_OF_UNITS, &[text(&ids_json(&ids))])
+            .await?;
+        rows.into_iter().map(EmployeeRow::view).collect()
+    }
+
+    async fn apply_import(&self, rows: &[ImportRow], audit: &Audit) -> Result<(), StoreError> {
+        let json = |r: &ImportRow| {
+            serde_json::json!({
+                "id": r.employee,
+                "name": r.name.as_str(),
+                "position": r.position.as_str(),
+                "unit": r.unit,
+                "active": u8::from(r.active),
+                "directions": r.directions,
+            })
+        };
+        let updates: Vec<serde_json::Value> = rows
+            .iter()
+            .filter(|r| r.employee.is_some())
+            .map(json)
+            .collect();
+        let creations: Vec<serde_json::Value> = rows
+            .iter()
+            .filter(|r| r.employee.is_none())
+            .map(json)
+            .collect();
+        let updates = serde_json::Value::Array(updates).to_string();
+        let creations_n = creations.len();
+        let creations = serde_json::Value::Array(creations).to_string();
+        let mut statements = vec![
+            self.prepare(sql::IMPORT_UPDATE, &[text(&updates)])?,
+            self.prepare(sql::IMPORT_CLEAR_DIRECTIONS, &[text(&updates)])?,
+            self.prepare(sql::IMPORT_DIRECTIONS, &[text(&updates)])?,
+        ];
+        if creations_n > 0 {
+            statements.push(self.prepare(
+                sql::IMPORT_INSERT,
+                &[text(&creations), num(audit.at.unix_seconds() as f64)],
+            )?);
+            statements.push(self.prepare(sql::IMPORT_NEW_DIRECTIONS, &[text(&creations)])?);
+        }
+        statements.push(self.audit_always(audit)?);
+        self.batch(statements).await?;
+        Ok(())
+    }
+}
