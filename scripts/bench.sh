@@ -174,16 +174,28 @@ wait_up floor "$floor_url" '^[1-5][0-9][0-9]$'
 civ_state=$(mktemp -d -p "$work")
 civ_port=$(free_port)
 civ_base="http://127.0.0.1:$civ_port"
-admin_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cat >"$work/civicrate.env" <<EOF
 TOKEN_KEYS="1:$(head -c 32 /dev/urandom | base64 -w0)"
-ADMIN_TOKEN="$admin_token"
+SESSION_KEY="$(head -c 32 /dev/urandom | base64 -w0)"
 PUBLIC_BASE_URL="$civ_base"
 EOF
 say "civicrate: wrangler dev on 127.0.0.1:$civ_port"
 start_server civicrate . "$civ_state" "$civ_port" --env-file "$work/civicrate.env"
 civ_pid=$server_pid
 wait_up civicrate "$civ_base/healthz" '^200$'
+# An API token the way an operator gets one: a one-time invitation, accepted, then a token.
+invitation=$(node scripts/invite.mjs --local --persist-to "$civ_state" --token-only bench@civicrate.invalid)
+admin_token=$(node -e '
+  const [base, token] = process.argv.slice(1);
+  (async () => {
+    const a = await fetch(base + "/api/v1/invitations/accept", { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token, password: "bench " + Math.random().toString(36) + " passphrase" }) });
+    const { csrf } = await a.json();
+    const t = await fetch(base + "/api/v1/admin/tokens", { method: "POST",
+      headers: { "content-type": "application/json", cookie: a.headers.get("set-cookie").split(";")[0], "x-csrf-token": csrf },
+      body: JSON.stringify({ name: "bench" }) });
+    console.log((await t.json()).token);
+  })();' "$civ_base" "$invitation")
 
 admin_post() { # admin_post PATH [JSON]: prints the answer's body; fails unless 201
   local out code
