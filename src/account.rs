@@ -488,7 +488,6 @@ pub enum Via {
         csrf: String,
     },
     ApiToken,
-    Access,
 }
 
 /// An authenticated caller.

@@ -3,7 +3,7 @@
 //! Each change is written with its audit-log line in one batch.
 
 use crate::account::{
-    self, AccountId, Email, Grant, Kdf, Password, PasswordHash, Principal, Role, Scope, Secret,
+    self, AccountId, Email, Grant, Kdf, Password, PasswordHash, Principal, Scope, Secret,
     SessionId, SessionKey, WeakPassword, DUMMY_HASH, INVITATION_SECONDS, LOGIN_WINDOW_SECONDS,
     MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_EMAIL, SESSION_SECONDS,
 };
@@ -1211,9 +1211,4 @@ pub async fn export(
         &hr_directions(&directions),
         &hr_employees(&employees),
     ))
-}
-
-/// The role names a caller holds, for `GET /session`.
-pub fn role_name(g: Grant) -> &'static str {
-    Role::as_str(g.role())
 }

@@ -41,18 +41,20 @@ pub fn asset(name: &str) -> Result<Response> {
     http::file(kind, body.as_bytes().to_vec(), "public, max-age=300")
 }
 
-fn random32() -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    // crypto.getRandomValues does not fail for 32 bytes; an all-zero value would only make
-    // one secret guessable, so refuse to go on with one.
-    let _ = getrandom::fill(&mut bytes);
-    bytes
+/// Random bytes for secrets (session ids, salts, tokens). `crypto.getRandomValues` does not
+/// fail for these sizes; if it ever did, the request fails rather than use a guessable secret.
+fn random<const N: usize>() -> std::result::Result<[u8; N], ApiError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        console_error!("no random bytes: {e}");
+        ApiError::unavailable()
+    })?;
+    Ok(bytes)
 }
 
-fn random16() -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    let _ = getrandom::fill(&mut bytes);
-    bytes
+/// Two secrets at once, or the error answer.
+fn randoms() -> std::result::Result<([u8; 32], [u8; 16]), ApiError> {
+    Ok((random()?, random()?))
 }
 
 fn fail(e: &AdminError) -> Result<Response> {
@@ -99,8 +101,12 @@ struct Me<'a> {
 }
 
 async fn me_body(app: &App, p: &Principal, csrf: Option<&str>) -> Result<Response> {
-    // Unit names for the roles, from the caller's own tree.
-    let units = app.store.units(&p.read_scope()).await.unwrap_or_default();
+    // Only the granted units' names: a superadmin's scope is the whole tree.
+    let granted: Vec<UnitId> = p.grants.iter().filter_map(|g| g.unit()).collect();
+    let units = match app.store.unit_names(&granted).await {
+        Ok(u) => u,
+        Err(e) => return fail(&AdminError::Store(e)),
+    };
     let roles = p
         .grants
         .iter()
@@ -187,6 +193,10 @@ pub async fn sign_in(app: &App, req: &mut Request) -> Result<Response> {
         Ok(c) => c,
         Err(e) => return http::api_error(&e),
     };
+    let r32: [u8; 32] = match random() {
+        Ok(r) => r,
+        Err(e) => return http::api_error(&e),
+    };
     match admin::sign_in(
         &app.store,
         &WebCryptoKdf,
@@ -194,7 +204,7 @@ pub async fn sign_in(app: &App, req: &mut Request) -> Result<Response> {
         &c.email,
         &c.password,
         &client_address(req),
-        random32(),
+        r32,
         app.now,
     )
     .await
@@ -253,6 +263,10 @@ pub async fn change_password(app: &App, req: &mut Request, p: &Principal) -> Res
         .as_ref()
         .and_then(|k| auth::session_id(req, k))
         .map(|id| id.storage_hash());
+    let r16: [u8; 16] = match random() {
+        Ok(r) => r,
+        Err(e) => return http::api_error(&e),
+    };
     match admin::change_password(
         &app.store,
         &WebCryptoKdf,
@@ -260,7 +274,7 @@ pub async fn change_password(app: &App, req: &mut Request, p: &Principal) -> Res
         &body.current,
         &body.new,
         keep.as_deref(),
-        random16(),
+        r16,
         app.now,
     )
     .await
@@ -288,14 +302,18 @@ pub async fn accept_invitation(app: &App, req: &mut Request) -> Result<Response>
         Ok(b) => b,
         Err(e) => return http::api_error(&e),
     };
+    let (r32, r16) = match randoms() {
+        Ok(r) => r,
+        Err(e) => return http::api_error(&e),
+    };
     match admin::accept_invitation(
         &app.store,
         &WebCryptoKdf,
         key,
         &body.token,
         &body.password,
-        random32(),
-        random16(),
+        r32,
+        r16,
         app.now,
     )
     .await
@@ -328,6 +346,10 @@ pub async fn invite(app: &App, req: &mut Request, p: &Principal) -> Result<Respo
         Ok(b) => b,
         Err(e) => return http::api_error(&e),
     };
+    let r32: [u8; 32] = match random() {
+        Ok(r) => r,
+        Err(e) => return http::api_error(&e),
+    };
     match admin::invite(
         &app.store,
         &app.base_url,
@@ -335,7 +357,7 @@ pub async fn invite(app: &App, req: &mut Request, p: &Principal) -> Result<Respo
         &body.email,
         &body.role,
         body.unit_id,
-        random32(),
+        r32,
         app.now,
     )
     .await
@@ -408,7 +430,11 @@ pub async fn create_token(app: &App, req: &mut Request, p: &Principal) -> Result
         Ok(b) => b,
         Err(e) => return http::api_error(&e),
     };
-    match admin::create_token(&app.store, p, &body.name, random32(), app.now).await {
+    let r32: [u8; 32] = match random() {
+        Ok(r) => r,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::create_token(&app.store, p, &body.name, r32, app.now).await {
         Ok(t) => ok_json(201, &t),
         Err(e) => fail(&e),
     }

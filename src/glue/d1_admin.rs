@@ -703,6 +703,12 @@ impl AdminStore for D1Store {
         rows.into_iter().map(UnitRow::view).collect()
     }
 
+    async fn unit_names(&self, units: &[UnitId]) -> Result<Vec<PathStep>, StoreError> {
+        let ids: Vec<u32> = units.iter().map(|u| u.get()).collect();
+        let rows: Vec<StepRow> = self.all(sql::UNIT_NAMES, &[text(&ids_json(&ids))]).await?;
+        Ok(path_of(rows))
+    }
+
     async fn unit_detail(
         &self,
         scope: &Scope,

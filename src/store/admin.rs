@@ -326,6 +326,8 @@ pub trait AdminStore {
 
     // --- the organisation -----------------------------------------------------------------
     async fn units(&self, scope: &Scope) -> Result<Vec<UnitView>, StoreError>;
+    /// The names of the given units (no scope: callers pass their own grants' units).
+    async fn unit_names(&self, units: &[UnitId]) -> Result<Vec<PathStep>, StoreError>;
     async fn unit_detail(
         &self,
         scope: &Scope,

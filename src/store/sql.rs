@@ -54,12 +54,6 @@ pub const DELETE_OLD_SALTS: &str = "DELETE FROM client_salts WHERE day < ?1";
 pub const DELETE_OLD_COUNTERS: &str = "DELETE FROM client_counters WHERE day < ?1";
 pub const DELETE_OLD_CONTACTS: &str = "DELETE FROM vote_contacts WHERE created_at < ?1";
 
-/// Inserts a unit under an existing parent (or at the root when ?2 is NULL).
-pub const INSERT_UNIT: &str = "\
-INSERT INTO units (parent_id, name, created_at) \
-SELECT ?2, ?1, ?3 WHERE ?2 IS NULL OR EXISTS (SELECT 1 FROM units WHERE id = ?2) \
-RETURNING id";
-
 /// The new unit's closure rows: itself at depth 0 and every ancestor of its parent.
 /// `last_insert_rowid()` is the unit just inserted in the same batch (closure rows live in a
 /// WITHOUT ROWID table, which leaves it unchanged).
@@ -69,15 +63,7 @@ SELECT last_insert_rowid(), last_insert_rowid(), 0 WHERE changes() = 1 \
 UNION ALL \
 SELECT ancestor_id, last_insert_rowid(), depth + 1 FROM unit_closure WHERE descendant_id = ?1 AND changes() = 1";
 
-pub const INSERT_EMPLOYEE: &str = "\
-INSERT INTO employees (unit_id, name, position, created_at) \
-SELECT id, ?1, ?2, ?4 FROM units WHERE id = ?3 \
-RETURNING id";
-
 pub const EMPLOYEE_EXISTS: &str = "SELECT 1 AS found FROM employees WHERE id = ?1";
-
-pub const REVOKE_CODES: &str = "\
-UPDATE qr_codes SET revoked_at = ?3 WHERE employee_id = ?1 AND channel = ?2 AND revoked_at IS NULL";
 
 /// Runs right after `INSERT_CODE` in the same batch: revokes every older issue, so a reissue
 /// never leaves the employee without a code (if the insert failed, nothing newer exists).
@@ -85,19 +71,10 @@ pub const REVOKE_OLDER_CODES: &str = "\
 UPDATE qr_codes SET revoked_at = ?3 WHERE employee_id = ?1 AND channel = ?2 AND revoked_at IS NULL \
   AND issue < (SELECT MAX(issue) FROM qr_codes WHERE employee_id = ?1 AND channel = ?2)";
 
-/// The next issue number of (employee, channel), unless 65,535 are used up.
-pub const INSERT_CODE: &str = "\
-INSERT INTO qr_codes (employee_id, channel, issue, key_id, issued_at) \
-SELECT e.id, ?2, COALESCE((SELECT MAX(issue) FROM qr_codes WHERE employee_id = ?1 AND channel = ?2), 0) + 1, ?3, ?4 \
-FROM employees e WHERE e.id = ?1 \
-  AND COALESCE((SELECT MAX(issue) FROM qr_codes WHERE employee_id = ?1 AND channel = ?2), 0) < 65535 \
-RETURNING issue";
-
 pub const SCORE_COUNTS: &str = "\
 SELECT score, status = 'counted' AS counted, COUNT(*) AS votes FROM votes WHERE employee_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY score, counted ORDER BY score";
 
 pub const OFFICE_NETWORKS: &str = "SELECT unit_id, cidr FROM unit_networks";
-pub const UNIT_EXISTS: &str = "SELECT 1 AS found FROM units WHERE id = ?1";
 pub const CLEAR_UNIT_NETWORKS: &str = "DELETE FROM unit_networks WHERE unit_id = ?1";
 /// Only for an existing unit, so a batch for a missing one writes nothing.
 pub const INSERT_UNIT_NETWORK: &str = "\
@@ -365,3 +342,6 @@ FROM json_each(?1) j, json_each(json_extract(j.value, '$.directions')) d";
 pub const INSERT_NEW_EMPLOYEE_DIRECTIONS: &str = "\
 INSERT OR IGNORE INTO employee_directions (employee_id, direction_id) \
 SELECT (SELECT MAX(id) FROM employees), j.value FROM json_each(?1) j WHERE changes() = 1";
+/// The names of some units (of a caller's grants, for `GET /session`).
+pub const UNIT_NAMES: &str =
+    "SELECT id, name FROM units WHERE id IN (SELECT value FROM json_each(?1))";
