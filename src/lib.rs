@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;
 pub mod org;
