@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod integrity;
 pub mod org;
 pub mod pages;
+pub mod poster;
 pub mod qr;
 pub mod routes;
 pub mod scale;
