@@ -1,18 +1,34 @@
-//! Printable posters: one sheet per employee with their name, position, unit, the QR code,
-//! the short URL for those who type it, and a one-line instruction in the instance's
-//! languages. Printed from the browser; print CSS does the layout.
+//! Printable posters: one sheet per employee with the QR code of their current vote URL, a
+//! headline and a one-line instruction in each of the instance's languages, the employee's
+//! name, position and unit, and the short URL under the code for people who type it.
+//!
+//! The page is for office staff, who print it from the browser: a screen-only toolbar says
+//! how (there is no JavaScript, so no print button), and the stylesheet ([`POSTER_CSS`],
+//! served by the worker at `/admin/assets/poster.css`) sets the sheet size with named
+//! `@page` rules, one poster per sheet. The page itself has no inline styles or scripts
+//! (CSP `style-src 'self'; img-src 'self' data:`); the QR code is inline SVG, which the
+//! stylesheet sizes in millimetres. The sizes follow docs/posters.md: at least 1.2 mm a
+//! module for a version-4 code on the smallest sheet.
 
 use crate::i18n::Lang;
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The sheet the posters are printed on, portrait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PaperSize {
+    /// 210 × 297 mm: doors and walls, read from a few steps away.
     A4,
+    /// 148 × 210 mm: desks and counters.
+    #[default]
     A5,
+    /// 105 × 148 mm: a small stand or the corner of a desk, read at arm's length.
     A6,
 }
 
 impl PaperSize {
+    pub const ALL: [PaperSize; 3] = [PaperSize::A4, PaperSize::A5, PaperSize::A6];
+
+    /// `a4`, `A5`, ` a6 ` (any case, surrounding spaces ignored); `None` for anything else.
     pub fn parse(s: &str) -> Option<PaperSize> {
         match s.trim().to_ascii_lowercase().as_str() {
             "a4" => Some(PaperSize::A4),
@@ -22,6 +38,16 @@ impl PaperSize {
         }
     }
 
+    /// The name printers and print dialogs use: `A4`, `A5`, `A6`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PaperSize::A4 => "A4",
+            PaperSize::A5 => "A5",
+            PaperSize::A6 => "A6",
+        }
+    }
+
+    /// The class on `<body>` that selects the sheet's `@page` rule and sizes.
     fn class(self) -> &'static str {
         match self {
             PaperSize::A4 => "a4",
@@ -29,122 +55,251 @@ impl PaperSize {
             PaperSize::A6 => "a6",
         }
     }
+
+    /// The printed width of the QR code, quiet zone included, in millimetres (the `--qr` of
+    /// [`POSTER_CSS`]; docs/posters.md explains the figures).
+    pub fn qr_width_mm(self) -> u32 {
+        match self {
+            PaperSize::A4 => 100,
+            PaperSize::A5 => 70,
+            PaperSize::A6 => 50,
+        }
+    }
 }
 
+/// One employee's poster. `qr_svg` must be the output of [`crate::qr::svg`] for the
+/// employee's current vote URL: it is inserted as markup, so anything but the plain
+/// `<svg>`, `<rect>` and `<path>` that function draws is refused and no code is drawn.
+/// Everything else is text and is escaped.
 pub struct PosterCard<'a> {
     pub name: &'a str,
     pub position: &'a str,
     pub unit: &'a str,
+    /// The address under the code, `https://host/r/TOKEN` (`PublicBaseUrl::display_url`).
     pub display_url: &'a str,
     pub qr_svg: &'a str,
 }
 
-struct Texts {
+/// What a poster says in one language.
+struct PosterText {
     headline: &'static str,
+    /// One line: how to rate. Names the vote page's own submit button (`Messages::submit`).
     instruction: &'static str,
-    print_hint: &'static str,
-    empty: &'static str,
 }
 
-fn texts(lang: Lang) -> Texts {
-    match lang {
-        Lang::Uk => Texts {
+/// The texts of the page around the posters, in the language of the person printing.
+struct PageText {
+    title: &'static str,
+    /// `{size}` is replaced by the paper size (`A5`).
+    print_hint: &'static str,
+    no_cards: &'static str,
+    qr_label: &'static str,
+}
+
+/// The posters' texts, one row per language.
+const POSTER_TEXTS: [(Lang, PosterText); 5] = [
+    (
+        Lang::Uk,
+        PosterText {
             headline: "Оцініть якість обслуговування",
-            instruction: "Наведіть камеру телефона на код, оберіть оцінку й натисніть «Надіслати». Анонімно.",
-            print_hint: "Друк: Ctrl+P, розмір аркуша як у назві, масштаб 100 %, без полів браузера.",
-            empty: "У цьому підрозділі немає працівників із чинним QR-кодом.",
+            instruction: "Наведіть камеру телефона на QR-код, оберіть оцінку й натисніть «Відправити відгук». Анонімно.",
         },
-        Lang::Ru => Texts {
+    ),
+    (
+        Lang::Ru,
+        PosterText {
             headline: "Оцените качество обслуживания",
-            instruction: "Наведите камеру телефона на код, выберите оценку и нажмите «Отправить». Анонимно.",
-            print_hint: "Печать: Ctrl+P, размер листа как в названии, масштаб 100 %, без полей браузера.",
-            empty: "В этом подразделении нет сотрудников с действующим QR-кодом.",
+            instruction: "Наведите камеру телефона на QR-код, выберите оценку и нажмите «Отправить отзыв». Анонимно.",
         },
-        Lang::Kk => Texts {
+    ),
+    (
+        Lang::Kk,
+        PosterText {
             headline: "Қызмет көрсету сапасын бағалаңыз",
-            instruction: "Телефон камерасын кодқа бағыттап, бағаны таңдап, «Жіберу» түймесін басыңыз. Жасырын.",
-            print_hint: "Басып шығару: Ctrl+P, парақ өлшемі атаудағыдай, масштаб 100 %, браузер жиектерінсіз.",
-            empty: "Бұл бөлімшеде жарамды QR-коды бар қызметкер жоқ.",
+            instruction: "Телефон камерасын QR-кодқа бағыттаңыз, бағаны таңдап, «Пікірді жіберу» түймесін басыңыз. Анонимді.",
         },
-        Lang::Fa => Texts {
-            headline: "به کیفیت خدمات امتیاز دهید",
-            instruction: "دوربین تلفن را روی کد بگیرید، امتیاز را انتخاب کنید و «ارسال» را بزنید. بی‌نام.",
-            print_hint: "چاپ: Ctrl+P، اندازهٔ کاغذ مانند عنوان، مقیاس ۱۰۰٪، بدون حاشیهٔ مرورگر.",
-            empty: "در این واحد کارمندی با کد QR معتبر نیست.",
+    ),
+    (
+        Lang::Fa,
+        PosterText {
+            headline: "کیفیت خدمات را ارزیابی کنید",
+            instruction: "دوربین تلفن همراه را به سمت کد QR بگیرید، امتیاز خود را انتخاب کنید و «ارسال نظر» را بزنید. ارزیابی ناشناس است.",
         },
-        Lang::En => Texts {
+    ),
+    (
+        Lang::En,
+        PosterText {
             headline: "Rate the service you received",
-            instruction: "Point your phone camera at the code, choose a rating and press Send. Anonymous.",
-            print_hint: "Print with Ctrl+P: paper size as named, scale 100%, no browser margins.",
-            empty: "No employee of this unit has a current QR code.",
+            instruction: "Point your phone camera at the QR code, choose a rating and press “Send feedback”. Anonymous.",
         },
+    ),
+];
+
+/// The page's own texts, one row per language.
+const PAGE_TEXTS: [(Lang, PageText); 5] = [
+    (
+        Lang::Uk,
+        PageText {
+            title: "Плакати з QR-кодами для друку",
+            print_hint: "Друкуйте через меню браузера: Ctrl+P (на Mac — ⌘P). Оберіть папір {size}, книжкову орієнтацію, поля «За замовчуванням» або «Немає», масштаб 100 % і вимкніть колонтитули. Один плакат — один аркуш.",
+            no_cards: "У цьому підрозділі немає працівників із чинним QR-кодом.",
+            qr_label: "QR-код для оцінки обслуговування",
+        },
+    ),
+    (
+        Lang::Ru,
+        PageText {
+            title: "Плакаты с QR-кодами для печати",
+            print_hint: "Печатайте через меню браузера: Ctrl+P (на Mac — ⌘P). Выберите бумагу {size}, книжную ориентацию, поля «По умолчанию» или «Нет», масштаб 100 % и отключите колонтитулы. Один плакат — один лист.",
+            no_cards: "В этом подразделении нет сотрудников с действующим QR-кодом.",
+            qr_label: "QR-код для оценки обслуживания",
+        },
+    ),
+    (
+        Lang::Kk,
+        PageText {
+            title: "Басып шығаруға арналған QR-кодты плакаттар",
+            print_hint: "Браузер мәзірі арқылы басып шығарыңыз: Ctrl+P (Mac-та ⌘P). {size} қағазын, кітаптық бағдарды, «Әдепкі» немесе «Жоқ» жиектерін, 100 % масштабты таңдап, колонтитулдарды өшіріңіз. Бір плакат — бір парақ.",
+            no_cards: "Бұл бөлімшеде жарамды QR-коды бар қызметкер жоқ.",
+            qr_label: "Қызмет көрсетуді бағалауға арналған QR-код",
+        },
+    ),
+    (
+        Lang::Fa,
+        PageText {
+            // Isolates (U+2066 … U+2069) keep the key names left to right inside Persian text.
+            title: "پوسترهای کد QR برای چاپ",
+            print_hint: "با فرمان چاپ مرورگر چاپ کنید: \u{2066}Ctrl+P\u{2069} (در مک \u{2066}⌘P\u{2069}). کاغذ {size}، حالت عمودی، حاشیهٔ «پیش‌فرض» یا «هیچ» و مقیاس ۱۰۰٪ را انتخاب کنید و سرصفحه و پاصفحه را خاموش کنید. هر پوستر روی یک برگ چاپ می‌شود.",
+            no_cards: "در این واحد هیچ کارمندی کد QR معتبر ندارد.",
+            qr_label: "کد QR برای ارزیابی خدمات",
+        },
+    ),
+    (
+        Lang::En,
+        PageText {
+            title: "QR code posters for printing",
+            print_hint: "Print from your browser’s menu: Ctrl+P (⌘P on a Mac). Choose paper {size}, portrait, margins “Default” or “None”, scale 100%, and turn off headers and footers. One poster per sheet.",
+            no_cards: "No employee in this unit has a current QR code.",
+            qr_label: "QR code to rate the service",
+        },
+    ),
+];
+
+fn poster_text(lang: Lang) -> &'static PosterText {
+    let row = POSTER_TEXTS.iter().find(|(l, _)| *l == lang);
+    match row.or(POSTER_TEXTS.last()) {
+        Some((_, text)) => text,
+        None => &ENGLISH_POSTER,
     }
 }
 
-/// The stylesheet, served at `/admin/assets/poster.css` (the admin CSP allows no inline style).
-/// QR widths follow docs/posters.md: module size ≥ 1.2 mm on A4, 0.9 mm on A5, 0.7 mm on A6
-/// for a version-4 symbol (33 modules and a 4-module quiet zone each side).
-pub const POSTER_CSS: &str = "\
-*{box-sizing:border-box}\
-body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Vazirmatn',sans-serif;color:#000;background:#eee}\
-.toolbar{padding:12px 16px;background:#fff;border-bottom:1px solid #ccc;font-size:15px}\
-.sheet{background:#fff;margin:16px auto;padding:12mm;display:flex;flex-direction:column;align-items:center;text-align:center;box-shadow:0 1px 4px rgba(0,0,0,.2);break-after:page;page-break-after:always}\
-.sheet:last-child{break-after:auto;page-break-after:auto}\
-.a4 .sheet{width:210mm;min-height:297mm}.a5 .sheet{width:148mm;min-height:210mm;padding:9mm}.a6 .sheet{width:105mm;min-height:148mm;padding:6mm}\
-.headline{font-weight:700;margin:0 0 2mm}\
-.a4 .headline{font-size:22pt}.a5 .headline{font-size:16pt}.a6 .headline{font-size:11pt}\
-.headline.secondary{font-weight:600;opacity:.85}\
-.a4 .headline.secondary{font-size:15pt}.a5 .headline.secondary{font-size:11pt}.a6 .headline.secondary{font-size:8pt}\
-.qr svg{display:block}\
-.a4 .qr svg{width:110mm;height:110mm}.a5 .qr svg{width:75mm;height:75mm}.a6 .qr svg{width:52mm;height:52mm}\
-.qr{margin:4mm 0}\
-.name{font-weight:700;margin:2mm 0 0}\
-.a4 .name{font-size:26pt}.a5 .name{font-size:19pt}.a6 .name{font-size:13pt}\
-.position,.unit{margin:1mm 0}\
-.a4 .position{font-size:15pt}.a5 .position{font-size:12pt}.a6 .position{font-size:9pt}\
-.a4 .unit{font-size:13pt}.a5 .unit{font-size:10pt}.a6 .unit{font-size:7.5pt}\
-.url{font-family:ui-monospace,monospace;direction:ltr;unicode-bidi:isolate;word-break:break-all;margin:0 0 3mm}\
-.a4 .url{font-size:12pt}.a5 .url{font-size:9pt}.a6 .url{font-size:7pt}\
-.instruction{margin:1mm 0}\
-.a4 .instruction{font-size:13pt}.a5 .instruction{font-size:10pt}.a6 .instruction{font-size:7.5pt}\
-.empty{padding:24px;background:#fff;margin:16px}\
-@media print{body{background:#fff}.toolbar{display:none}.sheet{margin:0;box-shadow:none}}\
-@page{margin:0}";
+fn page_text(lang: Lang) -> &'static PageText {
+    let row = PAGE_TEXTS.iter().find(|(l, _)| *l == lang);
+    match row.or(PAGE_TEXTS.last()) {
+        Some((_, text)) => text,
+        None => &ENGLISH_PAGE,
+    }
+}
 
-/// One poster per sheet for every card; `langs` (primary first) are printed on each.
-pub fn posters_page(ui: Lang, size: PaperSize, langs: &[Lang], cards: &[PosterCard]) -> String {
-    let t = texts(ui);
-    let primary = langs.first().copied().unwrap_or(ui);
-    let page: Markup = html! {
+/// Unreachable fallbacks (every language has its row; a test checks it), so that the lookups
+/// above need neither indexing nor a panic.
+const ENGLISH_POSTER: PosterText = PosterText {
+    headline: "Rate the service you received",
+    instruction: "",
+};
+const ENGLISH_PAGE: PageText = PageText {
+    title: "QR code posters for printing",
+    print_hint: "",
+    no_cards: "",
+    qr_label: "QR code",
+};
+
+/// The stylesheet of [`posters_page`]. Sheets are portrait with no page margin (so browsers
+/// print no headers or footers); each poster is exactly one sheet and carries its own white
+/// border, wide enough for any printer's unprintable edge. Sizes per sheet (custom properties
+/// on `body.a4|a5|a6`): `--qr` is the printed width of the QR code, quiet zone included, as
+/// in docs/posters.md; `--fs` the base text size (the instruction), from which the headline
+/// and the name are scaled.
+pub const POSTER_CSS: &str = r#"*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;background:#e8eaed;color:#000;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;line-height:1.3}
+:lang(fa){font-family:Tahoma,"Noto Naskh Arabic","Noto Sans Arabic",system-ui,sans-serif;line-height:1.55}
+.a4{--w:210mm;--h:297mm;--pad:14mm;--qr:100mm;--fs:14pt}
+.a5{--w:148mm;--h:210mm;--pad:10mm;--qr:70mm;--fs:10.5pt}
+.a6{--w:105mm;--h:148mm;--pad:6mm;--qr:50mm;--fs:7.5pt}
+@page{margin:0}
+@page a4{size:A4 portrait;margin:0}
+@page a5{size:A5 portrait;margin:0}
+@page a6{size:105mm 148mm;margin:0}
+.a4 .poster{page:a4}
+.a5 .poster{page:a5}
+.a6 .poster{page:a6}
+.toolbar{max-width:46rem;margin:0 auto;padding:1rem 1rem .5rem;font-size:1rem}
+.toolbar h1{margin:0 0 .5rem;font-size:1.375rem}
+.toolbar p{margin:0 0 .5rem}
+.empty{max-width:44rem;margin:1rem auto;padding:1.25rem;border:2px solid #5f6672;background:#fff;font-size:1.125rem}
+.poster{display:flex;flex-direction:column;align-items:center;width:var(--w);height:calc(var(--h) - .5mm);margin:0 auto 1.5rem;padding:var(--pad);overflow:hidden;background:#fff;font-size:var(--fs);text-align:center}
+.poster.many{font-size:calc(var(--fs)*.8)}
+.poster p{margin:0}
+.heads{width:100%}
+.head{font-size:1.35em;font-weight:600;line-height:1.2}
+.head+.head{margin-block-start:.2em}
+.head.primary{margin-block-end:.25em;font-size:2em;font-weight:800}
+.who{width:100%;margin-block-start:.6em}
+.name,.role{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;line-clamp:2;overflow:hidden;overflow-wrap:anywhere}
+.name{font-size:2.2em;font-weight:800;line-height:1.15}
+.role{margin-block-start:.15em;font-size:1.25em}
+.qr{margin:.7em 0 0}
+.code{width:var(--qr);height:var(--qr);margin-inline:auto}
+.code svg{display:block;width:100%;height:100%}
+.url{margin-block-start:.25em;font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.95em;overflow-wrap:anywhere}
+.steps{width:100%;margin:auto 0 0;padding:.6em 0 0;border-top:.4mm solid #000;list-style:none}
+.steps li+li{margin-block-start:.35em}
+@media screen{.poster{box-shadow:0 1px 4px rgba(0,0,0,.4)}}
+@media print{body{background:none}.toolbar{display:none}.poster{margin:0;box-shadow:none;break-inside:avoid;break-after:page}.poster:last-child{break-after:auto}}
+"#;
+
+/// The posters of `cards`, one per printed sheet of `size`, each in the instance's `langs`
+/// (primary first; duplicates are dropped, five at most, and none means `ui_lang`). The
+/// page's own language and direction, and its toolbar, follow `ui_lang`.
+pub fn posters_page(
+    ui_lang: Lang,
+    size: PaperSize,
+    langs: &[Lang],
+    cards: &[PosterCard],
+) -> String {
+    let mut poster_langs: Vec<Lang> = Vec::with_capacity(Lang::ALL.len());
+    for &lang in langs {
+        if !poster_langs.contains(&lang) && poster_langs.len() < Lang::ALL.len() {
+            poster_langs.push(lang);
+        }
+    }
+    if poster_langs.is_empty() {
+        poster_langs.push(ui_lang);
+    }
+    let t = page_text(ui_lang);
+    let page = html! {
         (DOCTYPE)
-        html lang=(ui.code()) dir=(ui.dir()) {
+        html lang=(ui_lang.code()) dir=(ui_lang.dir()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (texts(primary).headline) }
+                meta name="robots" content="noindex";
+                meta name="referrer" content="no-referrer";
+                title { (t.title) " (" (size.name()) ")" }
                 link rel="stylesheet" href="/admin/assets/poster.css";
             }
             body class=(size.class()) {
-                p class="toolbar" { (t.print_hint) " (" (size.class().to_uppercase()) ")" }
-                @if cards.is_empty() {
-                    p class="empty" role="status" { (t.empty) }
+                header .toolbar {
+                    h1 { (t.title) }
+                    p { (t.print_hint.replace("{size}", size.name())) }
                 }
-                @for card in cards {
-                    section class="sheet" {
-                        @for (i, lang) in langs.iter().enumerate() {
-                            p class={ "headline" @if i > 0 { " secondary" } }
-                                lang=(lang.code()) dir=(lang.dir()) { (texts(*lang).headline) }
-                        }
-                        div class="qr" { (maud::PreEscaped(card.qr_svg)) }
-                        p class="url" { (card.display_url) }
-                        p class="name" dir="auto" { (card.name) }
-                        p class="position" dir="auto" { (card.position) }
-                        p class="unit" dir="auto" { (card.unit) }
-                        @for lang in langs {
-                            p class="instruction" lang=(lang.code()) dir=(lang.dir()) {
-                                (texts(*lang).instruction)
-                            }
-                        }
+                main {
+                    @if cards.is_empty() {
+                        p .empty { (t.no_cards) }
+                    }
+                    @for card in cards {
+                        (poster(t, &poster_langs, card))
                     }
                 }
             }
@@ -153,58 +308,485 @@ pub fn posters_page(ui: Lang, size: PaperSize, langs: &[Lang], cards: &[PosterCa
     page.into_string()
 }
 
+fn poster(t: &PageText, langs: &[Lang], card: &PosterCard) -> Markup {
+    html! {
+        article class=(if langs.len() >= 4 { "poster many" } else { "poster" }) {
+            div .heads {
+                @for (i, &lang) in langs.iter().enumerate() {
+                    p class=(if i == 0 { "head primary" } else { "head" })
+                        lang=(lang.code()) dir=(lang.dir()) {
+                        (poster_text(lang).headline)
+                    }
+                }
+            }
+            // Names may be in any script: their direction comes from their own letters.
+            div .who {
+                p .name dir="auto" { (card.name) }
+                @if !card.position.trim().is_empty() {
+                    p .role dir="auto" { (card.position) }
+                }
+                @if !card.unit.trim().is_empty() {
+                    p .role dir="auto" { (card.unit) }
+                }
+            }
+            figure .qr {
+                div .code role="img" aria-label=(t.qr_label) {
+                    @if is_plain_qr_svg(card.qr_svg) {
+                        (PreEscaped(card.qr_svg))
+                    }
+                }
+                // A line break, where one is needed, before the path rather than at a hyphen.
+                figcaption .url dir="ltr" lang="en" {
+                    @match card.display_url.split_once("/r/") {
+                        Some((origin, token)) => { (origin) wbr; "/r/" (token) }
+                        None => (card.display_url),
+                    }
+                }
+            }
+            ul .steps {
+                @for &lang in langs {
+                    li lang=(lang.code()) dir=(lang.dir()) { (poster_text(lang).instruction) }
+                }
+            }
+        }
+    }
+}
+
+/// Whether `svg` is markup as [`crate::qr::svg`] draws it: one `<svg>` holding `<rect>` and
+/// `<path>` elements, no text, only the attributes that function writes, and values of
+/// letters, digits and `#./:-` and spaces. It goes into the page unescaped, so anything else
+/// (a script, an event handler, a link, an entity) is refused.
+fn is_plain_qr_svg(svg: &str) -> bool {
+    const ATTRIBUTES: [&str; 10] = [
+        "xmlns",
+        "version",
+        "width",
+        "height",
+        "viewBox",
+        "shape-rendering",
+        "x",
+        "y",
+        "fill",
+        "d",
+    ];
+    let value_ok = |v: &str| {
+        v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" #./:-".contains(&b))
+    };
+    let Some(inner) = svg.strip_prefix('<').and_then(|s| s.strip_suffix("</svg>")) else {
+        return false;
+    };
+    for (i, element) in inner.split('<').enumerate() {
+        let Some(tag) = element.strip_suffix('>') else {
+            return false;
+        };
+        let tag = if i == 0 {
+            tag
+        } else {
+            match tag.strip_suffix('/') {
+                Some(tag) => tag,
+                None => return false,
+            }
+        };
+        let (name, mut attributes) = tag.split_once(' ').unwrap_or((tag, ""));
+        let name_ok = if i == 0 {
+            name == "svg"
+        } else {
+            name == "rect" || name == "path"
+        };
+        if !name_ok {
+            return false;
+        }
+        loop {
+            attributes = attributes.trim_start_matches(' ');
+            if attributes.is_empty() {
+                break;
+            }
+            let Some((attribute, rest)) = attributes.split_once("=\"") else {
+                return false;
+            };
+            let Some((value, rest)) = rest.split_once('"') else {
+                return false;
+            };
+            if !ATTRIBUTES.contains(&attribute) || !value_ok(value) {
+                return false;
+            }
+            attributes = rest;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::messages;
+    use crate::qr;
+
+    const URL: &str = "HTTPS://RATE.KRYVYIRIHCITY-RADA.GOV.UA/R/040G0000000G2001DGM2RZG7XMEPYK64";
+    const DISPLAY: &str =
+        "https://rate.kryvyirihcity-rada.gov.ua/r/040G0000000G2001DGM2RZG7XMEPYK64";
+
+    /// The display URL as the page writes it: a line may break before `/r/`.
+    const SHOWN: &str =
+        "https://rate.kryvyirihcity-rada.gov.ua<wbr>/r/040G0000000G2001DGM2RZG7XMEPYK64";
+
+    fn svg() -> String {
+        qr::svg(URL).unwrap()
+    }
 
     fn card<'a>(name: &'a str, svg: &'a str) -> PosterCard<'a> {
         PosterCard {
             name,
             position: "Адміністратор ЦНАП",
-            unit: "ЦНАП",
-            display_url: "RATE.KYIV.EXAMPLE/R/ABC",
+            unit: "Відділ реєстрації",
+            display_url: DISPLAY,
             qr_svg: svg,
         }
     }
 
-    #[test]
-    fn a_poster_escapes_script_in_names() {
-        let html = posters_page(
-            Lang::Uk,
-            PaperSize::A5,
-            &[Lang::Uk],
-            &[card("<script>alert(1)</script>", "<svg></svg>")],
-        );
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;"));
-        assert!(html.contains("<svg></svg>"), "the QR code itself is markup");
+    /// The text between `<article class="poster">` and `</article>`, poster by poster.
+    fn posters(page: &str) -> Vec<&str> {
+        page.split(r#"<article class="poster"#)
+            .skip(1)
+            .map(|p| &p[..p.find("</article>").unwrap()])
+            .collect()
     }
 
     #[test]
-    fn persian_lines_are_right_to_left_and_each_sheet_is_one_poster() {
-        let html = posters_page(
+    fn paper_size_parses_any_case_and_defaults_to_a5() {
+        assert_eq!(PaperSize::parse("a4"), Some(PaperSize::A4));
+        assert_eq!(PaperSize::parse("A5"), Some(PaperSize::A5));
+        assert_eq!(PaperSize::parse(" a6 "), Some(PaperSize::A6));
+        for bad in ["", "a3", "letter", "A 5", "а5"] {
+            assert_eq!(PaperSize::parse(bad), None, "{bad}");
+        }
+        assert_eq!(PaperSize::default(), PaperSize::A5);
+        for size in PaperSize::ALL {
+            assert_eq!(PaperSize::parse(size.name()), Some(size));
+        }
+    }
+
+    #[test]
+    fn every_language_has_poster_and_page_texts() {
+        for lang in Lang::ALL {
+            assert_eq!(POSTER_TEXTS.iter().filter(|(l, _)| *l == lang).count(), 1);
+            assert_eq!(PAGE_TEXTS.iter().filter(|(l, _)| *l == lang).count(), 1);
+            let p = poster_text(lang);
+            let t = page_text(lang);
+            for text in [p.headline, p.instruction, t.title, t.no_cards, t.qr_label] {
+                assert!(!text.trim().is_empty(), "{lang}");
+            }
+            assert!(t.print_hint.contains("{size}"), "{lang}");
+            assert!(t.print_hint.contains("Ctrl+P"), "{lang}");
+        }
+    }
+
+    #[test]
+    fn each_instruction_names_the_vote_pages_own_send_button() {
+        for lang in Lang::ALL {
+            let instruction = poster_text(lang).instruction;
+            assert!(
+                instruction.contains(messages(lang).submit),
+                "{lang}: {instruction}"
+            );
+            assert!(instruction.contains("QR"), "{lang}");
+        }
+        // Persian texts use Persian digits and letters, as the citizen pages do.
+        let fa = page_text(Lang::Fa).print_hint;
+        assert!(fa.contains("۱۰۰٪") && !fa.contains("100"));
+        for text in [
+            poster_text(Lang::Fa).instruction,
+            poster_text(Lang::Fa).headline,
+        ] {
+            assert!(!text.contains('ي') && !text.contains('ك'), "{text}");
+        }
+    }
+
+    #[test]
+    fn poster_escapes_script_in_names() {
+        let svg = svg();
+        let cards = [PosterCard {
+            name: "<script>alert(1)</script>",
+            position: "\" onmouseover=\"alert(2)",
+            unit: "<img src=x onerror=alert(3)>",
+            display_url: "https://x.ua/r/<b>",
+            qr_svg: &svg,
+        }];
+        let page = posters_page(Lang::Uk, PaperSize::A5, &[Lang::Uk], &cards);
+        assert!(!page.contains("<script"));
+        assert!(!page.contains("<img"));
+        assert!(!page.contains("<b>"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.contains("&quot; onmouseover=&quot;alert(2)"));
+        assert!(page.contains("&lt;img src=x onerror=alert(3)&gt;"));
+        assert!(page.contains("https://x.ua<wbr>/r/&lt;b&gt;"));
+    }
+
+    #[test]
+    fn persian_names_and_texts_pass_through_unchanged() {
+        let svg = svg();
+        let cards = [card("زهرا «رضایی» & همکاران", &svg)];
+        let page = posters_page(Lang::Fa, PaperSize::A5, &[Lang::Fa], &cards);
+        assert!(page.contains(r#"<p class="name" dir="auto">زهرا «رضایی» &amp; همکاران</p>"#));
+    }
+
+    #[test]
+    fn only_the_plain_qr_svg_is_inlined() {
+        let svg = svg();
+        assert!(is_plain_qr_svg(&svg), "{svg}");
+        let page = posters_page(Lang::En, PaperSize::A5, &[Lang::En], &[card("A", &svg)]);
+        assert!(page.contains(&svg));
+        assert_eq!(page.matches("<svg").count(), 1);
+        let evil = [
+            svg.replace("<rect ", "<script>alert(1)</script><rect "),
+            svg.replace("<rect ", "<rect onload=\"alert(1)\" "),
+            svg.replace(" fill=\"#ffffff\"", " fill=\"url(javascript:alert(1))\""),
+            svg.replace("</svg>", "</svg><svg onload=\"alert(1)\"></svg>"),
+            svg.replace("<path ", "<a href=\"https://x\"/><path "),
+            svg.replace("fill=\"#000000\"", "fill=\"#000000\" style=\"x\""),
+            svg.replace("<rect ", "text<rect "),
+            svg.replace("fill=\"#000000\"", "fill=\"&#x22;\""),
+            format!("<b>{svg}"),
+            String::new(),
+            "<svg>".to_owned(),
+        ];
+        for bad in &evil {
+            assert!(!is_plain_qr_svg(bad), "{bad}");
+            let page = posters_page(Lang::En, PaperSize::A5, &[Lang::En], &[card("A", bad)]);
+            assert!(!page.contains("<svg") && !page.contains("<script"), "{bad}");
+            // The rest of the poster is still there, for the URL under the code.
+            assert!(page.contains(SHOWN));
+        }
+    }
+
+    #[test]
+    fn persian_block_is_right_to_left() {
+        let svg = svg();
+        let langs = [Lang::Uk, Lang::Fa, Lang::En];
+        let page = posters_page(Lang::Uk, PaperSize::A5, &langs, &[card("Олена", &svg)]);
+        let fa = poster_text(Lang::Fa);
+        assert!(page.contains(&format!(
+            r#"<p class="head" lang="fa" dir="rtl">{}</p>"#,
+            fa.headline
+        )));
+        assert!(page.contains(&format!(
+            r#"<li lang="fa" dir="rtl">{}</li>"#,
+            fa.instruction
+        )));
+        // The other blocks stay left to right, and the URL is left to right everywhere.
+        assert!(page.contains(r#"<p class="head primary" lang="uk" dir="ltr">"#));
+        assert!(page.contains(r#"<li lang="en" dir="ltr">"#));
+        assert!(page.contains(&format!(
+            r#"<figcaption class="url" dir="ltr" lang="en">{SHOWN}</figcaption>"#
+        )));
+    }
+
+    #[test]
+    fn each_language_block_carries_its_own_lang_in_the_instance_order() {
+        let svg = svg();
+        let langs = [
+            Lang::Kk,
+            Lang::Ru,
+            Lang::Kk,
             Lang::En,
-            PaperSize::A4,
-            &[Lang::Fa, Lang::En],
-            &[card("مریم", "<svg></svg>"), card("Olena", "<svg></svg>")],
+            Lang::Uk,
+            Lang::Fa,
+            Lang::Ru,
+        ];
+        let page = posters_page(Lang::Ru, PaperSize::A4, &langs, &[card("Айгүл", &svg)]);
+        let poster = posters(&page)[0];
+        let order = |tag: &str| -> Vec<&str> {
+            poster
+                .split(&format!("<{tag}"))
+                .skip(1)
+                .filter_map(|s| s.split("lang=\"").nth(1))
+                .filter_map(|s| s.split('"').next())
+                .collect()
+        };
+        // Duplicates dropped, primary first, each block in its language.
+        assert_eq!(order("li "), ["kk", "ru", "en", "uk", "fa"]);
+        assert_eq!(order("p class=\"head"), ["kk", "ru", "en", "uk", "fa"]);
+        for lang in Lang::ALL {
+            assert!(poster.contains(poster_text(lang).headline));
+            assert!(poster.contains(poster_text(lang).instruction));
+        }
+        assert!(poster.contains(r#"<p class="head primary" lang="kk" dir="ltr">"#));
+        // No languages given: the poster is in the language of the page.
+        let page = posters_page(Lang::En, PaperSize::A5, &[], &[card("A", &svg)]);
+        assert_eq!(
+            posters(&page)[0].matches("lang=\"en\" dir=\"ltr\"").count(),
+            2
         );
-        assert!(html.contains(r#"lang="fa" dir="rtl""#));
-        assert_eq!(html.matches(r#"class="sheet""#).count(), 2);
-        assert!(html.contains(r#"body class="a4""#));
-        assert!(POSTER_CSS.contains("break-after:page"));
-        assert!(!html.contains("style="), "no inline styles under the CSP");
     }
 
     #[test]
-    fn an_empty_unit_says_so() {
-        let html = posters_page(Lang::Ru, PaperSize::A6, &[Lang::Ru], &[]);
-        assert!(html.contains("нет сотрудников"));
+    fn the_page_follows_the_ui_language() {
+        let svg = svg();
+        let cards = [card("Олена", &svg)];
+        for lang in Lang::ALL {
+            let page = posters_page(lang, PaperSize::A6, &[Lang::Uk], &cards);
+            assert!(page.starts_with("<!DOCTYPE html>"));
+            assert!(page.contains(&format!(r#"<html lang="{}" dir="{}">"#, lang, lang.dir())));
+            let t = page_text(lang);
+            assert!(page.contains(&format!("<h1>{}</h1>", t.title)));
+            assert!(page.contains(&t.print_hint.replace("{size}", "A6")));
+            assert!(page.contains(&format!(r#"aria-label="{}""#, t.qr_label)));
+        }
     }
 
     #[test]
-    fn paper_sizes_parse_in_any_case() {
-        assert_eq!(PaperSize::parse("A4"), Some(PaperSize::A4));
-        assert_eq!(PaperSize::parse("a6"), Some(PaperSize::A6));
-        assert_eq!(PaperSize::parse("letter"), None);
+    fn the_page_links_its_stylesheet_and_has_no_inline_style_or_script() {
+        let svg = svg();
+        let cards = [card("Олена", &svg), card("Ivan", &svg)];
+        let page = posters_page(Lang::En, PaperSize::A5, &Lang::ALL, &cards);
+        assert_eq!(
+            page.matches(r#"<link rel="stylesheet" href="/admin/assets/poster.css">"#)
+                .count(),
+            1
+        );
+        assert!(page.contains(r#"<body class="a5">"#));
+        assert!(page.contains(r#"<meta name="robots" content="noindex">"#));
+        for forbidden in [
+            "<style",
+            "style=",
+            "<script",
+            "onload=",
+            "onerror=",
+            "onclick=",
+            "javascript:",
+            "<img",
+            "<iframe",
+        ] {
+            assert!(!page.contains(forbidden), "{forbidden}");
+        }
+        assert_eq!(page.matches("<h1>").count(), 1);
+        assert!(!POSTER_CSS.contains("url(") && !POSTER_CSS.contains("@import"));
+    }
+
+    #[test]
+    fn each_poster_breaks_the_page() {
+        let svg = svg();
+        let names = ["Олена Петренко", "Іван Коваль", "Мария Иванова"];
+        let cards: Vec<PosterCard> = names.iter().map(|n| card(n, &svg)).collect();
+        let page = posters_page(Lang::Uk, PaperSize::A5, &[Lang::Uk, Lang::Ru], &cards);
+        let posters = posters(&page);
+        assert_eq!(posters.len(), 3);
+        for (poster, name) in posters.iter().zip(names) {
+            assert!(poster.contains(name));
+            assert_eq!(poster.matches("<svg").count(), 1);
+            assert!(poster.contains(SHOWN));
+        }
+        // In print, every poster ends its sheet but the last (no blank sheet at the end)...
+        let print = &POSTER_CSS[POSTER_CSS.find("@media print{").unwrap()..];
+        assert!(
+            print.contains(".poster{margin:0;box-shadow:none;break-inside:avoid;break-after:page}")
+        );
+        assert!(print.contains(".poster:last-child{break-after:auto}"));
+        assert!(print.contains(".toolbar{display:none}"));
+        // ...the posters are the only children of <main>, so `:last-child` is the last one...
+        let main = &page[page.find("<main>").unwrap()..page.find("</main>").unwrap()];
+        assert_eq!(main.matches("<article").count(), 3);
+        assert!(main.trim_start_matches("<main>").starts_with("<article"));
+        assert!(main.ends_with("</article>"));
+        // ...and a poster is one sheet of the chosen size, sized by a named page.
+        // (Chromium knows no `A6` keyword: that one is given in millimetres.)
+        for (size, page_size) in [
+            (PaperSize::A4, "A4 portrait"),
+            (PaperSize::A5, "A5 portrait"),
+            (PaperSize::A6, "105mm 148mm"),
+        ] {
+            let class = size.class();
+            assert!(POSTER_CSS.contains(&format!("@page {class}{{size:{page_size};margin:0}}")));
+            assert!(POSTER_CSS.contains(&format!(".{class} .poster{{page:{class}}}")));
+        }
+        assert!(POSTER_CSS.contains("height:calc(var(--h) - .5mm)"));
+    }
+
+    #[test]
+    fn an_empty_unit_gets_a_friendly_message() {
+        for lang in Lang::ALL {
+            let page = posters_page(lang, PaperSize::A5, &[Lang::Uk], &[]);
+            assert!(page.contains(&format!(
+                r#"<p class="empty">{}</p>"#,
+                page_text(lang).no_cards
+            )));
+            assert!(!page.contains("<article"));
+        }
+    }
+
+    /// The printed QR widths are the ones docs/posters.md gives and explains: 1.2 mm a module
+    /// or more for a version-4 code (33 modules and the 8 of the quiet zone).
+    #[test]
+    fn the_css_prints_the_qr_sizes_of_the_docs() {
+        let docs = include_str!("../docs/posters.md");
+        for size in PaperSize::ALL {
+            let qr = size.qr_width_mm();
+            assert!(
+                POSTER_CSS.contains(&format!(".{}{{", size.class()))
+                    && POSTER_CSS
+                        .lines()
+                        .any(|l| l.starts_with(&format!(".{}{{", size.class()))
+                            && l.contains(&format!("--qr:{qr}mm"))),
+                "{size:?}"
+            );
+            let module = f64::from(qr) / 41.0;
+            assert!(module >= 1.2, "{size:?}: {module} mm a module");
+            let row = format!("| {} | {qr} mm | {module:.2} mm |", size.name());
+            assert!(docs.contains(&row), "docs/posters.md lacks the row {row}");
+        }
+    }
+
+    /// `cargo test --lib write_sample_posters -- --ignored` writes /tmp/poster-sample.html
+    /// (A5) and /tmp/poster-sample-a4.html, -a5, -a6, with the stylesheet beside them, to look
+    /// at in a browser or print to PDF.
+    #[test]
+    #[ignore]
+    fn write_sample_posters() {
+        let svg = svg();
+        let long =
+            qr::svg("HTTPS://RATE.KRYVYIRIHCITY-RADA.GOV.UA/R/ABCDEFGHJKMNPQRSTVWXYZABCDEFGHJK")
+                .unwrap();
+        let cards = [
+            PosterCard {
+                name: "Олена Петренко-Шевчук",
+                position: "Головний спеціаліст, адміністратор ЦНАП",
+                unit: "Відділ реєстрації місця проживання, Центр надання адміністративних послуг",
+                display_url: DISPLAY,
+                qr_svg: &svg,
+            },
+            // The longest a poster has room for: two lines of name, two of each role.
+            PosterCard {
+                name: "Олександра-Вікторія Костянтинівна Петренко-Шевчук-Григоренко",
+                position: "Головний спеціаліст сектору прийому документів, адміністратор Центру надання адміністративних послуг",
+                unit: "Відділ державної реєстрації актів цивільного стану та реєстрації місця проживання фізичних осіб",
+                display_url: DISPLAY,
+                qr_svg: &svg,
+            },
+            PosterCard {
+                name: "زهرا رضایی",
+                position: "کارشناس پذیرش",
+                unit: "واحد خدمات شهروندی",
+                display_url:
+                    "https://rate.kryvyirihcity-rada.gov.ua/r/ABCDEFGHJKMNPQRSTVWXYZABCDEFGHJK",
+                qr_svg: &long,
+            },
+        ];
+        std::fs::write("/tmp/poster.css", POSTER_CSS).unwrap();
+        for size in PaperSize::ALL {
+            let langs = [Lang::Kk, Lang::Ru, Lang::Uk, Lang::Fa, Lang::En];
+            let page = posters_page(Lang::Uk, size, &langs, &cards)
+                .replace("/admin/assets/poster.css", "poster.css");
+            std::fs::write(format!("/tmp/poster-sample-{}.html", size.class()), &page).unwrap();
+            if size == PaperSize::A5 {
+                std::fs::write("/tmp/poster-sample.html", &page).unwrap();
+            }
+        }
+        let fa = posters_page(Lang::Fa, PaperSize::A5, &[Lang::Fa, Lang::En], &cards[2..])
+            .replace("/admin/assets/poster.css", "poster.css");
+        std::fs::write("/tmp/poster-sample-fa.html", fa).unwrap();
+        let empty = posters_page(Lang::En, PaperSize::A5, &[Lang::En], &[])
+            .replace("/admin/assets/poster.css", "poster.css");
+        std::fs::write("/tmp/poster-sample-empty.html", empty).unwrap();
     }
 }
