@@ -907,6 +907,81 @@ pub async fn issue_code(
     })
 }
 
+/// One key of `TOKEN_KEYS` and how many current codes carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyState {
+    pub key_id: u8,
+    /// New codes are signed with this key (the last entry of `TOKEN_KEYS`).
+    pub signing: bool,
+    /// Still in `TOKEN_KEYS`; codes of a key that is not answer 404 and need reissuing.
+    pub configured: bool,
+    pub codes: u32,
+}
+
+/// Where a key rotation stands for the caller's subtrees: every key with codes or in the
+/// ring, and the units that still have codes signed with an older key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RotationReport {
+    pub keys: Vec<KeyState>,
+    pub units: Vec<crate::store::admin::UnitOldCodes>,
+}
+
+pub async fn signing_keys(
+    store: &impl AdminStore,
+    ring: &KeyRing,
+    p: &Principal,
+) -> Result<RotationReport, AdminError> {
+    let scope = write_scope(p)?;
+    let signing = ring.signing_key_id();
+    let configured = ring.key_ids();
+    let counts = store.codes_per_key(&scope).await?;
+    let mut ids: Vec<u8> = configured
+        .iter()
+        .copied()
+        .chain(counts.iter().map(|c| c.key_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let keys = ids
+        .into_iter()
+        .map(|key_id| KeyState {
+            key_id,
+            signing: key_id == signing,
+            configured: configured.contains(&key_id),
+            codes: counts
+                .iter()
+                .find(|c| c.key_id == key_id)
+                .map_or(0, |c| c.codes),
+        })
+        .collect();
+    let units = store.units_with_old_codes(&scope, signing).await?;
+    Ok(RotationReport { keys, units })
+}
+
+/// Reissues, with the signing key, every current code in the subtree of `unit` that an older
+/// key signed: the step before retiring that key. The replaced codes stop working at once,
+/// so this is done one office at a time, with its posters printed right after.
+pub async fn reissue_old_codes(
+    store: &impl AdminStore,
+    ring: &KeyRing,
+    p: &Principal,
+    unit: UnitId,
+    at: Timestamp,
+) -> Result<u32, AdminError> {
+    let scope = write_scope(p)?;
+    if !store.unit_in_scope(&scope, unit).await? {
+        return Err(AdminError::NotFound("unit"));
+    }
+    let signing = ring.signing_key_id();
+    let entry = with_detail(
+        audit(p, at, "qr_reissued_for_key", format!("unit:{}", unit.get())),
+        serde_json::json!({ "signing_key": signing }),
+    );
+    Ok(store
+        .reissue_old_codes(&scope, unit, signing, &entry)
+        .await?)
+}
+
 pub async fn revoke_codes(
     store: &impl AdminStore,
     p: &Principal,

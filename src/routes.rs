@@ -86,6 +86,8 @@ pub enum Route<'a> {
     CreateToken,
     RevokeToken { id: Option<i64> },
     AuditLog,
+    SigningKeys,
+    ReissueOldCodes { unit: Option<UnitId> },
     Poster { employee: Option<EmployeeId> },
     UnitPosters { unit: Option<UnitId> },
 }
@@ -163,6 +165,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/admin/tokens", Access::Admin),
     ("DELETE", "/api/v1/admin/tokens/{id}", Access::Admin),
     ("GET", "/api/v1/admin/audit", Access::Admin),
+    ("GET", "/api/v1/admin/keys", Access::Admin),
+    (
+        "POST",
+        "/api/v1/admin/units/{id}/reissue-codes",
+        Access::Admin,
+    ),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
@@ -275,6 +283,8 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
                 .filter(|n| (1..(1 << 31)).contains(n)),
         },
         (Get, ["audit"]) => Route::AuditLog,
+        (Get, ["keys"]) => Route::SigningKeys,
+        (Post, ["units", id, "reissue-codes"]) => Route::ReissueOldCodes { unit: unit(id) },
         _ => return None,
     };
     Some(r)

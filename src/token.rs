@@ -213,6 +213,11 @@ impl KeyRing {
         Ok(KeyRing { keys })
     }
 
+    /// Every key id that verifies, the signing one last.
+    pub fn key_ids(&self) -> Vec<u8> {
+        self.keys.iter().map(|(id, _)| *id).collect()
+    }
+
     pub fn signing_key_id(&self) -> u8 {
         self.keys.last().map_or(0, |(id, _)| *id)
     }

@@ -450,6 +450,23 @@ pub async fn revoke_token(app: &App, p: &Principal, id: Option<i64>) -> Result<R
     }
 }
 
+pub async fn signing_keys(app: &App, p: &Principal) -> Result<Response> {
+    match admin::signing_keys(&app.store, &app.ring, p).await {
+        Ok(report) => ok_json(200, &report),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn reissue_old_codes(app: &App, p: &Principal, unit: Option<UnitId>) -> Result<Response> {
+    let Some(unit) = unit else {
+        return not_found("unit");
+    };
+    match admin::reissue_old_codes(&app.store, &app.ring, p, unit, app.now).await {
+        Ok(n) => ok_json(200, &serde_json::json!({ "unit_id": unit, "reissued": n })),
+        Err(e) => fail(&e),
+    }
+}
+
 pub async fn audit_log(app: &App, req: &Request, p: &Principal) -> Result<Response> {
     let before = match http::query(req, "before") {
         None => None,

@@ -8,8 +8,9 @@ use crate::integrity::Cidr;
 use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
 use crate::store::admin::{
     Accepted, AccountGrants, AccountView, AdminStore, Audit, AuditView, Changed, CodeRow, Created,
-    DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, LoginAccount,
-    OpenInvitation, PathStep, PosterRow, RoleView, TokenView, UnitChanges, UnitDetail, UnitView,
+    DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, KeyCodes,
+    LoginAccount, OpenInvitation, PathStep, PosterRow, RoleView, TokenView, UnitChanges,
+    UnitDetail, UnitOldCodes, UnitView,
 };
 use crate::store::{sql, IssueOutcome, StoreError};
 use serde::Deserialize;
@@ -1116,6 +1117,78 @@ impl AdminStore for D1Store {
                 })
             })
             .collect())
+    }
+
+    async fn codes_per_key(&self, scope: &Scope) -> Result<Vec<KeyCodes>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            key_id: i64,
+            codes: i64,
+        }
+        let rows: Vec<Row> = self.all(sql::CODES_PER_KEY, &[scope_arg(scope)]).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(KeyCodes {
+                    key_id: u8::try_from(r.key_id).ok()?,
+                    codes: u32::try_from(r.codes).ok()?,
+                })
+            })
+            .collect())
+    }
+
+    async fn units_with_old_codes(
+        &self,
+        scope: &Scope,
+        signing: u8,
+    ) -> Result<Vec<UnitOldCodes>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            unit_id: i64,
+            name: String,
+            codes: i64,
+        }
+        let rows: Vec<Row> = self
+            .all(sql::UNITS_WITH_OLD_CODES, &[scope_arg(scope), num(signing)])
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(UnitOldCodes {
+                    unit_id: UnitId::parse(r.unit_id)?,
+                    name: r.name,
+                    codes: u32::try_from(r.codes).ok()?,
+                })
+            })
+            .collect())
+    }
+
+    async fn unit_in_scope(&self, scope: &Scope, unit: UnitId) -> Result<bool, StoreError> {
+        Ok(self
+            .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(unit.get())])
+            .await?
+            .is_some())
+    }
+
+    async fn reissue_old_codes(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        signing: u8,
+        audit: &Audit,
+    ) -> Result<u32, StoreError> {
+        let at = num(audit.at.unix_seconds() as f64);
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::REISSUE_OLD_CODES,
+                    &[num(unit.get()), num(signing), at.clone(), scope_arg(scope)],
+                )?,
+                self.audit_stmt(audit, false)?,
+                self.prepare(sql::REVOKE_REISSUED_CODES, &[num(signing), at])?,
+            ])
+            .await?;
+        Ok(results.first().map_or(0, changes))
     }
 
     async fn directions(&self) -> Result<Vec<DirectionView>, StoreError> {

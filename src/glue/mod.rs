@@ -185,6 +185,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::CreateToken => admin::create_token(&app, &mut req, &p).await,
         Route::RevokeToken { id } => admin::revoke_token(&app, &p, id).await,
         Route::AuditLog => admin::audit_log(&app, &req, &p).await,
+        Route::SigningKeys => admin::signing_keys(&app, &p).await,
+        Route::ReissueOldCodes { unit } => admin::reissue_old_codes(&app, &p, unit).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
         }

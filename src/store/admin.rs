@@ -157,6 +157,21 @@ pub struct PosterRow {
     pub key_id: u8,
 }
 
+/// How many current codes one signing key has (`TOKEN_KEYS` rotation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyCodes {
+    pub key_id: u8,
+    pub codes: u32,
+}
+
+/// A unit whose employees still have codes signed with an older key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitOldCodes {
+    pub unit_id: UnitId,
+    pub name: String,
+    pub codes: u32,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DirectionView {
     pub id: DirectionId,
@@ -407,6 +422,24 @@ pub trait AdminStore {
         employee: Option<EmployeeId>,
         channel: Channel,
     ) -> Result<Vec<PosterRow>, StoreError>;
+    /// Current codes per signing key, in scope.
+    async fn codes_per_key(&self, scope: &Scope) -> Result<Vec<KeyCodes>, StoreError>;
+    /// Units in scope with current codes signed by another key than `signing`, most first.
+    async fn units_with_old_codes(
+        &self,
+        scope: &Scope,
+        signing: u8,
+    ) -> Result<Vec<UnitOldCodes>, StoreError>;
+    async fn unit_in_scope(&self, scope: &Scope, unit: UnitId) -> Result<bool, StoreError>;
+    /// Reissues with `signing` every current code of the subtree of `unit` signed by another
+    /// key, revoking the replaced ones, in one batch; returns how many were reissued.
+    async fn reissue_old_codes(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        signing: u8,
+        audit: &Audit,
+    ) -> Result<u32, StoreError>;
     async fn directions(&self) -> Result<Vec<DirectionView>, StoreError>;
     async fn create_direction(
         &self,

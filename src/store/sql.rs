@@ -312,6 +312,35 @@ WHERE e.active = 1 \
   AND (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = e.unit_id)) \
 ORDER BY u.name, e.name, e.id LIMIT 1000";
 
+// Signing-key rotation: which current codes still carry an older key, and reissuing them.
+// "Current" = not revoked, of an active employee: only those codes scan.
+pub const CODES_PER_KEY: &str = "\
+SELECT q.key_id AS key_id, COUNT(*) AS codes FROM qr_codes q JOIN employees e ON e.id = q.employee_id \
+WHERE q.revoked_at IS NULL AND e.active = 1 \
+  AND (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = e.unit_id)) \
+GROUP BY q.key_id ORDER BY q.key_id";
+pub const UNITS_WITH_OLD_CODES: &str = "\
+SELECT u.id AS unit_id, u.name AS name, COUNT(*) AS codes FROM qr_codes q JOIN employees e ON e.id = q.employee_id \
+JOIN units u ON u.id = e.unit_id \
+WHERE q.revoked_at IS NULL AND e.active = 1 AND q.key_id <> ?2 \
+  AND (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = e.unit_id)) \
+GROUP BY u.id ORDER BY codes DESC, u.name LIMIT 200";
+/// The next issue of every current code in the subtree of `?1` not signed with `?2`, signed
+/// with `?2` at `?3`, keeping its channel and direction. `?4` is the caller's scope.
+pub const REISSUE_OLD_CODES: &str = "\
+INSERT INTO qr_codes (employee_id, channel, issue, key_id, issued_at, direction_id) \
+SELECT q.employee_id, q.channel, q.issue + 1, ?2, ?3, q.direction_id \
+FROM qr_codes q JOIN employees e ON e.id = q.employee_id \
+JOIN unit_closure c ON c.descendant_id = e.unit_id AND c.ancestor_id = ?1 \
+WHERE q.revoked_at IS NULL AND e.active = 1 AND q.key_id <> ?2 AND q.issue < 65535 \
+  AND q.issue = (SELECT MAX(m.issue) FROM qr_codes m WHERE m.employee_id = q.employee_id AND m.channel = q.channel) \
+  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?4) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = ?1))";
+/// Revokes exactly the codes `REISSUE_OLD_CODES` replaced (same batch, same `?3`).
+pub const REVOKE_REISSUED_CODES: &str = "\
+UPDATE qr_codes SET revoked_at = ?2 WHERE revoked_at IS NULL AND key_id <> ?1 \
+  AND EXISTS (SELECT 1 FROM qr_codes n WHERE n.employee_id = qr_codes.employee_id AND n.channel = qr_codes.channel \
+              AND n.issue > qr_codes.issue AND n.key_id = ?1 AND n.issued_at = ?2)";
+
 pub const DIRECTIONS: &str = "SELECT id, name FROM directions ORDER BY name";
 pub const INSERT_DIRECTION: &str = "\
 INSERT INTO directions (name, created_at) SELECT ?1, ?2 \

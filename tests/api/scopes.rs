@@ -116,6 +116,18 @@ async fn an_admin_of_one_branch_cannot_see_or_touch_another() {
             "{method} {pattern} gave {status}"
         );
     }
+    let keys: serde_json::Value = w
+        .bearer(Method::GET, "/api/v1/admin/keys", &admin_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !keys["units"].to_string().contains(&format!("\"unit_id\":{}", t.b)),
+        "another branch's codes are not counted: {keys}"
+    );
     for path in [
         format!("/api/v1/admin/export.csv?unit={}", t.b),
         format!("/api/v1/admin/units/{}", t.b),

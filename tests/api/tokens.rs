@@ -187,3 +187,139 @@ async fn rotated_keys_keep_old_codes_until_the_old_key_is_retired() {
     assert_eq!(retired.votes_of(old_employee), 1);
     assert_eq!(retired.votes_of(new_employee), 1);
 }
+
+#[tokio::test]
+async fn key_rotation_reissues_one_office_at_a_time_and_shows_what_is_left() {
+    let first = Worker::start(&key(1));
+    let city = first.create_unit("Міська рада", None).await;
+    let office_a = first.create_unit("ЦНАП №1", Some(city)).await;
+    let office_b = first.create_unit("ЦНАП №2", Some(city)).await;
+    let a = first
+        .create_employee("Олена Коваль", "Адміністратор", office_a)
+        .await;
+    let b = first
+        .create_employee("Петро Шевченко", "Адміністратор", office_b)
+        .await;
+    let old_a = first.issue_code(a).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old_b = first.issue_code(b).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dir = first.stop();
+
+    // Step 1: the new key is appended; nothing printed changes yet.
+    let both = Worker::run(dir, &format!("{},{}", key(1), key(2)));
+    let keys: serde_json::Value = both
+        .admin(reqwest::Method::GET, "/api/v1/admin/keys")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys["keys"],
+        json!([
+            {"key_id": 1, "signing": false, "configured": true, "codes": 2},
+            {"key_id": 2, "signing": true, "configured": true, "codes": 0}
+        ])
+    );
+    assert_eq!(keys["units"].as_array().unwrap().len(), 2);
+
+    // Step 2: office A is reissued (and reprinted); office B still uses its old posters.
+    let resp = both
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/units/{office_a}/reissue-codes"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["reissued"],
+        1
+    );
+    let vote = |token: &str| json!({"token": token, "score": 3});
+    assert_eq!(both.vote_json(vote(&old_a)).await.status(), 410, "replaced");
+    assert_eq!(both.vote_json(vote(&old_b)).await.status(), 201, "not yet");
+    let detail: serde_json::Value = both
+        .admin(
+            reqwest::Method::GET,
+            &format!("/api/v1/admin/employees/{a}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new_a = detail["codes"][0]["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(both.vote_json(vote(&new_a)).await.status(), 201);
+    assert_eq!(
+        both.count(&format!(
+            "SELECT key_id FROM qr_codes WHERE employee_id = {a} AND revoked_at IS NULL"
+        )),
+        2
+    );
+    // Reissuing again finds nothing left to do there, and the report shows only office B.
+    let again = both
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/units/{office_a}/reissue-codes"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.json::<serde_json::Value>().await.unwrap()["reissued"],
+        0
+    );
+    let keys: serde_json::Value = both
+        .admin(reqwest::Method::GET, "/api/v1/admin/keys")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys["units"],
+        json!([{"unit_id": office_b, "name": "ЦНАП №2", "codes": 1}])
+    );
+    assert_eq!(
+        both.count("SELECT COUNT(*) FROM audit_log WHERE action = 'qr_reissued_for_key'"),
+        1,
+        "a reissue that changed nothing is not logged"
+    );
+
+    // Step 3: the old key is retired; office B's old code stops, and the report says so.
+    let dir = both.stop();
+    let retired = Worker::run(dir, &key(2));
+    assert_eq!(retired.vote_json(vote(&old_b)).await.status(), 404);
+    assert_eq!(retired.vote_json(vote(&new_a)).await.status(), 201);
+    let keys: serde_json::Value = retired
+        .admin(reqwest::Method::GET, "/api/v1/admin/keys")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys["keys"],
+        json!([
+            {"key_id": 1, "signing": false, "configured": false, "codes": 1},
+            {"key_id": 2, "signing": true, "configured": true, "codes": 1}
+        ])
+    );
+}
