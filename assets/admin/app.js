@@ -2,22 +2,35 @@
 // Everything is built with createElement/textContent, so names and comments render inert.
 // data-testid: email, password, sign-in, new-password, new-password-2, accept, unit-link,
 // add-unit-name, add-unit, add-employee-name, add-employee-position, add-employee,
-// employee-link, issue-qr, qr-image, poster-a5, unit-posters, token-name, create-token, token-secret.
+// employee-link, issue-qr, qr-image, poster-a5, unit-posters, token-name, create-token,
+// token-secret, import-file, import-check, import-apply, import-report, invite-email,
+// invite-role, invite-unit, invite, invite-link, audit-row, key-row, reissue-unit,
+// direction-name, add-direction, unit-settings, unit-networks.
 "use strict";
 (() => {
   const LANGS = [["uk", "Українська"], ["ru", "Русский"], ["kk", "Қазақша"], ["fa", "فارسی"], ["en", "English"]];
+  const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  const CHANNELS = [0, 1, 2, 3];
   let lang = localStorage.getItem("civicrate.lang") ||
     ((navigator.languages || []).map((l) => l.slice(0, 2)).find((l) => LANGS.some(([c]) => c === l))) || "uk";
   let me = null;
-  const t = (k) => (window.I18N[lang] || window.I18N.en)[k] || k;
+  const t = (k) => (window.I18N[lang] || {})[k] || window.I18N.en[k] || k;
   const main = document.getElementById("main");
+  const locale = () => (lang === "fa" ? "fa-IR-u-ca-persian" : lang);
+  const when = (secs) => (secs ? new Date(secs * 1000).toLocaleString(locale()) : "");
+  const has = (role) => !!me && me.roles.some((r) => r.role === role);
+  const isSuper = () => has("superadmin");
+  const canManage = () => isSuper() || has("unit_admin");
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (k === "on") for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
       else if (k === "testid") e.dataset.testid = v;
-      else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
+      else if (v === undefined || v === null) continue;
+      else if (k === "value") e.value = v;
+      else if (k === "checked") e.checked = !!v;
+      else if (v !== false && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
     }
     for (const c of children.flat()) if (c !== null && c !== undefined) e.append(typeof c === "string" || typeof c === "number" ? String(c) : c);
     return e;
@@ -37,26 +50,46 @@
     return data;
   }
 
+  // A form of labelled inputs. fields: [name, label, type, testid, {value, required, ...}].
   function form(fields, submitLabel, onSubmit, testid) {
     const msg = el("p", { role: "alert", class: "error" });
     const inputs = {};
     const f = el("form", { on: { submit: async (e) => {
-      e.preventDefault(); msg.textContent = "";
-      const values = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value]));
-      try { await onSubmit(values, msg); } catch (err) { if (err.message !== "401") msg.textContent = err.message; }
+      e.preventDefault(); msg.textContent = ""; msg.className = "error";
+      const values = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.type === "checkbox" ? i.checked : i.value]));
+      try { await onSubmit(values, msg); } catch (err) { if (err.message !== "401") { msg.className = "error"; msg.textContent = err.message; } }
     } } });
-    for (const [name, label, type, id] of fields) {
-      const input = el("input", { type: type || "text", name, id: "f-" + name, testid: id, required: true,
-        autocomplete: type === "password" ? "current-password" : (type === "email" ? "username" : "off") });
+    for (const [name, label, type, id, extra] of fields) {
+      const o = extra || {};
+      let input;
+      if (type === "select") {
+        input = el("select", { name, id: "f-" + name, testid: id }, o.options.map(([v, text]) => el("option", { value: v }, text)));
+        if (o.value !== undefined) input.value = String(o.value);
+      } else if (type === "textarea") {
+        input = el("textarea", { name, id: "f-" + name, testid: id, rows: o.rows || 4, dir: o.dir }, o.value || "");
+      } else {
+        input = el("input", { type: type || "text", name, id: "f-" + name, testid: id, required: o.required !== false && type !== "checkbox",
+          value: o.value, checked: o.checked, placeholder: o.placeholder, dir: o.dir, maxlength: o.maxlength,
+          autocomplete: type === "password" ? (o.newPassword ? "new-password" : "current-password") : (type === "email" ? "username" : "off") });
+      }
       inputs[name] = input;
-      f.append(el("label", { for: "f-" + name }, label), input);
+      if (type === "checkbox") f.append(el("label", { class: "check" }, input, " ", label));
+      else f.append(el("label", { for: "f-" + name }, label), input);
+      if (o.help) f.append(el("p", { class: "muted small" }, o.help));
     }
     f.append(el("button", { type: "submit", testid }, submitLabel), msg);
     return f;
   }
 
+  const saved = (msg) => { msg.className = "ok"; msg.textContent = t("saved"); };
+  const card = (title, ...content) => el("section", { class: "card" }, title ? el("h2", {}, title) : null, ...content);
+  const table = (head, rows, attrs) => el("div", { class: "scroll" }, el("table", attrs || {},
+    head ? el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))) : null, el("tbody", {}, rows)));
+  const crumbs = (path) => el("nav", { class: "breadcrumb", "aria-label": t("units") }, path.map((s) => el("a", { href: "#/units/" + s.id }, s.name)));
+
   function page(title, ...content) {
-    main.replaceChildren(el("h1", {}, title), ...content);
+    main.replaceChildren(el("h1", {}, title), ...content.flat().filter((c) => c !== null && c !== undefined));
+    document.title = title + " · civicrate";
     main.focus();
   }
 
@@ -64,8 +97,12 @@
     const nav = document.getElementById("menu");
     nav.replaceChildren();
     if (!me) return;
-    nav.append(el("a", { href: "#/" }, t("units")), el("a", { href: "#/tokens" }, t("tokens")),
-      el("a", { href: "#/password" }, t("passwordChange")),
+    const link = (href, key) => el("a", { href }, t(key));
+    nav.append(link("#/", "units"), link("#/directions", "directions"),
+      canManage() ? link("#/accounts", "accounts") : null,
+      canManage() ? link("#/keys", "keys") : null,
+      isSuper() ? link("#/audit", "audit") : null,
+      link("#/tokens", "tokens"), link("#/password", "passwordChange"),
       el("button", { class: "link", type: "button", on: { click: async () => {
         await api("DELETE", "/api/v1/session").catch(() => {}); me = null; location.hash = "#/signin"; } } }, t("signOut")),
       el("span", { class: "muted" }, me.account.email));
@@ -78,12 +115,21 @@
 
   function accept(token) {
     page(t("acceptTitle"), el("p", {}, t("passwordRules")),
-      form([["password", t("password"), "password", "new-password"], ["password2", t("repeat"), "password", "new-password-2"]], t("save"),
-        async (v, msg) => {
-          if (v.password !== v.password2) { msg.textContent = t("mismatch"); return; }
-          me = await api("POST", "/api/v1/invitations/accept", { token, password: v.password });
-          history.replaceState(null, "", "/admin/#/"); route();
-        }, "accept"));
+      form([["password", t("password"), "password", "new-password", { newPassword: true }],
+        ["password2", t("repeat"), "password", "new-password-2", { newPassword: true }]], t("save"),
+      async (v, msg) => {
+        if (v.password !== v.password2) { msg.textContent = t("mismatch"); return; }
+        me = await api("POST", "/api/v1/invitations/accept", { token, password: v.password });
+        history.replaceState(null, "", "/admin/#/"); route();
+      }, "accept"));
+  }
+
+  // Units the caller can see, with their paths, for pickers.
+  async function unitChoices() {
+    const { units } = await api("GET", "/api/v1/admin/units");
+    const byId = new Map(units.map((u) => [u.id, u]));
+    const path = (u) => { const names = []; for (let x = u; x; x = byId.get(x.parent_id)) names.unshift(x.name); return names.join(" / "); };
+    return units.map((u) => [u.id, path(u), u]);
   }
 
   async function tree() {
@@ -97,69 +143,241 @@
     }
     const list = (parent, root) => el("ul", { class: root ? "tree root" : "tree" },
       (byParent.get(parent) || []).map((u) => el("li", {},
-        el("a", { href: "#/units/" + u.id, testid: "unit-link" }, u.name), u.active ? null : el("span", { class: "muted" }, " ✕"),
+        el("a", { href: "#/units/" + u.id, testid: "unit-link" }, u.name), u.active ? null : el("span", { class: "muted" }, " (" + t("inactive") + ")"),
         byParent.has(u.id) ? list(u.id, false) : null)));
-    const isSuper = me.roles.some((r) => r.role === "superadmin");
-    page(t("units"), el("section", { class: "card" }, units.length ? list(null, true) : el("p", {}, t("empty"))),
-      isSuper ? el("section", { class: "card" }, el("h2", {}, t("addUnit")), form([["name", t("name"), "text", "add-unit-name"]], t("create"),
+    page(t("units"), card(null, units.length ? list(null, true) : el("p", {}, t("empty"))),
+      isSuper() ? card(t("addUnit"), form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }]], t("create"),
         async (v) => { const u = await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: null }); location.hash = "#/units/" + u.id; }, "add-unit")) : null);
   }
 
+  // Opening hours as one line per weekday: "08:00-12:00, 13:00-17:00"; empty = closed.
+  const hoursText = (intervals) => (intervals || []).map(([a, b]) => `${a}-${b}`).join(", ");
+  function hoursJson(values) {
+    const out = {};
+    for (const d of DAYS) {
+      const text = (values["h-" + d] || "").trim();
+      if (!text) continue;
+      out[d] = text.split(",").map((part) => part.trim().split(/\s*[-–—]\s*/));
+    }
+    return out;
+  }
+
   async function unit(id) {
-    const d = await api("GET", "/api/v1/admin/units/" + id);
-    const crumbs = el("nav", { class: "breadcrumb" }, d.path.map((s) => el("a", { href: "#/units/" + s.id }, s.name)));
-    const children = el("section", { class: "card" }, el("h2", {}, t("children")),
+    const [d, choices] = await Promise.all([api("GET", "/api/v1/admin/units/" + id), unitChoices()]);
+    const manage = canManage();
+    const people = card(t("employees"),
+      d.employees.length ? table([t("fullName"), t("position"), ""], d.employees.map((e) => el("tr", {},
+        el("td", {}, el("a", { href: "#/employees/" + e.id, testid: "employee-link" }, e.name)), el("td", {}, e.position),
+        el("td", {}, e.active ? "" : t("inactive"))))) : el("p", { class: "muted" }, t("empty")),
+      manage ? form([["name", t("fullName"), "text", "add-employee-name", { maxlength: 200 }], ["position", t("position"), "text", "add-employee-position", { maxlength: 200 }]], t("addEmployee"),
+        async (v) => { const e = await api("POST", "/api/v1/admin/employees", { name: v.name, position: v.position, unit_id: d.unit.id }); location.hash = "#/employees/" + e.id; }, "add-employee") : null);
+    const print = card(t("print"), el("p", { class: "muted" }, t("printHelp")),
+      el("p", { class: "row" }, ["a4", "a5", "a6"].map((s) => el("a", { class: "button", href: `/admin/units/${d.unit.id}/posters?size=${s}&lang=${lang}`, target: "_blank", rel: "noopener", testid: s === "a5" ? "unit-posters" : undefined }, `${t("poster")} ${s.toUpperCase()}`))),
+      el("p", { class: "row" }, el("a", { href: `/api/v1/admin/export.csv?unit=${d.unit.id}`, testid: "export" }, t("export")),
+        manage ? el("a", { href: `#/units/${d.unit.id}/import`, testid: "import-link" }, t("import")) : null));
+    const children = card(t("children"),
       d.children.length ? el("ul", {}, d.children.map((c) => el("li", {}, el("a", { href: "#/units/" + c.id, testid: "unit-link" }, c.name)))) : el("p", { class: "muted" }, t("empty")),
-      form([["name", t("name"), "text", "add-unit-name"]], t("addUnit"), async (v) => {
-        await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: d.unit.id }); unit(id); }, "add-unit"));
-    const people = el("section", { class: "card" }, el("h2", {}, t("employees")),
-      d.employees.length ? el("div", { class: "scroll" }, el("table", {}, d.employees.map((e) => el("tr", {},
-        el("td", {}, el("a", { href: "#/employees/" + e.id, testid: "employee-link" }, e.name)), el("td", {}, e.position))))) : el("p", { class: "muted" }, t("empty")),
-      form([["name", t("fullName"), "text", "add-employee-name"], ["position", t("position"), "text", "add-employee-position"]], t("addEmployee"),
-        async (v) => { const e = await api("POST", "/api/v1/admin/employees", { name: v.name, position: v.position, unit_id: d.unit.id }); location.hash = "#/employees/" + e.id; }, "add-employee"),
-      el("p", { class: "row" }, ["a4", "a5", "a6"].map((s) => el("a", { href: `/admin/units/${d.unit.id}/posters?size=${s}&lang=${lang}`, target: "_blank", rel: "noopener", testid: s === "a5" ? "unit-posters" : undefined }, `${t("poster")} ${s.toUpperCase()}`))));
-    const rename = el("section", { class: "card" }, form([["name", t("rename"), "text"]], t("save"), async (v, msg) => {
-      await api("PATCH", "/api/v1/admin/units/" + id, { name: v.name }); msg.className = "ok"; msg.textContent = t("saved"); }));
-    page(d.unit.name, crumbs, people, children, rename);
+      manage ? form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }]], t("addUnit"), async (v) => {
+        await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: d.unit.id }); unit(id); }, "add-unit") : null);
+    const below = new Set([d.unit.id]);
+    for (const [uid, , u] of choices) if (below.has(u.parent_id)) below.add(uid);
+    const parents = [["", t("topLevel")], ...choices.filter(([uid]) => !below.has(uid)).map(([uid, p]) => [String(uid), p])];
+    const hours = d.unit.opening_hours || {};
+    const settings = manage ? card(t("settings"), form([
+      ["name", t("name"), "text", undefined, { value: d.unit.name, maxlength: 200 }],
+      ["parent_id", t("parent"), "select", "unit-parent", { options: parents, value: d.unit.parent_id === null ? "" : String(d.unit.parent_id) }],
+      ["timezone", t("timezone"), "text", "unit-timezone", { value: d.unit.timezone || "", required: false, placeholder: "Europe/Kyiv", dir: "ltr" }],
+      ...DAYS.map((day, i) => ["h-" + day, t("days").split(",")[i], "text", "hours-" + day, { value: hoursText(hours[day]), required: false, placeholder: "08:00-17:00", dir: "ltr" }]),
+      ["active", t("active"), "checkbox", "unit-active", { checked: d.unit.active }],
+    ], t("save"), async (v, msg) => {
+      const patch = { name: v.name, active: v.active, opening_hours: hoursJson(v) };
+      if (v.timezone.trim()) patch.timezone = v.timezone.trim();
+      const parent = v.parent_id === "" ? null : Number(v.parent_id);
+      if (parent !== d.unit.parent_id) patch.parent_id = parent;
+      await api("PATCH", "/api/v1/admin/units/" + id, patch); saved(msg);
+    }, "unit-settings"), el("p", { class: "muted small" }, t("hoursHelp"))) : null;
+    const networks = manage ? card(t("networks"), el("p", { class: "muted small" }, t("networksHelp")),
+      form([["cidrs", "CIDR", "textarea", "unit-cidrs", { value: (d.networks || []).join("\n"), dir: "ltr" }]], t("save"), async (v, msg) => {
+        const cidrs = v.cidrs.split(/[\s,]+/).filter(Boolean);
+        await api("PUT", `/api/v1/admin/units/${id}/networks`, { cidrs }); saved(msg);
+      }, "unit-networks")) : null;
+    const results = card(t("results"), el("p", { class: "muted" }, t("resultsSoon")));
+    page(d.unit.name, crumbs(d.path), d.unit.active ? null : el("p", { class: "muted" }, t("inactive")), people, print, results, children, settings, networks);
+  }
+
+  async function importPage(id) {
+    const d = await api("GET", "/api/v1/admin/units/" + id);
+    const report = el("div", { testid: "import-report", "aria-live": "polite" });
+    const file = el("input", { type: "file", id: "f-file", accept: ".csv,text/csv", testid: "import-file" });
+    let text = null;
+    const send = async (dryRun) => {
+      report.replaceChildren();
+      if (!file.files.length && text === null) { report.append(el("p", { class: "error", role: "alert" }, t("chooseFile"))); return; }
+      if (file.files.length) text = await file.files[0].arrayBuffer();
+      try {
+        const r = await api("POST", `/api/v1/admin/import?unit=${id}&dry_run=${dryRun}`, text, "text/csv");
+        showReport(r);
+      } catch (e) { if (e.message !== "401") report.append(el("p", { class: "error", role: "alert" }, e.message)); }
+    };
+    const actions = { create: t("created"), update: t("updated"), unchanged: t("unchanged") };
+    function showReport(r) {
+      const summary = el("p", {}, `${t("created")}: ${r.created} · ${t("updated")}: ${r.updated} · ${t("unchanged")}: ${r.unchanged} · ${t("errors")}: ${r.errors.length}`);
+      const status = r.applied ? el("p", { class: "ok", role: "status" }, t("applied"))
+        : r.errors.length ? el("p", { class: "error", role: "alert" }, t("nothingWritten"))
+        : el("p", { role: "status" }, t("dryRunDone"));
+      const errors = r.errors.length ? table([t("line"), t("column"), t("problem")], r.errors.map((e) => el("tr", {},
+        el("td", {}, String(e.line)), el("td", {}, e.column || ""), el("td", {}, e.message)))) : null;
+      const changes = r.changes.filter((c) => c.action !== "unchanged");
+      const list = changes.length ? table([t("line"), t("action"), t("fullName"), t("fields")], changes.map((c) => el("tr", {},
+        el("td", {}, String(c.line)), el("td", {}, actions[c.action] || c.action), el("td", {}, c.name), el("td", {}, (c.fields || []).join(", "))))) : null;
+      const apply = !r.applied && !r.errors.length && (r.created + r.updated) > 0
+        ? el("button", { type: "button", testid: "import-apply", on: { click: () => send(false) } }, t("apply")) : null;
+      report.replaceChildren(status, summary, errors, list, apply);
+    }
+    file.addEventListener("change", () => { text = null; report.replaceChildren(); });
+    page(t("importTitle"), crumbs(d.path), card(d.unit.name,
+      el("p", {}, t("importHelp")),
+      el("label", { for: "f-file" }, t("file")), file,
+      el("div", { class: "row" }, el("button", { type: "button", testid: "import-check", on: { click: () => send(true) } }, t("check")),
+        el("a", { href: `/api/v1/admin/export.csv?unit=${id}` }, t("export"))),
+      report));
   }
 
   async function employee(id) {
-    const d = await api("GET", "/api/v1/admin/employees/" + id);
-    const current = d.codes.find((c) => c.channel === 0 && !c.revoked_at);
-    const crumbs = el("nav", { class: "breadcrumb" }, d.unit_path.map((s) => el("a", { href: "#/units/" + s.id }, s.name)));
+    const [d, choices, dirs] = await Promise.all([api("GET", "/api/v1/admin/employees/" + id), unitChoices(), api("GET", "/api/v1/admin/directions")]);
+    const manage = canManage();
+    const dirName = (did) => (dirs.directions.find((x) => x.id === did) || {}).name || "";
     const msg = el("p", { role: "alert", class: "error" });
-    const act = (method, confirmText) => async () => {
+    const act = async (method, query, confirmText) => {
       if (confirmText && !confirm(confirmText)) return;
-      try { await api(method, `/api/v1/admin/employees/${id}/qr?channel=0`); employee(id); } catch (e) { msg.textContent = e.message; }
+      try { await api(method, `/api/v1/admin/employees/${id}/qr?${query}`); employee(id); } catch (e) { msg.textContent = e.message; }
     };
-    const qr = el("section", { class: "card qr" }, el("h2", {}, "QR"),
-      current ? [el("img", { src: `/api/v1/admin/employees/${id}/qr.svg?channel=0&v=${current.issue}`, alt: "QR", testid: "qr-image" }),
-        el("p", { class: "muted" }, current.url),
-        el("p", { class: "row" },
-          el("a", { href: `/api/v1/admin/employees/${id}/qr.svg?channel=0&download=1` }, t("download") + " SVG"),
-          el("a", { href: `/api/v1/admin/employees/${id}/qr.png?channel=0&download=1` }, t("download") + " PNG"),
-          ["a4", "a5", "a6"].map((s) => el("a", { href: `/admin/employees/${id}/poster?size=${s}&lang=${lang}`, target: "_blank", rel: "noopener", testid: "poster-" + s }, `${t("poster")} ${s.toUpperCase()}`)))]
-        : el("p", {}, t("noCode")),
-      el("div", { class: "row" },
-        el("button", { type: "button", testid: "issue-qr", on: { click: act("POST", current ? t("reissue") + "?" : null) } }, current ? t("reissue") : t("issue")),
-        current ? el("button", { type: "button", class: "secondary", on: { click: act("DELETE", t("confirmRevoke")) } }, t("revoke")) : null),
-      msg);
-    const edit = el("section", { class: "card" }, form([["name", t("fullName"), "text"], ["position", t("position"), "text"]], t("save"), async (v, m) => {
-      await api("PATCH", "/api/v1/admin/employees/" + id, { name: v.name, position: v.position }); m.className = "ok"; m.textContent = t("saved"); }));
-    page(d.employee.name, crumbs, el("p", {}, d.employee.position), qr, edit);
-    edit.querySelector("[name=name]").value = d.employee.name;
-    edit.querySelector("[name=position]").value = d.employee.position;
+    const current = d.codes.filter((c) => !c.revoked_at);
+    const codeView = (c) => el("div", { class: "code" },
+      el("h3", {}, t("channel") + ": " + t("ch" + c.channel) + (c.direction_id ? " · " + dirName(c.direction_id) : "")),
+      el("img", { src: `/api/v1/admin/employees/${id}/qr.svg?channel=${c.channel}&v=${c.issue}`, alt: "QR " + d.employee.name, testid: c.channel === 0 ? "qr-image" : undefined }),
+      el("p", { class: "muted url" }, c.url || ""),
+      el("p", { class: "row" },
+        el("a", { href: `/api/v1/admin/employees/${id}/qr.svg?channel=${c.channel}&download=1` }, t("download") + " SVG"),
+        el("a", { href: `/api/v1/admin/employees/${id}/qr.png?channel=${c.channel}&download=1` }, t("download") + " PNG"),
+        ["a4", "a5", "a6"].map((s) => el("a", { href: `/admin/employees/${id}/poster?size=${s}&channel=${c.channel}&lang=${lang}`, target: "_blank", rel: "noopener", testid: c.channel === 0 ? "poster-" + s : undefined }, `${t("poster")} ${s.toUpperCase()}`))),
+      manage ? el("div", { class: "row" },
+        el("button", { type: "button", class: "secondary", on: { click: () => act("POST", `channel=${c.channel}` + (c.direction_id ? `&direction=${c.direction_id}` : ""), t("reissue") + "?") } }, t("reissue")),
+        el("button", { type: "button", class: "secondary", on: { click: () => act("DELETE", `channel=${c.channel}`, t("confirmRevoke")) } }, t("revoke"))) : null);
+    const channelSel = el("select", { id: "f-channel", testid: "issue-channel" }, CHANNELS.map((c) => el("option", { value: c }, t("ch" + c))));
+    const dirSel = el("select", { id: "f-direction", testid: "issue-direction" }, el("option", { value: "" }, t("noDirection")),
+      dirs.directions.map((x) => el("option", { value: x.id }, x.name)));
+    const issue = manage ? el("div", {},
+      el("div", { class: "row" }, el("label", { for: "f-channel" }, t("channel")), channelSel, el("label", { for: "f-direction" }, t("direction")), dirSel),
+      el("button", { type: "button", testid: "issue-qr", on: { click: () => {
+        const ch = channelSel.value; const has = current.some((c) => String(c.channel) === ch);
+        act("POST", `channel=${ch}` + (dirSel.value ? `&direction=${dirSel.value}` : ""), has ? t("reissue") + "?" : null);
+      } } }, current.length ? t("issueMore") : t("issue"))) : null;
+    const qr = el("section", { class: "card qr" }, el("h2", {}, t("qrCodes")),
+      current.length ? current.map(codeView) : el("p", {}, t("noCode")), issue, msg);
+    const edit = manage ? card(t("edit"), form([
+      ["name", t("fullName"), "text", "employee-name", { value: d.employee.name, maxlength: 200 }],
+      ["position", t("position"), "text", "employee-position", { value: d.employee.position, maxlength: 200 }],
+      ["unit_id", t("unit"), "select", "employee-unit", { options: choices.map(([uid, p]) => [String(uid), p]), value: String(d.employee.unit_id) }],
+      ...dirs.directions.map((x) => ["dir-" + x.id, x.name, "checkbox", undefined, { checked: d.employee.directions.includes(x.id) }]),
+      ["active", t("active"), "checkbox", "employee-active", { checked: d.employee.active }],
+    ], t("save"), async (v, m) => {
+      const directions = dirs.directions.filter((x) => v["dir-" + x.id]).map((x) => x.id);
+      await api("PATCH", "/api/v1/admin/employees/" + id, { name: v.name, position: v.position, unit_id: Number(v.unit_id), active: v.active, directions });
+      saved(m);
+    }, "employee-save")) : null;
+    const results = card(t("results"), el("p", { class: "muted" }, t("loading")));
+    page(d.employee.name, crumbs(d.unit_path), el("p", {}, d.employee.position, d.employee.active ? "" : " · " + t("inactive")), qr, results, edit);
+    api("GET", `/api/v1/admin/employees/${id}/summary`).then((s) => {
+      results.replaceChildren(el("h2", {}, t("results")),
+        el("p", {}, `${t("votes")}: ${s.votes}` + (s.excluded ? ` · ${t("excluded")}: ${s.excluded}` : "")),
+        Object.keys(s.by_score).length ? table([t("score"), t("votes")], Object.entries(s.by_score).map(([k, n]) => el("tr", {}, el("td", {}, k), el("td", {}, String(n))))) : null,
+        el("p", { class: "muted small" }, t("resultsSoon")));
+    }).catch(() => results.replaceChildren(el("h2", {}, t("results")), el("p", { class: "muted" }, t("resultsSoon"))));
   }
+
+  async function directions() {
+    const { directions } = await api("GET", "/api/v1/admin/directions");
+    page(t("directions"), card(null, el("p", { class: "muted" }, t("directionsHelp")),
+      directions.length ? el("ul", {}, directions.map((x) => el("li", {}, x.name))) : el("p", { class: "muted" }, t("empty"))),
+      isSuper() ? card(t("addDirection"), form([["name", t("name"), "text", "direction-name", { maxlength: 200 }]], t("create"),
+        async (v) => { await api("POST", "/api/v1/admin/directions", { name: v.name }); directions_(); }, "add-direction")) : null);
+  }
+  const directions_ = () => directions().catch(() => {});
+
+  async function accounts() {
+    const choices = await unitChoices();
+    const unitName = (uid) => (choices.find(([id]) => id === uid) || [0, "#" + uid])[1];
+    const roleName = (r) => t(r.role) + (r.unit_id ? " · " + (r.unit_name || unitName(r.unit_id)) : "");
+    const roleOptions = (isSuper() ? ["viewer", "unit_admin", "superadmin"] : ["viewer", "unit_admin"]).map((r) => [r, t(r)]);
+    const unitOptions = choices.map(([uid, p]) => [String(uid), p]);
+    const roleBody = (v) => ({ role: v.role, unit_id: v.role === "superadmin" ? null : Number(v.unit_id) });
+    const link = el("div", {});
+    const invite = card(t("invite"), form([
+      ["email", t("email"), "email", "invite-email"],
+      ["role", t("role"), "select", "invite-role", { options: roleOptions }],
+      ["unit_id", t("unit"), "select", "invite-unit", { options: unitOptions }],
+    ], t("invite"), async (v) => {
+      const made = await api("POST", "/api/v1/admin/invitations", { email: v.email, ...roleBody(v) });
+      link.replaceChildren(el("p", { class: "ok" }, t("inviteLink")), el("code", { class: "secret", testid: "invite-link" }, made.link),
+        el("p", { class: "muted small" }, t("expires") + " " + when(made.expires_at)));
+    }, "invite"), el("p", { class: "muted small" }, t("inviteHelp")), link);
+    if (!isSuper()) return page(t("accounts"), invite);
+    const { accounts } = await api("GET", "/api/v1/admin/accounts");
+    const rows = accounts.map((a) => {
+      const roles = el("ul", { class: "roles" }, a.roles.map((r, i) => el("li", {}, roleName(r), " ",
+        a.active ? el("button", { type: "button", class: "link", on: { click: async () => {
+          try { await api("PUT", `/api/v1/admin/accounts/${a.id}/roles`, { roles: a.roles.filter((_, j) => j !== i).map((x) => ({ role: x.role, unit_id: x.unit_id })) }); accounts_(); }
+          catch (e) { if (e.message !== "401") alert(e.message); } } } }, t("remove")) : null)));
+      const add = a.active ? form([["role", t("role"), "select", undefined, { options: roleOptions }], ["unit_id", t("unit"), "select", undefined, { options: unitOptions }]], t("addRole"),
+        async (v) => { await api("PUT", `/api/v1/admin/accounts/${a.id}/roles`, { roles: [...a.roles.map((x) => ({ role: x.role, unit_id: x.unit_id })), roleBody(v)] }); accounts_(); }) : null;
+      if (add) add.classList.add("inline");
+      return el("tr", { testid: "account-row" }, el("td", {}, a.email, a.active ? "" : el("span", { class: "muted" }, " (" + t("inactive") + ")")),
+        el("td", {}, roles, add ? el("details", {}, el("summary", {}, t("addRole")), add) : null),
+        el("td", {}, a.active && a.id !== me.account.id ? el("button", { type: "button", class: "secondary", on: { click: async () => {
+          if (!confirm(t("confirmDeactivate"))) return;
+          try { await api("DELETE", "/api/v1/admin/accounts/" + a.id); accounts_(); } catch (e) { if (e.message !== "401") alert(e.message); } } } }, t("deactivate")) : null));
+    });
+    page(t("accounts"), card(null, table([t("email"), t("roles"), ""], rows)), invite);
+  }
+  const accounts_ = () => accounts().catch(() => {});
+
+  async function audit(before) {
+    const r = await api("GET", "/api/v1/admin/audit" + (before ? "?before=" + before : ""));
+    const rows = r.entries.map((e) => el("tr", { testid: "audit-row" }, el("td", { class: "nowrap" }, when(e.at)), el("td", {}, e.actor),
+      el("td", {}, e.action), el("td", {}, e.object), el("td", { class: "detail" }, typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail))));
+    page(t("audit"), card(null, el("p", { class: "muted small" }, t("auditHelp")),
+      rows.length ? table([t("when"), t("who"), t("action"), t("object"), t("detail")], rows) : el("p", {}, t("empty")),
+      el("p", { class: "row" }, before ? el("a", { href: "#/audit" }, t("newest")) : null,
+        r.next ? el("a", { href: "#/audit/" + r.next, testid: "audit-more" }, t("more")) : null)));
+  }
+
+  async function keys() {
+    const r = await api("GET", "/api/v1/admin/keys");
+    const state = (k) => (k.signing ? t("signing") : k.configured ? t("verifies") : t("retired"));
+    const units = r.units.map((u) => el("tr", { testid: "old-key-unit" }, el("td", {}, el("a", { href: "#/units/" + u.unit_id }, u.name)), el("td", {}, String(u.codes)),
+      el("td", {}, el("button", { type: "button", testid: "reissue-unit", on: { click: async () => {
+        if (!confirm(t("confirmReissue"))) return;
+        const done = await api("POST", `/api/v1/admin/units/${u.unit_id}/reissue-codes`);
+        alert(t("reissued") + " " + done.reissued);
+        window.open(`/admin/units/${u.unit_id}/posters?size=a5&lang=${lang}`, "_blank", "noopener");
+        keys_();
+      } } }, t("reissueUnit")))));
+    page(t("keys"), card(null, el("p", {}, t("keysHelp")),
+      table([t("key"), t("state"), t("codes")], r.keys.map((k) => el("tr", { testid: "key-row" }, el("td", {}, String(k.key_id)), el("td", {}, state(k)), el("td", {}, String(k.codes)))))),
+      card(t("oldCodes"), units.length ? table([t("unit"), t("codes"), ""], units) : el("p", { class: "ok" }, t("allCurrent"))));
+  }
+  const keys_ = () => keys().catch(() => {});
 
   async function tokens() {
     const { tokens } = await api("GET", "/api/v1/admin/tokens");
     const fresh = el("div", {});
-    page(t("tokens"), el("section", { class: "card" },
-      el("div", { class: "scroll" }, el("table", {}, tokens.map((k) => el("tr", {}, el("td", {}, k.name),
-        el("td", {}, new Date(k.created_at * 1000).toLocaleString(lang === "fa" ? "fa-IR-u-ca-persian" : lang)),
+    page(t("tokens"), card(null,
+      tokens.length ? table([t("tokenName"), t("createdAt"), t("lastUsed"), ""], tokens.map((k) => el("tr", {}, el("td", {}, k.name),
+        el("td", {}, when(k.created_at)), el("td", {}, when(k.last_used_at)),
         el("td", {}, k.revoked_at ? t("revoked") : el("button", { type: "button", class: "secondary", on: { click: async () => {
-          await api("DELETE", "/api/v1/admin/tokens/" + k.id); tokens_(); } } }, t("revoke").split(" ")[0])))))),
-      form([["name", t("tokenName"), "text", "token-name"]], t("create"), async (v) => {
+          await api("DELETE", "/api/v1/admin/tokens/" + k.id); tokens_(); } } }, t("revokeToken")))))) : null,
+      form([["name", t("tokenName"), "text", "token-name", { maxlength: 200 }]], t("create"), async (v) => {
         const made = await api("POST", "/api/v1/admin/tokens", { name: v.name });
         fresh.replaceChildren(el("p", { class: "ok" }, t("tokenOnce")), el("code", { class: "secret", testid: "token-secret" }, made.token));
       }, "create-token"), fresh));
@@ -167,8 +385,8 @@
   const tokens_ = () => tokens().catch(() => {});
 
   function password() {
-    page(t("passwordChange"), el("p", {}, t("passwordRules")), form([["current", t("current"), "password"], ["new", t("newPassword"), "password"]], t("save"),
-      async (v, msg) => { await api("PUT", "/api/v1/session/password", v); msg.className = "ok"; msg.textContent = t("saved"); }));
+    page(t("passwordChange"), el("p", {}, t("passwordRules")), form([["current", t("current"), "password"], ["new", t("newPassword"), "password", undefined, { newPassword: true }]], t("save"),
+      async (v, msg) => { await api("PUT", "/api/v1/session/password", v); saved(msg); }));
   }
 
   async function route() {
@@ -182,7 +400,12 @@
       }
       let m;
       if ((m = hash.match(/^\/units\/(\d+)$/))) return await unit(m[1]);
+      if ((m = hash.match(/^\/units\/(\d+)\/import$/))) return await importPage(m[1]);
       if ((m = hash.match(/^\/employees\/(\d+)$/))) return await employee(m[1]);
+      if ((m = hash.match(/^\/audit(?:\/(\d+))?$/))) return await audit(m[1]);
+      if (hash === "/directions") return await directions();
+      if (hash === "/accounts") return await accounts();
+      if (hash === "/keys") return await keys();
       if (hash === "/tokens") return await tokens();
       if (hash === "/password") return password();
       if (hash === "/signin") return signIn();

@@ -258,6 +258,42 @@ impl Browser {
         self.keys(&e, text).await;
     }
 
+    /// Signs in through a fresh superadmin invitation and waits for the unit tree.
+    async fn accept_invitation(&self, w: &crate::helpers::Worker, email: &str) {
+        let invitation = w.invite(email, "superadmin", None).await;
+        self.go(&w.url(&format!("/admin/#/invite/{invitation}")))
+            .await;
+        self.wait_for(
+            "return document.querySelector(\"[data-testid='accept']\")",
+            "the invitation form",
+        )
+        .await;
+        self.fill("new-password", "каштани цвітуть у травні").await;
+        self.fill("new-password-2", "каштани цвітуть у травні")
+            .await;
+        self.press("accept").await;
+        self.wait_for(
+            "return document.querySelector(\"[data-testid='add-unit']\")",
+            "the unit tree",
+        )
+        .await;
+    }
+
+    /// The page printed by Chromium to PDF on a sheet of `width_cm` × `height_cm`.
+    async fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
+        let pdf = self
+            .cmd(
+                reqwest::Method::POST,
+                "/print",
+                Some(json!({"page": {"width": width_cm, "height": height_cm},
+                    "margin": {"top": 0, "bottom": 0, "left": 0, "right": 0}, "background": true})),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(pdf.as_str().unwrap())
+            .unwrap()
+    }
+
     async fn press(&self, testid: &str) {
         let e = self.find(&format!("[data-testid='{testid}']")).await;
         self.click(&e).await;
@@ -314,10 +350,10 @@ async fn an_invited_admin_builds_a_unit_issues_a_code_and_prints_a_poster() {
         .eval("return document.querySelector(\"[data-testid='poster-a5']\").getAttribute('href')")
         .await;
     b.go(&w.url(poster.as_str().unwrap())).await;
-    b.wait_for("return document.querySelector('.sheet svg')", "the poster")
+    b.wait_for("return document.querySelector('.poster svg')", "the poster")
         .await;
     let name = b
-        .eval("return document.querySelector('.sheet .name').textContent")
+        .eval("return document.querySelector('.poster .name').textContent")
         .await;
     assert_eq!(name, "Олена Петренко");
     b.screenshot("poster-a5").await;
@@ -329,5 +365,191 @@ async fn an_invited_admin_builds_a_unit_issues_a_code_and_prints_a_poster() {
         )),
         1
     );
+    b.quit().await;
+}
+
+/// Pages in a PDF as Chromium writes it: one `/Type /Page` object per sheet.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+fn artefact(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = project_dir().join("target/e2e/artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn an_admin_prints_a_whole_unit_imports_a_csv_invites_and_reads_the_audit_log() {
+    let w = shared();
+    let unit = w.create_unit("ЦНАП Печерського району", None).await;
+    for (name, position) in [
+        ("Оксана Мельник", "Адміністратор"),
+        ("Тарас Бойко", "Головний спеціаліст"),
+        ("Зоряна Ткачук", "Начальник відділу"),
+    ] {
+        let e = w.create_employee(name, position, unit).await;
+        w.issue_code(e).await;
+    }
+    let b = Browser::start().await;
+    b.accept_invitation(w, "printer@city.example").await;
+
+    // Batch printing: one poster per employee, and the print CSS puts each on its own sheet.
+    b.go(&w.url(&format!("/admin/#/units/{unit}"))).await;
+    let href = b
+        .wait_for(
+            "const a = document.querySelector(\"[data-testid='unit-posters']\"); return a && a.getAttribute('href')",
+            "the unit page",
+        )
+        .await;
+    b.screenshot("admin-unit").await;
+    b.go(&w.url(href.as_str().unwrap())).await;
+    b.wait_for(
+        "return document.querySelectorAll('.poster svg').length === 3",
+        "three posters",
+    )
+    .await;
+    b.screenshot("posters-unit-a5").await;
+    let pdf = b.print_pdf(14.8, 21.0).await;
+    artefact("posters-unit-a5.pdf", &pdf);
+    assert_eq!(pdf_pages(&pdf), 3, "one A5 sheet per employee");
+
+    // Import: a file with a broken row writes nothing and says which line is wrong.
+    let broken = artefact(
+        "import-broken.csv",
+        format!(
+            "employee_id;name;position;unit_id;active\n\
+             ;Ірина Бондар;Спеціаліст;{unit};так\n\
+             ;;Спеціаліст;{unit};так\n"
+        )
+        .as_bytes(),
+    );
+    let before = w.count(&format!(
+        "SELECT COUNT(*) FROM employees WHERE unit_id = {unit}"
+    ));
+    b.go(&w.url(&format!("/admin/#/units/{unit}/import"))).await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='import-check']\")",
+        "the import page",
+    )
+    .await;
+    b.fill("import-file", broken.to_str().unwrap()).await;
+    b.press("import-check").await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='import-report'] table\")",
+        "the error report",
+    )
+    .await;
+    b.screenshot("admin-import-errors").await;
+    let report = b
+        .eval("return document.querySelector(\"[data-testid='import-report']\").textContent")
+        .await;
+    assert!(
+        report.as_str().unwrap().contains('3'),
+        "line 3 is named: {report}"
+    );
+    assert_eq!(
+        b.eval("return document.querySelector(\"[data-testid='import-apply']\") === null")
+            .await,
+        true
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM employees WHERE unit_id = {unit}"
+        )),
+        before
+    );
+
+    // The corrected file: a dry run first, then applied.
+    let fixed = artefact(
+        "import-fixed.csv",
+        format!("\u{feff}employee_id,name,position,unit_id,active\r\n,Ірина Бондар,Спеціаліст,{unit},так\r\n,\"Коваль, Андрій\",Адміністратор,{unit},так\r\n").as_bytes(),
+    );
+    b.fill("import-file", fixed.to_str().unwrap()).await;
+    b.press("import-check").await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='import-apply']\")",
+        "the apply button",
+    )
+    .await;
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM employees WHERE unit_id = {unit}"
+        )),
+        before,
+        "a dry run writes nothing"
+    );
+    b.press("import-apply").await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='import-report'] .ok\")",
+        "the applied report",
+    )
+    .await;
+    b.screenshot("admin-import-applied").await;
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM employees WHERE unit_id = {unit}"
+        )),
+        before + 2
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM employees WHERE unit_id = {unit} AND name = 'Коваль, Андрій'"
+        )),
+        1
+    );
+
+    // Accounts: an invitation link for a viewer of this unit.
+    b.go(&w.url("/admin/#/accounts")).await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='invite']\")",
+        "the accounts page",
+    )
+    .await;
+    b.fill("invite-email", "viewer.pechersk@city.example").await;
+    b.eval(&format!(
+        "const s = document.querySelector(\"[data-testid='invite-unit']\"); s.value = '{unit}'; return s.value"
+    ))
+    .await;
+    b.press("invite").await;
+    let link = b
+        .wait_for("const c = document.querySelector(\"[data-testid='invite-link']\"); return c && c.textContent", "the invitation link")
+        .await;
+    assert!(
+        link.as_str().unwrap().contains("/admin/#/invite/"),
+        "{link}"
+    );
+    b.screenshot("admin-accounts").await;
+
+    // The audit log shows the import and the invitation, newest first, as text.
+    b.go(&w.url("/admin/#/audit")).await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='audit-row']\").length > 0",
+        "the audit log",
+    )
+    .await;
+    let log = b
+        .eval("return document.querySelector('main table').textContent")
+        .await;
+    assert!(log.as_str().unwrap().contains("import_applied"), "{log}");
+    b.screenshot("admin-audit").await;
+
+    // Signing keys, and the whole page in Persian, right to left.
+    b.go(&w.url("/admin/#/keys")).await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='key-row']\")",
+        "the keys page",
+    )
+    .await;
+    b.screenshot("admin-keys").await;
+    b.eval("localStorage.setItem('civicrate.lang', 'fa'); return true")
+        .await;
+    b.go(&w.url(&format!("/admin/?r=fa#/units/{unit}"))).await;
+    b.wait_for("return document.documentElement.dir === 'rtl' && document.querySelector(\"[data-testid='unit-posters']\")", "the Persian unit page")
+        .await;
+    b.screenshot("admin-unit-fa").await;
     b.quit().await;
 }

@@ -125,7 +125,9 @@ async fn an_admin_of_one_branch_cannot_see_or_touch_another() {
         .await
         .unwrap();
     assert!(
-        !keys["units"].to_string().contains(&format!("\"unit_id\":{}", t.b)),
+        !keys["units"]
+            .to_string()
+            .contains(&format!("\"unit_id\":{}", t.b)),
         "another branch's codes are not counted: {keys}"
     );
     for path in [
