@@ -1065,6 +1065,20 @@ pub async fn create_direction(
 ) -> Result<DirectionId, AdminError> {
     require_superadmin(p)?;
     let name = Name::parse(name).map_err(field("name"))?;
+    // The import matches directions by name ignoring case, so «Пенсії» and «пенсії» would be
+    // ambiguous. SQLite's NOCASE folds only ASCII, hence the check here; the table's UNIQUE
+    // still stops an exact duplicate that races past it.
+    let folded = name.as_str().to_lowercase();
+    if store
+        .directions()
+        .await?
+        .iter()
+        .any(|d| d.name.to_lowercase() == folded)
+    {
+        return Err(AdminError::Conflict(
+            "a direction with this name already exists",
+        ));
+    }
     let entry = with_detail(
         audit(p, at, "direction_created", String::from("direction:")),
         serde_json::json!({ "name": name.as_str() }),

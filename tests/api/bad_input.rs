@@ -73,6 +73,17 @@ async fn every_bad_input_gets_its_error_and_changes_nothing() {
     let (employee, token) = w.employee_with_code("Контрольна Особа").await;
     let t = token.as_str();
     let big = "x".repeat(40 * 1024);
+    let unit = w.count(&format!(
+        "SELECT unit_id FROM employees WHERE id = {employee}"
+    ));
+    let made = w
+        .admin(reqwest::Method::POST, "/api/v1/admin/directions")
+        .json(&json!({"name": "Пенсії"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let csv = |body: &str| body.as_bytes().to_vec();
     let long_comment = "ї".repeat(1001);
     let cases = vec![
         case(
@@ -505,6 +516,191 @@ async fn every_bad_input_gets_its_error_and_changes_nothing() {
             format!("/api/v1/admin/employees/{employee}/summary?from=2026-02-01&to=2026-01-01"),
             422,
             Some("invalid_range"),
+        )
+        .admin(),
+        case(
+            "admin: a unit moved under itself",
+            "PATCH",
+            format!("/api/v1/admin/units/{unit}"),
+            409,
+            Some("conflict"),
+        )
+        .json(format!("{{\"parent_id\":{unit}}}"))
+        .admin(),
+        case(
+            "admin: a time zone that is not IANA",
+            "PATCH",
+            format!("/api/v1/admin/units/{unit}"),
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"timezone\":\"../../etc/passwd\"}"[..])
+        .admin(),
+        case(
+            "admin: opening hours closing before they open",
+            "PATCH",
+            format!("/api/v1/admin/units/{unit}"),
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"opening_hours\":{\"mon\":[[\"17:00\",\"08:00\"]]}}"[..])
+        .admin(),
+        case(
+            "admin: opening hours on a day that does not exist",
+            "PATCH",
+            format!("/api/v1/admin/units/{unit}"),
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"opening_hours\":{\"funday\":[[\"08:00\",\"17:00\"]]}}"[..])
+        .admin(),
+        case(
+            "admin: an unknown field in a unit change",
+            "PATCH",
+            format!("/api/v1/admin/units/{unit}"),
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"nmae\":\"typo\"}"[..])
+        .admin(),
+        case(
+            "admin: a duplicate direction",
+            "POST",
+            "/api/v1/admin/directions",
+            409,
+            Some("conflict"),
+        )
+        .json(&br#"{"name":"  \u043f\u0435\u043d\u0441\u0456\u0457 "}"#[..])
+        .admin(),
+        case(
+            "admin: import as JSON",
+            "POST",
+            format!("/api/v1/admin/import?unit={unit}&dry_run=false"),
+            415,
+            Some("unsupported_media_type"),
+        )
+        .json(&b"{}"[..])
+        .admin(),
+        case(
+            "admin: import with a dry_run that is neither",
+            "POST",
+            format!("/api/v1/admin/import?unit={unit}&dry_run=maybe"),
+            422,
+            Some("invalid_field"),
+        )
+        .typed(
+            "text/csv",
+            csv("employee_id,name,position,unit_id,active\n"),
+        )
+        .admin(),
+        case(
+            "admin: import into a missing unit",
+            "POST",
+            "/api/v1/admin/import?unit=999999&dry_run=false",
+            404,
+            Some("not_found"),
+        )
+        .typed(
+            "text/csv",
+            csv("employee_id,name,position,unit_id,active\n,А,Б,999999,так\n"),
+        )
+        .admin(),
+        case(
+            "admin: import in Windows-1251",
+            "POST",
+            format!("/api/v1/admin/import?unit={unit}&dry_run=false"),
+            422,
+            Some("invalid_field"),
+        )
+        .typed(
+            "text/csv",
+            [
+                &b"employee_id,name,position,unit_id,active\n,"[..],
+                &[0xCF, 0xE5, 0xF2, 0xF0, 0xEE],
+                &b",x,,1\n"[..],
+            ]
+            .concat(),
+        )
+        .admin(),
+        case(
+            "admin: import over 512 KB",
+            "POST",
+            format!("/api/v1/admin/import?unit={unit}&dry_run=false"),
+            413,
+            Some("payload_too_large"),
+        )
+        .typed("text/csv", "a,".repeat(300 * 1024))
+        .admin(),
+        case(
+            "admin: invitation with an unknown role",
+            "POST",
+            "/api/v1/admin/invitations",
+            422,
+            Some("invalid_field"),
+        )
+        .json(format!(
+            "{{\"email\":\"x@city.example\",\"role\":\"god\",\"unit_id\":{unit}}}"
+        ))
+        .admin(),
+        case(
+            "admin: invitation of a taken e-mail",
+            "POST",
+            "/api/v1/admin/invitations",
+            409,
+            Some("conflict"),
+        )
+        .json(&b"{\"email\":\"ROOT@city.example\",\"role\":\"superadmin\",\"unit_id\":null}"[..])
+        .admin(),
+        case(
+            "admin: invitation with a malformed e-mail",
+            "POST",
+            "/api/v1/admin/invitations",
+            422,
+            Some("invalid_field"),
+        )
+        .json(format!(
+            "{{\"email\":\"<script>@\",\"role\":\"viewer\",\"unit_id\":{unit}}}"
+        ))
+        .admin(),
+        case(
+            "admin: deactivate a missing account",
+            "DELETE",
+            "/api/v1/admin/accounts/999999",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "admin: an empty token name",
+            "POST",
+            "/api/v1/admin/tokens",
+            422,
+            Some("invalid_field"),
+        )
+        .json(&b"{\"name\":\"   \"}"[..])
+        .admin(),
+        case(
+            "admin: audit page before a word",
+            "GET",
+            "/api/v1/admin/audit?before=abc",
+            422,
+            Some("invalid_field"),
+        )
+        .admin(),
+        case(
+            "admin: reissue codes of a missing unit",
+            "POST",
+            "/api/v1/admin/units/999999/reissue-codes",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "admin: reissue codes of unit 0",
+            "POST",
+            "/api/v1/admin/units/0/reissue-codes",
+            404,
+            Some("not_found"),
         )
         .admin(),
     ];
