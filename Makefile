@@ -12,9 +12,9 @@ export WASM_BINDGEN_BIN := wasm-bindgen
 export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
 export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 
-SOURCES := $(shell find src assets -type f) Cargo.toml Cargo.lock
+SOURCES := $(shell find src assets -type f) build.rs Cargo.toml Cargo.lock
 
-.PHONY: help setup build dev test test-unit test-e2e lint bench fuzz clean
+.PHONY: help setup build build-debug dev test test-unit test-e2e lint bench fuzz clean
 
 help:
 	@echo "make dev    run civicrate locally on http://127.0.0.1:8787 with demo data"
@@ -26,8 +26,18 @@ setup:
 
 build: build/worker/shim.mjs
 
+# The same worker with function names kept, so a panic's trace names its functions.
+build-debug:
+	worker-build --release
+	@touch build/worker/shim.mjs
+
+# worker-build keeps the WASM name section (164 KB of function names, 36 KB gzipped) for
+# readable panic traces; the shipped worker drops it. Debug a panic with `make build-debug`.
+WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
+
 build/worker/shim.mjs: $(SOURCES)
 	worker-build --release
+	wasm-opt $(WASM_FEATURES) --strip-debug build/index_bg.wasm -o build/index_bg.wasm
 	@touch $@
 
 dev: setup build

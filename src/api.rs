@@ -230,7 +230,7 @@ pub fn internal_cause(e: &VoteError) -> Option<&StoreError> {
 
 /// The OpenAPI 3.1 description served at `/api/v1/openapi.json`; a test checks it lists
 /// every API route of `routes::ROUTES`.
-pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json"));
 
 #[cfg(test)]
 mod tests {
