@@ -189,7 +189,8 @@ admin_token=$(node -e '
   const [base, token] = process.argv.slice(1);
   (async () => {
     const a = await fetch(base + "/api/v1/invitations/accept", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ token, password: "bench " + Math.random().toString(36) + " passphrase" }) });
+      body: JSON.stringify({ token, password: "load test " + Math.random().toString(36) + " passphrase" }) });
+    if (!a.ok) { console.error("accepting the invitation: " + a.status + " " + await a.text()); process.exit(1); }
     const { csrf } = await a.json();
     const t = await fetch(base + "/api/v1/admin/tokens", { method: "POST",
       headers: { "content-type": "application/json", cookie: a.headers.get("set-cookie").split(";")[0], "x-csrf-token": csrf },

@@ -1,7 +1,7 @@
 //! Time is passed in, never read here: `SystemTime::now()` does not exist on
 //! wasm32-unknown-unknown, and tests want to choose the moment.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// A moment, in whole seconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,9 +23,32 @@ impl Timestamp {
     /// The UTC calendar day, `YYYY-MM-DD`.
     pub fn utc_day(self) -> String {
         DateTime::<Utc>::from_timestamp(self.0, 0)
-            .map(|t| t.format("%Y-%m-%d").to_string())
+            .map(|t| iso_day(t.date_naive()))
             .unwrap_or_default()
     }
+}
+
+/// `YYYY-MM-DD`. Written by hand, like [`parse_iso_day`]: chrono's strftime and format
+/// parser are about 20 KB of WASM for this one pattern.
+pub fn iso_day(d: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// Exactly `YYYY-MM-DD` (ASCII digits, a real calendar day); anything else is `None`.
+pub fn parse_iso_day(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(range)?;
+        if !part.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let year = i32::try_from(number(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
 }
 
 /// An inclusive range of UTC days, as reports ask for them (`from=YYYY-MM-DD&to=YYYY-MM-DD`).
@@ -53,10 +76,7 @@ impl DayRange {
     ) -> Result<DayRange, DayRangeError> {
         let day = |s: Option<&str>, name: &'static str, default: NaiveDate| match s {
             None => Ok(default),
-            Some(s) if s.len() == 10 => {
-                NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| DayRangeError::BadDate(name))
-            }
-            Some(_) => Err(DayRangeError::BadDate(name)),
+            Some(s) => parse_iso_day(s).ok_or(DayRangeError::BadDate(name)),
         };
         let to = day(to, "to", today)?;
         let from = day(from, "from", to)?;
@@ -119,6 +139,37 @@ mod tests {
                 to: today
             })
         );
+    }
+
+    #[test]
+    fn iso_days_are_strict() {
+        for bad in [
+            "2026-02-30",
+            "2026-1-01",
+            "+026-01-01",
+            "2026-01-0١",
+            "2026/01/01",
+            "",
+            "2026-01-01 ",
+        ] {
+            assert_eq!(parse_iso_day(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_iso_day("2024-02-29"), Some(d("2024-02-29")));
+    }
+
+    proptest::proptest! {
+        /// The hand-written parser and formatter agree with chrono's `%Y-%m-%d`.
+        #[test]
+        fn iso_day_agrees_with_chrono(days in 0i64..200_000, noise in "[0-9-]{10}") {
+            let day = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(days);
+            let text = day.format("%Y-%m-%d").to_string();
+            proptest::prop_assert_eq!(iso_day(day), text.clone());
+            proptest::prop_assert_eq!(parse_iso_day(&text), Some(day));
+            proptest::prop_assert_eq!(
+                parse_iso_day(&noise),
+                NaiveDate::parse_from_str(&noise, "%Y-%m-%d").ok().filter(|_| noise.len() == 10 && noise.as_bytes()[4] == b'-' && noise.as_bytes()[7] == b'-' && !noise[..4].contains('-') && !noise[5..7].contains('-') && !noise[8..].contains('-'))
+            );
+        }
     }
 
     #[test]
