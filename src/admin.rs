@@ -9,15 +9,17 @@ use crate::account::{
 };
 use crate::clock::Timestamp;
 use crate::hr_csv;
+use crate::i18n::Lang;
 use crate::integrity::Cidr;
 use crate::org::{Channel, DirectionId, EmployeeId, Name, NameError, UnitId};
 use crate::qr::{self, PublicBaseUrl};
+use crate::scale::{parse_criterion_code, Criterion, Labels, LevelSpec, ScaleSpec};
 use crate::store::admin::{
     Accepted, AccountView, AdminStore, Audit, AuditView, Changed, Created, DirectionView,
     EmployeeChanges, EmployeeDetail, ImportRow, PosterRow, TokenView, UnitChanges, UnitDetail,
     UnitView,
 };
-use crate::store::{IssueOutcome, StoreError};
+use crate::store::{IssueOutcome, Store, StoreError};
 use crate::token::{Claims, KeyRing};
 use serde::Serialize;
 
@@ -1055,6 +1057,153 @@ pub async fn poster_rows(
 
 pub async fn directions(store: &impl AdminStore) -> Result<Vec<DirectionView>, AdminError> {
     Ok(store.directions().await?)
+}
+
+// --- the scale and the extra criteria (instance-wide: superadmins change them) --------------
+
+/// The scale's levels and every criterion, as the admin page shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaleView {
+    pub levels: Vec<LevelView>,
+    pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelView {
+    pub value: u8,
+    pub colour: String,
+    pub face: &'static str,
+    pub labels: Labels,
+}
+
+pub async fn scale(store: &(impl AdminStore + Store)) -> Result<ScaleView, AdminError> {
+    let scale = store.scale().await?;
+    Ok(ScaleView {
+        levels: scale
+            .levels()
+            .iter()
+            .map(|l| LevelView {
+                value: l.value,
+                colour: l.colour.clone(),
+                face: l.face.code(),
+                labels: l.labels.clone(),
+            })
+            .collect(),
+        criteria: store.all_criteria().await?,
+    })
+}
+
+/// Replaces the scale. A level that votes already use cannot be removed (their scores would
+/// lose their meaning); its colour and labels can change.
+pub async fn set_scale(
+    store: &impl AdminStore,
+    p: &Principal,
+    levels: &[LevelSpec],
+    default_lang: Lang,
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    require_superadmin(p)?;
+    let levels = ScaleSpec::parse(levels, default_lang).map_err(|e| invalid("levels", e))?;
+    let values: Vec<u8> = levels.iter().map(|l| l.value).collect();
+    if store.scale_level_in_use(&values).await?.is_some() {
+        return Err(AdminError::Conflict(
+            "a level that votes already use cannot be removed",
+        ));
+    }
+    let entry = with_detail(
+        audit(p, at, "scale_changed", String::from("scale")),
+        serde_json::json!({ "values": values }),
+    );
+    Ok(store.replace_scale(&levels, &entry).await?)
+}
+
+/// A criterion as a superadmin sends it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionIn {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(default)]
+    pub position: Option<i64>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+fn position(p: Option<i64>) -> Result<Option<i64>, AdminError> {
+    match p {
+        Some(n) if !(0..=1000).contains(&n) => Err(invalid("position", "must be 0 to 1000")),
+        other => Ok(other),
+    }
+}
+
+pub async fn create_criterion(
+    store: &impl AdminStore,
+    p: &Principal,
+    input: &CriterionIn,
+    default_lang: Lang,
+    at: Timestamp,
+) -> Result<i64, AdminError> {
+    require_superadmin(p)?;
+    let code = parse_criterion_code(input.code.as_deref().unwrap_or(""))
+        .map_err(|e| invalid("code", e))?;
+    let labels = Labels::parse_map(&input.labels.clone().unwrap_or_default(), default_lang)
+        .map_err(|e| invalid("labels", e))?;
+    let position = position(input.position)?.unwrap_or(0);
+    if input.active == Some(false) {
+        return Err(invalid("active", "a new criterion starts active"));
+    }
+    let entry = with_detail(
+        audit(p, at, "criterion_created", String::from("criterion:")),
+        serde_json::json!({ "code": code }),
+    );
+    match store
+        .create_criterion(&code, &labels, position, &entry)
+        .await?
+    {
+        Created::Done(id) => Ok(id),
+        Created::NotFound | Created::Duplicate => Err(AdminError::Conflict(
+            "a criterion with this code already exists",
+        )),
+    }
+}
+
+/// Relabels, reorders or (de)activates a criterion. There is no delete: past ratings refer
+/// to it.
+pub async fn change_criterion(
+    store: &impl AdminStore,
+    p: &Principal,
+    id: i64,
+    input: &CriterionIn,
+    default_lang: Lang,
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    require_superadmin(p)?;
+    if input.code.is_some() {
+        return Err(invalid(
+            "code",
+            "cannot change; add a new criterion instead",
+        ));
+    }
+    let labels = input
+        .labels
+        .as_ref()
+        .map(|l| Labels::parse_map(l, default_lang))
+        .transpose()
+        .map_err(|e| invalid("labels", e))?;
+    let position = position(input.position)?;
+    let entry = with_detail(
+        audit(p, at, "criterion_changed", format!("criterion:{id}")),
+        serde_json::json!({ "labels": labels, "position": position, "active": input.active }),
+    );
+    match store
+        .change_criterion(id, labels.as_ref(), position, input.active, &entry)
+        .await?
+    {
+        Changed::Done => Ok(()),
+        _ => Err(AdminError::NotFound("criterion")),
+    }
 }
 
 pub async fn create_direction(

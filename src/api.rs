@@ -136,6 +136,8 @@ impl From<&InputError> for ApiError {
             InputError::CommentTooLong => "comment_too_long",
             InputError::InvalidContact => "invalid_contact",
             InputError::UnknownLanguage => "unknown_language",
+            InputError::UnknownCriterion => "unknown_criterion",
+            InputError::CriterionOutOfScale => "criterion_out_of_range",
         };
         ApiError::new(422, code, e.to_string())
     }

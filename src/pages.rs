@@ -41,6 +41,8 @@ pub enum FormProblem {
     NoScore,
     CommentTooLong,
     InvalidContact,
+    /// An extra criterion's answer is not a level of the scale (or not a criterion).
+    Criterion,
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +53,8 @@ pub struct FormState<'a> {
     pub problem: Option<FormProblem>,
     /// The signed time the page was served (`integrity::PageStamp`); empty renders none.
     pub stamp: &'a str,
+    /// The extra criteria already chosen, as (code, level), kept when the page is shown again.
+    pub criteria: &'a [(String, i64)],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +110,13 @@ legend{margin-block-end:.75rem;padding:0;font-size:1.125rem;font-weight:700}
 .list input:checked+label::after{inset-block-start:calc(50% - .625rem);inset-inline-end:1.25rem}
 .opt input:focus-visible+label{outline:3px solid #0b57d0;outline-offset:3px}
 .opt input[aria-invalid=true]+label{border-color:#b3261e}
+.criteria .note{margin-block-end:1rem}
+.criterion{margin-block-end:1rem}
+.criterion legend{margin-block-end:.5rem;font-size:1rem}
+.levels{display:flex;flex-wrap:wrap;gap:.5rem}
+.lvl{display:inline-flex;align-items:center;gap:.5rem;min-height:44px;padding:.5rem .75rem;border:2px solid #7d838d;border-radius:.75rem;background:#fff;font-weight:600;cursor:pointer}
+.lvl:has(input:checked){border-color:#0b57d0;background:#e8f0fe}
+.lvl input{flex:none;width:1.25rem;height:1.25rem;margin:0;accent-color:#0b57d0}
 .field{margin-block-end:1.5rem}
 .field label{display:block;margin-block-end:.25rem;font-weight:700}
 .hint{margin:0 0 .5rem;color:#4a5260;font-size:.9375rem}
@@ -171,6 +182,9 @@ pub fn vote_page(
                     input type="hidden" name="t" value=(state.stamp);
                 }
                 (scale_fieldset(lang, m, scale, state))
+                @if !scale.criteria().is_empty() {
+                    (criteria_fieldset(lang, m, scale, state))
+                }
                 p .note { (m.not_help_desk) }
                 (comment_field(m, state))
                 (contact_field(m, state))
@@ -310,6 +324,7 @@ fn problem_text(m: &Messages, problem: FormProblem) -> &'static str {
         FormProblem::NoScore => m.problem_no_score,
         FormProblem::CommentTooLong => m.problem_comment_too_long,
         FormProblem::InvalidContact => m.problem_invalid_contact,
+        FormProblem::Criterion => m.problem_criterion,
     }
 }
 
@@ -319,6 +334,7 @@ fn field_id(problem: FormProblem, first_radio: &str) -> &str {
         FormProblem::NoScore => first_radio,
         FormProblem::CommentTooLong => "comment",
         FormProblem::InvalidContact => "contact",
+        FormProblem::Criterion => "criteria",
     }
 }
 
@@ -341,6 +357,38 @@ fn scale_fieldset(lang: Lang, m: &Messages, scale: &Scale, state: &FormState) ->
                         label for=(id) {
                             (face(level))
                             span { (localize_digits(lang, level.labels.get(lang))) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The optional extra criteria: one small radio group each, nothing preselected or required,
+/// labels only (no faces) to keep the page light.
+fn criteria_fieldset(lang: Lang, m: &Messages, scale: &Scale, state: &FormState) -> Markup {
+    let invalid = state.problem == Some(FormProblem::Criterion);
+    html! {
+        fieldset #criteria .criteria aria-describedby="criteria-note" {
+            legend { (m.criteria_legend) }
+            p .note #criteria-note { (m.criteria_note) }
+            @if invalid {
+                p .error { (m.problem_criterion) }
+            }
+            @for c in scale.criteria() {
+                @let chosen = state.criteria.iter().find(|(code, _)| *code == c.code).map(|(_, v)| *v);
+                fieldset .criterion {
+                    legend { (c.labels.get(lang)) }
+                    div .levels {
+                        @for level in scale.levels() {
+                            @let id = format!("c-{}-{}", c.code, level.value);
+                            label .lvl for=(id) {
+                                input type="radio" name={ "c." (c.code) } id=(id) value=(level.value)
+                                    checked[chosen == Some(i64::from(level.value))]
+                                    aria-invalid=[invalid.then_some("true")];
+                                (localize_digits(lang, level.labels.get(lang)))
+                            }
                         }
                     }
                 }
@@ -642,6 +690,7 @@ mod tests {
     #[test]
     fn pre_filled_values_are_escaped() {
         let state = FormState {
+            criteria: &[],
             score: Some(1),
             comment: "</textarea><script>alert(1)</script>",
             contact: "\"><script>alert(2)</script>",
@@ -806,6 +855,7 @@ mod tests {
                 FormProblem::InvalidContact,
             ] {
                 let state = FormState {
+                    criteria: &[],
                     score: Some(3),
                     comment: &comment_fa,
                     contact: "someone.with.a.long.address@example.gov.ua",
@@ -829,6 +879,7 @@ mod tests {
     #[ignore]
     fn write_samples() {
         let state = FormState {
+            criteria: &[],
             score: Some(2),
             comment: "Дуже швидко, дякую.",
             contact: "0671234567",

@@ -87,6 +87,10 @@ pub enum Route<'a> {
     RevokeToken { id: Option<i64> },
     AuditLog,
     SigningKeys,
+    Scale,
+    SetScale,
+    CreateCriterion,
+    ChangeCriterion { id: Option<i64> },
     ReissueOldCodes { unit: Option<UnitId> },
     Poster { employee: Option<EmployeeId> },
     UnitPosters { unit: Option<UnitId> },
@@ -166,6 +170,10 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/admin/tokens/{id}", Access::Admin),
     ("GET", "/api/v1/admin/audit", Access::Admin),
     ("GET", "/api/v1/admin/keys", Access::Admin),
+    ("GET", "/api/v1/admin/scale", Access::Admin),
+    ("PUT", "/api/v1/admin/scale", Access::Admin),
+    ("POST", "/api/v1/admin/criteria", Access::Admin),
+    ("PATCH", "/api/v1/admin/criteria/{id}", Access::Admin),
     (
         "POST",
         "/api/v1/admin/units/{id}/reissue-codes",
@@ -284,6 +292,15 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         },
         (Get, ["audit"]) => Route::AuditLog,
         (Get, ["keys"]) => Route::SigningKeys,
+        (Get, ["scale"]) => Route::Scale,
+        (Put, ["scale"]) => Route::SetScale,
+        (Post, ["criteria"]) => Route::CreateCriterion,
+        (Patch, ["criteria", id]) => Route::ChangeCriterion {
+            id: id
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..(1 << 31)).contains(n)),
+        },
         (Post, ["units", id, "reissue-codes"]) => Route::ReissueOldCodes { unit: unit(id) },
         _ => return None,
     };

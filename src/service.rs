@@ -107,6 +107,8 @@ pub struct Submission<'a> {
     pub source: Source,
     /// The vote page's signed serving time (form votes only).
     pub page_stamp: Option<&'a str>,
+    /// Extra criteria as (code, score).
+    pub criteria: &'a [(String, i64)],
 }
 
 /// Records a vote. The token is checked before anything else; the fields against the
@@ -122,7 +124,13 @@ pub async fn cast_vote(
 ) -> Result<(), VoteError> {
     let (token, claims) = verify_code(ring, vote.token)?;
     let scale = store.scale().await?;
-    let ballot = Ballot::parse(vote.score, vote.comment, vote.contact, &scale)?;
+    let ballot = Ballot::parse(
+        vote.score,
+        vote.comment,
+        vote.contact,
+        vote.criteria,
+        &scale,
+    )?;
     let salt = store.client_salt(&at.utc_day(), fresh_salt).await?;
     let client_hash = client_hash(&salt, client, claims.employee);
     let client_key = client_key(&salt, client);

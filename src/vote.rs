@@ -124,7 +124,16 @@ pub enum InputError {
     InvalidContact,
     #[error("unsupported language; use one of uk, ru, kk, fa, en")]
     UnknownLanguage,
+    /// A criterion that is not (or no longer) rated here, or one sent more than once.
+    #[error("an extra criterion is not one of this instance's active criteria")]
+    UnknownCriterion,
+    /// A criterion's score is not a level of the scale.
+    #[error("a criterion's score is not a level of this instance's scale")]
+    CriterionOutOfScale,
 }
+
+/// At most this many criterion ratings in one vote.
+pub const MAX_CRITERIA: usize = 20;
 
 /// The fields of a vote, checked against the scale. The token is checked separately.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,20 +141,38 @@ pub struct Ballot {
     pub score: Score,
     pub comment: Option<Comment>,
     pub contact: Option<Contact>,
+    /// (criterion id, score) of the extra criteria the citizen chose to rate.
+    pub criteria: Vec<(i64, Score)>,
 }
 
 impl Ballot {
+    /// `criteria` are (code, score) as sent; each must be an active criterion of `scale`,
+    /// at most once, with a score on the scale.
     pub fn parse(
         score: Option<i64>,
         comment: &str,
         contact: &str,
+        criteria: &[(String, i64)],
         scale: &Scale,
     ) -> Result<Ballot, InputError> {
         let score = Score::parse(score.ok_or(InputError::ScoreMissing)?, scale)?;
+        if criteria.len() > MAX_CRITERIA {
+            return Err(InputError::UnknownCriterion);
+        }
+        let mut rated: Vec<(i64, Score)> = Vec::with_capacity(criteria.len());
+        for (code, value) in criteria {
+            let criterion = scale.criterion(code).ok_or(InputError::UnknownCriterion)?;
+            if rated.iter().any(|(id, _)| *id == criterion.id) {
+                return Err(InputError::UnknownCriterion);
+            }
+            let value = Score::parse(*value, scale).map_err(|_| InputError::CriterionOutOfScale)?;
+            rated.push((criterion.id, value));
+        }
         Ok(Ballot {
             score,
             comment: Comment::parse(comment)?,
             contact: Contact::parse(contact)?,
+            criteria: rated,
         })
     }
 }
@@ -162,9 +189,16 @@ pub struct JsonVote {
     pub contact: Option<String>,
     #[serde(default)]
     pub lang: Option<String>,
+    /// Extra criteria: `{"waiting_time": 2}`.
+    #[serde(default)]
+    pub criteria: std::collections::BTreeMap<String, i64>,
 }
 
 impl JsonVote {
+    pub fn criteria(&self) -> Vec<(String, i64)> {
+        self.criteria.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+
     /// An absent language means the instance default; a present, unsupported one is an error.
     pub fn lang(&self, default: Lang) -> Result<Lang, InputError> {
         match self.lang.as_deref() {
@@ -185,6 +219,8 @@ pub struct FormVote {
     pub lang: Option<String>,
     /// The page's signed serving time (`integrity::PageStamp`).
     pub stamp: Option<String>,
+    /// `c.CODE=VALUE` fields of the extra criteria, in order; empty values are left out.
+    pub criteria: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -193,6 +229,8 @@ pub enum FormError {
     InvalidUtf8,
     #[error("the field `{0}` appears more than once")]
     DuplicateField(&'static str),
+    #[error("too many fields")]
+    TooManyFields,
 }
 
 impl FormVote {
@@ -203,6 +241,7 @@ impl FormVote {
     pub fn parse(body: &[u8]) -> Result<FormVote, FormError> {
         let mut form = FormVote::default();
         let mut seen = [false; 5];
+        let mut criteria_seen: Vec<String> = Vec::new();
         for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
             let mut kv = pair.splitn(2, |b| *b == b'=');
             let key = decode_component(kv.next().unwrap_or_default())?;
@@ -213,7 +252,21 @@ impl FormVote {
                 "contact" => (2, "contact"),
                 "lang" => (3, "lang"),
                 "t" => (4, "t"),
-                _ => continue,
+                other => {
+                    if let Some(code) = other.strip_prefix("c.") {
+                        if criteria_seen.iter().any(|c| c == code) {
+                            return Err(FormError::DuplicateField("c.*"));
+                        }
+                        if criteria_seen.len() >= MAX_CRITERIA {
+                            return Err(FormError::TooManyFields);
+                        }
+                        criteria_seen.push(code.to_owned());
+                        if !value.trim().is_empty() {
+                            form.criteria.push((code.to_owned(), value));
+                        }
+                    }
+                    continue;
+                }
             };
             if let Some(seen) = seen.get_mut(slot) {
                 if *seen {
@@ -233,6 +286,23 @@ impl FormVote {
     }
 
     /// The score as a number; anything that is not a plain integer counts as no choice.
+    /// The criteria as numbers; anything that is not a small integer becomes -1, which no
+    /// scale has, so it is refused as off the scale rather than silently dropped.
+    pub fn criteria_numbers(&self) -> Vec<(String, i64)> {
+        self.criteria
+            .iter()
+            .map(|(code, v)| {
+                let v = v.trim();
+                let n = if v.len() <= 3 {
+                    v.parse().unwrap_or(-1)
+                } else {
+                    -1
+                };
+                (code.clone(), n)
+            })
+            .collect()
+    }
+
     pub fn score_number(&self) -> Option<i64> {
         self.score
             .as_deref()

@@ -450,6 +450,71 @@ pub async fn revoke_token(app: &App, p: &Principal, id: Option<i64>) -> Result<R
     }
 }
 
+pub async fn scale(app: &App) -> Result<Response> {
+    match admin::scale(&app.store).await {
+        Ok(view) => ok_json(200, &view),
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScaleIn {
+    levels: Vec<crate::scale::LevelSpec>,
+}
+
+// Instance-wide settings: anyone but a superadmin is refused before the body is read, so a
+// unit admin learns nothing from validation messages.
+pub async fn set_scale(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    if !p.is_superadmin() {
+        return fail(&AdminError::Forbidden);
+    }
+    let body: ScaleIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::set_scale(&app.store, p, &body.levels, app.default_lang, app.now).await {
+        Ok(()) => scale(app).await,
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn create_criterion(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    if !p.is_superadmin() {
+        return fail(&AdminError::Forbidden);
+    }
+    let body: admin::CriterionIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match admin::create_criterion(&app.store, p, &body, app.default_lang, app.now).await {
+        Ok(id) => ok_json(201, &serde_json::json!({ "id": id })),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn change_criterion(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    id: Option<i64>,
+) -> Result<Response> {
+    if !p.is_superadmin() {
+        return fail(&AdminError::Forbidden);
+    }
+    let body: admin::CriterionIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(id) = id else {
+        return not_found("criterion");
+    };
+    match admin::change_criterion(&app.store, p, id, &body, app.default_lang, app.now).await {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
 pub async fn signing_keys(app: &App, p: &Principal) -> Result<Response> {
     match admin::signing_keys(&app.store, &app.ring, p).await {
         Ok(report) => ok_json(200, &report),

@@ -4,7 +4,7 @@
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{EmployeeId, UnitId};
-use crate::scale::{Face, Labels, Level, Scale};
+use crate::scale::{Criterion, Face, Labels, Level, Scale};
 use crate::store::{
     sql, CodeHolder, CodeStatus, NewVote, Recorded, ScoreCounts, Store, StoreError,
 };
@@ -133,6 +133,45 @@ struct LevelRow {
 }
 
 #[derive(Deserialize)]
+struct CriterionRow {
+    id: i64,
+    code: String,
+    labels: String,
+    position: i64,
+    active: i64,
+}
+
+impl D1Store {
+    /// Every criterion, active or not.
+    pub async fn criteria(&self) -> Result<Vec<Criterion>, StoreError> {
+        let rows = self
+            .prepare(sql::CRITERIA, &[])?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        rows.results::<CriterionRow>()
+            .map_err(corrupt)?
+            .into_iter()
+            .map(|r| {
+                Ok(Criterion {
+                    id: r.id,
+                    code: r.code,
+                    labels: Labels::parse_json(&r.labels)
+                        .map_err(|e| StoreError::Corrupt(format!("criterion labels: {e}")))?,
+                    position: r.position,
+                    active: r.active != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets this isolate's copy of the scale, after an admin changed it here.
+    pub fn forget_scale() {
+        SCALE_CACHE.with(|c| *c.borrow_mut() = None);
+    }
+}
+
+#[derive(Deserialize)]
 struct NetworkRow {
     unit_id: i64,
     cidr: String,
@@ -216,8 +255,10 @@ impl Store for D1Store {
                 Ok(Level::new(value, &r.colour, Face::parse(&r.face), labels))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let criteria = self.criteria().await?;
         let scale = Scale::new(levels)
-            .ok_or_else(|| StoreError::Corrupt("the scale has no levels".into()))?;
+            .ok_or_else(|| StoreError::Corrupt("the scale has no levels".into()))?
+            .with_criteria(criteria);
         SCALE_CACHE.with(|c| *c.borrow_mut() = Some((now, scale.clone())));
         Ok(scale)
     }
@@ -264,6 +305,16 @@ impl Store for D1Store {
         if let Some(contact) = &vote.ballot.contact {
             statements
                 .push(self.prepare(sql::INSERT_VOTE_CONTACT, &[text(contact.as_str()), num(at)])?);
+        }
+        if !vote.ballot.criteria.is_empty() {
+            let rated: Vec<(i64, u8)> = vote
+                .ballot
+                .criteria
+                .iter()
+                .map(|(id, score)| (*id, score.get()))
+                .collect();
+            let rated = serde_json::to_string(&rated).unwrap_or_else(|_| "[]".into());
+            statements.push(self.prepare(sql::INSERT_VOTE_CRITERIA, &[text(&rated)])?);
         }
         let results = self.batch(statements).await?;
         if results.get(1).is_some_and(|r| changes(r) == 1) {

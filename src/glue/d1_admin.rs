@@ -6,6 +6,7 @@ use crate::account::{AccountId, Email, Grant, Scope};
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
+use crate::scale::{Criterion, Labels, Level};
 use crate::store::admin::{
     Accepted, AccountGrants, AccountView, AdminStore, Audit, AuditView, Changed, CodeRow, Created,
     DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, KeyCodes,
@@ -1189,6 +1190,100 @@ impl AdminStore for D1Store {
             ])
             .await?;
         Ok(results.first().map_or(0, changes))
+    }
+
+    async fn scale_level_in_use(&self, values: &[u8]) -> Result<Option<u8>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            value: i64,
+        }
+        let row: Option<Row> = self
+            .first(sql::SCALE_LEVEL_IN_USE, &[text(&ids_json(values))])
+            .await?;
+        Ok(row.and_then(|r| u8::try_from(r.value).ok()))
+    }
+
+    async fn replace_scale(&self, levels: &[Level], audit: &Audit) -> Result<(), StoreError> {
+        let json: Vec<serde_json::Value> = levels
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "value": l.value,
+                    "colour": l.colour,
+                    "face": l.face.code(),
+                    "labels": l.labels,
+                })
+            })
+            .collect();
+        let json = serde_json::Value::Array(json).to_string();
+        self.batch(vec![
+            self.prepare(sql::CLEAR_SCALE, &[])?,
+            self.prepare(sql::INSERT_SCALE, &[text(&json)])?,
+            self.audit_stmt(audit, false)?,
+        ])
+        .await?;
+        D1Store::forget_scale();
+        Ok(())
+    }
+
+    async fn all_criteria(&self) -> Result<Vec<Criterion>, StoreError> {
+        self.criteria().await
+    }
+
+    async fn create_criterion(
+        &self,
+        code: &str,
+        labels: &Labels,
+        position: i64,
+        audit: &Audit,
+    ) -> Result<Created<i64>, StoreError> {
+        let labels = serde_json::to_string(labels).unwrap_or_else(|_| "{}".into());
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_CRITERION,
+                    &[text(code), text(&labels), num(position as f64)],
+                )?,
+                self.audit_stmt(audit, true)?,
+            ])
+            .await?;
+        D1Store::forget_scale();
+        let row: Option<IdRow> = first_row(results.first())?;
+        Ok(match row {
+            Some(r) => Created::Done(r.id),
+            None => Created::Duplicate,
+        })
+    }
+
+    async fn change_criterion(
+        &self,
+        id: i64,
+        labels: Option<&Labels>,
+        position: Option<i64>,
+        active: Option<bool>,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        let labels = labels.map(|l| serde_json::to_string(l).unwrap_or_else(|_| "{}".into()));
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::UPDATE_CRITERION,
+                    &[
+                        num(id as f64),
+                        opt_text(labels.as_deref()),
+                        position.map_or(JsValue::NULL, |p| num(p as f64)),
+                        bool_arg(active),
+                    ],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        D1Store::forget_scale();
+        Ok(if results.first().map_or(0, changes) == 1 {
+            Changed::Done
+        } else {
+            Changed::NotFound
+        })
     }
 
     async fn directions(&self) -> Result<Vec<DirectionView>, StoreError> {

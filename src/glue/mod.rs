@@ -186,6 +186,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::RevokeToken { id } => admin::revoke_token(&app, &p, id).await,
         Route::AuditLog => admin::audit_log(&app, &req, &p).await,
         Route::SigningKeys => admin::signing_keys(&app, &p).await,
+        Route::Scale => admin::scale(&app).await,
+        Route::SetScale => admin::set_scale(&app, &mut req, &p).await,
+        Route::CreateCriterion => admin::create_criterion(&app, &mut req, &p).await,
+        Route::ChangeCriterion { id } => admin::change_criterion(&app, &mut req, &p, id).await,
         Route::ReissueOldCodes { unit } => admin::reissue_old_codes(&app, &p, unit).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
@@ -355,6 +359,7 @@ async fn render_vote_page(
                 contact: state.contact,
                 problem: state.problem,
                 stamp: &stamp,
+                criteria: state.criteria,
             };
             http::html(
                 status,
@@ -378,6 +383,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
         return http::html(400, pages::problem_page(lang, Problem::BadRequest));
     };
     let lang = app.page_lang(req, form.lang.as_deref());
+    let criteria = form.criteria_numbers();
     let submission = Submission {
         token,
         score: form.score_number(),
@@ -386,6 +392,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
         lang,
         source: Source::Form,
         page_stamp: form.stamp.as_deref(),
+        criteria: &criteria,
     };
     match app.cast(req, submission).await {
         Ok(()) => http::see_other(&format!("/thanks?lang={}", lang.code())),
@@ -393,6 +400,9 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
             let problem = match e {
                 InputError::CommentTooLong => FormProblem::CommentTooLong,
                 InputError::InvalidContact => FormProblem::InvalidContact,
+                InputError::UnknownCriterion | InputError::CriterionOutOfScale => {
+                    FormProblem::Criterion
+                }
                 InputError::ScoreMissing
                 | InputError::ScoreOutOfScale
                 | InputError::UnknownLanguage => FormProblem::NoScore,
@@ -404,6 +414,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
                 contact: &form.contact,
                 problem: Some(problem),
                 stamp: form.stamp.as_deref().unwrap_or(""),
+                criteria: &criteria,
             };
             render_vote_page(app, lang, token, &state, 422).await
         }
@@ -450,6 +461,7 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         Ok(l) => l,
         Err(e) => return http::api_error(&(&e).into()),
     };
+    let criteria = vote.criteria();
     let submission = Submission {
         token: &vote.token,
         score: Some(vote.score),
@@ -458,6 +470,7 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         lang,
         source: Source::Api,
         page_stamp: None,
+        criteria: &criteria,
     };
     match app.cast(req, submission).await {
         Ok(()) => http::json(201, r#"{"status":"recorded"}"#.to_owned()),

@@ -9,6 +9,7 @@ use crate::account::{AccountId, Email, Grant, Scope};
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
+use crate::scale::{Criterion, Labels, Level};
 use serde::Serialize;
 
 /// One line of the audit log, written in the same batch as the change it describes (and only
@@ -440,6 +441,27 @@ pub trait AdminStore {
         signing: u8,
         audit: &Audit,
     ) -> Result<u32, StoreError>;
+    /// A level left out of `values` that votes (or criterion ratings) still use.
+    async fn scale_level_in_use(&self, values: &[u8]) -> Result<Option<u8>, StoreError>;
+    /// Replaces the scale's levels in one batch.
+    async fn replace_scale(&self, levels: &[Level], audit: &Audit) -> Result<(), StoreError>;
+    /// Every criterion, active or not.
+    async fn all_criteria(&self) -> Result<Vec<Criterion>, StoreError>;
+    async fn create_criterion(
+        &self,
+        code: &str,
+        labels: &Labels,
+        position: i64,
+        audit: &Audit,
+    ) -> Result<Created<i64>, StoreError>;
+    async fn change_criterion(
+        &self,
+        id: i64,
+        labels: Option<&Labels>,
+        position: Option<i64>,
+        active: Option<bool>,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError>;
     async fn directions(&self) -> Result<Vec<DirectionView>, StoreError>;
     async fn create_direction(
         &self,

@@ -48,6 +48,20 @@ pub const INSERT_VOTE_CONTACT: &str = "\
 INSERT INTO vote_contacts (vote_id, contact, created_at) \
 SELECT last_insert_rowid(), ?1, ?2 WHERE changes() = 1";
 
+/// Last in the vote's batch, after the vote (and its contact, whose `vote_id` is its rowid, so
+/// `last_insert_rowid()` is still the vote's id and `changes()` is 1 exactly when the vote
+/// was stored). `?1` is a JSON array of `[criterion_id, score]`; only active criteria and
+/// levels of the scale are written, and `vote_criteria` has no rowid, so nothing shifts.
+pub const INSERT_VOTE_CRITERIA: &str = "\
+INSERT INTO vote_criteria (vote_id, criterion_id, score) \
+SELECT last_insert_rowid(), c.id, json_extract(j.value, '$[1]') \
+FROM json_each(?1) j JOIN criteria c ON c.id = json_extract(j.value, '$[0]') AND c.active = 1 \
+WHERE changes() = 1 AND EXISTS (SELECT 1 FROM scale_levels WHERE value = json_extract(j.value, '$[1]'))";
+
+/// Every criterion, active or not (the vote page keeps the active ones).
+pub const CRITERIA: &str =
+    "SELECT id, code, labels, position, active FROM criteria ORDER BY position, id";
+
 pub const INSERT_SALT: &str = "INSERT OR IGNORE INTO client_salts (day, salt) VALUES (?1, ?2)";
 pub const SELECT_SALT: &str = "SELECT salt FROM client_salts WHERE day = ?1";
 pub const DELETE_OLD_SALTS: &str = "DELETE FROM client_salts WHERE day < ?1";
@@ -340,6 +354,26 @@ pub const REVOKE_REISSUED_CODES: &str = "\
 UPDATE qr_codes SET revoked_at = ?2 WHERE revoked_at IS NULL AND key_id <> ?1 \
   AND EXISTS (SELECT 1 FROM qr_codes n WHERE n.employee_id = qr_codes.employee_id AND n.channel = qr_codes.channel \
               AND n.issue > qr_codes.issue AND n.key_id = ?1 AND n.issued_at = ?2)";
+
+// The scale and the extra criteria, as a superadmin edits them.
+/// A level that the new scale (`?1`, JSON array of values) leaves out but votes still use.
+pub const SCALE_LEVEL_IN_USE: &str = "\
+SELECT s.value AS value FROM scale_levels s \
+WHERE s.value NOT IN (SELECT value FROM json_each(?1)) \
+  AND (EXISTS (SELECT 1 FROM votes WHERE score = s.value) OR EXISTS (SELECT 1 FROM vote_criteria WHERE score = s.value)) \
+LIMIT 1";
+pub const CLEAR_SCALE: &str = "DELETE FROM scale_levels";
+/// `?1`: JSON array of `{"value","colour","face","labels"}`, `labels` an object.
+pub const INSERT_SCALE: &str = "\
+INSERT INTO scale_levels (value, colour, face, labels) \
+SELECT json_extract(j.value, '$.value'), json_extract(j.value, '$.colour'), json_extract(j.value, '$.face'), \
+       json(json_extract(j.value, '$.labels')) FROM json_each(?1) j";
+pub const INSERT_CRITERION: &str = "\
+INSERT INTO criteria (code, labels, position, active) SELECT ?1, ?2, ?3, 1 \
+WHERE NOT EXISTS (SELECT 1 FROM criteria WHERE code = ?1) RETURNING id";
+pub const UPDATE_CRITERION: &str = "\
+UPDATE criteria SET labels = coalesce(?2, labels), position = coalesce(?3, position), active = coalesce(?4, active) \
+WHERE id = ?1";
 
 pub const DIRECTIONS: &str = "SELECT id, name FROM directions ORDER BY name";
 pub const INSERT_DIRECTION: &str = "\

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod bad_input;
 mod browser;
+mod criteria;
 mod schema;
 mod scopes;
 mod tokens;
