@@ -51,7 +51,9 @@
   }
 
   // A form of labelled inputs. fields: [name, label, type, testid, {value, required, ...}].
+  let formSeq = 0;
   function form(fields, submitLabel, onSubmit, testid) {
+    const uid = "f" + (++formSeq) + "-";
     const msg = el("p", { role: "alert", class: "error" });
     const inputs = {};
     const f = el("form", { on: { submit: async (e) => {
@@ -63,18 +65,18 @@
       const o = extra || {};
       let input;
       if (type === "select") {
-        input = el("select", { name, id: "f-" + name, testid: id }, o.options.map(([v, text]) => el("option", { value: v }, text)));
+        input = el("select", { name, id: uid + name, testid: id }, o.options.map(([v, text]) => el("option", { value: v }, text)));
         if (o.value !== undefined) input.value = String(o.value);
       } else if (type === "textarea") {
-        input = el("textarea", { name, id: "f-" + name, testid: id, rows: o.rows || 4, dir: o.dir }, o.value || "");
+        input = el("textarea", { name, id: uid + name, testid: id, rows: o.rows || 4, dir: o.dir }, o.value || "");
       } else {
-        input = el("input", { type: type || "text", name, id: "f-" + name, testid: id, required: o.required !== false && type !== "checkbox",
+        input = el("input", { type: type || "text", name, id: uid + name, testid: id, required: o.required !== false && type !== "checkbox",
           value: o.value, checked: o.checked, placeholder: o.placeholder, dir: o.dir, maxlength: o.maxlength,
           autocomplete: type === "password" ? (o.newPassword ? "new-password" : "current-password") : (type === "email" ? "username" : "off") });
       }
       inputs[name] = input;
       if (type === "checkbox") f.append(el("label", { class: "check" }, input, " ", label));
-      else f.append(el("label", { for: "f-" + name }, label), input);
+      else f.append(el("label", { for: uid + name }, label), input);
       if (o.help) f.append(el("p", { class: "muted small" }, o.help));
     }
     f.append(el("button", { type: "submit", testid }, submitLabel), msg);
@@ -101,6 +103,7 @@
     nav.append(link("#/", "units"), link("#/directions", "directions"),
       canManage() ? link("#/accounts", "accounts") : null,
       canManage() ? link("#/keys", "keys") : null,
+      link("#/scale", "scale"),
       isSuper() ? link("#/audit", "audit") : null,
       link("#/tokens", "tokens"), link("#/password", "passwordChange"),
       el("button", { class: "link", type: "button", on: { click: async () => {
@@ -369,6 +372,55 @@
   }
   const keys_ = () => keys().catch(() => {});
 
+  // The rating scale and the extra criteria: instance-wide, so only a superadmin edits them.
+  async function scalePage() {
+    const data = await api("GET", "/api/v1/admin/scale");
+    const edit = isSuper();
+    const codes = LANGS.map(([c]) => c);
+    const faces = [["", "—"], ["frown", "☹"], ["flat", "😐"], ["smile", "🙂"], ["grin", "😀"]];
+    const levels = el("tbody", {});
+    const levelRow = (l) => {
+      const tr = el("tr", { testid: "level-row" },
+        el("td", {}, el("input", { type: "number", min: 0, max: 100, value: l.value, class: "narrow", "aria-label": t("value"), disabled: !edit })),
+        el("td", {}, el("input", { type: "color", value: l.colour, "aria-label": t("colour"), disabled: !edit })),
+        el("td", {}, el("select", { "aria-label": t("face"), disabled: !edit }, faces.map(([v, f]) => el("option", { value: v, selected: v === l.face }, f)))),
+        codes.map((c) => el("td", {}, el("input", { type: "text", maxlength: 40, value: (l.labels || {})[c] || "", lang: c, dir: c === "fa" ? "rtl" : "ltr", "aria-label": t("label") + " " + c, "data-lang": c, disabled: !edit }))),
+        edit ? el("td", {}, el("button", { type: "button", class: "secondary", on: { click: () => tr.remove() } }, t("remove"))) : null);
+      return tr;
+    };
+    for (const l of data.levels) levels.append(levelRow(l));
+    const msg = el("p", { role: "alert", class: "error" });
+    const readLevels = () => [...levels.querySelectorAll("tr")].map((tr) => {
+      const [value, colour] = tr.querySelectorAll("input");
+      const labels = {};
+      for (const i of tr.querySelectorAll("input[data-lang]")) if (i.value.trim()) labels[i.dataset.lang] = i.value;
+      return { value: Number(value.value), colour: colour.value, face: tr.querySelector("select").value, labels };
+    });
+    const scaleCard = card(t("levels"), el("p", { class: "muted small" }, t("scaleHelp")),
+      el("div", { class: "scroll" }, el("table", {}, el("thead", {}, el("tr", {}, [t("value"), t("colour"), t("face"), ...codes, ""].map((h) => el("th", { scope: "col" }, h)))), levels)),
+      edit ? el("div", { class: "row" },
+        el("button", { type: "button", class: "secondary", on: { click: () => levels.append(levelRow({ value: readLevels().reduce((m, l) => Math.max(m, l.value), 0) + 1, colour: "#767676", face: "", labels: {} })) } }, t("addLevel")),
+        el("button", { type: "button", testid: "save-scale", on: { click: async () => {
+          msg.textContent = "";
+          try { await api("PUT", "/api/v1/admin/scale", { levels: readLevels() }); saved(msg); } catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+        } } }, t("save"))) : null, msg);
+    const labelFields = (labels) => codes.map((c) => [c, c, "text", undefined, { value: (labels || {})[c] || "", required: false, maxlength: 40, dir: c === "fa" ? "rtl" : "ltr" }]);
+    const pickLabels = (v) => Object.fromEntries(codes.filter((c) => (v[c] || "").trim()).map((c) => [c, v[c]]));
+    const critRows = data.criteria.map((c) => {
+      const f = edit ? form([...labelFields(c.labels), ["position", t("position_"), "number", undefined, { value: c.position }], ["active", t("active"), "checkbox", undefined, { checked: c.active }]], t("save"),
+        async (v, m) => { await api("PATCH", "/api/v1/admin/criteria/" + c.id, { labels: pickLabels(v), position: Number(v.position), active: v.active }); saved(m); }) : null;
+      return el("tr", { testid: "criterion-row" }, el("td", {}, el("code", {}, c.code)), el("td", {}, (c.labels || {})[lang] || (c.labels || {}).en || Object.values(c.labels || {})[0] || ""),
+        el("td", {}, c.active ? t("active") : t("inactive")), el("td", {}, f ? el("details", {}, el("summary", {}, t("edit")), f) : null));
+    });
+    const critCard = card(t("criteria"), el("p", { class: "muted small" }, t("criteriaHelp")),
+      critRows.length ? table([t("code"), t("name"), "", ""], critRows) : el("p", { class: "muted" }, t("empty")),
+      edit ? el("details", {}, el("summary", { testid: "add-criterion-open" }, t("addCriterion")),
+        form([["code", t("code"), "text", "criterion-code", { placeholder: "waiting_time", dir: "ltr", maxlength: 32 }], ...labelFields({}), ["position", t("position_"), "number", undefined, { value: critRows.length + 1 }]], t("create"),
+          async (v) => { await api("POST", "/api/v1/admin/criteria", { code: v.code, labels: pickLabels(v), position: Number(v.position) }); scale_(); }, "add-criterion")) : null);
+    page(t("scale"), scaleCard, critCard);
+  }
+  const scale_ = () => scalePage().catch(() => {});
+
   async function tokens() {
     const { tokens } = await api("GET", "/api/v1/admin/tokens");
     const fresh = el("div", {});
@@ -406,6 +458,7 @@
       if (hash === "/directions") return await directions();
       if (hash === "/accounts") return await accounts();
       if (hash === "/keys") return await keys();
+      if (hash === "/scale") return await scalePage();
       if (hash === "/tokens") return await tokens();
       if (hash === "/password") return password();
       if (hash === "/signin") return signIn();

@@ -545,6 +545,16 @@ async fn an_admin_prints_a_whole_unit_imports_a_csv_invites_and_reads_the_audit_
     )
     .await;
     b.screenshot("admin-keys").await;
+    // The scale screen shows the instance's levels, editable by this superadmin (adding a
+    // criterion here would change every vote page of the shared worker: tests/api/criteria.rs
+    // covers that on workers of their own).
+    b.go(&w.url("/admin/#/scale")).await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='level-row']\").length >= 2 && document.querySelector(\"[data-testid='save-scale']\")",
+        "the scale screen",
+    )
+    .await;
+    b.screenshot("admin-scale").await;
     b.eval("localStorage.setItem('civicrate.lang', 'fa'); return true")
         .await;
     b.go(&w.url(&format!("/admin/?r=fa#/units/{unit}"))).await;
