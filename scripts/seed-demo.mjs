@@ -74,6 +74,14 @@ const people = [
   ["Тарас Лисенко", "Спеціаліст І категорії", benefits],
   ["Юлія Савченко", "Завідувач сектору", benefits],
 ];
+// Two optional questions about the office itself, rated apart from the employee.
+for (const [code, position, labels] of [
+  ["waiting_time", 1, { uk: "Час очікування", ru: "Время ожидания", kk: "Күту уақыты", fa: "زمان انتظار", en: "Waiting time" }],
+  ["premises", 2, { uk: "Зручність приміщення", ru: "Удобство помещения", kk: "Үй-жайдың ыңғайлылығы", fa: "آسایش فضای اداره", en: "Comfort of the premises" }],
+]) {
+  const resp = await fetch(base + "/api/v1/admin/criteria", { method: "POST", headers, body: JSON.stringify({ code, labels, position }) });
+  if (resp.status !== 201 && resp.status !== 409) throw new Error(`criteria: ${resp.status} ${await resp.text()}`);
+}
 const lines = [];
 for (const [name, position, unit] of people) {
   const e = await post("/api/v1/admin/employees", { name, position, unit_id: unit.id });
