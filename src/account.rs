@@ -278,6 +278,14 @@ impl SessionKey {
         mac.finalize().into_bytes().into()
     }
 
+    /// The CSRF value of an account signed in through Cloudflare Access: there is no session
+    /// to keep one in, so it is derived from the account; the admin page reads it from
+    /// `GET /api/v1/session` like a session's.
+    pub fn access_csrf(&self, account: AccountId) -> String {
+        let tag = self.tag("access-csrf", account.get().to_string().as_bytes());
+        URL_SAFE_NO_PAD.encode(tag)
+    }
+
     /// A keyed hash for throttling keys (e-mails, clients), so the table holds no e-mails.
     pub fn throttle_key(&self, kind: &str, value: &str) -> String {
         let tag = self.tag("throttle", format!("{kind}:{value}").as_bytes());
@@ -488,6 +496,10 @@ pub enum Via {
         csrf: String,
     },
     ApiToken,
+    /// A Cloudflare Access assertion: changes need this CSRF value (see `SessionKey::access_csrf`).
+    Access {
+        csrf: String,
+    },
 }
 
 /// An authenticated caller.
@@ -532,6 +544,7 @@ impl Principal {
     pub fn actor(&self) -> String {
         match self.via {
             Via::ApiToken => format!("{} (API token)", self.email),
+            Via::Access { .. } => format!("{} (Cloudflare Access)", self.email),
             _ => self.email.clone(),
         }
     }

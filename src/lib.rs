@@ -19,6 +19,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod cf_access;
 pub mod clock;
 pub mod hr_csv;
 pub mod i18n;

@@ -133,8 +133,8 @@ async fn me_body(app: &App, p: &Principal, csrf: Option<&str>) -> Result<Respons
 
 pub async fn me(app: &App, p: &Principal) -> Result<Response> {
     let csrf = match &p.via {
-        Via::Session { csrf } => Some(csrf.as_str()),
-        _ => None,
+        Via::Session { csrf } | Via::Access { csrf } => Some(csrf.as_str()),
+        Via::ApiToken => None,
     };
     me_body(app, p, csrf).await
 }

@@ -15,13 +15,13 @@ use worker::{console_error, Request};
 /// PBKDF2 through the runtime's WebCrypto: native code, far faster than hashing in WASM.
 pub struct WebCryptoKdf;
 
-fn subtle() -> Result<web_sys::SubtleCrypto, String> {
+pub(super) fn subtle() -> Result<web_sys::SubtleCrypto, String> {
     let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
         .map_err(|_| String::from("no crypto global"))?;
     Ok(crypto.unchecked_into::<web_sys::Crypto>().subtle())
 }
 
-fn js_err(e: JsValue) -> String {
+pub(super) fn js_err(e: JsValue) -> String {
     e.as_string()
         .or_else(|| {
             Reflect::get(&e, &JsValue::from_str("message"))
@@ -86,7 +86,7 @@ pub fn session_id(req: &Request, key: &SessionKey) -> Option<SessionId> {
 
 /// Whether a browser request comes from this site. Browsers send `Origin` on every
 /// cross-site POST, PUT, PATCH and DELETE; scripts without it are not browsers.
-fn same_origin(req: &Request) -> bool {
+pub(super) fn same_origin(req: &Request) -> bool {
     let Some(origin) = http::header(req, "origin") else {
         return true;
     };
@@ -111,6 +111,11 @@ pub async fn principal(app: &App, req: &Request, method: Method) -> Result<Princ
                 Err(ApiError::unavailable())
             }
         };
+    }
+    if let (Some(cfg), Some(assertion)) =
+        (&app.access, http::header(req, "cf-access-jwt-assertion"))
+    {
+        return super::cf_access::principal(app, cfg, &assertion, req, method).await;
     }
     let Some(key) = &app.session_key else {
         return Err(ApiError::unauthorized());

@@ -3,12 +3,14 @@
 
 mod admin;
 mod auth;
+mod cf_access;
 mod d1;
 mod d1_admin;
 mod http;
 
 use crate::account::{Principal, SessionKey};
 use crate::api::{self, ApiError, OPENAPI_JSON};
+use crate::cf_access::AccessConfig;
 use crate::clock::{DayRange, Timestamp};
 use crate::i18n::{self, Lang};
 use crate::integrity::PageStamp;
@@ -40,6 +42,8 @@ struct App {
     default_lang: Lang,
     /// Signs session cookies and CSRF values (`SESSION_KEY`); without it nobody can sign in.
     session_key: Option<SessionKey>,
+    /// Cloudflare Access in front of the admin (`ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`), if used.
+    access: Option<AccessConfig>,
     /// Languages printed on posters after the default one (`POSTER_LANGS`, e.g. `en,ru`).
     extra_poster_langs: Vec<Lang>,
     /// Votes one client may cast per UTC day across all employees (`VOTE_DAILY_LIMIT`).
@@ -67,6 +71,11 @@ impl App {
             None => None,
             Some(k) => Some(SessionKey::parse(&k).map_err(|e| e.to_string())?),
         };
+        let access = AccessConfig::from_settings(
+            setting(env, "ACCESS_TEAM_DOMAIN").as_deref(),
+            setting(env, "ACCESS_AUD").as_deref(),
+        )
+        .map_err(|e| e.to_string())?;
         let extra_poster_langs = setting(env, "POSTER_LANGS")
             .unwrap_or_else(|| String::from("en"))
             .split(',')
@@ -88,6 +97,7 @@ impl App {
             base_url,
             default_lang,
             session_key,
+            access,
             extra_poster_langs,
             daily_limit,
             now,
