@@ -250,15 +250,40 @@ async fn health_and_openapi_answer() {
 #[tokio::test]
 async fn html_responses_carry_security_headers() {
     let w = shared();
-    let (_, token) = w.employee_with_code("Богдан Руденко").await;
-    for path in [
-        format!("/r/{token}"),
-        "/thanks".into(),
-        "/r/FORGED".into(),
-        "/nowhere".into(),
+    let (employee, token) = w.employee_with_code("Богдан Руденко").await;
+    let unit = w.count(&format!(
+        "SELECT unit_id FROM employees WHERE id = {employee}"
+    ));
+    for (path, admin) in [
+        (format!("/r/{token}"), false),
+        ("/thanks".into(), false),
+        ("/r/FORGED".into(), false),
+        ("/nowhere".into(), false),
+        ("/admin/".into(), false),
+        (format!("/admin/employees/{employee}/poster?size=a4"), true),
+        (format!("/admin/units/{unit}/posters?size=a6"), true),
     ] {
-        let resp = w.http.get(w.url(&path)).send().await.unwrap();
+        let req = if admin {
+            w.admin(reqwest::Method::GET, &path)
+        } else {
+            w.http.get(w.url(&path))
+        };
+        let resp = req.send().await.unwrap();
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
         let h = resp.headers();
+        assert!(
+            !h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("unsafe-inline"),
+            "{path}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
         assert!(
