@@ -168,14 +168,7 @@ async fn an_inactive_criterion_is_not_shown_and_is_refused() {
         .vote_json(json!({"token": token, "score": 3, "criteria": {"premises": 1}}))
         .await;
     assert_eq!(resp.status(), 422);
-    let scale: Value = w
-        .admin(Method::GET, "/api/v1/admin/scale")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let scale: Value = w.admin_get("/api/v1/admin/scale").await;
     assert_eq!(
         scale["criteria"][0]["active"], false,
         "kept, for past ratings"

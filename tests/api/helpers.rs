@@ -426,6 +426,17 @@ impl Worker {
             .bearer_auth(&self.admin_token)
     }
 
+    /// A GET with the root admin's token that must answer 200: its JSON.
+    pub async fn admin_get(&self, path: &str) -> Value {
+        let resp = self
+            .admin(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("admin GET");
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.json().await.expect("json")
+    }
+
     pub async fn create_unit(&self, name: &str, parent: Option<i64>) -> i64 {
         let resp = self
             .admin(reqwest::Method::POST, "/api/v1/admin/units")

@@ -212,14 +212,7 @@ async fn key_rotation_reissues_one_office_at_a_time_and_shows_what_is_left() {
 
     // Step 1: the new key is appended; nothing printed changes yet.
     let both = Worker::run(dir, &format!("{},{}", key(1), key(2)));
-    let keys: serde_json::Value = both
-        .admin(reqwest::Method::GET, "/api/v1/admin/keys")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys: serde_json::Value = both.admin_get("/api/v1/admin/keys").await;
     assert_eq!(
         keys["keys"],
         json!([
@@ -284,14 +277,7 @@ async fn key_rotation_reissues_one_office_at_a_time_and_shows_what_is_left() {
         again.json::<serde_json::Value>().await.unwrap()["reissued"],
         0
     );
-    let keys: serde_json::Value = both
-        .admin(reqwest::Method::GET, "/api/v1/admin/keys")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys: serde_json::Value = both.admin_get("/api/v1/admin/keys").await;
     assert_eq!(
         keys["units"],
         json!([{"unit_id": office_b, "name": "ЦНАП №2", "codes": 1}])
@@ -307,14 +293,7 @@ async fn key_rotation_reissues_one_office_at_a_time_and_shows_what_is_left() {
     let retired = Worker::run(dir, &key(2));
     assert_eq!(retired.vote_json(vote(&old_b)).await.status(), 404);
     assert_eq!(retired.vote_json(vote(&new_a)).await.status(), 201);
-    let keys: serde_json::Value = retired
-        .admin(reqwest::Method::GET, "/api/v1/admin/keys")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys: serde_json::Value = retired.admin_get("/api/v1/admin/keys").await;
     assert_eq!(
         keys["keys"],
         json!([
