@@ -222,6 +222,12 @@ impl From<&DayRangeError> for ApiError {
     }
 }
 
+impl From<&crate::report::PeriodError> for ApiError {
+    fn from(e: &crate::report::PeriodError) -> ApiError {
+        ApiError::new(422, "invalid_period", e.to_string())
+    }
+}
+
 /// Whether an error hides an internal failure that must be logged (its cause, not the input).
 pub fn internal_cause(e: &VoteError) -> Option<&StoreError> {
     match e {

@@ -118,6 +118,13 @@ legend{margin-block-end:.75rem;padding:0;font-size:1.125rem;font-weight:700}
 .lvl:has(input:checked){border-color:#0b57d0;background:#e8f0fe}
 .lvl input{flex:none;width:1.25rem;height:1.25rem;margin:0;accent-color:#0b57d0}
 .field{margin-block-end:1.5rem}
+.results{max-width:60rem}
+.results table{width:100%;margin-block-end:1.5rem;border-collapse:collapse;background:#fff;font-size:.9375rem}
+.results th,.results td{padding:.375rem .5rem;border:1px solid #d0d4da;text-align:start;vertical-align:top}
+.results thead th{background:#e9ecf1}
+.results small{color:#4a5260}
+.results .note{color:#4a5260;font-size:.875rem}
+@media print{body{background:#fff}.results a{color:inherit;text-decoration:none}}
 .field label{display:block;margin-block-end:.25rem;font-weight:700}
 .hint{margin:0 0 .5rem;color:#4a5260;font-size:.9375rem}
 .error{margin:0 0 .5rem;color:#b3261e;font-weight:700}
@@ -301,7 +308,7 @@ fn language_switcher(lang: Lang, m: &Messages, path: &str) -> Markup {
 }
 
 /// The document shell every page shares.
-fn document(lang: Lang, title: &str, body: Markup) -> String {
+pub(crate) fn document(lang: Lang, title: &str, body: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(lang.dir()) {

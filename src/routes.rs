@@ -94,6 +94,14 @@ pub enum Route<'a> {
     ReissueOldCodes { unit: Option<UnitId> },
     Poster { employee: Option<EmployeeId> },
     UnitPosters { unit: Option<UnitId> },
+    UnitResults { unit: Option<UnitId> },
+    EmployeeResults { employee: Option<EmployeeId> },
+    DirectionResults,
+    Comments,
+    Recompute,
+    MonthlyReport { unit: Option<UnitId> },
+    PublicResultsPage,
+    PublicResultsData,
 }
 
 impl Route<'_> {
@@ -109,7 +117,9 @@ impl Route<'_> {
             | Route::AdminApp
             | Route::AdminAsset { .. }
             | Route::SignIn
-            | Route::AcceptInvitation => Access::Public,
+            | Route::AcceptInvitation
+            | Route::PublicResultsPage
+            | Route::PublicResultsData => Access::Public,
             _ => Access::Admin,
         }
     }
@@ -137,6 +147,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/assets/{name}", Access::Public),
     ("GET", "/admin/employees/{id}/poster", Access::Admin),
     ("GET", "/admin/units/{id}/posters", Access::Admin),
+    ("GET", "/results", Access::Public),
+    ("GET", "/api/v1/public/results", Access::Public),
     ("POST", "/api/v1/votes", Access::Public),
     ("GET", "/api/v1/openapi.json", Access::Public),
     ("POST", "/api/v1/session", Access::Public),
@@ -179,6 +191,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/admin/units/{id}/reissue-codes",
         Access::Admin,
     ),
+    ("GET", "/api/v1/admin/results/units/{id}", Access::Admin),
+    (
+        "GET",
+        "/api/v1/admin/results/units/{id}/monthly",
+        Access::Admin,
+    ),
+    ("GET", "/api/v1/admin/results/employees/{id}", Access::Admin),
+    ("GET", "/api/v1/admin/results/directions", Access::Admin),
+    ("GET", "/api/v1/admin/results/comments", Access::Admin),
+    ("POST", "/api/v1/admin/results/recompute", Access::Admin),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
@@ -224,6 +246,8 @@ fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Route<'a>> {
             employee: employee(id),
         },
         (Get, ["admin", "units", id, "posters"]) => Route::UnitPosters { unit: unit(id) },
+        (Get, ["results"]) => Route::PublicResultsPage,
+        (Get, ["api", "v1", "public", "results"]) => Route::PublicResultsData,
         (Post, ["api", "v1", "votes"]) => Route::ApiVote,
         (Get, ["api", "v1", "openapi.json"]) => Route::OpenApi,
         (Post, ["api", "v1", "session"]) => Route::SignIn,
@@ -302,6 +326,14 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
                 .filter(|n| (1..(1 << 31)).contains(n)),
         },
         (Post, ["units", id, "reissue-codes"]) => Route::ReissueOldCodes { unit: unit(id) },
+        (Get, ["results", "units", id]) => Route::UnitResults { unit: unit(id) },
+        (Get, ["results", "units", id, "monthly"]) => Route::MonthlyReport { unit: unit(id) },
+        (Get, ["results", "employees", id]) => Route::EmployeeResults {
+            employee: employee(id),
+        },
+        (Get, ["results", "directions"]) => Route::DirectionResults,
+        (Get, ["results", "comments"]) => Route::Comments,
+        (Post, ["results", "recompute"]) => Route::Recompute,
         _ => return None,
     };
     Some(r)

@@ -14,6 +14,7 @@ use crate::token::Claims;
 use crate::vote::Ballot;
 
 pub mod admin;
+pub mod results;
 pub mod sql;
 
 /// A failure of the database itself. Logged with its cause; shown to nobody.

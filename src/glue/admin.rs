@@ -57,14 +57,14 @@ fn randoms() -> std::result::Result<([u8; 32], [u8; 16]), ApiError> {
     Ok((random()?, random()?))
 }
 
-fn fail(e: &AdminError) -> Result<Response> {
+pub(super) fn fail(e: &AdminError) -> Result<Response> {
     if let Some(cause) = api::admin_internal_cause(e) {
         console_error!("admin request failed: {cause}");
     }
     http::api_error(&e.into())
 }
 
-fn ok_json<T: Serialize>(status: u16, value: &T) -> Result<Response> {
+pub(super) fn ok_json<T: Serialize>(status: u16, value: &T) -> Result<Response> {
     match serde_json::to_string(value) {
         Ok(body) => http::json(status, body),
         Err(e) => {

@@ -6,7 +6,9 @@ mod auth;
 mod cf_access;
 mod d1;
 mod d1_admin;
+mod d1_results;
 mod http;
+mod results;
 
 use crate::account::{Principal, SessionKey};
 use crate::api::{self, ApiError, OPENAPI_JSON};
@@ -20,6 +22,8 @@ use crate::qr::PublicBaseUrl;
 use crate::routes::{self, Access, Method, Route, RouteError};
 use crate::service::{self, Client, CodeError, Submission, VoteError};
 use crate::store::admin::AdminStore;
+use crate::store::results::ResultsStore;
+use crate::store::Store;
 use crate::store::Source;
 use crate::token::KeyRing;
 use crate::vote::{FormVote, InputError, JsonVote};
@@ -48,7 +52,23 @@ struct App {
     extra_poster_langs: Vec<Lang>,
     /// Votes one client may cast per UTC day across all employees (`VOTE_DAILY_LIMIT`).
     daily_limit: u32,
+    /// Votes before an employee's score shows in rankings and public results (`MIN_VOTES`).
+    min_votes: u32,
+    /// Whether `/results` and the open-data endpoint answer (`PUBLIC_RESULTS` = "on").
+    public_results: bool,
     now: Timestamp,
+}
+
+fn min_votes(env: &Env) -> std::result::Result<u32, String> {
+    match setting(env, "MIN_VOTES") {
+        None => Ok(crate::report::DEFAULT_MIN_VOTES),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| String::from("MIN_VOTES must be a whole number from 1 to 1000")),
+    }
 }
 
 fn setting(env: &Env, name: &str) -> Option<String> {
@@ -90,6 +110,12 @@ impl App {
                 .filter(|n| (1..=10_000).contains(n))
                 .ok_or("VOTE_DAILY_LIMIT must be a whole number from 1 to 10000")?,
         };
+        let min_votes = min_votes(env)?;
+        let public_results = match setting(env, "PUBLIC_RESULTS").as_deref().map(str::trim) {
+            None | Some("" | "off") => false,
+            Some("on") => true,
+            Some(_) => return Err("PUBLIC_RESULTS must be on or off".into()),
+        };
         let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
         Ok(App {
             store: D1Store::new(db, now),
@@ -100,6 +126,8 @@ impl App {
             access,
             extra_poster_langs,
             daily_limit,
+            min_votes,
+            public_results,
             now,
         })
     }
@@ -150,6 +178,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Route::AdminAsset { name } => admin::asset(name),
             Route::SignIn => admin::sign_in(&app, &mut req).await,
             Route::AcceptInvitation => admin::accept_invitation(&app, &mut req).await,
+            Route::PublicResultsPage => results::public_page(&app, &req).await,
+            Route::PublicResultsData => results::public_data(&app, &req).await,
             _ => Response::ok("ok"),
         };
     }
@@ -201,6 +231,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::CreateCriterion => admin::create_criterion(&app, &mut req, &p).await,
         Route::ChangeCriterion { id } => admin::change_criterion(&app, &mut req, &p, id).await,
         Route::ReissueOldCodes { unit } => admin::reissue_old_codes(&app, &p, unit).await,
+        Route::UnitResults { unit } => results::unit_results(&app, &req, &p, unit).await,
+        Route::EmployeeResults { employee } => {
+            results::employee_results(&app, &req, &p, employee).await
+        }
+        Route::DirectionResults => results::direction_results(&app, &req, &p).await,
+        Route::Comments => results::comments(&app, &req, &p).await,
+        Route::Recompute => results::recompute(&app, &req, &p).await,
+        Route::MonthlyReport { unit } => results::monthly_report(&app, &req, &p, unit).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
         }
@@ -209,23 +247,84 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
 }
 
-/// Contacts are deleted after this many days unless `CONTACT_RETENTION_DAYS` says otherwise.
-const DEFAULT_CONTACT_RETENTION_DAYS: u32 = 180;
-
-/// Cron triggers (wrangler.toml). Daily: forget earlier days' salts and expired contacts.
+/// Cron triggers (wrangler.toml), told apart by their schedule: the hourly roll-up, the
+/// monthly close on the 1st, and the daily housekeeping. An unknown schedule rolls up.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
     let now = Timestamp::from_unix_millis(Date::now().as_millis());
     let db = match env.d1("DB") {
         Ok(db) => db,
         Err(e) => return console_error!("cron: D1 binding DB: {e}"),
     };
-    let retention = setting(&env, "CONTACT_RETENTION_DAYS")
+    let store = D1Store::new(db, now);
+    match event.cron().as_str() {
+        HOUSEKEEPING_CRON => housekeeping(&env, &store, now).await,
+        MONTHLY_CLOSE_CRON => close_month(&env, &store, now).await,
+        _ => hourly(&env, &store, now).await,
+    }
+}
+
+const HOUSEKEEPING_CRON: &str = "5 0 * * *";
+const MONTHLY_CLOSE_CRON: &str = "30 0 1 * *";
+
+async fn hourly(env: &Env, store: &D1Store, now: Timestamp) {
+    match crate::results::roll_up(store, now, crate::results::Budget::CRON).await {
+        Ok(r) if r.skipped => console_log!("cron: roll-up skipped, another run holds the lease"),
+        Ok(r) => console_log!(
+            "cron: rolled up to vote {} ({} days, {} months; {} days and {} months left; {} rows read, {} written)",
+            r.watermark,
+            r.days.len(),
+            r.months.len(),
+            r.days_left,
+            r.months_left,
+            r.cost.rows_read,
+            r.cost.rows_written
+        ),
+        // The next run redoes it: every step is a batch, and the dirty days stay dirty.
+        Err(e) => console_error!("cron: roll-up failed: {e}"),
+    }
+    // A monthly close that failed or found the lease taken is made up by the next hour.
+    let today = crate::clock::parse_iso_day(&now.utc_day()).unwrap_or_default();
+    let last = crate::report::month_key(
+        crate::report::Period::around(crate::report::PeriodKind::Month, today)
+            .previous()
+            .from,
+    );
+    match store.has_monthly_reports(&last).await {
+        Ok(false) => close_month(env, store, now).await,
+        Ok(true) => {}
+        Err(e) => console_error!("cron: checking last month's reports failed: {e}"),
+    }
+}
+
+async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
+    let levels = match store.scale().await {
+        Ok(s) => s.levels().iter().map(|l| i64::from(l.value)).collect::<Vec<_>>(),
+        Err(e) => return console_error!("cron: monthly close: reading the scale failed: {e}"),
+    };
+    let min_votes = min_votes(env).unwrap_or(crate::report::DEFAULT_MIN_VOTES);
+    match crate::results::monthly_close(store, now, &levels, min_votes).await {
+        Ok(c) => console_log!(
+            "cron: closed {}: {} reports ({} rows read, {} written)",
+            c.month,
+            c.reports,
+            c.roll_up.cost.rows_read + c.cost.rows_read,
+            c.roll_up.cost.rows_written + c.cost.rows_written
+        ),
+        Err(e) => console_error!("cron: monthly close failed: {e}"),
+    }
+}
+
+/// Contacts are deleted after this many days unless `CONTACT_RETENTION_DAYS` says otherwise.
+const DEFAULT_CONTACT_RETENTION_DAYS: u32 = 180;
+
+/// Daily: forget earlier days' salts, old sign-in failures and expired contacts.
+async fn housekeeping(env: &Env, store: &D1Store, now: Timestamp) {
+    let retention = setting(env, "CONTACT_RETENTION_DAYS")
         .and_then(|v| v.trim().parse::<u32>().ok())
         .filter(|d| (1..=3650).contains(d))
         .unwrap_or(DEFAULT_CONTACT_RETENTION_DAYS);
-    let store = D1Store::new(db, now);
     // Failed sign-ins only matter for 15 minutes, sessions for 12 hours: a day is plenty.
     if let Err(e) = store
         .forget_login_failures_before(now.unix_seconds() - 86_400)
@@ -233,7 +332,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     {
         console_error!("cron: forgetting old sign-in failures failed: {e}");
     }
-    match service::daily_housekeeping(&store, now, retention).await {
+    match service::daily_housekeeping(store, now, retention).await {
         Ok(done) => console_log!(
             "cron: forgot {} old salts and {} contacts older than {retention} days",
             done.salts,

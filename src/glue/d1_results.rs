@@ -1,0 +1,276 @@
+//! `ResultsStore` on D1: the roll-up's batches and the report queries. The costs are D1's own
+//! figures (`meta.rows_read`, `meta.rows_written`), what Cloudflare bills and limits.
+
+use super::d1::{num, opt_text, text, D1Store};
+use crate::report::StatRow;
+use crate::store::results::{
+    CommentFilter, CommentView, Cost, MonthData, ResultsStore, StatQuery,
+};
+use crate::store::{sql, StoreError};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1Result;
+
+fn cost(results: &[D1Result]) -> Cost {
+    let mut c = Cost::default();
+    for r in results {
+        if let Ok(Some(m)) = r.meta() {
+            c.rows_read += m.rows_read.unwrap_or(0) as u64;
+            c.rows_written += m.rows_written.unwrap_or(0) as u64;
+        }
+    }
+    c
+}
+
+fn opt_num(n: Option<i64>) -> JsValue {
+    n.map_or(JsValue::NULL, |n| num(n as f64))
+}
+
+#[derive(Deserialize)]
+struct Watermark {
+    watermark: f64,
+}
+
+#[derive(Deserialize)]
+struct LastId {
+    id: f64,
+}
+
+#[derive(Deserialize)]
+struct DayRow {
+    day: String,
+}
+
+#[derive(Deserialize)]
+struct MonthRow {
+    month: String,
+}
+
+#[derive(Deserialize)]
+struct DirtyCounts {
+    days: i64,
+    months: i64,
+}
+
+#[derive(Deserialize)]
+struct UnitRow {
+    id: i64,
+    parent_id: Option<i64>,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ClosureRow {
+    ancestor_id: i64,
+    descendant_id: i64,
+}
+
+#[derive(Deserialize)]
+struct NameRow {
+    id: i64,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct BodyRow {
+    body: String,
+}
+
+impl ResultsStore for D1Store {
+    async fn take_rollup_lease(&self, now: i64, until: i64) -> Result<Option<i64>, StoreError> {
+        let row: Option<Watermark> = self
+            .first(
+                sql::TAKE_ROLLUP_LEASE,
+                &[num(now as f64), num(until as f64)],
+            )
+            .await?;
+        Ok(row.map(|r| r.watermark as i64))
+    }
+
+    async fn release_rollup_lease(&self) -> Result<(), StoreError> {
+        self.batch(vec![self.prepare(sql::RELEASE_ROLLUP_LEASE, &[])?])
+            .await
+            .map(|_| ())
+    }
+
+    async fn mark_new_votes(&self, watermark: i64) -> Result<(i64, Cost), StoreError> {
+        let last: Option<LastId> = self.first(sql::LAST_VOTE_ID, &[]).await?;
+        let upto = last.map_or(0, |l| l.id as i64);
+        if upto <= watermark {
+            return Ok((watermark, Cost::default()));
+        }
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::MARK_NEW_VOTE_DAYS,
+                    &[num(watermark as f64), num(upto as f64)],
+                )?,
+                self.prepare(sql::ADVANCE_WATERMARK, &[num(upto as f64)])?,
+            ])
+            .await?;
+        Ok((upto, cost(&results)))
+    }
+
+    async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<DayRow> = self.all(sql::DIRTY_DAYS, &[num(limit)]).await?;
+        Ok(rows.into_iter().map(|r| r.day).collect())
+    }
+
+    async fn dirty_months(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<MonthRow> = self.all(sql::DIRTY_MONTHS, &[num(limit)]).await?;
+        Ok(rows.into_iter().map(|r| r.month).collect())
+    }
+
+    async fn dirty_counts(&self) -> Result<(i64, i64), StoreError> {
+        let c: Option<DirtyCounts> = self.first(sql::COUNT_DIRTY, &[]).await?;
+        Ok(c.map_or((0, 0), |c| (c.days, c.months)))
+    }
+
+    async fn recompute_day(&self, day: &str, start: i64, end: i64) -> Result<Cost, StoreError> {
+        let d = || text(day);
+        let (out, back) = (num(-1.0), num(1.0));
+        let statements = vec![
+            self.prepare(sql::MONTHLY_UNIT_DELTA, &[d(), out.clone()])?,
+            self.prepare(sql::MONTHLY_EMPLOYEE_DELTA, &[d(), out.clone()])?,
+            self.prepare(sql::MONTHLY_DIRECTION_DELTA, &[d(), out])?,
+            self.prepare(sql::CLEAR_DAILY_EMPLOYEE, &[d()])?,
+            self.prepare(
+                sql::BUILD_DAILY_EMPLOYEE,
+                &[d(), num(start as f64), num(end as f64)],
+            )?,
+            self.prepare(sql::CLEAR_DAILY_UNIT, &[d()])?,
+            self.prepare(sql::BUILD_DAILY_UNIT, &[d()])?,
+            self.prepare(sql::MONTHLY_UNIT_DELTA, &[d(), back.clone()])?,
+            self.prepare(sql::MONTHLY_EMPLOYEE_DELTA, &[d(), back.clone()])?,
+            self.prepare(sql::MONTHLY_DIRECTION_DELTA, &[d(), back])?,
+            self.prepare(sql::CLEAN_DAY, &[d()])?,
+        ];
+        Ok(cost(&self.batch(statements).await?))
+    }
+
+    async fn rebuild_month(&self, month: &str, first: &str, next: &str) -> Result<Cost, StoreError> {
+        let range = || [text(month), text(first), text(next)];
+        let statements = vec![
+            self.prepare(sql::CLEAR_MONTHLY_UNIT, &[text(month)])?,
+            self.prepare(sql::BUILD_MONTHLY_UNIT, &range())?,
+            self.prepare(sql::CLEAR_MONTHLY_EMPLOYEE, &[text(month)])?,
+            self.prepare(sql::BUILD_MONTHLY_EMPLOYEE, &range())?,
+            self.prepare(sql::CLEAR_MONTHLY_DIRECTION, &[text(month)])?,
+            self.prepare(sql::BUILD_MONTHLY_DIRECTION, &range())?,
+            self.prepare(sql::CLEAN_MONTH, &[text(month)])?,
+        ];
+        Ok(cost(&self.batch(statements).await?))
+    }
+
+    async fn mark_days_dirty(&self, from: &str, to: &str) -> Result<(), StoreError> {
+        self.batch(vec![
+            self.prepare(sql::MARK_DIRTY_RANGE, &[text(from), text(to)])?
+        ])
+        .await
+        .map(|_| ())
+    }
+
+    async fn mark_month_dirty(&self, month: &str) -> Result<(), StoreError> {
+        self.batch(vec![self.prepare(sql::MARK_MONTH_DIRTY, &[text(month)])?])
+            .await
+            .map(|_| ())
+    }
+
+    async fn stat_rows(
+        &self,
+        query: StatQuery,
+        subject: i64,
+        scope: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<StatRow>, StoreError> {
+        let q = match query {
+            StatQuery::UnitMonths => sql::UNIT_MONTHS,
+            StatQuery::UnitDays => sql::UNIT_DAYS,
+            StatQuery::ChildMonths => sql::CHILD_UNIT_MONTHS,
+            StatQuery::ChildDays => sql::CHILD_UNIT_DAYS,
+            StatQuery::UnitEmployeeMonths => sql::UNIT_EMPLOYEE_MONTHS,
+            StatQuery::UnitEmployeeDays => sql::UNIT_EMPLOYEE_DAYS,
+            StatQuery::EmployeeMonths => sql::EMPLOYEE_MONTHS,
+            StatQuery::EmployeeDays => sql::EMPLOYEE_DAYS,
+            StatQuery::DirectionMonths => sql::DIRECTION_MONTHS,
+            StatQuery::DirectionDays => sql::DIRECTION_DAYS,
+        };
+        let first = match query {
+            StatQuery::DirectionMonths | StatQuery::DirectionDays => opt_text(scope),
+            _ => num(subject as f64),
+        };
+        self.all(q, &[first, text(from), text(to)]).await
+    }
+
+    async fn month_data(&self, month: &str, last_month: &str) -> Result<MonthData, StoreError> {
+        let units: Vec<UnitRow> = self.all(sql::MONTH_UNITS, &[]).await?;
+        let closure: Vec<ClosureRow> = self.all(sql::MONTH_CLOSURE, &[]).await?;
+        let employees: Vec<NameRow> = self.all(sql::MONTH_EMPLOYEES, &[]).await?;
+        Ok(MonthData {
+            units: units
+                .into_iter()
+                .map(|u| (u.id, u.parent_id, u.name))
+                .collect(),
+            closure: closure
+                .into_iter()
+                .map(|c| (c.ancestor_id, c.descendant_id))
+                .collect(),
+            employees: employees.into_iter().map(|e| (e.id, e.name)).collect(),
+            this_month: self.all(sql::MONTH_UNIT_ROWS, &[text(month)]).await?,
+            last_month: self.all(sql::MONTH_UNIT_ROWS, &[text(last_month)]).await?,
+            employee_rows: self.all(sql::MONTH_EMPLOYEE_ROWS, &[text(month)]).await?,
+        })
+    }
+
+    async fn store_monthly_reports(
+        &self,
+        month: &str,
+        reports: &[(i64, String)],
+        now: i64,
+    ) -> Result<Cost, StoreError> {
+        // Bodies go in as one JSON parameter per chunk: D1 allows 100 bound parameters a
+        // statement, and a statement's text stays small.
+        let mut statements = vec![self.prepare(sql::CLEAR_MONTHLY_REPORTS, &[text(month)])?];
+        for chunk in reports.chunks(100) {
+            let json = serde_json::to_string(chunk)
+                .map_err(|e| StoreError::Corrupt(format!("report JSON: {e}")))?;
+            statements.push(self.prepare(
+                sql::INSERT_MONTHLY_REPORTS,
+                &[text(month), text(&json), num(now as f64)],
+            )?);
+        }
+        Ok(cost(&self.batch(statements).await?))
+    }
+
+    async fn monthly_report(&self, unit: i64, month: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<BodyRow> = self
+            .first(sql::MONTHLY_REPORT, &[num(unit as f64), text(month)])
+            .await?;
+        Ok(row.map(|r| r.body))
+    }
+
+    async fn has_monthly_reports(&self, month: &str) -> Result<bool, StoreError> {
+        let row: Option<BodyRow> = self
+            .first(sql::ANY_MONTHLY_REPORT, &[text(month)])
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn comments(&self, f: &CommentFilter) -> Result<Vec<CommentView>, StoreError> {
+        self.all(
+            sql::COMMENTS,
+            &[
+                opt_text(f.scope.as_deref()),
+                num(f.start as f64),
+                num(f.end as f64),
+                opt_num(f.unit),
+                opt_num(f.employee),
+                opt_num(f.score),
+                opt_num(f.with_contact.map(i64::from)),
+                opt_num(f.before),
+            ],
+        )
+        .await
+    }
+}

@@ -1,0 +1,566 @@
+//! Results use cases: the cron roll-up and monthly close, the recompute command, and the report
+//! views. Generic over the store traits; time, the scale and limits are passed in.
+
+use crate::account::{Principal, Scope};
+use crate::admin::{self, AdminError};
+use crate::clock::{iso_day, Timestamp};
+use crate::org::{EmployeeId, UnitId};
+use crate::report::{
+    self, merge, month_key, rank, tally_by_key, trend, Figures, MonthlyReport, Period, StatRow,
+    Tally, TrendPoint,
+};
+use crate::store::admin::{AdminStore, PathStep};
+use crate::store::results::{CommentFilter, CommentView, Cost, ResultsStore, StatQuery};
+use crate::store::StoreError;
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// A run's lease outlives the longest cron run Workers allows (15 minutes of wall time).
+const LEASE_SECONDS: i64 = 15 * 60;
+
+/// How much one run may do: each day costs what its votes cost, each month what its days
+/// cost. A recompute of a year is worked off over several runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub days: u32,
+    pub months: u32,
+}
+
+impl Budget {
+    pub const CRON: Budget = Budget {
+        days: 62,
+        months: 4,
+    };
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RollUp {
+    /// Another run held the lease: this one did nothing.
+    pub skipped: bool,
+    /// Every vote up to this id is rolled up (or owed by a dirty day).
+    pub watermark: i64,
+    pub days: Vec<String>,
+    pub months: Vec<String>,
+    pub days_left: i64,
+    pub months_left: i64,
+    pub cost: Cost,
+}
+
+/// The hourly roll-up: reads the votes after the watermark only, recomputes the days they fall
+/// on (and any day or month asked for), and leaves what its budget did not reach to the next.
+pub async fn roll_up(
+    store: &impl ResultsStore,
+    now: Timestamp,
+    budget: Budget,
+) -> Result<RollUp, StoreError> {
+    let t = now.unix_seconds();
+    let Some(watermark) = store.take_rollup_lease(t, t + LEASE_SECONDS).await? else {
+        return Ok(RollUp {
+            skipped: true,
+            ..RollUp::default()
+        });
+    };
+    let outcome = roll_up_leased(store, watermark, budget).await;
+    // A failed run keeps nothing half-done (each step is one batch); free the lease anyway so
+    // the next run does not wait for it to expire.
+    store.release_rollup_lease().await?;
+    outcome
+}
+
+async fn roll_up_leased(
+    store: &impl ResultsStore,
+    watermark: i64,
+    budget: Budget,
+) -> Result<RollUp, StoreError> {
+    let (watermark, mut cost) = store.mark_new_votes(watermark).await?;
+    let days = store.dirty_days(budget.days).await?;
+    for day in &days {
+        let Some(d) = crate::clock::parse_iso_day(day) else {
+            return Err(StoreError::Corrupt(format!("dirty day {day}")));
+        };
+        let start = day_start(d);
+        cost += store.recompute_day(day, start, start + 86_400).await?;
+    }
+    let months = store.dirty_months(budget.months).await?;
+    for month in &months {
+        cost += rebuild(store, month).await?;
+    }
+    let (days_left, months_left) = store.dirty_counts().await?;
+    Ok(RollUp {
+        skipped: false,
+        watermark,
+        days,
+        months,
+        days_left,
+        months_left,
+        cost,
+    })
+}
+
+async fn rebuild(store: &impl ResultsStore, month: &str) -> Result<Cost, StoreError> {
+    let p = Period::month(month).map_err(|_| StoreError::Corrupt(format!("month {month}")))?;
+    let next = p.to + Duration::days(1);
+    store
+        .rebuild_month(month, &iso_day(p.from), &iso_day(next))
+        .await
+}
+
+fn day_start(d: NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Close {
+    pub month: String,
+    pub roll_up: RollUp,
+    pub reports: usize,
+    pub cost: Cost,
+}
+
+/// The monthly close (on the 1st): everything rolled up, last month rebuilt whole from its
+/// days, and a report stored per unit. Idempotent: a second close rewrites the same reports.
+pub async fn monthly_close(
+    store: &impl ResultsStore,
+    now: Timestamp,
+    levels: &[i64],
+    min_votes: u32,
+) -> Result<Close, StoreError> {
+    let today = crate::clock::parse_iso_day(&now.utc_day()).unwrap_or_default();
+    let month = month_key(Period::around(report::PeriodKind::Month, today).previous().from);
+    store.mark_month_dirty(&month).await?;
+    let roll_up = roll_up(store, now, Budget::CRON).await?;
+    if roll_up.skipped {
+        // The running roll-up will rebuild the month; the reports wait for the next close
+        // attempt (the cron retries hourly through `close_if_missing`).
+        return Ok(Close {
+            month,
+            roll_up,
+            reports: 0,
+            cost: Cost::default(),
+        });
+    }
+    let (reports, cost) = write_monthly_reports(store, &month, now, levels, min_votes).await?;
+    Ok(Close {
+        month,
+        roll_up,
+        reports,
+        cost,
+    })
+}
+
+/// Builds and stores every unit's report for `month` from the roll-up tables.
+pub async fn write_monthly_reports(
+    store: &impl ResultsStore,
+    month: &str,
+    now: Timestamp,
+    levels: &[i64],
+    min_votes: u32,
+) -> Result<(usize, Cost), StoreError> {
+    let p = Period::month(month).map_err(|_| StoreError::Corrupt(format!("month {month}")))?;
+    let last = month_key(p.previous().from);
+    let data = store.month_data(month, &last).await?;
+    let this = tally_by_key(&data.this_month);
+    let before = tally_by_key(&data.last_month);
+    let names: HashMap<i64, &str> = data
+        .employees
+        .iter()
+        .map(|(id, n)| (*id, n.as_str()))
+        .collect();
+    let mut ancestors: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (a, d) in &data.closure {
+        ancestors.entry(*d).or_default().push(*a);
+    }
+    // Each employee's votes, per unit whose subtree holds the unit they were cast in.
+    let mut per_unit: HashMap<i64, BTreeMap<i64, Tally>> = HashMap::new();
+    for (key, tally) in tally_by_key(&data.employee_rows) {
+        let mut parts = key.split(':').map(str::parse::<i64>);
+        let (Some(Ok(employee)), Some(Ok(unit))) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        for a in ancestors.get(&unit).map(Vec::as_slice).unwrap_or(&[]) {
+            merge(
+                per_unit
+                    .entry(*a)
+                    .or_default()
+                    .entry(employee)
+                    .or_default(),
+                &tally,
+            );
+        }
+    }
+    let lowest = levels.first().copied().unwrap_or(0);
+    let empty = Tally::new();
+    let mut bodies = Vec::with_capacity(data.units.len());
+    for (id, _, name) in &data.units {
+        let t = this.get(&id.to_string()).unwrap_or(&empty);
+        let l = before.get(&id.to_string()).unwrap_or(&empty);
+        let employees: Vec<(i64, String, Tally)> = per_unit
+            .remove(id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(e, t)| (e, names.get(&e).copied().unwrap_or("").to_owned(), t))
+            .collect();
+        let complaints = t.get(&lowest).map_or(0, |c| c.with_comment);
+        let r = report::monthly_report(
+            *id, name, month, t, l, &employees, complaints, levels, min_votes,
+        );
+        let body = serde_json::to_string(&r)
+            .map_err(|e| StoreError::Corrupt(format!("report JSON: {e}")))?;
+        bodies.push((*id, body));
+    }
+    let cost = store
+        .store_monthly_reports(month, &bodies, now.unix_seconds())
+        .await?;
+    Ok((bodies.len(), cost))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recompute {
+    pub from: String,
+    pub to: String,
+    pub roll_up: RollUp,
+}
+
+/// Superadmins only: the days of `period` are recomputed from the votes (corrections), as much
+/// as this request's budget allows; the hourly cron finishes the rest.
+pub async fn recompute(
+    store: &impl ResultsStore,
+    p: &Principal,
+    period: Period,
+    now: Timestamp,
+) -> Result<Recompute, AdminError> {
+    if !p.is_superadmin() {
+        return Err(AdminError::Forbidden);
+    }
+    if period.days() > 400 {
+        return Err(AdminError::Invalid {
+            field: "to",
+            reason: "a recompute covers at most 400 days; split longer ranges".into(),
+        });
+    }
+    let (from, to) = (iso_day(period.from), iso_day(period.to));
+    store.mark_days_dirty(&from, &to).await?;
+    let roll_up = roll_up(
+        store,
+        now,
+        Budget {
+            days: 31,
+            months: 2,
+        },
+    )
+    .await?;
+    Ok(Recompute { from, to, roll_up })
+}
+
+/// The settings every view shares.
+#[derive(Debug, Clone)]
+pub struct ViewSettings {
+    /// The scale's values, ascending.
+    pub levels: Vec<i64>,
+    pub min_votes: u32,
+}
+
+/// Reads `period` from the monthly tables where whole months allow and the daily ones
+/// elsewhere (`days_only`: all from the daily tables, for day-by-day trends).
+async fn read(
+    store: &impl ResultsStore,
+    (months_q, days_q): (StatQuery, StatQuery),
+    subject: i64,
+    scope: Option<&str>,
+    period: Period,
+    days_only: bool,
+) -> Result<Vec<StatRow>, StoreError> {
+    if days_only {
+        return store
+            .stat_rows(days_q, subject, scope, &iso_day(period.from), &iso_day(period.to))
+            .await;
+    }
+    let plan = period.plan();
+    let mut rows = Vec::new();
+    if let Some((m1, m2)) = &plan.months {
+        rows.extend(store.stat_rows(months_q, subject, scope, m1, m2).await?);
+    }
+    for (a, b) in plan.days {
+        rows.extend(
+            store
+                .stat_rows(days_q, subject, scope, &iso_day(a), &iso_day(b))
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
+fn total(rows: &[StatRow]) -> Tally {
+    let mut t = Tally::new();
+    for tally in tally_by_key(rows).values() {
+        merge(&mut t, tally);
+    }
+    t
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub id: i64,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitResults {
+    pub unit: PathStep,
+    pub path: Vec<PathStep>,
+    pub period: Period,
+    pub previous_period: Period,
+    pub totals: Figures,
+    pub previous: Figures,
+    pub trend: Vec<TrendPoint>,
+    /// Each child unit with its whole subtree, best first.
+    pub units: Vec<Row>,
+    /// Votes cast in this unit itself, per employee, best first.
+    pub employees: Vec<Row>,
+    pub min_votes: u32,
+}
+
+/// A unit with its subtree: totals, trend, each child's subtree, and its own employees.
+pub async fn unit_results<S: AdminStore + ResultsStore>(
+    store: &S,
+    scope: &Scope,
+    unit: UnitId,
+    period: Period,
+    s: &ViewSettings,
+) -> Result<UnitResults, AdminError> {
+    let detail = store
+        .unit_detail(scope, unit)
+        .await?
+        .ok_or(AdminError::NotFound("unit"))?;
+    let id = i64::from(unit.get());
+    let short = period.days() <= 31;
+    let unit_q = (StatQuery::UnitMonths, StatQuery::UnitDays);
+    let rows = read(store, unit_q, id, None, period, short).await?;
+    let previous_period = period.previous();
+    let before = read(store, unit_q, id, None, previous_period, false).await?;
+    let children = read(
+        store,
+        (StatQuery::ChildMonths, StatQuery::ChildDays),
+        id,
+        None,
+        period,
+        false,
+    )
+    .await?;
+    let employees = read(
+        store,
+        (StatQuery::UnitEmployeeMonths, StatQuery::UnitEmployeeDays),
+        id,
+        None,
+        period,
+        false,
+    )
+    .await?;
+    let child_tallies = tally_by_key(&children);
+    let empty = Tally::new();
+    let mut units: Vec<(Row, Figures)> = detail
+        .children
+        .iter()
+        .map(|c| {
+            let f = Figures::of(
+                child_tallies.get(&c.id.get().to_string()).unwrap_or(&empty),
+                &s.levels,
+                s.min_votes,
+            );
+            (
+                Row {
+                    id: i64::from(c.id.get()),
+                    name: c.name.clone(),
+                    position: None,
+                    figures: f.clone(),
+                },
+                f,
+            )
+        })
+        .collect();
+    rank(&mut units);
+    let mut people: Vec<(Row, Figures)> = Vec::new();
+    let mut tallies = tally_by_key(&employees);
+    for e in &detail.employees {
+        let t = tallies.remove(&e.id.get().to_string()).unwrap_or_default();
+        let f = Figures::of(&t, &s.levels, s.min_votes);
+        people.push((
+            Row {
+                id: i64::from(e.id.get()),
+                name: e.name.clone(),
+                position: Some(e.position.clone()),
+                figures: f.clone(),
+            },
+            f,
+        ));
+    }
+    // Votes cast here for people who have since moved elsewhere still belong to this unit.
+    for (key, t) in tallies {
+        let f = Figures::of(&t, &s.levels, s.min_votes);
+        people.push((
+            Row {
+                id: key.parse().unwrap_or(0),
+                name: format!("#{key}"),
+                position: None,
+                figures: f.clone(),
+            },
+            f,
+        ));
+    }
+    rank(&mut people);
+    Ok(UnitResults {
+        unit: PathStep {
+            id: unit,
+            name: detail.unit.name.clone(),
+        },
+        path: detail.path,
+        period,
+        previous_period,
+        totals: Figures::of(&total(&rows), &s.levels, s.min_votes),
+        previous: Figures::of(&total(&before), &s.levels, s.min_votes),
+        trend: trend(period, &rows, &s.levels),
+        units: units.into_iter().map(|(r, _)| r).collect(),
+        employees: people.into_iter().map(|(r, _)| r).collect(),
+        min_votes: s.min_votes,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EmployeeResults {
+    pub employee: Row,
+    pub unit_path: Vec<PathStep>,
+    pub period: Period,
+    pub previous_period: Period,
+    pub totals: Figures,
+    pub previous: Figures,
+    pub trend: Vec<TrendPoint>,
+    pub min_votes: u32,
+}
+
+pub async fn employee_results<S: AdminStore + ResultsStore>(
+    store: &S,
+    p: &Principal,
+    employee: EmployeeId,
+    period: Period,
+    s: &ViewSettings,
+) -> Result<EmployeeResults, AdminError> {
+    let detail = admin::employee_detail(store, p, employee).await?;
+    let id = i64::from(employee.get());
+    let q = (StatQuery::EmployeeMonths, StatQuery::EmployeeDays);
+    let rows = read(store, q, id, None, period, period.days() <= 31).await?;
+    let previous_period = period.previous();
+    let before = read(store, q, id, None, previous_period, false).await?;
+    let totals = Figures::of(&total(&rows), &s.levels, s.min_votes);
+    Ok(EmployeeResults {
+        employee: Row {
+            id,
+            name: detail.employee.name,
+            position: Some(detail.employee.position),
+            figures: totals.clone(),
+        },
+        unit_path: detail.unit_path,
+        period,
+        previous_period,
+        previous: Figures::of(&total(&before), &s.levels, s.min_votes),
+        trend: trend(period, &rows, &s.levels),
+        totals,
+        min_votes: s.min_votes,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectionResults {
+    pub period: Period,
+    pub directions: Vec<Row>,
+    pub min_votes: u32,
+}
+
+/// Each service direction, over the caller's subtrees.
+pub async fn direction_results<S: AdminStore + ResultsStore>(
+    store: &S,
+    p: &Principal,
+    period: Period,
+    s: &ViewSettings,
+) -> Result<DirectionResults, AdminError> {
+    let scope = p.read_scope().sql_param();
+    let rows = read(
+        store,
+        (StatQuery::DirectionMonths, StatQuery::DirectionDays),
+        0,
+        scope.as_deref(),
+        period,
+        false,
+    )
+    .await?;
+    let tallies = tally_by_key(&rows);
+    let empty = Tally::new();
+    let mut list: Vec<(Row, Figures)> = admin::directions(store)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let f = Figures::of(
+                tallies.get(&d.id.get().to_string()).unwrap_or(&empty),
+                &s.levels,
+                s.min_votes,
+            );
+            (
+                Row {
+                    id: i64::from(d.id.get()),
+                    name: d.name,
+                    position: None,
+                    figures: f.clone(),
+                },
+                f,
+            )
+        })
+        .collect();
+    rank(&mut list);
+    Ok(DirectionResults {
+        period,
+        directions: list.into_iter().map(|(r, _)| r).collect(),
+        min_votes: s.min_votes,
+    })
+}
+
+/// Comments with their filters, newest first, 50 a page, within the caller's subtrees (a unit
+/// or employee outside them is 404, as everywhere).
+pub async fn comments<S: AdminStore + ResultsStore>(
+    store: &S,
+    p: &Principal,
+    mut filter: CommentFilter,
+) -> Result<Vec<CommentView>, AdminError> {
+    if let Some(u) = filter.unit {
+        let unit = UnitId::parse(u).ok_or(AdminError::NotFound("unit"))?;
+        admin::unit_detail(store, p, unit).await?;
+    }
+    if let Some(e) = filter.employee {
+        let employee = EmployeeId::parse(e).ok_or(AdminError::NotFound("employee"))?;
+        admin::employee_detail(store, p, employee).await?;
+    }
+    filter.scope = match p.read_scope() {
+        Scope::All => None,
+        scope => scope.sql_param(),
+    };
+    Ok(store.comments(&filter).await?)
+}
+
+/// A stored monthly report, within the caller's subtrees.
+pub async fn stored_monthly_report<S: AdminStore + ResultsStore>(
+    store: &S,
+    p: &Principal,
+    unit: UnitId,
+    month: &str,
+) -> Result<MonthlyReport, AdminError> {
+    admin::unit_detail(store, p, unit).await?;
+    let body = store
+        .monthly_report(i64::from(unit.get()), month)
+        .await?
+        .ok_or(AdminError::NotFound("monthly report"))?;
+    serde_json::from_str(&body)
+        .map_err(|e| AdminError::Store(StoreError::Corrupt(format!("stored report: {e}"))))
+}

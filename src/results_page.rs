@@ -1,0 +1,311 @@
+//! Server-rendered results pages: the public results (opt-in per instance) and the printable
+//! monthly report. Persian pages show Solar Hijri dates and Persian digits.
+
+use crate::i18n::Lang;
+use crate::pages;
+use crate::report::{decimal, local_date, local_number, percent, Figures, MonthlyReport, Period};
+use maud::{html, Markup};
+
+struct Words {
+    results: &'static str,
+    monthly: &'static str,
+    period: &'static str,
+    unit: &'static str,
+    employee: &'static str,
+    votes: &'static str,
+    average: &'static str,
+    top_share: &'static str,
+    below_top: &'static str,
+    not_enough: &'static str,
+    method: &'static str,
+    no_data: &'static str,
+    previous: &'static str,
+    best: &'static str,
+    worst: &'static str,
+    comments: &'static str,
+    complaints: &'static str,
+    units: &'static str,
+    employees: &'static str,
+    up: &'static str,
+}
+
+fn words(lang: Lang) -> Words {
+    match lang {
+        Lang::Uk => Words {
+            results: "Результати оцінювання",
+            monthly: "Місячний звіт",
+            period: "Період",
+            unit: "Підрозділ",
+            employee: "Працівник",
+            votes: "Оцінок",
+            average: "Середня оцінка",
+            top_share: "Найвища оцінка, %",
+            below_top: "Нижче найвищої, %",
+            not_enough: "Замало оцінок",
+            method: "Зараховано оцінки громадян за період; повторні та підозрілі оцінки не враховано. Показник працівника відображається, коли він має щонайменше {n} оцінок. Коментарі та контакти не публікуються.",
+            no_data: "За цей період оцінок немає.",
+            previous: "Попередній місяць",
+            best: "Найкращі показники",
+            worst: "Найнижчі показники",
+            comments: "Коментарів",
+            complaints: "Скарг (найнижча оцінка з коментарем)",
+            units: "Підрозділи",
+            employees: "Працівники",
+            up: "Вгору",
+        },
+        Lang::Ru => Words {
+            results: "Результаты оценки",
+            monthly: "Месячный отчёт",
+            period: "Период",
+            unit: "Подразделение",
+            employee: "Сотрудник",
+            votes: "Оценок",
+            average: "Средняя оценка",
+            top_share: "Высшая оценка, %",
+            below_top: "Ниже высшей, %",
+            not_enough: "Недостаточно оценок",
+            method: "Учтены оценки граждан за период; повторные и подозрительные оценки не учитываются. Показатель сотрудника виден, когда у него не меньше {n} оценок. Комментарии и контакты не публикуются.",
+            no_data: "За этот период оценок нет.",
+            previous: "Прошлый месяц",
+            best: "Лучшие показатели",
+            worst: "Худшие показатели",
+            comments: "Комментариев",
+            complaints: "Жалоб (низшая оценка с комментарием)",
+            units: "Подразделения",
+            employees: "Сотрудники",
+            up: "Вверх",
+        },
+        Lang::Kk => Words {
+            results: "Бағалау нәтижелері",
+            monthly: "Айлық есеп",
+            period: "Кезең",
+            unit: "Бөлімше",
+            employee: "Қызметкер",
+            votes: "Бағалар",
+            average: "Орташа баға",
+            top_share: "Ең жоғары баға, %",
+            below_top: "Ең жоғарыдан төмен, %",
+            not_enough: "Бағалар жеткіліксіз",
+            method: "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкердің көрсеткіші кемінде {n} баға болғанда көрсетіледі. Пікірлер мен байланыс деректері жарияланбайды.",
+            no_data: "Бұл кезеңде бағалар жоқ.",
+            previous: "Өткен ай",
+            best: "Ең жақсы көрсеткіштер",
+            worst: "Ең төмен көрсеткіштер",
+            comments: "Пікірлер",
+            complaints: "Шағымдар (пікірі бар ең төмен баға)",
+            units: "Бөлімшелер",
+            employees: "Қызметкерлер",
+            up: "Жоғары",
+        },
+        Lang::Fa => Words {
+            results: "نتایج ارزیابی",
+            monthly: "گزارش ماهانه",
+            period: "دوره",
+            unit: "واحد",
+            employee: "کارمند",
+            votes: "تعداد آرا",
+            average: "میانگین",
+            top_share: "بالاترین سطح، ٪",
+            below_top: "پایین‌تر از بالاترین، ٪",
+            not_enough: "هنوز آرای کافی نیست",
+            method: "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود. نظرها و اطلاعات تماس منتشر نمی‌شوند.",
+            no_data: "در این دوره رأیی ثبت نشده است.",
+            previous: "ماه قبل",
+            best: "بهترین امتیازها",
+            worst: "پایین‌ترین امتیازها",
+            comments: "نظرها",
+            complaints: "شکایت‌ها (پایین‌ترین سطح همراه با نظر)",
+            units: "واحدها",
+            employees: "کارمندان",
+            up: "بالا",
+        },
+        Lang::En => Words {
+            results: "Service ratings",
+            monthly: "Monthly report",
+            period: "Period",
+            unit: "Unit",
+            employee: "Employee",
+            votes: "Votes",
+            average: "Average",
+            top_share: "Top level, %",
+            below_top: "Below the top, %",
+            not_enough: "Not enough votes yet",
+            method: "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's score is shown from {n} votes on. Comments and contacts are never published.",
+            no_data: "No votes in this period.",
+            previous: "Last month",
+            best: "Best scores",
+            worst: "Lowest scores",
+            comments: "Comments",
+            complaints: "Complaints (lowest level with a comment)",
+            units: "Units",
+            employees: "Employees",
+            up: "Up",
+        },
+    }
+}
+
+fn period_text(lang: Lang, p: Period) -> String {
+    format!("{} – {}", local_date(lang, p.from), local_date(lang, p.to))
+}
+
+fn n(lang: Lang, v: i64) -> String {
+    local_number(lang, &v.to_string())
+}
+
+fn figures_cells(lang: Lang, w: &Words, f: &Figures, hide_small: bool) -> Markup {
+    html! {
+        td { (n(lang, f.votes)) }
+        @if hide_small && !f.enough {
+            td colspan="3" { (w.not_enough) }
+        } @else {
+            td { (local_number(lang, &decimal(f.average))) }
+            td { (local_number(lang, &percent(f.top_share))) }
+            td { (local_number(lang, &percent(f.below_top_share))) }
+        }
+    }
+}
+
+fn head_cells(w: &Words, first: &str) -> Markup {
+    html! {
+        tr {
+            th scope="col" { (first) }
+            th scope="col" { (w.votes) }
+            th scope="col" { (w.average) }
+            th scope="col" { (w.top_share) }
+            th scope="col" { (w.below_top) }
+        }
+    }
+}
+
+/// What the public page shows for one unit (or, without one, the top units).
+pub struct PublicView {
+    pub period: Period,
+    pub unit: Option<(i64, String, Option<i64>, Figures)>,
+    /// (id, name, subtree figures)
+    pub units: Vec<(i64, String, Figures)>,
+    /// (name, position, figures): employees below the minimum show no score.
+    pub employees: Vec<(String, String, Figures)>,
+    pub min_votes: u32,
+    pub month: String,
+}
+
+pub fn public_page(lang: Lang, v: &PublicView) -> String {
+    let w = words(lang);
+    let link = |unit: Option<i64>| match unit {
+        Some(u) => format!("/results?unit={u}&month={}&lang={}", v.month, lang.code()),
+        None => format!("/results?month={}&lang={}", v.month, lang.code()),
+    };
+    let title = match &v.unit {
+        Some((_, name, _, _)) => format!("{} — {name}", w.results),
+        None => w.results.to_owned(),
+    };
+    let body = html! {
+        main.results {
+            h1 { (title) }
+            p { (w.period) ": " (period_text(lang, v.period)) }
+            @if let Some((_, _, parent, f)) = &v.unit {
+                p { a href=(link(*parent)) { "↑ " (w.up) } }
+                table {
+                    thead { (head_cells(&w, w.unit)) }
+                    tbody { tr { th scope="row" { (title) } (figures_cells(lang, &w, f, false)) } }
+                }
+            }
+            @if !v.units.is_empty() {
+                h2 { (w.units) }
+                table {
+                    thead { (head_cells(&w, w.unit)) }
+                    tbody {
+                        @for (id, name, f) in &v.units {
+                            tr {
+                                th scope="row" { a href=(link(Some(*id))) { (name) } }
+                                (figures_cells(lang, &w, f, false))
+                            }
+                        }
+                    }
+                }
+            }
+            @if !v.employees.is_empty() {
+                h2 { (w.employees) }
+                table {
+                    thead { (head_cells(&w, w.employee)) }
+                    tbody {
+                        @for (name, position, f) in &v.employees {
+                            tr {
+                                th scope="row" { (name) br; small { (position) } }
+                                (figures_cells(lang, &w, f, true))
+                            }
+                        }
+                    }
+                }
+            }
+            @if v.units.is_empty() && v.employees.is_empty() && v.unit.is_none() {
+                p { (w.no_data) }
+            }
+            p.note { (w.method.replace("{n}", &n(lang, i64::from(v.min_votes)))) }
+        }
+    };
+    pages::document(lang, &title, body)
+}
+
+/// The monthly report, printable.
+pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
+    let w = words(lang);
+    let period = Period::month(&r.month).map(|p| period_text(lang, p)).unwrap_or_default();
+    let title = format!("{} — {}", w.monthly, r.unit_name);
+    let ranked = |list: &[crate::report::Ranked]| {
+        html! {
+            table {
+                thead { tr { th scope="col" { (w.employee) } th scope="col" { (w.votes) } th scope="col" { (w.average) } } }
+                tbody {
+                    @for e in list {
+                        tr { th scope="row" { (e.name) } td { (n(lang, e.votes)) } td { (local_number(lang, &decimal(e.average))) } }
+                    }
+                }
+            }
+        }
+    };
+    let body = html! {
+        main.results {
+            h1 { (title) }
+            p { (w.period) ": " (period) }
+            table {
+                thead { (head_cells(&w, w.period)) }
+                tbody {
+                    tr { th scope="row" { (period) } (figures_cells(lang, &w, &r.figures, false)) }
+                    tr { th scope="row" { (w.previous) } (figures_cells(lang, &w, &r.previous, false)) }
+                }
+            }
+            p { (w.comments) ": " (n(lang, r.comments)) " · " (w.complaints) ": " (n(lang, r.complaints)) }
+            @if !r.best.is_empty() { h2 { (w.best) } (ranked(&r.best)) }
+            @if !r.worst.is_empty() { h2 { (w.worst) } (ranked(&r.worst)) }
+            p.note { (w.method.replace("{n}", &n(lang, i64::from(r.min_votes)))) }
+        }
+    };
+    pages::document(lang, &title, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{monthly_report, Counts, Tally};
+
+    #[test]
+    fn a_persian_monthly_report_has_solar_hijri_dates_and_persian_digits() {
+        let mut t = Tally::new();
+        t.insert(
+            3,
+            Counts {
+                counted: 12,
+                ..Counts::default()
+            },
+        );
+        let r = monthly_report(1, "<b>Hall</b>", "2026-10", &t, &Tally::new(), &[], 0, &[1, 2, 3], 10);
+        let page = monthly_page(Lang::Fa, &r);
+        assert!(page.contains("dir=\"rtl\""));
+        assert!(page.contains("۱۴۰۵/۰۷/۰۹"), "1 October 2026 is 9 Mehr 1405");
+        assert!(page.contains("۱۲"));
+        assert!(page.contains("&lt;b&gt;Hall&lt;/b&gt;"));
+        let en = monthly_page(Lang::En, &r);
+        assert!(en.contains("2026-10-01 – 2026-10-31"));
+    }
+}

@@ -1,0 +1,122 @@
+//! What results need from storage: the roll-up's steps and the report queries.
+
+use super::StoreError;
+use crate::report::StatRow;
+
+/// What a statement cost, from D1's metadata: the figures Cloudflare bills and limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Cost {
+    pub rows_read: u64,
+    pub rows_written: u64,
+}
+
+impl std::ops::AddAssign for Cost {
+    fn add_assign(&mut self, o: Cost) {
+        self.rows_read += o.rows_read;
+        self.rows_written += o.rows_written;
+    }
+}
+
+/// The report queries of `sql`; each gives [`StatRow`]s for `[from, to]` (days or months).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatQuery {
+    /// A unit's subtree, keyed by month / by day (`subject`: the unit).
+    UnitMonths,
+    UnitDays,
+    /// The subtrees of a unit's children, keyed by child (`subject`: the parent).
+    ChildMonths,
+    ChildDays,
+    /// Votes cast in one unit, keyed by employee.
+    UnitEmployeeMonths,
+    UnitEmployeeDays,
+    /// One employee, keyed by month / by day.
+    EmployeeMonths,
+    EmployeeDays,
+    /// Keyed by service direction, within a scope (`scope`).
+    DirectionMonths,
+    DirectionDays,
+}
+
+/// Whole tables the monthly close reads once.
+#[derive(Debug, Clone, Default)]
+pub struct MonthData {
+    /// Every unit: id, parent, name.
+    pub units: Vec<(i64, Option<i64>, String)>,
+    /// (ancestor, descendant) of the closure table.
+    pub closure: Vec<(i64, i64)>,
+    /// Every employee's name.
+    pub employees: Vec<(i64, String)>,
+    /// monthly_unit_stats of the month and of the month before (key: unit).
+    pub this_month: Vec<StatRow>,
+    pub last_month: Vec<StatRow>,
+    /// monthly_employee_stats of the month, keyed `employee_id:unit_id`.
+    pub employee_rows: Vec<StatRow>,
+}
+
+/// A comment as a manager reads it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommentView {
+    pub vote_id: i64,
+    pub at: i64,
+    pub employee_id: i64,
+    pub employee: String,
+    pub unit_id: i64,
+    pub unit: String,
+    pub score: i64,
+    pub comment: String,
+    /// Present while the contact is kept (see `CONTACT_RETENTION_DAYS`).
+    pub contact: Option<String>,
+    pub status: String,
+}
+
+/// Which comments to list: always within the caller's scope.
+#[derive(Debug, Clone, Default)]
+pub struct CommentFilter {
+    pub scope: Option<String>,
+    pub unit: Option<i64>,
+    pub employee: Option<i64>,
+    pub score: Option<i64>,
+    pub with_contact: Option<bool>,
+    /// Unix seconds, `[start, end)`.
+    pub start: i64,
+    pub end: i64,
+    /// Only votes with ids below this (paging, newest first).
+    pub before: Option<i64>,
+}
+
+pub trait ResultsStore {
+    /// Takes the roll-up lease until `until` if nobody holds it; the watermark if taken.
+    async fn take_rollup_lease(&self, now: i64, until: i64) -> Result<Option<i64>, StoreError>;
+    async fn release_rollup_lease(&self) -> Result<(), StoreError>;
+    /// Marks the days of votes after `watermark` dirty and advances it; the new watermark.
+    async fn mark_new_votes(&self, watermark: i64) -> Result<(i64, Cost), StoreError>;
+    async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError>;
+    async fn dirty_months(&self, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// (days, months) still owed.
+    async fn dirty_counts(&self) -> Result<(i64, i64), StoreError>;
+    /// Rebuilds one day and moves its contribution in the monthly tables (one batch).
+    async fn recompute_day(&self, day: &str, start: i64, end: i64) -> Result<Cost, StoreError>;
+    /// Rebuilds one month's tables from its days (one batch).
+    async fn rebuild_month(&self, month: &str, first: &str, next: &str) -> Result<Cost, StoreError>;
+    async fn mark_days_dirty(&self, from: &str, to: &str) -> Result<(), StoreError>;
+    async fn mark_month_dirty(&self, month: &str) -> Result<(), StoreError>;
+    async fn stat_rows(
+        &self,
+        query: StatQuery,
+        subject: i64,
+        scope: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<StatRow>, StoreError>;
+    async fn month_data(&self, month: &str, last_month: &str) -> Result<MonthData, StoreError>;
+    /// Replaces the month's stored reports with these (unit id, JSON).
+    async fn store_monthly_reports(
+        &self,
+        month: &str,
+        reports: &[(i64, String)],
+        now: i64,
+    ) -> Result<Cost, StoreError>;
+    async fn monthly_report(&self, unit: i64, month: &str) -> Result<Option<String>, StoreError>;
+    async fn has_monthly_reports(&self, month: &str) -> Result<bool, StoreError>;
+    async fn comments(&self, filter: &CommentFilter) -> Result<Vec<CommentView>, StoreError>;
+}
