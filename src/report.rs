@@ -469,9 +469,8 @@ pub fn jalali(d: NaiveDate) -> (i32, u32, u32) {
     let gd = i64::from(d.day());
     let gy2 = if gm > 2 { gy + 1 } else { gy };
     let before = DAYS_BEFORE_MONTH.get(gm - 1).copied().unwrap_or(0);
-    let mut days = 355_666 + 365 * gy + (gy2 + 3) / 4 - (gy2 + 99) / 100 + (gy2 + 399) / 400
-        + gd
-        + before;
+    let mut days =
+        355_666 + 365 * gy + (gy2 + 3) / 4 - (gy2 + 99) / 100 + (gy2 + 399) / 400 + gd + before;
     let mut jy = -1595 + 33 * (days / 12_053);
     days %= 12_053;
     jy += 4 * (days / 1461);
@@ -677,7 +676,9 @@ pub fn monthly_report_csv(r: &MonthlyReport) -> String {
             decimal(f.average),
             percent(f.top_share),
             percent(f.below_top_share),
-            f.confidence_score.map(|c| format!("{c:.4}")).unwrap_or_default(),
+            f.confidence_score
+                .map(|c| format!("{c:.4}"))
+                .unwrap_or_default(),
             f.signed.to_string(),
             f.comments.to_string(),
             complaints,
@@ -802,7 +803,13 @@ mod tests {
             Err(PeriodError::UnknownKind)
         );
         assert_eq!(
-            Period::parse(Some("custom"), None, Some("2026-02-01"), Some("2026-01-01"), today),
+            Period::parse(
+                Some("custom"),
+                None,
+                Some("2026-02-01"),
+                Some("2026-01-01"),
+                today
+            ),
             Err(PeriodError::BadRange)
         );
         assert_eq!(
@@ -814,8 +821,14 @@ mod tests {
 
     #[test]
     fn a_custom_range_reads_whole_months_monthly_and_its_ends_daily() {
-        let p = Period::parse(None, None, Some("2026-01-15"), Some("2026-04-10"), d("2026-11-23"))
-            .unwrap();
+        let p = Period::parse(
+            None,
+            None,
+            Some("2026-01-15"),
+            Some("2026-04-10"),
+            d("2026-11-23"),
+        )
+        .unwrap();
         assert_eq!(
             p.plan(),
             ReadPlan {
@@ -827,7 +840,10 @@ mod tests {
             }
         );
         let month = Period::month("2026-02").unwrap();
-        assert_eq!(month.plan().months, Some(("2026-02".into(), "2026-02".into())));
+        assert_eq!(
+            month.plan().months,
+            Some(("2026-02".into(), "2026-02".into()))
+        );
         assert!(month.plan().days.is_empty());
         let week = Period::around(PeriodKind::Week, d("2026-11-23"));
         assert_eq!(week.plan().months, None);
@@ -902,7 +918,11 @@ mod tests {
 
     #[test]
     fn csv_has_a_bom_and_defuses_formulas() {
-        let out = csv(&[vec!["=cmd|' /C calc'!A0".into(), "Іваненко, О.".into(), "-3".into()]]);
+        let out = csv(&[vec![
+            "=cmd|' /C calc'!A0".into(),
+            "Іваненко, О.".into(),
+            "-3".into(),
+        ]]);
         assert!(out.starts_with('\u{feff}'));
         assert_eq!(
             out.trim_start_matches('\u{feff}'),
@@ -931,7 +951,10 @@ mod tests {
         );
         let ids = |l: &[Ranked]| l.iter().map(|r| r.employee_id).collect::<Vec<_>>();
         assert_eq!(ids(&r.best), vec![1, 4, 2]);
-        assert!(r.worst.is_empty(), "three ranked: all are best, none repeated");
+        assert!(
+            r.worst.is_empty(),
+            "three ranked: all are best, none repeated"
+        );
         assert_eq!(r.change_votes, 47);
         assert_eq!(r.complaints, 4);
         let csv = monthly_report_csv(&r);

@@ -128,7 +128,11 @@ pub async fn monthly_close(
     min_votes: u32,
 ) -> Result<Close, StoreError> {
     let today = crate::clock::parse_iso_day(&now.utc_day()).unwrap_or_default();
-    let month = month_key(Period::around(report::PeriodKind::Month, today).previous().from);
+    let month = month_key(
+        Period::around(report::PeriodKind::Month, today)
+            .previous()
+            .from,
+    );
     store.mark_month_dirty(&month).await?;
     let roll_up = roll_up(store, now, Budget::CRON).await?;
     if roll_up.skipped {
@@ -181,11 +185,7 @@ pub async fn write_monthly_reports(
         };
         for a in ancestors.get(&unit).map(Vec::as_slice).unwrap_or(&[]) {
             merge(
-                per_unit
-                    .entry(*a)
-                    .or_default()
-                    .entry(employee)
-                    .or_default(),
+                per_unit.entry(*a).or_default().entry(employee).or_default(),
                 &tally,
             );
         }
@@ -274,7 +274,13 @@ async fn read(
 ) -> Result<Vec<StatRow>, StoreError> {
     if days_only {
         return store
-            .stat_rows(days_q, subject, scope, &iso_day(period.from), &iso_day(period.to))
+            .stat_rows(
+                days_q,
+                subject,
+                scope,
+                &iso_day(period.from),
+                &iso_day(period.to),
+            )
             .await;
     }
     let plan = period.plan();

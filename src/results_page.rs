@@ -250,7 +250,9 @@ pub fn public_page(lang: Lang, v: &PublicView) -> String {
 /// The monthly report, printable.
 pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
     let w = words(lang);
-    let period = Period::month(&r.month).map(|p| period_text(lang, p)).unwrap_or_default();
+    let period = Period::month(&r.month)
+        .map(|p| period_text(lang, p))
+        .unwrap_or_default();
     let title = format!("{} — {}", w.monthly, r.unit_name);
     let ranked = |list: &[crate::report::Ranked]| {
         html! {
@@ -299,7 +301,17 @@ mod tests {
                 ..Counts::default()
             },
         );
-        let r = monthly_report(1, "<b>Hall</b>", "2026-10", &t, &Tally::new(), &[], 0, &[1, 2, 3], 10);
+        let r = monthly_report(
+            1,
+            "<b>Hall</b>",
+            "2026-10",
+            &t,
+            &Tally::new(),
+            &[],
+            0,
+            &[1, 2, 3],
+            10,
+        );
         let page = monthly_page(Lang::Fa, &r);
         assert!(page.contains("dir=\"rtl\""));
         assert!(page.contains("۱۴۰۵/۰۷/۰۹"), "1 October 2026 is 9 Mehr 1405");

@@ -3,9 +3,7 @@
 
 use super::d1::{num, opt_text, text, D1Store};
 use crate::report::StatRow;
-use crate::store::results::{
-    CommentFilter, CommentView, Cost, MonthData, ResultsStore, StatQuery,
-};
+use crate::store::results::{CommentFilter, CommentView, Cost, MonthData, ResultsStore, StatQuery};
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -148,7 +146,12 @@ impl ResultsStore for D1Store {
         Ok(cost(&self.batch(statements).await?))
     }
 
-    async fn rebuild_month(&self, month: &str, first: &str, next: &str) -> Result<Cost, StoreError> {
+    async fn rebuild_month(
+        &self,
+        month: &str,
+        first: &str,
+        next: &str,
+    ) -> Result<Cost, StoreError> {
         let range = || [text(month), text(first), text(next)];
         let statements = vec![
             self.prepare(sql::CLEAR_MONTHLY_UNIT, &[text(month)])?,
@@ -251,9 +254,7 @@ impl ResultsStore for D1Store {
     }
 
     async fn has_monthly_reports(&self, month: &str) -> Result<bool, StoreError> {
-        let row: Option<BodyRow> = self
-            .first(sql::ANY_MONTHLY_REPORT, &[text(month)])
-            .await?;
+        let row: Option<BodyRow> = self.first(sql::ANY_MONTHLY_REPORT, &[text(month)]).await?;
         Ok(row.is_some())
     }
 

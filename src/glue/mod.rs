@@ -23,8 +23,8 @@ use crate::routes::{self, Access, Method, Route, RouteError};
 use crate::service::{self, Client, CodeError, Submission, VoteError};
 use crate::store::admin::AdminStore;
 use crate::store::results::ResultsStore;
-use crate::store::Store;
 use crate::store::Source;
+use crate::store::Store;
 use crate::token::KeyRing;
 use crate::vote::{FormVote, InputError, JsonVote};
 use d1::D1Store;
@@ -300,7 +300,11 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp) {
 
 async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
     let levels = match store.scale().await {
-        Ok(s) => s.levels().iter().map(|l| i64::from(l.value)).collect::<Vec<_>>(),
+        Ok(s) => s
+            .levels()
+            .iter()
+            .map(|l| i64::from(l.value))
+            .collect::<Vec<_>>(),
         Err(e) => return console_error!("cron: monthly close: reading the scale failed: {e}"),
     };
     let min_votes = min_votes(env).unwrap_or(crate::report::DEFAULT_MIN_VOTES);

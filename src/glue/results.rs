@@ -163,7 +163,10 @@ pub async fn comments(app: &App, req: &Request, p: &Principal) -> Result<Respons
             let next = (list.len() == 50)
                 .then(|| list.last().map(|c| c.vote_id))
                 .flatten();
-            ok_json(200, &serde_json::json!({ "comments": list, "next_before": next }))
+            ok_json(
+                200,
+                &serde_json::json!({ "comments": list, "next_before": next }),
+            )
         }
         Err(e) => fail(&e),
     }
@@ -196,7 +199,11 @@ pub async fn monthly_report(
     unit: Option<UnitId>,
 ) -> Result<Response> {
     let month = http::query(req, "month").unwrap_or_else(|| {
-        month_key(Period::around(PeriodKind::Month, today(app)).previous().from)
+        month_key(
+            Period::around(PeriodKind::Month, today(app))
+                .previous()
+                .from,
+        )
     });
     if Period::month(&month).is_err() {
         return http::api_error(&(&report::PeriodError::BadMonth).into());
@@ -215,7 +222,11 @@ pub async fn monthly_report(
     match format.as_str() {
         "csv" => {
             let name = format!("report-{}-{month}.csv", unit.get());
-            download(report::monthly_report_csv(&r).into_bytes(), "text/csv; charset=utf-8", &name)
+            download(
+                report::monthly_report_csv(&r).into_bytes(),
+                "text/csv; charset=utf-8",
+                &name,
+            )
         }
         "html" => {
             let lang = app.page_lang(req, None);
@@ -227,8 +238,10 @@ pub async fn monthly_report(
 
 fn download(body: Vec<u8>, content_type: &str, name: &str) -> Result<Response> {
     let mut resp = http::file(content_type, body, "no-store")?;
-    resp.headers_mut()
-        .set("content-disposition", &format!("attachment; filename=\"{name}\""))?;
+    resp.headers_mut().set(
+        "content-disposition",
+        &format!("attachment; filename=\"{name}\""),
+    )?;
     Ok(resp)
 }
 
@@ -258,21 +271,34 @@ fn public_figures(f: Figures) -> Figures {
 pub async fn public_page(app: &App, req: &Request) -> Result<Response> {
     let lang = app.page_lang(req, None);
     if !app.public_results {
-        return http::html(404, crate::pages::problem_page(lang, crate::pages::Problem::NotFound));
+        return http::html(
+            404,
+            crate::pages::problem_page(lang, crate::pages::Problem::NotFound),
+        );
     }
     let (Ok(period), Ok(unit)) = (public_month(app, req), query_id(req, "unit")) else {
-        return http::html(400, crate::pages::problem_page(lang, crate::pages::Problem::NotFound));
+        return http::html(
+            400,
+            crate::pages::problem_page(lang, crate::pages::Problem::NotFound),
+        );
     };
     match public_view(app, period, unit).await {
         Ok(Some(view)) => {
             let mut resp = http::html(200, results_page::public_page(lang, &view))?;
-            resp.headers_mut().set("cache-control", "public, max-age=600")?;
+            resp.headers_mut()
+                .set("cache-control", "public, max-age=600")?;
             Ok(resp)
         }
-        Ok(None) => http::html(404, crate::pages::problem_page(lang, crate::pages::Problem::NotFound)),
+        Ok(None) => http::html(
+            404,
+            crate::pages::problem_page(lang, crate::pages::Problem::NotFound),
+        ),
         Err(e) => {
             console_error!("public results failed: {e}");
-            http::html(503, crate::pages::problem_page(lang, crate::pages::Problem::Unavailable))
+            http::html(
+                503,
+                crate::pages::problem_page(lang, crate::pages::Problem::Unavailable),
+            )
         }
     }
 }
@@ -333,7 +359,11 @@ async fn public_view(
                 for tally in tally_by_key(&rows).values() {
                     report::merge(&mut t, tally);
                 }
-                units.push((id, root.name.clone(), fig(Figures::of(&t, &s.levels, s.min_votes))));
+                units.push((
+                    id,
+                    root.name.clone(),
+                    fig(Figures::of(&t, &s.levels, s.min_votes)),
+                ));
             }
             Ok(Some(PublicView {
                 period,
@@ -379,8 +409,11 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
             report::merge(per_employee.entry(e).or_default(), &t);
         }
     }
-    let names: std::collections::HashMap<i64, &str> =
-        data.employees.iter().map(|(i, n)| (*i, n.as_str())).collect();
+    let names: std::collections::HashMap<i64, &str> = data
+        .employees
+        .iter()
+        .map(|(i, n)| (*i, n.as_str()))
+        .collect();
     let empty = Tally::new();
     let unit_rows: Vec<serde_json::Value> = data
         .units
@@ -397,7 +430,11 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
     let employee_rows: Vec<(i64, &str, Figures)> = per_employee
         .iter()
         .map(|(id, t)| {
-            (*id, names.get(id).copied().unwrap_or(""), public_figures(Figures::of(t, &s.levels, s.min_votes)))
+            (
+                *id,
+                names.get(id).copied().unwrap_or(""),
+                public_figures(Figures::of(t, &s.levels, s.min_votes)),
+            )
         })
         .filter(|(_, _, f)| f.enough)
         .collect();
@@ -410,10 +447,20 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
         s.min_votes
     );
     if format == "csv" {
-        let mut rows = vec![["kind", "id", "parent_id", "name", "votes", "average", "top_share_pct", "below_top_share_pct", "confidence_score"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect::<Vec<_>>()];
+        let mut rows = vec![[
+            "kind",
+            "id",
+            "parent_id",
+            "name",
+            "votes",
+            "average",
+            "top_share_pct",
+            "below_top_share_pct",
+            "confidence_score",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect::<Vec<_>>()];
         for v in &unit_rows {
             let f: Figures = match serde_json::from_value(v["figures"].clone()) {
                 Ok(f) => f,
@@ -422,13 +469,18 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
             rows.push(vec![
                 "unit".into(),
                 v["id"].to_string(),
-                v["parent_id"].as_i64().map(|p| p.to_string()).unwrap_or_default(),
+                v["parent_id"]
+                    .as_i64()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
                 v["name"].as_str().unwrap_or("").to_owned(),
                 f.votes.to_string(),
                 report::decimal(f.average),
                 report::percent(f.top_share),
                 report::percent(f.below_top_share),
-                f.confidence_score.map(|c| format!("{c:.4}")).unwrap_or_default(),
+                f.confidence_score
+                    .map(|c| format!("{c:.4}"))
+                    .unwrap_or_default(),
             ]);
         }
         for (id, name, f) in &employee_rows {
@@ -441,7 +493,9 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
                 report::decimal(f.average),
                 report::percent(f.top_share),
                 report::percent(f.below_top_share),
-                f.confidence_score.map(|c| format!("{c:.4}")).unwrap_or_default(),
+                f.confidence_score
+                    .map(|c| format!("{c:.4}"))
+                    .unwrap_or_default(),
             ]);
         }
         return download(
@@ -465,6 +519,7 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
             "employees": employees,
         }),
     )?;
-    resp.headers_mut().set("cache-control", "public, max-age=600")?;
+    resp.headers_mut()
+        .set("cache-control", "public, max-age=600")?;
     Ok(resp)
 }

@@ -97,7 +97,8 @@ pub trait ResultsStore {
     /// Rebuilds one day and moves its contribution in the monthly tables (one batch).
     async fn recompute_day(&self, day: &str, start: i64, end: i64) -> Result<Cost, StoreError>;
     /// Rebuilds one month's tables from its days (one batch).
-    async fn rebuild_month(&self, month: &str, first: &str, next: &str) -> Result<Cost, StoreError>;
+    async fn rebuild_month(&self, month: &str, first: &str, next: &str)
+        -> Result<Cost, StoreError>;
     async fn mark_days_dirty(&self, from: &str, to: &str) -> Result<(), StoreError>;
     async fn mark_month_dirty(&self, month: &str) -> Result<(), StoreError>;
     async fn stat_rows(

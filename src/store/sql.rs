@@ -414,7 +414,8 @@ pub const UNIT_NAMES: &str =
 /// `?1` now, `?2` the lease's end: takes the lease if it is free, with the watermark.
 pub const TAKE_ROLLUP_LEASE: &str = "\
 UPDATE rollup_state SET lease_until = ?2 WHERE name = 'votes' AND lease_until <= ?1 RETURNING watermark";
-pub const RELEASE_ROLLUP_LEASE: &str = "UPDATE rollup_state SET lease_until = 0 WHERE name = 'votes'";
+pub const RELEASE_ROLLUP_LEASE: &str =
+    "UPDATE rollup_state SET lease_until = 0 WHERE name = 'votes'";
 pub const LAST_VOTE_ID: &str = "SELECT coalesce(max(id), 0) AS id FROM votes";
 /// The days of the votes with ids in (`?1`, `?2`] become dirty: reads only the new votes.
 pub const MARK_NEW_VOTE_DAYS: &str = "\
@@ -581,7 +582,8 @@ pub const CLEAR_MONTHLY_REPORTS: &str = "DELETE FROM monthly_reports WHERE month
 pub const INSERT_MONTHLY_REPORTS: &str = "\
 INSERT OR REPLACE INTO monthly_reports (unit_id, month, created_at, body) \
 SELECT json_extract(value, '$[0]'), ?1, ?3, json_extract(value, '$[1]') FROM json_each(?2)";
-pub const MONTHLY_REPORT: &str = "SELECT body FROM monthly_reports WHERE unit_id = ?1 AND month = ?2";
+pub const MONTHLY_REPORT: &str =
+    "SELECT body FROM monthly_reports WHERE unit_id = ?1 AND month = ?2";
 /// Comments, newest first, within a scope (`?1`) and filters; contacts only while kept.
 pub const COMMENTS: &str = "\
 SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name AS employee, v.unit_id AS unit_id, \
@@ -594,4 +596,5 @@ WHERE v.created_at >= ?2 AND v.created_at < ?3 AND coalesce(v.comment, '') <> ''
   AND (?5 IS NULL OR v.employee_id = ?5) AND (?6 IS NULL OR v.score = ?6) \
   AND (?7 IS NULL OR v.has_contact = ?7) AND (?8 IS NULL OR v.id < ?8) \
 ORDER BY v.id DESC LIMIT 50";
-pub const ANY_MONTHLY_REPORT: &str = "SELECT '' AS body FROM monthly_reports WHERE month = ?1 LIMIT 1";
+pub const ANY_MONTHLY_REPORT: &str =
+    "SELECT '' AS body FROM monthly_reports WHERE month = ?1 LIMIT 1";

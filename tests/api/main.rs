@@ -8,6 +8,7 @@ mod accounts;
 mod bad_input;
 mod browser;
 mod criteria;
+mod results;
 mod schema;
 mod scopes;
 mod tokens;

@@ -1,0 +1,638 @@
+//! Results end to end: votes go into the real local D1, the cron runs on workerd through
+//! `/__scheduled`, and the aggregates and reports are checked against counts computed here.
+
+use crate::helpers::{key, Worker};
+use chrono::{Datelike, Duration, NaiveDate};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const HOURLY: &str = "7+*+*+*+*";
+const MONTHLY: &str = "30+0+1+*+*";
+
+/// A vote written straight into D1, as the vote path stores it.
+#[derive(Clone, Debug)]
+struct V {
+    employee: i64,
+    unit: i64,
+    score: i64,
+    at: i64,
+    status: &'static str,
+    contact: bool,
+    comment: Option<&'static str>,
+}
+
+fn day_start(d: NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
+}
+
+fn today() -> NaiveDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap()
+        .date_naive()
+}
+
+fn month_of(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+fn first_of_last_month() -> NaiveDate {
+    let t = today();
+    let first = NaiveDate::from_ymd_opt(t.year(), t.month(), 1).unwrap();
+    let prev = first - Duration::days(1);
+    NaiveDate::from_ymd_opt(prev.year(), prev.month(), 1).unwrap()
+}
+
+fn insert(w: &Worker, votes: &[V]) {
+    let db = w.db();
+    for (i, v) in votes.iter().enumerate() {
+        db.execute(
+            "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status) \
+             VALUES (?1, ?2, 0, 1, ?3, ?4, ?5, 'uk', 'api', ?6, ?7, ?8)",
+            rusqlite::params![v.employee, v.unit, v.score, v.comment, v.contact as i64, format!("h{i}-{}", v.at), v.at, v.status],
+        )
+        .expect("insert vote");
+    }
+}
+
+async fn cron(w: &Worker, schedule: &str) {
+    let resp = w
+        .http
+        .get(w.url(&format!("/__scheduled?cron={schedule}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "cron {schedule}");
+}
+
+/// Every row of the results tables, in order: equal means the same aggregates.
+fn results_tables(w: &Worker) -> String {
+    let db = w.db();
+    let mut out = String::new();
+    for (table, order) in [
+        (
+            "daily_employee_stats",
+            "day, employee_id, unit_id, direction_id, score",
+        ),
+        ("daily_unit_stats", "day, unit_id, score"),
+        ("monthly_unit_stats", "month, unit_id, score"),
+        (
+            "monthly_employee_stats",
+            "month, employee_id, unit_id, score",
+        ),
+        (
+            "monthly_direction_stats",
+            "month, direction_id, unit_id, score",
+        ),
+    ] {
+        // Cells that went back to zero are the same as no cell.
+        let sql = format!(
+            "SELECT * FROM {table} WHERE counted + with_contact + with_comment + flagged + duplicates > 0 ORDER BY {order}"
+        );
+        let mut stmt = db.prepare(&sql).unwrap();
+        let n = stmt.column_count();
+        let rows: Vec<String> = stmt
+            .query_map([], |r| {
+                let cells: Result<Vec<String>, _> = (0..n)
+                    .map(|i| r.get_ref(i).map(|v| format!("{v:?}")))
+                    .collect();
+                Ok(cells?.join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        out.push_str(&format!("{table}\n{}\n", rows.join("\n")));
+    }
+    out
+}
+
+/// Counted votes per (unit subtree root, month, score), computed here from the inserted votes.
+fn expected_monthly(
+    votes: &[V],
+    ancestors: &BTreeMap<i64, Vec<i64>>,
+) -> BTreeMap<(i64, String, i64), i64> {
+    let mut out = BTreeMap::new();
+    for v in votes.iter().filter(|v| v.status == "counted") {
+        let month = month_of(
+            chrono::DateTime::from_timestamp(v.at, 0)
+                .unwrap()
+                .date_naive(),
+        );
+        for a in &ancestors[&v.unit] {
+            *out.entry((*a, month.clone(), v.score)).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+fn monthly_in_db(w: &Worker) -> BTreeMap<(i64, String, i64), i64> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare("SELECT unit_id, month, score, counted FROM monthly_unit_stats WHERE counted > 0")
+        .unwrap();
+    stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+struct Tree {
+    region: i64,
+    city: i64,
+    hall: i64,
+    other: i64,
+    clerk: i64,
+    head: i64,
+    stranger: i64,
+}
+
+/// Region → city → hall, and region → other; a clerk in the hall, a head of the city, and
+/// someone in the other branch.
+async fn tree(w: &Worker) -> Tree {
+    let region = w.create_unit("Область", None).await;
+    let city = w.create_unit("Місто", Some(region)).await;
+    let hall = w.create_unit("Зал обслуговування", Some(city)).await;
+    let other = w.create_unit("Інша громада", Some(region)).await;
+    Tree {
+        region,
+        city,
+        hall,
+        other,
+        clerk: w
+            .create_employee("Олена Коваль", "Адміністраторка", hall)
+            .await,
+        head: w.create_employee("Петро Шевчук", "Начальник", city).await,
+        stranger: w
+            .create_employee("Ірина Бондар", "Спеціалістка", other)
+            .await,
+    }
+}
+
+fn ancestors(t: &Tree) -> BTreeMap<i64, Vec<i64>> {
+    BTreeMap::from([
+        (t.hall, vec![t.hall, t.city, t.region]),
+        (t.city, vec![t.city, t.region]),
+        (t.other, vec![t.other, t.region]),
+        (t.region, vec![t.region]),
+    ])
+}
+
+fn sample_votes(t: &Tree) -> Vec<V> {
+    let last = day_start(first_of_last_month());
+    let now = day_start(today());
+    let v = |employee, unit, score, at, status| V {
+        employee,
+        unit,
+        score,
+        at,
+        status,
+        contact: false,
+        comment: None,
+    };
+    let mut votes = Vec::new();
+    for i in 0..12 {
+        votes.push(v(
+            t.clerk,
+            t.hall,
+            3,
+            last + 3600 * i64::from(i) + 86_400 * 3,
+            "counted",
+        ));
+    }
+    votes.push(V {
+        contact: true,
+        comment: Some("Довго чекала"),
+        ..v(t.clerk, t.hall, 1, last + 86_400 * 5, "counted")
+    });
+    votes.push(v(t.clerk, t.hall, 3, last + 86_400 * 5 + 60, "duplicate"));
+    votes.push(v(t.clerk, t.hall, 1, last + 86_400 * 6, "flagged"));
+    votes.push(v(t.head, t.city, 2, last + 86_400 * 10, "counted"));
+    votes.push(v(t.stranger, t.other, 2, last + 86_400 * 11, "counted"));
+    votes.push(v(t.stranger, t.other, 3, now + 60, "counted"));
+    votes.push(v(t.clerk, t.hall, 2, now + 120, "counted"));
+    votes
+}
+
+#[tokio::test]
+async fn known_votes_roll_up_into_every_ancestor_and_a_second_run_changes_nothing() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    let votes = sample_votes(&t);
+    insert(w, &votes);
+    cron(w, HOURLY).await;
+
+    assert_eq!(monthly_in_db(w), expected_monthly(&votes, &ancestors(&t)));
+    assert_eq!(
+        w.count("SELECT watermark FROM rollup_state"),
+        w.count("SELECT max(id) FROM votes")
+    );
+    assert_eq!(w.count("SELECT COUNT(*) FROM rollup_dirty_days"), 0);
+    let month = month_of(first_of_last_month());
+    assert_eq!(
+        w.count(&format!(
+            "SELECT flagged FROM monthly_unit_stats WHERE unit_id = {} AND month = '{month}' AND score = 1",
+            t.region
+        )),
+        1,
+        "flagged votes are kept apart, not counted"
+    );
+
+    let before = results_tables(w);
+    cron(w, HOURLY).await;
+    assert_eq!(results_tables(w), before, "a second run changes nothing");
+
+    // The same figures through the API: the region's month holds all 15 counted votes.
+    let r = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/units/{}?period=month&date={}",
+            t.region,
+            first_of_last_month()
+        ))
+        .await;
+    assert_eq!(r["totals"]["votes"], 15, "{r}");
+    assert_eq!(r["totals"]["by_score"]["3"], 12);
+    assert_eq!(r["totals"]["flagged"], 1);
+    assert_eq!(r["totals"]["duplicates"], 1);
+    assert_eq!(r["totals"]["signed"], 1);
+    assert_eq!(r["trend"].as_array().unwrap().len() as u32, {
+        let f = first_of_last_month();
+        (NaiveDate::from_ymd_opt(today().year(), today().month(), 1).unwrap() - f).num_days() as u32
+    });
+    let children: Vec<i64> = r["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        children,
+        vec![t.city, t.other],
+        "the city (14 votes) ranks first"
+    );
+    assert_eq!(r["units"][0]["figures"]["votes"], 14);
+
+    // The hall: the clerk's 13 counted votes with enough for a score; a week of days reads the
+    // daily tables, a custom range over two months mixes both.
+    let hall = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/units/{}?period=month&date={}",
+            t.hall,
+            first_of_last_month()
+        ))
+        .await;
+    assert_eq!(hall["employees"][0]["id"], t.clerk);
+    assert_eq!(hall["employees"][0]["figures"]["votes"], 13);
+    assert_eq!(hall["employees"][0]["figures"]["enough"], true);
+    let both = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/employees/{}?from={}&to={}",
+            t.clerk,
+            first_of_last_month() + Duration::days(4),
+            today()
+        ))
+        .await;
+    assert_eq!(
+        both["totals"]["votes"], 2,
+        "the 6th of last month and today: {both}"
+    );
+    assert_eq!(both["totals"]["by_score"]["1"], 1);
+
+    // Comments come with their filters, and a contact while it is kept.
+    let c = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/comments?from={}&to={}&unit={}&score=1",
+            first_of_last_month(),
+            today(),
+            t.city
+        ))
+        .await;
+    assert_eq!(c["comments"].as_array().unwrap().len(), 1, "{c}");
+    assert_eq!(c["comments"][0]["comment"], "Довго чекала");
+}
+
+#[tokio::test]
+async fn an_interrupted_run_is_completed_by_the_next_and_a_held_lease_makes_a_second_run_wait() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    let votes = sample_votes(&t);
+    insert(w, &votes);
+    // A run that died after taking its votes: the watermark moved, the days are still owed,
+    // and its lease is still held.
+    let db = w.db();
+    db.execute_batch(
+        "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT DISTINCT date(created_at, 'unixepoch') FROM votes;
+         UPDATE rollup_state SET watermark = (SELECT max(id) FROM votes), lease_until = 4102444800;",
+    )
+    .unwrap();
+    cron(w, HOURLY).await;
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM monthly_unit_stats"),
+        0,
+        "the lease holder is left alone"
+    );
+    assert!(w.count("SELECT COUNT(*) FROM rollup_dirty_days") > 0);
+
+    // The lease expires: the next run finishes the work.
+    db.execute("UPDATE rollup_state SET lease_until = 1", [])
+        .unwrap();
+    cron(w, HOURLY).await;
+    assert_eq!(monthly_in_db(w), expected_monthly(&votes, &ancestors(&t)));
+    assert_eq!(w.count("SELECT lease_until FROM rollup_state"), 0);
+
+    // Two runs at once: one holds the lease, the other leaves; the result is the same.
+    let more = vec![V {
+        employee: t.head,
+        unit: t.city,
+        score: 3,
+        at: day_start(today()) + 300,
+        status: "counted",
+        contact: false,
+        comment: None,
+    }];
+    insert(w, &more);
+    tokio::join!(cron(w, HOURLY), cron(w, HOURLY));
+    cron(w, HOURLY).await;
+    let all: Vec<V> = votes.into_iter().chain(more).collect();
+    assert_eq!(monthly_in_db(w), expected_monthly(&all, &ancestors(&t)));
+}
+
+#[tokio::test]
+async fn a_moved_unit_takes_its_votes_to_its_new_ancestors() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    let votes = sample_votes(&t);
+    insert(w, &votes);
+    cron(w, HOURLY).await;
+    let month = month_of(first_of_last_month());
+    let counted = |unit: i64| {
+        w.count(&format!(
+            "SELECT coalesce(SUM(counted), 0) FROM monthly_unit_stats WHERE unit_id = {unit} AND month = '{month}'"
+        ))
+    };
+    assert_eq!((counted(t.city), counted(t.other)), (14, 1));
+
+    let resp = w
+        .admin(Method::PATCH, &format!("/api/v1/admin/units/{}", t.hall))
+        .json(&json!({"parent_id": t.other}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    cron(w, HOURLY).await;
+    assert_eq!((counted(t.city), counted(t.other)), (1, 14));
+    assert_eq!(
+        counted(t.region),
+        15,
+        "the region holds both branches still"
+    );
+}
+
+#[tokio::test]
+async fn the_monthly_close_stores_reports_and_the_csv_opens_with_the_right_characters() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    insert(w, &sample_votes(&t));
+    cron(w, MONTHLY).await;
+    let month = month_of(first_of_last_month());
+    let units = w.count("SELECT COUNT(*) FROM units");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM monthly_reports WHERE month = '{month}'"
+        )),
+        units
+    );
+
+    let report = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/units/{}/monthly?month={month}",
+            t.city
+        ))
+        .await;
+    assert_eq!(report["figures"]["votes"], 14);
+    assert_eq!(report["complaints"], 1, "the lowest level with a comment");
+    assert_eq!(report["best"][0]["employee_id"], t.clerk, "{report}");
+
+    let csv = w
+        .admin(
+            Method::GET,
+            &format!(
+                "/api/v1/admin/results/units/{}/monthly?month={month}&format=csv",
+                t.city
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let bytes = csv.bytes().await.unwrap();
+    assert_eq!(
+        &bytes[..3],
+        b"\xEF\xBB\xBF",
+        "UTF-8 with a byte-order mark, for Excel"
+    );
+    let text = std::str::from_utf8(&bytes[3..]).expect("UTF-8");
+    assert!(
+        text.contains("Місто") && text.contains("Олена Коваль"),
+        "{text}"
+    );
+    assert!(text.contains("\r\n"));
+
+    let html = w
+        .admin(
+            Method::GET,
+            &format!(
+                "/api/v1/admin/results/units/{}/monthly?month={month}&format=html&lang=fa",
+                t.city
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status(), 200);
+    let page = html.text().await.unwrap();
+    assert!(
+        page.contains("dir=\"rtl\"") && page.contains('۱'),
+        "Persian digits"
+    );
+
+    // Closing again rewrites the same reports.
+    let before = w.checksum();
+    cron(w, MONTHLY).await;
+    assert_eq!(w.checksum().len(), before.len());
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM monthly_reports WHERE month = '{month}'"
+        )),
+        units
+    );
+}
+
+#[tokio::test]
+async fn results_and_comments_of_another_branch_are_not_found() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    insert(w, &sample_votes(&t));
+    cron(w, HOURLY).await;
+    let (_, viewer) = w
+        .account("viewer-city@city.example", "viewer", Some(t.city))
+        .await;
+    let get = |path: String| {
+        let viewer = viewer.clone();
+        async move { w.bearer(Method::GET, &path, &viewer).send().await.unwrap() }
+    };
+    assert_eq!(
+        get(format!("/api/v1/admin/results/units/{}", t.city))
+            .await
+            .status(),
+        200
+    );
+    for path in [
+        format!("/api/v1/admin/results/units/{}", t.other),
+        format!("/api/v1/admin/results/units/{}", t.region),
+        format!("/api/v1/admin/results/employees/{}", t.stranger),
+        format!("/api/v1/admin/results/comments?unit={}", t.other),
+        format!("/api/v1/admin/results/units/{}/monthly", t.other),
+    ] {
+        assert_eq!(get(path.clone()).await.status(), 404, "{path}");
+    }
+    let recompute = w
+        .bearer(
+            Method::POST,
+            "/api/v1/admin/results/recompute?from=2026-01-01&to=2026-01-31",
+            &viewer,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recompute.status(), 403);
+    let bad = get("/api/v1/admin/results/directions?period=fortnight".into()).await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(
+        bad.json::<Value>().await.unwrap()["error"]["code"],
+        "invalid_period"
+    );
+}
+
+#[tokio::test]
+async fn a_recompute_rebuilds_days_from_the_votes() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    let votes = sample_votes(&t);
+    insert(w, &votes);
+    cron(w, HOURLY).await;
+    let before = results_tables(w);
+    // A correction made in the database (say, a review's decision): the tables lag until the
+    // days are recomputed.
+    w.db()
+        .execute(
+            "UPDATE votes SET status = 'counted' WHERE status = 'flagged'",
+            [],
+        )
+        .unwrap();
+    let from = first_of_last_month();
+    let r: Value = w
+        .admin(
+            Method::POST,
+            &format!(
+                "/api/v1/admin/results/recompute?from={from}&to={}",
+                from + Duration::days(20)
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["roll_up"]["days"].as_array().unwrap().len(), 21, "{r}");
+    assert_ne!(results_tables(w), before);
+    let fixed: Vec<V> = votes
+        .into_iter()
+        .map(|v| V {
+            status: if v.status == "flagged" {
+                "counted"
+            } else {
+                v.status
+            },
+            ..v
+        })
+        .collect();
+    assert_eq!(monthly_in_db(w), expected_monthly(&fixed, &ancestors(&t)));
+}
+
+#[tokio::test]
+async fn public_results_are_off_by_default_and_show_no_comments_when_on() {
+    let off = crate::helpers::shared();
+    let resp = off.http.get(off.url("/results")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let resp = off
+        .http
+        .get(off.url("/api/v1/public/results"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+
+    let w = &Worker::start_with(&key(1), &[("PUBLIC_RESULTS", "on"), ("MIN_VOTES", "5")]);
+    let t = tree(w).await;
+    insert(w, &sample_votes(&t));
+    cron(w, HOURLY).await;
+    let month = month_of(first_of_last_month());
+    let data: Value = w
+        .http
+        .get(w.url(&format!("/api/v1/public/results?month={month}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = data.to_string();
+    assert!(!text.contains("Довго чекала"), "never a comment");
+    let employees = data["employees"].as_array().unwrap();
+    assert_eq!(
+        employees.len(),
+        1,
+        "only the clerk has 5 votes or more: {data}"
+    );
+    assert_eq!(employees[0]["figures"]["votes"], 13);
+    assert_eq!(
+        employees[0]["figures"]["signed"], 0,
+        "no counts that narrow down voters"
+    );
+    assert!(data["method"].as_str().unwrap().contains("Wilson"));
+
+    let page = w
+        .http
+        .get(w.url(&format!("/results?unit={}&month={month}&lang=fa", t.hall)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Олена Коваль") && html.contains("۱۳"),
+        "Persian digits"
+    );
+    let small = w
+        .http
+        .get(w.url(&format!("/results?unit={}&month={month}&lang=en", t.city)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        small.contains("Not enough votes yet"),
+        "the head has one vote"
+    );
+}
