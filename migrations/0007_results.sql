@@ -1,7 +1,9 @@
--- Results (issue 4). The cron roll-up (service::roll_up) fills these tables from `votes`; reports
--- read only them. Days and months are UTC, written 'YYYY-MM-DD' and 'YYYY-MM'. Every table can be
--- rebuilt from `votes`: a day or a month is recomputed whole (delete, then insert, in one batch),
--- so running a roll-up twice, or two at once, leaves the same rows.
+-- Results (issue 4). The cron roll-up (results::roll_up) fills these tables from `votes`; reports
+-- read only them. Days and months are UTC, written 'YYYY-MM-DD' and 'YYYY-MM'. New votes are
+-- added in steps that also move the watermark (one batch each, so a step is applied once or not
+-- at all); a day or a month can be recomputed whole from the votes (corrections, reviews).
+-- Every table holds a unit's own votes: subtrees are summed when read, through the closure
+-- table, so moving a unit needs no recomputation.
 
 -- Counts of one kind of vote: `counted` votes make the official result; `with_contact` and
 -- `with_comment` are among the counted; `flagged` votes wait for review and `duplicates` are
@@ -38,7 +40,7 @@ CREATE TABLE daily_unit_stats (
 ) WITHOUT ROWID;
 CREATE INDEX daily_unit_stats_day ON daily_unit_stats(day);
 
--- Per unit × month × score for the whole subtree: the unit's own votes and every descendant's.
+-- Per unit × month × score: the unit's own votes.
 CREATE TABLE monthly_unit_stats (
   month TEXT NOT NULL,
   unit_id INTEGER NOT NULL,
@@ -93,9 +95,9 @@ CREATE TABLE rollup_state (
 ) WITHOUT ROWID;
 INSERT INTO rollup_state (name, watermark, lease_until) VALUES ('votes', 0, 0);
 
--- Work the roll-up still owes: days whose votes changed (new votes, a recompute asked by an
--- administrator, a review's decision) and months to rebuild whole (the monthly close, a unit
--- moved to another parent). A day's batch deletes its row; a run that dies leaves the rest.
+-- Work the roll-up still owes beyond new votes: days to recompute from their votes (a recompute
+-- asked by an administrator, a review's decision) and months to rebuild whole from their days
+-- (the monthly close). A day's batch deletes its row; a run that dies leaves the rest.
 CREATE TABLE rollup_dirty_days (
   day TEXT PRIMARY KEY
 ) WITHOUT ROWID;

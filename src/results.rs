@@ -19,17 +19,22 @@ use std::collections::{BTreeMap, HashMap};
 /// A run's lease outlives the longest cron run Workers allows (15 minutes of wall time).
 const LEASE_SECONDS: i64 = 15 * 60;
 
-/// How much one run may do: each day costs what its votes cost, each month what its days
-/// cost. A recompute of a year is worked off over several runs.
+/// How much one run may do: steps of new votes, then dirty days (each costs what its votes
+/// cost) and months (what their days cost). What is left waits for the next run.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
+    pub steps: u32,
     pub days: u32,
     pub months: u32,
 }
 
+/// New votes per incremental step: one batch that reads each of them five times.
+pub const STEP_VOTES: i64 = 50_000;
+
 impl Budget {
     pub const CRON: Budget = Budget {
-        days: 62,
+        steps: 40,
+        days: 31,
         months: 4,
     };
 }
@@ -38,17 +43,21 @@ impl Budget {
 pub struct RollUp {
     /// Another run held the lease: this one did nothing.
     pub skipped: bool,
-    /// Every vote up to this id is rolled up (or owed by a dirty day).
+    /// Every vote up to this id is in the tables.
     pub watermark: i64,
+    /// Votes added by this run (ids passed; deleted votes would count too, none are).
+    pub new_votes: i64,
     pub days: Vec<String>,
     pub months: Vec<String>,
+    /// Votes still to add, and days and months still to recompute.
+    pub votes_left: i64,
     pub days_left: i64,
     pub months_left: i64,
     pub cost: Cost,
 }
 
-/// The hourly roll-up: reads the votes after the watermark only, recomputes the days they fall
-/// on (and any day or month asked for), and leaves what its budget did not reach to the next.
+/// The hourly roll-up: adds the votes after the watermark (reading only them), recomputes the
+/// days and months asked for, and leaves what its budget did not reach to the next run.
 pub async fn roll_up(
     store: &impl ResultsStore,
     now: Timestamp,
@@ -70,10 +79,25 @@ pub async fn roll_up(
 
 async fn roll_up_leased(
     store: &impl ResultsStore,
-    watermark: i64,
+    start: i64,
     budget: Budget,
 ) -> Result<RollUp, StoreError> {
-    let (watermark, mut cost) = store.mark_new_votes(watermark).await?;
+    let mut cost = Cost::default();
+    let last = store.last_vote_id().await?;
+    let mut watermark = start;
+    let mut steps = 0;
+    while watermark < last && steps < budget.steps {
+        let to = last.min(watermark + STEP_VOTES);
+        let (applied, c) = store.add_new_votes(watermark, to).await?;
+        cost += c;
+        if !applied {
+            // Another run moved the watermark (its lease expired while it worked): stop here
+            // rather than guess; the next run starts from wherever it is.
+            break;
+        }
+        watermark = to;
+        steps += 1;
+    }
     let days = store.dirty_days(budget.days).await?;
     for day in &days {
         let Some(d) = crate::clock::parse_iso_day(day) else {
@@ -90,8 +114,10 @@ async fn roll_up_leased(
     Ok(RollUp {
         skipped: false,
         watermark,
+        new_votes: watermark - start,
         days,
         months,
+        votes_left: last - watermark,
         days_left,
         months_left,
         cost,
@@ -246,6 +272,7 @@ pub async fn recompute(
         store,
         now,
         Budget {
+            steps: 4,
             days: 31,
             months: 2,
         },

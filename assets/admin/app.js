@@ -100,7 +100,7 @@
     nav.replaceChildren();
     if (!me) return;
     const link = (href, key) => el("a", { href }, t(key));
-    nav.append(link("#/", "units"), link("#/directions", "directions"),
+    nav.append(link("#/", "units"), link("#/results", "results"), link("#/directions", "directions"),
       canManage() ? link("#/accounts", "accounts") : null,
       canManage() ? link("#/keys", "keys") : null,
       link("#/scale", "scale"),
@@ -204,7 +204,7 @@
         const cidrs = v.cidrs.split(/[\s,]+/).filter(Boolean);
         await api("PUT", `/api/v1/admin/units/${id}/networks`, { cidrs }); saved(msg);
       }, "unit-networks")) : null;
-    const results = card(t("results"), el("p", { class: "muted" }, t("resultsSoon")));
+    const results = card(t("results"), el("p", {}, el("a", { href: "#/results/units/" + d.unit.id, testid: "unit-results" }, t("r_open"))));
     page(d.unit.name, crumbs(d.path), d.unit.active ? null : el("p", { class: "muted" }, t("inactive")), people, print, results, children, settings, networks);
   }
 
@@ -291,12 +291,10 @@
     }, "employee-save")) : null;
     const results = card(t("results"), el("p", { class: "muted" }, t("loading")));
     page(d.employee.name, crumbs(d.unit_path), el("p", {}, d.employee.position, d.employee.active ? "" : " · " + t("inactive")), qr, results, edit);
-    api("GET", `/api/v1/admin/employees/${id}/summary`).then((s) => {
-      results.replaceChildren(el("h2", {}, t("results")),
-        el("p", {}, `${t("votes")}: ${s.votes}` + (s.excluded ? ` · ${t("excluded")}: ${s.excluded}` : "")),
-        Object.keys(s.by_score).length ? table([t("score"), t("votes")], Object.entries(s.by_score).map(([k, n]) => el("tr", {}, el("td", {}, k), el("td", {}, String(n))))) : null,
-        el("p", { class: "muted small" }, t("resultsSoon")));
-    }).catch(() => results.replaceChildren(el("h2", {}, t("results")), el("p", { class: "muted" }, t("resultsSoon"))));
+    api("GET", `/api/v1/admin/results/employees/${id}`).then((r) => {
+      results.replaceChildren(el("h2", {}, t("results")), figuresLine(r.totals),
+        el("p", {}, el("a", { href: "#/results/employees/" + id, testid: "employee-results" }, t("r_open"))));
+    }).catch(() => results.replaceChildren(el("h2", {}, t("results")), el("p", { class: "muted" }, t("r_none"))));
   }
 
   async function directions() {
@@ -441,6 +439,208 @@
       async (v, msg) => { await api("PUT", "/api/v1/session/password", v); saved(msg); }));
   }
 
+  // --- results: drill-down from the top unit to one person ---------------------------------
+  const nf = (digits) => new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const num = (n) => nf(0).format(n);
+  const pct = (x) => (x === null || x === undefined ? "–" : nf(1).format(x * 100) + "%");
+  const avg = (x) => (x === null || x === undefined ? "–" : nf(2).format(x));
+  const day = (iso) => new Date(iso + "T12:00:00Z").toLocaleDateString(locale(), { timeZone: "UTC", year: "numeric", month: "short", day: "numeric" });
+  const span = (p) => (p.from === p.to ? day(p.from) : `${day(p.from)} – ${day(p.to)}`);
+  const lastMonth = () => { const d = new Date(); d.setUTCDate(0); return d.toISOString().slice(0, 7); };
+  let scaleCache = null;
+  const scaleLevels = async () => (scaleCache = scaleCache || (await api("GET", "/api/v1/admin/scale")).levels);
+  const levelLabel = (levels, v) => { const l = levels.find((x) => String(x.value) === String(v)); return l ? (l.labels[lang] || l.labels.en || String(v)) : String(v); };
+
+  function figuresLine(f) {
+    return el("p", {}, `${t("votes")}: ${num(f.votes)} · ${t("r_average")}: ${avg(f.average)} · ${t("r_top")}: ${pct(f.top_share)} · ${t("r_below")}: ${pct(f.below_top_share)}`);
+  }
+
+  // Query of a results hash: #/results/units/7?period=month&date=2026-11-01
+  function resultsQuery(hash) {
+    const q = new URLSearchParams(hash.split("?")[1] || "");
+    const out = new URLSearchParams();
+    for (const k of ["period", "date", "from", "to"]) if (q.get(k)) out.set(k, q.get(k));
+    return out;
+  }
+
+  function periodControls(base, q, r) {
+    const kind = q.get("period") || (q.get("from") ? "custom" : "month");
+    const uid = "pc" + (++formSeq);
+    const kindSel = el("select", { id: uid + "k", testid: "period" }, ["day", "week", "month", "quarter", "year", "custom"].map((k) => el("option", { value: k, selected: k === kind }, t("r_" + k))));
+    const date = el("input", { type: "date", id: uid + "d", value: q.get("date") || r.period.from, testid: "period-date" });
+    const from = el("input", { type: "date", id: uid + "f", value: r.period.from });
+    const to = el("input", { type: "date", id: uid + "t", value: r.period.to });
+    const go = (params) => { location.hash = base + "?" + params.toString(); };
+    const show = () => {
+      const p = new URLSearchParams();
+      if (kindSel.value === "custom") { p.set("from", from.value); p.set("to", to.value); } else { p.set("period", kindSel.value); p.set("date", date.value); }
+      go(p);
+    };
+    const shift = (dir) => {
+      const p = new URLSearchParams();
+      const ref = dir < 0 ? r.previous_period : null;
+      if (kind === "custom") {
+        const len = (Date.parse(r.period.to) - Date.parse(r.period.from)) / 864e5 + 1;
+        const add = (iso, n) => new Date(Date.parse(iso) + n * 864e5).toISOString().slice(0, 10);
+        p.set("from", add(r.period.from, dir * len)); p.set("to", add(r.period.to, dir * len));
+      } else {
+        p.set("period", kind);
+        p.set("date", ref ? ref.from : new Date(Date.parse(r.period.to) + 864e5).toISOString().slice(0, 10));
+      }
+      go(p);
+    };
+    return el("form", { class: "inline", on: { submit: (e) => { e.preventDefault(); show(); } } },
+      el("button", { type: "button", class: "secondary", "aria-label": t("r_previous"), on: { click: () => shift(-1) } }, lang === "fa" ? "→" : "←"),
+      el("label", { for: uid + "k" }, t("r_period")), kindSel,
+      el("label", { for: uid + "d" }, t("r_date")), date,
+      el("label", { for: uid + "f" }, t("r_from")), from, el("label", { for: uid + "t" }, t("r_to")), to,
+      el("button", { type: "submit", testid: "period-show" }, t("r_show")),
+      el("button", { type: "button", class: "secondary", "aria-label": t("r_next"), on: { click: () => shift(1) } }, lang === "fa" ? "←" : "→"));
+  }
+
+  // The distribution of the period's votes across the scale, as a stacked bar with a legend.
+  function distribution(f, levels) {
+    const total = f.votes || 1;
+    const bar = el("div", { class: "dist", role: "img", "aria-label": levels.map((l) => `${levelLabel(levels, l.value)}: ${num(f.by_score[l.value] || 0)}`).join(", ") },
+      levels.map((l) => el("span", { style: null, "data-w": (100 * (f.by_score[l.value] || 0)) / total, "data-c": l.colour })));
+    for (const s of bar.children) { s.style.width = s.dataset.w + "%"; s.style.background = s.dataset.c; }
+    const legend = el("ul", { class: "legend" }, levels.map((l) => {
+      const sw = el("span", { class: "swatch" }); sw.style.background = l.colour;
+      return el("li", {}, sw, `${levelLabel(levels, l.value)}: ${num(f.by_score[l.value] || 0)}`);
+    }));
+    return el("div", {}, bar, legend);
+  }
+
+  // The trend: a bar of votes per day or month, and the share below the top as a line.
+  function trendChart(points) {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = (tag, attrs, ...kids) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); e.append(...kids); return e; };
+    const W = 640, H = 180, pad = 28, n = Math.max(points.length, 1);
+    const maxVotes = Math.max(1, ...points.map((p) => p.votes));
+    const bw = (W - 2 * pad) / n;
+    const x = (i) => (lang === "fa" ? W - pad - (i + 1) * bw : pad + i * bw);
+    const bars = points.map((p, i) => svg("rect", { x: x(i) + 1, y: H - pad - ((H - 2 * pad) * p.votes) / maxVotes, width: Math.max(bw - 2, 1), height: ((H - 2 * pad) * p.votes) / maxVotes, class: "bar-votes" },
+      svg("title", {}, `${span(p)}: ${num(p.votes)} · ${t("r_below")} ${pct(p.below_top_share)}`)));
+    const pts = points.map((p, i) => (p.below_top_share === null ? null : `${x(i) + bw / 2},${H - pad - (H - 2 * pad) * p.below_top_share}`)).filter(Boolean);
+    const line = pts.length > 1 ? svg("polyline", { points: pts.join(" "), class: "line-below" }) : svg("g", {});
+    const axis = svg("line", { x1: pad, x2: W - pad, y1: H - pad, y2: H - pad, class: "axis" });
+    const first = points[0], last = points[points.length - 1];
+    const labels = first ? [svg("text", { x: lang === "fa" ? W - pad : pad, y: H - 8, "text-anchor": "start", class: "tick" }, day(first.from)),
+      svg("text", { x: lang === "fa" ? pad : W - pad, y: H - 8, "text-anchor": "end", class: "tick" }, day(last.to))] : [];
+    return el("figure", { class: "trend" },
+      svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("r_trend"), "data-testid": "trend", direction: lang === "fa" ? "rtl" : "ltr" }, axis, ...bars, line, ...labels),
+      el("figcaption", { class: "muted small" }, t("r_trendHelp")));
+  }
+
+  function rankedTable(rows, link, withPosition) {
+    return rows.length ? table([t("name"), t("votes"), t("r_average"), t("r_top"), t("r_below"), t("r_confidence")],
+      rows.map((r) => el("tr", { testid: "ranked-row" },
+        el("td", {}, el("a", { href: link(r) }, r.name), withPosition && r.position ? el("div", { class: "muted small" }, r.position) : null),
+        el("td", {}, num(r.figures.votes)),
+        ...(r.figures.enough
+          ? [el("td", {}, avg(r.figures.average)), el("td", {}, pct(r.figures.top_share)), el("td", {}, pct(r.figures.below_top_share)), el("td", {}, pct(r.figures.confidence_score))]
+          : [el("td", { colspan: 4, class: "muted" }, t("r_notEnough"))])))) : el("p", { class: "muted" }, t("empty"));
+  }
+
+  function summaryCards(r, levels) {
+    const f = r.totals, p = r.previous;
+    const delta = (a, b, fmt) => (a === null || b === null || a === undefined || b === undefined ? "" : ` (${a - b >= 0 ? "+" : "−"}${fmt(Math.abs(a - b))})`);
+    return card(null,
+      el("p", { class: "muted" }, span(r.period)),
+      el("dl", { class: "figures" },
+        el("div", {}, el("dt", {}, t("votes")), el("dd", { testid: "total-votes" }, num(f.votes), delta(f.votes, p.votes, num))),
+        el("div", {}, el("dt", {}, t("r_average")), el("dd", {}, avg(f.average), delta(f.average, p.average, avg))),
+        el("div", {}, el("dt", {}, t("r_top")), el("dd", {}, pct(f.top_share))),
+        el("div", {}, el("dt", {}, t("r_below")), el("dd", {}, pct(f.below_top_share), delta(f.below_top_share, p.below_top_share, (x) => nf(1).format(x * 100) + " pp"))),
+        el("div", {}, el("dt", {}, t("r_signed")), el("dd", {}, `${num(f.signed)} / ${num(f.anonymous)}`)),
+        el("div", {}, el("dt", {}, t("r_comments")), el("dd", {}, num(f.comments))),
+        el("div", {}, el("dt", {}, t("r_leftOut")), el("dd", {}, `${num(f.flagged)} / ${num(f.duplicates)}`))),
+      distribution(f, levels),
+      el("p", { class: "muted small" }, t("r_previousNote") + " " + span(r.previous_period)));
+  }
+
+  async function unitResults(id, hash) {
+    const q = resultsQuery(hash);
+    const [r, levels] = await Promise.all([api("GET", `/api/v1/admin/results/units/${id}?${q}`), scaleLevels()]);
+    const base = "#/results/units/" + id;
+    const monthInput = el("input", { type: "month", id: "rm-" + id, value: lastMonth() });
+    const reportLink = (format) => el("a", { href: "#", testid: "monthly-" + format, on: { click: (e) => { e.preventDefault();
+      window.open(`/api/v1/admin/results/units/${id}/monthly?month=${monthInput.value}&format=${format}&lang=${lang}`, "_blank", "noopener"); } } }, t("r_" + format));
+    page(`${t("results")}: ${r.unit.name}`,
+      el("nav", { class: "breadcrumb", "aria-label": t("units") }, r.path.map((s) => el("a", { href: "#/results/units/" + s.id + "?" + q }, s.name))),
+      periodControls(base, q, r),
+      summaryCards(r, levels),
+      card(t("r_trend"), trendChart(r.trend)),
+      card(t("r_subunits"), rankedTable(r.units, (u) => "#/results/units/" + u.id + "?" + q, false)),
+      card(t("employees"), rankedTable(r.employees, (e) => "#/results/employees/" + e.id + "?" + q, true),
+        el("p", { class: "muted small" }, t("r_minVotes").replace("{n}", num(r.min_votes)))),
+      card(t("r_monthly"), el("p", { class: "muted small" }, t("r_monthlyHelp")),
+        el("div", { class: "row" }, el("label", { for: "rm-" + id }, t("r_month")), monthInput, reportLink("csv"), reportLink("html"))),
+      commentsCard({ unit: id }, r.period, levels),
+      el("p", {}, el("a", { href: "#/units/" + id }, t("settings"))));
+  }
+
+  async function employeeResults(id, hash) {
+    const q = resultsQuery(hash);
+    const [r, levels] = await Promise.all([api("GET", `/api/v1/admin/results/employees/${id}?${q}`), scaleLevels()]);
+    page(`${t("results")}: ${r.employee.name}`,
+      el("nav", { class: "breadcrumb", "aria-label": t("units") }, r.unit_path.map((s) => el("a", { href: "#/results/units/" + s.id + "?" + q }, s.name))),
+      el("p", {}, r.employee.position),
+      periodControls("#/results/employees/" + id, q, r),
+      summaryCards(r, levels),
+      card(t("r_trend"), trendChart(r.trend)),
+      commentsCard({ employee: id }, r.period, levels),
+      el("p", {}, el("a", { href: "#/employees/" + id }, t("edit"))));
+  }
+
+  // Comments of a unit's subtree or of one employee, with filters, 50 at a time.
+  function commentsCard(subject, period, levels) {
+    const list = el("div", { "aria-live": "polite" });
+    const uid = "cm" + (++formSeq);
+    const score = el("select", { id: uid + "s" }, el("option", { value: "" }, t("r_any")), levels.map((l) => el("option", { value: l.value }, levelLabel(levels, l.value))));
+    const contact = el("select", { id: uid + "c" }, el("option", { value: "" }, t("r_any")), el("option", { value: "yes" }, t("r_signedOnly")), el("option", { value: "no" }, t("r_anonymousOnly")));
+    const load = async (before, append) => {
+      const p = new URLSearchParams({ from: period.from, to: period.to });
+      for (const [k, v] of Object.entries(subject)) p.set(k, v);
+      if (score.value) p.set("score", score.value);
+      if (contact.value) p.set("contact", contact.value);
+      if (before) p.set("before", before);
+      const r = await api("GET", "/api/v1/admin/results/comments?" + p);
+      const rows = r.comments.map((c) => el("article", { class: "comment", testid: "comment" },
+        el("p", { class: "muted small" }, `${when(c.at)} · ${levelLabel(levels, c.score)} · `, el("a", { href: "#/results/employees/" + c.employee_id }, c.employee), ` · ${c.unit}`,
+          c.status !== "counted" ? ` · ${c.status}` : ""),
+        el("p", { dir: "auto" }, c.comment),
+        c.contact ? el("p", { class: "small" }, t("r_contact") + ": ", el("span", { dir: "auto" }, c.contact)) : null));
+      if (!append) list.replaceChildren();
+      list.append(...rows);
+      if (!append && !rows.length) list.append(el("p", { class: "muted" }, t("r_noComments")));
+      if (r.next_before) list.append(el("button", { type: "button", class: "secondary", on: { click: (e) => { e.target.remove(); load(r.next_before, true); } } }, t("more")));
+    };
+    const filters = el("form", { class: "inline", on: { submit: (e) => { e.preventDefault(); load(null, false); } } },
+      el("label", { for: uid + "s" }, t("score")), score, el("label", { for: uid + "c" }, t("r_contact")), contact,
+      el("button", { type: "submit" }, t("r_show")));
+    load(null, false).catch((e) => list.replaceChildren(el("p", { class: "error" }, e.message)));
+    return card(t("r_comments"), el("p", { class: "muted small" }, t("r_commentsHelp")), filters, list);
+  }
+
+  async function directionResults(hash) {
+    const q = resultsQuery(hash);
+    const r = await api("GET", `/api/v1/admin/results/directions?${q}`);
+    const fake = { period: r.period, previous_period: r.period };
+    page(t("r_directions"), periodControls("#/results/directions", q, fake),
+      card(null, el("p", { class: "muted" }, span(r.period)), rankedTable(r.directions, () => "#/results/directions?" + q, false)));
+  }
+
+  // Where results start: the caller's top units (all roots for a superadmin).
+  async function resultsHome() {
+    const { units } = await api("GET", "/api/v1/admin/units");
+    const ids = new Set(units.map((u) => u.id));
+    const tops = units.filter((u) => !ids.has(u.parent_id));
+    if (tops.length === 1) { location.replace("#/results/units/" + tops[0].id); return; }
+    page(t("results"), card(null, tops.length ? el("ul", {}, tops.map((u) => el("li", {}, el("a", { href: "#/results/units/" + u.id, testid: "results-unit" }, u.name)))) : el("p", {}, t("empty"))),
+      el("p", {}, el("a", { href: "#/results/directions" }, t("r_directions"))));
+  }
+
   async function route() {
     const hash = location.hash.replace(/^#/, "") || "/";
     const invite = hash.match(/^\/invite\/([A-Za-z0-9_-]{43})$/);
@@ -452,6 +652,10 @@
       }
       let m;
       if ((m = hash.match(/^\/units\/(\d+)$/))) return await unit(m[1]);
+      if ((m = hash.match(/^\/results\/units\/(\d+)(\?.*)?$/))) return await unitResults(m[1], hash);
+      if ((m = hash.match(/^\/results\/employees\/(\d+)(\?.*)?$/))) return await employeeResults(m[1], hash);
+      if (hash.match(/^\/results\/directions(\?.*)?$/)) return await directionResults(hash);
+      if (hash === "/results") return await resultsHome();
       if ((m = hash.match(/^\/units\/(\d+)\/import$/))) return await importPage(m[1]);
       if ((m = hash.match(/^\/employees\/(\d+)$/))) return await employee(m[1]);
       if ((m = hash.match(/^\/audit(?:\/(\d+))?$/))) return await audit(m[1]);

@@ -56,3 +56,49 @@ window.I18N = {
   };
   for (const [lang, strings] of Object.entries(more)) Object.assign(window.I18N[lang], strings);
 })();
+// Results (drill-down, trend, comments, monthly reports).
+Object.assign(window.I18N.uk, { r_open: "Відкрити результати", r_none: "Результатів ще немає.", r_average: "Середня оцінка", r_top: "Найвища оцінка", r_below: "Нижче найвищої",
+  r_confidence: "Надійний показник", r_signed: "З контактом / анонімні", r_comments: "Коментарі", r_leftOut: "На перевірці / повтори", r_notEnough: "Замало оцінок",
+  r_period: "Період", r_date: "Дата", r_from: "З", r_to: "По", r_show: "Показати", r_previous: "Попередній період", r_next: "Наступний період",
+  r_day: "День", r_week: "Тиждень", r_month: "Місяць", r_quarter: "Квартал", r_year: "Рік", r_custom: "Довільний", r_trend: "Динаміка",
+  r_trendHelp: "Стовпці: кількість оцінок; лінія: частка нижче найвищої оцінки.", r_subunits: "Підпорядковані підрозділи (з усіма їхніми підрозділами)",
+  r_minVotes: "Показник працівника видно від {n} оцінок; рейтинг — за нижньою межею довірчого інтервалу частки найвищих оцінок.", r_monthly: "Місячний звіт",
+  r_monthlyHelp: "Готується 1-го числа за попередній місяць: показники, зміна, найкращі й найнижчі, коментарі й скарги.", r_csv: "CSV (Excel)", r_html: "Для друку",
+  r_any: "Усі", r_signedOnly: "З контактом", r_anonymousOnly: "Анонімні", r_contact: "Контакт", r_noComments: "Коментарів немає.",
+  r_commentsHelp: "Коментарі бачать лише керівники цього підрозділу; вони не публікуються.", r_directions: "Напрями обслуговування", r_previousNote: "Зміна — порівняно з періодом" });
+Object.assign(window.I18N.ru, { r_open: "Открыть результаты", r_none: "Результатов пока нет.", r_average: "Средняя оценка", r_top: "Высшая оценка", r_below: "Ниже высшей",
+  r_confidence: "Надёжный показатель", r_signed: "С контактом / анонимные", r_comments: "Комментарии", r_leftOut: "На проверке / повторы", r_notEnough: "Недостаточно оценок",
+  r_period: "Период", r_date: "Дата", r_from: "С", r_to: "По", r_show: "Показать", r_previous: "Предыдущий период", r_next: "Следующий период",
+  r_day: "День", r_week: "Неделя", r_month: "Месяц", r_quarter: "Квартал", r_year: "Год", r_custom: "Произвольный", r_trend: "Динамика",
+  r_trendHelp: "Столбцы: число оценок; линия: доля ниже высшей оценки.", r_subunits: "Подчинённые подразделения (со всеми их подразделениями)",
+  r_minVotes: "Показатель сотрудника виден от {n} оценок; рейтинг — по нижней границе доверительного интервала доли высших оценок.", r_monthly: "Месячный отчёт",
+  r_monthlyHelp: "Готовится 1-го числа за прошлый месяц: показатели, изменение, лучшие и худшие, комментарии и жалобы.", r_csv: "CSV (Excel)", r_html: "Для печати",
+  r_any: "Все", r_signedOnly: "С контактом", r_anonymousOnly: "Анонимные", r_contact: "Контакт", r_noComments: "Комментариев нет.",
+  r_commentsHelp: "Комментарии видят только руководители этого подразделения; они не публикуются.", r_directions: "Направления обслуживания", r_previousNote: "Изменение — по сравнению с периодом" });
+Object.assign(window.I18N.kk, { r_open: "Нәтижелерді ашу", r_none: "Нәтижелер әлі жоқ.", r_average: "Орташа баға", r_top: "Ең жоғары баға", r_below: "Ең жоғарыдан төмен",
+  r_confidence: "Сенімді көрсеткіш", r_signed: "Байланысы бар / анонимді", r_comments: "Пікірлер", r_leftOut: "Тексеруде / қайталанған", r_notEnough: "Бағалар жеткіліксіз",
+  r_period: "Кезең", r_date: "Күні", r_from: "Бастап", r_to: "Дейін", r_show: "Көрсету", r_previous: "Алдыңғы кезең", r_next: "Келесі кезең",
+  r_day: "Күн", r_week: "Апта", r_month: "Ай", r_quarter: "Тоқсан", r_year: "Жыл", r_custom: "Еркін", r_trend: "Динамика",
+  r_trendHelp: "Бағандар: бағалар саны; сызық: ең жоғарыдан төмен үлес.", r_subunits: "Бағынышты бөлімшелер (барлық бөлімшелерімен)",
+  r_minVotes: "Қызметкердің көрсеткіші {n} бағадан бастап көрінеді; рейтинг ең жоғары бағалар үлесінің сенімділік аралығының төменгі шегі бойынша.", r_monthly: "Айлық есеп",
+  r_monthlyHelp: "Әр айдың 1-інде өткен ай үшін дайындалады: көрсеткіштер, өзгеріс, үздіктер мен төмендер, пікірлер мен шағымдар.", r_csv: "CSV (Excel)", r_html: "Басып шығаруға",
+  r_any: "Барлығы", r_signedOnly: "Байланысы бар", r_anonymousOnly: "Анонимді", r_contact: "Байланыс", r_noComments: "Пікірлер жоқ.",
+  r_commentsHelp: "Пікірлерді тек осы бөлімшенің басшылары көреді; олар жарияланбайды.", r_directions: "Қызмет көрсету бағыттары", r_previousNote: "Өзгеріс мына кезеңмен салыстырғанда" });
+Object.assign(window.I18N.fa, { r_open: "مشاهده نتایج", r_none: "هنوز نتیجه‌ای نیست.", r_average: "میانگین", r_top: "بالاترین سطح", r_below: "پایین‌تر از بالاترین",
+  r_confidence: "امتیاز مطمئن", r_signed: "با اطلاعات تماس / ناشناس", r_comments: "نظرها", r_leftOut: "در حال بررسی / تکراری", r_notEnough: "هنوز آرای کافی نیست",
+  r_period: "دوره", r_date: "تاریخ", r_from: "از", r_to: "تا", r_show: "نمایش", r_previous: "دوره قبل", r_next: "دوره بعد",
+  r_day: "روز", r_week: "هفته", r_month: "ماه", r_quarter: "فصل", r_year: "سال", r_custom: "دلخواه", r_trend: "روند",
+  r_trendHelp: "ستون‌ها: تعداد آرا؛ خط: سهم پایین‌تر از بالاترین سطح.", r_subunits: "واحدهای زیرمجموعه (با همه زیرواحدها)",
+  r_minVotes: "امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود؛ رتبه‌بندی بر اساس حد پایین بازه اطمینان سهم بالاترین سطح است.", r_monthly: "گزارش ماهانه",
+  r_monthlyHelp: "روز اول هر ماه برای ماه قبل آماده می‌شود: شاخص‌ها، تغییر، بهترین‌ها و پایین‌ترین‌ها، نظرها و شکایت‌ها.", r_csv: "CSV (اکسل)", r_html: "نسخه چاپی",
+  r_any: "همه", r_signedOnly: "با اطلاعات تماس", r_anonymousOnly: "ناشناس", r_contact: "تماس", r_noComments: "نظری نیست.",
+  r_commentsHelp: "نظرها را فقط مدیران این واحد می‌بینند و منتشر نمی‌شوند.", r_directions: "حوزه‌های خدمت", r_previousNote: "تغییر نسبت به دوره" });
+Object.assign(window.I18N.en, { r_open: "Open results", r_none: "No results yet.", r_average: "Average", r_top: "Top level", r_below: "Below the top",
+  r_confidence: "Confidence score", r_signed: "Signed / anonymous", r_comments: "Comments", r_leftOut: "Under review / repeats", r_notEnough: "Not enough votes yet",
+  r_period: "Period", r_date: "Date", r_from: "From", r_to: "To", r_show: "Show", r_previous: "Previous period", r_next: "Next period",
+  r_day: "Day", r_week: "Week", r_month: "Month", r_quarter: "Quarter", r_year: "Year", r_custom: "Custom", r_trend: "Trend",
+  r_trendHelp: "Bars: number of votes; line: share below the top level.", r_subunits: "Units below (each with its whole subtree)",
+  r_minVotes: "An employee's score shows from {n} votes on; ranking is by the lower bound of the confidence interval of the top-level share.", r_monthly: "Monthly report",
+  r_monthlyHelp: "Made on the 1st for the month before: figures, change, best and lowest, comments and complaints.", r_csv: "CSV (Excel)", r_html: "Printable",
+  r_any: "Any", r_signedOnly: "Signed", r_anonymousOnly: "Anonymous", r_contact: "Contact", r_noComments: "No comments.",
+  r_commentsHelp: "Only this unit's managers see comments; they are never published.", r_directions: "Service directions", r_previousNote: "Change compared with" });

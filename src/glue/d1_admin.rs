@@ -824,8 +824,6 @@ impl AdminStore for D1Store {
                 }
             }
             let parent_arg = opt_num(parent.map(UnitId::get));
-            // The subtree's months now count for other ancestors: the roll-up rebuilds them.
-            statements.push(self.prepare(sql::MARK_UNIT_MONTHS_DIRTY, std::slice::from_ref(&id))?);
             statements.push(self.prepare(sql::MOVE_UNIT_CUT, &[id.clone(), parent_arg.clone()])?);
             statements.push(self.prepare(sql::MOVE_UNIT_JOIN, &[id.clone(), parent_arg.clone()])?);
             statements.push(self.prepare(sql::MOVE_UNIT_PARENT, &[id, parent_arg])?);

@@ -1,7 +1,7 @@
 //! `ResultsStore` on D1: the roll-up's batches and the report queries. The costs are D1's own
 //! figures (`meta.rows_read`, `meta.rows_written`), what Cloudflare bills and limits.
 
-use super::d1::{num, opt_text, text, D1Store};
+use super::d1::{changes, num, opt_text, text, D1Store};
 use crate::report::StatRow;
 use crate::store::results::{CommentFilter, CommentView, Cost, MonthData, ResultsStore, StatQuery};
 use crate::store::{sql, StoreError};
@@ -91,22 +91,25 @@ impl ResultsStore for D1Store {
             .map(|_| ())
     }
 
-    async fn mark_new_votes(&self, watermark: i64) -> Result<(i64, Cost), StoreError> {
+    async fn last_vote_id(&self) -> Result<i64, StoreError> {
         let last: Option<LastId> = self.first(sql::LAST_VOTE_ID, &[]).await?;
-        let upto = last.map_or(0, |l| l.id as i64);
-        if upto <= watermark {
-            return Ok((watermark, Cost::default()));
-        }
+        Ok(last.map_or(0, |l| l.id as i64))
+    }
+
+    async fn add_new_votes(&self, from: i64, to: i64) -> Result<(bool, Cost), StoreError> {
+        let range = || [num(from as f64), num(to as f64)];
         let results = self
             .batch(vec![
-                self.prepare(
-                    sql::MARK_NEW_VOTE_DAYS,
-                    &[num(watermark as f64), num(upto as f64)],
-                )?,
-                self.prepare(sql::ADVANCE_WATERMARK, &[num(upto as f64)])?,
+                self.prepare(sql::ADD_DAILY_EMPLOYEE, &range())?,
+                self.prepare(sql::ADD_DAILY_UNIT, &range())?,
+                self.prepare(sql::ADD_MONTHLY_UNIT, &range())?,
+                self.prepare(sql::ADD_MONTHLY_EMPLOYEE, &range())?,
+                self.prepare(sql::ADD_MONTHLY_DIRECTION, &range())?,
+                self.prepare(sql::ADVANCE_WATERMARK, &range())?,
             ])
             .await?;
-        Ok((upto, cost(&results)))
+        let applied = results.last().is_some_and(|r| changes(r) == 1);
+        Ok((applied, cost(&results)))
     }
 
     async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError> {

@@ -272,10 +272,12 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp) {
     match crate::results::roll_up(store, now, crate::results::Budget::CRON).await {
         Ok(r) if r.skipped => console_log!("cron: roll-up skipped, another run holds the lease"),
         Ok(r) => console_log!(
-            "cron: rolled up to vote {} ({} days, {} months; {} days and {} months left; {} rows read, {} written)",
+            "cron: rolled up to vote {} ({} new votes, {} days, {} months; {} votes, {} days and {} months left; {} rows read, {} written)",
             r.watermark,
+            r.new_votes,
             r.days.len(),
             r.months.len(),
+            r.votes_left,
             r.days_left,
             r.months_left,
             r.cost.rows_read,

@@ -88,8 +88,12 @@ pub trait ResultsStore {
     /// Takes the roll-up lease until `until` if nobody holds it; the watermark if taken.
     async fn take_rollup_lease(&self, now: i64, until: i64) -> Result<Option<i64>, StoreError>;
     async fn release_rollup_lease(&self) -> Result<(), StoreError>;
-    /// Marks the days of votes after `watermark` dirty and advances it; the new watermark.
-    async fn mark_new_votes(&self, watermark: i64) -> Result<(i64, Cost), StoreError>;
+    /// The highest vote id.
+    async fn last_vote_id(&self) -> Result<i64, StoreError>;
+    /// Adds the votes with ids in (`from`, `to`] to every table and moves the watermark from
+    /// `from` to `to`, in one batch; `false` if the watermark was no longer `from` (another
+    /// run got there first), and then nothing was added.
+    async fn add_new_votes(&self, from: i64, to: i64) -> Result<(bool, Cost), StoreError>;
     async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     async fn dirty_months(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     /// (days, months) still owed.

@@ -409,7 +409,7 @@ SELECT (SELECT MAX(id) FROM employees), j.value FROM json_each(?1) j WHERE chang
 pub const UNIT_NAMES: &str =
     "SELECT id, name FROM units WHERE id IN (SELECT value FROM json_each(?1))";
 
-// Results: the cron roll-up (service::roll_up) and the reports (report.rs). Every table is
+// Results: the cron roll-up (results::roll_up) and the reports (report.rs). The tables are
 // described in migrations/0007_results.sql.
 /// `?1` now, `?2` the lease's end: takes the lease if it is free, with the watermark.
 pub const TAKE_ROLLUP_LEASE: &str = "\
@@ -417,13 +417,6 @@ UPDATE rollup_state SET lease_until = ?2 WHERE name = 'votes' AND lease_until <=
 pub const RELEASE_ROLLUP_LEASE: &str =
     "UPDATE rollup_state SET lease_until = 0 WHERE name = 'votes'";
 pub const LAST_VOTE_ID: &str = "SELECT coalesce(max(id), 0) AS id FROM votes";
-/// The days of the votes with ids in (`?1`, `?2`] become dirty: reads only the new votes.
-pub const MARK_NEW_VOTE_DAYS: &str = "\
-INSERT OR IGNORE INTO rollup_dirty_days (day) \
-SELECT DISTINCT date(created_at, 'unixepoch') FROM votes WHERE id > ?1 AND id <= ?2";
-/// Same batch as `MARK_NEW_VOTE_DAYS`: those votes are now owed by the dirty days.
-pub const ADVANCE_WATERMARK: &str = "\
-UPDATE rollup_state SET watermark = max(watermark, ?1) WHERE name = 'votes'";
 pub const DIRTY_DAYS: &str = "SELECT day FROM rollup_dirty_days ORDER BY day LIMIT ?1";
 pub const DIRTY_MONTHS: &str = "SELECT month FROM rollup_dirty_months ORDER BY month LIMIT ?1";
 pub const COUNT_DIRTY: &str = "\
@@ -432,52 +425,118 @@ SELECT (SELECT COUNT(*) FROM rollup_dirty_days) AS days, (SELECT COUNT(*) FROM r
 pub const MARK_DIRTY_RANGE: &str = "\
 WITH RECURSIVE d(day) AS (SELECT ?1 UNION ALL SELECT date(day, '+1 day') FROM d WHERE day < ?2) \
 INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT day FROM d";
-/// After a unit moved: every month in which its subtree had votes is rebuilt.
-pub const MARK_UNIT_MONTHS_DIRTY: &str = "\
-INSERT OR IGNORE INTO rollup_dirty_months (month) SELECT DISTINCT month FROM monthly_unit_stats WHERE unit_id = ?1";
 pub const MARK_MONTH_DIRTY: &str = "INSERT OR IGNORE INTO rollup_dirty_months (month) VALUES (?1)";
 
-// One day's recompute, one batch, in this order: take the day's old contribution out of the
-// monthly tables (`?2` = -1), rebuild the day from `votes`, put its new contribution in (`?2` =
-// 1). The monthly tables always equal the sum of their days, and a day costs what its votes
-// cost, not what its month does.
+/// The five count columns of every results table, summed from `votes`.
+macro_rules! counts_of_votes {
+    () => {
+        "SUM(status = 'counted'), SUM(status = 'counted' AND has_contact = 1), \
+         SUM(status = 'counted' AND coalesce(comment, '') <> ''), SUM(status = 'flagged'), SUM(status = 'duplicate')"
+    };
+}
+/// An upsert's addition of the five counts.
+macro_rules! add_counts {
+    () => {
+        " DO UPDATE SET counted = counted + excluded.counted, with_contact = with_contact + excluded.with_contact, \
+         with_comment = with_comment + excluded.with_comment, flagged = flagged + excluded.flagged, \
+         duplicates = duplicates + excluded.duplicates"
+    };
+}
+/// The new votes of an incremental step: ids in (`?1`, `?2`], and only while the watermark is
+/// still `?1`. The step's batch ends by moving it to `?2`, so a step that another run already
+/// applied adds nothing: no vote is ever counted twice.
+macro_rules! new_votes {
+    () => {
+        " FROM votes WHERE id > ?1 AND id <= ?2 AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 "
+    };
+}
+pub const ADD_DAILY_EMPLOYEE: &str = concat!(
+    "INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT date(created_at, 'unixepoch'), employee_id, unit_id, coalesce(direction_id, 0), score, ",
+    counts_of_votes!(),
+    new_votes!(),
+    "GROUP BY 1, 2, 3, 4, 5 ON CONFLICT (employee_id, day, unit_id, direction_id, score)",
+    add_counts!()
+);
+pub const ADD_DAILY_UNIT: &str = concat!(
+    "INSERT INTO daily_unit_stats (day, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT date(created_at, 'unixepoch'), unit_id, score, ",
+    counts_of_votes!(),
+    new_votes!(),
+    "GROUP BY 1, 2, 3 ON CONFLICT (unit_id, day, score)",
+    add_counts!()
+);
+pub const ADD_MONTHLY_UNIT: &str = concat!(
+    "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT strftime('%Y-%m', created_at, 'unixepoch'), unit_id, score, ",
+    counts_of_votes!(),
+    new_votes!(),
+    "GROUP BY 1, 2, 3 ON CONFLICT (unit_id, month, score)",
+    add_counts!()
+);
+pub const ADD_MONTHLY_EMPLOYEE: &str = concat!(
+    "INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT strftime('%Y-%m', created_at, 'unixepoch'), employee_id, unit_id, score, ",
+    counts_of_votes!(),
+    new_votes!(),
+    "GROUP BY 1, 2, 3, 4 ON CONFLICT (employee_id, month, unit_id, score)",
+    add_counts!()
+);
+pub const ADD_MONTHLY_DIRECTION: &str = concat!(
+    "INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT strftime('%Y-%m', created_at, 'unixepoch'), direction_id, unit_id, score, ",
+    counts_of_votes!(),
+    new_votes!(),
+    "AND direction_id IS NOT NULL GROUP BY 1, 2, 3, 4 ON CONFLICT (direction_id, month, unit_id, score)",
+    add_counts!()
+);
+/// Last in an incremental step's batch.
+pub const ADVANCE_WATERMARK: &str = "\
+UPDATE rollup_state SET watermark = ?2 WHERE name = 'votes' AND watermark = ?1";
+
+// One dirty day's recompute, one batch, in this order: take the day's old contribution out of
+// the monthly tables (`?2` = -1), rebuild the day from its votes up to the watermark (later
+// ones belong to the next incremental step), put its new contribution in (`?2` = 1). The
+// monthly tables always equal the sum of their days.
+/// An upsert's addition of the five counts, from a select of daily rows times `?2`.
+macro_rules! signed_daily_counts {
+    () => {
+        "?2 * SUM(d.counted), ?2 * SUM(d.with_contact), ?2 * SUM(d.with_comment), ?2 * SUM(d.flagged), ?2 * SUM(d.duplicates) "
+    };
+}
 /// `?1` day, `?2` sign.
-pub const MONTHLY_UNIT_DELTA: &str = "\
-INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT substr(?1, 1, 7), c.ancestor_id, d.score, ?2 * SUM(d.counted), ?2 * SUM(d.with_contact), \
-       ?2 * SUM(d.with_comment), ?2 * SUM(d.flagged), ?2 * SUM(d.duplicates) \
-FROM daily_unit_stats d JOIN unit_closure c ON c.descendant_id = d.unit_id WHERE d.day = ?1 \
-GROUP BY c.ancestor_id, d.score \
-ON CONFLICT (unit_id, month, score) DO UPDATE SET counted = counted + excluded.counted, \
-  with_contact = with_contact + excluded.with_contact, with_comment = with_comment + excluded.with_comment, \
-  flagged = flagged + excluded.flagged, duplicates = duplicates + excluded.duplicates";
-pub const MONTHLY_EMPLOYEE_DELTA: &str = "\
-INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT substr(?1, 1, 7), d.employee_id, d.unit_id, d.score, ?2 * SUM(d.counted), ?2 * SUM(d.with_contact), \
-       ?2 * SUM(d.with_comment), ?2 * SUM(d.flagged), ?2 * SUM(d.duplicates) \
-FROM daily_employee_stats d WHERE d.day = ?1 \
-GROUP BY d.employee_id, d.unit_id, d.score \
-ON CONFLICT (employee_id, month, unit_id, score) DO UPDATE SET counted = counted + excluded.counted, \
-  with_contact = with_contact + excluded.with_contact, with_comment = with_comment + excluded.with_comment, \
-  flagged = flagged + excluded.flagged, duplicates = duplicates + excluded.duplicates";
-pub const MONTHLY_DIRECTION_DELTA: &str = "\
-INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT substr(?1, 1, 7), d.direction_id, d.unit_id, d.score, ?2 * SUM(d.counted), ?2 * SUM(d.with_contact), \
-       ?2 * SUM(d.with_comment), ?2 * SUM(d.flagged), ?2 * SUM(d.duplicates) \
-FROM daily_employee_stats d WHERE d.day = ?1 AND d.direction_id <> 0 \
-GROUP BY d.direction_id, d.unit_id, d.score \
-ON CONFLICT (direction_id, month, unit_id, score) DO UPDATE SET counted = counted + excluded.counted, \
-  with_contact = with_contact + excluded.with_contact, with_comment = with_comment + excluded.with_comment, \
-  flagged = flagged + excluded.flagged, duplicates = duplicates + excluded.duplicates";
+pub const MONTHLY_UNIT_DELTA: &str = concat!(
+    "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT substr(?1, 1, 7), d.unit_id, d.score, ",
+    signed_daily_counts!(),
+    "FROM daily_unit_stats d WHERE d.day = ?1 GROUP BY d.unit_id, d.score ON CONFLICT (unit_id, month, score)",
+    add_counts!()
+);
+pub const MONTHLY_EMPLOYEE_DELTA: &str = concat!(
+    "INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT substr(?1, 1, 7), d.employee_id, d.unit_id, d.score, ",
+    signed_daily_counts!(),
+    "FROM daily_employee_stats d WHERE d.day = ?1 GROUP BY d.employee_id, d.unit_id, d.score ",
+    "ON CONFLICT (employee_id, month, unit_id, score)",
+    add_counts!()
+);
+pub const MONTHLY_DIRECTION_DELTA: &str = concat!(
+    "INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT substr(?1, 1, 7), d.direction_id, d.unit_id, d.score, ",
+    signed_daily_counts!(),
+    "FROM daily_employee_stats d WHERE d.day = ?1 AND d.direction_id <> 0 GROUP BY d.direction_id, d.unit_id, d.score ",
+    "ON CONFLICT (direction_id, month, unit_id, score)",
+    add_counts!()
+);
 pub const CLEAR_DAILY_EMPLOYEE: &str = "DELETE FROM daily_employee_stats WHERE day = ?1";
 /// `?1` day, `?2`/`?3` its bounds in unix seconds (the `votes_time` index).
-pub const BUILD_DAILY_EMPLOYEE: &str = "\
-INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT ?1, employee_id, unit_id, coalesce(direction_id, 0), score, SUM(status = 'counted'), \
-       SUM(status = 'counted' AND has_contact = 1), SUM(status = 'counted' AND coalesce(comment, '') <> ''), \
-       SUM(status = 'flagged'), SUM(status = 'duplicate') \
-FROM votes WHERE created_at >= ?2 AND created_at < ?3 \
-GROUP BY employee_id, unit_id, coalesce(direction_id, 0), score";
+pub const BUILD_DAILY_EMPLOYEE: &str = concat!(
+    "INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "SELECT ?1, employee_id, unit_id, coalesce(direction_id, 0), score, ",
+    counts_of_votes!(),
+    " FROM votes WHERE created_at >= ?2 AND created_at < ?3 AND id <= (SELECT watermark FROM rollup_state WHERE name = 'votes') ",
+    "GROUP BY employee_id, unit_id, coalesce(direction_id, 0), score"
+);
 pub const CLEAR_DAILY_UNIT: &str = "DELETE FROM daily_unit_stats WHERE day = ?1";
 pub const BUILD_DAILY_UNIT: &str = "\
 INSERT INTO daily_unit_stats (day, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
@@ -486,15 +545,12 @@ FROM daily_employee_stats WHERE day = ?1 GROUP BY unit_id, score";
 pub const CLEAN_DAY: &str = "DELETE FROM rollup_dirty_days WHERE day = ?1";
 
 // A month rebuilt whole from its days (`?1` 'YYYY-MM', `?2` its first day, `?3` the next
-// month's first day): at the monthly close, and after a unit moved (subtrees changed).
+// month's first day): at the monthly close, so that any drift is gone by the report.
 pub const CLEAR_MONTHLY_UNIT: &str = "DELETE FROM monthly_unit_stats WHERE month = ?1";
 pub const BUILD_MONTHLY_UNIT: &str = "\
 INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT ?1, c.ancestor_id, o.score, SUM(o.counted), SUM(o.with_contact), SUM(o.with_comment), SUM(o.flagged), SUM(o.duplicates) \
-FROM (SELECT unit_id, score, SUM(counted) AS counted, SUM(with_contact) AS with_contact, SUM(with_comment) AS with_comment, \
-             SUM(flagged) AS flagged, SUM(duplicates) AS duplicates \
-      FROM daily_unit_stats WHERE day >= ?2 AND day < ?3 GROUP BY unit_id, score) o \
-JOIN unit_closure c ON c.descendant_id = o.unit_id GROUP BY c.ancestor_id, o.score";
+SELECT ?1, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates) \
+FROM daily_unit_stats WHERE day >= ?2 AND day < ?3 GROUP BY unit_id, score";
 pub const CLEAR_MONTHLY_EMPLOYEE: &str = "DELETE FROM monthly_employee_stats WHERE month = ?1";
 pub const BUILD_MONTHLY_EMPLOYEE: &str = "\
 INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
@@ -510,10 +566,13 @@ pub const CLEAN_MONTH: &str = "DELETE FROM rollup_dirty_months WHERE month = ?1"
 // Reports. Counts come as rows of (key, score, counted, with_contact, with_comment, flagged,
 // duplicates); `key` is what the report groups by (a day, a month, a unit, an employee).
 // Whole months come from the monthly tables, the days at a range's ragged ends from the daily.
-/// A unit's subtree per month: `?1` unit, `?2`/`?3` first and last month.
+/// A unit's subtree per month: `?1` unit, `?2`/`?3` first and last month. Subtrees are summed
+/// when read, through the closure table: a moved unit takes its past votes along at once.
 pub const UNIT_MONTHS: &str = "\
-SELECT month AS key, score, counted, with_contact, with_comment, flagged, duplicates \
-FROM monthly_unit_stats WHERE unit_id = ?1 AND month >= ?2 AND month <= ?3";
+SELECT m.month AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
+       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates \
+FROM monthly_unit_stats m WHERE m.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) \
+  AND m.month >= ?2 AND m.month <= ?3 GROUP BY m.month, m.score";
 /// A unit's subtree per day: `?1` unit, `?2`/`?3` first and last day.
 pub const UNIT_DAYS: &str = "\
 SELECT d.day AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_contact) AS with_contact, \
@@ -522,10 +581,10 @@ FROM daily_unit_stats d WHERE d.unit_id IN (SELECT descendant_id FROM unit_closu
   AND d.day >= ?2 AND d.day <= ?3 GROUP BY d.day, d.score";
 /// The subtrees of a unit's children: months.
 pub const CHILD_UNIT_MONTHS: &str = "\
-SELECT m.unit_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
+SELECT c.ancestor_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
        SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates \
-FROM monthly_unit_stats m JOIN units u ON u.id = m.unit_id \
-WHERE u.parent_id = ?1 AND m.month >= ?2 AND m.month <= ?3 GROUP BY m.unit_id, m.score";
+FROM units u JOIN unit_closure c ON c.ancestor_id = u.id JOIN monthly_unit_stats m ON m.unit_id = c.descendant_id \
+WHERE u.parent_id = ?1 AND m.month >= ?2 AND m.month <= ?3 GROUP BY c.ancestor_id, m.score";
 /// The subtrees of a unit's children: days.
 pub const CHILD_UNIT_DAYS: &str = "\
 SELECT c.ancestor_id AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_contact) AS with_contact, \
@@ -572,8 +631,12 @@ GROUP BY d.direction_id, d.score";
 pub const MONTH_UNITS: &str = "SELECT id, parent_id, name FROM units";
 pub const MONTH_CLOSURE: &str = "SELECT ancestor_id, descendant_id FROM unit_closure";
 pub const MONTH_EMPLOYEES: &str = "SELECT id, name FROM employees";
+/// Every unit's subtree for one month.
 pub const MONTH_UNIT_ROWS: &str = "\
-SELECT unit_id AS key, score, counted, with_contact, with_comment, flagged, duplicates FROM monthly_unit_stats WHERE month = ?1";
+SELECT c.ancestor_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
+       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates \
+FROM monthly_unit_stats m JOIN unit_closure c ON c.descendant_id = m.unit_id WHERE m.month = ?1 \
+GROUP BY c.ancestor_id, m.score";
 pub const MONTH_EMPLOYEE_ROWS: &str = "\
 SELECT employee_id || ':' || unit_id AS key, score, counted, with_contact, with_comment, flagged, duplicates \
 FROM monthly_employee_stats WHERE month = ?1";

@@ -563,3 +563,88 @@ async fn an_admin_prints_a_whole_unit_imports_a_csv_invites_and_reads_the_audit_
     b.screenshot("admin-unit-fa").await;
     b.quit().await;
 }
+
+#[tokio::test]
+async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser() {
+    use crate::results::{cron, first_of_last_month, insert, sample_votes, tree, HOURLY};
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    insert(w, &sample_votes(&t));
+    cron(w, HOURLY).await;
+    let b = Browser::start().await;
+    b.accept_invitation(w, "head-of-region@city.example").await;
+    let month = format!("period=month&date={}", first_of_last_month());
+
+    // One top unit: the results start at the region.
+    b.go(&w.url("/admin/#/results")).await;
+    b.wait_for(
+        &format!(
+            "return location.hash.startsWith('#/results/units/{}')",
+            t.region
+        ),
+        "the region's results",
+    )
+    .await;
+    b.go(&w.url(&format!("/admin/#/results/units/{}?{month}", t.region)))
+        .await;
+    b.wait_for(
+        "const v = document.querySelector(\"[data-testid='total-votes']\"); return v && v.textContent.startsWith('15')",
+        "the region's 15 counted votes",
+    )
+    .await;
+    let bars = b
+        .eval("return document.querySelectorAll(\"[data-testid='trend'] rect\").length")
+        .await;
+    assert!(bars.as_u64().unwrap() >= 28, "a bar per day of the month");
+    b.screenshot("results-region").await;
+
+    // Drill down: region → city → hall → the clerk, one click each.
+    for (name, what) in [
+        ("Місто", "the city"),
+        ("Зал обслуговування", "the hall"),
+        ("Олена Коваль", "the clerk"),
+    ] {
+        b.wait_for(
+            &format!("return [...document.querySelectorAll(\"[data-testid='ranked-row'] a\")].find((a) => a.textContent === '{name}')"),
+            what,
+        )
+        .await;
+        b.eval(&format!(
+            "[...document.querySelectorAll(\"[data-testid='ranked-row'] a\")].find((a) => a.textContent === '{name}').click(); return true"
+        ))
+        .await;
+        b.wait_for(
+            &format!("return document.querySelector('h1').textContent.endsWith('{name}') && document.querySelector(\"[data-testid='total-votes']\")"),
+            what,
+        )
+        .await;
+    }
+    let votes = b
+        .eval("return document.querySelector(\"[data-testid='total-votes']\").textContent")
+        .await;
+    assert!(votes.as_str().unwrap().starts_with("13"), "{votes}");
+    b.wait_for(
+        "return [...document.querySelectorAll(\"[data-testid='comment']\")].some((c) => c.textContent.includes('Довго чекала'))",
+        "the clerk's comment",
+    )
+    .await;
+    b.screenshot("results-employee").await;
+
+    // In Persian: Solar Hijri dates and Persian digits, right to left.
+    b.eval("localStorage.setItem('civicrate.lang', 'fa'); location.reload(); return true")
+        .await;
+    b.wait_for(
+        "const v = document.querySelector(\"[data-testid='total-votes']\"); return document.dir === 'rtl' && v && v.textContent.startsWith('۱۳')",
+        "Persian digits",
+    )
+    .await;
+    let text = b
+        .eval("return document.querySelector('main').textContent")
+        .await;
+    assert!(
+        text.as_str().unwrap().contains("۱۴۰"),
+        "a Solar Hijri year (14xx)"
+    );
+    b.screenshot("results-fa").await;
+    b.quit().await;
+}

@@ -7,12 +7,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-const HOURLY: &str = "7+*+*+*+*";
+pub(crate) const HOURLY: &str = "7+*+*+*+*";
 const MONTHLY: &str = "30+0+1+*+*";
 
 /// A vote written straight into D1, as the vote path stores it.
 #[derive(Clone, Debug)]
-struct V {
+pub(crate) struct V {
     employee: i64,
     unit: i64,
     score: i64,
@@ -40,14 +40,14 @@ fn month_of(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
-fn first_of_last_month() -> NaiveDate {
+pub(crate) fn first_of_last_month() -> NaiveDate {
     let t = today();
     let first = NaiveDate::from_ymd_opt(t.year(), t.month(), 1).unwrap();
     let prev = first - Duration::days(1);
     NaiveDate::from_ymd_opt(prev.year(), prev.month(), 1).unwrap()
 }
 
-fn insert(w: &Worker, votes: &[V]) {
+pub(crate) fn insert(w: &Worker, votes: &[V]) {
     let db = w.db();
     for (i, v) in votes.iter().enumerate() {
         db.execute(
@@ -59,7 +59,7 @@ fn insert(w: &Worker, votes: &[V]) {
     }
 }
 
-async fn cron(w: &Worker, schedule: &str) {
+pub(crate) async fn cron(w: &Worker, schedule: &str) {
     let resp = w
         .http
         .get(w.url(&format!("/__scheduled?cron={schedule}")))
@@ -132,7 +132,10 @@ fn expected_monthly(
 fn monthly_in_db(w: &Worker) -> BTreeMap<(i64, String, i64), i64> {
     let db = w.db();
     let mut stmt = db
-        .prepare("SELECT unit_id, month, score, counted FROM monthly_unit_stats WHERE counted > 0")
+        .prepare(
+            "SELECT c.ancestor_id, m.month, m.score, SUM(m.counted) FROM monthly_unit_stats m \
+             JOIN unit_closure c ON c.descendant_id = m.unit_id GROUP BY 1, 2, 3 HAVING SUM(m.counted) > 0",
+        )
         .unwrap();
     stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
         .unwrap()
@@ -140,19 +143,19 @@ fn monthly_in_db(w: &Worker) -> BTreeMap<(i64, String, i64), i64> {
         .unwrap()
 }
 
-struct Tree {
-    region: i64,
-    city: i64,
-    hall: i64,
-    other: i64,
-    clerk: i64,
-    head: i64,
-    stranger: i64,
+pub(crate) struct Tree {
+    pub(crate) region: i64,
+    pub(crate) city: i64,
+    pub(crate) hall: i64,
+    pub(crate) other: i64,
+    pub(crate) clerk: i64,
+    pub(crate) head: i64,
+    pub(crate) stranger: i64,
 }
 
 /// Region → city → hall, and region → other; a clerk in the hall, a head of the city, and
 /// someone in the other branch.
-async fn tree(w: &Worker) -> Tree {
+pub(crate) async fn tree(w: &Worker) -> Tree {
     let region = w.create_unit("Область", None).await;
     let city = w.create_unit("Місто", Some(region)).await;
     let hall = w.create_unit("Зал обслуговування", Some(city)).await;
@@ -181,7 +184,7 @@ fn ancestors(t: &Tree) -> BTreeMap<i64, Vec<i64>> {
     ])
 }
 
-fn sample_votes(t: &Tree) -> Vec<V> {
+pub(crate) fn sample_votes(t: &Tree) -> Vec<V> {
     let last = day_start(first_of_last_month());
     let now = day_start(today());
     let v = |employee, unit, score, at, status| V {
@@ -235,7 +238,7 @@ async fn known_votes_roll_up_into_every_ancestor_and_a_second_run_changes_nothin
     assert_eq!(
         w.count(&format!(
             "SELECT flagged FROM monthly_unit_stats WHERE unit_id = {} AND month = '{month}' AND score = 1",
-            t.region
+            t.hall
         )),
         1,
         "flagged votes are kept apart, not counted"
@@ -320,13 +323,14 @@ async fn an_interrupted_run_is_completed_by_the_next_and_a_held_lease_makes_a_se
     let t = tree(w).await;
     let votes = sample_votes(&t);
     insert(w, &votes);
-    // A run that died after taking its votes: the watermark moved, the days are still owed,
-    // and its lease is still held.
+    // A run that died holding its lease, with days still owed (a recompute asked for them):
+    // the watermark is where its last whole step left it.
+    let half = w.count("SELECT max(id) FROM votes") / 2;
     let db = w.db();
-    db.execute_batch(
-        "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT DISTINCT date(created_at, 'unixepoch') FROM votes;
-         UPDATE rollup_state SET watermark = (SELECT max(id) FROM votes), lease_until = 4102444800;",
-    )
+    db.execute_batch(&format!(
+        "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT DISTINCT date(created_at, 'unixepoch') FROM votes WHERE id <= {half};
+         UPDATE rollup_state SET watermark = {half}, lease_until = 4102444800;"
+    ))
     .unwrap();
     cron(w, HOURLY).await;
     assert_eq!(
@@ -370,7 +374,8 @@ async fn a_moved_unit_takes_its_votes_to_its_new_ancestors() {
     let month = month_of(first_of_last_month());
     let counted = |unit: i64| {
         w.count(&format!(
-            "SELECT coalesce(SUM(counted), 0) FROM monthly_unit_stats WHERE unit_id = {unit} AND month = '{month}'"
+            "SELECT coalesce(SUM(m.counted), 0) FROM monthly_unit_stats m JOIN unit_closure c ON c.descendant_id = m.unit_id \
+             WHERE c.ancestor_id = {unit} AND m.month = '{month}'"
         ))
     };
     assert_eq!((counted(t.city), counted(t.other)), (14, 1));
