@@ -18,6 +18,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod alert;
 pub mod api;
 pub mod cf_access;
 pub mod clock;

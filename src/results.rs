@@ -23,6 +23,8 @@ const LEASE_SECONDS: i64 = 15 * 60;
 /// cost) and months (what their days cost). What is left waits for the next run.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
+    /// Queue alerts for the new low scores with a comment (a webhook is configured).
+    pub alerts: bool,
     pub steps: u32,
     pub days: u32,
     pub months: u32,
@@ -33,6 +35,7 @@ pub const STEP_VOTES: i64 = 50_000;
 
 impl Budget {
     pub const CRON: Budget = Budget {
+        alerts: false,
         steps: 40,
         days: 31,
         months: 4,
@@ -70,7 +73,7 @@ pub async fn roll_up(
             ..RollUp::default()
         });
     };
-    let outcome = roll_up_leased(store, watermark, budget).await;
+    let outcome = roll_up_leased(store, watermark, budget, t).await;
     // A failed run keeps nothing half-done (each step is one batch); free the lease anyway so
     // the next run does not wait for it to expire.
     store.release_rollup_lease().await?;
@@ -81,6 +84,7 @@ async fn roll_up_leased(
     store: &impl ResultsStore,
     start: i64,
     budget: Budget,
+    now: i64,
 ) -> Result<RollUp, StoreError> {
     let mut cost = Cost::default();
     let last = store.last_vote_id().await?;
@@ -88,7 +92,9 @@ async fn roll_up_leased(
     let mut steps = 0;
     while watermark < last && steps < budget.steps {
         let to = last.min(watermark + STEP_VOTES);
-        let (applied, c) = store.add_new_votes(watermark, to).await?;
+        let (applied, c) = store
+            .add_new_votes(watermark, to, budget.alerts.then_some(now))
+            .await?;
         cost += c;
         if !applied {
             // Another run moved the watermark (its lease expired while it worked): stop here
@@ -162,8 +168,18 @@ pub async fn monthly_close(
     store.mark_month_dirty(&month).await?;
     let roll_up = roll_up(store, now, Budget::CRON).await?;
     if roll_up.skipped {
-        // The running roll-up will rebuild the month; the reports wait for the next close
-        // attempt (the cron retries hourly through `close_if_missing`).
+        // The running roll-up will rebuild the month; the reports wait for the next hourly
+        // cron, which closes the month when its reports are missing.
+        return Ok(Close {
+            month,
+            roll_up,
+            reports: 0,
+            cost: Cost::default(),
+        });
+    }
+    if roll_up.votes_left > 0 || roll_up.days_left > 0 || roll_up.months_left > 0 {
+        // A backlog (an import, a long outage) is not finished: a report now would miss
+        // votes. The hourly cron sees the reports missing and closes again later.
         return Ok(Close {
             month,
             roll_up,
@@ -272,6 +288,7 @@ pub async fn recompute(
         store,
         now,
         Budget {
+            alerts: false,
             steps: 4,
             days: 31,
             months: 2,
@@ -596,4 +613,59 @@ pub async fn stored_monthly_report<S: AdminStore + ResultsStore>(
         .ok_or(AdminError::NotFound("monthly report"))?;
     serde_json::from_str(&body)
         .map_err(|e| AdminError::Store(StoreError::Corrupt(format!("stored report: {e}"))))
+}
+
+/// Daily: queues an alert for every employee and unit whose last 7 days are sharply worse than
+/// the 28 days before (alert::is_sharp_drop); at most one per subject and ISO week.
+pub async fn queue_drop_alerts(
+    store: &impl crate::store::results::AlertStore,
+    now: Timestamp,
+    top: i64,
+) -> Result<usize, StoreError> {
+    use chrono::Datelike;
+    let today = crate::clock::parse_iso_day(&now.utc_day()).unwrap_or_default();
+    let (from, mid) = (today - Duration::days(35), today - Duration::days(7));
+    let week = today.iso_week();
+    let mut queued = Vec::new();
+    for employees in [true, false] {
+        let rows = store
+            .drop_windows(
+                employees,
+                &iso_day(from),
+                &iso_day(mid),
+                &iso_day(today),
+                top,
+            )
+            .await?;
+        for w in rows {
+            if !crate::alert::is_sharp_drop(w.recent, w.recent_below, w.base, w.base_below) {
+                continue;
+            }
+            let share = |below: i64, all: i64| (all > 0).then(|| below as f64 / all as f64);
+            let alert = crate::alert::Alert {
+                kind: "drop".into(),
+                unit_id: w.unit_id,
+                unit: w.unit,
+                employee_id: employees.then_some(w.id),
+                employee: employees.then_some(w.name),
+                score: None,
+                recent_below_top: share(w.recent_below, w.recent),
+                baseline_below_top: share(w.base_below, w.base),
+                recent_votes: Some(w.recent),
+                at: now.unix_seconds(),
+            };
+            let key = format!(
+                "drop:{}:{}:{}-W{:02}",
+                if employees { "employee" } else { "unit" },
+                w.id,
+                week.year(),
+                week.week()
+            );
+            let body = serde_json::to_string(&alert)
+                .map_err(|e| StoreError::Corrupt(format!("alert JSON: {e}")))?;
+            queued.push((key, body, w.unit_id));
+        }
+    }
+    store.queue_alerts(&queued, now.unix_seconds()).await?;
+    Ok(queued.len())
 }

@@ -577,7 +577,7 @@
       card(t("r_monthly"), el("p", { class: "muted small" }, t("r_monthlyHelp")),
         el("div", { class: "row" }, el("label", { for: "rm-" + id }, t("r_month")), monthInput, reportLink("csv"), reportLink("html"))),
       commentsCard({ unit: id }, r.period, levels),
-      el("p", {}, el("a", { href: "#/units/" + id }, t("settings"))));
+      el("p", { class: "row" }, el("a", { href: "#/units/" + id }, t("settings")), el("a", { href: "#/results/directions?" + q }, t("r_directions"))));
   }
 
   async function employeeResults(id, hash) {

@@ -3,7 +3,10 @@
 
 use super::d1::{changes, num, opt_text, text, D1Store};
 use crate::report::StatRow;
-use crate::store::results::{CommentFilter, CommentView, Cost, MonthData, ResultsStore, StatQuery};
+use crate::store::results::{
+    AlertStore, CommentFilter, CommentView, Cost, DropWindow, MonthData, PendingAlert,
+    ResultsStore, StatQuery,
+};
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -96,18 +99,28 @@ impl ResultsStore for D1Store {
         Ok(last.map_or(0, |l| l.id as i64))
     }
 
-    async fn add_new_votes(&self, from: i64, to: i64) -> Result<(bool, Cost), StoreError> {
+    async fn add_new_votes(
+        &self,
+        from: i64,
+        to: i64,
+        alerts_at: Option<i64>,
+    ) -> Result<(bool, Cost), StoreError> {
         let range = || [num(from as f64), num(to as f64)];
-        let results = self
-            .batch(vec![
-                self.prepare(sql::ADD_DAILY_EMPLOYEE, &range())?,
-                self.prepare(sql::ADD_DAILY_UNIT, &range())?,
-                self.prepare(sql::ADD_MONTHLY_UNIT, &range())?,
-                self.prepare(sql::ADD_MONTHLY_EMPLOYEE, &range())?,
-                self.prepare(sql::ADD_MONTHLY_DIRECTION, &range())?,
-                self.prepare(sql::ADVANCE_WATERMARK, &range())?,
-            ])
-            .await?;
+        let mut statements = vec![
+            self.prepare(sql::ADD_DAILY_EMPLOYEE, &range())?,
+            self.prepare(sql::ADD_DAILY_UNIT, &range())?,
+            self.prepare(sql::ADD_MONTHLY_UNIT, &range())?,
+            self.prepare(sql::ADD_MONTHLY_EMPLOYEE, &range())?,
+            self.prepare(sql::ADD_MONTHLY_DIRECTION, &range())?,
+        ];
+        if let Some(now) = alerts_at {
+            statements.push(self.prepare(
+                sql::QUEUE_LOW_SCORE_ALERTS,
+                &[num(from as f64), num(to as f64), num(now as f64)],
+            )?);
+        }
+        statements.push(self.prepare(sql::ADVANCE_WATERMARK, &range())?);
+        let results = self.batch(statements).await?;
         let applied = results.last().is_some_and(|r| changes(r) == 1);
         Ok((applied, cost(&results)))
     }
@@ -276,5 +289,81 @@ impl ResultsStore for D1Store {
             ],
         )
         .await
+    }
+}
+
+#[derive(Deserialize)]
+struct EmailRow {
+    email: String,
+}
+
+impl AlertStore for D1Store {
+    async fn drop_windows(
+        &self,
+        employees: bool,
+        from: &str,
+        mid: &str,
+        to: &str,
+        top: i64,
+    ) -> Result<Vec<DropWindow>, StoreError> {
+        let q = if employees {
+            sql::EMPLOYEE_DROP_WINDOWS
+        } else {
+            sql::UNIT_DROP_WINDOWS
+        };
+        self.all(q, &[text(from), text(mid), text(to), num(top as f64)])
+            .await
+    }
+
+    async fn queue_alerts(
+        &self,
+        alerts: &[(String, String, i64)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut statements = Vec::new();
+        for chunk in alerts.chunks(200) {
+            let json = serde_json::to_string(chunk)
+                .map_err(|e| StoreError::Corrupt(format!("alert JSON: {e}")))?;
+            statements.push(self.prepare(sql::QUEUE_ALERTS, &[text(&json), num(now as f64)])?);
+        }
+        if !statements.is_empty() {
+            self.batch(statements).await?;
+        }
+        Ok(())
+    }
+
+    async fn pending_alerts(&self, now: i64, limit: u32) -> Result<Vec<PendingAlert>, StoreError> {
+        self.all(
+            sql::PENDING_ALERTS,
+            &[
+                num(now as f64),
+                num(crate::alert::MAX_ATTEMPTS as f64),
+                num(limit),
+            ],
+        )
+        .await
+    }
+
+    async fn unit_managers(&self, unit: i64) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<EmailRow> = self.all(sql::UNIT_MANAGERS, &[num(unit as f64)]).await?;
+        Ok(rows.into_iter().map(|r| r.email).collect())
+    }
+
+    async fn alert_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
+        self.batch(vec![
+            self.prepare(sql::ALERT_SENT, &[num(id as f64), num(now as f64)])?
+        ])
+        .await
+        .map(|_| ())
+    }
+
+    async fn alert_failed(&self, id: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
+        let error: String = error.chars().take(300).collect();
+        self.batch(vec![self.prepare(
+            sql::ALERT_FAILED,
+            &[num(id as f64), num(next_at as f64), text(&error)],
+        )?])
+        .await
+        .map(|_| ())
     }
 }

@@ -2,6 +2,7 @@
 //! routing, and thin handlers that call `service` and render its answers.
 
 mod admin;
+mod alert;
 mod auth;
 mod cf_access;
 mod d1;
@@ -258,18 +259,57 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Err(e) => return console_error!("cron: D1 binding DB: {e}"),
     };
     let store = D1Store::new(db, now);
+    let alerts = match crate::alert::AlertConfig::from_settings(
+        setting(&env, "ALERT_WEBHOOK_URL").as_deref(),
+        setting(&env, "ALERT_FORMAT").as_deref(),
+        setting(&env, "TELEGRAM_CHAT_ID").as_deref(),
+    ) {
+        Ok(a) => a,
+        Err(e) => {
+            console_error!("cron: alerts are off: {e}");
+            None
+        }
+    };
     match event.cron().as_str() {
-        HOUSEKEEPING_CRON => housekeeping(&env, &store, now).await,
+        HOUSEKEEPING_CRON => {
+            housekeeping(&env, &store, now).await;
+            if alerts.is_some() {
+                queue_drops(&store, now).await;
+            }
+        }
         MONTHLY_CLOSE_CRON => close_month(&env, &store, now).await,
-        _ => hourly(&env, &store, now).await,
+        _ => hourly(&env, &store, now, alerts.is_some()).await,
+    }
+    if let Some(config) = &alerts {
+        let lang = setting(&env, "DEFAULT_LANG")
+            .and_then(|l| Lang::parse(&l))
+            .unwrap_or(Lang::Uk);
+        let base = setting(&env, "PUBLIC_BASE_URL").unwrap_or_default();
+        alert::deliver(&store, config, lang, base.trim_end_matches('/'), now).await;
+    }
+}
+
+async fn queue_drops(store: &D1Store, now: Timestamp) {
+    let top = match store.scale().await {
+        Ok(s) => i64::from(s.max()),
+        Err(e) => return console_error!("cron: drop alerts: reading the scale failed: {e}"),
+    };
+    match crate::results::queue_drop_alerts(store, now, top).await {
+        Ok(0) => {}
+        Ok(n) => console_log!("cron: {n} sharp drops found"),
+        Err(e) => console_error!("cron: drop alerts failed: {e}"),
     }
 }
 
 const HOUSEKEEPING_CRON: &str = "5 0 * * *";
 const MONTHLY_CLOSE_CRON: &str = "30 0 1 * *";
 
-async fn hourly(env: &Env, store: &D1Store, now: Timestamp) {
-    match crate::results::roll_up(store, now, crate::results::Budget::CRON).await {
+async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
+    let budget = crate::results::Budget {
+        alerts,
+        ..crate::results::Budget::CRON
+    };
+    match crate::results::roll_up(store, now, budget).await {
         Ok(r) if r.skipped => console_log!("cron: roll-up skipped, another run holds the lease"),
         Ok(r) => console_log!(
             "cron: rolled up to vote {} ({} new votes, {} days, {} months; {} votes, {} days and {} months left; {} rows read, {} written)",

@@ -93,7 +93,13 @@ pub trait ResultsStore {
     /// Adds the votes with ids in (`from`, `to`] to every table and moves the watermark from
     /// `from` to `to`, in one batch; `false` if the watermark was no longer `from` (another
     /// run got there first), and then nothing was added.
-    async fn add_new_votes(&self, from: i64, to: i64) -> Result<(bool, Cost), StoreError>;
+    /// With `alerts_at` (now), the step's low scores with a comment are queued as alerts.
+    async fn add_new_votes(
+        &self,
+        from: i64,
+        to: i64,
+        alerts_at: Option<i64>,
+    ) -> Result<(bool, Cost), StoreError>;
     async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     async fn dirty_months(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     /// (days, months) still owed.
@@ -124,4 +130,49 @@ pub trait ResultsStore {
     async fn monthly_report(&self, unit: i64, month: &str) -> Result<Option<String>, StoreError>;
     async fn has_monthly_reports(&self, month: &str) -> Result<bool, StoreError>;
     async fn comments(&self, filter: &CommentFilter) -> Result<Vec<CommentView>, StoreError>;
+}
+
+/// Counted votes of one employee or unit in the last 7 days and the 28 before, with those
+/// below the top level.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct DropWindow {
+    pub id: i64,
+    pub name: String,
+    pub unit_id: i64,
+    pub unit: String,
+    pub recent: i64,
+    pub recent_below: i64,
+    pub base: i64,
+    pub base_below: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct PendingAlert {
+    pub id: i64,
+    pub body: String,
+    pub unit_id: i64,
+    pub attempts: i64,
+}
+
+pub trait AlertStore {
+    /// `employees`: per employee, else per unit. Days as `YYYY-MM-DD`: `[from, mid)` is the
+    /// baseline, `[mid, to)` the recent window; `top` the scale's top level.
+    async fn drop_windows(
+        &self,
+        employees: bool,
+        from: &str,
+        mid: &str,
+        to: &str,
+        top: i64,
+    ) -> Result<Vec<DropWindow>, StoreError>;
+    /// (dedupe key, body JSON, unit id); an alert already queued under a key is kept as it is.
+    async fn queue_alerts(
+        &self,
+        alerts: &[(String, String, i64)],
+        now: i64,
+    ) -> Result<(), StoreError>;
+    async fn pending_alerts(&self, now: i64, limit: u32) -> Result<Vec<PendingAlert>, StoreError>;
+    async fn unit_managers(&self, unit: i64) -> Result<Vec<String>, StoreError>;
+    async fn alert_sent(&self, id: i64, now: i64) -> Result<(), StoreError>;
+    async fn alert_failed(&self, id: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
 }

@@ -661,3 +661,48 @@ WHERE v.created_at >= ?2 AND v.created_at < ?3 AND coalesce(v.comment, '') <> ''
 ORDER BY v.id DESC LIMIT 50";
 pub const ANY_MONTHLY_REPORT: &str =
     "SELECT '' AS body FROM monthly_reports WHERE month = ?1 LIMIT 1";
+
+// Alerts (alert.rs). Queued in the roll-up's incremental step: the step's new counted votes at
+// the lowest level with a comment (`?1`/`?2` as in `ADD_DAILY_EMPLOYEE`; `?3` now). The text
+// of the comment is not copied: alerts link to the admin page.
+pub const QUEUE_LOW_SCORE_ALERTS: &str = concat!(
+    "INSERT OR IGNORE INTO alert_outbox (dedupe, body, unit_id, created_at, next_at) ",
+    "SELECT 'vote:' || v.id, json_object('kind', 'low_score_comment', 'unit_id', v.unit_id, 'unit', u.name, ",
+    "'employee_id', v.employee_id, 'employee', e.name, 'score', v.score, 'at', v.created_at), v.unit_id, ?3, ?3 ",
+    "FROM votes v JOIN units u ON u.id = v.unit_id JOIN employees e ON e.id = v.employee_id ",
+    "WHERE v.id > ?1 AND v.id <= ?2 AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 ",
+    "AND v.status = 'counted' AND coalesce(v.comment, '') <> '' AND v.score = (SELECT MIN(value) FROM scale_levels)"
+);
+/// Per employee: counted votes and those below the top level (`?4`) in the last 7 days
+/// (`?2`..`?3`) and the 28 before (`?1`..`?2`).
+pub const EMPLOYEE_DROP_WINDOWS: &str = "\
+SELECT d.employee_id AS id, e.name AS name, e.unit_id AS unit_id, u.name AS unit, \
+  SUM(CASE WHEN d.day >= ?2 THEN d.counted ELSE 0 END) AS recent, \
+  SUM(CASE WHEN d.day >= ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS recent_below, \
+  SUM(CASE WHEN d.day < ?2 THEN d.counted ELSE 0 END) AS base, \
+  SUM(CASE WHEN d.day < ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS base_below \
+FROM daily_employee_stats d JOIN employees e ON e.id = d.employee_id JOIN units u ON u.id = e.unit_id \
+WHERE d.day >= ?1 AND d.day < ?3 GROUP BY d.employee_id HAVING recent >= 10";
+/// The same per unit (its own votes).
+pub const UNIT_DROP_WINDOWS: &str = "\
+SELECT d.unit_id AS id, u.name AS name, d.unit_id AS unit_id, u.name AS unit, \
+  SUM(CASE WHEN d.day >= ?2 THEN d.counted ELSE 0 END) AS recent, \
+  SUM(CASE WHEN d.day >= ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS recent_below, \
+  SUM(CASE WHEN d.day < ?2 THEN d.counted ELSE 0 END) AS base, \
+  SUM(CASE WHEN d.day < ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS base_below \
+FROM daily_unit_stats d JOIN units u ON u.id = d.unit_id \
+WHERE d.day >= ?1 AND d.day < ?3 GROUP BY d.unit_id HAVING recent >= 10";
+/// `?1`: a JSON array of `[dedupe, body, unit_id]`; `?2` now.
+pub const QUEUE_ALERTS: &str = "\
+INSERT OR IGNORE INTO alert_outbox (dedupe, body, unit_id, created_at, next_at) \
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?2, ?2 FROM json_each(?1)";
+pub const PENDING_ALERTS: &str = "\
+SELECT id, body, unit_id, attempts FROM alert_outbox WHERE sent_at IS NULL AND next_at <= ?1 AND attempts < ?2 \
+ORDER BY next_at LIMIT ?3";
+/// E-mails of active accounts with a role on the unit or above it.
+pub const UNIT_MANAGERS: &str = "\
+SELECT DISTINCT a.email AS email FROM grants g JOIN accounts a ON a.id = g.account_id \
+JOIN unit_closure c ON c.ancestor_id = g.unit_id WHERE c.descendant_id = ?1 AND a.active = 1 ORDER BY a.email LIMIT 20";
+pub const ALERT_SENT: &str = "UPDATE alert_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1";
+pub const ALERT_FAILED: &str = "\
+UPDATE alert_outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3 WHERE id = ?1";

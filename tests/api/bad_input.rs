@@ -703,6 +703,117 @@ async fn every_bad_input_gets_its_error_and_changes_nothing() {
             Some("not_found"),
         )
         .admin(),
+        case(
+            "results: an unknown period",
+            "GET",
+            "/api/v1/admin/results/units/1?period=fortnight",
+            422,
+            Some("invalid_period"),
+        )
+        .admin(),
+        case(
+            "results: 30 February",
+            "GET",
+            "/api/v1/admin/results/units/1?period=day&date=2026-02-30",
+            422,
+            Some("invalid_period"),
+        )
+        .admin(),
+        case(
+            "results: a reversed custom range",
+            "GET",
+            "/api/v1/admin/results/units/1?from=2026-03-01&to=2026-02-01",
+            422,
+            Some("invalid_period"),
+        )
+        .admin(),
+        case(
+            "results: eleven years",
+            "GET",
+            "/api/v1/admin/results/employees/1?from=2015-01-01&to=2026-01-01",
+            422,
+            Some("invalid_period"),
+        )
+        .admin(),
+        case(
+            "results: unit 0",
+            "GET",
+            "/api/v1/admin/results/units/0",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "results: a huge employee id",
+            "GET",
+            "/api/v1/admin/results/employees/99999999999",
+            404,
+            Some("not_found"),
+        )
+        .admin(),
+        case(
+            "comments: a score that is a word",
+            "GET",
+            "/api/v1/admin/results/comments?score=abc",
+            422,
+            Some("invalid_field"),
+        )
+        .admin(),
+        case(
+            "comments: contact neither yes nor no",
+            "GET",
+            "/api/v1/admin/results/comments?contact=maybe",
+            422,
+            Some("invalid_field"),
+        )
+        .admin(),
+        case(
+            "comments: a unit with SQL in it",
+            "GET",
+            "/api/v1/admin/results/comments?unit=1%20OR%201=1",
+            422,
+            Some("invalid_field"),
+        )
+        .admin(),
+        case(
+            "monthly report: month 13",
+            "GET",
+            "/api/v1/admin/results/units/1/monthly?month=2026-13",
+            422,
+            Some("invalid_period"),
+        )
+        .admin(),
+        case(
+            "monthly report: an unknown format",
+            "GET",
+            "/api/v1/admin/results/units/1/monthly?month=2026-10&format=xml",
+            422,
+            Some("invalid_field"),
+        )
+        .admin(),
+        case(
+            "recompute: more than 400 days",
+            "POST",
+            "/api/v1/admin/results/recompute?from=2025-01-01&to=2026-06-30",
+            422,
+            Some("invalid_field"),
+        )
+        .admin(),
+        case(
+            "recompute: no end",
+            "POST",
+            "/api/v1/admin/results/recompute?from=2026-01-01",
+            422,
+            Some("invalid_period"),
+        )
+        .admin(),
+        case(
+            "public results while the instance keeps them off",
+            "GET",
+            "/api/v1/public/results?month=2026-10",
+            404,
+            Some("not_found"),
+        ),
     ];
     let before = w.checksum();
     for c in &cases {

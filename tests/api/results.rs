@@ -641,3 +641,151 @@ async fn public_results_are_off_by_default_and_show_no_comments_when_on() {
         "the head has one vote"
     );
 }
+
+/// A webhook on this machine that answers 500 to its first `fail_first` posts, then 200, and
+/// keeps every body it was sent.
+fn webhook(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        let mut calls = 0;
+        for mut stream in listener.incoming().flatten() {
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            // Read the head, then as much body as Content-Length says.
+            loop {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                data.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&data).to_string();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len || n == 0 {
+                        if let Ok(v) = serde_json::from_str::<Value>(body) {
+                            seen.lock().unwrap().push(v);
+                        }
+                        break;
+                    }
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            calls += 1;
+            let status = if calls <= fail_first {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            );
+        }
+    });
+    (format!("http://127.0.0.1:{port}/hook"), bodies)
+}
+
+#[tokio::test]
+async fn a_low_score_with_a_comment_reaches_the_manager_after_a_failed_first_try() {
+    let (url, received) = webhook(1);
+    let w = &Worker::start_with(&key(1), &[("ALERT_WEBHOOK_URL", url.as_str())]);
+    let t = tree(w).await;
+    w.account("head-city@city.example", "viewer", Some(t.city))
+        .await;
+    let code = w.issue_code(t.clerk).await;
+    let resp = w
+        .vote_json(json!({"token": code["token"], "score": 1, "comment": "Нагрубили у віконці 3"}))
+        .await;
+    assert_eq!(resp.status(), 201, "the vote does not wait for any alert");
+    cron(w, HOURLY).await;
+    assert_eq!(received.lock().unwrap().len(), 0, "the first try failed");
+    assert_eq!(w.count("SELECT attempts FROM alert_outbox"), 1);
+    assert!(
+        w.count("SELECT next_at - created_at FROM alert_outbox") >= 120,
+        "the retry waits"
+    );
+
+    cron(w, HOURLY).await;
+    assert_eq!(
+        w.count("SELECT attempts FROM alert_outbox"),
+        1,
+        "not due yet"
+    );
+    w.db()
+        .execute("UPDATE alert_outbox SET next_at = 0", [])
+        .unwrap();
+    cron(w, HOURLY).await;
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let a = &got[0];
+    assert_eq!(a["kind"], "low_score_comment");
+    assert_eq!(a["employee_id"], t.clerk);
+    assert_eq!(a["score"], 1);
+    assert!(
+        a["managers"].to_string().contains("head-city@city.example"),
+        "{a}"
+    );
+    assert!(a["link"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/admin/#/results/employees/{}", t.clerk)));
+    assert!(
+        !a.to_string().contains("віконці"),
+        "the comment itself stays in the admin page"
+    );
+    assert!(w.count("SELECT sent_at FROM alert_outbox") > 0);
+    cron(w, HOURLY).await;
+    assert_eq!(received.lock().unwrap().len(), 1, "sent once");
+}
+
+#[tokio::test]
+async fn a_sharp_drop_against_the_employees_own_baseline_is_reported_once_a_week() {
+    let (url, received) = webhook(0);
+    let w = &Worker::start_with(&key(1), &[("ALERT_WEBHOOK_URL", url.as_str())]);
+    let t = tree(w).await;
+    let today = day_start(today());
+    let mut votes = Vec::new();
+    for i in 0..40 {
+        // The 28 days before the last week: almost all at the top.
+        votes.push(V {
+            employee: t.clerk,
+            unit: t.hall,
+            score: if i % 10 == 0 { 2 } else { 3 },
+            at: today - 8 * 86_400 - i * 40_000,
+            status: "counted",
+            contact: false,
+            comment: None,
+        });
+    }
+    for i in 0..15 {
+        // The last 7 days: mostly below it.
+        votes.push(V {
+            employee: t.clerk,
+            unit: t.hall,
+            score: if i % 5 == 0 { 3 } else { 1 },
+            at: today - 86_400 - i * 30_000,
+            status: "counted",
+            contact: false,
+            comment: None,
+        });
+    }
+    insert(w, &votes);
+    cron(w, HOURLY).await;
+    cron(w, "5+0+*+*+*").await;
+    cron(w, "5+0+*+*+*").await;
+    let got = received.lock().unwrap().clone();
+    let drops: Vec<&Value> = got.iter().filter(|a| a["kind"] == "drop").collect();
+    assert_eq!(drops.len(), 2, "the clerk and the hall, once each: {got:?}");
+    assert!(drops.iter().any(|a| a["employee_id"] == t.clerk));
+    assert!(drops[0]["text"].as_str().unwrap().contains("7"));
+}
