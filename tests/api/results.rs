@@ -655,6 +655,7 @@ fn webhook(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Va
         for mut stream in listener.incoming().flatten() {
             let mut data = Vec::new();
             let mut buf = [0u8; 8192];
+            let mut received = None;
             // Read the head, then as much body as Content-Length says.
             loop {
                 let n = stream.read(&mut buf).unwrap_or(0);
@@ -670,9 +671,7 @@ fn webhook(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Va
                         })
                         .unwrap_or(0);
                     if body.len() >= len || n == 0 {
-                        if let Ok(v) = serde_json::from_str::<Value>(body) {
-                            seen.lock().unwrap().push(v);
-                        }
+                        received = serde_json::from_str::<Value>(body).ok();
                         break;
                     }
                 }
@@ -686,6 +685,9 @@ fn webhook(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Va
             } else {
                 "200 OK"
             };
+            if calls > fail_first {
+                seen.lock().unwrap().extend(received);
+            }
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
