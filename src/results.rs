@@ -669,3 +669,71 @@ pub async fn queue_drop_alerts(
     store.queue_alerts(&queued, now.unix_seconds()).await?;
     Ok(queued.len())
 }
+
+/// Flagged votes the caller may decide on (their write scope), newest first, 100 a page.
+pub async fn flagged<S: ResultsStore>(
+    store: &S,
+    p: &Principal,
+    before: Option<i64>,
+) -> Result<Vec<crate::store::results::FlaggedView>, AdminError> {
+    let scope = p.write_scope();
+    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
+        return Err(AdminError::Forbidden);
+    }
+    Ok(store
+        .flagged_votes(scope.sql_param().as_deref(), before)
+        .await?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    Reject,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "accept" => Some(Decision::Accept),
+            "reject" => Some(Decision::Reject),
+            _ => None,
+        }
+    }
+}
+
+/// Accepts (counted from now on) or rejects (kept, never counted) flagged votes in bulk; the
+/// results follow at the next roll-up. Votes outside the caller's write scope, or no longer
+/// flagged, are left as they are.
+pub async fn decide<S: ResultsStore>(
+    store: &S,
+    p: &Principal,
+    ids: &[i64],
+    decision: Decision,
+    now: Timestamp,
+) -> Result<u32, AdminError> {
+    let scope = p.write_scope();
+    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
+        return Err(AdminError::Forbidden);
+    }
+    if ids.is_empty() || ids.len() > 500 || ids.iter().any(|i| !(1..(1i64 << 53)).contains(i)) {
+        return Err(AdminError::Invalid {
+            field: "votes",
+            reason: "must list 1 to 500 vote ids".into(),
+        });
+    }
+    let (status, action) = match decision {
+        Decision::Accept => ("counted", "flagged_votes_accepted"),
+        Decision::Reject => ("rejected", "flagged_votes_rejected"),
+    };
+    let audit = crate::store::admin::Audit {
+        at: now,
+        account: Some(p.account),
+        actor: p.actor(),
+        action,
+        object: format!("votes:{}", ids.len()),
+        detail: serde_json::json!({ "votes": ids }).to_string(),
+    };
+    Ok(store
+        .decide_flagged(scope.sql_param().as_deref(), ids, status, &audit)
+        .await?)
+}

@@ -102,6 +102,8 @@ pub enum Route<'a> {
     MonthlyReport { unit: Option<UnitId> },
     PublicResultsPage,
     PublicResultsData,
+    FlaggedVotes,
+    DecideFlagged,
 }
 
 impl Route<'_> {
@@ -201,6 +203,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/admin/results/directions", Access::Admin),
     ("GET", "/api/v1/admin/results/comments", Access::Admin),
     ("POST", "/api/v1/admin/results/recompute", Access::Admin),
+    ("GET", "/api/v1/admin/review", Access::Admin),
+    ("POST", "/api/v1/admin/review", Access::Admin),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
@@ -334,6 +338,8 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         (Get, ["results", "directions"]) => Route::DirectionResults,
         (Get, ["results", "comments"]) => Route::Comments,
         (Post, ["results", "recompute"]) => Route::Recompute,
+        (Get, ["review"]) => Route::FlaggedVotes,
+        (Post, ["review"]) => Route::DecideFlagged,
         _ => return None,
     };
     Some(r)

@@ -103,6 +103,7 @@
     nav.append(link("#/", "units"), link("#/results", "results"), link("#/directions", "directions"),
       canManage() ? link("#/accounts", "accounts") : null,
       canManage() ? link("#/keys", "keys") : null,
+      canManage() ? link("#/review", "r_review") : null,
       link("#/scale", "scale"),
       isSuper() ? link("#/audit", "audit") : null,
       link("#/tokens", "tokens"), link("#/password", "passwordChange"),
@@ -631,6 +632,35 @@
       card(null, el("p", { class: "muted" }, span(r.period)), rankedTable(r.directions, () => "#/results/directions?" + q, false)));
   }
 
+  // Flagged votes: accept (counted from the next roll-up) or reject, in bulk.
+  async function review(before) {
+    const [r, levels] = await Promise.all([api("GET", "/api/v1/admin/review" + (before ? "?before=" + before : "")), scaleLevels()]);
+    const msg = el("p", { role: "status" });
+    const boxes = r.votes.map((v) => el("input", { type: "checkbox", value: v.vote_id, "aria-label": `${v.employee} ${when(v.at)}` }));
+    const all = el("input", { type: "checkbox", id: "rv-all", on: { change: () => boxes.forEach((b) => { b.checked = all.checked; }) } });
+    const decide = async (decision) => {
+      const votes = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+      if (!votes.length) { msg.className = "error"; msg.textContent = t("r_chooseVotes"); return; }
+      try {
+        const out = await api("POST", "/api/v1/admin/review", { votes, decision });
+        await review(before);
+        main.querySelector("[role=status]").className = "ok";
+        main.querySelector("[role=status]").textContent = t("r_decided").replace("{n}", num(out.changed));
+      } catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+    };
+    page(t("r_review"), el("p", { class: "muted" }, t("r_reviewHelp")), msg,
+      r.votes.length ? card(null,
+        table([el("label", { class: "check", for: "rv-all" }, all, t("r_all")), t("when"), t("r_employee"), t("score"), t("r_reason"), t("r_comments")],
+          r.votes.map((v, i) => el("tr", { testid: "flagged-row" }, el("td", {}, boxes[i]), el("td", { class: "nowrap" }, when(v.at)),
+            el("td", {}, el("a", { href: "#/results/employees/" + v.employee_id }, v.employee), el("div", { class: "muted small" }, v.unit)),
+            el("td", {}, levelLabel(levels, v.score)), el("td", {}, t("reason_" + v.reason)), el("td", { dir: "auto" }, v.comment)))),
+        el("div", { class: "row" },
+          el("button", { type: "button", testid: "review-accept", on: { click: () => decide("accept") } }, t("r_accept")),
+          el("button", { type: "button", class: "secondary", testid: "review-reject", on: { click: () => decide("reject") } }, t("r_reject"))),
+        r.next_before ? el("p", {}, el("a", { href: "#/review/" + r.next_before }, t("more"))) : null)
+        : el("p", { class: "muted" }, t("r_noFlagged")));
+  }
+
   // Where results start: the caller's top units (all roots for a superadmin).
   async function resultsHome() {
     const { units } = await api("GET", "/api/v1/admin/units");
@@ -656,6 +686,7 @@
       if ((m = hash.match(/^\/results\/employees\/(\d+)(\?.*)?$/))) return await employeeResults(m[1], hash);
       if (hash.match(/^\/results\/directions(\?.*)?$/)) return await directionResults(hash);
       if (hash === "/results") return await resultsHome();
+      if ((m = hash.match(/^\/review(?:\/(\d+))?$/))) return await review(m[1]);
       if ((m = hash.match(/^\/units\/(\d+)\/import$/))) return await importPage(m[1]);
       if ((m = hash.match(/^\/employees\/(\d+)$/))) return await employee(m[1]);
       if ((m = hash.match(/^\/audit(?:\/(\d+))?$/))) return await audit(m[1]);

@@ -168,7 +168,11 @@ fn path_of(rows: Vec<StepRow>) -> Vec<PathStep> {
 }
 
 impl D1Store {
-    fn audit_stmt(&self, a: &Audit, created: bool) -> Result<D1PreparedStatement, StoreError> {
+    pub(super) fn audit_stmt(
+        &self,
+        a: &Audit,
+        created: bool,
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.prepare(
             sql::INSERT_AUDIT_IF_CHANGED,
             &[

@@ -4,7 +4,7 @@
 use super::d1::{changes, num, opt_text, text, D1Store};
 use crate::report::StatRow;
 use crate::store::results::{
-    AlertStore, CommentFilter, CommentView, Cost, DropWindow, MonthData, PendingAlert,
+    AlertStore, CommentFilter, CommentView, Cost, DropWindow, FlaggedView, MonthData, PendingAlert,
     ResultsStore, StatQuery,
 };
 use crate::store::{sql, StoreError};
@@ -272,6 +272,36 @@ impl ResultsStore for D1Store {
     async fn has_monthly_reports(&self, month: &str) -> Result<bool, StoreError> {
         let row: Option<BodyRow> = self.first(sql::ANY_MONTHLY_REPORT, &[text(month)]).await?;
         Ok(row.is_some())
+    }
+
+    async fn flagged_votes(
+        &self,
+        scope: Option<&str>,
+        before: Option<i64>,
+    ) -> Result<Vec<FlaggedView>, StoreError> {
+        self.all(sql::FLAGGED_VOTES, &[opt_text(scope), opt_num(before)])
+            .await
+    }
+
+    async fn decide_flagged(
+        &self,
+        scope: Option<&str>,
+        ids: &[i64],
+        status: &str,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<u32, StoreError> {
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let results = self
+            .batch(vec![
+                self.prepare(sql::MARK_FLAGGED_DAYS, &[opt_text(scope), text(&ids)])?,
+                self.prepare(
+                    sql::DECIDE_FLAGGED,
+                    &[opt_text(scope), text(&ids), text(status)],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        Ok(results.get(1).map_or(0, changes))
     }
 
     async fn comments(&self, f: &CommentFilter) -> Result<Vec<CommentView>, StoreError> {

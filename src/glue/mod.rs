@@ -240,6 +240,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::Comments => results::comments(&app, &req, &p).await,
         Route::Recompute => results::recompute(&app, &req, &p).await,
         Route::MonthlyReport { unit } => results::monthly_report(&app, &req, &p, unit).await,
+        Route::FlaggedVotes => results::flagged(&app, &req, &p).await,
+        Route::DecideFlagged => results::decide(&app, &mut req, &p).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
         }

@@ -245,6 +245,46 @@ fn download(body: Vec<u8>, content_type: &str, name: &str) -> Result<Response> {
     Ok(resp)
 }
 
+pub async fn flagged(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+    let before = match query_id(req, "before") {
+        Ok(b) => b,
+        Err(f) => return invalid(f, "must be a positive whole number"),
+    };
+    match results::flagged(&app.store, p, before).await {
+        Ok(list) => {
+            let next = (list.len() == 100)
+                .then(|| list.last().map(|v| v.vote_id))
+                .flatten();
+            ok_json(
+                200,
+                &serde_json::json!({ "votes": list, "next_before": next }),
+            )
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    votes: Vec<i64>,
+    decision: String,
+}
+
+pub async fn decide(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let body: DecisionBody = match super::json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(decision) = results::Decision::parse(&body.decision) else {
+        return invalid("decision", "must be accept or reject");
+    };
+    match results::decide(&app.store, p, &body.votes, decision, app.now).await {
+        Ok(changed) => ok_json(200, &serde_json::json!({ "changed": changed })),
+        Err(e) => fail(&e),
+    }
+}
+
 // --- public results -------------------------------------------------------------------------
 
 /// The month shown publicly: `?month=`, else the last closed month.

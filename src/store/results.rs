@@ -84,6 +84,21 @@ pub struct CommentFilter {
     pub before: Option<i64>,
 }
 
+/// A vote waiting for review.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FlaggedView {
+    pub vote_id: i64,
+    pub at: i64,
+    pub employee_id: i64,
+    pub employee: String,
+    pub unit_id: i64,
+    pub unit: String,
+    pub score: i64,
+    /// Why it was flagged: `office_network`, `too_fast`, …
+    pub reason: String,
+    pub comment: String,
+}
+
 pub trait ResultsStore {
     /// Takes the roll-up lease until `until` if nobody holds it; the watermark if taken.
     async fn take_rollup_lease(&self, now: i64, until: i64) -> Result<Option<i64>, StoreError>;
@@ -129,6 +144,21 @@ pub trait ResultsStore {
     ) -> Result<Cost, StoreError>;
     async fn monthly_report(&self, unit: i64, month: &str) -> Result<Option<String>, StoreError>;
     async fn has_monthly_reports(&self, month: &str) -> Result<bool, StoreError>;
+    /// Flagged votes within `scope` (a JSON array of roots, `None` for all), newest first.
+    async fn flagged_votes(
+        &self,
+        scope: Option<&str>,
+        before: Option<i64>,
+    ) -> Result<Vec<FlaggedView>, StoreError>;
+    /// Sets the flagged votes among `ids` within `scope` to `status`, marks their days for the
+    /// roll-up and writes the audit line, in one batch; how many changed.
+    async fn decide_flagged(
+        &self,
+        scope: Option<&str>,
+        ids: &[i64],
+        status: &str,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<u32, StoreError>;
     async fn comments(&self, filter: &CommentFilter) -> Result<Vec<CommentView>, StoreError>;
 }
 

@@ -706,3 +706,25 @@ JOIN unit_closure c ON c.ancestor_id = g.unit_id WHERE c.descendant_id = ?1 AND 
 pub const ALERT_SENT: &str = "UPDATE alert_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1";
 pub const ALERT_FAILED: &str = "\
 UPDATE alert_outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3 WHERE id = ?1";
+
+// Review of flagged votes (results.rs: `review`). Scope `?1` as everywhere.
+pub const FLAGGED_VOTES: &str = "\
+SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name AS employee, v.unit_id AS unit_id, \
+       u.name AS unit, v.score AS score, coalesce(v.flag_reason, '') AS reason, coalesce(v.comment, '') AS comment \
+FROM votes v JOIN employees e ON e.id = v.employee_id JOIN units u ON u.id = v.unit_id \
+WHERE v.status = 'flagged' \
+  AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
+  AND (?2 IS NULL OR v.id < ?2) \
+ORDER BY v.id DESC LIMIT 100";
+/// First in a decision's batch, while the votes are still flagged: their days are recomputed
+/// by the next roll-up, so the results follow the decision.
+pub const MARK_FLAGGED_DAYS: &str = "\
+INSERT OR IGNORE INTO rollup_dirty_days (day) \
+SELECT DISTINCT date(v.created_at, 'unixepoch') FROM votes v \
+WHERE v.id IN (SELECT value FROM json_each(?2)) AND v.status = 'flagged' \
+  AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))";
+/// `?3`: 'counted' (accepted) or 'rejected'. The audit line follows (`INSERT_AUDIT_IF_CHANGED`).
+pub const DECIDE_FLAGGED: &str = "\
+UPDATE votes SET status = ?3 \
+WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'flagged' \
+  AND (?1 IS NULL OR unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))";

@@ -791,3 +791,110 @@ async fn a_sharp_drop_against_the_employees_own_baseline_is_reported_once_a_week
     assert!(drops.iter().any(|a| a["employee_id"] == t.clerk));
     assert!(drops[0]["text"].as_str().unwrap().contains("7"));
 }
+
+#[tokio::test]
+async fn accepted_flagged_votes_join_the_results_at_the_next_roll_up_and_rejected_ones_never() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    let at = day_start(first_of_last_month()) + 86_400 * 2;
+    let mut votes = sample_votes(&t);
+    for i in 0..3 {
+        votes.push(V {
+            employee: t.clerk,
+            unit: t.hall,
+            score: 3,
+            at: at + i * 60,
+            status: "flagged",
+            contact: false,
+            comment: None,
+        });
+    }
+    insert(w, &votes);
+    cron(w, HOURLY).await;
+    assert_eq!(monthly_in_db(w), expected_monthly(&votes, &ancestors(&t)));
+
+    let (_, viewer) = w
+        .account("viewer-review@city.example", "viewer", Some(t.region))
+        .await;
+    let (_, other) = w
+        .account("admin-other@city.example", "unit_admin", Some(t.other))
+        .await;
+    let list = w
+        .bearer(Method::GET, "/api/v1/admin/review", &viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 403, "viewers read results but do not decide");
+    let flagged = w.admin_get("/api/v1/admin/review").await;
+    let ids: Vec<i64> = flagged["votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["score"] == 3)
+        .map(|v| v["vote_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "{flagged}");
+    let elsewhere: Value = w
+        .bearer(Method::POST, "/api/v1/admin/review", &other)
+        .json(&json!({"votes": ids, "decision": "accept"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        elsewhere["changed"], 0,
+        "another branch's votes are left alone"
+    );
+    let bad = w
+        .admin(Method::POST, "/api/v1/admin/review")
+        .json(&json!({"votes": ids, "decision": "maybe"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+
+    let decide = |votes: Vec<i64>, decision: &'static str| async move {
+        let r: Value = w
+            .admin(Method::POST, "/api/v1/admin/review")
+            .json(&json!({"votes": votes, "decision": decision}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["changed"].as_i64().unwrap()
+    };
+    assert_eq!(decide(ids[..2].to_vec(), "accept").await, 2);
+    assert_eq!(decide(ids[2..].to_vec(), "reject").await, 1);
+    assert_eq!(
+        decide(ids.clone(), "accept").await,
+        0,
+        "decided votes stay decided"
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('flagged_votes_accepted', 'flagged_votes_rejected')"),
+        2
+    );
+
+    cron(w, HOURLY).await;
+    let decided: Vec<V> = votes
+        .into_iter()
+        .map(|v| {
+            let status = if v.status == "flagged" && v.score == 3 {
+                let nth = (v.at - at) / 60;
+                if nth < 2 {
+                    "counted"
+                } else {
+                    "rejected"
+                }
+            } else {
+                v.status
+            };
+            V { status, ..v }
+        })
+        .collect();
+    assert_eq!(monthly_in_db(w), expected_monthly(&decided, &ancestors(&t)));
+}
