@@ -545,6 +545,9 @@ pub struct MonthlyReport {
     pub comments: i64,
     /// Counted votes at the lowest level that carry a comment.
     pub complaints: i64,
+    /// Cases of the feedback inbox still open past their due date at the close.
+    #[serde(default)]
+    pub overdue_cases: i64,
     pub min_votes: u32,
 }
 
@@ -606,6 +609,7 @@ pub fn monthly_report(
         previous,
         best,
         worst,
+        overdue_cases: 0,
         min_votes,
     }
 }
@@ -699,6 +703,13 @@ pub fn monthly_report_csv(r: &MonthlyReport) -> String {
         &r.previous,
         String::new(),
     ));
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.push(match i {
+            0 => "overdue_cases".to_owned(),
+            1 => r.overdue_cases.to_string(),
+            _ => String::new(),
+        });
+    }
     for (section, list) in [("best", &r.best), ("worst", &r.worst)] {
         for e in list {
             rows.push(vec![
@@ -715,6 +726,7 @@ pub fn monthly_report_csv(r: &MonthlyReport) -> String {
                 e.confidence_score
                     .map(|c| format!("{c:.4}"))
                     .unwrap_or_default(),
+                String::new(),
                 String::new(),
                 String::new(),
                 String::new(),

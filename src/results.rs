@@ -25,10 +25,15 @@ const LEASE_SECONDS: i64 = 15 * 60;
 pub struct Budget {
     /// Queue alerts for the new low scores with a comment (a webhook is configured).
     pub alerts: bool,
+    /// Days a new case of the feedback inbox has before it is overdue.
+    pub case_deadline_days: u32,
     pub steps: u32,
     pub days: u32,
     pub months: u32,
 }
+
+/// Days to follow up a vote with a comment or contact (`CASE_DEADLINE_DAYS` changes it).
+pub const DEFAULT_CASE_DEADLINE_DAYS: u32 = 30;
 
 /// New votes per incremental step: one batch that reads each of them five times.
 pub const STEP_VOTES: i64 = 50_000;
@@ -36,6 +41,7 @@ pub const STEP_VOTES: i64 = 50_000;
 impl Budget {
     pub const CRON: Budget = Budget {
         alerts: false,
+        case_deadline_days: DEFAULT_CASE_DEADLINE_DAYS,
         steps: 40,
         days: 31,
         months: 4,
@@ -93,7 +99,12 @@ async fn roll_up_leased(
     while watermark < last && steps < budget.steps {
         let to = last.min(watermark + STEP_VOTES);
         let (applied, c) = store
-            .add_new_votes(watermark, to, budget.alerts.then_some(now))
+            .add_new_votes(
+                watermark,
+                to,
+                budget.alerts.then_some(now),
+                i64::from(budget.case_deadline_days) * 86_400,
+            )
             .await?;
         cost += c;
         if !applied {
@@ -233,6 +244,12 @@ pub async fn write_monthly_reports(
         }
     }
     let lowest = levels.first().copied().unwrap_or(0);
+    let mut overdue: HashMap<i64, i64> = HashMap::new();
+    for (unit, n) in &data.overdue {
+        for a in ancestors.get(unit).map(Vec::as_slice).unwrap_or(&[]) {
+            *overdue.entry(*a).or_default() += n;
+        }
+    }
     let empty = Tally::new();
     let mut bodies = Vec::with_capacity(data.units.len());
     for (id, _, name) in &data.units {
@@ -245,9 +262,10 @@ pub async fn write_monthly_reports(
             .map(|(e, t)| (e, names.get(&e).copied().unwrap_or("").to_owned(), t))
             .collect();
         let complaints = t.get(&lowest).map_or(0, |c| c.with_comment);
-        let r = report::monthly_report(
+        let mut r = report::monthly_report(
             *id, name, month, t, l, &employees, complaints, levels, min_votes,
         );
+        r.overdue_cases = overdue.get(id).copied().unwrap_or(0);
         let body = serde_json::to_string(&r)
             .map_err(|e| StoreError::Corrupt(format!("report JSON: {e}")))?;
         bodies.push((*id, body));
@@ -289,6 +307,7 @@ pub async fn recompute(
         now,
         Budget {
             alerts: false,
+            case_deadline_days: DEFAULT_CASE_DEADLINE_DAYS,
             steps: 4,
             days: 31,
             months: 2,
@@ -736,4 +755,115 @@ pub async fn decide<S: ResultsStore>(
     Ok(store
         .decide_flagged(scope.sql_param().as_deref(), ids, status, &audit)
         .await?)
+}
+
+/// The feedback inbox of the caller's subtrees (a unit outside them is 404).
+pub async fn cases<S: AdminStore + crate::store::results::CaseStore>(
+    store: &S,
+    p: &Principal,
+    mut filter: crate::store::results::CaseFilter,
+) -> Result<Vec<crate::store::results::CaseView>, AdminError> {
+    if let Some(u) = filter.unit {
+        let unit = UnitId::parse(u).ok_or(AdminError::NotFound("unit"))?;
+        admin::unit_detail(store, p, unit).await?;
+    }
+    if let Some(s) = &filter.status {
+        if !CASE_STATUSES.contains(&s.as_str()) {
+            return Err(AdminError::Invalid {
+                field: "status",
+                reason: "must be new, in_progress, resolved or rejected".into(),
+            });
+        }
+    }
+    filter.scope = p.read_scope().sql_param();
+    Ok(store.cases(&filter).await?)
+}
+
+pub const CASE_STATUSES: [&str; 4] = ["new", "in_progress", "resolved", "rejected"];
+
+/// Open cases past due, per unit, within the caller's subtrees.
+pub async fn overdue<S: crate::store::results::CaseStore>(
+    store: &S,
+    p: &Principal,
+    now: Timestamp,
+) -> Result<Vec<crate::store::results::OverdueView>, AdminError> {
+    let scope = p.read_scope().sql_param();
+    Ok(store
+        .overdue_by_unit(scope.as_deref(), now.unix_seconds())
+        .await?)
+}
+
+/// Moves a case along, assigns it or adds an internal note. Unit admins and superadmins of
+/// the case's unit only; viewers read the inbox.
+pub async fn change_case<S: crate::store::results::CaseStore>(
+    store: &S,
+    p: &Principal,
+    id: i64,
+    mut change: crate::store::results::CaseChange,
+    now: Timestamp,
+) -> Result<(), AdminError> {
+    let scope = p.write_scope();
+    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
+        return Err(AdminError::Forbidden);
+    }
+    if let Some(s) = &change.status {
+        if !CASE_STATUSES.contains(&s.as_str()) {
+            return Err(AdminError::Invalid {
+                field: "status",
+                reason: "must be new, in_progress, resolved or rejected".into(),
+            });
+        }
+    }
+    if change
+        .assignee
+        .is_some_and(|a| !(0..(1i64 << 31)).contains(&a))
+    {
+        return Err(AdminError::Invalid {
+            field: "assignee_id",
+            reason: "must be an account id, or 0 to clear".into(),
+        });
+    }
+    if let Some(note) = &change.note {
+        let note = note.trim();
+        let chars = note.chars().count();
+        if chars == 0
+            || chars > 2000
+            || note
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r')
+        {
+            return Err(AdminError::Invalid {
+                field: "note",
+                reason: "must be 1 to 2000 characters".into(),
+            });
+        }
+        change.note = Some(note.to_owned());
+    }
+    if change.status.is_none() && change.assignee.is_none() && change.note.is_none() {
+        return Err(AdminError::Invalid {
+            field: "status",
+            reason: "say what changes: status, assignee_id or note".into(),
+        });
+    }
+    let audit = crate::store::admin::Audit {
+        at: now,
+        account: Some(p.account),
+        actor: p.actor(),
+        action: "case_changed",
+        object: format!("case:{id}"),
+        detail: serde_json::json!({
+            "status": change.status,
+            "assignee_id": change.assignee,
+            "note": change.note.is_some(),
+        })
+        .to_string(),
+    };
+    if store
+        .change_case(scope.sql_param().as_deref(), id, &change, &audit)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AdminError::NotFound("case"))
+    }
 }

@@ -27,6 +27,7 @@ struct Words {
     units: &'static str,
     employees: &'static str,
     up: &'static str,
+    overdue: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -52,6 +53,7 @@ fn words(lang: Lang) -> Words {
             units: "Підрозділи",
             employees: "Працівники",
             up: "Вгору",
+            overdue: "Прострочених звернень",
         },
         Lang::Ru => Words {
             results: "Результаты оценки",
@@ -74,6 +76,7 @@ fn words(lang: Lang) -> Words {
             units: "Подразделения",
             employees: "Сотрудники",
             up: "Вверх",
+            overdue: "Просроченных обращений",
         },
         Lang::Kk => Words {
             results: "Бағалау нәтижелері",
@@ -96,6 +99,7 @@ fn words(lang: Lang) -> Words {
             units: "Бөлімшелер",
             employees: "Қызметкерлер",
             up: "Жоғары",
+            overdue: "Мерзімі өткен өтініштер",
         },
         Lang::Fa => Words {
             results: "نتایج ارزیابی",
@@ -118,6 +122,7 @@ fn words(lang: Lang) -> Words {
             units: "واحدها",
             employees: "کارمندان",
             up: "بالا",
+            overdue: "پرونده‌های معوق",
         },
         Lang::En => Words {
             results: "Service ratings",
@@ -140,6 +145,7 @@ fn words(lang: Lang) -> Words {
             units: "Units",
             employees: "Employees",
             up: "Up",
+            overdue: "Overdue cases",
         },
     }
 }
@@ -277,7 +283,7 @@ pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
                     tr { th scope="row" { (w.previous) } (figures_cells(lang, &w, &r.previous, false)) }
                 }
             }
-            p { (w.comments) ": " (n(lang, r.comments)) " · " (w.complaints) ": " (n(lang, r.complaints)) }
+            p { (w.comments) ": " (n(lang, r.comments)) " · " (w.complaints) ": " (n(lang, r.complaints)) " · " (w.overdue) ": " (n(lang, r.overdue_cases)) }
             @if !r.best.is_empty() { h2 { (w.best) } (ranked(&r.best)) }
             @if !r.worst.is_empty() { h2 { (w.worst) } (ranked(&r.worst)) }
             p.note { (w.method.replace("{n}", &n(lang, i64::from(r.min_votes)))) }

@@ -104,6 +104,9 @@ pub enum Route<'a> {
     PublicResultsData,
     FlaggedVotes,
     DecideFlagged,
+    Cases,
+    OverdueCases,
+    ChangeCase { id: Option<i64> },
 }
 
 impl Route<'_> {
@@ -205,6 +208,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/admin/results/recompute", Access::Admin),
     ("GET", "/api/v1/admin/review", Access::Admin),
     ("POST", "/api/v1/admin/review", Access::Admin),
+    ("GET", "/api/v1/admin/cases", Access::Admin),
+    ("GET", "/api/v1/admin/cases/overdue", Access::Admin),
+    ("PATCH", "/api/v1/admin/cases/{id}", Access::Admin),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
@@ -340,6 +346,14 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         (Post, ["results", "recompute"]) => Route::Recompute,
         (Get, ["review"]) => Route::FlaggedVotes,
         (Post, ["review"]) => Route::DecideFlagged,
+        (Get, ["cases"]) => Route::Cases,
+        (Get, ["cases", "overdue"]) => Route::OverdueCases,
+        (Patch, ["cases", id]) => Route::ChangeCase {
+            id: id
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..(1i64 << 53)).contains(n)),
+        },
         _ => return None,
     };
     Some(r)

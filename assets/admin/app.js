@@ -103,6 +103,7 @@
     nav.append(link("#/", "units"), link("#/results", "results"), link("#/directions", "directions"),
       canManage() ? link("#/accounts", "accounts") : null,
       canManage() ? link("#/keys", "keys") : null,
+      link("#/inbox", "c_inbox"),
       canManage() ? link("#/review", "r_review") : null,
       link("#/scale", "scale"),
       isSuper() ? link("#/audit", "audit") : null,
@@ -661,6 +662,57 @@
         : el("p", { class: "muted" }, t("r_noFlagged")));
   }
 
+  // The feedback inbox: comments and contacts as cases to follow up.
+  async function inbox(hash) {
+    const q = new URLSearchParams(hash.split("?")[1] || "");
+    const params = new URLSearchParams();
+    for (const k of ["status", "overdue", "unit", "before"]) if (q.get(k)) params.set(k, q.get(k));
+    const [r, levels, late] = await Promise.all([api("GET", "/api/v1/admin/cases?" + params), scaleLevels(), api("GET", "/api/v1/admin/cases/overdue")]);
+    const uid = "ib" + (++formSeq);
+    const STATUSES = ["new", "in_progress", "resolved", "rejected"];
+    const statusSel = el("select", { id: uid + "s", testid: "inbox-status" }, el("option", { value: "" }, t("r_any")), STATUSES.map((s) => el("option", { value: s, selected: q.get("status") === s }, t("c_" + s))));
+    const overdueBox = el("input", { type: "checkbox", id: uid + "o", checked: q.get("overdue") === "yes" });
+    const filters = el("form", { class: "inline", on: { submit: (e) => {
+      e.preventDefault();
+      const p = new URLSearchParams();
+      if (statusSel.value) p.set("status", statusSel.value);
+      if (overdueBox.checked) p.set("overdue", "yes");
+      if (q.get("unit")) p.set("unit", q.get("unit"));
+      location.hash = "#/inbox?" + p;
+    } } }, el("label", { for: uid + "s" }, t("c_status")), statusSel, el("label", { class: "check", for: uid + "o" }, overdueBox, t("c_overdueOnly")), el("button", { type: "submit" }, t("r_show")));
+    const now = Date.now() / 1000;
+    const caseView = (c) => {
+      const msg = el("p", { role: "status" });
+      const sel = el("select", { "aria-label": t("c_status"), testid: "case-status" }, STATUSES.map((s) => el("option", { value: s, selected: c.status === s }, t("c_" + s))));
+      const note = el("textarea", { rows: 2, "aria-label": t("c_note"), testid: "case-note", maxlength: 2000, dir: "auto" });
+      const save = async () => {
+        const body = {};
+        if (sel.value !== c.status) body.status = sel.value;
+        if (note.value.trim()) body.note = note.value.trim();
+        if (!Object.keys(body).length) return;
+        try { await api("PATCH", "/api/v1/admin/cases/" + c.vote_id, body); msg.className = "ok"; msg.textContent = t("saved"); c.status = sel.value;
+          if (body.note) { notes.append(el("li", {}, `${when(now)} · ${me.account.email}: `, el("span", { dir: "auto" }, body.note))); note.value = ""; }
+        } catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+      };
+      const notes = el("ul", { class: "small" }, (c.notes || []).map((n) => el("li", {}, `${when(n.at)} · ${n.by}: `, el("span", { dir: "auto" }, n.note))));
+      const isLate = (c.status === "new" || c.status === "in_progress") && c.due_at < now;
+      return el("article", { class: "comment", testid: "case" },
+        el("p", { class: "muted small" }, `${when(c.created_at)} · ${levelLabel(levels, c.score)} · `,
+          el("a", { href: "#/results/employees/" + c.employee_id }, c.employee), ` · ${c.unit} · ${t("c_due")} ${when(c.due_at)}`,
+          isLate ? el("strong", { class: "error" }, " · " + t("c_late")) : null),
+        c.comment ? el("p", { dir: "auto" }, c.comment) : null,
+        c.contact ? el("p", { class: "small" }, t("r_contact") + ": ", el("span", { dir: "auto" }, c.contact)) : null,
+        notes,
+        canManage() ? el("div", { class: "row" }, sel, note, el("button", { type: "button", testid: "case-save", on: { click: save } }, t("save"))) : el("p", { class: "muted small" }, t("c_status") + ": " + t("c_" + c.status)),
+        msg);
+    };
+    page(t("c_inbox"), el("p", { class: "muted" }, t("c_help")), filters,
+      late.units.length ? card(t("c_overdueByUnit"), table([t("unit"), t("c_overdue")], late.units.map((u) => el("tr", {},
+        el("td", {}, el("a", { href: `#/inbox?overdue=yes&unit=${u.unit_id}` }, u.unit)), el("td", {}, num(u.overdue)))))) : null,
+      card(null, r.cases.length ? r.cases.map(caseView) : el("p", { class: "muted" }, t("c_empty")),
+        r.next_before ? el("p", {}, el("a", { href: "#/inbox?" + new URLSearchParams({ ...Object.fromEntries(params), before: r.next_before }) }, t("more"))) : null));
+  }
+
   // Where results start: the caller's top units (all roots for a superadmin).
   async function resultsHome() {
     const { units } = await api("GET", "/api/v1/admin/units");
@@ -687,6 +739,7 @@
       if (hash.match(/^\/results\/directions(\?.*)?$/)) return await directionResults(hash);
       if (hash === "/results") return await resultsHome();
       if ((m = hash.match(/^\/review(?:\/(\d+))?$/))) return await review(m[1]);
+      if (hash.match(/^\/inbox(\?.*)?$/)) return await inbox(hash);
       if ((m = hash.match(/^\/units\/(\d+)\/import$/))) return await importPage(m[1]);
       if ((m = hash.match(/^\/employees\/(\d+)$/))) return await employee(m[1]);
       if ((m = hash.match(/^\/audit(?:\/(\d+))?$/))) return await audit(m[1]);

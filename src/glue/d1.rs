@@ -43,6 +43,11 @@ impl D1Store {
         D1Store { db, now }
     }
 
+    /// The request's (or the cron run's) moment.
+    pub(super) fn now(&self) -> Timestamp {
+        self.now
+    }
+
     pub(super) fn prepare(
         &self,
         query: &str,

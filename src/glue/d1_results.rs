@@ -104,6 +104,7 @@ impl ResultsStore for D1Store {
         from: i64,
         to: i64,
         alerts_at: Option<i64>,
+        case_deadline: i64,
     ) -> Result<(bool, Cost), StoreError> {
         let range = || [num(from as f64), num(to as f64)];
         let mut statements = vec![
@@ -119,6 +120,10 @@ impl ResultsStore for D1Store {
                 &[num(from as f64), num(to as f64), num(now as f64)],
             )?);
         }
+        statements.push(self.prepare(
+            sql::OPEN_CASES,
+            &[num(from as f64), num(to as f64), num(case_deadline as f64)],
+        )?);
         statements.push(self.prepare(sql::ADVANCE_WATERMARK, &range())?);
         let results = self.batch(statements).await?;
         let applied = results.last().is_some_and(|r| changes(r) == 1);
@@ -239,6 +244,15 @@ impl ResultsStore for D1Store {
             this_month: self.all(sql::MONTH_UNIT_ROWS, &[text(month)]).await?,
             last_month: self.all(sql::MONTH_UNIT_ROWS, &[text(last_month)]).await?,
             employee_rows: self.all(sql::MONTH_EMPLOYEE_ROWS, &[text(month)]).await?,
+            overdue: {
+                let rows: Vec<crate::store::results::OverdueView> = self
+                    .all(
+                        sql::OVERDUE_BY_UNIT,
+                        &[JsValue::NULL, num(self.now().unix_seconds() as f64)],
+                    )
+                    .await?;
+                rows.into_iter().map(|r| (r.unit_id, r.overdue)).collect()
+            },
         })
     }
 
@@ -395,5 +409,70 @@ impl AlertStore for D1Store {
         )?])
         .await
         .map(|_| ())
+    }
+}
+
+impl crate::store::results::CaseStore for D1Store {
+    async fn cases(
+        &self,
+        f: &crate::store::results::CaseFilter,
+    ) -> Result<Vec<crate::store::results::CaseView>, StoreError> {
+        self.all(
+            sql::CASES,
+            &[
+                opt_text(f.scope.as_deref()),
+                opt_num(f.unit),
+                opt_text(f.status.as_deref()),
+                num(u8::from(f.overdue)),
+                opt_num(f.before),
+                opt_num(f.score),
+                num(f.now as f64),
+            ],
+        )
+        .await
+    }
+
+    async fn overdue_by_unit(
+        &self,
+        scope: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<crate::store::results::OverdueView>, StoreError> {
+        self.all(sql::OVERDUE_BY_UNIT, &[opt_text(scope), num(now as f64)])
+            .await
+    }
+
+    async fn change_case(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        change: &crate::store::results::CaseChange,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<bool, StoreError> {
+        let at = num(audit.at.unix_seconds() as f64);
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::UPDATE_CASE,
+                    &[
+                        opt_text(scope),
+                        num(id as f64),
+                        opt_text(change.status.as_deref()),
+                        opt_num(change.assignee),
+                        at.clone(),
+                    ],
+                )?,
+                self.audit_stmt(audit, false)?,
+                self.prepare(
+                    sql::INSERT_CASE_NOTE,
+                    &[
+                        num(id as f64),
+                        audit.account.map_or(JsValue::NULL, |a| num(a.get())),
+                        at,
+                        opt_text(change.note.as_deref()),
+                    ],
+                )?,
+            ])
+            .await?;
+        Ok(results.first().is_some_and(|r| changes(r) == 1))
     }
 }

@@ -242,6 +242,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::MonthlyReport { unit } => results::monthly_report(&app, &req, &p, unit).await,
         Route::FlaggedVotes => results::flagged(&app, &req, &p).await,
         Route::DecideFlagged => results::decide(&app, &mut req, &p).await,
+        Route::Cases => results::cases(&app, &req, &p).await,
+        Route::OverdueCases => results::overdue(&app, &p).await,
+        Route::ChangeCase { id } => results::change_case(&app, &mut req, &p, id).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
         }
@@ -309,6 +312,10 @@ const MONTHLY_CLOSE_CRON: &str = "30 0 1 * *";
 async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
     let budget = crate::results::Budget {
         alerts,
+        case_deadline_days: setting(env, "CASE_DEADLINE_DAYS")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .filter(|d| (1..=365).contains(d))
+            .unwrap_or(crate::results::DEFAULT_CASE_DEADLINE_DAYS),
         ..crate::results::Budget::CRON
     };
     match crate::results::roll_up(store, now, budget).await {

@@ -285,6 +285,87 @@ pub async fn decide(app: &App, req: &mut Request, p: &Principal) -> Result<Respo
     }
 }
 
+pub async fn cases(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+    let (unit, score, before) = match (
+        query_id(req, "unit"),
+        query_id(req, "score"),
+        query_id(req, "before"),
+    ) {
+        (Ok(u), Ok(s), Ok(b)) => (u, s, b),
+        (Err(f), ..) | (_, Err(f), _) | (.., Err(f)) => {
+            return invalid(f, "must be a positive whole number")
+        }
+    };
+    let overdue = match http::query(req, "overdue").as_deref() {
+        None | Some("" | "no") => false,
+        Some("yes") => true,
+        Some(_) => return invalid("overdue", "must be yes or no"),
+    };
+    let filter = crate::store::results::CaseFilter {
+        scope: None,
+        unit,
+        status: http::query(req, "status").filter(|s| !s.is_empty()),
+        overdue,
+        score,
+        before,
+        now: app.now.unix_seconds(),
+    };
+    match results::cases(&app.store, p, filter).await {
+        Ok(list) => {
+            let next = (list.len() == 50)
+                .then(|| list.last().map(|c| c.vote_id))
+                .flatten();
+            ok_json(
+                200,
+                &serde_json::json!({ "cases": list, "next_before": next }),
+            )
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn overdue(app: &App, p: &Principal) -> Result<Response> {
+    match results::overdue(&app.store, p, app.now).await {
+        Ok(units) => ok_json(200, &serde_json::json!({ "units": units })),
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CasePatch {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    assignee_id: Option<i64>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+pub async fn change_case(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    id: Option<i64>,
+) -> Result<Response> {
+    let body: CasePatch = match super::json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(id) = id else {
+        return fail(&AdminError::NotFound("case"));
+    };
+    let change = crate::store::results::CaseChange {
+        status: body.status,
+        assignee: body.assignee_id,
+        note: body.note,
+    };
+    match results::change_case(&app.store, p, id, change, app.now).await {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
 // --- public results -------------------------------------------------------------------------
 
 /// The month shown publicly: `?month=`, else the last closed month.

@@ -51,6 +51,8 @@ pub struct MonthData {
     pub last_month: Vec<StatRow>,
     /// monthly_employee_stats of the month, keyed `employee_id:unit_id`.
     pub employee_rows: Vec<StatRow>,
+    /// Open cases past their due date, per unit (its own).
+    pub overdue: Vec<(i64, i64)>,
 }
 
 /// A comment as a manager reads it.
@@ -109,11 +111,14 @@ pub trait ResultsStore {
     /// `from` to `to`, in one batch; `false` if the watermark was no longer `from` (another
     /// run got there first), and then nothing was added.
     /// With `alerts_at` (now), the step's low scores with a comment are queued as alerts.
+    /// Cases are opened for the step's votes with a comment or contact, due `case_deadline`
+    /// seconds after the vote.
     async fn add_new_votes(
         &self,
         from: i64,
         to: i64,
         alerts_at: Option<i64>,
+        case_deadline: i64,
     ) -> Result<(bool, Cost), StoreError>;
     async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     async fn dirty_months(&self, limit: u32) -> Result<Vec<String>, StoreError>;
@@ -205,4 +210,82 @@ pub trait AlertStore {
     async fn unit_managers(&self, unit: i64) -> Result<Vec<String>, StoreError>;
     async fn alert_sent(&self, id: i64, now: i64) -> Result<(), StoreError>;
     async fn alert_failed(&self, id: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
+}
+
+/// A case of the feedback inbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CaseView {
+    pub vote_id: i64,
+    pub unit_id: i64,
+    pub unit: String,
+    pub employee_id: i64,
+    pub employee: String,
+    pub score: i64,
+    pub status: String,
+    pub assignee: Option<String>,
+    pub created_at: i64,
+    pub due_at: i64,
+    pub comment: String,
+    /// While it is kept (`CONTACT_RETENTION_DAYS`).
+    pub contact: Option<String>,
+    /// JSON array of `{at, by, note}`.
+    #[serde(with = "json_text")]
+    pub notes: serde_json::Value,
+}
+
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &serde_json::Value, s: S) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    /// SQLite hands JSON back as text.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
+        let raw = Option::<String>::deserialize(d)?.unwrap_or_else(|| "[]".into());
+        serde_json::from_str(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub scope: Option<String>,
+    pub unit: Option<i64>,
+    pub status: Option<String>,
+    pub overdue: bool,
+    pub score: Option<i64>,
+    pub before: Option<i64>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OverdueView {
+    pub unit_id: i64,
+    pub unit: String,
+    pub overdue: i64,
+}
+
+/// A change to a case: `assignee` 0 clears it.
+#[derive(Debug, Clone, Default)]
+pub struct CaseChange {
+    pub status: Option<String>,
+    pub assignee: Option<i64>,
+    pub note: Option<String>,
+}
+
+pub trait CaseStore {
+    async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseView>, StoreError>;
+    async fn overdue_by_unit(
+        &self,
+        scope: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<OverdueView>, StoreError>;
+    /// Within the write `scope`; `false` when there is no such case there (nothing written).
+    async fn change_case(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        change: &CaseChange,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<bool, StoreError>;
 }

@@ -728,3 +728,44 @@ pub const DECIDE_FLAGGED: &str = "\
 UPDATE votes SET status = ?3 \
 WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'flagged' \
   AND (?1 IS NULL OR unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))";
+
+// The feedback inbox. Cases are opened in the roll-up's incremental step (`?1`/`?2` as in
+// `ADD_DAILY_EMPLOYEE`, `?3` the deadline in seconds): votes with a comment or a contact that
+// are not repeats.
+pub const OPEN_CASES: &str = concat!(
+    "INSERT OR IGNORE INTO cases (vote_id, unit_id, employee_id, score, created_at, due_at, updated_at) ",
+    "SELECT id, unit_id, employee_id, score, created_at, created_at + ?3, created_at",
+    new_votes!(),
+    "AND status <> 'duplicate' AND (coalesce(comment, '') <> '' OR has_contact = 1)"
+);
+/// Cases within a scope (`?1`) and filters, newest first, 50 a page; `?7` now (overdue).
+pub const CASES: &str = "\
+SELECT c.vote_id AS vote_id, c.unit_id AS unit_id, u.name AS unit, c.employee_id AS employee_id, e.name AS employee, \
+       c.score AS score, c.status AS status, a.email AS assignee, c.created_at AS created_at, c.due_at AS due_at, \
+       coalesce(v.comment, '') AS comment, vc.contact AS contact, \
+       (SELECT json_group_array(json_object('at', n.at, 'by', coalesce(na.email, ''), 'note', n.note)) \
+          FROM case_notes n LEFT JOIN accounts na ON na.id = n.account_id WHERE n.vote_id = c.vote_id) AS notes \
+FROM cases c JOIN votes v ON v.id = c.vote_id JOIN units u ON u.id = c.unit_id JOIN employees e ON e.id = c.employee_id \
+LEFT JOIN accounts a ON a.id = c.assignee_id LEFT JOIN vote_contacts vc ON vc.vote_id = c.vote_id \
+WHERE (?1 IS NULL OR c.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
+  AND (?2 IS NULL OR c.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?2)) \
+  AND (?3 IS NULL OR c.status = ?3) \
+  AND (?4 = 0 OR (c.status IN ('new', 'in_progress') AND c.due_at < ?7)) \
+  AND (?5 IS NULL OR c.vote_id < ?5) AND (?6 IS NULL OR c.score = ?6) \
+ORDER BY c.vote_id DESC LIMIT 50";
+/// Open cases past their due date, per unit (its own), within a scope.
+pub const OVERDUE_BY_UNIT: &str = "\
+SELECT c.unit_id AS unit_id, u.name AS unit, COUNT(*) AS overdue FROM cases c JOIN units u ON u.id = c.unit_id \
+WHERE c.status IN ('new', 'in_progress') AND c.due_at < ?2 \
+  AND (?1 IS NULL OR c.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
+GROUP BY c.unit_id ORDER BY overdue DESC LIMIT 500";
+/// Changes a case within a write scope (`?1`): status `?3`, assignee `?4` (0 clears it).
+pub const UPDATE_CASE: &str = "\
+UPDATE cases SET status = coalesce(?3, status), \
+  assignee_id = CASE WHEN ?4 IS NULL THEN assignee_id WHEN ?4 = 0 THEN NULL ELSE ?4 END, updated_at = ?5 \
+WHERE vote_id = ?2 \
+  AND (?1 IS NULL OR unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
+  AND (?4 IS NULL OR ?4 = 0 OR EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND active = 1))";
+/// After `UPDATE_CASE`, only if it changed the case.
+pub const INSERT_CASE_NOTE: &str = "\
+INSERT INTO case_notes (vote_id, account_id, at, note) SELECT ?1, ?2, ?3, ?4 WHERE changes() > 0 AND ?4 IS NOT NULL";

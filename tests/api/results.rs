@@ -898,3 +898,140 @@ async fn accepted_flagged_votes_join_the_results_at_the_next_roll_up_and_rejecte
         .collect();
     assert_eq!(monthly_in_db(w), expected_monthly(&decided, &ancestors(&t)));
 }
+
+#[tokio::test]
+async fn comments_and_contacts_become_cases_that_managers_follow_up_and_overdue_ones_are_counted() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    let mut votes = sample_votes(&t);
+    let at = day_start(first_of_last_month()) + 86_400 * 8;
+    votes.push(V {
+        comment: Some("Повторний коментар"),
+        ..V {
+            employee: t.clerk,
+            unit: t.hall,
+            score: 1,
+            at,
+            status: "duplicate",
+            contact: false,
+            comment: None,
+        }
+    });
+    votes.push(V {
+        employee: t.stranger,
+        unit: t.other,
+        score: 2,
+        at: at + 60,
+        status: "counted",
+        contact: true,
+        comment: None,
+    });
+    insert(w, &votes);
+    cron(w, HOURLY).await;
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM cases"),
+        2,
+        "the comment in the hall and the contact in the other branch; never a repeat"
+    );
+    let hall_case = w.count(&format!(
+        "SELECT vote_id FROM cases WHERE unit_id = {}",
+        t.hall
+    ));
+    assert_eq!(
+        w.count(&format!(
+            "SELECT due_at - created_at FROM cases WHERE vote_id = {hall_case}"
+        )),
+        30 * 86_400
+    );
+
+    let (_, viewer) = w
+        .account("viewer-inbox@city.example", "viewer", Some(t.city))
+        .await;
+    let (_, other) = w
+        .account("admin-inbox@city.example", "unit_admin", Some(t.other))
+        .await;
+    let seen: Value = w
+        .bearer(Method::GET, "/api/v1/admin/cases", &viewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen["cases"].as_array().unwrap().len(),
+        1,
+        "only the city's case: {seen}"
+    );
+    assert_eq!(seen["cases"][0]["comment"], "Довго чекала");
+    let patch = |token: String, body: Value| async move {
+        w.bearer(
+            Method::PATCH,
+            &format!("/api/v1/admin/cases/{hall_case}"),
+            &token,
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+    };
+    assert_eq!(
+        patch(viewer.clone(), json!({"status": "resolved"})).await,
+        403
+    );
+    assert_eq!(
+        patch(other.clone(), json!({"status": "resolved"})).await,
+        404
+    );
+    let root = w.admin_token.clone();
+    assert_eq!(patch(root.clone(), json!({"status": "closed"})).await, 422);
+    assert_eq!(patch(root.clone(), json!({})).await, 422);
+    assert_eq!(patch(root.clone(), json!({"note": " "})).await, 422);
+    assert_eq!(
+        patch(
+            root.clone(),
+            json!({"status": "in_progress", "note": "Зателефонувала, з'ясовуємо"})
+        )
+        .await,
+        204
+    );
+    let after = w
+        .admin_get(&format!(
+            "/api/v1/admin/cases?unit={}&status=in_progress",
+            t.city
+        ))
+        .await;
+    assert_eq!(
+        after["cases"][0]["notes"][0]["note"], "Зателефонувала, з'ясовуємо",
+        "{after}"
+    );
+    assert_eq!(after["cases"][0]["notes"][0]["by"], "root@city.example");
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'case_changed'"),
+        1
+    );
+
+    // Past due and still open: listed per unit and counted in the month's report.
+    w.db()
+        .execute_batch(&format!(
+            "UPDATE cases SET due_at = 1 WHERE vote_id = {hall_case};
+             UPDATE cases SET due_at = 4102444800 WHERE vote_id <> {hall_case};"
+        ))
+        .unwrap();
+    let late = w.admin_get("/api/v1/admin/cases/overdue").await;
+    assert_eq!(late["units"][0]["unit_id"], t.hall, "{late}");
+    assert_eq!(late["units"][0]["overdue"], 1);
+    let only_late = w.admin_get("/api/v1/admin/cases?overdue=yes").await;
+    assert_eq!(only_late["cases"].as_array().unwrap().len(), 1);
+    cron(w, MONTHLY).await;
+    let month = month_of(first_of_last_month());
+    let report = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/units/{}/monthly?month={month}",
+            t.region
+        ))
+        .await;
+    assert_eq!(report["overdue_cases"], 1, "{report}");
+}
