@@ -385,7 +385,9 @@ pub struct UnitResults {
     pub period: Period,
     pub previous_period: Period,
     pub totals: Figures,
-    pub previous: Figures,
+    /// The period before, for calendar periods; none for a custom range (its ragged ends
+    /// would cost a second scan of the daily tables).
+    pub previous: Option<Figures>,
     pub trend: Vec<TrendPoint>,
     /// Each child unit with its whole subtree, best first.
     pub units: Vec<Row>,
@@ -411,7 +413,10 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
     let unit_q = (StatQuery::UnitMonths, StatQuery::UnitDays);
     let rows = read(store, unit_q, id, None, period, short).await?;
     let previous_period = period.previous();
-    let before = read(store, unit_q, id, None, previous_period, false).await?;
+    let before = match period.kind {
+        report::PeriodKind::Custom => None,
+        _ => Some(read(store, unit_q, id, None, previous_period, false).await?),
+    };
     let children = read(
         store,
         (StatQuery::ChildMonths, StatQuery::ChildDays),
@@ -491,7 +496,7 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         period,
         previous_period,
         totals: Figures::of(&total(&rows), &s.levels, s.min_votes),
-        previous: Figures::of(&total(&before), &s.levels, s.min_votes),
+        previous: before.map(|b| Figures::of(&total(&b), &s.levels, s.min_votes)),
         trend: trend(period, &rows, &s.levels),
         units: units.into_iter().map(|(r, _)| r).collect(),
         employees: people.into_iter().map(|(r, _)| r).collect(),
@@ -506,7 +511,9 @@ pub struct EmployeeResults {
     pub period: Period,
     pub previous_period: Period,
     pub totals: Figures,
-    pub previous: Figures,
+    /// The period before, for calendar periods; none for a custom range (its ragged ends
+    /// would cost a second scan of the daily tables).
+    pub previous: Option<Figures>,
     pub trend: Vec<TrendPoint>,
     pub min_votes: u32,
 }
@@ -523,7 +530,10 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
     let q = (StatQuery::EmployeeMonths, StatQuery::EmployeeDays);
     let rows = read(store, q, id, None, period, period.days() <= 31).await?;
     let previous_period = period.previous();
-    let before = read(store, q, id, None, previous_period, false).await?;
+    let before = match period.kind {
+        report::PeriodKind::Custom => None,
+        _ => Some(read(store, q, id, None, previous_period, false).await?),
+    };
     let totals = Figures::of(&total(&rows), &s.levels, s.min_votes);
     Ok(EmployeeResults {
         employee: Row {
@@ -535,7 +545,7 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
         unit_path: detail.unit_path,
         period,
         previous_period,
-        previous: Figures::of(&total(&before), &s.levels, s.min_votes),
+        previous: before.map(|b| Figures::of(&total(&b), &s.levels, s.min_votes)),
         trend: trend(period, &rows, &s.levels),
         totals,
         min_votes: s.min_votes,

@@ -545,7 +545,7 @@
   }
 
   function summaryCards(r, levels) {
-    const f = r.totals, p = r.previous;
+    const f = r.totals, p = r.previous || {};
     const delta = (a, b, fmt) => (a === null || b === null || a === undefined || b === undefined ? "" : ` (${a - b >= 0 ? "+" : "−"}${fmt(Math.abs(a - b))})`);
     return card(null,
       el("p", { class: "muted" }, span(r.period)),
@@ -558,7 +558,7 @@
         el("div", {}, el("dt", {}, t("r_comments")), el("dd", {}, num(f.comments))),
         el("div", {}, el("dt", {}, t("r_leftOut")), el("dd", {}, `${num(f.flagged)} / ${num(f.duplicates)}`))),
       distribution(f, levels),
-      el("p", { class: "muted small" }, t("r_previousNote") + " " + span(r.previous_period)));
+      r.previous ? el("p", { class: "muted small" }, t("r_previousNote") + " " + span(r.previous_period)) : null);
   }
 
   async function unitResults(id, hash) {

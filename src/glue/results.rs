@@ -39,27 +39,37 @@ async fn settings(app: &App) -> std::result::Result<ViewSettings, AdminError> {
     })
 }
 
+/// What every results view needs: its period (a bad one is 422) and the scale's settings.
+async fn view_inputs(
+    app: &App,
+    req: &Request,
+) -> std::result::Result<(Period, ViewSettings), Result<Response>> {
+    let period = period(app, req).map_err(|e| http::api_error(&e))?;
+    let s = settings(app).await.map_err(|e| fail(&e))?;
+    Ok((period, s))
+}
+
+fn answer<T: serde::Serialize>(r: std::result::Result<T, AdminError>) -> Result<Response> {
+    match r {
+        Ok(v) => ok_json(200, &v),
+        Err(e) => fail(&e),
+    }
+}
+
 pub async fn unit_results(
     app: &App,
     req: &Request,
     p: &Principal,
     unit: Option<UnitId>,
 ) -> Result<Response> {
-    let period = match period(app, req) {
-        Ok(p) => p,
-        Err(e) => return http::api_error(&e),
+    let (period, s) = match view_inputs(app, req).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
     };
     let Some(unit) = unit else {
         return fail(&AdminError::NotFound("unit"));
     };
-    let s = match settings(app).await {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    match results::unit_results(&app.store, &p.read_scope(), unit, period, &s).await {
-        Ok(r) => ok_json(200, &r),
-        Err(e) => fail(&e),
-    }
+    answer(results::unit_results(&app.store, &p.read_scope(), unit, period, &s).await)
 }
 
 pub async fn employee_results(
@@ -68,36 +78,22 @@ pub async fn employee_results(
     p: &Principal,
     employee: Option<EmployeeId>,
 ) -> Result<Response> {
-    let period = match period(app, req) {
-        Ok(p) => p,
-        Err(e) => return http::api_error(&e),
+    let (period, s) = match view_inputs(app, req).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
     };
     let Some(employee) = employee else {
         return fail(&AdminError::NotFound("employee"));
     };
-    let s = match settings(app).await {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    match results::employee_results(&app.store, p, employee, period, &s).await {
-        Ok(r) => ok_json(200, &r),
-        Err(e) => fail(&e),
-    }
+    answer(results::employee_results(&app.store, p, employee, period, &s).await)
 }
 
 pub async fn direction_results(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let period = match period(app, req) {
-        Ok(p) => p,
-        Err(e) => return http::api_error(&e),
+    let (period, s) = match view_inputs(app, req).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
     };
-    let s = match settings(app).await {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    match results::direction_results(&app.store, p, period, &s).await {
-        Ok(r) => ok_json(200, &r),
-        Err(e) => fail(&e),
-    }
+    answer(results::direction_results(&app.store, p, period, &s).await)
 }
 
 fn invalid(field: &'static str, reason: &str) -> Result<Response> {

@@ -675,23 +675,27 @@ pub const QUEUE_LOW_SCORE_ALERTS: &str = concat!(
 );
 /// Per employee: counted votes and those below the top level (`?4`) in the last 7 days
 /// (`?2`..`?3`) and the 28 before (`?1`..`?2`).
-pub const EMPLOYEE_DROP_WINDOWS: &str = "\
-SELECT d.employee_id AS id, e.name AS name, e.unit_id AS unit_id, u.name AS unit, \
-  SUM(CASE WHEN d.day >= ?2 THEN d.counted ELSE 0 END) AS recent, \
-  SUM(CASE WHEN d.day >= ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS recent_below, \
-  SUM(CASE WHEN d.day < ?2 THEN d.counted ELSE 0 END) AS base, \
-  SUM(CASE WHEN d.day < ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS base_below \
-FROM daily_employee_stats d JOIN employees e ON e.id = d.employee_id JOIN units u ON u.id = e.unit_id \
-WHERE d.day >= ?1 AND d.day < ?3 GROUP BY d.employee_id HAVING recent >= 10";
+macro_rules! drop_window_sums {
+    () => {
+        " SUM(CASE WHEN d.day >= ?2 THEN d.counted ELSE 0 END) AS recent, \
+          SUM(CASE WHEN d.day >= ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS recent_below, \
+          SUM(CASE WHEN d.day < ?2 THEN d.counted ELSE 0 END) AS base, \
+          SUM(CASE WHEN d.day < ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS base_below "
+    };
+}
+pub const EMPLOYEE_DROP_WINDOWS: &str = concat!(
+    "SELECT d.employee_id AS id, e.name AS name, e.unit_id AS unit_id, u.name AS unit,",
+    drop_window_sums!(),
+    "FROM daily_employee_stats d JOIN employees e ON e.id = d.employee_id JOIN units u ON u.id = e.unit_id ",
+    "WHERE d.day >= ?1 AND d.day < ?3 GROUP BY d.employee_id HAVING recent >= 10"
+);
 /// The same per unit (its own votes).
-pub const UNIT_DROP_WINDOWS: &str = "\
-SELECT d.unit_id AS id, u.name AS name, d.unit_id AS unit_id, u.name AS unit, \
-  SUM(CASE WHEN d.day >= ?2 THEN d.counted ELSE 0 END) AS recent, \
-  SUM(CASE WHEN d.day >= ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS recent_below, \
-  SUM(CASE WHEN d.day < ?2 THEN d.counted ELSE 0 END) AS base, \
-  SUM(CASE WHEN d.day < ?2 AND d.score < ?4 THEN d.counted ELSE 0 END) AS base_below \
-FROM daily_unit_stats d JOIN units u ON u.id = d.unit_id \
-WHERE d.day >= ?1 AND d.day < ?3 GROUP BY d.unit_id HAVING recent >= 10";
+pub const UNIT_DROP_WINDOWS: &str = concat!(
+    "SELECT d.unit_id AS id, u.name AS name, d.unit_id AS unit_id, u.name AS unit,",
+    drop_window_sums!(),
+    "FROM daily_unit_stats d JOIN units u ON u.id = d.unit_id ",
+    "WHERE d.day >= ?1 AND d.day < ?3 GROUP BY d.unit_id HAVING recent >= 10"
+);
 /// `?1`: a JSON array of `[dedupe, body, unit_id]`; `?2` now.
 pub const QUEUE_ALERTS: &str = "\
 INSERT OR IGNORE INTO alert_outbox (dedupe, body, unit_id, created_at, next_at) \
