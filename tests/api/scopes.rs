@@ -103,6 +103,7 @@ async fn an_admin_of_one_branch_cannot_see_or_touch_another() {
             )
             .header("content-type", "application/json")
             .body(match *method {
+                "PATCH" if pattern.contains("/cases/") => r#"{"status": "resolved"}"#,
                 "PATCH" => r#"{"name": "Захоплено"}"#,
                 "PUT" => r#"{"cidrs": []}"#,
                 _ => "{}",
