@@ -394,3 +394,7 @@ CREATE TABLE case_notes (
   note TEXT NOT NULL
 );
 CREATE INDEX case_notes_vote ON case_notes(vote_id, id);
+
+-- Comments are listed by time within a period; only about one vote in thirty carries one. A
+-- partial index keeps the listing to those votes instead of every vote of the period.
+CREATE INDEX votes_commented ON votes(created_at) WHERE coalesce(comment, '') <> '';

@@ -369,6 +369,58 @@ fn total(rows: &[StatRow]) -> Tally {
     t
 }
 
+/// A long period's rows for the unit's totals and monthly trend, and for its children. Whole
+/// months come from the monthly table. A ragged end is read once, per child and for the unit
+/// itself: the subtree's totals there are their sum, keyed by the end's first day so that the
+/// trend puts them in their month. (Reading the subtree's days again would double the cost.)
+async fn long_unit_rows(
+    store: &impl ResultsStore,
+    id: i64,
+    period: Period,
+) -> Result<(Vec<StatRow>, Vec<StatRow>), StoreError> {
+    let plan = period.plan();
+    let mut rows = Vec::new();
+    let mut children = Vec::new();
+    if let Some((m1, m2)) = &plan.months {
+        rows.extend(
+            store
+                .stat_rows(StatQuery::UnitMonths, id, None, m1, m2)
+                .await?,
+        );
+        children.extend(
+            store
+                .stat_rows(StatQuery::ChildMonths, id, None, m1, m2)
+                .await?,
+        );
+    }
+    // Ragged ends are cut at month boundaries, so that each piece lands in its trend bucket.
+    let mut pieces = Vec::new();
+    for (a, b) in plan.days {
+        let mut d = a;
+        while d <= b {
+            use chrono::Datelike;
+            let end = report::month_bounds(d.year(), d.month()).1.min(b);
+            pieces.push((d, end));
+            d = end + Duration::days(1);
+        }
+    }
+    for (a, b) in pieces {
+        let (from, to) = (iso_day(a), iso_day(b));
+        let below = store
+            .stat_rows(StatQuery::ChildDays, id, None, &from, &to)
+            .await?;
+        let own = store
+            .stat_rows(StatQuery::OwnUnitDays, id, None, &from, &to)
+            .await?;
+        rows.extend(below.iter().chain(own.iter()).map(|r| StatRow {
+            key: from.clone(),
+            ..r.clone()
+        }));
+        children.extend(below);
+    }
+    Ok((rows, children))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub id: i64,
@@ -411,21 +463,26 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
     let id = i64::from(unit.get());
     let short = period.days() <= 31;
     let unit_q = (StatQuery::UnitMonths, StatQuery::UnitDays);
-    let rows = read(store, unit_q, id, None, period, short).await?;
+    let (rows, children) = if short {
+        let rows = read(store, unit_q, id, None, period, true).await?;
+        let children = read(
+            store,
+            (StatQuery::ChildMonths, StatQuery::ChildDays),
+            id,
+            None,
+            period,
+            false,
+        )
+        .await?;
+        (rows, children)
+    } else {
+        long_unit_rows(store, id, period).await?
+    };
     let previous_period = period.previous();
     let before = match period.kind {
         report::PeriodKind::Custom => None,
         _ => Some(read(store, unit_q, id, None, previous_period, false).await?),
     };
-    let children = read(
-        store,
-        (StatQuery::ChildMonths, StatQuery::ChildDays),
-        id,
-        None,
-        period,
-        false,
-    )
-    .await?;
     let employees = read(
         store,
         (StatQuery::UnitEmployeeMonths, StatQuery::UnitEmployeeDays),

@@ -211,6 +211,7 @@ impl ResultsStore for D1Store {
         let q = match query {
             StatQuery::UnitMonths => sql::UNIT_MONTHS,
             StatQuery::UnitDays => sql::UNIT_DAYS,
+            StatQuery::OwnUnitDays => sql::OWN_UNIT_DAYS,
             StatQuery::ChildMonths => sql::CHILD_UNIT_MONTHS,
             StatQuery::ChildDays => sql::CHILD_UNIT_DAYS,
             StatQuery::UnitEmployeeMonths => sql::UNIT_EMPLOYEE_MONTHS,

@@ -23,6 +23,8 @@ pub enum StatQuery {
     /// A unit's subtree, keyed by month / by day (`subject`: the unit).
     UnitMonths,
     UnitDays,
+    /// The unit's own votes (not its subtree's), keyed by day.
+    OwnUnitDays,
     /// The subtrees of a unit's children, keyed by child (`subject`: the parent).
     ChildMonths,
     ChildDays,

@@ -579,6 +579,10 @@ SELECT d.day AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_contact) AS 
        SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates \
 FROM daily_unit_stats d WHERE d.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) \
   AND d.day >= ?2 AND d.day <= ?3 GROUP BY d.day, d.score";
+/// A unit's own votes (not below it) per day.
+pub const OWN_UNIT_DAYS: &str = "\
+SELECT day AS key, score, counted, with_contact, with_comment, flagged, duplicates \
+FROM daily_unit_stats WHERE unit_id = ?1 AND day >= ?2 AND day <= ?3";
 /// The subtrees of a unit's children: months.
 pub const CHILD_UNIT_MONTHS: &str = "\
 SELECT c.ancestor_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \

@@ -265,6 +265,27 @@ async fn known_votes_roll_up_into_every_ancestor_and_a_second_run_changes_nothin
         let f = first_of_last_month();
         (NaiveDate::from_ymd_opt(today().year(), today().month(), 1).unwrap() - f).num_days() as u32
     });
+    // A long custom range reads months whole and its ragged ends once, per child and for the
+    // unit itself; the trend still puts every vote in its own month.
+    let long = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/units/{}?from={}&to={}",
+            t.region,
+            first_of_last_month() + Duration::days(4),
+            today()
+        ))
+        .await;
+    assert_eq!(long["totals"]["votes"], 5, "{long}");
+    let trend = long["trend"].as_array().unwrap();
+    assert_eq!(trend.len(), 2);
+    assert_eq!(
+        (trend[0]["votes"].as_i64(), trend[1]["votes"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert!(
+        long["previous"].is_null(),
+        "a custom range has no previous period"
+    );
     let children: Vec<i64> = r["units"]
         .as_array()
         .unwrap()
