@@ -170,8 +170,9 @@ pub fn wilson_lower_bound(successes: i64, n: i64) -> f64 {
 }
 
 /// Orders by confidence score (best first), then by votes; those without enough votes last.
-pub fn rank<T>(items: &mut [(T, Figures)]) {
-    items.sort_by(|(_, a), (_, b)| {
+pub fn rank<T>(items: &mut [T], figures: impl Fn(&T) -> &Figures) {
+    items.sort_by(|a, b| {
+        let (a, b) = (figures(a), figures(b));
         b.enough
             .cmp(&a.enough)
             .then(
@@ -584,7 +585,7 @@ pub fn monthly_report(
         })
         .filter(|(_, f)| f.enough)
         .collect();
-    rank(&mut ranked);
+    rank(&mut ranked, |(_, f)| f);
     let best: Vec<Ranked> = ranked.iter().take(3).map(|(r, _)| r.clone()).collect();
     let worst: Vec<Ranked> = ranked
         .iter()
@@ -783,7 +784,7 @@ mod tests {
         let few = Figures::of(&tally(&[(3, 3)]), &[1, 2, 3], 1);
         let many = Figures::of(&tally(&[(3, 270), (2, 30)]), &[1, 2, 3], 1);
         let mut items = vec![("few", few), ("many", many)];
-        rank(&mut items);
+        rank(&mut items, |(_, f)| f);
         assert_eq!(items[0].0, "many");
     }
 

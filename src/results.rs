@@ -494,7 +494,7 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
     .await?;
     let child_tallies = tally_by_key(&children);
     let empty = Tally::new();
-    let mut units: Vec<(Row, Figures)> = detail
+    let mut units: Vec<Row> = detail
         .children
         .iter()
         .map(|c| {
@@ -503,47 +503,38 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
                 &s.levels,
                 s.min_votes,
             );
-            (
-                Row {
-                    id: i64::from(c.id.get()),
-                    name: c.name.clone(),
-                    position: None,
-                    figures: f.clone(),
-                },
-                f,
-            )
+            Row {
+                id: i64::from(c.id.get()),
+                name: c.name.clone(),
+                position: None,
+                figures: f,
+            }
         })
         .collect();
-    rank(&mut units);
-    let mut people: Vec<(Row, Figures)> = Vec::new();
+    rank(&mut units, |r| &r.figures);
+    let mut people: Vec<Row> = Vec::new();
     let mut tallies = tally_by_key(&employees);
     for e in &detail.employees {
         let t = tallies.remove(&e.id.get().to_string()).unwrap_or_default();
         let f = Figures::of(&t, &s.levels, s.min_votes);
-        people.push((
-            Row {
-                id: i64::from(e.id.get()),
-                name: e.name.clone(),
-                position: Some(e.position.clone()),
-                figures: f.clone(),
-            },
-            f,
-        ));
+        people.push(Row {
+            id: i64::from(e.id.get()),
+            name: e.name.clone(),
+            position: Some(e.position.clone()),
+            figures: f,
+        });
     }
     // Votes cast here for people who have since moved elsewhere still belong to this unit.
     for (key, t) in tallies {
         let f = Figures::of(&t, &s.levels, s.min_votes);
-        people.push((
-            Row {
-                id: key.parse().unwrap_or(0),
-                name: format!("#{key}"),
-                position: None,
-                figures: f.clone(),
-            },
-            f,
-        ));
+        people.push(Row {
+            id: key.parse().unwrap_or(0),
+            name: format!("#{key}"),
+            position: None,
+            figures: f,
+        });
     }
-    rank(&mut people);
+    rank(&mut people, |r| &r.figures);
     Ok(UnitResults {
         unit: PathStep {
             id: unit,
@@ -555,8 +546,8 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         totals: Figures::of(&total(&rows), &s.levels, s.min_votes),
         previous: before.map(|b| Figures::of(&total(&b), &s.levels, s.min_votes)),
         trend: trend(period, &rows, &s.levels),
-        units: units.into_iter().map(|(r, _)| r).collect(),
-        employees: people.into_iter().map(|(r, _)| r).collect(),
+        units,
+        employees: people,
         min_votes: s.min_votes,
     })
 }
@@ -635,7 +626,7 @@ pub async fn direction_results<S: AdminStore + ResultsStore>(
     .await?;
     let tallies = tally_by_key(&rows);
     let empty = Tally::new();
-    let mut list: Vec<(Row, Figures)> = admin::directions(store)
+    let mut list: Vec<Row> = admin::directions(store)
         .await?
         .into_iter()
         .map(|d| {
@@ -644,21 +635,18 @@ pub async fn direction_results<S: AdminStore + ResultsStore>(
                 &s.levels,
                 s.min_votes,
             );
-            (
-                Row {
-                    id: i64::from(d.id.get()),
-                    name: d.name,
-                    position: None,
-                    figures: f.clone(),
-                },
-                f,
-            )
+            Row {
+                id: i64::from(d.id.get()),
+                name: d.name,
+                position: None,
+                figures: f,
+            }
         })
         .collect();
-    rank(&mut list);
+    rank(&mut list, |r| &r.figures);
     Ok(DirectionResults {
         period,
-        directions: list.into_iter().map(|(r, _)| r).collect(),
+        directions: list,
         min_votes: s.min_votes,
     })
 }
