@@ -4,6 +4,7 @@
 
 use crate::clock::Timestamp;
 use crate::token::{KeyRing, Token};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -18,13 +19,154 @@ const STAMP_CONTEXT: &[u8] = b"civicrate/page-stamp/v1";
 pub enum Flag {
     /// Submitted less than `MIN_SECONDS_ON_PAGE` after its page was served.
     TooFast,
+    /// Part of a surge against the employee's own usual rate (see [`screen`]).
+    Burst,
+    /// Part of a run of votes at a machine-like steady interval.
+    Cadence,
+    /// Cast while the unit was closed by its declared opening hours.
+    OutsideHours,
 }
 
 impl Flag {
     pub fn as_str(self) -> &'static str {
         match self {
             Flag::TooFast => "too_fast",
+            Flag::Burst => "burst",
+            Flag::Cadence => "cadence",
+            Flag::OutsideHours => "outside_hours",
         }
+    }
+}
+
+// Screening. The rules below look at patterns no single vote shows, so they run in the hourly
+// roll-up over each step of new votes (with the hour before it as context), before the step is
+// counted: a flagged vote never enters official results until an admin accepts it. They see
+// only ids, employees and times: nothing about the client.
+
+/// The window in which a surge is counted.
+pub const BURST_WINDOW_SECONDS: i64 = 600;
+/// Fewer votes than this in a window are never a burst, however quiet the employee usually is:
+/// a busy morning at a desk that is normally empty must not be flagged.
+pub const BURST_MIN_VOTES: usize = 12;
+/// A window is a burst at this many times the employee's usual votes per window.
+pub const BURST_FACTOR: f64 = 10.0;
+/// Days of counted votes that make an employee's usual rate.
+pub const BASELINE_DAYS: i64 = 28;
+/// The usual rate assumes votes arrive over 8 open hours a day (48 windows of 10 minutes), so
+/// that a night-long quiet does not make every busy hour look like a surge.
+const WINDOWS_PER_BASELINE: f64 = BASELINE_DAYS as f64 * 48.0;
+/// Votes in a row, at near-equal intervals, that make a machine-like cadence. People arrive
+/// at random: seven gaps within a few seconds of each other essentially never happen by chance
+/// (at one vote a minute the chance is below one in a million per run).
+pub const CADENCE_RUN: usize = 8;
+/// Gaps shorter than this are left to the burst rule.
+pub const CADENCE_MIN_GAP: i64 = 3;
+/// Gaps longer than this are not a cadence worth flagging: a script that votes less than
+/// four times an hour is held back by the per-phone limits, and a steady trickle of votes an
+/// hour or a day apart is what test data and imports look like.
+pub const CADENCE_MAX_GAP: i64 = 900;
+
+/// A vote as screening sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub id: i64,
+    pub employee: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// Cast while its unit was closed (false when the unit declares no opening hours).
+    pub outside_hours: bool,
+    /// Counted and never flagged nor reviewed. Only these may be flagged: a vote an admin
+    /// already accepted is not flagged again, and repeats are left out anyway.
+    pub may_flag: bool,
+}
+
+/// Votes in one window that make a burst for an employee with `baseline` counted votes in
+/// the last [`BASELINE_DAYS`].
+pub fn burst_threshold(baseline: i64) -> usize {
+    let usual = baseline.max(0) as f64 / WINDOWS_PER_BASELINE;
+    // A float to usize cast saturates; the baseline is a count of votes, far below 2^52.
+    BURST_MIN_VOTES.max((usual * BURST_FACTOR).ceil() as usize)
+}
+
+/// The votes to flag and why, at most one reason each (burst, then cadence, then hours).
+/// `votes` are the step's votes with their context (repeats left out); `baselines` holds each
+/// employee's counted votes over the last [`BASELINE_DAYS`] (absent = none).
+pub fn screen(votes: &[Seen], baselines: &HashMap<i64, i64>) -> Vec<(i64, Flag)> {
+    let mut by_employee: BTreeMap<i64, Vec<&Seen>> = BTreeMap::new();
+    for v in votes {
+        by_employee.entry(v.employee).or_default().push(v);
+    }
+    let mut flags: BTreeMap<i64, Flag> = BTreeMap::new();
+    for (employee, mut list) in by_employee {
+        list.sort_by_key(|v| (v.at, v.id));
+        let threshold = burst_threshold(baselines.get(&employee).copied().unwrap_or(0));
+        let mut end = 0;
+        for (start, first) in list.iter().enumerate() {
+            end = end.max(start);
+            while list
+                .get(end)
+                .is_some_and(|v| v.at - first.at < BURST_WINDOW_SECONDS)
+            {
+                end += 1;
+            }
+            if end - start >= threshold {
+                for v in list.iter().skip(start).take(end - start) {
+                    flags.entry(v.id).or_insert(Flag::Burst);
+                }
+            }
+        }
+        for run in list.windows(CADENCE_RUN) {
+            let gaps = run.windows(2).filter_map(|p| match p {
+                [a, b] => Some(b.at - a.at),
+                _ => None,
+            });
+            let (lo, hi) = gaps.fold((i64::MAX, i64::MIN), |(lo, hi), g| (lo.min(g), hi.max(g)));
+            // Timestamps are whole seconds: a script sleeping 60 s shows gaps of 59 to 61.
+            if lo >= CADENCE_MIN_GAP && hi <= CADENCE_MAX_GAP && hi - lo <= (lo / 20).max(2) {
+                for v in run {
+                    flags.entry(v.id).or_insert(Flag::Cadence);
+                }
+            }
+        }
+        for v in &list {
+            if v.outside_hours {
+                flags.entry(v.id).or_insert(Flag::OutsideHours);
+            }
+        }
+    }
+    let may_flag: std::collections::HashSet<i64> =
+        votes.iter().filter(|v| v.may_flag).map(|v| v.id).collect();
+    flags
+        .into_iter()
+        .filter(|(id, _)| may_flag.contains(id))
+        .collect()
+}
+
+/// Local wall-clock time in an IANA zone: the worker asks the runtime's `Intl` (workerd
+/// carries the full time-zone database, so none goes into the WASM); tests use fixed offsets.
+pub trait LocalTime {
+    /// (weekday from Monday = 0, minute of the day) at `unix` seconds in `zone`; `None` for a
+    /// zone the runtime does not know.
+    fn weekday_minute(&self, zone: &str, unix: i64) -> Option<(usize, u32)>;
+}
+
+/// Fixed offsets from UTC, in minutes, by zone name; "UTC" is always known. For tests and
+/// for runtimes without `Intl`.
+#[derive(Debug, Clone, Default)]
+pub struct FixedOffsets(pub HashMap<String, i64>);
+
+impl LocalTime for FixedOffsets {
+    fn weekday_minute(&self, zone: &str, unix: i64) -> Option<(usize, u32)> {
+        let offset = match zone {
+            "UTC" => 0,
+            z => *self.0.get(z)?,
+        };
+        let local = unix + offset * 60;
+        // 1970-01-01 was a Thursday (3 with Monday = 0).
+        let day = local.div_euclid(86_400);
+        let weekday = usize::try_from((day + 3).rem_euclid(7)).ok()?;
+        let minute = u32::try_from(local.rem_euclid(86_400) / 60).ok()?;
+        Some((weekday, minute))
     }
 }
 
@@ -205,6 +347,144 @@ mod tests {
             None
         );
         assert_eq!(PageStamp::check(&r, &t1, Some("nonsense"), now), None);
+    }
+
+    fn seen(id: i64, employee: i64, at: i64) -> Seen {
+        Seen {
+            id,
+            employee,
+            at,
+            outside_hours: false,
+            may_flag: true,
+        }
+    }
+
+    fn flagged(flags: &[(i64, Flag)], reason: Flag) -> usize {
+        flags.iter().filter(|(_, f)| *f == reason).count()
+    }
+
+    #[test]
+    fn three_hundred_votes_in_ten_minutes_for_one_employee_are_a_burst() {
+        let votes: Vec<Seen> = (0..300).map(|i| seen(i, 7, 1_000_000 + i * 2)).collect();
+        let flags = screen(&votes, &HashMap::new());
+        assert_eq!(flagged(&flags, Flag::Burst), 300);
+    }
+
+    #[test]
+    fn a_busy_desk_is_not_a_burst_against_its_own_baseline() {
+        // 30 votes in 10 minutes for someone who usually gets 200 a day (about 4 a window).
+        let votes: Vec<Seen> = (0..30)
+            .map(|i| seen(i, 7, 1_000_000 + i * 19 + (i * i * 7) % 13))
+            .collect();
+        let baselines = HashMap::from([(7, 200 * BASELINE_DAYS)]);
+        assert!(screen(&votes, &baselines).is_empty());
+        assert!(
+            !screen(&votes, &HashMap::new()).is_empty(),
+            "the same 30 for a usually quiet desk are"
+        );
+        assert_eq!(burst_threshold(0), BURST_MIN_VOTES);
+        assert_eq!(burst_threshold(200 * BASELINE_DAYS), 42);
+    }
+
+    #[test]
+    fn eleven_votes_in_a_window_are_not_a_burst_and_twelve_are() {
+        let times = [0, 31, 70, 140, 160, 230, 300, 333, 410, 470, 520];
+        let eleven: Vec<Seen> = (0..11).zip(times).map(|(i, at)| seen(i, 1, at)).collect();
+        assert!(screen(&eleven, &HashMap::new()).is_empty());
+        let mut twelve = eleven.clone();
+        twelve.push(seen(11, 1, 599));
+        assert_eq!(screen(&twelve, &HashMap::new()).len(), 12);
+        // Spread just wider than the window: no burst.
+        let mut wide = eleven;
+        wide.push(seen(11, 1, 600));
+        assert!(screen(&wide, &HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn votes_at_a_steady_machine_cadence_are_flagged() {
+        let votes: Vec<Seen> = (0..10)
+            .map(|i| seen(i, 3, 5_000 + i * 60 + (i % 2)))
+            .collect();
+        let flags = screen(&votes, &HashMap::new());
+        assert_eq!(flagged(&flags, Flag::Cadence), 10);
+        let hourly: Vec<Seen> = (0..10).map(|i| seen(i, 3, i * 3600)).collect();
+        assert!(
+            screen(&hourly, &HashMap::new()).is_empty(),
+            "too slow to matter"
+        );
+    }
+
+    #[test]
+    fn people_arriving_at_irregular_times_are_not_a_cadence() {
+        let gaps = [40, 95, 61, 300, 58, 122, 75, 64, 210];
+        let mut at = 0;
+        let votes: Vec<Seen> = gaps
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                at += g;
+                seen(i as i64, 3, at)
+            })
+            .collect();
+        assert!(screen(&votes, &HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn votes_while_closed_are_flagged_and_reviewed_ones_never_again() {
+        let mut closed = seen(1, 2, 100);
+        closed.outside_hours = true;
+        let mut accepted = seen(2, 2, 200);
+        accepted.outside_hours = true;
+        accepted.may_flag = false;
+        let flags = screen(&[closed, accepted, seen(3, 2, 300)], &HashMap::new());
+        assert_eq!(flags, vec![(1, Flag::OutsideHours)]);
+    }
+
+    #[test]
+    fn fixed_offsets_give_the_local_weekday_and_minute() {
+        let zones = FixedOffsets(HashMap::from([("Asia/Tehran".to_owned(), 210)]));
+        // 2026-03-02 is a Monday; 05:00 UTC is 08:30 in Tehran.
+        let at = 1_772_427_600;
+        assert_eq!(zones.weekday_minute("UTC", at), Some((0, 300)));
+        assert_eq!(zones.weekday_minute("Asia/Tehran", at), Some((0, 510)));
+        assert_eq!(zones.weekday_minute("Mars/Olympus", at), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn screening_flags_only_votes_it_may_and_each_once(
+            raw in proptest::collection::vec((1i64..4, 0i64..7_200, proptest::bool::ANY, proptest::bool::ANY), 0..200)
+        ) {
+            let votes: Vec<Seen> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, (employee, at, outside, may))| Seen {
+                    id: i as i64,
+                    employee: *employee,
+                    at: *at,
+                    outside_hours: *outside,
+                    may_flag: *may,
+                })
+                .collect();
+            let flags = screen(&votes, &HashMap::new());
+            let mut ids: Vec<i64> = flags.iter().map(|(id, _)| *id).collect();
+            ids.dedup();
+            proptest::prop_assert_eq!(ids.len(), flags.len());
+            for (id, flag) in &flags {
+                let v = &votes[*id as usize];
+                proptest::prop_assert!(v.may_flag);
+                if *flag == Flag::OutsideHours {
+                    proptest::prop_assert!(v.outside_hours);
+                }
+            }
+            // Fewer than BURST_MIN_VOTES per employee can never be a burst.
+            for employee in 1..4 {
+                let n = votes.iter().filter(|v| v.employee == employee).count();
+                if n < BURST_MIN_VOTES {
+                    proptest::prop_assert!(!flags.iter().any(|(id, f)| *f == Flag::Burst && votes[*id as usize].employee == employee));
+                }
+            }
+        }
     }
 
     #[test]

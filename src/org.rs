@@ -193,6 +193,45 @@ pub fn parse_opening_hours(v: &serde_json::Value) -> Result<String, String> {
     Ok(serde_json::Value::Object(out).to_string())
 }
 
+/// A unit's weekly opening hours, read back from the canonical JSON that
+/// [`parse_opening_hours`] stored: minutes since local midnight, per weekday from Monday.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpeningHours {
+    week: [Vec<(u32, u32)>; 7],
+}
+
+impl OpeningHours {
+    /// `None` when the unit declares no hours (`{}`) or the stored text is not what
+    /// `parse_opening_hours` writes: no hours means no check, never "always closed".
+    pub fn from_stored(json: &str) -> Option<OpeningHours> {
+        let v: serde_json::Value = serde_json::from_str(json).ok()?;
+        let days = v.as_object().filter(|d| !d.is_empty())?;
+        let minutes = |t: &serde_json::Value| -> Option<u32> {
+            let (h, m) = t.as_str()?.split_once(':')?;
+            Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
+        };
+        let mut week: [Vec<(u32, u32)>; 7] = Default::default();
+        for (day, intervals) in days {
+            let i = WEEKDAYS.iter().position(|d| d == day)?;
+            let slot = week.get_mut(i)?;
+            for pair in intervals.as_array()? {
+                match pair.as_array().map(Vec::as_slice) {
+                    Some([a, b]) => slot.push((minutes(a)?, minutes(b)?)),
+                    _ => return None,
+                }
+            }
+        }
+        Some(OpeningHours { week })
+    }
+
+    /// Open at `minute` (0..1440) of `weekday` (0 = Monday), local time.
+    pub fn is_open(&self, weekday: usize, minute: u32) -> bool {
+        self.week
+            .get(weekday)
+            .is_some_and(|day| day.iter().any(|(from, to)| (*from..*to).contains(&minute)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -210,6 +249,23 @@ mod tests {
         ] {
             assert!(parse_timezone(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn stored_opening_hours_read_back_as_minutes_per_weekday() {
+        let stored = parse_opening_hours(&serde_json::json!({
+            "mon": [["08:00", "12:00"], ["13:00", "17:30"]],
+            "sat": [["09:00", "24:00"]]
+        }))
+        .unwrap();
+        let hours = OpeningHours::from_stored(&stored).unwrap();
+        assert!(hours.is_open(0, 8 * 60));
+        assert!(!hours.is_open(0, 12 * 60), "closing time is closed");
+        assert!(hours.is_open(0, 17 * 60 + 29));
+        assert!(!hours.is_open(1, 10 * 60), "a day left out is closed");
+        assert!(hours.is_open(5, 23 * 60 + 59));
+        assert_eq!(OpeningHours::from_stored("{}"), None, "no hours, no check");
+        assert_eq!(OpeningHours::from_stored("not json"), None);
     }
 
     #[test]

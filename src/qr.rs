@@ -58,6 +58,16 @@ impl PublicBaseUrl {
         }
     }
 
+    /// `http://127.0.0.1[:port]` or `http://localhost[:port]`: a local run, never a deployment.
+    pub fn is_local(&self) -> bool {
+        let lower = self.0.to_ascii_lowercase();
+        let Some(rest) = lower.strip_prefix("http://") else {
+            return false;
+        };
+        let host = rest.rsplit_once(':').map_or(rest, |(h, _)| h);
+        host == "127.0.0.1" || host == "localhost"
+    }
+
     /// The URL printed in the QR code: all capitals, for alphanumeric mode.
     pub fn vote_url(&self, token: &Token) -> String {
         format!("{}/R/{}", self.0, token.as_str()).to_ascii_uppercase()
@@ -462,6 +472,23 @@ pub fn is_alphanumeric_mode(data: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_loopback_http_origins_are_local() {
+        for (url, local) in [
+            ("http://127.0.0.1:8787", true),
+            ("http://localhost", true),
+            ("https://127.0.0.1", false),
+            ("https://rate.example-city.gov.ua", false),
+            ("http://127.0.0.1.example.com", false),
+        ] {
+            assert_eq!(
+                super::PublicBaseUrl::parse(url).unwrap().is_local(),
+                local,
+                "{url}"
+            );
+        }
+    }
+
     use super::*;
     use crate::org::{Channel, EmployeeId};
     use crate::token::{Claims, KeyRing};

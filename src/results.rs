@@ -4,7 +4,8 @@
 use crate::account::{Principal, Scope};
 use crate::admin::{self, AdminError};
 use crate::clock::{iso_day, Timestamp};
-use crate::org::{EmployeeId, UnitId};
+use crate::integrity::{screen, Flag, LocalTime, Seen, BASELINE_DAYS};
+use crate::org::{EmployeeId, OpeningHours, UnitId};
 use crate::report::{
     self, merge, month_key, rank, tally_by_key, trend, Figures, MonthlyReport, Period, StatRow,
     Tally, TrendPoint,
@@ -56,6 +57,8 @@ pub struct RollUp {
     pub watermark: i64,
     /// Votes added by this run (ids passed; deleted votes would count too, none are).
     pub new_votes: i64,
+    /// Votes screening flagged for review (bursts, cadences, outside opening hours).
+    pub screened_flags: usize,
     pub days: Vec<String>,
     pub months: Vec<String>,
     /// Votes still to add, and days and months still to recompute.
@@ -69,6 +72,7 @@ pub struct RollUp {
 /// days and months asked for, and leaves what its budget did not reach to the next run.
 pub async fn roll_up(
     store: &impl ResultsStore,
+    zones: &impl LocalTime,
     now: Timestamp,
     budget: Budget,
 ) -> Result<RollUp, StoreError> {
@@ -79,7 +83,7 @@ pub async fn roll_up(
             ..RollUp::default()
         });
     };
-    let outcome = roll_up_leased(store, watermark, budget, t).await;
+    let outcome = roll_up_leased(store, zones, watermark, budget, t).await;
     // A failed run keeps nothing half-done (each step is one batch); free the lease anyway so
     // the next run does not wait for it to expire.
     store.release_rollup_lease().await?;
@@ -88,6 +92,7 @@ pub async fn roll_up(
 
 async fn roll_up_leased(
     store: &impl ResultsStore,
+    zones: &impl LocalTime,
     start: i64,
     budget: Budget,
     now: i64,
@@ -96,12 +101,16 @@ async fn roll_up_leased(
     let last = store.last_vote_id().await?;
     let mut watermark = start;
     let mut steps = 0;
+    let mut flagged = 0;
     while watermark < last && steps < budget.steps {
         let to = last.min(watermark + STEP_VOTES);
+        let flags = screen_step(store, zones, watermark, to).await?;
+        flagged += flags.len();
         let (applied, c) = store
             .add_new_votes(
                 watermark,
                 to,
+                &flags,
                 budget.alerts.then_some(now),
                 i64::from(budget.case_deadline_days) * 86_400,
             )
@@ -132,6 +141,7 @@ async fn roll_up_leased(
         skipped: false,
         watermark,
         new_votes: watermark - start,
+        screened_flags: flagged,
         days,
         months,
         votes_left: last - watermark,
@@ -139,6 +149,48 @@ async fn roll_up_leased(
         months_left,
         cost,
     })
+}
+
+/// The integrity rules that need many votes at once (`integrity::screen`), over one step.
+async fn screen_step(
+    store: &impl ResultsStore,
+    zones: &impl LocalTime,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, Flag)>, StoreError> {
+    let votes = store.screen_votes(from, to).await?;
+    // The baseline ends the day before the oldest vote screened, so a surge does not raise
+    // its own bar.
+    let Some(oldest) = votes.iter().map(|v| v.at).min() else {
+        return Ok(Vec::new());
+    };
+    let until = crate::clock::parse_iso_day(&Timestamp::from_unix_seconds(oldest).utc_day())
+        .unwrap_or_default();
+    let since = until - Duration::days(BASELINE_DAYS);
+    let baselines = store
+        .screen_baselines(from, to, &iso_day(since), &iso_day(until))
+        .await?;
+    let hours: HashMap<i64, (String, OpeningHours)> = store
+        .unit_hours()
+        .await?
+        .into_iter()
+        .filter_map(|u| Some((u.unit, (u.zone, OpeningHours::from_stored(&u.hours)?))))
+        .collect();
+    let seen: Vec<Seen> = votes
+        .iter()
+        .map(|v| Seen {
+            id: v.id,
+            employee: v.employee,
+            at: v.at,
+            outside_hours: hours.get(&v.unit).is_some_and(|(zone, h)| {
+                zones
+                    .weekday_minute(zone, v.at)
+                    .is_some_and(|(day, minute)| !h.is_open(day, minute))
+            }),
+            may_flag: v.may_flag != 0,
+        })
+        .collect();
+    Ok(screen(&seen, &baselines))
 }
 
 async fn rebuild(store: &impl ResultsStore, month: &str) -> Result<Cost, StoreError> {
@@ -166,6 +218,7 @@ pub struct Close {
 /// days, and a report stored per unit. Idempotent: a second close rewrites the same reports.
 pub async fn monthly_close(
     store: &impl ResultsStore,
+    zones: &impl LocalTime,
     now: Timestamp,
     levels: &[i64],
     min_votes: u32,
@@ -177,7 +230,7 @@ pub async fn monthly_close(
             .from,
     );
     store.mark_month_dirty(&month).await?;
-    let roll_up = roll_up(store, now, Budget::CRON).await?;
+    let roll_up = roll_up(store, zones, now, Budget::CRON).await?;
     if roll_up.skipped {
         // The running roll-up will rebuild the month; the reports wait for the next hourly
         // cron, which closes the month when its reports are missing.
@@ -287,6 +340,7 @@ pub struct Recompute {
 /// as this request's budget allows; the hourly cron finishes the rest.
 pub async fn recompute(
     store: &impl ResultsStore,
+    zones: &impl LocalTime,
     p: &Principal,
     period: Period,
     now: Timestamp,
@@ -304,6 +358,7 @@ pub async fn recompute(
     store.mark_days_dirty(&from, &to).await?;
     let roll_up = roll_up(
         store,
+        zones,
         now,
         Budget {
             alerts: false,

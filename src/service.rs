@@ -111,6 +111,48 @@ pub struct Submission<'a> {
     pub criteria: &'a [(String, i64)],
 }
 
+/// What one phone (address and browser, under the day's keyed hash) may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientLimits {
+    /// Votes per UTC day across all employees (`VOTE_DAILY_LIMIT`); more are refused (429).
+    pub daily: u32,
+    /// A repeat for the same employee within this many hours is recorded as a duplicate
+    /// (`REPEAT_WINDOW_HOURS`, 1 to 24). Never more than the UTC day: the salt that links one
+    /// phone's votes is forgotten every day, by design.
+    pub repeat_window_hours: u32,
+}
+
+impl ClientLimits {
+    pub const DEFAULT: ClientLimits = ClientLimits {
+        // A citizen may visit several offices in a day; twenty employees rated by one phone
+        // in one day is already far beyond an honest visit.
+        daily: 20,
+        repeat_window_hours: 24,
+    };
+
+    /// Checks both settings; the message names the setting and its range.
+    pub fn parse(daily: Option<&str>, window: Option<&str>) -> Result<ClientLimits, String> {
+        let number = |v: Option<&str>, default: u32, max: u32, what: &str| match v {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| format!("{what} must be a whole number from 1 to {max}")),
+        };
+        Ok(ClientLimits {
+            daily: number(daily, Self::DEFAULT.daily, 10_000, "VOTE_DAILY_LIMIT")?,
+            repeat_window_hours: number(
+                window,
+                Self::DEFAULT.repeat_window_hours,
+                24,
+                "REPEAT_WINDOW_HOURS (a phone's votes cannot be linked across UTC days)",
+            )?,
+        })
+    }
+}
+
 /// Records a vote. The token is checked before anything else; the fields against the
 /// instance's scale; then one conditional insert writes it (and its contact) or nothing.
 pub async fn cast_vote(
@@ -120,7 +162,7 @@ pub async fn cast_vote(
     client: Client<'_>,
     at: Timestamp,
     fresh_salt: &str,
-    daily_limit: u32,
+    limits: ClientLimits,
 ) -> Result<(), VoteError> {
     let (token, claims) = verify_code(ring, vote.token)?;
     let scale = store.scale().await?;
@@ -151,7 +193,8 @@ pub async fn cast_vote(
         source: vote.source,
         client_hash: &client_hash,
         client_key: &client_key,
-        daily_limit,
+        daily_limit: limits.daily,
+        repeat_since: at.unix_seconds() - i64::from(limits.repeat_window_hours) * 3600,
         flag: PageStamp::check(ring, &token, vote.page_stamp, at),
         office_units: &office_units,
         at,
@@ -319,6 +362,24 @@ mod tests {
         assert_eq!(k, client_key("salt-a", Client { ..c }));
         assert_ne!(k, h, "the limit key and the vote hash are separate");
         assert_ne!(k, client_key("salt-b", c));
+    }
+
+    #[test]
+    fn client_limits_refuse_absurd_settings_and_name_them() {
+        assert_eq!(ClientLimits::parse(None, None), Ok(ClientLimits::DEFAULT));
+        assert_eq!(
+            ClientLimits::parse(Some(" 5 "), Some("6")),
+            Ok(ClientLimits {
+                daily: 5,
+                repeat_window_hours: 6
+            })
+        );
+        for window in ["0", "25", "720", "-1", "1.5", "day", ""] {
+            let e = ClientLimits::parse(None, Some(window)).unwrap_err();
+            assert!(e.starts_with("REPEAT_WINDOW_HOURS"), "{window}: {e}");
+        }
+        let e = ClientLimits::parse(Some("0"), None).unwrap_err();
+        assert!(e.starts_with("VOTE_DAILY_LIMIT"), "{e}");
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub struct NewVote<'a> {
     pub client_key: &'a str,
     /// The most votes one client may cast in a UTC day, across all employees.
     pub daily_limit: u32,
+    /// An earlier vote of the same client hash after this moment (unix seconds) makes this
+    /// one a duplicate.
+    pub repeat_since: i64,
     /// Set when an integrity rule doubts the vote: stored as 'flagged' with this reason.
     pub flag: Option<Flag>,
     /// Units whose office networks contain the client's address.

@@ -105,19 +105,19 @@ Object.assign(window.I18N.en, { r_open: "Open results", r_none: "No results yet.
 // Review of flagged votes.
 Object.assign(window.I18N.uk, { r_review: "Перевірка оцінок", r_reviewHelp: "Оцінки з мережі самого офісу або надіслані швидше, ніж людина прочитає сторінку, не зараховуються до рішення. Зараховані з’являться в результатах після найближчого щогодинного підсумку; відхилені зберігаються, але не рахуються. Кожне рішення потрапляє до журналу.",
   r_all: "Усі", r_employee: "Працівник", r_reason: "Причина", r_accept: "Зарахувати", r_reject: "Відхилити", r_chooseVotes: "Позначте оцінки.", r_decided: "Змінено: {n}.", r_noFlagged: "Немає оцінок на перевірці.",
-  reason_office_network: "З мережі офісу", reason_too_fast: "Занадто швидко" });
+  reason_office_network: "З мережі офісу", reason_too_fast: "Занадто швидко", reason_burst: "Сплеск голосів", reason_cadence: "Рівний ритм, як у скрипта", reason_outside_hours: "Поза годинами роботи" });
 Object.assign(window.I18N.ru, { r_review: "Проверка оценок", r_reviewHelp: "Оценки из сети самого офиса или отправленные быстрее, чем человек прочтёт страницу, не учитываются до решения. Принятые появятся в результатах после ближайшего ежечасного подсчёта; отклонённые хранятся, но не учитываются. Каждое решение попадает в журнал.",
   r_all: "Все", r_employee: "Сотрудник", r_reason: "Причина", r_accept: "Принять", r_reject: "Отклонить", r_chooseVotes: "Отметьте оценки.", r_decided: "Изменено: {n}.", r_noFlagged: "Нет оценок на проверке.",
-  reason_office_network: "Из сети офиса", reason_too_fast: "Слишком быстро" });
+  reason_office_network: "Из сети офиса", reason_too_fast: "Слишком быстро", reason_burst: "Всплеск голосов", reason_cadence: "Ровный ритм, как у скрипта", reason_outside_hours: "Вне часов работы" });
 Object.assign(window.I18N.kk, { r_review: "Бағаларды тексеру", r_reviewHelp: "Кеңсенің өз желісінен келген немесе адам бетті оқып үлгергеннен жылдам жіберілген бағалар шешімге дейін есептелмейді. Қабылданғандары келесі сағаттық қорытындыдан кейін нәтижеде шығады; қабылданбағандары сақталады, бірақ есептелмейді. Әр шешім журналға жазылады.",
   r_all: "Барлығы", r_employee: "Қызметкер", r_reason: "Себебі", r_accept: "Қабылдау", r_reject: "Қабылдамау", r_chooseVotes: "Бағаларды белгілеңіз.", r_decided: "Өзгертілді: {n}.", r_noFlagged: "Тексерудегі бағалар жоқ.",
-  reason_office_network: "Кеңсе желісінен", reason_too_fast: "Тым жылдам" });
+  reason_office_network: "Кеңсе желісінен", reason_too_fast: "Тым жылдам", reason_burst: "Дауыстардың кенет көбеюі", reason_cadence: "Скрипт сияқты бірқалыпты ырғақ", reason_outside_hours: "Жұмыс уақытынан тыс" });
 Object.assign(window.I18N.fa, { r_review: "بررسی آرا", r_reviewHelp: "آرایی که از شبکه خود دفتر آمده یا سریع‌تر از خواندن صفحه ارسال شده‌اند تا تصمیم شما شمرده نمی‌شوند. آرای پذیرفته پس از جمع‌بندی ساعتی بعدی در نتایج می‌آیند؛ آرای ردشده نگه داشته می‌شوند ولی شمرده نمی‌شوند. هر تصمیم در گزارش رویدادها ثبت می‌شود.",
   r_all: "همه", r_employee: "کارمند", r_reason: "دلیل", r_accept: "پذیرفتن", r_reject: "رد کردن", r_chooseVotes: "آرا را علامت بزنید.", r_decided: "تغییر یافت: {n}.", r_noFlagged: "رأیی در انتظار بررسی نیست.",
-  reason_office_network: "از شبکه دفتر", reason_too_fast: "بیش از حد سریع" });
+  reason_office_network: "از شبکه دفتر", reason_too_fast: "بیش از حد سریع", reason_burst: "هجوم ناگهانی آرا", reason_cadence: "آهنگ یکنواخت ماشینی", reason_outside_hours: "خارج از ساعات کاری" });
 Object.assign(window.I18N.en, { r_review: "Review votes", r_reviewHelp: "Votes from the office's own network, or sent faster than a person reads the page, are left out until you decide. Accepted votes join the results at the next hourly roll-up; rejected ones are kept but never counted. Every decision goes to the audit log.",
   r_all: "All", r_employee: "Employee", r_reason: "Reason", r_accept: "Accept", r_reject: "Reject", r_chooseVotes: "Tick the votes first.", r_decided: "Changed: {n}.", r_noFlagged: "No votes wait for review.",
-  reason_office_network: "From the office network", reason_too_fast: "Too fast" });
+  reason_office_network: "From the office network", reason_too_fast: "Too fast", reason_burst: "Burst of votes", reason_cadence: "Machine-like steady rhythm", reason_outside_hours: "Outside opening hours" });
 // The feedback inbox.
 Object.assign(window.I18N.uk, { c_inbox: "Звернення", c_help: "Оцінки з коментарем або контактом стають зверненнями. Опрацюйте кожне до строку; нотатки бачать лише керівники.", c_status: "Стан", c_new: "Нове", c_in_progress: "В роботі", c_resolved: "Вирішено", c_rejected: "Відхилено",
   c_overdueOnly: "Лише прострочені", c_due: "строк", c_late: "прострочено", c_note: "Нотатка", c_overdueByUnit: "Прострочені за підрозділами", c_overdue: "Прострочено", c_empty: "Звернень немає." });

@@ -304,6 +304,7 @@ impl Store for D1Store {
                 num(vote.daily_limit),
                 opt_text(vote.flag.map(|f| f.as_str())),
                 text(&serde_json::to_string(vote.office_units).unwrap_or_else(|_| "[]".into())),
+                num(vote.repeat_since as f64),
             ],
         )?;
         let mut statements = vec![count, insert];

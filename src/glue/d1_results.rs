@@ -2,10 +2,11 @@
 //! figures (`meta.rows_read`, `meta.rows_written`), what Cloudflare bills and limits.
 
 use super::d1::{changes, num, opt_text, text, D1Store};
+use crate::integrity::Flag;
 use crate::report::StatRow;
 use crate::store::results::{
     AlertStore, CommentFilter, CommentView, Cost, DropWindow, FlaggedView, MonthData, PendingAlert,
-    ResultsStore, StatQuery,
+    ResultsStore, ScreenRow, StatQuery, UnitHours,
 };
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -35,6 +36,12 @@ struct Watermark {
 #[derive(Deserialize)]
 struct LastId {
     id: f64,
+}
+
+#[derive(Deserialize)]
+struct BaselineRow {
+    employee: i64,
+    votes: i64,
 }
 
 #[derive(Deserialize)]
@@ -103,17 +110,28 @@ impl ResultsStore for D1Store {
         &self,
         from: i64,
         to: i64,
+        flags: &[(i64, Flag)],
         alerts_at: Option<i64>,
         case_deadline: i64,
     ) -> Result<(bool, Cost), StoreError> {
         let range = || [num(from as f64), num(to as f64)];
-        let mut statements = vec![
+        let mut statements = Vec::new();
+        // A bound value is limited in size (about 1 MB of text here): a few thousand flags a
+        // statement keeps far below it.
+        for chunk in flags.chunks(4_000) {
+            let list: Vec<(i64, &str)> = chunk.iter().map(|(id, f)| (*id, f.as_str())).collect();
+            let list = text(&serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()));
+            let args = [num(from as f64), num(to as f64), list];
+            statements.push(self.prepare(sql::SCREEN_DIRTY_DAYS, &args)?);
+            statements.push(self.prepare(sql::SCREEN_FLAG, &args)?);
+        }
+        statements.extend([
             self.prepare(sql::ADD_DAILY_EMPLOYEE, &range())?,
             self.prepare(sql::ADD_DAILY_UNIT, &range())?,
             self.prepare(sql::ADD_MONTHLY_UNIT, &range())?,
             self.prepare(sql::ADD_MONTHLY_EMPLOYEE, &range())?,
             self.prepare(sql::ADD_MONTHLY_DIRECTION, &range())?,
-        ];
+        ]);
         if let Some(now) = alerts_at {
             statements.push(self.prepare(
                 sql::QUEUE_LOW_SCORE_ALERTS,
@@ -128,6 +146,31 @@ impl ResultsStore for D1Store {
         let results = self.batch(statements).await?;
         let applied = results.last().is_some_and(|r| changes(r) == 1);
         Ok((applied, cost(&results)))
+    }
+
+    async fn screen_votes(&self, from: i64, to: i64) -> Result<Vec<ScreenRow>, StoreError> {
+        self.all(sql::SCREEN_VOTES, &[num(from as f64), num(to as f64)])
+            .await
+    }
+
+    async fn screen_baselines(
+        &self,
+        from: i64,
+        to: i64,
+        since: &str,
+        until: &str,
+    ) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+        let rows: Vec<BaselineRow> = self
+            .all(
+                sql::SCREEN_BASELINES,
+                &[num(from as f64), num(to as f64), text(since), text(until)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.employee, r.votes)).collect())
+    }
+
+    async fn unit_hours(&self) -> Result<Vec<UnitHours>, StoreError> {
+        self.all(sql::SCREEN_HOURS, &[]).await
     }
 
     async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError> {

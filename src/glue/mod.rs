@@ -10,6 +10,7 @@ mod d1_admin;
 mod d1_results;
 mod http;
 mod results;
+mod zones;
 
 use crate::account::{Principal, SessionKey};
 use crate::api::{self, ApiError, OPENAPI_JSON};
@@ -21,7 +22,7 @@ use crate::org::EmployeeId;
 use crate::pages::{self, EmployeeCard, FormProblem, FormState, Problem};
 use crate::qr::PublicBaseUrl;
 use crate::routes::{self, Access, Method, Route, RouteError};
-use crate::service::{self, Client, CodeError, Submission, VoteError};
+use crate::service::{self, Client, ClientLimits, CodeError, Submission, VoteError};
 use crate::store::admin::AdminStore;
 use crate::store::results::ResultsStore;
 use crate::store::Source;
@@ -35,10 +36,6 @@ use worker::{
     ScheduleContext, ScheduledEvent,
 };
 
-/// A citizen may visit several offices in a day; twenty employees rated by one phone in one
-/// day is already far beyond an honest visit.
-const DEFAULT_DAILY_LIMIT: u32 = 20;
-
 /// Everything a request needs, resolved from the environment once.
 struct App {
     store: D1Store,
@@ -51,8 +48,8 @@ struct App {
     access: Option<AccessConfig>,
     /// Languages printed on posters after the default one (`POSTER_LANGS`, e.g. `en,ru`).
     extra_poster_langs: Vec<Lang>,
-    /// Votes one client may cast per UTC day across all employees (`VOTE_DAILY_LIMIT`).
-    daily_limit: u32,
+    /// What one phone may do (`VOTE_DAILY_LIMIT`, `REPEAT_WINDOW_HOURS`).
+    limits: ClientLimits,
     /// Votes before an employee's score shows in rankings and public results (`MIN_VOTES`).
     min_votes: u32,
     /// Whether `/results` and the open-data endpoint answer (`PUBLIC_RESULTS` = "on").
@@ -70,6 +67,24 @@ fn min_votes(env: &Env) -> std::result::Result<u32, String> {
             .filter(|n| (1..=1000).contains(n))
             .ok_or_else(|| String::from("MIN_VOTES must be a whole number from 1 to 1000")),
     }
+}
+
+/// `SIMULATED_CLOCK = "on"` lets a request say what time it is (`X-Simulated-Time`, unix
+/// seconds), so the attack simulation and tests can replay a day in seconds. Refused by
+/// `App::from_env` unless the instance is a local run.
+fn simulated_clock(env: &Env) -> bool {
+    setting(env, "SIMULATED_CLOCK").is_some_and(|v| v.trim() == "on")
+}
+
+fn simulated_now(env: &Env, req: &Request) -> Option<Timestamp> {
+    if !simulated_clock(env) {
+        return None;
+    }
+    let t = req.headers().get("x-simulated-time").ok()??;
+    t.trim()
+        .parse::<i64>()
+        .ok()
+        .map(Timestamp::from_unix_seconds)
 }
 
 fn setting(env: &Env, name: &str) -> Option<String> {
@@ -102,21 +117,19 @@ impl App {
             .split(',')
             .filter_map(|l| Lang::parse(l.trim()))
             .collect();
-        let daily_limit = match setting(env, "VOTE_DAILY_LIMIT") {
-            None => DEFAULT_DAILY_LIMIT,
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=10_000).contains(n))
-                .ok_or("VOTE_DAILY_LIMIT must be a whole number from 1 to 10000")?,
-        };
+        let limits = ClientLimits::parse(
+            setting(env, "VOTE_DAILY_LIMIT").as_deref(),
+            setting(env, "REPEAT_WINDOW_HOURS").as_deref(),
+        )?;
         let min_votes = min_votes(env)?;
         let public_results = match setting(env, "PUBLIC_RESULTS").as_deref().map(str::trim) {
             None | Some("" | "off") => false,
             Some("on") => true,
             Some(_) => return Err("PUBLIC_RESULTS must be on or off".into()),
         };
+        if simulated_clock(env) && !base_url.is_local() {
+            return Err("SIMULATED_CLOCK is for local tests only (PUBLIC_BASE_URL must be http://127.0.0.1 or localhost)".into());
+        }
         let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
         Ok(App {
             store: D1Store::new(db, now),
@@ -126,7 +139,7 @@ impl App {
             session_key,
             access,
             extra_poster_langs,
-            daily_limit,
+            limits,
             min_votes,
             public_results,
             now,
@@ -147,6 +160,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if route == Route::Health {
         return Response::ok("ok");
     }
+    let now = simulated_now(&env, &req).unwrap_or(now);
     let app = match App::from_env(&env, now) {
         Ok(app) => app,
         Err(e) => {
@@ -318,7 +332,7 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
             .unwrap_or(crate::results::DEFAULT_CASE_DEADLINE_DAYS),
         ..crate::results::Budget::CRON
     };
-    match crate::results::roll_up(store, now, budget).await {
+    match crate::results::roll_up(store, &zones::IntlZones::default(), now, budget).await {
         Ok(r) if r.skipped => console_log!("cron: roll-up skipped, another run holds the lease"),
         Ok(r) => console_log!(
             "cron: rolled up to vote {} ({} new votes, {} days, {} months; {} votes, {} days and {} months left; {} rows read, {} written)",
@@ -359,7 +373,15 @@ async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
         Err(e) => return console_error!("cron: monthly close: reading the scale failed: {e}"),
     };
     let min_votes = min_votes(env).unwrap_or(crate::report::DEFAULT_MIN_VOTES);
-    match crate::results::monthly_close(store, now, &levels, min_votes).await {
+    match crate::results::monthly_close(
+        store,
+        &zones::IntlZones::default(),
+        now,
+        &levels,
+        min_votes,
+    )
+    .await
+    {
         Ok(c) => console_log!(
             "cron: closed {}: {} reports ({} rows read, {} written)",
             c.month,
@@ -448,7 +470,7 @@ impl App {
             client,
             self.now,
             &fresh_salt(),
-            self.daily_limit,
+            self.limits,
         )
         .await
     }

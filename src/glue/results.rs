@@ -182,7 +182,15 @@ pub async fn recompute(app: &App, req: &Request, p: &Principal) -> Result<Respon
         Ok(p) => p,
         Err(e) => return http::api_error(&(&e).into()),
     };
-    match results::recompute(&app.store, p, period, app.now).await {
+    match results::recompute(
+        &app.store,
+        &super::zones::IntlZones::default(),
+        p,
+        period,
+        app.now,
+    )
+    .await
+    {
         Ok(r) => ok_json(200, &r),
         Err(e) => fail(&e),
     }

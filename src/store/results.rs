@@ -1,6 +1,7 @@
 //! What results need from storage: the roll-up's steps and the report queries.
 
 use super::StoreError;
+use crate::integrity::Flag;
 use crate::report::StatRow;
 
 /// What a statement cost, from D1's metadata: the figures Cloudflare bills and limits.
@@ -15,6 +16,24 @@ impl std::ops::AddAssign for Cost {
         self.rows_read += o.rows_read;
         self.rows_written += o.rows_written;
     }
+}
+
+/// A vote as the roll-up's screening reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub struct ScreenRow {
+    pub id: i64,
+    pub employee: i64,
+    pub unit: i64,
+    pub at: i64,
+    pub may_flag: i64,
+}
+
+/// A unit's declared opening hours, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct UnitHours {
+    pub unit: i64,
+    pub zone: String,
+    pub hours: String,
 }
 
 /// The report queries of `sql`; each gives [`StatRow`]s for `[from, to]` (days or months).
@@ -115,13 +134,28 @@ pub trait ResultsStore {
     /// With `alerts_at` (now), the step's low scores with a comment are queued as alerts.
     /// Cases are opened for the step's votes with a comment or contact, due `case_deadline`
     /// seconds after the vote.
+    /// Screening flags (`integrity::screen`) are written first, in the same batch.
     async fn add_new_votes(
         &self,
         from: i64,
         to: i64,
+        flags: &[(i64, Flag)],
         alerts_at: Option<i64>,
         case_deadline: i64,
     ) -> Result<(bool, Cost), StoreError>;
+    /// The votes screening reads for the step `(from, to]`: the step's and, as context, the
+    /// same employees' votes of the hour before it; repeats left out.
+    async fn screen_votes(&self, from: i64, to: i64) -> Result<Vec<ScreenRow>, StoreError>;
+    /// Counted votes per employee of the step over the days `[since, until)`.
+    async fn screen_baselines(
+        &self,
+        from: i64,
+        to: i64,
+        since: &str,
+        until: &str,
+    ) -> Result<std::collections::HashMap<i64, i64>, StoreError>;
+    /// Units that declare opening hours.
+    async fn unit_hours(&self) -> Result<Vec<UnitHours>, StoreError>;
     async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     async fn dirty_months(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     /// (days, months) still owed.

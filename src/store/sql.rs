@@ -18,7 +18,7 @@ pub const SCALE: &str = "SELECT value, colour, face, labels FROM scale_levels OR
 pub const INSERT_VOTE: &str = "\
 INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id) \
 SELECT e.id, e.unit_id, q.channel, q.issue, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-  CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9) THEN 'duplicate' \
+  CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9 AND d.created_at > ?16) THEN 'duplicate' \
        WHEN ?14 IS NOT NULL OR e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'flagged' \
        ELSE 'counted' END, \
   CASE WHEN e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'office_network' \
@@ -29,6 +29,7 @@ WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revok
   AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4) \
   AND (SELECT votes FROM client_counters WHERE day = ?11 AND client_key = ?12) <= ?13";
 
+/// `?16` starts the repeat window (`REPEAT_WINDOW_HOURS` before now).
 /// `?15` is a JSON array of the units whose office networks contain the client's address: a
 /// vote for an employee of any of them, or of a unit below, is flagged as a possible self-vote.
 /// Runs first in the vote's batch: counts the client's vote of the day, but only for a current
@@ -490,6 +491,42 @@ pub const ADD_MONTHLY_DIRECTION: &str = concat!(
     "AND direction_id IS NOT NULL GROUP BY 1, 2, 3, 4 ON CONFLICT (direction_id, month, unit_id, score)",
     add_counts!()
 );
+// Screening (`integrity::screen`) of an incremental step, `?1`/`?2` as in `ADD_DAILY_EMPLOYEE`.
+/// The step's votes and, as context, the same employees' votes of the hour before the step's
+/// first one; repeats left out (one phone is the duplicate rule's business, not a surge).
+/// Votes arrive in time order, so the context is also bounded to the 20,000 ids before the
+/// step: a read that stays small even when ids and times disagree (imported or seeded votes).
+pub const SCREEN_VOTES: &str = "\
+SELECT v.id AS id, v.employee_id AS employee, v.unit_id AS unit, v.created_at AS at, \
+       (v.status = 'counted' AND v.flag_reason IS NULL) AS may_flag \
+FROM votes v \
+WHERE v.id > ?1 - 20000 AND v.id <= ?2 \
+  AND v.created_at >= (SELECT min(created_at) FROM votes WHERE id > ?1 AND id <= ?2) - 3600 \
+  AND v.status <> 'duplicate' \
+  AND v.employee_id IN (SELECT employee_id FROM votes WHERE id > ?1 AND id <= ?2)";
+/// Counted votes per employee of the step over `[?3, ?4)` (days): their usual rate.
+pub const SCREEN_BASELINES: &str = "\
+SELECT employee_id AS employee, SUM(counted) AS votes FROM daily_employee_stats \
+WHERE day >= ?3 AND day < ?4 AND employee_id IN (SELECT employee_id FROM votes WHERE id > ?1 AND id <= ?2) \
+GROUP BY employee_id";
+/// Units that declare opening hours.
+pub const SCREEN_HOURS: &str =
+    "SELECT id AS unit, timezone AS zone, opening_hours AS hours FROM units WHERE opening_hours <> '{}'";
+/// First in a step's batch when screening flagged votes (`?3`: a JSON array of
+/// `[vote_id, reason]`): the days of flagged context votes, already rolled up, are recomputed.
+pub const SCREEN_DIRTY_DAYS: &str = "\
+INSERT OR IGNORE INTO rollup_dirty_days (day) \
+SELECT DISTINCT date(v.created_at, 'unixepoch') FROM votes v \
+JOIN json_each(?3) j ON v.id = json_extract(j.value, '$[0]') \
+WHERE v.id <= ?1 AND v.status = 'counted' AND v.flag_reason IS NULL \
+  AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1";
+/// Then the flags themselves, before the step's votes are counted.
+pub const SCREEN_FLAG: &str = "\
+UPDATE votes SET status = 'flagged', flag_reason = f.reason \
+FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS reason FROM json_each(?3)) AS f \
+WHERE votes.id = f.id AND votes.id <= ?2 AND votes.status = 'counted' AND votes.flag_reason IS NULL \
+  AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1";
+
 /// Last in an incremental step's batch.
 pub const ADVANCE_WATERMARK: &str = "\
 UPDATE rollup_state SET watermark = ?2 WHERE name = 'votes' AND watermark = ?1";

@@ -8,6 +8,7 @@ mod accounts;
 mod bad_input;
 mod browser;
 mod criteria;
+mod integrity;
 mod results;
 mod schema;
 mod scopes;

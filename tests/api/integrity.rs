@@ -1,0 +1,217 @@
+//! Integrity end to end: votes go through the real vote path on workerd, the roll-up's
+//! screening runs through `/__scheduled`, and what it flagged is read back from the local D1.
+//! Instances started with `SIMULATED_CLOCK=on` take each vote's time from `X-Simulated-Time`,
+//! so a day of votes is replayed in seconds.
+
+use crate::helpers::{key, Worker};
+use crate::results::{cron, HOURLY};
+use reqwest::Method;
+use serde_json::json;
+
+/// A vote from a distinct phone at a chosen moment (unix seconds).
+async fn vote_at(w: &Worker, token: &str, phone: usize, at: i64) {
+    let resp = w
+        .http
+        .post(w.url("/api/v1/votes"))
+        .header(
+            "cf-connecting-ip",
+            format!("203.0.{}.{}", phone >> 8 & 255, phone & 255),
+        )
+        .header("user-agent", "TestPhone/2.0")
+        .header("x-simulated-time", at.to_string())
+        .json(&json!({"token": token, "score": 3}))
+        .send()
+        .await
+        .expect("vote");
+    assert_eq!(
+        resp.status(),
+        201,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+}
+
+fn reasons(w: &Worker, employee: i64) -> Vec<(String, Option<String>)> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare("SELECT status, flag_reason FROM votes WHERE employee_id = ?1 ORDER BY id")
+        .unwrap();
+    stmt.query_map([employee], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn counted_and_flagged(w: &Worker, employee: i64) -> (i64, i64) {
+    let q = |column: &str, table: &str| {
+        w.count(&format!(
+            "SELECT coalesce(SUM({column}), 0) FROM {table} WHERE employee_id = {employee}"
+        ))
+    };
+    let daily = (
+        q("counted", "daily_employee_stats"),
+        q("flagged", "daily_employee_stats"),
+    );
+    let monthly = (
+        q("counted", "monthly_employee_stats"),
+        q("flagged", "monthly_employee_stats"),
+    );
+    assert_eq!(daily, monthly, "the months are the sum of their days");
+    daily
+}
+
+/// 2026-03-02, a Monday, at 00:00 UTC.
+const MONDAY: i64 = 1_772_409_600;
+
+#[tokio::test]
+async fn a_burst_of_votes_from_many_phones_is_flagged_at_the_roll_up_and_left_out() {
+    let w = &Worker::start(&key(1));
+    let (target, token) = w.employee_with_code("Ціль Накрутки").await;
+    let (calm, calm_token) = w.employee_with_code("Звичайна Працівниця").await;
+    for _ in 0..30 {
+        let resp = w.vote_json(json!({"token": token, "score": 3})).await;
+        assert_eq!(resp.status(), 201, "the stuffer sees the usual answer");
+    }
+    for _ in 0..3 {
+        w.vote_json(json!({"token": calm_token, "score": 2})).await;
+    }
+    cron(w, HOURLY).await;
+
+    assert!(reasons(w, target)
+        .iter()
+        .all(|(s, r)| s == "flagged" && r.as_deref() == Some("burst")));
+    assert_eq!(counted_and_flagged(w, target), (0, 30));
+    assert_eq!(counted_and_flagged(w, calm), (3, 0));
+    let review = w.admin_get("/api/v1/admin/review").await;
+    let listed = review["votes"].as_array().unwrap();
+    assert_eq!(listed.len(), 30, "{review}");
+    assert!(listed.iter().all(|v| v["reason"] == "burst"));
+}
+
+#[tokio::test]
+async fn a_burst_split_across_two_roll_ups_is_flagged_whole_and_its_day_recounted() {
+    let w = &Worker::start_with(&key(1), &[("SIMULATED_CLOCK", "on")]);
+    let (target, token) = w.employee_with_code("Ціль Накрутки").await;
+    let start = MONDAY + 10 * 3600;
+    // Irregular gaps: a burst, not a cadence.
+    let offsets = [
+        0, 13, 40, 51, 90, 97, 130, 171, 200, 233, 260, 301, 322, 360, 402, 430,
+    ];
+    for (phone, offset) in offsets.iter().enumerate().take(8) {
+        vote_at(w, &token, phone, start + offset).await;
+    }
+    cron(w, HOURLY).await;
+    assert_eq!(
+        counted_and_flagged(w, target),
+        (8, 0),
+        "eight are no burst yet"
+    );
+
+    for (phone, offset) in offsets.iter().enumerate().skip(8) {
+        vote_at(w, &token, phone, start + offset).await;
+    }
+    cron(w, HOURLY).await;
+    assert_eq!(reasons(w, target).len(), 16);
+    assert!(reasons(w, target).iter().all(|(s, _)| s == "flagged"));
+    assert_eq!(
+        counted_and_flagged(w, target),
+        (0, 16),
+        "the first eight, already counted, are taken out again"
+    );
+    assert_eq!(w.count("SELECT COUNT(*) FROM rollup_dirty_days"), 0);
+}
+
+#[tokio::test]
+async fn votes_at_a_machine_like_cadence_are_flagged_and_people_at_random_times_are_not() {
+    let w = &Worker::start_with(&key(1), &[("SIMULATED_CLOCK", "on")]);
+    let (bot_target, bot_token) = w.employee_with_code("Ціль Скрипта").await;
+    let (person, token) = w.employee_with_code("Звичайний Працівник").await;
+    let start = MONDAY + 11 * 3600;
+    for phone in 0..9 {
+        vote_at(w, &bot_token, phone, start + phone as i64 * 45).await;
+    }
+    let mut at = start;
+    for (phone, gap) in [40, 95, 61, 300, 58, 122, 75, 64, 210].iter().enumerate() {
+        at += gap;
+        vote_at(w, &token, 100 + phone, at).await;
+    }
+    cron(w, HOURLY).await;
+    assert!(reasons(w, bot_target)
+        .iter()
+        .all(|(s, r)| s == "flagged" && r.as_deref() == Some("cadence")));
+    assert_eq!(counted_and_flagged(w, bot_target), (0, 9));
+    assert_eq!(counted_and_flagged(w, person), (9, 0));
+}
+
+#[tokio::test]
+async fn votes_while_the_unit_is_closed_are_flagged_in_its_own_time_zone() {
+    let w = &Worker::start_with(&key(1), &[("SIMULATED_CLOCK", "on")]);
+    let tehran = w.create_unit("دفتر خدمات", None).await;
+    let kyiv = w.create_unit("ЦНАП", None).await;
+    let hours = json!({"mon": [["09:00", "17:00"]]});
+    for (unit, zone) in [(tehran, "Asia/Tehran"), (kyiv, "Europe/Kyiv")] {
+        let resp = w
+            .admin(Method::PATCH, &format!("/api/v1/admin/units/{unit}"))
+            .json(&json!({"timezone": zone, "opening_hours": hours}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    }
+    let code = |employee| async move {
+        w.issue_code(employee).await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let clerk = w.create_employee("مریم احمدی", "کارشناس", tehran).await;
+    let clerk_token = code(clerk).await;
+    let officer = w
+        .create_employee("Оксана Мельник", "Адміністраторка", kyiv)
+        .await;
+    let officer_token = code(officer).await;
+
+    // 05:00 UTC is 08:30 in Tehran (UTC+3:30, no daylight saving since 2022): closed.
+    vote_at(w, &clerk_token, 1, MONDAY + 5 * 3600).await;
+    // 06:00 UTC is 09:30 there: open.
+    vote_at(w, &clerk_token, 2, MONDAY + 6 * 3600).await;
+    // Monday 2026-07-06, 06:30 UTC is 09:30 in Kyiv in summer time (UTC+3): open. Without
+    // daylight saving it would be 08:30, closed.
+    let july = MONDAY + 126 * 86_400;
+    vote_at(w, &officer_token, 3, july + 6 * 3600 + 1800).await;
+    // Tuesday: the unit declares no hours that day.
+    vote_at(w, &officer_token, 4, july + 86_400 + 10 * 3600).await;
+    cron(w, HOURLY).await;
+
+    assert_eq!(
+        reasons(w, clerk),
+        vec![
+            ("flagged".to_owned(), Some("outside_hours".to_owned())),
+            ("counted".to_owned(), None)
+        ]
+    );
+    assert_eq!(
+        reasons(w, officer),
+        vec![
+            ("counted".to_owned(), None),
+            ("flagged".to_owned(), Some("outside_hours".to_owned()))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_repeat_after_the_configured_window_counts_again_the_same_day() {
+    let w = &Worker::start_with(
+        &key(1),
+        &[("SIMULATED_CLOCK", "on"), ("REPEAT_WINDOW_HOURS", "2")],
+    );
+    let (employee, token) = w.employee_with_code("Олена Коваль").await;
+    let morning = MONDAY + 8 * 3600;
+    for at in [morning, morning + 3600, morning + 3 * 3600] {
+        vote_at(w, &token, 7, at).await;
+    }
+    // The next day the phone's hash is a different one: its votes are not linked at all.
+    vote_at(w, &token, 7, MONDAY + 86_400 + 8 * 3600).await;
+    let statuses: Vec<String> = reasons(w, employee).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(statuses, ["counted", "duplicate", "counted", "counted"]);
+}
