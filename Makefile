@@ -14,13 +14,14 @@ export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 
 SOURCES := $(shell find src assets -type f) build.rs Cargo.toml Cargo.lock
 
-.PHONY: help setup build build-debug dev test test-unit test-e2e lint bench bench-results fuzz clean
+.PHONY: help setup build build-debug dev test test-unit test-e2e lint bench bench-results bench-attack fuzz clean
 
 help:
 	@echo "make dev    run civicrate locally on http://127.0.0.1:8787 with demo data"
 	@echo "make test   run every test (unit, property, end-to-end on wrangler dev, browser)"
 	@echo "make bench  print size and speed figures"
 	@echo "make bench-results  seed 5 million votes and time the cron and the report views"
+	@echo "make bench-attack   replay stuffing attacks and an honest day; print what counted"
 
 setup:
 	@scripts/setup.sh --browser
@@ -60,6 +61,11 @@ bench:
 # prints the cron's costs and each report view's latency. About 15 minutes on 2 cores.
 bench-results: setup build
 	cargo bench --bench results
+
+# One simulated day of stuffing attacks and honest votes through the real vote API, then the
+# real roll-up: prints per scenario what was counted and flagged. About a minute.
+bench-attack: setup build
+	cargo bench --bench attack
 
 fuzz:
 	@scripts/fuzz.sh
