@@ -108,7 +108,7 @@ async fn main() {
     assert_eq!(resp.status(), 200);
 
     let mut employees: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    let mut rng = Rng(0x5eed_a77a_c4);
+    let mut rng = Rng(0x5eed_a77a_c4f0_0d15);
     let mut votes = Vec::new();
 
     let (target, token) = code(&w, "Ціль одного телефона", hall).await;

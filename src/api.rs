@@ -170,6 +170,12 @@ impl From<&VoteError> for ApiError {
                     "too many votes from this device today; try again later",
                 )
             },
+            VoteError::ChallengeFailed => ApiError::new(
+                403,
+                "challenge_failed",
+                "the Turnstile check did not pass; reload the form and try again",
+            ),
+            VoteError::ChallengeUnavailable(_) => ApiError::unavailable(),
             VoteError::Store(e) => e.into(),
         }
     }

@@ -43,6 +43,8 @@ pub enum FormProblem {
     InvalidContact,
     /// An extra criterion's answer is not a level of the scale (or not a criterion).
     Criterion,
+    /// Turnstile is configured and the answer is missing or failed.
+    Challenge,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +57,8 @@ pub struct FormState<'a> {
     pub stamp: &'a str,
     /// The extra criteria already chosen, as (code, level), kept when the page is shown again.
     pub criteria: &'a [(String, i64)],
+    /// The Turnstile site key, when the instance asks for the widget.
+    pub challenge: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +199,16 @@ pub fn vote_page(
                 p .note { (m.not_help_desk) }
                 (comment_field(m, state))
                 (contact_field(m, state))
+                @if let Some(site_key) = state.challenge {
+                    // Turnstile's widget adds `cf-turnstile-response` to this form.
+                    div #challenge .cf-turnstile data-sitekey=(site_key)
+                        data-language=(lang.code()) data-size="flexible" {}
+                    noscript { p .note { (m.challenge_needs_js) } }
+                }
                 button type="submit" { (m.submit) }
+            }
+            @if state.challenge.is_some() {
+                script src=(TURNSTILE_SCRIPT) async defer {}
             }
         }
     };
@@ -278,6 +291,18 @@ pub fn content_security_policy() -> String {
     .clone()
 }
 
+/// Cloudflare Turnstile's script, loaded only by instances that configure it.
+pub const TURNSTILE_SCRIPT: &str = "https://challenges.cloudflare.com/turnstile/v0/api.js";
+
+/// The same policy for a vote page with the Turnstile widget: its script and frame may come
+/// from `challenges.cloudflare.com`, nothing else changes.
+pub fn content_security_policy_with_challenge() -> String {
+    format!(
+        "{}; script-src https://challenges.cloudflare.com; frame-src https://challenges.cloudflare.com",
+        content_security_policy()
+    )
+}
+
 /// `sha256-<base64>` of [`STYLESHEET`], exactly as a browser hashes the `<style>` content.
 fn stylesheet_hash() -> String {
     let digest = Sha256::digest(STYLESHEET.as_bytes());
@@ -332,6 +357,7 @@ fn problem_text(m: &Messages, problem: FormProblem) -> &'static str {
         FormProblem::CommentTooLong => m.problem_comment_too_long,
         FormProblem::InvalidContact => m.problem_invalid_contact,
         FormProblem::Criterion => m.problem_criterion,
+        FormProblem::Challenge => m.problem_challenge,
     }
 }
 
@@ -342,6 +368,7 @@ fn field_id(problem: FormProblem, first_radio: &str) -> &str {
         FormProblem::CommentTooLong => "comment",
         FormProblem::InvalidContact => "contact",
         FormProblem::Criterion => "criteria",
+        FormProblem::Challenge => "challenge",
     }
 }
 
@@ -703,6 +730,7 @@ mod tests {
             contact: "\"><script>alert(2)</script>",
             problem: None,
             stamp: "",
+            challenge: None,
         };
         let page = vote(Lang::Uk, &state);
         assert!(!page.contains("<script"));
@@ -860,6 +888,7 @@ mod tests {
                 FormProblem::NoScore,
                 FormProblem::CommentTooLong,
                 FormProblem::InvalidContact,
+                FormProblem::Challenge,
             ] {
                 let state = FormState {
                     criteria: &[],
@@ -868,6 +897,8 @@ mod tests {
                     contact: "someone.with.a.long.address@example.gov.ua",
                     problem: Some(problem),
                     stamp: "",
+                    challenge: (problem == FormProblem::Challenge)
+                        .then_some("0x4AAAAAAABkMYinukE8nzYS"),
                 };
                 let page = vote_page(lang, PATH, &card, &Scale::default_three(), &state);
                 assert!(page.len() <= 15 * 1024, "{lang}: {} bytes", page.len());
@@ -892,6 +923,7 @@ mod tests {
             contact: "0671234567",
             problem: Some(FormProblem::InvalidContact),
             stamp: "",
+            challenge: None,
         };
         for lang in Lang::ALL {
             std::fs::write(
@@ -907,5 +939,38 @@ mod tests {
             )
             .unwrap();
         }
+    }
+
+    #[test]
+    fn the_turnstile_widget_and_its_script_appear_only_when_configured() {
+        let card = EmployeeCard {
+            name: "Олена Коваль",
+            position: "Адміністраторка",
+            unit: "ЦНАП",
+        };
+        let with = FormState {
+            challenge: Some("0x4AAAAAAABkMYinukE8nzYS"),
+            problem: Some(FormProblem::Challenge),
+            ..FormState::default()
+        };
+        let page = vote_page(Lang::Fa, PATH, &card, &Scale::default_three(), &with);
+        assert!(page.contains(
+            r#"class="cf-turnstile" id="challenge" data-sitekey="0x4AAAAAAABkMYinukE8nzYS" data-language="fa""#
+        ));
+        assert!(page.contains(TURNSTILE_SCRIPT));
+        assert!(page.contains(messages(Lang::Fa).problem_challenge));
+        assert!(page.contains(r##"href="#challenge""##));
+        let without = vote_page(
+            Lang::Fa,
+            PATH,
+            &card,
+            &Scale::default_three(),
+            &FormState::default(),
+        );
+        assert!(!without.contains("turnstile"));
+        let csp = content_security_policy_with_challenge();
+        assert!(csp.starts_with(&content_security_policy()));
+        assert!(csp.contains("script-src https://challenges.cloudflare.com"));
+        assert!(!content_security_policy().contains("challenges.cloudflare.com"));
     }
 }

@@ -76,6 +76,12 @@ pub enum VoteError {
     /// Over the daily limit of votes per client: 429 with `Retry-After`.
     #[error("too many votes from this device today")]
     RateLimited { retry_after: u32 },
+    /// The instance asks for a Turnstile answer and this one is missing or did not verify.
+    #[error("the check that a person is voting failed")]
+    ChallengeFailed,
+    /// Turnstile could not be asked: 503, nothing stored. The cause is logged.
+    #[error("the person check is unavailable: {0}")]
+    ChallengeUnavailable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,6 +92,24 @@ impl From<CodeError> for VoteError {
             CodeError::Store(e) => VoteError::Store(e),
             other => VoteError::Code(other),
         }
+    }
+}
+
+/// A check that a person, not a script, sends the vote (Cloudflare Turnstile when configured).
+/// Futures from `fetch` are not `Send`; the trait is used generically, never as `dyn`.
+#[allow(async_fn_in_trait)]
+pub trait Challenge {
+    /// `Ok(true)` when the answer passes or the instance has no challenge; `Err` with the
+    /// cause when the verifier could not be reached.
+    async fn passes(&self, answer: Option<&str>) -> Result<bool, String>;
+}
+
+/// No challenge configured: every vote passes, as before.
+pub struct NoChallenge;
+
+impl Challenge for NoChallenge {
+    async fn passes(&self, _: Option<&str>) -> Result<bool, String> {
+        Ok(true)
     }
 }
 
@@ -109,6 +133,8 @@ pub struct Submission<'a> {
     pub page_stamp: Option<&'a str>,
     /// Extra criteria as (code, score).
     pub criteria: &'a [(String, i64)],
+    /// The Turnstile answer, if the client sent one.
+    pub challenge: Option<&'a str>,
 }
 
 /// What one phone (address and browser, under the day's keyed hash) may do.
@@ -153,17 +179,30 @@ impl ClientLimits {
     }
 }
 
+/// When a vote arrives and under which limits: the moment, a random salt to store if the day
+/// has none yet, and what one phone may do.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival<'a> {
+    pub at: Timestamp,
+    pub fresh_salt: &'a str,
+    pub limits: ClientLimits,
+}
+
 /// Records a vote. The token is checked before anything else; the fields against the
 /// instance's scale; then one conditional insert writes it (and its contact) or nothing.
 pub async fn cast_vote(
     store: &impl Store,
     ring: &KeyRing,
+    challenge: &impl Challenge,
     vote: Submission<'_>,
     client: Client<'_>,
-    at: Timestamp,
-    fresh_salt: &str,
-    limits: ClientLimits,
+    arrival: Arrival<'_>,
 ) -> Result<(), VoteError> {
+    let Arrival {
+        at,
+        fresh_salt,
+        limits,
+    } = arrival;
     let (token, claims) = verify_code(ring, vote.token)?;
     let scale = store.scale().await?;
     let ballot = Ballot::parse(
@@ -173,6 +212,13 @@ pub async fn cast_vote(
         vote.criteria,
         &scale,
     )?;
+    // After the cheap checks, so that a citizen correcting a mistake keeps a fresh widget, and
+    // before anything is written: a failed check stores nothing.
+    match challenge.passes(vote.challenge).await {
+        Ok(true) => {}
+        Ok(false) => return Err(VoteError::ChallengeFailed),
+        Err(cause) => return Err(VoteError::ChallengeUnavailable(cause)),
+    }
     let salt = store.client_salt(&at.utc_day(), fresh_salt).await?;
     let client_hash = client_hash(&salt, client, claims.employee);
     let client_key = client_key(&salt, client);

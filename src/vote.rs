@@ -192,6 +192,9 @@ pub struct JsonVote {
     /// Extra criteria: `{"waiting_time": 2}`.
     #[serde(default)]
     pub criteria: std::collections::BTreeMap<String, i64>,
+    /// The Cloudflare Turnstile answer, required when the instance configures Turnstile.
+    #[serde(default)]
+    pub turnstile: Option<String>,
 }
 
 impl JsonVote {
@@ -221,6 +224,8 @@ pub struct FormVote {
     pub stamp: Option<String>,
     /// `c.CODE=VALUE` fields of the extra criteria, in order; empty values are left out.
     pub criteria: Vec<(String, String)>,
+    /// `cf-turnstile-response`, which the Turnstile widget adds to the form.
+    pub challenge: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -240,7 +245,7 @@ impl FormVote {
     /// browsers and extensions add their own.
     pub fn parse(body: &[u8]) -> Result<FormVote, FormError> {
         let mut form = FormVote::default();
-        let mut seen = [false; 5];
+        let mut seen = [false; 6];
         let mut criteria_seen: Vec<String> = Vec::new();
         for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
             let mut kv = pair.splitn(2, |b| *b == b'=');
@@ -252,6 +257,7 @@ impl FormVote {
                 "contact" => (2, "contact"),
                 "lang" => (3, "lang"),
                 "t" => (4, "t"),
+                "cf-turnstile-response" => (5, "cf-turnstile-response"),
                 other => {
                     if let Some(code) = other.strip_prefix("c.") {
                         if criteria_seen.iter().any(|c| c == code) {
@@ -279,7 +285,8 @@ impl FormVote {
                 1 => form.comment = value,
                 2 => form.contact = value,
                 3 => form.lang = Some(value),
-                _ => form.stamp = Some(value),
+                4 => form.stamp = Some(value),
+                _ => form.challenge = Some(value),
             }
         }
         Ok(form)

@@ -67,10 +67,14 @@ fn common_headers(h: &Headers) -> Result<()> {
 }
 
 pub fn html(status: u16, body: String) -> Result<Response> {
+    html_with_csp(status, body, &pages::content_security_policy())
+}
+
+pub fn html_with_csp(status: u16, body: String, csp: &str) -> Result<Response> {
     let mut resp = Response::from_html(body)?.with_status(status);
     let h = resp.headers_mut();
     common_headers(h)?;
-    h.set("content-security-policy", &pages::content_security_policy())?;
+    h.set("content-security-policy", csp)?;
     h.set("x-frame-options", "DENY")?;
     h.set("cache-control", "no-store")?;
     Ok(resp)

@@ -10,6 +10,7 @@ mod d1_admin;
 mod d1_results;
 mod http;
 mod results;
+mod turnstile;
 mod zones;
 
 use crate::account::{Principal, SessionKey};
@@ -50,6 +51,8 @@ struct App {
     extra_poster_langs: Vec<Lang>,
     /// What one phone may do (`VOTE_DAILY_LIMIT`, `REPEAT_WINDOW_HOURS`).
     limits: ClientLimits,
+    /// Cloudflare Turnstile on the vote, if configured.
+    turnstile: Option<turnstile::Turnstile>,
     /// Votes before an employee's score shows in rankings and public results (`MIN_VOTES`).
     min_votes: u32,
     /// Whether `/results` and the open-data endpoint answer (`PUBLIC_RESULTS` = "on").
@@ -130,6 +133,12 @@ impl App {
         if simulated_clock(env) && !base_url.is_local() {
             return Err("SIMULATED_CLOCK is for local tests only (PUBLIC_BASE_URL must be http://127.0.0.1 or localhost)".into());
         }
+        let turnstile = turnstile::Turnstile::from_settings(
+            setting(env, "TURNSTILE_SITE_KEY"),
+            setting(env, "TURNSTILE_SECRET"),
+            setting(env, "TURNSTILE_VERIFY_URL"),
+            base_url.is_local(),
+        )?;
         let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
         Ok(App {
             store: D1Store::new(db, now),
@@ -140,6 +149,7 @@ impl App {
             access,
             extra_poster_langs,
             limits,
+            turnstile,
             min_votes,
             public_results,
             now,
@@ -463,16 +473,21 @@ impl App {
             address: address.as_deref().unwrap_or("unknown"),
             user_agent: agent.as_deref().unwrap_or(""),
         };
-        service::cast_vote(
-            &self.store,
-            &self.ring,
-            submission,
-            client,
-            self.now,
-            &fresh_salt(),
-            self.limits,
-        )
-        .await
+        let salt = fresh_salt();
+        let arrival = service::Arrival {
+            at: self.now,
+            fresh_salt: &salt,
+            limits: self.limits,
+        };
+        match &self.turnstile {
+            Some(t) => {
+                service::cast_vote(&self.store, &self.ring, t, submission, client, arrival).await
+            }
+            None => {
+                let none = &service::NoChallenge;
+                service::cast_vote(&self.store, &self.ring, none, submission, client, arrival).await
+            }
+        }
     }
 }
 
@@ -546,11 +561,17 @@ async fn render_vote_page(
                 problem: state.problem,
                 stamp: &stamp,
                 criteria: state.criteria,
+                challenge: app.turnstile.as_ref().map(|t| t.site_key.as_str()),
             };
-            http::html(
-                status,
-                pages::vote_page(lang, &path, &card, &open.scale, &state),
-            )
+            let page = pages::vote_page(lang, &path, &card, &open.scale, &state);
+            match state.challenge {
+                Some(_) => http::html_with_csp(
+                    status,
+                    page,
+                    &pages::content_security_policy_with_challenge(),
+                ),
+                None => http::html(status, page),
+            }
         }
         Err(e) => code_problem(lang, &e),
     }
@@ -579,19 +600,19 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
         source: Source::Form,
         page_stamp: form.stamp.as_deref(),
         criteria: &criteria,
+        challenge: form.challenge.as_deref(),
     };
     match app.cast(req, submission).await {
         Ok(()) => http::see_other(&format!("/thanks?lang={}", lang.code())),
-        Err(VoteError::Input(e)) => {
+        Err(e @ (VoteError::Input(_) | VoteError::ChallengeFailed)) => {
             let problem = match e {
-                InputError::CommentTooLong => FormProblem::CommentTooLong,
-                InputError::InvalidContact => FormProblem::InvalidContact,
-                InputError::UnknownCriterion | InputError::CriterionOutOfScale => {
-                    FormProblem::Criterion
-                }
-                InputError::ScoreMissing
-                | InputError::ScoreOutOfScale
-                | InputError::UnknownLanguage => FormProblem::NoScore,
+                VoteError::Input(InputError::CommentTooLong) => FormProblem::CommentTooLong,
+                VoteError::Input(InputError::InvalidContact) => FormProblem::InvalidContact,
+                VoteError::Input(
+                    InputError::UnknownCriterion | InputError::CriterionOutOfScale,
+                ) => FormProblem::Criterion,
+                VoteError::ChallengeFailed => FormProblem::Challenge,
+                _ => FormProblem::NoScore,
             };
             let score = form.score_number().and_then(|s| u8::try_from(s).ok());
             let state = FormState {
@@ -601,6 +622,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
                 problem: Some(problem),
                 stamp: form.stamp.as_deref().unwrap_or(""),
                 criteria: &criteria,
+                challenge: None,
             };
             render_vote_page(app, lang, token, &state, 422).await
         }
@@ -609,6 +631,12 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
             let mut resp = http::html(429, pages::problem_page(lang, Problem::TooManyRequests))?;
             resp.headers_mut()
                 .set("retry-after", &retry_after.to_string())?;
+            Ok(resp)
+        }
+        Err(VoteError::ChallengeUnavailable(cause)) => {
+            console_error!("turnstile: {cause}");
+            let mut resp = http::html(503, pages::problem_page(lang, Problem::Unavailable))?;
+            resp.headers_mut().set("retry-after", "5")?;
             Ok(resp)
         }
         Err(VoteError::Store(e)) => code_problem(lang, &CodeError::Store(e)),
@@ -657,12 +685,16 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         source: Source::Api,
         page_stamp: None,
         criteria: &criteria,
+        challenge: vote.turnstile.as_deref(),
     };
     match app.cast(req, submission).await {
         Ok(()) => http::json(201, r#"{"status":"recorded"}"#.to_owned()),
         Err(e) => {
             if let Some(cause) = api::internal_cause(&e) {
                 console_error!("store error on vote: {cause}");
+            }
+            if let VoteError::ChallengeUnavailable(cause) = &e {
+                console_error!("turnstile: {cause}");
             }
             http::api_error(&(&e).into())
         }

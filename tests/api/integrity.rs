@@ -215,3 +215,130 @@ async fn a_repeat_after_the_configured_window_counts_again_the_same_day() {
     let statuses: Vec<String> = reasons(w, employee).into_iter().map(|(s, _)| s).collect();
     assert_eq!(statuses, ["counted", "duplicate", "counted", "counted"]);
 }
+
+/// A stand-in for Turnstile's siteverify on loopback (tests cannot reach Cloudflare): answers
+/// `success` for answers starting with `pass-`, and keeps every form body it was sent.
+fn siteverify() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            let mut body = String::new();
+            loop {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                data.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&data).to_string();
+                if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if rest.len() >= len || n == 0 {
+                        body = rest.to_owned();
+                        break;
+                    }
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            let success = body.contains("response=pass%2D") || body.contains("response=pass-");
+            seen.lock().unwrap().push(body);
+            let answer = format!(r#"{{"success":{success},"error-codes":[]}}"#);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (format!("http://127.0.0.1:{port}/siteverify"), bodies)
+}
+
+#[tokio::test]
+async fn with_turnstile_a_vote_needs_an_answer_that_verifies_and_a_failed_one_stores_nothing() {
+    let (verify_url, bodies) = siteverify();
+    let w = &Worker::start_with(
+        &key(1),
+        &[
+            ("TURNSTILE_SITE_KEY", "1x00000000000000000000AA"),
+            ("TURNSTILE_SECRET", "local-secret"),
+            ("TURNSTILE_VERIFY_URL", &verify_url),
+        ],
+    );
+    let (employee, token) = w.employee_with_code("Олена Коваль").await;
+    let page = w
+        .http
+        .get(w.url(&format!("/r/{token}?lang=kk")))
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src https://challenges.cloudflare.com"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"data-sitekey="1x00000000000000000000AA""#));
+
+    let before = w.checksum();
+    for answer in [None, Some("fail-1")] {
+        let mut fields = vec![("score", "3"), ("lang", "kk")];
+        if let Some(a) = answer {
+            fields.push(("cf-turnstile-response", a));
+        }
+        let resp = w
+            .vote_form(&token, &[("cf-connecting-ip", "203.0.113.5")], &fields)
+            .await;
+        assert_eq!(resp.status(), 422, "{answer:?}");
+        let page = resp.text().await.unwrap();
+        assert!(
+            page.contains("Дауыс беретін адам екені расталмады"),
+            "a localised message: {page}"
+        );
+    }
+    let api = w.vote_json(json!({"token": token, "score": 3})).await;
+    assert_eq!(api.status(), 403);
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "challenge_failed");
+    let api = w
+        .vote_json(json!({"token": token, "score": 3, "turnstile": "fail-2"}))
+        .await;
+    assert_eq!(api.status(), 403);
+    assert_eq!(w.checksum(), before, "a failed check stores nothing");
+
+    let resp = w
+        .vote_form(
+            &token,
+            &[("cf-connecting-ip", "203.0.113.6")],
+            &[("score", "3"), ("cf-turnstile-response", "pass-1")],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    let api = w
+        .vote_json(json!({"token": token, "score": 2, "turnstile": "pass-2"}))
+        .await;
+    assert_eq!(api.status(), 201);
+    assert_eq!(w.votes_of(employee), 2);
+
+    let sent = bodies.lock().unwrap().clone();
+    assert_eq!(sent.len(), 4, "a missing answer is not even sent: {sent:?}");
+    assert!(sent.iter().all(|b| b.contains("secret=local%2Dsecret")));
+    assert!(
+        sent.iter().all(|b| !b.contains("remoteip")),
+        "no address goes to Cloudflare"
+    );
+}
