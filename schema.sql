@@ -398,3 +398,19 @@ CREATE INDEX case_notes_vote ON case_notes(vote_id, id);
 -- Comments are listed by time within a period; only about one vote in thirty carries one. A
 -- partial index keeps the listing to those votes instead of every vote of the period.
 CREATE INDEX votes_commented ON votes(created_at) WHERE coalesce(comment, '') <> '';
+
+-- Appeals (appeal.rs): an employee who believes a vote is false appeals through their manager
+-- (a unit admin over the vote's unit files it); another administrator decides. The appeal and
+-- its decision stay with the vote. An upheld appeal rejects the vote: kept, never counted.
+CREATE TABLE vote_appeals (
+  vote_id INTEGER PRIMARY KEY REFERENCES votes(id),
+  unit_id INTEGER NOT NULL REFERENCES units(id),
+  reason TEXT NOT NULL,
+  filed_by INTEGER NOT NULL REFERENCES accounts(id),
+  filed_at INTEGER NOT NULL,
+  decision TEXT CHECK (decision IN ('upheld', 'dismissed')),
+  decided_by INTEGER REFERENCES accounts(id),
+  decided_at INTEGER,
+  note TEXT
+);
+CREATE INDEX vote_appeals_unit ON vote_appeals(unit_id, filed_at);

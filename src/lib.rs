@@ -20,6 +20,7 @@ pub mod account;
 pub mod admin;
 pub mod alert;
 pub mod api;
+pub mod appeal;
 pub mod cf_access;
 pub mod clock;
 pub mod hr_csv;

@@ -107,6 +107,9 @@ pub enum Route<'a> {
     Cases,
     OverdueCases,
     ChangeCase { id: Option<i64> },
+    FileAppeal { vote: Option<i64> },
+    Appeals,
+    DecideAppeal { vote: Option<i64> },
 }
 
 impl Route<'_> {
@@ -211,6 +214,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/admin/cases", Access::Admin),
     ("GET", "/api/v1/admin/cases/overdue", Access::Admin),
     ("PATCH", "/api/v1/admin/cases/{id}", Access::Admin),
+    ("POST", "/api/v1/admin/votes/{id}/appeal", Access::Admin),
+    ("GET", "/api/v1/admin/appeals", Access::Admin),
+    ("POST", "/api/v1/admin/appeals/{id}", Access::Admin),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
@@ -350,6 +356,19 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         (Get, ["cases", "overdue"]) => Route::OverdueCases,
         (Patch, ["cases", id]) => Route::ChangeCase {
             id: id
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..(1i64 << 53)).contains(n)),
+        },
+        (Post, ["votes", id, "appeal"]) => Route::FileAppeal {
+            vote: id
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..(1i64 << 53)).contains(n)),
+        },
+        (Get, ["appeals"]) => Route::Appeals,
+        (Post, ["appeals", id]) => Route::DecideAppeal {
+            vote: id
                 .parse::<i64>()
                 .ok()
                 .filter(|n| (1..(1i64 << 53)).contains(n)),

@@ -269,6 +269,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::Cases => results::cases(&app, &req, &p).await,
         Route::OverdueCases => results::overdue(&app, &p).await,
         Route::ChangeCase { id } => results::change_case(&app, &mut req, &p, id).await,
+        Route::FileAppeal { vote } => results::file_appeal(&app, &mut req, &p, vote).await,
+        Route::Appeals => results::appeals(&app, &req, &p).await,
+        Route::DecideAppeal { vote } => results::decide_appeal(&app, &mut req, &p, vote).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
         }

@@ -370,6 +370,84 @@ pub async fn change_case(
     }
 }
 
+// --- appeals ----------------------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppealBody {
+    reason: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppealDecisionBody {
+    decision: String,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+pub async fn file_appeal(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    vote: Option<i64>,
+) -> Result<Response> {
+    let body: AppealBody = match super::json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(vote) = vote else {
+        return fail(&AdminError::NotFound("vote"));
+    };
+    match crate::appeal::file(&app.store, p, vote, &body.reason, app.now).await {
+        Ok(()) => ok_json(
+            201,
+            &serde_json::json!({ "vote_id": vote, "status": "open" }),
+        ),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn appeals(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+    let before = match query_id(req, "before") {
+        Ok(b) => b,
+        Err(f) => return invalid(f, "must be a positive whole number"),
+    };
+    let open_only = match http::query(req, "status").as_deref() {
+        None | Some("" | "all") => false,
+        Some("open") => true,
+        Some(_) => return invalid("status", "must be open or all"),
+    };
+    match crate::appeal::list(&app.store, p, open_only, before).await {
+        Ok(list) => ok_json(200, &serde_json::json!({ "appeals": list })),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn decide_appeal(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    vote: Option<i64>,
+) -> Result<Response> {
+    let body: AppealDecisionBody = match super::json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(vote) = vote else {
+        return fail(&AdminError::NotFound("appeal"));
+    };
+    let decision = match crate::appeal::Decision::parse(&body.decision) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    match crate::appeal::decide(&app.store, p, vote, decision, body.note.as_deref(), app.now).await
+    {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
 // --- public results -------------------------------------------------------------------------
 
 /// The month shown publicly: `?month=`, else the last closed month.

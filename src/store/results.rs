@@ -325,3 +325,77 @@ pub trait CaseStore {
         audit: &crate::store::admin::Audit,
     ) -> Result<bool, StoreError>;
 }
+
+/// An appeal against a vote, as administrators list it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AppealView {
+    pub vote_id: i64,
+    pub unit_id: i64,
+    pub unit: String,
+    pub employee_id: i64,
+    pub employee: String,
+    pub score: i64,
+    pub voted_at: i64,
+    /// The vote's status now (`rejected` once an appeal is upheld).
+    pub vote_status: String,
+    pub reason: String,
+    pub filed_by: String,
+    pub filed_at: i64,
+    /// `upheld`, `dismissed`, or none while open.
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// A vote as an appeal against it needs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct AppealTarget {
+    pub status: String,
+    pub appealed: i64,
+}
+
+/// An appeal's state, for deciding it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct AppealState {
+    pub decision: Option<String>,
+    pub filed_by: i64,
+}
+
+pub trait AppealStore {
+    /// Vote `id` within `scope`; `None` when there is no such vote there.
+    async fn appeal_target(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+    ) -> Result<Option<AppealTarget>, StoreError>;
+    /// Files the appeal with its audit line, in one batch; `false` when nothing was filed
+    /// (another appeal came first, or the vote changed).
+    async fn file_appeal(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        reason: &str,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<bool, StoreError>;
+    async fn appeals(
+        &self,
+        scope: Option<&str>,
+        open_only: bool,
+        before: Option<i64>,
+    ) -> Result<Vec<AppealView>, StoreError>;
+    async fn appeal_state(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+    ) -> Result<Option<AppealState>, StoreError>;
+    /// Decides it (see `sql::DECIDE_APPEAL`); `false` when nothing changed.
+    async fn decide_appeal(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        upheld: bool,
+        note: Option<&str>,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<bool, StoreError>;
+}

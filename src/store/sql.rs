@@ -814,3 +814,74 @@ WHERE vote_id = ?2 \
 /// After `UPDATE_CASE`, only if it changed the case.
 pub const INSERT_CASE_NOTE: &str = "\
 INSERT INTO case_notes (vote_id, account_id, at, note) SELECT ?1, ?2, ?3, ?4 WHERE changes() > 0 AND ?4 IS NOT NULL";
+
+// Appeals (`appeal`). `?1` is always the caller's write or read scope (NULL: everything).
+macro_rules! in_scope {
+    ($column:literal) => {
+        concat!(
+            "(?1 IS NULL OR ",
+            $column,
+            " IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))"
+        )
+    };
+}
+/// The vote `?2` as an appeal needs it, within the scope.
+pub const VOTE_FOR_APPEAL: &str = concat!(
+    "SELECT v.status AS status, EXISTS (SELECT 1 FROM vote_appeals a WHERE a.vote_id = v.id) AS appealed ",
+    "FROM votes v WHERE v.id = ?2 AND ",
+    in_scope!("v.unit_id")
+);
+/// Files it (`?3` reason, `?4` account, `?5` now), only for a counted or flagged vote.
+pub const FILE_APPEAL: &str = concat!(
+    "INSERT INTO vote_appeals (vote_id, unit_id, reason, filed_by, filed_at) ",
+    "SELECT v.id, v.unit_id, ?3, ?4, ?5 FROM votes v ",
+    "WHERE v.id = ?2 AND v.status IN ('counted', 'flagged') AND ",
+    in_scope!("v.unit_id"),
+    " ON CONFLICT (vote_id) DO NOTHING"
+);
+/// Appeals within the scope, newest first, 100 a page (`?2` open only, `?3` before a vote id).
+pub const APPEALS: &str = concat!(
+    "SELECT a.vote_id AS vote_id, a.unit_id AS unit_id, u.name AS unit, v.employee_id AS employee_id, e.name AS employee, ",
+    "v.score AS score, v.created_at AS voted_at, v.status AS vote_status, a.reason AS reason, ",
+    "coalesce(f.email, '') AS filed_by, a.filed_at AS filed_at, a.decision AS decision, ",
+    "d.email AS decided_by, a.decided_at AS decided_at, a.note AS note ",
+    "FROM vote_appeals a JOIN votes v ON v.id = a.vote_id JOIN units u ON u.id = a.unit_id ",
+    "JOIN employees e ON e.id = v.employee_id LEFT JOIN accounts f ON f.id = a.filed_by ",
+    "LEFT JOIN accounts d ON d.id = a.decided_by ",
+    "WHERE ",
+    in_scope!("a.unit_id"),
+    " AND (?2 = 0 OR a.decision IS NULL) AND (?3 IS NULL OR a.vote_id < ?3) ",
+    "ORDER BY a.vote_id DESC LIMIT 100"
+);
+/// The appeal of vote `?2` within the scope: whether it is decided and who filed it.
+pub const APPEAL_STATE: &str = concat!(
+    "SELECT a.decision AS decision, a.filed_by AS filed_by FROM vote_appeals a WHERE a.vote_id = ?2 AND ",
+    in_scope!("a.unit_id")
+);
+// A decision is one batch (`?3` 'upheld' or 'dismissed', `?4` the deciding account, `?5` now,
+// `?6` note): the vote's day marked for the roll-up and the vote rejected (upheld only), the
+// appeal decided, the audit line. Each statement repeats the conditions, so a decision taken
+// meanwhile by someone else, or by the account that filed the appeal, changes nothing.
+macro_rules! open_appeal {
+    () => {
+        concat!(
+            "EXISTS (SELECT 1 FROM vote_appeals a WHERE a.vote_id = ?2 AND a.decision IS NULL AND a.filed_by <> ?4 AND ",
+            in_scope!("a.unit_id"),
+            ")"
+        )
+    };
+}
+pub const UPHELD_APPEAL_DAY: &str = concat!(
+    "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT date(created_at, 'unixepoch') FROM votes ",
+    "WHERE id = ?2 AND ?3 = 'upheld' AND status IN ('counted', 'flagged') AND ",
+    open_appeal!()
+);
+pub const REJECT_APPEALED_VOTE: &str = concat!(
+    "UPDATE votes SET status = 'rejected' WHERE id = ?2 AND ?3 = 'upheld' AND status IN ('counted', 'flagged') AND ",
+    open_appeal!()
+);
+pub const DECIDE_APPEAL: &str = concat!(
+    "UPDATE vote_appeals SET decision = ?3, decided_by = ?4, decided_at = ?5, note = ?6 ",
+    "WHERE vote_id = ?2 AND decision IS NULL AND filed_by <> ?4 AND ",
+    in_scope!("unit_id")
+);

@@ -342,3 +342,135 @@ async fn with_turnstile_a_vote_needs_an_answer_that_verifies_and_a_failed_one_st
         "no address goes to Cloudflare"
     );
 }
+
+#[tokio::test]
+async fn an_appeal_filed_by_a_manager_and_upheld_by_another_admin_takes_the_vote_out() {
+    let w = &Worker::start(&key(1));
+    let hall = w.create_unit("Зал обслуговування", None).await;
+    let other = w.create_unit("Інша громада", None).await;
+    let clerk = w
+        .create_employee("Олена Коваль", "Адміністраторка", hall)
+        .await;
+    let token = w.issue_code(clerk).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for score in [1, 3, 3] {
+        let resp = w.vote_json(json!({"token": token, "score": score})).await;
+        assert_eq!(resp.status(), 201);
+    }
+    cron(w, HOURLY).await;
+    assert_eq!(counted_and_flagged(w, clerk), (3, 0));
+    let (low, high) = (
+        w.count(&format!(
+            "SELECT min(id) FROM votes WHERE employee_id = {clerk}"
+        )),
+        w.count(&format!(
+            "SELECT max(id) FROM votes WHERE employee_id = {clerk}"
+        )),
+    );
+    let (_, manager) = w
+        .account("manager@city.example", "unit_admin", Some(hall))
+        .await;
+    let (_, stranger) = w
+        .account("stranger@city.example", "unit_admin", Some(other))
+        .await;
+    let (_, viewer) = w.account("viewer@city.example", "viewer", Some(hall)).await;
+    let file = |as_token: &str, vote: i64, reason: &str| {
+        w.bearer(
+            Method::POST,
+            &format!("/api/v1/admin/votes/{vote}/appeal"),
+            as_token,
+        )
+        .json(&json!({ "reason": reason }))
+        .send()
+    };
+    let reason = "Оцінку поставлено, коли Олена була у відпустці";
+    // A token's first use notes its time: do that before taking the checksum.
+    for t in [&manager, &stranger, &viewer] {
+        let me = w
+            .bearer(Method::GET, "/api/v1/session", t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 200);
+    }
+    let before = w.checksum();
+    assert_eq!(file(&viewer, low, reason).await.unwrap().status(), 403);
+    assert_eq!(file(&stranger, low, reason).await.unwrap().status(), 404);
+    assert_eq!(file(&manager, low, "коротко").await.unwrap().status(), 422);
+    assert_eq!(file(&manager, 999_999, reason).await.unwrap().status(), 404);
+    assert_eq!(w.checksum(), before, "refusals change nothing");
+
+    assert_eq!(file(&manager, low, reason).await.unwrap().status(), 201);
+    assert_eq!(
+        file(&manager, low, reason).await.unwrap().status(),
+        409,
+        "one appeal per vote"
+    );
+    let listed: serde_json::Value = w
+        .bearer(Method::GET, "/api/v1/admin/appeals?status=open", &viewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["appeals"][0]["vote_id"], low, "{listed}");
+    assert_eq!(listed["appeals"][0]["reason"], reason);
+    assert_eq!(listed["appeals"][0]["filed_by"], "manager@city.example");
+    let empty: serde_json::Value = w
+        .bearer(Method::GET, "/api/v1/admin/appeals", &stranger)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(empty["appeals"], json!([]), "another branch sees none");
+
+    let decide = |as_token: String, vote: i64, decision: &'static str| async move {
+        w.bearer(
+            Method::POST,
+            &format!("/api/v1/admin/appeals/{vote}"),
+            &as_token,
+        )
+        .json(&json!({ "decision": decision, "note": "Перевірено за графіком відпусток" }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+    };
+    assert_eq!(
+        decide(manager.clone(), low, "uphold").await,
+        409,
+        "who filed it does not decide it"
+    );
+    assert_eq!(decide(w.admin_token.clone(), low, "maybe").await, 422);
+    assert_eq!(decide(w.admin_token.clone(), low, "uphold").await, 204);
+    assert_eq!(decide(w.admin_token.clone(), low, "dismiss").await, 409);
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM votes WHERE id = {low} AND status = 'rejected'"
+        )),
+        1
+    );
+
+    // A dismissed appeal leaves its vote counted.
+    assert_eq!(file(&manager, high, reason).await.unwrap().status(), 201);
+    assert_eq!(decide(w.admin_token.clone(), high, "dismiss").await, 204);
+    cron(w, HOURLY).await;
+    assert_eq!(counted_and_flagged(w, clerk), (2, 0), "the upheld one left");
+    let all: serde_json::Value = w.admin_get("/api/v1/admin/appeals").await;
+    let decisions: Vec<&str> = all["appeals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, ["dismissed", "upheld"]);
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('appeal_filed', 'appeal_upheld', 'appeal_dismissed')"),
+        4
+    );
+}

@@ -104,6 +104,10 @@ async fn an_admin_of_one_branch_cannot_see_or_touch_another() {
             .header("content-type", "application/json")
             .body(match *method {
                 "PATCH" if pattern.contains("/cases/") => r#"{"status": "resolved"}"#,
+                "POST" if pattern.ends_with("/appeal") => {
+                    r#"{"reason": "Голос надіслано не відвідувачем"}"#
+                }
+                "POST" if pattern.contains("/appeals/") => r#"{"decision": "uphold"}"#,
                 "PATCH" => r#"{"name": "Захоплено"}"#,
                 "PUT" => r#"{"cidrs": []}"#,
                 _ => "{}",
