@@ -104,6 +104,7 @@
       canManage() ? link("#/accounts", "accounts") : null,
       canManage() ? link("#/keys", "keys") : null,
       link("#/inbox", "c_inbox"),
+      link("#/appeals", "a_appeals"),
       canManage() ? link("#/review", "r_review") : null,
       link("#/scale", "scale"),
       isSuper() ? link("#/audit", "audit") : null,
@@ -704,6 +705,7 @@
         c.contact ? el("p", { class: "small" }, t("r_contact") + ": ", el("span", { dir: "auto" }, c.contact)) : null,
         notes,
         canManage() ? el("div", { class: "row" }, sel, note, el("button", { type: "button", testid: "case-save", on: { click: save } }, t("save"))) : el("p", { class: "muted small" }, t("c_status") + ": " + t("c_" + c.status)),
+        canManage() ? appealForm(c.vote_id) : null,
         msg);
     };
     page(t("c_inbox"), el("p", { class: "muted" }, t("c_help")), filters,
@@ -711,6 +713,47 @@
         el("td", {}, el("a", { href: `#/inbox?overdue=yes&unit=${u.unit_id}` }, u.unit)), el("td", {}, num(u.overdue)))))) : null,
       card(null, r.cases.length ? r.cases.map(caseView) : el("p", { class: "muted" }, t("c_empty")),
         r.next_before ? el("p", {}, el("a", { href: "#/inbox?" + new URLSearchParams({ ...Object.fromEntries(params), before: r.next_before }) }, t("more"))) : null));
+  }
+
+  // An employee's appeal against a vote, filed by their manager; another admin decides it.
+  function appealForm(voteId) {
+    const msg = el("p", { role: "status" });
+    const reason = el("textarea", { rows: 2, "aria-label": t("a_reason"), testid: "appeal-reason", minlength: 10, maxlength: 2000, dir: "auto" });
+    const file = async () => {
+      try { await api("POST", `/api/v1/admin/votes/${voteId}/appeal`, { reason: reason.value.trim() }); msg.className = "ok"; msg.textContent = t("a_filed"); reason.value = ""; }
+      catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+    };
+    return el("details", {}, el("summary", {}, t("a_file")), el("p", { class: "muted small" }, t("a_fileHelp")),
+      el("div", { class: "row" }, reason, el("button", { type: "button", class: "secondary", testid: "appeal-file", on: { click: file } }, t("a_send"))), msg);
+  }
+
+  async function appeals(hash) {
+    const q = new URLSearchParams(hash.split("?")[1] || "");
+    const open = q.get("status") !== "all";
+    const [r, levels] = await Promise.all([api("GET", "/api/v1/admin/appeals?status=" + (open ? "open" : "all")), scaleLevels()]);
+    const view = (a) => {
+      const msg = el("p", { role: "status" });
+      const note = el("textarea", { rows: 2, "aria-label": t("c_note"), maxlength: 2000, dir: "auto" });
+      const decide = async (decision) => {
+        try { await api("POST", "/api/v1/admin/appeals/" + a.vote_id, { decision, note: note.value.trim() || undefined }); await appeals(hash); }
+        catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+      };
+      const mine = a.filed_by === me.account.email;
+      return el("article", { class: "comment", testid: "appeal" },
+        el("p", { class: "muted small" }, `${when(a.voted_at)} · ${levelLabel(levels, a.score)} · `,
+          el("a", { href: "#/results/employees/" + a.employee_id }, a.employee), ` · ${a.unit}`),
+        el("p", { dir: "auto" }, a.reason),
+        el("p", { class: "muted small" }, `${t("a_filedBy")} ${a.filed_by}, ${when(a.filed_at)}`),
+        a.decision ? el("p", {}, el("strong", {}, t("a_" + a.decision)), a.decided_by ? ` · ${a.decided_by}, ${when(a.decided_at)}` : "", a.note ? el("span", { dir: "auto" }, " · " + a.note) : null)
+          : canManage() && !mine ? el("div", { class: "row" }, note,
+            el("button", { type: "button", testid: "appeal-uphold", on: { click: () => decide("uphold") } }, t("a_uphold")),
+            el("button", { type: "button", class: "secondary", testid: "appeal-dismiss", on: { click: () => decide("dismiss") } }, t("a_dismiss")))
+          : el("p", { class: "muted small" }, t(mine ? "a_yours" : "a_open")),
+        msg);
+    };
+    page(t("a_appeals"), el("p", { class: "muted" }, t("a_help")),
+      el("p", {}, open ? el("a", { href: "#/appeals?status=all" }, t("a_showAll")) : el("a", { href: "#/appeals" }, t("a_showOpen"))),
+      card(null, r.appeals.length ? r.appeals.map(view) : el("p", { class: "muted" }, t("a_empty"))));
   }
 
   // Where results start: the caller's top units (all roots for a superadmin).
@@ -740,6 +783,7 @@
       if (hash === "/results") return await resultsHome();
       if ((m = hash.match(/^\/review(?:\/(\d+))?$/))) return await review(m[1]);
       if (hash.match(/^\/inbox(\?.*)?$/)) return await inbox(hash);
+      if (hash.match(/^\/appeals(\?.*)?$/)) return await appeals(hash);
       if ((m = hash.match(/^\/units\/(\d+)\/import$/))) return await importPage(m[1]);
       if ((m = hash.match(/^\/employees\/(\d+)$/))) return await employee(m[1]);
       if ((m = hash.match(/^\/audit(?:\/(\d+))?$/))) return await audit(m[1]);
