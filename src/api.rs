@@ -167,7 +167,7 @@ impl From<&VoteError> for ApiError {
                 ..ApiError::new(
                     429,
                     "rate_limited",
-                    "too many votes from this device today; try again later",
+                    "too many votes from this device; try again later",
                 )
             },
             VoteError::ChallengeFailed => ApiError::new(

@@ -74,7 +74,7 @@ pub enum VoteError {
     #[error(transparent)]
     Input(#[from] InputError),
     /// Over the daily limit of votes per client: 429 with `Retry-After`.
-    #[error("too many votes from this device today")]
+    #[error("too many votes from this device")]
     RateLimited { retry_after: u32 },
     /// The instance asks for a Turnstile answer and this one is missing or did not verify.
     #[error("the check that a person is voting failed")]

@@ -9,6 +9,7 @@ mod d1;
 mod d1_admin;
 mod d1_results;
 mod http;
+mod limiter;
 mod results;
 mod turnstile;
 mod zones;
@@ -53,6 +54,8 @@ struct App {
     limits: ClientLimits,
     /// Cloudflare Turnstile on the vote, if configured.
     turnstile: Option<turnstile::Turnstile>,
+    /// The Workers Rate Limiting binding `VOTE_RATE_LIMITER`, if configured.
+    limiter: Option<limiter::Limiter>,
     /// Votes before an employee's score shows in rankings and public results (`MIN_VOTES`).
     min_votes: u32,
     /// Whether `/results` and the open-data endpoint answer (`PUBLIC_RESULTS` = "on").
@@ -150,6 +153,7 @@ impl App {
             extra_poster_langs,
             limits,
             turnstile,
+            limiter: limiter::Limiter::from_env(env),
             min_votes,
             public_results,
             now,
@@ -476,6 +480,22 @@ impl App {
             address: address.as_deref().unwrap_or("unknown"),
             user_agent: agent.as_deref().unwrap_or(""),
         };
+        if let Some(l) = &self.limiter {
+            match l
+                .allows(&self.ring, client.address, client.user_agent)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(VoteError::RateLimited {
+                        retry_after: limiter::RETRY_AFTER_SECONDS,
+                    })
+                }
+                // Open on a fault of the limiter itself: the daily counter in D1 still holds,
+                // and an honest vote is not lost to it.
+                Err(e) => console_error!("{e}"),
+            }
+        }
         let salt = fresh_salt();
         let arrival = service::Arrival {
             at: self.now,

@@ -71,6 +71,12 @@ pub struct Worker {
     pub http: reqwest::Client,
     /// An API token of the instance's first superadmin (made through an invitation).
     pub admin_token: String,
+    /// The `wrangler.toml` copy of `start_with_bindings`, deleted on drop.
+    config: Option<PathBuf>,
+}
+
+thread_local! {
+    static EXTRA_CONFIG: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
 }
 
 /// A signed-in browser session: the cookie to send and the CSRF value for changes.
@@ -117,6 +123,21 @@ impl Worker {
         Worker::start_with(token_keys, &[])
     }
 
+    /// A fresh instance whose `wrangler.toml` gets `extra` appended (bindings a test needs,
+    /// such as a rate limiter). The copy lives in the project folder, where the relative paths
+    /// of the original resolve, and is deleted when the worker stops.
+    pub fn start_with_bindings(token_keys: &str, settings: &[(&str, &str)], extra: &str) -> Worker {
+        let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
+        let config = project_dir().join(format!(".e2e-wrangler-{}-{n}.toml", std::process::id()));
+        let base =
+            std::fs::read_to_string(project_dir().join("wrangler.toml")).expect("wrangler.toml");
+        std::fs::write(&config, format!("{base}\n{extra}\n")).expect("config copy");
+        EXTRA_CONFIG.with(|c| *c.borrow_mut() = Some(config));
+        let w = Worker::start_with(token_keys, settings);
+        EXTRA_CONFIG.with(|c| *c.borrow_mut() = None);
+        w
+    }
+
     /// A fresh instance with extra settings (`NAME`, `value`) beside the key ring.
     pub fn start_with(token_keys: &str, settings: &[(&str, &str)]) -> Worker {
         let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
@@ -155,6 +176,10 @@ impl Worker {
         let log =
             std::fs::File::create(dir.join(format!("wrangler-{port}.log"))).expect("log file");
         let mut cmd = wrangler();
+        let config = EXTRA_CONFIG.with(|c| c.borrow().clone());
+        if let Some(config) = &config {
+            cmd.arg("--config").arg(config);
+        }
         cmd.args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .args(["--inspector-port", &free_port().to_string()])
             .args([
@@ -190,6 +215,7 @@ impl Worker {
             child: Some(child),
             http,
             admin_token: String::new(),
+            config,
         };
         worker.wait_until_up();
         worker.admin_token = worker.bootstrap_admin();
@@ -564,6 +590,9 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         self.kill();
+        if let Some(config) = self.config.take() {
+            let _ = std::fs::remove_file(config);
+        }
     }
 }
 

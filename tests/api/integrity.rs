@@ -474,3 +474,43 @@ async fn an_appeal_filed_by_a_manager_and_upheld_by_another_admin_takes_the_vote
         4
     );
 }
+
+#[tokio::test]
+async fn with_the_rate_limiting_binding_a_phone_voting_for_many_employees_is_held_back() {
+    let w = &Worker::start_with_bindings(
+        &key(1),
+        &[],
+        "[[ratelimits]]\nname = \"VOTE_RATE_LIMITER\"\nnamespace_id = \"1001\"\nsimple = { limit = 3, period = 60 }\n",
+    );
+    let mut tokens = Vec::new();
+    for i in 0..4 {
+        tokens.push(w.employee_with_code(&format!("Працівник {i}")).await.1);
+    }
+    let phone = |token: &str| {
+        w.vote_from(
+            "203.0.113.77",
+            "Phone/1",
+            json!({"token": token, "score": 3}),
+        )
+    };
+    for t in tokens.iter().take(3) {
+        assert_eq!(phone(t).await.status(), 201);
+    }
+    let before = w.checksum();
+    let held = phone(&tokens[3]).await;
+    assert_eq!(held.status(), 429);
+    assert_eq!(held.headers()["retry-after"], "60");
+    assert_eq!(
+        w.checksum(),
+        before,
+        "nothing stored, not even the daily counter"
+    );
+    let other = w
+        .vote_from(
+            "203.0.113.78",
+            "Phone/1",
+            json!({"token": tokens[3], "score": 3}),
+        )
+        .await;
+    assert_eq!(other.status(), 201, "another phone is not held back");
+}
