@@ -112,6 +112,13 @@ pub struct Figures {
     /// Counted votes whose voter left a contact (signed) and those who did not.
     pub signed: i64,
     pub anonymous: i64,
+    /// The average of each kind apart.
+    pub signed_average: Option<f64>,
+    pub anonymous_average: Option<f64>,
+    /// The average with each signed vote counted `signed_weight` times (`SIGNED_WEIGHT`,
+    /// default 1, when it equals `average`): feedback with a contact is trusted more.
+    pub weighted_average: Option<f64>,
+    pub signed_weight: u32,
     pub comments: i64,
     /// Left out of the result: waiting for review, or repeats from one client.
     pub flagged: i64,
@@ -119,17 +126,28 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// `levels`: the scale's values, ascending.
+    /// `levels`: the scale's values, ascending. Signed votes weigh as much as anonymous ones.
     pub fn of(tally: &Tally, levels: &[i64], min_votes: u32) -> Figures {
+        Figures::weighted(tally, levels, min_votes, 1)
+    }
+
+    /// The same with each signed vote counted `signed_weight` times in `weighted_average`.
+    pub fn weighted(tally: &Tally, levels: &[i64], min_votes: u32, signed_weight: u32) -> Figures {
         let mut by_score: BTreeMap<String, i64> =
             levels.iter().map(|l| (l.to_string(), 0)).collect();
         let mut total = Counts::default();
         let mut sum = 0i64;
+        let mut signed_sum = 0i64;
         for (score, c) in tally {
             *by_score.entry(score.to_string()).or_insert(0) += c.counted;
             total += *c;
             sum += score * c.counted;
+            signed_sum += score * c.with_contact;
         }
+        let w = i64::from(signed_weight.max(1));
+        let signed = total.with_contact;
+        let anonymous = total.counted - signed;
+        let mean = |s: i64, n: i64| (n > 0).then(|| round4(s as f64 / n as f64));
         let top = levels.last().copied().unwrap_or(i64::MAX);
         let top_votes = tally.get(&top).map_or(0, |c| c.counted);
         let n = total.counted;
@@ -142,8 +160,12 @@ impl Figures {
             below_top_share: share(n - top_votes),
             confidence_score: (n > 0).then(|| round4(wilson_lower_bound(top_votes, n))),
             enough: n >= i64::from(min_votes),
-            signed: total.with_contact,
-            anonymous: n - total.with_contact,
+            signed,
+            anonymous,
+            signed_average: mean(signed_sum, signed),
+            anonymous_average: mean(sum - signed_sum, anonymous),
+            weighted_average: mean(sum + (w - 1) * signed_sum, n + (w - 1) * signed),
+            signed_weight: u32::try_from(w).unwrap_or(1),
             comments: total.with_comment,
             flagged: total.flagged,
             duplicates: total.duplicates,
@@ -775,6 +797,7 @@ mod tests {
     #[test]
     fn an_empty_period_has_no_average_and_is_not_enough() {
         let f = Figures::of(&Tally::new(), &[1, 2, 3], 10);
+        assert_eq!(f.weighted_average, None);
         assert_eq!((f.votes, f.average, f.enough), (0, None, false));
         assert_eq!(f.by_score.len(), 3);
     }
@@ -973,5 +996,22 @@ mod tests {
         let csv = monthly_report_csv(&r);
         assert!(csv.contains("best,7,Unit,2026-10,1,A,20,3.00"));
         assert!(csv.contains("previous_month,7,Unit,2026-09,"));
+    }
+
+    #[test]
+    fn signed_votes_can_weigh_more_and_are_also_shown_apart() {
+        let mut t = Tally::new();
+        // Three anonymous top votes; one signed lowest vote.
+        t.insert(3, Counts { counted: 3, ..Counts::default() });
+        t.insert(1, Counts { counted: 1, with_contact: 1, ..Counts::default() });
+        let plain = Figures::of(&t, &[1, 2, 3], 1);
+        assert_eq!(plain.average, Some(2.5));
+        assert_eq!(plain.weighted_average, plain.average);
+        assert_eq!((plain.signed_average, plain.anonymous_average), (Some(1.0), Some(3.0)));
+        let weighted = Figures::weighted(&t, &[1, 2, 3], 1, 3);
+        // (3·3 + 3·1) / (3 + 3) = 2
+        assert_eq!(weighted.weighted_average, Some(2.0));
+        assert_eq!(weighted.average, Some(2.5), "the plain average stays");
+        assert_eq!(weighted.signed_weight, 3);
     }
 }

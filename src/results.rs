@@ -378,6 +378,14 @@ pub struct ViewSettings {
     /// The scale's values, ascending.
     pub levels: Vec<i64>,
     pub min_votes: u32,
+    /// How many times a signed vote counts in `Figures::weighted_average` (`SIGNED_WEIGHT`).
+    pub signed_weight: u32,
+}
+
+impl ViewSettings {
+    pub fn figures(&self, tally: &Tally) -> Figures {
+        Figures::weighted(tally, &self.levels, self.min_votes, self.signed_weight)
+    }
 }
 
 /// Reads `period` from the monthly tables where whole months allow and the daily ones
@@ -553,10 +561,8 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         .children
         .iter()
         .map(|c| {
-            let f = Figures::of(
+            let f = s.figures(
                 child_tallies.get(&c.id.get().to_string()).unwrap_or(&empty),
-                &s.levels,
-                s.min_votes,
             );
             Row {
                 id: i64::from(c.id.get()),
@@ -571,7 +577,7 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
     let mut tallies = tally_by_key(&employees);
     for e in &detail.employees {
         let t = tallies.remove(&e.id.get().to_string()).unwrap_or_default();
-        let f = Figures::of(&t, &s.levels, s.min_votes);
+        let f = s.figures(&t);
         people.push(Row {
             id: i64::from(e.id.get()),
             name: e.name.clone(),
@@ -581,7 +587,7 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
     }
     // Votes cast here for people who have since moved elsewhere still belong to this unit.
     for (key, t) in tallies {
-        let f = Figures::of(&t, &s.levels, s.min_votes);
+        let f = s.figures(&t);
         people.push(Row {
             id: key.parse().unwrap_or(0),
             name: format!("#{key}"),
@@ -598,8 +604,8 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         path: detail.path,
         period,
         previous_period,
-        totals: Figures::of(&total(&rows), &s.levels, s.min_votes),
-        previous: before.map(|b| Figures::of(&total(&b), &s.levels, s.min_votes)),
+        totals: s.figures(&total(&rows)),
+        previous: before.map(|b| s.figures(&total(&b))),
         trend: trend(period, &rows, &s.levels),
         units,
         employees: people,
@@ -637,7 +643,7 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
         report::PeriodKind::Custom => None,
         _ => Some(read(store, q, id, None, previous_period, false).await?),
     };
-    let totals = Figures::of(&total(&rows), &s.levels, s.min_votes);
+    let totals = s.figures(&total(&rows));
     Ok(EmployeeResults {
         employee: Row {
             id,
@@ -648,7 +654,7 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
         unit_path: detail.unit_path,
         period,
         previous_period,
-        previous: before.map(|b| Figures::of(&total(&b), &s.levels, s.min_votes)),
+        previous: before.map(|b| s.figures(&total(&b))),
         trend: trend(period, &rows, &s.levels),
         totals,
         min_votes: s.min_votes,
@@ -685,10 +691,8 @@ pub async fn direction_results<S: AdminStore + ResultsStore>(
         .await?
         .into_iter()
         .map(|d| {
-            let f = Figures::of(
+            let f = s.figures(
                 tallies.get(&d.id.get().to_string()).unwrap_or(&empty),
-                &s.levels,
-                s.min_votes,
             );
             Row {
                 id: i64::from(d.id.get()),

@@ -58,6 +58,8 @@ struct App {
     limiter: Option<limiter::Limiter>,
     /// Votes before an employee's score shows in rankings and public results (`MIN_VOTES`).
     min_votes: u32,
+    /// How many times a signed vote counts in weighted averages (`SIGNED_WEIGHT`, 1 to 5).
+    signed_weight: u32,
     /// Whether `/results` and the open-data endpoint answer (`PUBLIC_RESULTS` = "on").
     public_results: bool,
     now: Timestamp,
@@ -128,6 +130,15 @@ impl App {
             setting(env, "REPEAT_WINDOW_HOURS").as_deref(),
         )?;
         let min_votes = min_votes(env)?;
+        let signed_weight = match setting(env, "SIGNED_WEIGHT") {
+            None => 1,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=5).contains(n))
+                .ok_or("SIGNED_WEIGHT must be a whole number from 1 to 5")?,
+        };
         let public_results = match setting(env, "PUBLIC_RESULTS").as_deref().map(str::trim) {
             None | Some("" | "off") => false,
             Some("on") => true,
@@ -155,6 +166,7 @@ impl App {
             turnstile,
             limiter: limiter::Limiter::from_env(env),
             min_votes,
+            signed_weight,
             public_results,
             now,
         })

@@ -36,6 +36,7 @@ async fn settings(app: &App) -> std::result::Result<ViewSettings, AdminError> {
     Ok(ViewSettings {
         levels: scale.levels().iter().map(|l| i64::from(l.value)).collect(),
         min_votes: app.min_votes,
+        signed_weight: app.signed_weight,
     })
 }
 
@@ -467,6 +468,10 @@ fn public_figures(f: Figures) -> Figures {
         comments: 0,
         flagged: 0,
         duplicates: 0,
+        signed_average: None,
+        anonymous_average: None,
+        weighted_average: None,
+        signed_weight: 1,
         ..f
     }
 }
@@ -565,7 +570,7 @@ async fn public_view(
                 units.push((
                     id,
                     root.name.clone(),
-                    fig(Figures::of(&t, &s.levels, s.min_votes)),
+                    fig(s.figures(&t)),
                 ));
             }
             Ok(Some(PublicView {
@@ -622,10 +627,8 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
         .units
         .iter()
         .map(|(id, parent, name)| {
-            let f = public_figures(Figures::of(
+            let f = public_figures(s.figures(
                 units.get(&id.to_string()).unwrap_or(&empty),
-                &s.levels,
-                s.min_votes,
             ));
             serde_json::json!({"id": id, "parent_id": parent, "name": name, "figures": f})
         })
@@ -636,7 +639,7 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
             (
                 *id,
                 names.get(id).copied().unwrap_or(""),
-                public_figures(Figures::of(t, &s.levels, s.min_votes)),
+                public_figures(s.figures(t)),
             )
         })
         .filter(|(_, _, f)| f.enough)
