@@ -1002,12 +1002,28 @@ mod tests {
     fn signed_votes_can_weigh_more_and_are_also_shown_apart() {
         let mut t = Tally::new();
         // Three anonymous top votes; one signed lowest vote.
-        t.insert(3, Counts { counted: 3, ..Counts::default() });
-        t.insert(1, Counts { counted: 1, with_contact: 1, ..Counts::default() });
+        t.insert(
+            3,
+            Counts {
+                counted: 3,
+                ..Counts::default()
+            },
+        );
+        t.insert(
+            1,
+            Counts {
+                counted: 1,
+                with_contact: 1,
+                ..Counts::default()
+            },
+        );
         let plain = Figures::of(&t, &[1, 2, 3], 1);
         assert_eq!(plain.average, Some(2.5));
         assert_eq!(plain.weighted_average, plain.average);
-        assert_eq!((plain.signed_average, plain.anonymous_average), (Some(1.0), Some(3.0)));
+        assert_eq!(
+            (plain.signed_average, plain.anonymous_average),
+            (Some(1.0), Some(3.0))
+        );
         let weighted = Figures::weighted(&t, &[1, 2, 3], 1, 3);
         // (3·3 + 3·1) / (3 + 3) = 2
         assert_eq!(weighted.weighted_average, Some(2.0));

@@ -561,9 +561,7 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         .children
         .iter()
         .map(|c| {
-            let f = s.figures(
-                child_tallies.get(&c.id.get().to_string()).unwrap_or(&empty),
-            );
+            let f = s.figures(child_tallies.get(&c.id.get().to_string()).unwrap_or(&empty));
             Row {
                 id: i64::from(c.id.get()),
                 name: c.name.clone(),
@@ -691,9 +689,7 @@ pub async fn direction_results<S: AdminStore + ResultsStore>(
         .await?
         .into_iter()
         .map(|d| {
-            let f = s.figures(
-                tallies.get(&d.id.get().to_string()).unwrap_or(&empty),
-            );
+            let f = s.figures(tallies.get(&d.id.get().to_string()).unwrap_or(&empty));
             Row {
                 id: i64::from(d.id.get()),
                 name: d.name,

@@ -567,11 +567,7 @@ async fn public_view(
                 for tally in tally_by_key(&rows).values() {
                     report::merge(&mut t, tally);
                 }
-                units.push((
-                    id,
-                    root.name.clone(),
-                    fig(s.figures(&t)),
-                ));
+                units.push((id, root.name.clone(), fig(s.figures(&t))));
             }
             Ok(Some(PublicView {
                 period,
@@ -627,9 +623,7 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
         .units
         .iter()
         .map(|(id, parent, name)| {
-            let f = public_figures(s.figures(
-                units.get(&id.to_string()).unwrap_or(&empty),
-            ));
+            let f = public_figures(s.figures(units.get(&id.to_string()).unwrap_or(&empty)));
             serde_json::json!({"id": id, "parent_id": parent, "name": name, "figures": f})
         })
         .collect();

@@ -514,3 +514,45 @@ async fn with_the_rate_limiting_binding_a_phone_voting_for_many_employees_is_hel
         .await;
     assert_eq!(other.status(), 201, "another phone is not held back");
 }
+
+#[tokio::test]
+async fn a_vote_while_the_database_fails_is_refused_with_retry_after_and_writes_nothing() {
+    let w = &Worker::start(&key(1));
+    let (employee, token) = w.employee_with_code("Олена Коваль").await;
+    let ok = w.vote_json(json!({"token": token, "score": 3})).await;
+    assert_eq!(ok.status(), 201);
+    let before = w.checksum();
+    // Another process holds the database's write lock, as a stuck or failing D1 would: every
+    // write of the vote's batch fails.
+    let lock = w.db();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let started = std::time::Instant::now();
+    let refused = w.vote_json(json!({"token": token, "score": 1, "comment": "Довго чекала", "contact": "+380671234567"})).await;
+    let status = refused.status();
+    let retry = refused.headers().get("retry-after").cloned();
+    let body: serde_json::Value = refused.json().await.unwrap_or_default();
+    let page = w
+        .vote_form(
+            &token,
+            &[("cf-connecting-ip", "203.0.113.9")],
+            &[("score", "2"), ("lang", "fa")],
+        )
+        .await;
+    let page_status = page.status();
+    let page_retry = page.headers().get("retry-after").cloned();
+    let page_text = page.text().await.unwrap();
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    eprintln!("refused after {:?}", started.elapsed());
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(retry.unwrap(), "5");
+    assert_eq!(page_status, 503);
+    assert_eq!(page_retry.unwrap(), "5");
+    assert!(page_text.contains("dir=\"rtl\""), "a localised page");
+    assert_eq!(w.checksum(), before, "nothing half-written");
+    assert_eq!(w.votes_of(employee), 1);
+    // And once the database is back, votes go through again.
+    let again = w.vote_json(json!({"token": token, "score": 2})).await;
+    assert_eq!(again.status(), 201);
+}
