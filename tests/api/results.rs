@@ -342,6 +342,43 @@ async fn known_votes_roll_up_into_every_ancestor_and_a_second_run_changes_nothin
 }
 
 #[tokio::test]
+async fn a_run_that_fails_on_a_database_error_leaves_nothing_half_done_and_the_next_completes_it() {
+    let w = &Worker::start(&key(1));
+    let t = tree(w).await;
+    let votes = sample_votes(&t);
+    insert(w, &votes);
+    // One table of the step's batch is missing: its statement fails, so D1 rolls the whole
+    // batch back (the other four tables, the cases and the watermark included).
+    let db = w.db();
+    db.execute_batch("ALTER TABLE monthly_direction_stats RENAME TO monthly_direction_stats_away")
+        .unwrap();
+    cron(w, HOURLY).await;
+    assert_eq!(
+        w.count(
+            "SELECT (SELECT COUNT(*) FROM daily_employee_stats) + (SELECT COUNT(*) FROM daily_unit_stats) \
+             + (SELECT COUNT(*) FROM monthly_unit_stats) + (SELECT COUNT(*) FROM monthly_employee_stats)"
+        ),
+        0,
+        "nothing of the failed step is kept"
+    );
+    assert_eq!(w.count("SELECT watermark FROM rollup_state"), 0);
+    assert_eq!(w.count("SELECT COUNT(*) FROM cases"), 0);
+    assert_eq!(
+        w.count("SELECT lease_until FROM rollup_state"),
+        0,
+        "the failed run freed its lease"
+    );
+    db.execute_batch("ALTER TABLE monthly_direction_stats_away RENAME TO monthly_direction_stats")
+        .unwrap();
+    cron(w, HOURLY).await;
+    assert_eq!(monthly_in_db(w), expected_monthly(&votes, &ancestors(&t)));
+    assert_eq!(
+        w.count("SELECT watermark FROM rollup_state"),
+        w.count("SELECT max(id) FROM votes")
+    );
+}
+
+#[tokio::test]
 async fn an_interrupted_run_is_completed_by_the_next_and_a_held_lease_makes_a_second_run_wait() {
     let w = &Worker::start(&key(1));
     let t = tree(w).await;
