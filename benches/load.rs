@@ -191,7 +191,11 @@ async fn main() {
     println!("answers by status: {statuses:?} (errors: {errors})");
     println!(
         "votes in D1: {stored}; 201 answers: {created}: {}",
-        if stored == created { "equal" } else { "DIFFERENT" }
+        if stored == created {
+            "equal"
+        } else {
+            "DIFFERENT"
+        }
     );
     println!(
         "roll-up of the month: {:.1} s; counted {counted}, flagged or repeats {}",

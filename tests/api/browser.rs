@@ -648,3 +648,96 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
     b.screenshot("results-fa").await;
     b.quit().await;
 }
+
+#[tokio::test]
+async fn a_manager_files_an_appeal_from_the_inbox_and_another_admin_upholds_one() {
+    use crate::results::{cron, insert, sample_votes, tree, HOURLY};
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    let mut votes = sample_votes(&t);
+    // A second vote with a comment, so that the inbox holds two cases.
+    votes.push(crate::results::commented(
+        t.clerk,
+        t.hall,
+        1,
+        "Грубо відповіли",
+    ));
+    insert(w, &votes);
+    cron(w, HOURLY).await;
+    let cases: Vec<i64> = {
+        let db = w.db();
+        // As the inbox lists them: newest first.
+        let mut stmt = db
+            .prepare("SELECT vote_id FROM cases ORDER BY created_at DESC, vote_id DESC")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(cases.len(), 2, "{cases:?}");
+    let b = Browser::start().await;
+    b.accept_invitation(w, "appeals@city.example").await;
+
+    // The manager files the first appeal from the inbox.
+    b.go(&w.url("/admin/#/inbox")).await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='case']\").length === 2",
+        "the two cases",
+    )
+    .await;
+    let newest_first = cases[0];
+    b.eval("const d = document.querySelector(\"[data-testid='case'] details\"); d.open = true; return true")
+        .await;
+    b.fill("appeal-reason", "Оцінку поставив колега, не відвідувач")
+        .await;
+    b.press("appeal-file").await;
+    b.wait_for(
+        "return [...document.querySelectorAll(\"[data-testid='case'] [role=status]\")].some((s) => s.className === 'ok')",
+        "the appeal filed",
+    )
+    .await;
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM vote_appeals a JOIN accounts c ON c.id = a.filed_by WHERE a.vote_id = {newest_first} AND c.email = 'appeals@city.example'"
+        )),
+        1
+    );
+
+    // Someone else files the other one; this manager decides it, not their own.
+    let other = cases[1];
+    let resp = w
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/votes/{other}/appeal"),
+        )
+        .json(&json!({"reason": "Голос надіслано з телефона працівника"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    b.go(&w.url("/admin/#/appeals")).await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='appeal']\").length === 2",
+        "two open appeals",
+    )
+    .await;
+    let buttons = b
+        .eval("return document.querySelectorAll(\"[data-testid='appeal-uphold']\").length")
+        .await;
+    assert_eq!(buttons, 1, "no decision on one's own appeal");
+    b.press("appeal-uphold").await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='appeal-uphold']\").length === 0 && document.querySelectorAll(\"[data-testid='appeal']\").length === 1",
+        "the decided appeal leaves the open list",
+    )
+    .await;
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM votes WHERE id = {other} AND status = 'rejected'"
+        )),
+        1
+    );
+    b.screenshot("appeals").await;
+    b.quit().await;
+}

@@ -47,6 +47,19 @@ pub(crate) fn first_of_last_month() -> NaiveDate {
     NaiveDate::from_ymd_opt(prev.year(), prev.month(), 1).unwrap()
 }
 
+/// A counted vote with a comment, on the 3rd of last month.
+pub(crate) fn commented(employee: i64, unit: i64, score: i64, comment: &'static str) -> V {
+    V {
+        employee,
+        unit,
+        score,
+        at: day_start(first_of_last_month()) + 86_400 * 2 + 7200,
+        status: "counted",
+        contact: false,
+        comment: Some(comment),
+    }
+}
+
 pub(crate) fn insert(w: &Worker, votes: &[V]) {
     let db = w.db();
     for (i, v) in votes.iter().enumerate() {
