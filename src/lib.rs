@@ -26,6 +26,7 @@ pub mod clock;
 pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;
+pub mod moderation;
 pub mod org;
 pub mod pages;
 pub mod poster;

@@ -193,6 +193,8 @@ pub struct PublicView {
     pub employees: Vec<(String, String, Figures)>,
     pub min_votes: u32,
     pub month: String,
+    /// Comments an administrator published (moderated), newest first.
+    pub comments: Vec<crate::store::results::PublishedComment>,
 }
 
 pub fn public_page(lang: Lang, v: &PublicView) -> String {
@@ -241,6 +243,14 @@ pub fn public_page(lang: Lang, v: &PublicView) -> String {
                                 (figures_cells(lang, &w, f, true))
                             }
                         }
+                    }
+                }
+            }
+            @if !v.comments.is_empty() {
+                h2 { (w.comments) }
+                ul.comments {
+                    @for c in &v.comments {
+                        li { blockquote dir="auto" { (c.text) } small { (c.unit) } }
                     }
                 }
             }

@@ -110,6 +110,7 @@ pub enum Route<'a> {
     FileAppeal { vote: Option<i64> },
     Appeals,
     DecideAppeal { vote: Option<i64> },
+    ModerateComment { vote: Option<i64> },
 }
 
 impl Route<'_> {
@@ -217,6 +218,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/admin/votes/{id}/appeal", Access::Admin),
     ("GET", "/api/v1/admin/appeals", Access::Admin),
     ("POST", "/api/v1/admin/appeals/{id}", Access::Admin),
+    (
+        "POST",
+        "/api/v1/admin/comments/{id}/moderation",
+        Access::Admin,
+    ),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
@@ -367,6 +373,12 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
                 .filter(|n| (1..(1i64 << 53)).contains(n)),
         },
         (Get, ["appeals"]) => Route::Appeals,
+        (Post, ["comments", id, "moderation"]) => Route::ModerateComment {
+            vote: id
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..(1i64 << 53)).contains(n)),
+        },
         (Post, ["appeals", id]) => Route::DecideAppeal {
             vote: id
                 .parse::<i64>()

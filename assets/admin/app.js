@@ -599,6 +599,28 @@
   }
 
   // Comments of a unit's subtree or of one employee, with filters, 50 at a time.
+  // Publishing a comment on the public results: as written or cleaned of personal data.
+  function moderation(c) {
+    const shown = () => [c.moderation === "published" ? t("m_published") + ": " : c.moderation === "withheld" ? t("m_withheld") : t("m_none"),
+      c.moderation === "published" ? el("q", { dir: "auto" }, c.published_text) : ""];
+    const state = el("p", { class: "muted small", testid: "moderation-state" }, ...shown());
+    if (!canManage()) return state;
+    const msg = el("p", { role: "status" });
+    const text = el("textarea", { rows: 2, "aria-label": t("m_text"), testid: "moderation-text", maxlength: 1000, dir: "auto" });
+    text.value = c.published_text || c.comment;
+    const decide = async (decision) => {
+      try {
+        await api("POST", `/api/v1/admin/comments/${c.vote_id}/moderation`, decision === "publish" ? { decision, text: text.value } : { decision });
+        c.moderation = decision === "publish" ? "published" : "withheld"; c.published_text = decision === "publish" ? text.value.trim() : null;
+        state.replaceChildren(...shown()); msg.className = "ok"; msg.textContent = t("saved");
+      } catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+    };
+    return el("div", {}, state, el("details", {}, el("summary", {}, t("m_moderate")), el("p", { class: "muted small" }, t("m_help")), text,
+      el("div", { class: "row" },
+        el("button", { type: "button", testid: "moderation-publish", on: { click: () => decide("publish") } }, t("m_publish")),
+        el("button", { type: "button", class: "secondary", testid: "moderation-withhold", on: { click: () => decide("withhold") } }, t("m_withhold")))), msg);
+  }
+
   function commentsCard(subject, period, levels) {
     const list = el("div", { "aria-live": "polite" });
     const uid = "cm" + (++formSeq);
@@ -615,7 +637,8 @@
         el("p", { class: "muted small" }, `${when(c.at)} · ${levelLabel(levels, c.score)} · `, el("a", { href: "#/results/employees/" + c.employee_id }, c.employee), ` · ${c.unit}`,
           c.status !== "counted" ? ` · ${c.status}` : ""),
         el("p", { dir: "auto" }, c.comment),
-        c.contact ? el("p", { class: "small" }, t("r_contact") + ": ", el("span", { dir: "auto" }, c.contact)) : null));
+        c.contact ? el("p", { class: "small" }, t("r_contact") + ": ", el("span", { dir: "auto" }, c.contact)) : null,
+        moderation(c)));
       if (!append) list.replaceChildren();
       list.append(...rows);
       if (!append && !rows.length) list.append(el("p", { class: "muted" }, t("r_noComments")));

@@ -610,3 +610,48 @@ impl crate::store::results::AppealStore for D1Store {
         Ok(results.get(2).is_some_and(|r| changes(r) == 1))
     }
 }
+
+impl crate::store::results::ModerationStore for D1Store {
+    async fn moderate(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        published_text: Option<&str>,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<bool, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::MODERATE_COMMENT,
+                    &[
+                        opt_text(scope),
+                        num(id as f64),
+                        text(if published_text.is_some() {
+                            "published"
+                        } else {
+                            "withheld"
+                        }),
+                        opt_text(published_text),
+                        audit.account.map_or(JsValue::NULL, |a| num(a.get())),
+                        num(audit.at.unix_seconds() as f64),
+                    ],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        Ok(results.first().is_some_and(|r| changes(r) == 1))
+    }
+
+    async fn published_comments(
+        &self,
+        unit: i64,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<crate::store::results::PublishedComment>, StoreError> {
+        self.all(
+            sql::PUBLISHED_COMMENTS,
+            &[num(unit as f64), num(start as f64), num(end as f64)],
+        )
+        .await
+    }
+}

@@ -288,6 +288,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::FileAppeal { vote } => results::file_appeal(&app, &mut req, &p, vote).await,
         Route::Appeals => results::appeals(&app, &req, &p).await,
         Route::DecideAppeal { vote } => results::decide_appeal(&app, &mut req, &p, vote).await,
+        Route::ModerateComment { vote } => results::moderate(&app, &mut req, &p, vote).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
         }

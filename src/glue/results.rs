@@ -449,6 +449,44 @@ pub async fn decide_appeal(
     }
 }
 
+// --- comment moderation ------------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModerationBody {
+    decision: String,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+pub async fn moderate(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    vote: Option<i64>,
+) -> Result<Response> {
+    let body: ModerationBody = match super::json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(vote) = vote else {
+        return fail(&AdminError::NotFound("comment"));
+    };
+    let decision = match crate::moderation::Decision::parse(&body.decision, body.text.as_deref()) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    match crate::moderation::moderate(&app.store, p, vote, &decision, app.now).await {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
+fn day_start(d: chrono::NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp())
+}
+
 // --- public results -------------------------------------------------------------------------
 
 /// The month shown publicly: `?month=`, else the last closed month.
@@ -545,6 +583,13 @@ async fn public_view(
                     .map(|row| (row.name, row.position.unwrap_or_default(), fig(row.figures)))
                     .collect(),
                 min_votes: s.min_votes,
+                comments: crate::store::results::ModerationStore::published_comments(
+                    &app.store,
+                    u,
+                    day_start(period.from),
+                    day_start(period.to) + 86_400,
+                )
+                .await?,
                 month,
             }))
         }
@@ -575,6 +620,7 @@ async fn public_view(
                 units,
                 employees: Vec::new(),
                 min_votes: s.min_votes,
+                comments: Vec::new(),
                 month,
             }))
         }

@@ -90,6 +90,10 @@ pub struct CommentView {
     /// Present while the contact is kept (see `CONTACT_RETENTION_DAYS`).
     pub contact: Option<String>,
     pub status: String,
+    /// `published`, `withheld`, or none while not moderated.
+    pub moderation: Option<String>,
+    /// What the public results show, when published.
+    pub published_text: Option<String>,
 }
 
 /// Which comments to list: always within the caller's scope.
@@ -398,4 +402,31 @@ pub trait AppealStore {
         note: Option<&str>,
         audit: &crate::store::admin::Audit,
     ) -> Result<bool, StoreError>;
+}
+
+/// A published comment as the public results show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedComment {
+    pub at: i64,
+    pub unit: String,
+    pub text: String,
+}
+
+pub trait ModerationStore {
+    /// Records the decision with its audit line, in one batch; `false` when there is no
+    /// commented vote `id` within `scope`.
+    async fn moderate(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        published_text: Option<&str>,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<bool, StoreError>;
+    /// Published comments of `unit`'s subtree in `[start, end)` (unix seconds).
+    async fn published_comments(
+        &self,
+        unit: i64,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<PublishedComment>, StoreError>;
 }

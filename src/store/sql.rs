@@ -691,9 +691,10 @@ pub const MONTHLY_REPORT: &str =
 /// Comments, newest first, within a scope (`?1`) and filters; contacts only while kept.
 pub const COMMENTS: &str = "\
 SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name AS employee, v.unit_id AS unit_id, \
-       u.name AS unit, v.score AS score, v.comment AS comment, c.contact AS contact, v.status AS status \
+       u.name AS unit, v.score AS score, v.comment AS comment, c.contact AS contact, v.status AS status, \
+       m.decision AS moderation, m.published_text AS published_text \
 FROM votes v JOIN employees e ON e.id = v.employee_id JOIN units u ON u.id = v.unit_id \
-LEFT JOIN vote_contacts c ON c.vote_id = v.id \
+LEFT JOIN vote_contacts c ON c.vote_id = v.id LEFT JOIN comment_moderation m ON m.vote_id = v.id \
 WHERE v.created_at >= ?2 AND v.created_at < ?3 AND coalesce(v.comment, '') <> '' \
   AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
   AND (?4 IS NULL OR v.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?4)) \
@@ -885,3 +886,23 @@ pub const DECIDE_APPEAL: &str = concat!(
     "WHERE vote_id = ?2 AND decision IS NULL AND filed_by <> ?4 AND ",
     in_scope!("unit_id")
 );
+
+// Comment moderation (`moderation`), `?1` the caller's write scope.
+/// Publishes (`?3` 'published', `?4` the text shown) or withholds (`?3` 'withheld', `?4` NULL)
+/// the comment of vote `?2`; `?5` account, `?6` now. A later decision replaces an earlier one.
+pub const MODERATE_COMMENT: &str = concat!(
+    "INSERT INTO comment_moderation (vote_id, unit_id, decision, published_text, decided_by, decided_at, voted_at) ",
+    "SELECT v.id, v.unit_id, ?3, ?4, ?5, ?6, v.created_at FROM votes v ",
+    "WHERE v.id = ?2 AND coalesce(v.comment, '') <> '' AND ",
+    in_scope!("v.unit_id"),
+    " ON CONFLICT (vote_id) DO UPDATE SET decision = excluded.decision, published_text = excluded.published_text, ",
+    "decided_by = excluded.decided_by, decided_at = excluded.decided_at"
+);
+/// Published comments of a unit's subtree (`?1`) in `[?2, ?3)`, newest first, at most 20; only
+/// of votes that count. The employee is not named.
+pub const PUBLISHED_COMMENTS: &str = "\
+SELECT m.voted_at AS at, u.name AS unit, m.published_text AS text FROM comment_moderation m \
+JOIN units u ON u.id = m.unit_id JOIN votes v ON v.id = m.vote_id \
+WHERE m.decision = 'published' AND m.voted_at >= ?2 AND m.voted_at < ?3 AND v.status = 'counted' \
+  AND m.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) \
+ORDER BY m.voted_at DESC LIMIT 20";

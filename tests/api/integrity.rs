@@ -556,3 +556,98 @@ async fn a_vote_while_the_database_fails_is_refused_with_retry_after_and_writes_
     let again = w.vote_json(json!({"token": token, "score": 2})).await;
     assert_eq!(again.status(), 201);
 }
+
+#[tokio::test]
+async fn a_comment_reaches_the_public_results_only_once_published_and_as_moderated() {
+    let w = &Worker::start_with(&key(1), &[("PUBLIC_RESULTS", "on")]);
+    let unit = w.create_unit("ЦНАП Подільського району", None).await;
+    let other = w.create_unit("Інша громада", None).await;
+    let clerk = w
+        .create_employee("Олена Коваль", "Адміністраторка", unit)
+        .await;
+    let token = w.issue_code(clerk).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let said = "Допомогли швидко. Мій телефон 0671234567, Петро";
+    let resp = w
+        .vote_json(json!({"token": token, "score": 3, "comment": said}))
+        .await;
+    assert_eq!(resp.status(), 201);
+    cron(w, HOURLY).await;
+    let vote = w.count("SELECT max(id) FROM votes");
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let today = chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap()
+        .date_naive()
+        .to_string();
+    let month = today[..7].to_owned();
+    let public = || async {
+        w.http
+            .get(w.url(&format!("/results?unit={unit}&month={month}&lang=uk")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(
+        !public().await.contains("Допомогли"),
+        "not before moderation"
+    );
+
+    let (_, viewer) = w.account("viewer@city.example", "viewer", Some(unit)).await;
+    let (_, stranger) = w
+        .account("stranger@city.example", "unit_admin", Some(other))
+        .await;
+    let moderate = |token: String, body: serde_json::Value| async move {
+        w.bearer(
+            Method::POST,
+            &format!("/api/v1/admin/comments/{vote}/moderation"),
+            &token,
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+    };
+    let publish = json!({"decision": "publish", "text": "Допомогли швидко."});
+    assert_eq!(moderate(viewer, publish.clone()).await, 403);
+    assert_eq!(moderate(stranger, publish.clone()).await, 404);
+    let root = w.admin_token.clone();
+    assert_eq!(
+        moderate(root.clone(), json!({"decision": "publish"})).await,
+        422,
+        "publishing needs the text"
+    );
+    assert_eq!(moderate(root.clone(), publish).await, 204);
+    let page = public().await;
+    assert!(
+        page.contains("<blockquote dir=\"auto\">Допомогли швидко.</blockquote>"),
+        "{page}"
+    );
+    assert!(!page.contains("0671234567"), "the cleaned text only");
+
+    assert_eq!(moderate(root, json!({"decision": "withhold"})).await, 204);
+    assert!(!public().await.contains("Допомогли"), "withheld again");
+    let listed = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/comments?unit={unit}&from={month}-01&to={}",
+            today
+        ))
+        .await;
+    assert_eq!(listed["comments"][0]["moderation"], "withheld", "{listed}");
+    assert_eq!(
+        listed["comments"][0]["comment"], said,
+        "managers still read it whole"
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('comment_published', 'comment_withheld')"),
+        2
+    );
+}

@@ -108,6 +108,7 @@ async fn an_admin_of_one_branch_cannot_see_or_touch_another() {
                     r#"{"reason": "Голос надіслано не відвідувачем"}"#
                 }
                 "POST" if pattern.contains("/appeals/") => r#"{"decision": "uphold"}"#,
+                "POST" if pattern.ends_with("/moderation") => r#"{"decision": "withhold"}"#,
                 "PATCH" => r#"{"name": "Захоплено"}"#,
                 "PUT" => r#"{"cidrs": []}"#,
                 _ => "{}",
