@@ -66,6 +66,12 @@ impl Channel {
     pub fn get(self) -> u8 {
         self.0
     }
+
+    /// Whether a vote through this channel is cast at the office, so that the unit's opening
+    /// hours apply to it: a code on a written reply is scanned at home, at any hour.
+    pub fn at_the_office(self) -> bool {
+        self != Channel::WRITTEN_REPLY
+    }
 }
 
 /// A person's or unit's name, position, or similar short text: trimmed, 1..=200 characters,

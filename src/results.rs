@@ -5,7 +5,7 @@ use crate::account::{Principal, Scope};
 use crate::admin::{self, AdminError};
 use crate::clock::{iso_day, Timestamp};
 use crate::integrity::{screen, Flag, LocalTime, Seen, BASELINE_DAYS};
-use crate::org::{EmployeeId, OpeningHours, UnitId};
+use crate::org::{Channel, EmployeeId, OpeningHours, UnitId};
 use crate::report::{
     self, merge, month_key, rank, tally_by_key, trend, Figures, MonthlyReport, Period, StatRow,
     Tally, TrendPoint,
@@ -182,11 +182,12 @@ async fn screen_step(
             id: v.id,
             employee: v.employee,
             at: v.at,
-            outside_hours: hours.get(&v.unit).is_some_and(|(zone, h)| {
-                zones
-                    .weekday_minute(zone, v.at)
-                    .is_some_and(|(day, minute)| !h.is_open(day, minute))
-            }),
+            outside_hours: Channel::parse(v.channel).is_some_and(Channel::at_the_office)
+                && hours.get(&v.unit).is_some_and(|(zone, h)| {
+                    zones
+                        .weekday_minute(zone, v.at)
+                        .is_some_and(|(day, minute)| !h.is_open(day, minute))
+                }),
             may_flag: v.may_flag != 0,
         })
         .collect();

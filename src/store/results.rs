@@ -25,6 +25,7 @@ pub struct ScreenRow {
     pub employee: i64,
     pub unit: i64,
     pub at: i64,
+    pub channel: i64,
     pub may_flag: i64,
 }
 

@@ -497,7 +497,7 @@ pub const ADD_MONTHLY_DIRECTION: &str = concat!(
 /// Votes arrive in time order, so the context is also bounded to the 20,000 ids before the
 /// step: a read that stays small even when ids and times disagree (imported or seeded votes).
 pub const SCREEN_VOTES: &str = "\
-SELECT v.id AS id, v.employee_id AS employee, v.unit_id AS unit, v.created_at AS at, \
+SELECT v.id AS id, v.employee_id AS employee, v.unit_id AS unit, v.created_at AS at, v.channel AS channel, \
        (v.status = 'counted' AND v.flag_reason IS NULL) AS may_flag \
 FROM votes v \
 WHERE v.id > ?1 - 20000 AND v.id <= ?2 \

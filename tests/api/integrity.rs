@@ -181,12 +181,28 @@ async fn votes_while_the_unit_is_closed_are_flagged_in_its_own_time_zone() {
     vote_at(w, &officer_token, 3, july + 6 * 3600 + 1800).await;
     // Tuesday: the unit declares no hours that day.
     vote_at(w, &officer_token, 4, july + 86_400 + 10 * 3600).await;
+    // A code printed on a written reply is scanned at home, at any hour: not flagged.
+    let reply = w
+        .admin(
+            Method::POST,
+            &format!("/api/v1/admin/employees/{clerk}/qr?channel=2"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 201);
+    let reply_token = reply.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    vote_at(w, &reply_token, 5, MONDAY + 86_400 * 7 + 22 * 3600).await;
     cron(w, HOURLY).await;
 
     assert_eq!(
         reasons(w, clerk),
         vec![
             ("flagged".to_owned(), Some("outside_hours".to_owned())),
+            ("counted".to_owned(), None),
             ("counted".to_owned(), None)
         ]
     );
