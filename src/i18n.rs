@@ -133,6 +133,8 @@ pub struct Messages {
     pub contact_hint: &'static str,
     /// This form rates the service; it is not a help desk.
     pub not_help_desk: &'static str,
+    /// A unit's website form: above the list of its employees.
+    pub unit_form_choose: &'static str,
     /// Turnstile is configured and its answer is missing or did not verify.
     pub problem_challenge: &'static str,
     /// Shown without JavaScript when Turnstile is configured: the widget needs it.
@@ -190,6 +192,7 @@ static UK: Messages = Messages {
     contact_label: "Телефон або e-mail (необов’язково)",
     contact_hint: "Використовується лише для зв’язку щодо цього відгуку. Без контакту відгук анонімний.",
     not_help_desk: "Ця форма — лише для оцінки обслуговування, а не для звернень. Запитання та заяви надсилайте через офіційні канали звернень громадян.",
+    unit_form_choose: "Оберіть, хто вас обслуговував:",
     problem_challenge: "Підтвердження, що голосує людина, не вдалося. Позначте перевірку нижче й надішліть відгук ще раз.",
     challenge_needs_js: "Для перевірки, що голосує людина, цій формі потрібен JavaScript.",
     submit: "Відправити відгук",
@@ -231,6 +234,7 @@ static RU: Messages = Messages {
     contact_label: "Телефон или e-mail (необязательно)",
     contact_hint: "Используется только для связи по этому отзыву. Без контакта отзыв анонимный.",
     not_help_desk: "Эта форма — только для оценки обслуживания, а не для обращений. Вопросы и заявления направляйте через официальные каналы обращений граждан.",
+    unit_form_choose: "Выберите, кто вас обслуживал:",
     problem_challenge: "Не удалось подтвердить, что голосует человек. Отметьте проверку ниже и отправьте отзыв ещё раз.",
     challenge_needs_js: "Для проверки, что голосует человек, этой форме нужен JavaScript.",
     submit: "Отправить отзыв",
@@ -272,6 +276,7 @@ static KK: Messages = Messages {
     contact_label: "Телефон немесе e-mail (міндетті емес)",
     contact_hint: "Тек осы пікір бойынша сізбен байланысу үшін қолданылады. Байланыс деректерінсіз пікір анонимді болады.",
     not_help_desk: "Бұл нысан тек қызмет көрсетуді бағалауға арналған, өтініш қабылдау орны емес. Сұрақтар мен өтініштерді азаматтардың өтініштерін қабылдайтын ресми арналар арқылы жолдаңыз.",
+    unit_form_choose: "Сізге кім қызмет көрсеткенін таңдаңыз:",
     problem_challenge: "Дауыс беретін адам екені расталмады. Төмендегі тексеруді белгілеп, пікірді қайта жіберіңіз.",
     challenge_needs_js: "Дауыс беретін адам екенін тексеру үшін бұл нысанға JavaScript қажет.",
     submit: "Пікірді жіберу",
@@ -313,6 +318,7 @@ static FA: Messages = Messages {
     contact_label: "تلفن یا ایمیل (اختیاری)",
     contact_hint: "فقط برای پیگیری همین نظر به کار می‌رود. بدون آن، نظر شما ناشناس می‌ماند.",
     not_help_desk: "این فرم فقط برای ارزیابی خدمات است و جای ثبت درخواست نیست. پرسش‌ها و درخواست‌های خود را از راه‌های رسمی رسیدگی به درخواست‌های مردمی مطرح کنید.",
+    unit_form_choose: "کسی را که به شما خدمت کرد انتخاب کنید:",
     problem_challenge: "تأیید اینکه رأی‌دهنده یک انسان است انجام نشد. بررسی زیر را تکمیل کنید و دوباره ارسال کنید.",
     challenge_needs_js: "این فرم برای بررسی اینکه رأی‌دهنده انسان است به جاوااسکریپت نیاز دارد.",
     submit: "ارسال نظر",
@@ -354,6 +360,7 @@ static EN: Messages = Messages {
     contact_label: "Phone or e-mail (optional)",
     contact_hint: "Used only to follow up on this feedback. Without it, your feedback is anonymous.",
     not_help_desk: "This form is only for rating the service, not for requests. Please send questions and requests through the official channels for citizens’ appeals.",
+    unit_form_choose: "Choose who served you:",
     problem_challenge: "We could not confirm that a person is voting. Complete the check below and send again.",
     challenge_needs_js: "This form needs JavaScript to check that a person is voting.",
     submit: "Send feedback",

@@ -54,6 +54,8 @@ impl Channel {
     pub const DESK: Channel = Channel(1);
     pub const WRITTEN_REPLY: Channel = Channel(2);
     pub const SERVICE_WINDOW: Channel = Channel(3);
+    /// Codes behind a unit's feedback form on the municipality's website (`/f/{unit}`).
+    pub const WEBSITE: Channel = Channel(4);
 
     pub fn new(n: u8) -> Channel {
         Channel(n)
@@ -68,9 +70,10 @@ impl Channel {
     }
 
     /// Whether a vote through this channel is cast at the office, so that the unit's opening
-    /// hours apply to it: a code on a written reply is scanned at home, at any hour.
+    /// hours apply to it: a code on a written reply is scanned at home, and the website form
+    /// is used from anywhere, at any hour.
     pub fn at_the_office(self) -> bool {
-        self != Channel::WRITTEN_REPLY
+        self != Channel::WRITTEN_REPLY && self != Channel::WEBSITE
     }
 }
 

@@ -230,6 +230,35 @@ pub fn thanks_page(lang: Lang) -> String {
     document(lang, m.thanks_heading, body)
 }
 
+/// A unit's feedback form for its website (`/f/{unit}`): who served you, each a link to that
+/// employee's vote page (a website code, channel 4), where everything else is as for a QR code.
+pub fn unit_form_page(
+    lang: Lang,
+    path: &str,
+    unit: &str,
+    employees: &[(String, String, String)],
+) -> String {
+    let m = messages(lang);
+    let body = html! {
+        (language_switcher(lang, m, path))
+        main {
+            h1 { (m.entry_heading) }
+            p .name { (unit) }
+            p { (m.unit_form_choose) }
+            ul .people {
+                @for (name, position, href) in employees {
+                    li {
+                        a href=(href) { (name) }
+                        @if !position.trim().is_empty() { br; small { (position) } }
+                    }
+                }
+            }
+            p .note { (m.not_help_desk) }
+        }
+    };
+    document(lang, m.entry_heading, body)
+}
+
 /// The home page: a form for typing the code printed under the QR code (a GET, so the
 /// worker only redirects to `/r/{code}`; the code is checked there like a scanned one).
 pub fn entry_page(lang: Lang) -> String {

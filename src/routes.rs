@@ -50,12 +50,22 @@ pub enum Route<'a> {
     Health,
     Home,
     Thanks,
-    VotePage { token: &'a str },
-    VoteForm { token: &'a str },
+    VotePage {
+        token: &'a str,
+    },
+    /// A unit's feedback form for its website: who served you, then their vote page.
+    UnitForm {
+        unit: Option<UnitId>,
+    },
+    VoteForm {
+        token: &'a str,
+    },
     ApiVote,
     OpenApi,
     AdminApp,
-    AdminAsset { name: &'a str },
+    AdminAsset {
+        name: &'a str,
+    },
     SignIn,
     Me,
     SignOut,
@@ -63,54 +73,102 @@ pub enum Route<'a> {
     AcceptInvitation,
     Units,
     CreateUnit,
-    UnitDetail { unit: Option<UnitId> },
-    ChangeUnit { unit: Option<UnitId> },
-    SetNetworks { unit: Option<UnitId> },
+    UnitDetail {
+        unit: Option<UnitId>,
+    },
+    ChangeUnit {
+        unit: Option<UnitId>,
+    },
+    SetNetworks {
+        unit: Option<UnitId>,
+    },
     CreateEmployee,
-    EmployeeDetail { employee: Option<EmployeeId> },
-    ChangeEmployee { employee: Option<EmployeeId> },
-    IssueCode { employee: Option<EmployeeId> },
-    RevokeCode { employee: Option<EmployeeId> },
-    QrSvg { employee: Option<EmployeeId> },
-    QrPng { employee: Option<EmployeeId> },
-    Summary { employee: Option<EmployeeId> },
+    EmployeeDetail {
+        employee: Option<EmployeeId>,
+    },
+    ChangeEmployee {
+        employee: Option<EmployeeId>,
+    },
+    IssueCode {
+        employee: Option<EmployeeId>,
+    },
+    RevokeCode {
+        employee: Option<EmployeeId>,
+    },
+    QrSvg {
+        employee: Option<EmployeeId>,
+    },
+    QrPng {
+        employee: Option<EmployeeId>,
+    },
+    Summary {
+        employee: Option<EmployeeId>,
+    },
     Directions,
     CreateDirection,
     Import,
     Export,
     Accounts,
     Invite,
-    SetRoles { account: Option<AccountId> },
-    DeactivateAccount { account: Option<AccountId> },
+    SetRoles {
+        account: Option<AccountId>,
+    },
+    DeactivateAccount {
+        account: Option<AccountId>,
+    },
     Tokens,
     CreateToken,
-    RevokeToken { id: Option<i64> },
+    RevokeToken {
+        id: Option<i64>,
+    },
     AuditLog,
     SigningKeys,
     Scale,
     SetScale,
     CreateCriterion,
-    ChangeCriterion { id: Option<i64> },
-    ReissueOldCodes { unit: Option<UnitId> },
-    Poster { employee: Option<EmployeeId> },
-    UnitPosters { unit: Option<UnitId> },
-    UnitResults { unit: Option<UnitId> },
-    EmployeeResults { employee: Option<EmployeeId> },
+    ChangeCriterion {
+        id: Option<i64>,
+    },
+    ReissueOldCodes {
+        unit: Option<UnitId>,
+    },
+    Poster {
+        employee: Option<EmployeeId>,
+    },
+    UnitPosters {
+        unit: Option<UnitId>,
+    },
+    UnitResults {
+        unit: Option<UnitId>,
+    },
+    EmployeeResults {
+        employee: Option<EmployeeId>,
+    },
     DirectionResults,
     Comments,
     Recompute,
-    MonthlyReport { unit: Option<UnitId> },
+    MonthlyReport {
+        unit: Option<UnitId>,
+    },
     PublicResultsPage,
     PublicResultsData,
     FlaggedVotes,
     DecideFlagged,
     Cases,
     OverdueCases,
-    ChangeCase { id: Option<i64> },
-    FileAppeal { vote: Option<i64> },
+    ChangeCase {
+        id: Option<i64>,
+    },
+    FileAppeal {
+        vote: Option<i64>,
+    },
     Appeals,
-    DecideAppeal { vote: Option<i64> },
-    ModerateComment { vote: Option<i64> },
+    DecideAppeal {
+        vote: Option<i64>,
+    },
+    ModerateComment {
+        vote: Option<i64>,
+    },
 }
 
 impl Route<'_> {
@@ -121,6 +179,7 @@ impl Route<'_> {
             | Route::Thanks
             | Route::VotePage { .. }
             | Route::VoteForm { .. }
+            | Route::UnitForm { .. }
             | Route::ApiVote
             | Route::OpenApi
             | Route::AdminApp
@@ -152,6 +211,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/thanks", Access::Public),
     ("GET", "/r/{token}", Access::Public),
     ("POST", "/r/{token}", Access::Public),
+    ("GET", "/f/{id}", Access::Public),
     ("GET", "/admin", Access::Public),
     ("GET", "/admin/assets/{name}", Access::Public),
     ("GET", "/admin/employees/{id}/poster", Access::Admin),
@@ -262,6 +322,7 @@ fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Route<'a>> {
         (Post, [r, token]) if r.eq_ignore_ascii_case("r") && !token.is_empty() => {
             Route::VoteForm { token }
         }
+        (Get, ["f", id]) => Route::UnitForm { unit: unit(id) },
         (Get, ["admin"] | ["admin", ""]) => Route::AdminApp,
         (Get, ["admin", "assets", name]) if !name.is_empty() => Route::AdminAsset { name },
         (Get, ["admin", "employees", id, "poster"]) => Route::Poster {

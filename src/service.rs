@@ -260,6 +260,31 @@ pub async fn cast_vote(
     Err(VoteError::Input(InputError::ScoreOutOfScale))
 }
 
+/// A unit's website form: the unit's name and, per employee with a current website code,
+/// (name, position, token). `None` for no such active unit.
+pub async fn unit_form(
+    store: &impl Store,
+    ring: &KeyRing,
+    unit: crate::org::UnitId,
+) -> Result<Option<(String, Vec<(String, String, Token)>)>, StoreError> {
+    let Some((name, employees)) = store.unit_form(unit).await? else {
+        return Ok(None);
+    };
+    let signed = employees
+        .into_iter()
+        .map(|(employee, name, position, issue)| {
+            let claims = Claims {
+                shard: 0,
+                employee,
+                channel: crate::org::Channel::WEBSITE,
+                issue,
+            };
+            (name, position, ring.sign(&claims))
+        })
+        .collect();
+    Ok(Some((name, signed)))
+}
+
 /// What the daily cron removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Housekeeping {

@@ -132,6 +132,13 @@ pub trait Store {
     /// Deletes contacts left before `before` (unix seconds); returns how many.
     async fn forget_contacts_before(&self, before: i64) -> Result<u32, StoreError>;
 
+    /// The unit's website form: its name and its active employees with a current website code,
+    /// as (employee, name, position, issue); `None` for no such active unit.
+    async fn unit_form(
+        &self,
+        unit: UnitId,
+    ) -> Result<Option<(String, Vec<(EmployeeId, String, String, u16)>)>, StoreError>;
+
     /// Vote counts per score in `[start, end)`; `None` when no such employee exists.
     async fn score_counts(
         &self,

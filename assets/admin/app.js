@@ -168,6 +168,23 @@
     return out;
   }
 
+  // The unit's feedback form for the municipality's website: /f/{unit} lists the employees with
+  // a website code (channel 4), each leading to their vote page.
+  function websiteForm(d, manage) {
+    const url = `${location.origin}/f/${d.unit.id}`;
+    const msg = el("p", { role: "status" });
+    const issue = async () => {
+      let n = 0;
+      try {
+        for (const e of d.employees.filter((e) => e.active)) { await api("POST", `/api/v1/admin/employees/${e.id}/qr?channel=4`); n += 1; }
+        msg.className = "ok"; msg.textContent = t("w_issued").replace("{n}", num(n));
+      } catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+    };
+    return el("div", {}, el("h3", {}, t("w_title")), el("p", { class: "muted small" }, t("w_help")),
+      el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener", dir: "ltr", testid: "website-form" }, url)),
+      manage ? el("button", { type: "button", class: "secondary", testid: "website-codes", on: { click: issue } }, t("w_issue")) : null, msg);
+  }
+
   async function unit(id) {
     const [d, choices] = await Promise.all([api("GET", "/api/v1/admin/units/" + id), unitChoices()]);
     const manage = canManage();
@@ -180,7 +197,8 @@
     const print = card(t("print"), el("p", { class: "muted" }, t("printHelp")),
       el("p", { class: "row" }, ["a4", "a5", "a6"].map((s) => el("a", { class: "button", href: `/admin/units/${d.unit.id}/posters?size=${s}&lang=${lang}`, target: "_blank", rel: "noopener", testid: s === "a5" ? "unit-posters" : undefined }, `${t("poster")} ${s.toUpperCase()}`))),
       el("p", { class: "row" }, el("a", { href: `/api/v1/admin/export.csv?unit=${d.unit.id}`, testid: "export" }, t("export")),
-        manage ? el("a", { href: `#/units/${d.unit.id}/import`, testid: "import-link" }, t("import")) : null));
+        manage ? el("a", { href: `#/units/${d.unit.id}/import`, testid: "import-link" }, t("import")) : null),
+      websiteForm(d, manage));
     const children = card(t("children"),
       d.children.length ? el("ul", {}, d.children.map((c) => el("li", {}, el("a", { href: "#/units/" + c.id, testid: "unit-link" }, c.name)))) : el("p", { class: "muted" }, t("empty")),
       manage ? form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }]], t("addUnit"), async (v) => {

@@ -388,6 +388,43 @@ impl Store for D1Store {
         Ok(networks)
     }
 
+    async fn unit_form(
+        &self,
+        unit: UnitId,
+    ) -> Result<Option<(String, Vec<(EmployeeId, String, String, u16)>)>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            unit: String,
+            employee_id: Option<i64>,
+            name: Option<String>,
+            position: Option<String>,
+            issue: Option<i64>,
+        }
+        let rows = self
+            .prepare(sql::UNIT_FORM, &[num(unit.get())])?
+            .all()
+            .await
+            .map_err(unavailable)?
+            .results::<Row>()
+            .map_err(corrupt)?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let name = first.unit.clone();
+        let employees = rows
+            .into_iter()
+            .filter_map(|r| {
+                Some((
+                    EmployeeId::parse(r.employee_id?)?,
+                    r.name?,
+                    r.position.unwrap_or_default(),
+                    u16::try_from(r.issue?).ok()?,
+                ))
+            })
+            .collect();
+        Ok(Some((name, employees)))
+    }
+
     async fn forget_contacts_before(&self, before: i64) -> Result<u32, StoreError> {
         let result = self
             .prepare(sql::DELETE_OLD_CONTACTS, &[num(before as f64)])?

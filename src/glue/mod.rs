@@ -207,6 +207,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Route::Home => home(&app, &req),
             Route::Thanks => http::html(200, pages::thanks_page(app.page_lang(&req, None))),
             Route::VotePage { token } => vote_page(&app, &req, token).await,
+            Route::UnitForm { unit } => unit_form(&app, &req, unit).await,
             Route::VoteForm { token } => vote_form(&app, &mut req, token).await,
             Route::ApiVote => api_vote(&app, &mut req).await,
             Route::OpenApi => {
@@ -562,6 +563,28 @@ fn home(app: &App, req: &Request) -> Result<Response> {
             http::see_other(&format!("/r/{code}?lang={}", lang.code()))
         }
         None => http::html(200, pages::entry_page(lang)),
+    }
+}
+
+/// A unit's website form; a unit that does not exist, is inactive or has no website codes is
+/// the friendly "not found" page.
+async fn unit_form(app: &App, req: &Request, unit: Option<crate::org::UnitId>) -> Result<Response> {
+    let lang = app.page_lang(req, None);
+    let not_found = || http::html(404, pages::problem_page(lang, Problem::NotFound));
+    let Some(unit) = unit else {
+        return not_found();
+    };
+    match service::unit_form(&app.store, &app.ring, unit).await {
+        Ok(Some((name, people))) if !people.is_empty() => {
+            let links: Vec<(String, String, String)> = people
+                .into_iter()
+                .map(|(n, p, token)| (n, p, format!("/r/{}?lang={}", token.as_str(), lang.code())))
+                .collect();
+            let path = format!("/f/{}", unit.get());
+            http::html(200, pages::unit_form_page(lang, &path, &name, &links))
+        }
+        Ok(_) => not_found(),
+        Err(e) => code_problem(lang, &CodeError::Store(e)),
     }
 }
 

@@ -906,3 +906,12 @@ JOIN units u ON u.id = m.unit_id JOIN votes v ON v.id = m.vote_id \
 WHERE m.decision = 'published' AND m.voted_at >= ?2 AND m.voted_at < ?3 AND v.status = 'counted' \
   AND m.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) \
 ORDER BY m.voted_at DESC LIMIT 20";
+
+/// A unit's website form (`/f/{unit}`): the unit, if active, and its active employees with a
+/// current website code (channel 4), by name.
+pub const UNIT_FORM: &str = "\
+SELECT u.name AS unit, e.id AS employee_id, e.name AS name, e.position AS position, q.issue AS issue \
+FROM units u LEFT JOIN employees e ON e.unit_id = u.id AND e.active = 1 \
+  AND EXISTS (SELECT 1 FROM qr_codes c WHERE c.employee_id = e.id AND c.channel = 4 AND c.revoked_at IS NULL) \
+LEFT JOIN qr_codes q ON q.employee_id = e.id AND q.channel = 4 AND q.revoked_at IS NULL \
+WHERE u.id = ?1 AND u.active = 1 ORDER BY e.name, e.id";

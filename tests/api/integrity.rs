@@ -667,3 +667,85 @@ async fn a_comment_reaches_the_public_results_only_once_published_and_as_moderat
         2
     );
 }
+
+#[tokio::test]
+async fn a_units_website_form_leads_to_the_same_protected_vote_for_the_chosen_employee() {
+    let w = &Worker::start(&key(1));
+    let unit = w.create_unit("ЦНАП Подільського району", None).await;
+    let with_code = w
+        .create_employee("Олена <b>Коваль</b>", "Адміністраторка", unit)
+        .await;
+    let without = w.create_employee("Петро Шевчук", "Начальник", unit).await;
+    let none_yet = w
+        .http
+        .get(w.url(&format!("/f/{unit}?lang=uk")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none_yet.status(), 404, "no website codes, no form");
+    let issued = w
+        .admin(
+            Method::POST,
+            &format!("/api/v1/admin/employees/{with_code}/qr?channel=4"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.status(), 201);
+    let page = w
+        .http
+        .get(w.url(&format!("/f/{unit}?lang=fa")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("dir=\"rtl\""));
+    assert!(
+        html.contains("Олена &lt;b&gt;Коваль&lt;/b&gt;"),
+        "names are escaped"
+    );
+    assert!(
+        !html.contains("Петро"),
+        "only employees with a website code"
+    );
+    let href = html
+        .split("href=\"/r/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let token = href.split('?').next().unwrap().to_owned();
+    let vote_page = w
+        .http
+        .get(w.url(&format!("/r/{href}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vote_page.status(), 200);
+    let phone = [("cf-connecting-ip", "203.0.113.40")];
+    for _ in 0..2 {
+        let resp = w.vote_form(&token, &phone, &[("score", "3")]).await;
+        assert_eq!(resp.status(), 303);
+    }
+    let stored: Vec<(i64, String)> = {
+        let db = w.db();
+        let mut stmt = db
+            .prepare("SELECT channel, status FROM votes WHERE employee_id = ?1 ORDER BY id")
+            .unwrap();
+        stmt.query_map([with_code], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        stored,
+        [(4, "counted".to_owned()), (4, "duplicate".to_owned())],
+        "a website vote, and its repeat from the same phone left out"
+    );
+    assert_eq!(w.votes_of(without), 0);
+    for bad in ["/f/0", "/f/999999", "/f/abc"] {
+        let resp = w.http.get(w.url(bad)).send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{bad}");
+    }
+}
