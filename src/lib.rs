@@ -31,6 +31,7 @@ pub mod org;
 pub mod pages;
 pub mod poster;
 pub mod qr;
+pub mod receipt;
 pub mod report;
 pub mod results;
 pub mod results_page;

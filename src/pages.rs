@@ -216,7 +216,7 @@ pub fn vote_page(
 }
 
 /// Shown after a vote was stored. Deliberately no link back into the form: one visit, one vote.
-pub fn thanks_page(lang: Lang) -> String {
+pub fn thanks_page(lang: Lang, receipt: Option<&crate::receipt::Receipt>) -> String {
     let m = messages(lang);
     let body = html! {
         main {
@@ -224,6 +224,10 @@ pub fn thanks_page(lang: Lang) -> String {
                 (check_icon())
                 h1 { (m.thanks_heading) }
                 p { (m.thanks_text) }
+                @if let Some(r) = receipt {
+                    p { (m.receipt_label) " " strong dir="ltr" { (r.display()) } }
+                    p .note { (m.receipt_text) }
+                }
             }
         }
     };
@@ -616,7 +620,10 @@ mod tests {
     }
 
     fn all_pages(lang: Lang) -> Vec<String> {
-        let mut pages = vec![vote(lang, &FormState::default()), thanks_page(lang)];
+        let mut pages = vec![
+            vote(lang, &FormState::default()),
+            thanks_page(lang, Some(&crate::receipt::Receipt::from_random([7; 7]))),
+        ];
         pages.extend(PROBLEMS.iter().map(|p| problem_page(lang, *p)));
         pages
     }
@@ -961,7 +968,7 @@ mod tests {
             )
             .unwrap();
             std::fs::write(format!("/tmp/vote-err-{lang}.html"), vote(lang, &state)).unwrap();
-            std::fs::write(format!("/tmp/thanks-{lang}.html"), thanks_page(lang)).unwrap();
+            std::fs::write(format!("/tmp/thanks-{lang}.html"), thanks_page(lang, None)).unwrap();
             std::fs::write(
                 format!("/tmp/problem-{lang}.html"),
                 problem_page(lang, Problem::InvalidCode),

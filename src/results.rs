@@ -218,7 +218,7 @@ pub struct Close {
 /// The monthly close (on the 1st): everything rolled up, last month rebuilt whole from its
 /// days, and a report stored per unit. Idempotent: a second close rewrites the same reports.
 pub async fn monthly_close(
-    store: &impl ResultsStore,
+    store: &(impl ResultsStore + crate::store::results::ReceiptStore),
     zones: &impl LocalTime,
     now: Timestamp,
     levels: &[i64],
@@ -253,6 +253,7 @@ pub async fn monthly_close(
         });
     }
     let (reports, cost) = write_monthly_reports(store, &month, now, levels, min_votes).await?;
+    publish_digest(store, &month, now).await?;
     Ok(Close {
         month,
         roll_up,
@@ -977,4 +978,86 @@ pub async fn change_case<S: crate::store::results::CaseStore>(
     } else {
         Err(AdminError::NotFound("case"))
     }
+}
+
+/// Publishes `month`'s digest: the Merkle root over its counted votes' receipts (sorted stored
+/// hashes), with how many there are. Run by the monthly close after the month is rebuilt, so it
+/// follows every review decision up to then; run again, it replaces the digest.
+pub async fn publish_digest(
+    store: &impl crate::store::results::ReceiptStore,
+    month: &str,
+    now: Timestamp,
+) -> Result<crate::store::results::Digest, StoreError> {
+    let p = Period::month(month).map_err(|_| StoreError::Corrupt(format!("month {month}")))?;
+    let (start, end) = (day_start(p.from), day_start(p.to) + 86_400);
+    let hashes = store.counted_receipts(start, end).await?;
+    let leaves: Vec<[u8; 32]> = hashes
+        .iter()
+        .filter_map(|h| crate::receipt::unhex(h))
+        .map(|h| crate::receipt::leaf(&h))
+        .collect();
+    let digest = crate::store::results::Digest {
+        month: month.to_owned(),
+        root: crate::receipt::root(&leaves)
+            .map(|r| crate::receipt::hex(&r))
+            .unwrap_or_default(),
+        counted: i64::try_from(leaves.len()).unwrap_or(i64::MAX),
+        made_at: now.unix_seconds(),
+    };
+    store.save_digest(&digest).await?;
+    Ok(digest)
+}
+
+/// What checking a receipt tells anyone who holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ReceiptCheck {
+    /// Among the counted votes of `month`: the leaf and its path to the published root.
+    Counted {
+        month: String,
+        root: String,
+        counted_votes: i64,
+        leaf: String,
+        path: Vec<crate::receipt::Step>,
+    },
+    /// Its month is not closed yet.
+    Pending { month: String },
+    /// Not among any month's counted votes (unknown, or not counted: the two look the same).
+    NotCounted,
+}
+
+pub async fn check_receipt(
+    store: &impl crate::store::results::ReceiptStore,
+    receipt: &crate::receipt::Receipt,
+) -> Result<ReceiptCheck, StoreError> {
+    let stored = receipt.stored_hash();
+    let Some(at) = store.receipt_vote(&stored).await? else {
+        return Ok(ReceiptCheck::NotCounted);
+    };
+    let day = crate::clock::parse_iso_day(&Timestamp::from_unix_seconds(at).utc_day())
+        .unwrap_or_default();
+    let month = month_key(day);
+    let Some(digest) = store.digest(&month).await? else {
+        return Ok(ReceiptCheck::Pending { month });
+    };
+    let p = Period::month(&month).map_err(|_| StoreError::Corrupt(format!("month {month}")))?;
+    let hashes = store
+        .counted_receipts(day_start(p.from), day_start(p.to) + 86_400)
+        .await?;
+    let Ok(index) = hashes.binary_search(&stored) else {
+        return Ok(ReceiptCheck::NotCounted);
+    };
+    let leaves: Vec<[u8; 32]> = hashes
+        .iter()
+        .filter_map(|h| crate::receipt::unhex(h))
+        .map(|h| crate::receipt::leaf(&h))
+        .collect();
+    let leaf = leaves.get(index).copied().unwrap_or_default();
+    Ok(ReceiptCheck::Counted {
+        month,
+        root: digest.root,
+        counted_votes: digest.counted,
+        leaf: crate::receipt::hex(&leaf),
+        path: crate::receipt::proof(&leaves, index),
+    })
 }

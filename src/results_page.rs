@@ -28,6 +28,7 @@ struct Words {
     employees: &'static str,
     up: &'static str,
     overdue: &'static str,
+    digest: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -45,6 +46,7 @@ fn words(lang: Lang) -> Words {
             not_enough: "Замало оцінок",
             method: "Зараховано оцінки громадян за період; повторні та підозрілі оцінки не враховано. Показник працівника відображається, коли він має щонайменше {n} оцінок. Коментарі та контакти не публікуються.",
             no_data: "За цей період оцінок немає.",
+            digest: "Квитанції {n} зарахованих голосів місяця підсумовано коренем дерева Меркла; свою квитанцію можна перевірити через /api/v1/public/receipts/{квитанція}:",
             previous: "Попередній місяць",
             best: "Найкращі показники",
             worst: "Найнижчі показники",
@@ -68,6 +70,7 @@ fn words(lang: Lang) -> Words {
             not_enough: "Недостаточно оценок",
             method: "Учтены оценки граждан за период; повторные и подозрительные оценки не учитываются. Показатель сотрудника виден, когда у него не меньше {n} оценок. Комментарии и контакты не публикуются.",
             no_data: "За этот период оценок нет.",
+            digest: "Квитанции {n} учтённых голосов месяца сведены в корень дерева Меркла; свою квитанцию можно проверить через /api/v1/public/receipts/{квитанция}:",
             previous: "Прошлый месяц",
             best: "Лучшие показатели",
             worst: "Худшие показатели",
@@ -91,6 +94,7 @@ fn words(lang: Lang) -> Words {
             not_enough: "Бағалар жеткіліксіз",
             method: "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкердің көрсеткіші кемінде {n} баға болғанда көрсетіледі. Пікірлер мен байланыс деректері жарияланбайды.",
             no_data: "Бұл кезеңде бағалар жоқ.",
+            digest: "Айдың есептелген {n} дауысының түбіртектері Меркл ағашының түбіріне жинақталған; өз түбіртегіңізді /api/v1/public/receipts/{түбіртек} арқылы тексеріңіз:",
             previous: "Өткен ай",
             best: "Ең жақсы көрсеткіштер",
             worst: "Ең төмен көрсеткіштер",
@@ -114,6 +118,7 @@ fn words(lang: Lang) -> Words {
             not_enough: "هنوز آرای کافی نیست",
             method: "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود. نظرها و اطلاعات تماس منتشر نمی‌شوند.",
             no_data: "در این دوره رأیی ثبت نشده است.",
+            digest: "رسیدهای {n} رأی شمرده‌شده این ماه در ریشه درخت مرکل خلاصه شده‌اند؛ رسید خود را از طریق /api/v1/public/receipts/{رسید} بررسی کنید:",
             previous: "ماه قبل",
             best: "بهترین امتیازها",
             worst: "پایین‌ترین امتیازها",
@@ -137,6 +142,7 @@ fn words(lang: Lang) -> Words {
             not_enough: "Not enough votes yet",
             method: "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's score is shown from {n} votes on. Comments and contacts are never published.",
             no_data: "No votes in this period.",
+            digest: "The receipts of the month's {n} counted votes are summed up in this Merkle root; check yours at /api/v1/public/receipts/{receipt}:",
             previous: "Last month",
             best: "Best scores",
             worst: "Lowest scores",
@@ -195,6 +201,8 @@ pub struct PublicView {
     pub month: String,
     /// Comments an administrator published (moderated), newest first.
     pub comments: Vec<crate::store::results::PublishedComment>,
+    /// The month's digest of counted receipts, once the month is closed.
+    pub digest: Option<crate::store::results::Digest>,
 }
 
 pub fn public_page(lang: Lang, v: &PublicView) -> String {
@@ -258,6 +266,12 @@ pub fn public_page(lang: Lang, v: &PublicView) -> String {
                 p { (w.no_data) }
             }
             p.note { (w.method.replace("{n}", &n(lang, i64::from(v.min_votes)))) }
+            @if let Some(d) = &v.digest {
+                p.note {
+                    (w.digest.replace("{n}", &n(lang, d.counted)))
+                    " " code dir="ltr" { (d.root) }
+                }
+            }
         }
     };
     pages::document(lang, &title, body)

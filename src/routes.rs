@@ -57,6 +57,10 @@ pub enum Route<'a> {
     UnitForm {
         unit: Option<UnitId>,
     },
+    /// Anyone holding a receipt checks it against the month's published digest.
+    ReceiptCheck {
+        code: &'a str,
+    },
     VoteForm {
         token: &'a str,
     },
@@ -180,6 +184,7 @@ impl Route<'_> {
             | Route::VotePage { .. }
             | Route::VoteForm { .. }
             | Route::UnitForm { .. }
+            | Route::ReceiptCheck { .. }
             | Route::ApiVote
             | Route::OpenApi
             | Route::AdminApp
@@ -218,6 +223,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/units/{id}/posters", Access::Admin),
     ("GET", "/results", Access::Public),
     ("GET", "/api/v1/public/results", Access::Public),
+    ("GET", "/api/v1/public/receipts/{code}", Access::Public),
     ("POST", "/api/v1/votes", Access::Public),
     ("GET", "/api/v1/openapi.json", Access::Public),
     ("POST", "/api/v1/session", Access::Public),
@@ -331,6 +337,7 @@ fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Route<'a>> {
         (Get, ["admin", "units", id, "posters"]) => Route::UnitPosters { unit: unit(id) },
         (Get, ["results"]) => Route::PublicResultsPage,
         (Get, ["api", "v1", "public", "results"]) => Route::PublicResultsData,
+        (Get, ["api", "v1", "public", "receipts", code]) => Route::ReceiptCheck { code },
         (Post, ["api", "v1", "votes"]) => Route::ApiVote,
         (Get, ["api", "v1", "openapi.json"]) => Route::OpenApi,
         (Post, ["api", "v1", "session"]) => Route::SignIn,

@@ -186,6 +186,8 @@ pub struct Arrival<'a> {
     pub at: Timestamp,
     pub fresh_salt: &'a str,
     pub limits: ClientLimits,
+    /// The receipt the voter will be shown; its hash is stored with the vote.
+    pub receipt: &'a crate::receipt::Receipt,
 }
 
 /// Records a vote. The token is checked before anything else; the fields against the
@@ -202,7 +204,9 @@ pub async fn cast_vote(
         at,
         fresh_salt,
         limits,
+        receipt,
     } = arrival;
+    let receipt_hash = receipt.stored_hash();
     let (token, claims) = verify_code(ring, vote.token)?;
     let scale = store.scale().await?;
     let ballot = Ballot::parse(
@@ -243,6 +247,7 @@ pub async fn cast_vote(
         repeat_since: at.unix_seconds() - i64::from(limits.repeat_window_hours) * 3600,
         flag: PageStamp::check(ring, &token, vote.page_stamp, at),
         office_units: &office_units,
+        receipt_hash: &receipt_hash,
         at,
     };
     match store.record_vote(&new).await? {

@@ -81,6 +81,8 @@ pub struct NewVote<'a> {
     pub flag: Option<Flag>,
     /// Units whose office networks contain the client's address.
     pub office_units: &'a [UnitId],
+    /// What is kept of the voter's receipt (`receipt::Receipt::stored_hash`).
+    pub receipt_hash: &'a str,
     pub at: Timestamp,
 }
 

@@ -305,6 +305,7 @@ impl Store for D1Store {
                 opt_text(vote.flag.map(|f| f.as_str())),
                 text(&serde_json::to_string(vote.office_units).unwrap_or_else(|_| "[]".into())),
                 num(vote.repeat_since as f64),
+                text(vote.receipt_hash),
             ],
         )?;
         let mut statements = vec![count, insert];

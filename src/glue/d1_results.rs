@@ -655,3 +655,48 @@ impl crate::store::results::ModerationStore for D1Store {
         .await
     }
 }
+
+impl crate::store::results::ReceiptStore for D1Store {
+    async fn counted_receipts(&self, start: i64, end: i64) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            hash: String,
+        }
+        let rows: Vec<Row> = self
+            .all(sql::COUNTED_RECEIPTS, &[num(start as f64), num(end as f64)])
+            .await?;
+        Ok(rows.into_iter().map(|r| r.hash).collect())
+    }
+
+    async fn save_digest(&self, d: &crate::store::results::Digest) -> Result<(), StoreError> {
+        self.prepare(
+            sql::SAVE_DIGEST,
+            &[
+                text(&d.month),
+                text(&d.root),
+                num(d.counted as f64),
+                num(d.made_at as f64),
+            ],
+        )?
+        .run()
+        .await
+        .map_err(super::d1::unavailable)?;
+        Ok(())
+    }
+
+    async fn digest(
+        &self,
+        month: &str,
+    ) -> Result<Option<crate::store::results::Digest>, StoreError> {
+        self.first(sql::DIGEST, &[text(month)]).await
+    }
+
+    async fn receipt_vote(&self, hash: &str) -> Result<Option<i64>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            at: i64,
+        }
+        let row: Option<Row> = self.first(sql::RECEIPT_VOTE, &[text(hash)]).await?;
+        Ok(row.map(|r| r.at))
+    }
+}

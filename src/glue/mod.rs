@@ -23,6 +23,7 @@ use crate::integrity::PageStamp;
 use crate::org::EmployeeId;
 use crate::pages::{self, EmployeeCard, FormProblem, FormState, Problem};
 use crate::qr::PublicBaseUrl;
+use crate::receipt::Receipt;
 use crate::routes::{self, Access, Method, Route, RouteError};
 use crate::service::{self, Client, ClientLimits, CodeError, Submission, VoteError};
 use crate::store::admin::AdminStore;
@@ -205,7 +206,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if route.access() == Access::Public {
         return match route {
             Route::Home => home(&app, &req),
-            Route::Thanks => http::html(200, pages::thanks_page(app.page_lang(&req, None))),
+            Route::Thanks => {
+                let receipt = http::query(&req, "receipt").and_then(|r| Receipt::parse(&r));
+                http::html(
+                    200,
+                    pages::thanks_page(app.page_lang(&req, None), receipt.as_ref()),
+                )
+            }
+            Route::ReceiptCheck { code } => results::check_receipt(&app, code).await,
             Route::VotePage { token } => vote_page(&app, &req, token).await,
             Route::UnitForm { unit } => unit_form(&app, &req, unit).await,
             Route::VoteForm { token } => vote_form(&app, &mut req, token).await,
@@ -487,7 +495,7 @@ impl App {
         &self,
         req: &Request,
         submission: Submission<'_>,
-    ) -> std::result::Result<(), VoteError> {
+    ) -> std::result::Result<Receipt, VoteError> {
         let address = http::header(req, "cf-connecting-ip");
         let agent = http::header(req, "user-agent");
         let client = Client {
@@ -511,10 +519,15 @@ impl App {
             }
         }
         let salt = fresh_salt();
+        let mut random = [0u8; 7];
+        // crypto.getRandomValues does not fail for 7 bytes.
+        let _ = getrandom::fill(&mut random);
+        let receipt = Receipt::from_random(random);
         let arrival = service::Arrival {
             at: self.now,
             fresh_salt: &salt,
             limits: self.limits,
+            receipt: &receipt,
         };
         match &self.turnstile {
             Some(t) => {
@@ -525,6 +538,7 @@ impl App {
                 service::cast_vote(&self.store, &self.ring, none, submission, client, arrival).await
             }
         }
+        .map(|()| receipt)
     }
 }
 
@@ -662,7 +676,11 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
         challenge: form.challenge.as_deref(),
     };
     match app.cast(req, submission).await {
-        Ok(()) => http::see_other(&format!("/thanks?lang={}", lang.code())),
+        Ok(receipt) => http::see_other(&format!(
+            "/thanks?lang={}&receipt={}",
+            lang.code(),
+            receipt.display()
+        )),
         Err(e @ (VoteError::Input(_) | VoteError::ChallengeFailed)) => {
             let problem = match e {
                 VoteError::Input(InputError::CommentTooLong) => FormProblem::CommentTooLong,
@@ -747,7 +765,10 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         challenge: vote.turnstile.as_deref(),
     };
     match app.cast(req, submission).await {
-        Ok(()) => http::json(201, r#"{"status":"recorded"}"#.to_owned()),
+        Ok(receipt) => http::json(
+            201,
+            serde_json::json!({"status": "recorded", "receipt": receipt.display()}).to_string(),
+        ),
         Err(e) => {
             if let Some(cause) = api::internal_cause(&e) {
                 console_error!("store error on vote: {cause}");

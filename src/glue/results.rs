@@ -487,6 +487,26 @@ fn day_start(d: chrono::NaiveDate) -> i64 {
         .map_or(0, |t| t.and_utc().timestamp())
 }
 
+// --- receipts --------------------------------------------------------------------------------
+
+/// `GET /api/v1/public/receipts/{code}`: with public results on, anyone holding a receipt gets
+/// its month's root and the path to it, or learns that it is not among the counted votes.
+pub async fn check_receipt(app: &App, code: &str) -> Result<Response> {
+    if !app.public_results {
+        return http::api_error(&ApiError::not_found());
+    }
+    let Some(receipt) = crate::receipt::Receipt::parse(code) else {
+        return invalid(
+            "code",
+            "a receipt is ten letters and digits, such as 7KQ2M-9XH4D",
+        );
+    };
+    match results::check_receipt(&app.store, &receipt).await {
+        Ok(check) => ok_json(200, &check),
+        Err(e) => fail(&AdminError::Store(e)),
+    }
+}
+
 // --- public results -------------------------------------------------------------------------
 
 /// The month shown publicly: `?month=`, else the last closed month.
@@ -583,6 +603,7 @@ async fn public_view(
                     .map(|row| (row.name, row.position.unwrap_or_default(), fig(row.figures)))
                     .collect(),
                 min_votes: s.min_votes,
+                digest: crate::store::results::ReceiptStore::digest(&app.store, &month).await?,
                 comments: crate::store::results::ModerationStore::published_comments(
                     &app.store,
                     u,
@@ -621,6 +642,7 @@ async fn public_view(
                 employees: Vec::new(),
                 min_votes: s.min_votes,
                 comments: Vec::new(),
+                digest: crate::store::results::ReceiptStore::digest(&app.store, &month).await?,
                 month,
             }))
         }

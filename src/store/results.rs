@@ -431,3 +431,22 @@ pub trait ModerationStore {
         end: i64,
     ) -> Result<Vec<PublishedComment>, StoreError>;
 }
+
+/// A month's published digest of its counted receipts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Digest {
+    pub month: String,
+    /// Hex of the Merkle root (`receipt::root`).
+    pub root: String,
+    pub counted: i64,
+    pub made_at: i64,
+}
+
+pub trait ReceiptStore {
+    /// The stored receipt hashes of counted votes in `[start, end)`, sorted.
+    async fn counted_receipts(&self, start: i64, end: i64) -> Result<Vec<String>, StoreError>;
+    async fn save_digest(&self, digest: &Digest) -> Result<(), StoreError>;
+    async fn digest(&self, month: &str) -> Result<Option<Digest>, StoreError>;
+    /// When the vote with this stored receipt hash was cast, if there is one.
+    async fn receipt_vote(&self, hash: &str) -> Result<Option<i64>, StoreError>;
+}

@@ -16,19 +16,20 @@ pub const SCALE: &str = "SELECT value, colour, face, labels FROM scale_levels OR
 /// (same client, same employee, same UTC day) is stored as 'duplicate': recorded, not counted,
 /// and answered exactly like a counted vote so that a stuffer learns nothing.
 pub const INSERT_VOTE: &str = "\
-INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id) \
+INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash) \
 SELECT e.id, e.unit_id, q.channel, q.issue, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
   CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9 AND d.created_at > ?16) THEN 'duplicate' \
        WHEN ?14 IS NOT NULL OR e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'flagged' \
        ELSE 'counted' END, \
   CASE WHEN e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'office_network' \
        ELSE ?14 END, \
-  q.direction_id \
+  q.direction_id, ?17 \
 FROM employees e JOIN qr_codes q ON q.employee_id = e.id \
 WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revoked_at IS NULL \
   AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4) \
   AND (SELECT votes FROM client_counters WHERE day = ?11 AND client_key = ?12) <= ?13";
 
+/// `?17` is the SHA-256 of the voter's receipt (`receipt::Receipt::stored_hash`).
 /// `?16` starts the repeat window (`REPEAT_WINDOW_HOURS` before now).
 /// `?15` is a JSON array of the units whose office networks contain the client's address: a
 /// vote for an employee of any of them, or of a unit below, is flagged as a possible self-vote.
@@ -915,3 +916,18 @@ FROM units u LEFT JOIN employees e ON e.unit_id = u.id AND e.active = 1 \
   AND EXISTS (SELECT 1 FROM qr_codes c WHERE c.employee_id = e.id AND c.channel = 4 AND c.revoked_at IS NULL) \
 LEFT JOIN qr_codes q ON q.employee_id = e.id AND q.channel = 4 AND q.revoked_at IS NULL \
 WHERE u.id = ?1 AND u.active = 1 ORDER BY e.name, e.id";
+
+// Receipts (`receipt`).
+/// The stored receipt hashes of the counted votes in `[?1, ?2)` (unix seconds), sorted: the
+/// leaves of the month's tree.
+pub const COUNTED_RECEIPTS: &str = "\
+SELECT receipt_hash AS hash FROM votes \
+WHERE created_at >= ?1 AND created_at < ?2 AND status = 'counted' AND receipt_hash IS NOT NULL \
+ORDER BY receipt_hash";
+pub const SAVE_DIGEST: &str = "\
+INSERT INTO monthly_digests (month, root, counted, made_at) VALUES (?1, ?2, ?3, ?4) \
+ON CONFLICT (month) DO UPDATE SET root = excluded.root, counted = excluded.counted, made_at = excluded.made_at";
+pub const DIGEST: &str =
+    "SELECT month, root, counted, made_at FROM monthly_digests WHERE month = ?1";
+/// The moment of the vote a receipt hash belongs to.
+pub const RECEIPT_VOTE: &str = "SELECT created_at AS at FROM votes WHERE receipt_hash = ?1";

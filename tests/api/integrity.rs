@@ -749,3 +749,166 @@ async fn a_units_website_form_leads_to_the_same_protected_vote_for_the_chosen_em
         assert_eq!(resp.status(), 404, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_receipt_checks_against_the_months_published_root_and_says_nothing_else() {
+    use civicrate::receipt::{leaf, unhex, verify, Receipt, Step};
+    let w = &Worker::start_with(
+        &key(1),
+        &[("PUBLIC_RESULTS", "on"), ("SIMULATED_CLOCK", "on")],
+    );
+    let (_, token) = w.employee_with_code("Олена Коваль").await;
+    let last_month = crate::results::first_of_last_month();
+    let at = last_month
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp()
+        + 2 * 86_400;
+    let token = &token;
+    let vote = |phone: &'static str, at: Option<i64>| async move {
+        let mut req = w
+            .http
+            .post(w.url("/api/v1/votes"))
+            .header("cf-connecting-ip", phone)
+            .json(&json!({"token": token, "score": 3}));
+        if let Some(at) = at {
+            req = req.header("x-simulated-time", at.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 201);
+        resp.json::<serde_json::Value>().await.unwrap()["receipt"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let counted = vote("203.0.113.61", Some(at)).await;
+    let repeat = vote("203.0.113.61", Some(at + 60)).await;
+    let other = vote("203.0.113.62", Some(at + 120)).await;
+    let this_month = vote("203.0.113.63", None).await;
+    assert_ne!(
+        counted, repeat,
+        "a repeat gets a receipt too: no signal at the vote"
+    );
+
+    // The form's thank-you page shows it.
+    let form = w
+        .vote_form(
+            &token,
+            &[("cf-connecting-ip", "203.0.113.64")],
+            &[("score", "2"), ("lang", "kk")],
+        )
+        .await;
+    assert_eq!(form.status(), 303);
+    let thanks = form.headers()["location"].to_str().unwrap().to_owned();
+    let shown = thanks.split("receipt=").nth(1).unwrap().to_owned();
+    let page = w
+        .http
+        .get(w.url(&thanks))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&shown) && page.contains("Түбіртегіңіз"),
+        "{page}"
+    );
+
+    let check = |code: String| async move {
+        w.http
+            .get(w.url(&format!("/api/v1/public/receipts/{code}")))
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        check(counted.clone())
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["status"],
+        "pending"
+    );
+    crate::results::cron(w, "30+0+1+*+*").await;
+
+    let answer: serde_json::Value = check(counted.to_lowercase()).await.json().await.unwrap();
+    assert_eq!(answer["status"], "counted", "{answer}");
+    assert_eq!(answer["counted_votes"], 2);
+    let root = unhex(answer["root"].as_str().unwrap()).unwrap();
+    let path: Vec<Step> = answer["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| Step {
+            left: s["left"].as_bool().unwrap(),
+            hash: s["hash"].as_str().unwrap().to_owned(),
+        })
+        .collect();
+    let mine = leaf(&unhex(&Receipt::parse(&counted).unwrap().stored_hash()).unwrap());
+    assert!(
+        verify(mine, &path, &root),
+        "the path leads from my receipt to the root"
+    );
+    assert!(!verify(
+        leaf(&unhex(&Receipt::parse(&other).unwrap().stored_hash()).unwrap()),
+        &path,
+        &root
+    ));
+    let keys: Vec<&String> = answer.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["counted_votes", "leaf", "month", "path", "root", "status"],
+        "nothing about the vote"
+    );
+
+    assert_eq!(
+        check(repeat)
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap(),
+        json!({"status": "not_counted"})
+    );
+    assert_eq!(
+        check("00000-00000".into())
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap(),
+        json!({"status": "not_counted"})
+    );
+    assert_eq!(
+        check(this_month)
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["status"],
+        "pending"
+    );
+    assert_eq!(check("not-a-receipt!".into()).await.status(), 422);
+
+    let month = &last_month.to_string()[..7];
+    let public = w
+        .http
+        .get(w.url(&format!("/results?month={month}&lang=en")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        public.contains(answer["root"].as_str().unwrap()),
+        "the root is published"
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM votes WHERE receipt_hash = '{}'",
+            Receipt::parse(&counted).unwrap().stored_hash()
+        )),
+        1,
+        "only the hash is kept"
+    );
+}
