@@ -794,7 +794,7 @@ async fn a_receipt_checks_against_the_months_published_root_and_says_nothing_els
     // The form's thank-you page shows it.
     let form = w
         .vote_form(
-            &token,
+            token,
             &[("cf-connecting-ip", "203.0.113.64")],
             &[("score", "2"), ("lang", "kk")],
         )
