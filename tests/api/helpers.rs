@@ -673,3 +673,51 @@ mod reqwest {
             .unwrap_or(0))
     }
 }
+
+/// A stand-in on loopback for a service the worker calls out to (a webhook, Turnstile's
+/// siteverify), which tests cannot reach: each request's body goes to `answer`, which gives
+/// the status line and the body to send back. Returns the port.
+pub fn loopback_service(
+    mut answer: impl FnMut(&str) -> (&'static str, String) + Send + 'static,
+) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("port").port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            let mut body = String::new();
+            // Read the head, then as much body as Content-Length says.
+            loop {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                data.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&data).to_string();
+                if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if rest.len() >= len || n == 0 {
+                        body = rest.to_owned();
+                        break;
+                    }
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            let (status, reply) = answer(&body);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    port
+}

@@ -235,47 +235,15 @@ async fn a_repeat_after_the_configured_window_counts_again_the_same_day() {
 /// A stand-in for Turnstile's siteverify on loopback (tests cannot reach Cloudflare): answers
 /// `success` for answers starting with `pass-`, and keeps every form body it was sent.
 fn siteverify() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = bodies.clone();
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut data = Vec::new();
-            let mut buf = [0u8; 8192];
-            let mut body = String::new();
-            loop {
-                let n = stream.read(&mut buf).unwrap_or(0);
-                data.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&data).to_string();
-                if let Some((head, rest)) = text.split_once("\r\n\r\n") {
-                    let len = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                        })
-                        .unwrap_or(0);
-                    if rest.len() >= len || n == 0 {
-                        body = rest.to_owned();
-                        break;
-                    }
-                }
-                if n == 0 {
-                    break;
-                }
-            }
-            let success = body.contains("response=pass%2D") || body.contains("response=pass-");
-            seen.lock().unwrap().push(body);
-            let answer = format!(r#"{{"success":{success},"error-codes":[]}}"#);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                answer.len()
-            );
-        }
+    let port = crate::helpers::loopback_service(move |body| {
+        let success = body.contains("response=pass%2D") || body.contains("response=pass-");
+        seen.lock().unwrap().push(body.to_owned());
+        (
+            "200 OK",
+            format!(r#"{{"success":{success},"error-codes":[]}}"#),
+        )
     });
     (format!("http://127.0.0.1:{port}/siteverify"), bodies)
 }

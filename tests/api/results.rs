@@ -716,57 +716,21 @@ async fn public_results_are_off_by_default_and_show_no_comments_when_on() {
     );
 }
 
-/// A webhook on this machine that answers 500 to its first `fail_first` posts, then 200, and
+/// A webhook receiver on loopback: answers 500 to the first `fail_first` calls, then 200, and
 /// keeps every body it was sent.
 fn webhook(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = bodies.clone();
-    std::thread::spawn(move || {
-        let mut calls = 0;
-        for mut stream in listener.incoming().flatten() {
-            let mut data = Vec::new();
-            let mut buf = [0u8; 8192];
-            let mut received = None;
-            // Read the head, then as much body as Content-Length says.
-            loop {
-                let n = stream.read(&mut buf).unwrap_or(0);
-                data.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&data).to_string();
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let len = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                        })
-                        .unwrap_or(0);
-                    if body.len() >= len || n == 0 {
-                        received = serde_json::from_str::<Value>(body).ok();
-                        break;
-                    }
-                }
-                if n == 0 {
-                    break;
-                }
-            }
-            calls += 1;
-            let status = if calls <= fail_first {
-                "500 Internal Server Error"
-            } else {
-                "200 OK"
-            };
-            if calls > fail_first {
-                seen.lock().unwrap().extend(received);
-            }
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-            );
+    let mut calls = 0;
+    let port = crate::helpers::loopback_service(move |body| {
+        calls += 1;
+        if calls <= fail_first {
+            return ("500 Internal Server Error", "{}".into());
         }
+        seen.lock()
+            .unwrap()
+            .extend(serde_json::from_str::<Value>(body).ok());
+        ("200 OK", "{}".into())
     });
     (format!("http://127.0.0.1:{port}/hook"), bodies)
 }
