@@ -880,3 +880,84 @@ async fn a_receipt_checks_against_the_months_published_root_and_says_nothing_els
         "only the hash is kept"
     );
 }
+
+#[tokio::test]
+async fn the_workers_own_log_lines_carry_no_secret_token_address_or_contact() {
+    let w = &Worker::start_with(&key(1), &[("PUBLIC_RESULTS", "on")]);
+    let (_, token) = w.employee_with_code("Олена Коваль").await;
+    let address = "203.0.113.199";
+    let contact = "olena.voter@example.org";
+    let good = w
+        .vote_from(
+            address,
+            "Phone/9",
+            json!({"token": token, "score": 1, "comment": "Довго", "contact": contact}),
+        )
+        .await;
+    assert_eq!(good.status(), 201);
+    let receipt = good.json::<serde_json::Value>().await.unwrap()["receipt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Failures are what get logged: a revoked code, a wrong password, a vote while D1 is locked.
+    let revoke = w
+        .admin(Method::DELETE, "/api/v1/admin/employees/1/qr")
+        .send()
+        .await
+        .unwrap();
+    assert!(revoke.status().is_success());
+    let _ = w
+        .vote_from(address, "Phone/9", json!({"token": token, "score": 2}))
+        .await;
+    let _ = w
+        .sign_in("root@city.example", "not the password at all")
+        .await;
+    let (_, fresh) = w.employee_with_code("Петро Шевчук").await;
+    let lock = w.db();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let locked = w
+        .vote_from(address, "Phone/9", json!({"token": fresh, "score": 3}))
+        .await;
+    lock.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(locked.status(), 503);
+    crate::results::cron(w, HOURLY).await;
+
+    // wrangler writes its output to the file a little later than it happens.
+    let mut log = String::new();
+    for _ in 0..50 {
+        log.clear();
+        for entry in std::fs::read_dir(&w.dir).unwrap().flatten() {
+            if entry.file_name().to_string_lossy().starts_with("wrangler-") {
+                log.push_str(&std::fs::read_to_string(entry.path()).unwrap());
+            }
+        }
+        if log.contains("cron: rolled up") && log.contains("store error") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // wrangler dev's own access lines ("[wrangler:info] GET /r/…") are the local stand-in for
+    // Cloudflare's invocation logs, which production keeps off (wrangler.toml, docs/privacy.md).
+    let ours: String = log
+        .lines()
+        .filter(|l| !l.contains("[wrangler:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        ours.contains("store error"),
+        "the failures were logged: {ours}"
+    );
+    let secret = key(1).split_once(':').unwrap().1.to_owned();
+    for (what, needle) in [
+        ("the signing key", secret.as_str()),
+        ("the session key", crate::helpers::SESSION_KEY),
+        ("the API token", w.admin_token.as_str()),
+        ("a vote token", token.as_str()),
+        ("another vote token", fresh.as_str()),
+        ("the client's address", address),
+        ("the contact", contact),
+        ("the receipt", receipt.as_str()),
+    ] {
+        assert!(!ours.contains(needle), "{what} appears in the log:\n{ours}");
+    }
+}
