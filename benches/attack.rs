@@ -18,7 +18,7 @@
 #[path = "../tests/api/helpers.rs"]
 mod helpers;
 
-use helpers::{key, Worker};
+use helpers::{key, Rng, Worker};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,21 +27,6 @@ use std::sync::Arc;
 const DAY: i64 = 1_772_496_000;
 const KYIV_0800: i64 = DAY + 6 * 3600;
 const KYIV_2000: i64 = DAY + 18 * 3600;
-
-/// A small deterministic generator (xorshift64*): the same day on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 const AGENTS: [&str; 4] = [
     "Mozilla/5.0 (Linux; Android 10; SM-A105F) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",

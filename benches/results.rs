@@ -9,27 +9,9 @@
 #[path = "../tests/api/helpers.rs"]
 mod helpers;
 
-use helpers::{key, Worker};
+use helpers::{key, Rng, Worker};
 use rusqlite::params;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// A small deterministic generator (xorshift64*): the same instance on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-}
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -12,7 +12,7 @@
 
 use sha2::{Digest, Sha256};
 
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+use crate::token::ALPHABET;
 const SYMBOLS: usize = 10;
 const CONTEXT: &[u8] = b"civicrate/receipt/v1";
 
@@ -33,22 +33,7 @@ impl Receipt {
 
     /// As typed: case, hyphens, spaces and the misread letters O, I and L are forgiven.
     pub fn parse(text: &str) -> Option<Receipt> {
-        if text.len() > 40 {
-            return None;
-        }
-        let mut canonical = String::with_capacity(SYMBOLS);
-        for c in text.chars().filter(|c| *c != '-' && *c != ' ') {
-            let c = match c.to_ascii_uppercase() {
-                'O' => '0',
-                'I' | 'L' => '1',
-                c => c,
-            };
-            if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
-                return None;
-            }
-            canonical.push(c);
-        }
-        (canonical.len() == SYMBOLS).then_some(Receipt(canonical))
+        crate::token::canonical_crockford(text, SYMBOLS).map(Receipt)
     }
 
     /// `XXXXX-XXXXX`, as the thank-you page shows it.

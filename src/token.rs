@@ -43,7 +43,7 @@ const VERSION: u8 = 1;
 const CONTEXT: &[u8] = b"civicrate/token/v1";
 /// Crockford's base32: digits and capitals without I, L, O and U, so everything printed stays
 /// in the QR code's alphanumeric mode and is hard to misread.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub(crate) const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claims {
@@ -51,6 +51,28 @@ pub struct Claims {
     pub employee: EmployeeId,
     pub channel: Channel,
     pub issue: u16,
+}
+
+/// Exactly `symbols` Crockford base32 symbols in canonical form (capitals), from text as people
+/// type it: case, hyphens and spaces are forgiven, and so are the misread letters O, I and L.
+/// Anything else, or another length, is `None`. Shared by tokens and receipts.
+pub fn canonical_crockford(text: &str, symbols: usize) -> Option<String> {
+    if text.len() > 3 * symbols {
+        return None;
+    }
+    let mut canonical = String::with_capacity(symbols);
+    for c in text.chars().filter(|c| *c != '-' && *c != ' ') {
+        let c = match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        };
+        if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
+            return None;
+        }
+        canonical.push(c);
+    }
+    (canonical.len() == symbols).then_some(canonical)
 }
 
 /// A token in canonical form: 32 uppercase Crockford base32 characters.
@@ -73,25 +95,9 @@ impl Token {
     /// Accepts any case, ignores hyphens and spaces (for codes typed by hand), and reads
     /// O as 0 and I/L as 1, as Crockford's decoding does.
     pub fn parse(text: &str) -> Result<Token, TokenError> {
-        if text.len() > 3 * TOKEN_CHARS {
-            return Err(TokenError::Malformed);
-        }
-        let mut canonical = String::with_capacity(TOKEN_CHARS);
-        for c in text.chars().filter(|c| *c != '-' && *c != ' ') {
-            let c = match c.to_ascii_uppercase() {
-                'O' => '0',
-                'I' | 'L' => '1',
-                c => c,
-            };
-            if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
-                return Err(TokenError::Malformed);
-            }
-            canonical.push(c);
-        }
-        if canonical.len() != TOKEN_CHARS {
-            return Err(TokenError::Malformed);
-        }
-        Ok(Token(canonical))
+        canonical_crockford(text, TOKEN_CHARS)
+            .map(Token)
+            .ok_or(TokenError::Malformed)
     }
 
     pub fn as_str(&self) -> &str {

@@ -500,10 +500,15 @@ impl Worker {
     }
 
     pub async fn issue_code(&self, employee: i64) -> Value {
+        self.issue_code_on(employee, 0).await
+    }
+
+    /// A code for one service point (`channel`: 2 a written reply, 4 the website form…).
+    pub async fn issue_code_on(&self, employee: i64, channel: u8) -> Value {
         let resp = self
             .admin(
                 reqwest::Method::POST,
-                &format!("/api/v1/admin/employees/{employee}/qr"),
+                &format!("/api/v1/admin/employees/{employee}/qr?channel={channel}"),
             )
             .send()
             .await
@@ -720,4 +725,25 @@ pub fn loopback_service(
         }
     });
     port
+}
+
+/// A small deterministic generator (xorshift64*), so that a benchmark seeds the same instance
+/// on every run. The benchmarks include this file; the tests do not use it.
+#[allow(dead_code)]
+pub struct Rng(pub u64);
+
+#[allow(dead_code)]
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
 }

@@ -182,16 +182,7 @@ async fn votes_while_the_unit_is_closed_are_flagged_in_its_own_time_zone() {
     // Tuesday: the unit declares no hours that day.
     vote_at(w, &officer_token, 4, july + 86_400 + 10 * 3600).await;
     // A code printed on a written reply is scanned at home, at any hour: not flagged.
-    let reply = w
-        .admin(
-            Method::POST,
-            &format!("/api/v1/admin/employees/{clerk}/qr?channel=2"),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), 201);
-    let reply_token = reply.json::<serde_json::Value>().await.unwrap()["token"]
+    let reply_token = w.issue_code_on(clerk, 2).await["token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -651,15 +642,7 @@ async fn a_units_website_form_leads_to_the_same_protected_vote_for_the_chosen_em
         .await
         .unwrap();
     assert_eq!(none_yet.status(), 404, "no website codes, no form");
-    let issued = w
-        .admin(
-            Method::POST,
-            &format!("/api/v1/admin/employees/{with_code}/qr?channel=4"),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(issued.status(), 201);
+    w.issue_code_on(with_code, 4).await;
     let page = w
         .http
         .get(w.url(&format!("/f/{unit}?lang=fa")))
