@@ -746,3 +746,61 @@ async fn a_manager_files_an_appeal_from_the_inbox_and_another_admin_upholds_one(
     b.screenshot("appeals").await;
     b.quit().await;
 }
+
+#[tokio::test]
+async fn script_payloads_stored_as_text_stay_inert_in_every_admin_screen() {
+    use crate::results::{commented, cron, first_of_last_month, insert, HOURLY};
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let img = r#"<img src=x onerror="window.__pwned='img'">"#;
+    let script = "<script>window.__pwned='script'</script>";
+    let svg = r#"<svg onload="window.__pwned='svg'"></svg>"#;
+    let unit = w.create_unit(&format!("ЦНАП {img}"), None).await;
+    let employee = w
+        .create_employee(&format!("Олена {script}"), svg, unit)
+        .await;
+    w.issue_code(employee).await;
+    let comment = r#"Погано <img src=x onerror="window.__pwned='img'"> <script>window.__pwned='script'</script>"#;
+    insert(w, &[commented(employee, unit, 1, comment)]);
+    cron(w, HOURLY).await;
+    let case = w.count("SELECT max(vote_id) FROM cases");
+    let resp = w
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/votes/{case}/appeal"),
+        )
+        .json(&json!({"reason": format!("Підстава {img}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let b = Browser::start().await;
+    b.accept_invitation(w, "xss-check@city.example").await;
+    let month = format!("period=month&date={}", first_of_last_month());
+    for (screen, ready) in [
+        ("#/".to_owned(), "onerror"),
+        (format!("#/units/{unit}"), "onload"),
+        (format!("#/employees/{employee}"), "script"),
+        (format!("#/results/units/{unit}?{month}"), "Погано"),
+        ("#/inbox".to_owned(), "Погано"),
+        ("#/appeals".to_owned(), "Підстава"),
+    ] {
+        b.go(&w.url(&format!("/admin/{screen}"))).await;
+        b.wait_for(
+            &format!("return document.querySelector('main') && document.querySelector('main').textContent.includes('{ready}')"),
+            &screen,
+        )
+        .await;
+        // Give any injected handler the chance to run.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let pwned = b
+            .eval("return window.__pwned === undefined ? null : String(window.__pwned)")
+            .await;
+        assert_eq!(pwned, Value::Null, "{screen}: an injected handler ran");
+        let live = b
+            .eval("return document.querySelectorAll('main img[src=x], main script, main svg[onload]').length")
+            .await;
+        assert_eq!(live, 0, "{screen}: the payload became markup");
+    }
+    b.screenshot("payloads-inert").await;
+    b.quit().await;
+}
