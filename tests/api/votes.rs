@@ -108,7 +108,10 @@ async fn vote_by_form_redirects_to_thanks_and_is_counted() {
         .await;
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(location, "/thanks?lang=uk");
+    assert!(
+        location.starts_with("/thanks?lang=uk&receipt=") && location.len() == 35,
+        "{location}"
+    );
     let thanks = w
         .http
         .get(w.url(&location))
@@ -411,7 +414,11 @@ async fn repeat_votes_from_one_phone_are_recorded_but_not_counted() {
             201,
             "a stuffer gets the same answer as anyone"
         );
-        assert_eq!(resp.text().await.unwrap(), r#"{"status":"recorded"}"#);
+        // The same answer, down to its shape: only the random receipt differs.
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["status"], "recorded");
+        assert_eq!(body.as_object().unwrap().len(), 2);
+        assert_eq!(body["receipt"].as_str().unwrap().len(), 11);
     }
     // The same address with another browser, and another address, are other clients.
     assert_eq!(
@@ -461,7 +468,11 @@ async fn a_repeat_by_form_gets_the_same_thank_you() {
             )
             .await;
         assert_eq!(resp.status(), 303);
-        assert_eq!(resp.headers()["location"], "/thanks?lang=uk");
+        let location = resp.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            location.starts_with("/thanks?lang=uk&receipt=") && location.len() == 35,
+            "a repeat gets a receipt like any vote: {location}"
+        );
     }
     assert_eq!(w.summary(employee).await["votes"], 1);
     assert_eq!(w.votes_of(employee), 2);
