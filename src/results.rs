@@ -102,9 +102,22 @@ async fn roll_up_leased(
     let mut watermark = start;
     let mut steps = 0;
     let mut flagged = 0;
+    // Read once a run, not once a step: opening hours change rarely, and a run is short.
+    let hours: Option<HashMap<i64, (String, OpeningHours)>> = if watermark < last {
+        Some(
+            store
+                .unit_hours()
+                .await?
+                .into_iter()
+                .filter_map(|u| Some((u.unit, (u.zone, OpeningHours::from_stored(&u.hours)?))))
+                .collect(),
+        )
+    } else {
+        None
+    };
     while watermark < last && steps < budget.steps {
         let to = last.min(watermark + STEP_VOTES);
-        let flags = screen_step(store, zones, watermark, to).await?;
+        let flags = screen_step(store, zones, hours.as_ref(), watermark, to).await?;
         flagged += flags.len();
         let (applied, c) = store
             .add_new_votes(
@@ -155,6 +168,7 @@ async fn roll_up_leased(
 async fn screen_step(
     store: &impl ResultsStore,
     zones: &impl LocalTime,
+    hours: Option<&HashMap<i64, (String, OpeningHours)>>,
     from: i64,
     to: i64,
 ) -> Result<Vec<(i64, Flag)>, StoreError> {
@@ -170,12 +184,6 @@ async fn screen_step(
     let baselines = store
         .screen_baselines(from, to, &iso_day(since), &iso_day(until))
         .await?;
-    let hours: HashMap<i64, (String, OpeningHours)> = store
-        .unit_hours()
-        .await?
-        .into_iter()
-        .filter_map(|u| Some((u.unit, (u.zone, OpeningHours::from_stored(&u.hours)?))))
-        .collect();
     let seen: Vec<Seen> = votes
         .iter()
         .map(|v| Seen {
@@ -183,7 +191,7 @@ async fn screen_step(
             employee: v.employee,
             at: v.at,
             outside_hours: Channel::parse(v.channel).is_some_and(Channel::at_the_office)
-                && hours.get(&v.unit).is_some_and(|(zone, h)| {
+                && hours.and_then(|h| h.get(&v.unit)).is_some_and(|(zone, h)| {
                     zones
                         .weekday_minute(zone, v.at)
                         .is_some_and(|(day, minute)| !h.is_open(day, minute))

@@ -551,14 +551,7 @@ async fn a_comment_reaches_the_public_results_only_once_published_and_as_moderat
     assert_eq!(resp.status(), 201);
     cron(w, HOURLY).await;
     let vote = w.count("SELECT max(id) FROM votes");
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let today = chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap()
-        .date_naive()
-        .to_string();
+    let today = crate::results::today().to_string();
     let month = today[..7].to_owned();
     let public = || async {
         w.http
