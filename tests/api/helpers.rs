@@ -162,6 +162,27 @@ impl Worker {
     }
 
     pub fn run_with(dir: PathBuf, token_keys: &str, settings: &[(&str, &str)]) -> Worker {
+        // A port found free can be taken by another instance starting at the same moment
+        // before workerd binds it: start again on fresh ports, a few times.
+        for _ in 0..3 {
+            let mut worker = Worker::spawn(dir.clone(), token_keys, settings);
+            match worker.wait_until_up() {
+                Ok(()) => {
+                    worker.admin_token = worker.bootstrap_admin();
+                    return worker;
+                }
+                Err(logs) if logs.contains("Address already in use") => {
+                    // Keep the wrangler.toml copy: the next attempt uses it.
+                    worker.config = None;
+                    worker.kill();
+                }
+                Err(logs) => panic!("{logs}"),
+            }
+        }
+        panic!("wrangler dev found no free port in 3 attempts");
+    }
+
+    fn spawn(dir: PathBuf, token_keys: &str, settings: &[(&str, &str)]) -> Worker {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let env_file = dir.join(format!("vars-{port}.env"));
@@ -209,17 +230,14 @@ impl Worker {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("http client");
-        let mut worker = Worker {
+        Worker {
             base,
             dir,
             child: Some(child),
             http,
             admin_token: String::new(),
             config,
-        };
-        worker.wait_until_up();
-        worker.admin_token = worker.bootstrap_admin();
-        worker
+        }
     }
 
     /// The first superadmin's API token: made once per state folder, through an invitation
@@ -347,14 +365,22 @@ impl Worker {
         (session, token)
     }
 
-    fn wait_until_up(&self) {
+    fn wait_until_up(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(120);
         let url = format!("{}/healthz", self.base);
         while Instant::now() < deadline {
             if let Ok(resp) = reqwest::blocking_get(&url) {
                 if resp == 200 {
-                    return;
+                    return Ok(());
                 }
+            }
+            // wrangler dev that exited (workerd could not bind its port) will not answer.
+            if self
+                .child
+                .as_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))))
+            {
+                break;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -365,7 +391,9 @@ impl Worker {
             .filter(|e| e.path().extension().is_some_and(|x| x == "log"))
             .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
             .collect();
-        panic!("wrangler dev did not answer on {url} within 120 s; its output:\n{logs}");
+        Err(format!(
+            "wrangler dev did not answer on {url} (it exited, or 120 s passed); its output:\n{logs}"
+        ))
     }
 
     pub fn stop(mut self) -> PathBuf {
