@@ -893,6 +893,7 @@ pub async fn issue_code(
         employee,
         channel,
         issue,
+        kind: crate::token::CodeKind::Standing,
     });
     let url = base.vote_url(&token);
     // A URL of a valid base and a 32-character token always fits a QR code; if the base is
@@ -1022,6 +1023,7 @@ pub fn code_url(
             employee,
             channel,
             issue,
+            kind: crate::token::CodeKind::Standing,
         },
     )?;
     Some((base.vote_url(&token), base.display_url(&token)))

@@ -152,6 +152,11 @@ impl From<&CodeError> for ApiError {
                 "revoked_token",
                 "this code is no longer valid; ask staff for the current one",
             ),
+            CodeError::Used => ApiError::new(
+                410,
+                "used_token",
+                "this one-time code has already taken its vote",
+            ),
             CodeError::Store(e) => e.into(),
         }
     }

@@ -51,7 +51,8 @@ impl Decision {
     }
 }
 
-fn writable(p: &Principal) -> Result<Option<String>, AdminError> {
+/// The caller's write scope as a SQL parameter; a viewer-only caller is refused (403).
+pub(crate) fn writable(p: &Principal) -> Result<Option<String>, AdminError> {
     let scope = p.write_scope();
     if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
         return Err(AdminError::Forbidden);

@@ -302,6 +302,7 @@ mod tests {
             employee: EmployeeId::parse(employee).unwrap(),
             channel: Channel::DESK,
             issue: 1,
+            kind: crate::token::CodeKind::Standing,
         })
     }
 

@@ -27,6 +27,7 @@ pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;
 pub mod moderation;
+pub mod one_time;
 pub mod org;
 pub mod pages;
 pub mod poster;

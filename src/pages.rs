@@ -65,6 +65,8 @@ pub struct FormState<'a> {
 pub enum Problem {
     InvalidCode,
     RevokedCode,
+    /// A one-time code that has taken its vote.
+    UsedCode,
     NotFound,
     BadRequest,
     TooManyRequests,
@@ -293,6 +295,7 @@ pub fn problem_page(lang: Lang, problem: Problem) -> String {
     let (heading, text) = match problem {
         Problem::InvalidCode => (m.invalid_code_heading, m.invalid_code_text),
         Problem::RevokedCode => (m.revoked_code_heading, m.revoked_code_text),
+        Problem::UsedCode => (m.used_code_heading, m.used_code_text),
         Problem::NotFound => (m.not_found_heading, m.not_found_text),
         Problem::BadRequest => (m.bad_request_heading, m.bad_request_text),
         Problem::TooManyRequests => (m.too_many_requests_heading, m.too_many_requests_text),
@@ -598,9 +601,10 @@ mod tests {
     use crate::scale::{Labels, Level};
 
     const PATH: &str = "/r/0123ABCD";
-    const PROBLEMS: [Problem; 6] = [
+    const PROBLEMS: [Problem; 7] = [
         Problem::InvalidCode,
         Problem::RevokedCode,
+        Problem::UsedCode,
         Problem::NotFound,
         Problem::BadRequest,
         Problem::TooManyRequests,
@@ -660,8 +664,9 @@ mod tests {
             .collect();
         assert!(en[0].contains("This code is not valid"));
         assert!(en[1].contains("no longer valid"));
-        assert!(en[4].contains("try again later"));
-        assert!(en[5].contains("try again in a minute"));
+        assert!(en[2].contains("already been used"));
+        assert!(en[5].contains("try again later"));
+        assert!(en[6].contains("try again in a minute"));
     }
 
     #[test]

@@ -256,6 +256,11 @@ body{margin:0;background:#e8eaed;color:#000;font-family:system-ui,-apple-system,
 .steps{width:100%;margin:auto 0 0;padding:.6em 0 0;border-top:.4mm solid #000;list-style:none}
 .steps li+li{margin-block-start:.35em}
 @media screen{.poster{box-shadow:0 1px 4px rgba(0,0,0,.4)}}
+.slips main{display:grid;grid-template-columns:repeat(auto-fill,minmax(90mm,1fr));gap:2mm;padding:4mm}
+.slip{display:flex;gap:3mm;align-items:flex-start;padding:3mm;border:.3mm dashed #000;background:#fff;break-inside:avoid;font-size:9pt}
+.slip .code{flex:0 0 32mm;width:32mm}.slip .code svg{width:100%;height:auto;display:block}
+.slip .about p{margin:0 0 .2em}.slip .once{font-weight:600}.slip .name{font-size:1.15em;font-weight:700}
+@media print{body.slips main{padding:0}}
 @media print{body{background:none}.toolbar{display:none}.poster{margin:0;box-shadow:none;break-inside:avoid;break-after:page}.poster:last-child{break-after:auto}}
 "#;
 
@@ -350,6 +355,175 @@ fn poster(t: &PageText, langs: &[Lang], card: &PosterCard) -> Markup {
             }
         }
     }
+}
+
+/// One printed one-time code (see [`slips_page`]).
+pub struct SlipCard<'a> {
+    pub name: &'a str,
+    pub position: &'a str,
+    pub serial: u16,
+    pub display_url: &'a str,
+    /// As in [`PosterCard::qr_svg`].
+    pub qr_svg: &'a str,
+}
+
+/// What the slips page and each slip say, in one language.
+struct SlipText {
+    title: &'static str,
+    print_hint: &'static str,
+    no_cards: &'static str,
+    /// On every slip: the code takes one vote.
+    once: &'static str,
+    document: &'static str,
+    valid_until: &'static str,
+}
+
+const SLIP_TEXTS: [(Lang, SlipText); 5] = [
+    (
+        Lang::Uk,
+        SlipText {
+            title: "Одноразові коди для друку",
+            print_hint: "Друкуйте через меню браузера (Ctrl+P), масштаб 100 %, і розріжте аркуш по рамках. Кожен код приймає один голос: видавайте його відвідувачеві після обслуговування або вкладайте у відповідь.",
+            no_cards: "У цій партії не залишилося невикористаних кодів.",
+            once: "Оцініть обслуговування: цей код приймає один голос.",
+            document: "До документа",
+            valid_until: "Дійсний до",
+        },
+    ),
+    (
+        Lang::Ru,
+        SlipText {
+            title: "Одноразовые коды для печати",
+            print_hint: "Печатайте через меню браузера (Ctrl+P), масштаб 100 %, и разрежьте лист по рамкам. Каждый код принимает один голос: выдавайте его посетителю после обслуживания или вкладывайте в ответ.",
+            no_cards: "В этой партии не осталось неиспользованных кодов.",
+            once: "Оцените обслуживание: этот код принимает один голос.",
+            document: "К документу",
+            valid_until: "Действует до",
+        },
+    ),
+    (
+        Lang::Kk,
+        SlipText {
+            title: "Басып шығаруға арналған бір реттік кодтар",
+            print_hint: "Браузер мәзірі арқылы басып шығарыңыз (Ctrl+P), масштаб 100 %, парақты жақтаулар бойымен қиыңыз. Әр код бір дауыс қабылдайды: оны қызмет көрсеткеннен кейін келушіге беріңіз немесе жауапқа салыңыз.",
+            no_cards: "Бұл топтамада пайдаланылмаған код қалмады.",
+            once: "Қызмет көрсетуді бағалаңыз: бұл код бір дауыс қабылдайды.",
+            document: "Құжатқа",
+            valid_until: "Жарамды мерзімі",
+        },
+    ),
+    (
+        Lang::Fa,
+        SlipText {
+            title: "کدهای یک‌بارمصرف برای چاپ",
+            print_hint: "با فرمان چاپ مرورگر (\u{2066}Ctrl+P\u{2069}) و مقیاس ۱۰۰٪ چاپ کنید و برگه را از روی کادرها ببرید. هر کد فقط یک رأی می‌پذیرد: آن را پس از ارائهٔ خدمت به مراجعه‌کننده بدهید یا در پاسخ نامه بگذارید.",
+            no_cards: "در این دسته کد استفاده‌نشده‌ای باقی نمانده است.",
+            once: "خدمات را ارزیابی کنید: این کد فقط یک رأی می‌پذیرد.",
+            document: "پیوست سند",
+            valid_until: "معتبر تا",
+        },
+    ),
+    (
+        Lang::En,
+        SlipText {
+            title: "One-time codes for printing",
+            print_hint: "Print from your browser’s menu (Ctrl+P) at 100% and cut along the frames. Each code takes one vote: hand it to the visitor after the service, or put it in the reply.",
+            no_cards: "No unused code is left in this batch.",
+            once: "Rate the service: this code takes one vote.",
+            document: "For document",
+            valid_until: "Valid until",
+        },
+    ),
+];
+
+fn slip_text(lang: Lang) -> &'static SlipText {
+    let row = SLIP_TEXTS.iter().find(|(l, _)| *l == lang);
+    match row.or(SLIP_TEXTS.last()) {
+        Some((_, text)) => text,
+        None => &ENGLISH_SLIP,
+    }
+}
+
+const ENGLISH_SLIP: SlipText = SlipText {
+    title: "One-time codes for printing",
+    print_hint: "",
+    no_cards: "",
+    once: "This code takes one vote.",
+    document: "For document",
+    valid_until: "Valid until",
+};
+
+/// The unused codes of a one-time batch as slips to cut out, many to an A4 sheet: each with the
+/// code, the employee, the unit, its serial, the document number (for a written reply) and
+/// the last day it works, and one line per poster language saying it takes one vote.
+pub fn slips_page(
+    ui_lang: Lang,
+    langs: &[Lang],
+    unit: &str,
+    document: Option<&str>,
+    valid_until: &str,
+    cards: &[SlipCard],
+) -> String {
+    let t = slip_text(ui_lang);
+    let qr_label = page_text(ui_lang).qr_label;
+    let mut slip_langs: Vec<Lang> = Vec::new();
+    for &lang in langs {
+        if !slip_langs.contains(&lang) && slip_langs.len() < 3 {
+            slip_langs.push(lang);
+        }
+    }
+    if slip_langs.is_empty() {
+        slip_langs.push(ui_lang);
+    }
+    let page = html! {
+        (DOCTYPE)
+        html lang=(ui_lang.code()) dir=(ui_lang.dir()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                meta name="referrer" content="no-referrer";
+                title { (t.title) }
+                link rel="stylesheet" href="/admin/assets/poster.css";
+            }
+            body .slips {
+                header .toolbar {
+                    h1 { (t.title) }
+                    p { (t.print_hint) }
+                }
+                main {
+                    @if cards.is_empty() {
+                        p .empty { (t.no_cards) }
+                    }
+                    @for card in cards {
+                        article .slip {
+                            div .code role="img" aria-label=(qr_label) {
+                                @if is_plain_qr_svg(card.qr_svg) {
+                                    (PreEscaped(card.qr_svg))
+                                }
+                            }
+                            div .about {
+                                @for &lang in &slip_langs {
+                                    p .once lang=(lang.code()) dir=(lang.dir()) { (slip_text(lang).once) }
+                                }
+                                p .name dir="auto" { (card.name) }
+                                @if !card.position.trim().is_empty() {
+                                    p .role dir="auto" { (card.position) }
+                                }
+                                p .role dir="auto" { (unit) }
+                                @if let Some(doc) = document {
+                                    p .role { (t.document) " " bdi { (doc) } }
+                                }
+                                p .role { (t.valid_until) " " bdi { (valid_until) } " · № " (card.serial) }
+                                p .url dir="ltr" lang="en" { (card.display_url) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page.into_string()
 }
 
 /// Whether `svg` is markup as [`crate::qr::svg`] draws it: one `<svg>` holding `<rect>` and

@@ -510,6 +510,7 @@ mod tests {
             employee: EmployeeId::parse(123_456).unwrap(),
             channel: Channel::DESK,
             issue: 2,
+            kind: crate::token::CodeKind::Standing,
         })
     }
 
@@ -645,6 +646,7 @@ mod tests {
                 employee: EmployeeId::parse(i64::from(issue) * 7919).unwrap(),
                 channel: Channel::new((issue % 4) as u8),
                 issue,
+                kind: crate::token::CodeKind::Standing,
             };
             let url = base.vote_url(&ring().sign(&claims));
             assert_eq!(plan(&url).unwrap().1, Encoding::Alphanumeric, "{url}");
@@ -884,6 +886,7 @@ mod tests {
                     employee: EmployeeId::parse(i64::from(n) * 104_729).unwrap(),
                     channel: Channel::DESK,
                     issue: n,
+                    kind: crate::token::CodeKind::Standing,
                 })
             })
             .collect();

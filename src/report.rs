@@ -20,6 +20,8 @@ pub struct Counts {
     pub with_comment: i64,
     pub flagged: i64,
     pub duplicates: i64,
+    /// Among the counted: cast with a one-time code, so tied to a real visit.
+    pub verified: i64,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -29,6 +31,7 @@ impl std::ops::AddAssign for Counts {
         self.with_comment += o.with_comment;
         self.flagged += o.flagged;
         self.duplicates += o.duplicates;
+        self.verified += o.verified;
     }
 }
 
@@ -47,6 +50,7 @@ pub struct StatRow {
     pub with_comment: i64,
     pub flagged: i64,
     pub duplicates: i64,
+    pub verified: i64,
 }
 
 fn key_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -70,6 +74,7 @@ impl StatRow {
             with_comment: self.with_comment,
             flagged: self.flagged,
             duplicates: self.duplicates,
+            verified: self.verified,
         }
     }
 }
@@ -120,6 +125,10 @@ pub struct Figures {
     pub weighted_average: Option<f64>,
     pub signed_weight: u32,
     pub comments: i64,
+    /// Counted votes cast with a one-time code (a queue ticket, a written reply), which only a
+    /// real visit produces, and their average apart from the rest.
+    pub verified: i64,
+    pub verified_average: Option<f64>,
     /// Left out of the result: waiting for review, or repeats from one client.
     pub flagged: i64,
     pub duplicates: i64,
@@ -138,11 +147,13 @@ impl Figures {
         let mut total = Counts::default();
         let mut sum = 0i64;
         let mut signed_sum = 0i64;
+        let mut verified_sum = 0i64;
         for (score, c) in tally {
             *by_score.entry(score.to_string()).or_insert(0) += c.counted;
             total += *c;
             sum += score * c.counted;
             signed_sum += score * c.with_contact;
+            verified_sum += score * c.verified;
         }
         let w = i64::from(signed_weight.max(1));
         let signed = total.with_contact;
@@ -167,6 +178,8 @@ impl Figures {
             weighted_average: mean(sum + (w - 1) * signed_sum, n + (w - 1) * signed),
             signed_weight: u32::try_from(w).unwrap_or(1),
             comments: total.with_comment,
+            verified: total.verified,
+            verified_average: mean(verified_sum, total.verified),
             flagged: total.flagged,
             duplicates: total.duplicates,
         }

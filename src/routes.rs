@@ -173,6 +173,29 @@ pub enum Route<'a> {
     ModerateComment {
         vote: Option<i64>,
     },
+    IssueOneTimeCodes {
+        unit: Option<UnitId>,
+    },
+    OneTimeBatches {
+        unit: Option<UnitId>,
+    },
+    OneTimeBatch {
+        id: Option<i64>,
+    },
+    RevokeOneTimeBatch {
+        id: Option<i64>,
+    },
+    /// The printable slips of a batch (HTML).
+    OneTimeSlips {
+        id: Option<i64>,
+    },
+}
+
+/// A positive id that fits a JavaScript number, or `None` (a 404 after authentication).
+fn row_id(id: &str) -> Option<i64> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| (1..(1i64 << 53)).contains(n))
 }
 
 impl Route<'_> {
@@ -221,6 +244,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/assets/{name}", Access::Public),
     ("GET", "/admin/employees/{id}/poster", Access::Admin),
     ("GET", "/admin/units/{id}/posters", Access::Admin),
+    ("GET", "/admin/one-time-batches/{id}/slips", Access::Admin),
     ("GET", "/results", Access::Public),
     ("GET", "/api/v1/public/results", Access::Public),
     ("GET", "/api/v1/public/receipts/{code}", Access::Public),
@@ -289,6 +313,22 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/admin/comments/{id}/moderation",
         Access::Admin,
     ),
+    (
+        "POST",
+        "/api/v1/admin/units/{id}/one-time-codes",
+        Access::Admin,
+    ),
+    (
+        "GET",
+        "/api/v1/admin/units/{id}/one-time-batches",
+        Access::Admin,
+    ),
+    ("GET", "/api/v1/admin/one-time-batches/{id}", Access::Admin),
+    (
+        "POST",
+        "/api/v1/admin/one-time-batches/{id}/revoke",
+        Access::Admin,
+    ),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
@@ -335,6 +375,7 @@ fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Route<'a>> {
             employee: employee(id),
         },
         (Get, ["admin", "units", id, "posters"]) => Route::UnitPosters { unit: unit(id) },
+        (Get, ["admin", "one-time-batches", id, "slips"]) => Route::OneTimeSlips { id: row_id(id) },
         (Get, ["results"]) => Route::PublicResultsPage,
         (Get, ["api", "v1", "public", "results"]) => Route::PublicResultsData,
         (Get, ["api", "v1", "public", "receipts", code]) => Route::ReceiptCheck { code },
@@ -447,6 +488,10 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
                 .ok()
                 .filter(|n| (1..(1i64 << 53)).contains(n)),
         },
+        (Post, ["units", id, "one-time-codes"]) => Route::IssueOneTimeCodes { unit: unit(id) },
+        (Get, ["units", id, "one-time-batches"]) => Route::OneTimeBatches { unit: unit(id) },
+        (Get, ["one-time-batches", id]) => Route::OneTimeBatch { id: row_id(id) },
+        (Post, ["one-time-batches", id, "revoke"]) => Route::RevokeOneTimeBatch { id: row_id(id) },
         (Post, ["appeals", id]) => Route::DecideAppeal {
             vote: id
                 .parse::<i64>()

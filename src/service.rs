@@ -19,9 +19,12 @@ pub enum CodeError {
     /// Malformed, forged, signed by a retired key, or naming nobody: 404.
     #[error("this code is not valid")]
     Invalid,
-    /// Revoked or replaced by a newer code: 410.
+    /// Revoked or replaced by a newer code, or a one-time code past its date: 410.
     #[error("this code is no longer valid")]
     Revoked,
+    /// A one-time code that has already taken its vote: 410, saying so.
+    #[error("this one-time code has already been used")]
+    Used,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -63,6 +66,7 @@ async fn current_holder(store: &impl Store, claims: &Claims) -> Result<CodeHolde
     match holder.status {
         CodeStatus::Current => Ok(holder),
         CodeStatus::Revoked => Err(CodeError::Revoked),
+        CodeStatus::Used => Err(CodeError::Used),
         CodeStatus::NeverIssued => Err(CodeError::Invalid),
     }
 }
@@ -283,6 +287,7 @@ pub async fn unit_form(
                 employee,
                 channel: crate::org::Channel::WEBSITE,
                 issue,
+                kind: crate::token::CodeKind::Standing,
             };
             (name, position, ring.sign(&claims))
         })

@@ -14,6 +14,7 @@ use crate::token::Claims;
 use crate::vote::Ballot;
 
 pub mod admin;
+pub mod one_time;
 pub mod results;
 pub mod sql;
 
@@ -45,6 +46,8 @@ pub enum CodeStatus {
     Revoked,
     /// Never issued (for example a database restored from before the code was made).
     NeverIssued,
+    /// A one-time code that has taken its vote.
+    Used,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,9 +11,10 @@
 //! | 8..10 | issue number, u16 big-endian (≥ 1) |
 //! | 10..20 | tag: HMAC-SHA256(key, "civicrate/token/v1" ‖ bytes 0..10), first 10 bytes |
 //!
-//! One algorithm per version, no agility: a later format (version 2 is reserved for one-time
-//! per-visit codes on queue tickets and written replies) gets a new version byte, and printed
-//! version-1 codes keep verifying.
+//! Format version 2 is the one-time code of a real visit (a queue ticket, a written reply): the
+//! same bytes with version 2, a serial number in place of the issue number and the context
+//! "civicrate/token/v2", so no version-1 tag ever verifies as a version-2 token or back. The
+//! database records its one use. One algorithm per version, no agility.
 //!
 //! Why an 80-bit tag: forging is online only. Keys never leave the server, so there is no
 //! offline oracle: each guess is a (rate-limited) request to us, and each succeeds with
@@ -39,18 +40,50 @@ pub const TOKEN_CHARS: usize = 32;
 const TOKEN_BYTES: usize = 20;
 const BODY_BYTES: usize = 10;
 const TAG_BYTES: usize = TOKEN_BYTES - BODY_BYTES;
-const VERSION: u8 = 1;
-const CONTEXT: &[u8] = b"civicrate/token/v1";
+const STANDING: u8 = 1;
+const ONE_TIME: u8 = 2;
+const CONTEXT_V1: &[u8] = b"civicrate/token/v1";
+const CONTEXT_V2: &[u8] = b"civicrate/token/v2";
 /// Crockford's base32: digits and capitals without I, L, O and U, so everything printed stays
 /// in the QR code's alphanumeric mode and is hard to misread.
 pub(crate) const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// What a code may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// Version 1: the code on a poster or desk plate, for every visitor (one vote per phone and
+    /// repeat window).
+    Standing,
+    /// Version 2: printed for one real visit (a queue ticket, a written reply); it takes exactly
+    /// one vote, and that vote counts as verified.
+    OneTime,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claims {
     pub shard: u8,
     pub employee: EmployeeId,
     pub channel: Channel,
+    /// The issue number of a standing code; the serial number of a one-time code (per employee
+    /// and channel). Never 0.
     pub issue: u16,
+    pub kind: CodeKind,
+}
+
+impl CodeKind {
+    fn version(self) -> u8 {
+        match self {
+            CodeKind::Standing => STANDING,
+            CodeKind::OneTime => ONE_TIME,
+        }
+    }
+
+    fn context(self) -> &'static [u8] {
+        match self {
+            CodeKind::Standing => CONTEXT_V1,
+            CodeKind::OneTime => CONTEXT_V2,
+        }
+    }
 }
 
 /// Exactly `symbols` Crockford base32 symbols in canonical form (capitals), from text as people
@@ -265,8 +298,9 @@ impl KeyRing {
         let n = claims.issue.to_be_bytes();
         Self::sign_body(
             secret,
+            claims.kind.context(),
             [
-                VERSION,
+                claims.kind.version(),
                 key_id,
                 claims.shard,
                 e[0],
@@ -281,8 +315,8 @@ impl KeyRing {
     }
 
     /// Appends the tag made with `secret` to `body` (whose byte 1 names that key).
-    fn sign_body(secret: &[u8], body: [u8; BODY_BYTES]) -> Token {
-        let tag = Self::mac(secret, CONTEXT, &body).finalize().into_bytes();
+    fn sign_body(secret: &[u8], context: &[u8], body: [u8; BODY_BYTES]) -> Token {
+        let tag = Self::mac(secret, context, &body).finalize().into_bytes();
         let mut bytes = [0u8; TOKEN_BYTES];
         for (slot, b) in bytes
             .iter_mut()
@@ -299,16 +333,18 @@ impl KeyRing {
         let (body, tag) = bytes.split_at(BODY_BYTES);
         let [version, key_id, shard, e0, e1, e2, e3, channel, n0, n1] =
             <[u8; BODY_BYTES]>::try_from(body).map_err(|_| TokenError::Malformed)?;
-        if version != VERSION {
-            return Err(TokenError::UnsupportedVersion);
-        }
+        let kind = match version {
+            STANDING => CodeKind::Standing,
+            ONE_TIME => CodeKind::OneTime,
+            _ => return Err(TokenError::UnsupportedVersion),
+        };
         let secret = self
             .keys
             .iter()
             .find(|(id, _)| *id == key_id)
             .map(|(_, s)| s)
             .ok_or(TokenError::UnknownKey)?;
-        Self::mac(secret, CONTEXT, body)
+        Self::mac(secret, kind.context(), body)
             .verify_truncated_left(tag)
             .map_err(|_| TokenError::BadSignature)?;
         let employee = EmployeeId::parse(i64::from(u32::from_be_bytes([e0, e1, e2, e3])))
@@ -322,6 +358,7 @@ impl KeyRing {
             employee,
             channel: Channel::new(channel),
             issue,
+            kind,
         })
     }
 }
@@ -349,6 +386,14 @@ mod tests {
             employee: EmployeeId::parse(employee).unwrap(),
             channel: Channel::new(channel),
             issue,
+            kind: CodeKind::Standing,
+        }
+    }
+
+    fn one_time(employee: i64, channel: u8, serial: u16) -> Claims {
+        Claims {
+            kind: CodeKind::OneTime,
+            ..claims(employee, channel, serial)
         }
     }
 
@@ -408,6 +453,33 @@ mod tests {
         assert_eq!(t.as_str(), "040G0000003G600130MTKFVQBVCR4FXX");
     }
 
+    /// Version 2 (docs/token.md): key id 2, employee 123456, channel 2 (written reply), serial 5,
+    /// tagged under "civicrate/token/v2"; computed with Python's hmac like the vector above.
+    #[test]
+    fn one_time_known_answer_vector_matches_the_specification() {
+        let r = KeyRing::parse(&key(2)).unwrap();
+        let t = r.sign(&one_time(123_456, 2, 5));
+        assert_eq!(t.as_str(), "08100001W9004005VF5K8RFS92HPN4Y1");
+        assert_eq!(
+            t.bytes()[BODY_BYTES..],
+            [0xdb, 0xcb, 0x34, 0x61, 0xf9, 0x48, 0xa3, 0x6a, 0x93, 0xc1]
+        );
+        assert_eq!(r.verify(&t), Ok(one_time(123_456, 2, 5)));
+    }
+
+    #[test]
+    fn a_standing_code_with_its_version_byte_changed_is_not_a_one_time_code() {
+        let r = ring(&[1]);
+        for (from, to) in [(claims(7, 2, 1), 2u8), (one_time(7, 2, 1), 1u8)] {
+            let mut bytes = r.sign(&from).bytes();
+            bytes[0] = to;
+            assert_eq!(
+                r.verify(&Token::from_bytes(&bytes)),
+                Err(TokenError::BadSignature)
+            );
+        }
+    }
+
     #[test]
     fn a_key_removed_from_the_ring_makes_its_codes_unknown() {
         let t = ring(&[1, 3]).sign(&claims(7, 0, 1));
@@ -425,11 +497,15 @@ mod tests {
             [1, 1, 0, e[0], e[1], e[2], e[3], 0, n[0], n[1]]
         };
         assert!(r
-            .verify(&KeyRing::sign_body(&r.keys[0].1, body(7, 1)))
+            .verify(&KeyRing::sign_body(&r.keys[0].1, CONTEXT_V1, body(7, 1)))
             .is_ok());
         for (employee, issue) in [(0, 1), (1 << 31, 1), (u32::MAX, 1), (7, 0)] {
             assert_eq!(
-                r.verify(&KeyRing::sign_body(&r.keys[0].1, body(employee, issue))),
+                r.verify(&KeyRing::sign_body(
+                    &r.keys[0].1,
+                    CONTEXT_V1,
+                    body(employee, issue)
+                )),
                 Err(TokenError::Malformed),
                 "employee {employee}, issue {issue}"
             );
@@ -459,7 +535,7 @@ mod tests {
     fn other_versions_are_unsupported() {
         let t = ring(&[1]).sign(&claims(7, 0, 1));
         let mut bytes = t.bytes();
-        bytes[0] = 2;
+        bytes[0] = 3;
         assert_eq!(
             ring(&[1]).verify(&Token::from_bytes(&bytes)),
             Err(TokenError::UnsupportedVersion)
@@ -554,9 +630,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn any_claims_round_trip(employee in 1i64..=i64::from(i32::MAX), channel: u8, issue in 1u16.., shard: u8) {
+        fn any_claims_round_trip(employee in 1i64..=i64::from(i32::MAX), channel: u8, issue in 1u16.., shard: u8, once: bool) {
             let r = ring(&[5]);
-            let c = Claims { shard, employee: EmployeeId::parse(employee).unwrap(), channel: Channel::new(channel), issue };
+            let kind = if once { CodeKind::OneTime } else { CodeKind::Standing };
+            let c = Claims { shard, employee: EmployeeId::parse(employee).unwrap(), channel: Channel::new(channel), issue, kind };
             prop_assert_eq!(r.verify(&Token::parse(r.sign(&c).as_str()).unwrap()), Ok(c));
         }
 

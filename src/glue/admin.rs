@@ -1037,3 +1037,121 @@ impl App {
         langs
     }
 }
+
+// --- one-time codes -------------------------------------------------------------------------
+
+pub async fn issue_one_time(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    unit: Option<UnitId>,
+) -> Result<Response> {
+    let body: crate::one_time::BatchIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let request = match crate::one_time::BatchRequest::parse(&body) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let Some(unit) = unit else {
+        return not_found("unit");
+    };
+    match crate::one_time::issue(
+        &app.store,
+        &app.ring,
+        &app.base_url,
+        p,
+        unit,
+        &request,
+        app.now,
+    )
+    .await
+    {
+        Ok(batch) => created(&batch),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn one_time_batches(app: &App, p: &Principal, unit: Option<UnitId>) -> Result<Response> {
+    let Some(unit) = unit else {
+        return not_found("unit");
+    };
+    match crate::one_time::batches(&app.store, p, unit).await {
+        Ok(list) => ok_json(200, &serde_json::json!({ "batches": list })),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn one_time_batch(app: &App, p: &Principal, id: Option<i64>) -> Result<Response> {
+    let Some(id) = id else {
+        return not_found("batch");
+    };
+    match crate::one_time::codes_of(&app.store, &app.ring, &app.base_url, p, id).await {
+        Ok(batch) => ok_json(200, &batch),
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn revoke_one_time(app: &App, p: &Principal, id: Option<i64>) -> Result<Response> {
+    let Some(id) = id else {
+        return not_found("batch");
+    };
+    match crate::one_time::revoke(&app.store, p, id, app.now).await {
+        Ok(()) => http::no_content(),
+        Err(e) => fail(&e),
+    }
+}
+
+/// The batch's unused codes as slips to print and cut out (HTML).
+pub async fn one_time_slips(
+    app: &App,
+    req: &Request,
+    p: &Principal,
+    id: Option<i64>,
+) -> Result<Response> {
+    let Some(id) = id else {
+        return not_found("batch");
+    };
+    let batch = match crate::one_time::codes_of(&app.store, &app.ring, &app.base_url, p, id).await {
+        Ok(b) => b,
+        Err(e) => return fail(&e),
+    };
+    if batch.batch.revoked_at.is_some() {
+        return fail(&AdminError::Conflict("this batch is revoked"));
+    }
+    let prepared: Vec<(String, &crate::one_time::Slip)> = batch
+        .codes
+        .iter()
+        .filter(|c| !c.used)
+        .filter_map(|c| Some((qr::svg(&c.url).ok()?, c)))
+        .collect();
+    let cards: Vec<poster::SlipCard> = prepared
+        .iter()
+        .map(|(svg, c)| poster::SlipCard {
+            name: &c.name,
+            position: &c.position,
+            serial: c.serial,
+            display_url: &c.display_url,
+            qr_svg: svg,
+        })
+        .collect();
+    let ui = i18n::negotiate(
+        http::query(req, "lang").as_deref(),
+        http::header(req, "accept-language").as_deref(),
+        app.default_lang,
+    );
+    // The last day the codes work, in UTC like every date the admin page prints.
+    let until = crate::clock::Timestamp::from_unix_seconds(batch.batch.expires_at - 1).utc_day();
+    http::admin_html(
+        200,
+        poster::slips_page(
+            ui,
+            &app.poster_langs(),
+            &batch.batch.unit,
+            batch.batch.document.as_deref(),
+            &until,
+            &cards,
+        ),
+    )
+}

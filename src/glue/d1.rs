@@ -8,7 +8,7 @@ use crate::scale::{Criterion, Face, Labels, Level, Scale};
 use crate::store::{
     sql, CodeHolder, CodeStatus, NewVote, Recorded, ScoreCounts, Store, StoreError,
 };
-use crate::token::Claims;
+use crate::token::{Claims, CodeKind};
 use serde::Deserialize;
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
@@ -127,6 +127,9 @@ struct HolderRow {
     unit_name: String,
     issued: i64,
     unrevoked: i64,
+    /// One-time codes only.
+    #[serde(default)]
+    used: i64,
 }
 
 #[derive(Deserialize)]
@@ -207,18 +210,30 @@ struct CountRow {
 
 impl Store for D1Store {
     async fn code_holder(&self, claims: &Claims) -> Result<Option<CodeHolder>, StoreError> {
-        let args = [
+        let mut args = vec![
             num(claims.employee.get()),
             num(claims.channel.get()),
             num(claims.issue),
         ];
-        let Some(row) = self.first::<HolderRow>(sql::CODE_HOLDER, &args).await? else {
+        let query = match claims.kind {
+            CodeKind::Standing => sql::CODE_HOLDER,
+            CodeKind::OneTime => {
+                args.push(num(self.now.unix_seconds() as f64));
+                sql::ONE_TIME_HOLDER
+            }
+        };
+        let Some(row) = self.first::<HolderRow>(query, &args).await? else {
             return Ok(None);
         };
-        let status = match (row.issued != 0, row.unrevoked != 0 && row.active != 0) {
-            (false, _) => CodeStatus::NeverIssued,
-            (true, true) => CodeStatus::Current,
-            (true, false) => CodeStatus::Revoked,
+        let status = match (
+            row.issued != 0,
+            row.used != 0,
+            row.unrevoked != 0 && row.active != 0,
+        ) {
+            (false, _, _) => CodeStatus::NeverIssued,
+            (true, true, _) => CodeStatus::Used,
+            (true, false, true) => CodeStatus::Current,
+            (true, false, false) => CodeStatus::Revoked,
         };
         Ok(Some(CodeHolder {
             employee: EmployeeId::parse(row.employee_id)
@@ -276,18 +291,31 @@ impl Store for D1Store {
             num(vote.claims.channel.get()),
             num(vote.claims.issue),
         );
-        let count = self.prepare(
-            sql::COUNT_CLIENT_VOTE,
-            &[
-                text(&day),
-                text(vote.client_key),
-                employee.clone(),
-                channel.clone(),
-                issue.clone(),
-            ],
-        )?;
+        let once = vote.claims.kind == CodeKind::OneTime;
+        let mut counted = vec![
+            text(&day),
+            text(vote.client_key),
+            employee.clone(),
+            channel.clone(),
+            issue.clone(),
+        ];
+        let (count_sql, insert_sql) = if once {
+            counted.push(num(at));
+            (sql::COUNT_CLIENT_ONE_TIME_VOTE, sql::INSERT_ONE_TIME_VOTE)
+        } else {
+            (sql::COUNT_CLIENT_VOTE, sql::INSERT_VOTE)
+        };
+        let count = self.prepare(count_sql, &counted)?;
+        let used_up = if once {
+            Some(self.prepare(
+                sql::USE_ONE_TIME_CODE,
+                &[employee.clone(), channel.clone(), issue.clone(), num(at)],
+            )?)
+        } else {
+            None
+        };
         let insert = self.prepare(
-            sql::INSERT_VOTE,
+            insert_sql,
             &[
                 employee,
                 channel,
@@ -309,6 +337,7 @@ impl Store for D1Store {
             ],
         )?;
         let mut statements = vec![count, insert];
+        statements.extend(used_up);
         if let Some(contact) = &vote.ballot.contact {
             statements
                 .push(self.prepare(sql::INSERT_VOTE_CONTACT, &[text(contact.as_str()), num(at)])?);

@@ -7,6 +7,7 @@ mod auth;
 mod cf_access;
 mod d1;
 mod d1_admin;
+mod d1_one_time;
 mod d1_results;
 mod http;
 mod limiter;
@@ -301,6 +302,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
         }
+        Route::IssueOneTimeCodes { unit } => admin::issue_one_time(&app, &mut req, &p, unit).await,
+        Route::OneTimeBatches { unit } => admin::one_time_batches(&app, &p, unit).await,
+        Route::OneTimeBatch { id } => admin::one_time_batch(&app, &p, id).await,
+        Route::RevokeOneTimeBatch { id } => admin::revoke_one_time(&app, &p, id).await,
+        Route::OneTimeSlips { id } => admin::one_time_slips(&app, &req, &p, id).await,
         // Public routes were answered above.
         _ => http::api_error(&ApiError::not_found()),
     }
@@ -554,6 +560,7 @@ fn code_problem(lang: Lang, e: &CodeError) -> Result<Response> {
     match e {
         CodeError::Invalid => http::html(404, pages::problem_page(lang, Problem::InvalidCode)),
         CodeError::Revoked => http::html(410, pages::problem_page(lang, Problem::RevokedCode)),
+        CodeError::Used => http::html(410, pages::problem_page(lang, Problem::UsedCode)),
         CodeError::Store(cause) => {
             console_error!("store error: {cause}");
             let mut resp = http::html(503, pages::problem_page(lang, Problem::Unavailable))?;

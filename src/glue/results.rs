@@ -526,6 +526,8 @@ fn public_figures(f: Figures) -> Figures {
         comments: 0,
         flagged: 0,
         duplicates: 0,
+        verified: 0,
+        verified_average: None,
         signed_average: None,
         anonymous_average: None,
         weighted_average: None,

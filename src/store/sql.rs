@@ -10,24 +10,74 @@ WHERE e.id = ?1";
 
 pub const SCALE: &str = "SELECT value, colour, face, labels FROM scale_levels ORDER BY value";
 
+/// The holder of a one-time code (`?3` its serial, `?4` now): used, or revoked or expired with
+/// its batch, or current.
+pub const ONE_TIME_HOLDER: &str = "\
+SELECT e.id AS employee_id, e.name AS name, e.position AS position, e.active AS active, \
+       u.id AS unit_id, u.name AS unit_name, \
+       o.serial IS NOT NULL AS issued, (b.revoked_at IS NULL AND b.expires_at > ?4) AS unrevoked, \
+       o.used_at IS NOT NULL AS used \
+FROM employees e JOIN units u ON u.id = e.unit_id \
+LEFT JOIN one_time_codes o ON o.employee_id = e.id AND o.channel = ?2 AND o.serial = ?3 \
+LEFT JOIN one_time_batches b ON b.id = o.batch_id \
+WHERE e.id = ?1";
+
+/// What a vote stores besides its code: `?4`… as in `INSERT_VOTE`. A repeat from the same
+/// client hash within the window is 'duplicate'; a served-too-fast page (`?14`) or an office
+/// network (`?15`) makes it 'flagged'.
+macro_rules! vote_values {
+    () => {
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+  CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9 AND d.created_at > ?16) THEN 'duplicate' \
+       WHEN ?14 IS NOT NULL OR e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'flagged' \
+       ELSE 'counted' END, \
+  CASE WHEN e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'office_network' \
+       ELSE ?14 END, "
+    };
+}
+/// The score on the scale and the client within the day's limit.
+macro_rules! vote_allowed {
+    () => {
+        " AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4) \
+  AND (SELECT votes FROM client_counters WHERE day = ?11 AND client_key = ?12) <= ?13"
+    };
+}
+
 /// Inserts only when the code is current, the employee active and the score on the scale,
 /// so a vote costs one round trip; the caller asks why only when nothing was written.
 /// The unit is the employee's unit now, kept with the vote. A repeat from the same client hash
 /// (same client, same employee, same UTC day) is stored as 'duplicate': recorded, not counted,
 /// and answered exactly like a counted vote so that a stuffer learns nothing.
-pub const INSERT_VOTE: &str = "\
-INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash) \
-SELECT e.id, e.unit_id, q.channel, q.issue, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-  CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9 AND d.created_at > ?16) THEN 'duplicate' \
-       WHEN ?14 IS NOT NULL OR e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'flagged' \
-       ELSE 'counted' END, \
-  CASE WHEN e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'office_network' \
-       ELSE ?14 END, \
-  q.direction_id, ?17 \
-FROM employees e JOIN qr_codes q ON q.employee_id = e.id \
-WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revoked_at IS NULL \
-  AND EXISTS (SELECT 1 FROM scale_levels WHERE value = ?4) \
-  AND (SELECT votes FROM client_counters WHERE day = ?11 AND client_key = ?12) <= ?13";
+pub const INSERT_VOTE: &str = concat!(
+    "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash) ",
+    "SELECT e.id, e.unit_id, q.channel, q.issue, ",
+    vote_values!(),
+    "q.direction_id, ?17 ",
+    "FROM employees e JOIN qr_codes q ON q.employee_id = e.id ",
+    "WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revoked_at IS NULL",
+    vote_allowed!()
+);
+
+/// The same for a one-time code (`?3` its serial): only while unused, its batch unrevoked and
+/// unexpired at the vote's time (`?10`). The vote is verified; `qr_issue` keeps the serial.
+pub const INSERT_ONE_TIME_VOTE: &str = concat!(
+    "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash, verified) ",
+    "SELECT e.id, e.unit_id, o.channel, o.serial, ",
+    vote_values!(),
+    "b.direction_id, ?17, 1 ",
+    "FROM employees e JOIN one_time_codes o ON o.employee_id = e.id JOIN one_time_batches b ON b.id = o.batch_id ",
+    "WHERE e.id = ?1 AND e.active = 1 AND o.channel = ?2 AND o.serial = ?3 AND o.used_at IS NULL ",
+    "AND b.revoked_at IS NULL AND b.expires_at > ?10",
+    vote_allowed!()
+);
+
+/// Right after `INSERT_ONE_TIME_VOTE` (`?1`–`?3` the code, `?4` now): the code is used up by
+/// the vote just stored, and by nothing else. `changes()` is then 1 exactly when the vote was
+/// stored, and `last_insert_rowid()` is still the vote (the table has no rowid), so the
+/// contact and criteria statements after it work unchanged.
+pub const USE_ONE_TIME_CODE: &str = "\
+UPDATE one_time_codes SET used_at = ?4, vote_id = last_insert_rowid() \
+WHERE employee_id = ?1 AND channel = ?2 AND serial = ?3 AND used_at IS NULL AND changes() = 1";
 
 /// `?17` is the SHA-256 of the voter's receipt (`receipt::Receipt::stored_hash`).
 /// `?16` starts the repeat window (`REPEAT_WINDOW_HOURS` before now).
@@ -41,6 +91,15 @@ INSERT INTO client_counters (day, client_key, votes) \
 SELECT ?1, ?2, 1 WHERE EXISTS ( \
   SELECT 1 FROM qr_codes q JOIN employees e ON e.id = q.employee_id \
   WHERE q.employee_id = ?3 AND q.channel = ?4 AND q.issue = ?5 AND q.revoked_at IS NULL AND e.active = 1) \
+ON CONFLICT (day, client_key) DO UPDATE SET votes = votes + 1 \
+RETURNING votes";
+/// The same for a one-time code (`?5` its serial, `?6` now).
+pub const COUNT_CLIENT_ONE_TIME_VOTE: &str = "\
+INSERT INTO client_counters (day, client_key, votes) \
+SELECT ?1, ?2, 1 WHERE EXISTS ( \
+  SELECT 1 FROM one_time_codes o JOIN one_time_batches b ON b.id = o.batch_id JOIN employees e ON e.id = o.employee_id \
+  WHERE o.employee_id = ?3 AND o.channel = ?4 AND o.serial = ?5 AND o.used_at IS NULL \
+    AND b.revoked_at IS NULL AND b.expires_at > ?6 AND e.active = 1) \
 ON CONFLICT (day, client_key) DO UPDATE SET votes = votes + 1 \
 RETURNING votes";
 
@@ -429,19 +488,20 @@ WITH RECURSIVE d(day) AS (SELECT ?1 UNION ALL SELECT date(day, '+1 day') FROM d 
 INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT day FROM d";
 pub const MARK_MONTH_DIRTY: &str = "INSERT OR IGNORE INTO rollup_dirty_months (month) VALUES (?1)";
 
-/// The five count columns of every results table, summed from `votes`.
+/// The six count columns of every results table, summed from `votes`.
 macro_rules! counts_of_votes {
     () => {
         "SUM(status = 'counted'), SUM(status = 'counted' AND has_contact = 1), \
-         SUM(status = 'counted' AND coalesce(comment, '') <> ''), SUM(status = 'flagged'), SUM(status = 'duplicate')"
+         SUM(status = 'counted' AND coalesce(comment, '') <> ''), SUM(status = 'flagged'), SUM(status = 'duplicate'), \
+         SUM(status = 'counted' AND verified = 1)"
     };
 }
-/// An upsert's addition of the five counts.
+/// An upsert's addition of the six counts.
 macro_rules! add_counts {
     () => {
         " DO UPDATE SET counted = counted + excluded.counted, with_contact = with_contact + excluded.with_contact, \
          with_comment = with_comment + excluded.with_comment, flagged = flagged + excluded.flagged, \
-         duplicates = duplicates + excluded.duplicates"
+         duplicates = duplicates + excluded.duplicates, verified = verified + excluded.verified"
     };
 }
 /// The new votes of an incremental step: ids in (`?1`, `?2`], and only while the watermark is
@@ -453,7 +513,7 @@ macro_rules! new_votes {
     };
 }
 pub const ADD_DAILY_EMPLOYEE: &str = concat!(
-    "INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT date(created_at, 'unixepoch'), employee_id, unit_id, coalesce(direction_id, 0), score, ",
     counts_of_votes!(),
     new_votes!(),
@@ -461,7 +521,7 @@ pub const ADD_DAILY_EMPLOYEE: &str = concat!(
     add_counts!()
 );
 pub const ADD_DAILY_UNIT: &str = concat!(
-    "INSERT INTO daily_unit_stats (day, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO daily_unit_stats (day, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT date(created_at, 'unixepoch'), unit_id, score, ",
     counts_of_votes!(),
     new_votes!(),
@@ -469,7 +529,7 @@ pub const ADD_DAILY_UNIT: &str = concat!(
     add_counts!()
 );
 pub const ADD_MONTHLY_UNIT: &str = concat!(
-    "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT strftime('%Y-%m', created_at, 'unixepoch'), unit_id, score, ",
     counts_of_votes!(),
     new_votes!(),
@@ -477,7 +537,7 @@ pub const ADD_MONTHLY_UNIT: &str = concat!(
     add_counts!()
 );
 pub const ADD_MONTHLY_EMPLOYEE: &str = concat!(
-    "INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT strftime('%Y-%m', created_at, 'unixepoch'), employee_id, unit_id, score, ",
     counts_of_votes!(),
     new_votes!(),
@@ -485,7 +545,7 @@ pub const ADD_MONTHLY_EMPLOYEE: &str = concat!(
     add_counts!()
 );
 pub const ADD_MONTHLY_DIRECTION: &str = concat!(
-    "INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT strftime('%Y-%m', created_at, 'unixepoch'), direction_id, unit_id, score, ",
     counts_of_votes!(),
     new_votes!(),
@@ -536,22 +596,22 @@ UPDATE rollup_state SET watermark = ?2 WHERE name = 'votes' AND watermark = ?1";
 // the monthly tables (`?2` = -1), rebuild the day from its votes up to the watermark (later
 // ones belong to the next incremental step), put its new contribution in (`?2` = 1). The
 // monthly tables always equal the sum of their days.
-/// An upsert's addition of the five counts, from a select of daily rows times `?2`.
+/// An upsert's addition of the six counts, from a select of daily rows times `?2`.
 macro_rules! signed_daily_counts {
     () => {
-        "?2 * SUM(d.counted), ?2 * SUM(d.with_contact), ?2 * SUM(d.with_comment), ?2 * SUM(d.flagged), ?2 * SUM(d.duplicates) "
+        "?2 * SUM(d.counted), ?2 * SUM(d.with_contact), ?2 * SUM(d.with_comment), ?2 * SUM(d.flagged), ?2 * SUM(d.duplicates), ?2 * SUM(d.verified) "
     };
 }
 /// `?1` day, `?2` sign.
 pub const MONTHLY_UNIT_DELTA: &str = concat!(
-    "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT substr(?1, 1, 7), d.unit_id, d.score, ",
     signed_daily_counts!(),
     "FROM daily_unit_stats d WHERE d.day = ?1 GROUP BY d.unit_id, d.score ON CONFLICT (unit_id, month, score)",
     add_counts!()
 );
 pub const MONTHLY_EMPLOYEE_DELTA: &str = concat!(
-    "INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT substr(?1, 1, 7), d.employee_id, d.unit_id, d.score, ",
     signed_daily_counts!(),
     "FROM daily_employee_stats d WHERE d.day = ?1 GROUP BY d.employee_id, d.unit_id, d.score ",
@@ -559,7 +619,7 @@ pub const MONTHLY_EMPLOYEE_DELTA: &str = concat!(
     add_counts!()
 );
 pub const MONTHLY_DIRECTION_DELTA: &str = concat!(
-    "INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT substr(?1, 1, 7), d.direction_id, d.unit_id, d.score, ",
     signed_daily_counts!(),
     "FROM daily_employee_stats d WHERE d.day = ?1 AND d.direction_id <> 0 GROUP BY d.direction_id, d.unit_id, d.score ",
@@ -569,7 +629,7 @@ pub const MONTHLY_DIRECTION_DELTA: &str = concat!(
 pub const CLEAR_DAILY_EMPLOYEE: &str = "DELETE FROM daily_employee_stats WHERE day = ?1";
 /// `?1` day, `?2`/`?3` its bounds in unix seconds (the `votes_time` index).
 pub const BUILD_DAILY_EMPLOYEE: &str = concat!(
-    "INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates) ",
+    "INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT ?1, employee_id, unit_id, coalesce(direction_id, 0), score, ",
     counts_of_votes!(),
     " FROM votes WHERE created_at >= ?2 AND created_at < ?3 AND id <= (SELECT watermark FROM rollup_state WHERE name = 'votes') ",
@@ -577,8 +637,8 @@ pub const BUILD_DAILY_EMPLOYEE: &str = concat!(
 );
 pub const CLEAR_DAILY_UNIT: &str = "DELETE FROM daily_unit_stats WHERE day = ?1";
 pub const BUILD_DAILY_UNIT: &str = "\
-INSERT INTO daily_unit_stats (day, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT ?1, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates) \
+INSERT INTO daily_unit_stats (day, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) \
+SELECT ?1, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates), SUM(verified) \
 FROM daily_employee_stats WHERE day = ?1 GROUP BY unit_id, score";
 pub const CLEAN_DAY: &str = "DELETE FROM rollup_dirty_days WHERE day = ?1";
 
@@ -586,87 +646,87 @@ pub const CLEAN_DAY: &str = "DELETE FROM rollup_dirty_days WHERE day = ?1";
 // month's first day): at the monthly close, so that any drift is gone by the report.
 pub const CLEAR_MONTHLY_UNIT: &str = "DELETE FROM monthly_unit_stats WHERE month = ?1";
 pub const BUILD_MONTHLY_UNIT: &str = "\
-INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT ?1, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates) \
+INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) \
+SELECT ?1, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates), SUM(verified) \
 FROM daily_unit_stats WHERE day >= ?2 AND day < ?3 GROUP BY unit_id, score";
 pub const CLEAR_MONTHLY_EMPLOYEE: &str = "DELETE FROM monthly_employee_stats WHERE month = ?1";
 pub const BUILD_MONTHLY_EMPLOYEE: &str = "\
-INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT ?1, employee_id, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates) \
+INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) \
+SELECT ?1, employee_id, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates), SUM(verified) \
 FROM daily_employee_stats WHERE day >= ?2 AND day < ?3 GROUP BY employee_id, unit_id, score";
 pub const CLEAR_MONTHLY_DIRECTION: &str = "DELETE FROM monthly_direction_stats WHERE month = ?1";
 pub const BUILD_MONTHLY_DIRECTION: &str = "\
-INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) \
-SELECT ?1, direction_id, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates) \
+INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) \
+SELECT ?1, direction_id, unit_id, score, SUM(counted), SUM(with_contact), SUM(with_comment), SUM(flagged), SUM(duplicates), SUM(verified) \
 FROM daily_employee_stats WHERE day >= ?2 AND day < ?3 AND direction_id <> 0 GROUP BY direction_id, unit_id, score";
 pub const CLEAN_MONTH: &str = "DELETE FROM rollup_dirty_months WHERE month = ?1";
 
 // Reports. Counts come as rows of (key, score, counted, with_contact, with_comment, flagged,
-// duplicates); `key` is what the report groups by (a day, a month, a unit, an employee).
+// duplicates, verified); `key` is what the report groups by (a day, a month, a unit, an employee).
 // Whole months come from the monthly tables, the days at a range's ragged ends from the daily.
 /// A unit's subtree per month: `?1` unit, `?2`/`?3` first and last month. Subtrees are summed
 /// when read, through the closure table: a moved unit takes its past votes along at once.
 pub const UNIT_MONTHS: &str = "\
 SELECT m.month AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
-       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates \
+       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates, SUM(m.verified) AS verified \
 FROM monthly_unit_stats m WHERE m.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) \
   AND m.month >= ?2 AND m.month <= ?3 GROUP BY m.month, m.score";
 /// A unit's subtree per day: `?1` unit, `?2`/`?3` first and last day.
 pub const UNIT_DAYS: &str = "\
 SELECT d.day AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_contact) AS with_contact, \
-       SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates \
+       SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates, SUM(d.verified) AS verified \
 FROM daily_unit_stats d WHERE d.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) \
   AND d.day >= ?2 AND d.day <= ?3 GROUP BY d.day, d.score";
 /// A unit's own votes (not below it) per day.
 pub const OWN_UNIT_DAYS: &str = "\
-SELECT day AS key, score, counted, with_contact, with_comment, flagged, duplicates \
+SELECT day AS key, score, counted, with_contact, with_comment, flagged, duplicates, verified \
 FROM daily_unit_stats WHERE unit_id = ?1 AND day >= ?2 AND day <= ?3";
 /// The subtrees of a unit's children: months.
 pub const CHILD_UNIT_MONTHS: &str = "\
 SELECT c.ancestor_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
-       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates \
+       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates, SUM(m.verified) AS verified \
 FROM units u JOIN unit_closure c ON c.ancestor_id = u.id JOIN monthly_unit_stats m ON m.unit_id = c.descendant_id \
 WHERE u.parent_id = ?1 AND m.month >= ?2 AND m.month <= ?3 GROUP BY c.ancestor_id, m.score";
 /// The subtrees of a unit's children: days.
 pub const CHILD_UNIT_DAYS: &str = "\
 SELECT c.ancestor_id AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_contact) AS with_contact, \
-       SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates \
+       SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates, SUM(d.verified) AS verified \
 FROM units u JOIN unit_closure c ON c.ancestor_id = u.id JOIN daily_unit_stats d ON d.unit_id = c.descendant_id \
 WHERE u.parent_id = ?1 AND d.day >= ?2 AND d.day <= ?3 GROUP BY c.ancestor_id, d.score";
 /// Votes cast in one unit (not below it), per employee: months.
 pub const UNIT_EMPLOYEE_MONTHS: &str = "\
 SELECT employee_id AS key, score, SUM(counted) AS counted, SUM(with_contact) AS with_contact, \
-       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates \
+       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates, SUM(verified) AS verified \
 FROM monthly_employee_stats WHERE unit_id = ?1 AND month >= ?2 AND month <= ?3 GROUP BY employee_id, score";
 pub const UNIT_EMPLOYEE_DAYS: &str = "\
 SELECT employee_id AS key, score, SUM(counted) AS counted, SUM(with_contact) AS with_contact, \
-       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates \
+       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates, SUM(verified) AS verified \
 FROM daily_employee_stats WHERE unit_id = ?1 AND day >= ?2 AND day <= ?3 GROUP BY employee_id, score";
 /// Every vote of a subtree per employee (the monthly report's best and worst): months.
 pub const SUBTREE_EMPLOYEE_MONTHS: &str = "\
 SELECT employee_id AS key, score, SUM(counted) AS counted, SUM(with_contact) AS with_contact, \
-       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates \
+       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates, SUM(verified) AS verified \
 FROM monthly_employee_stats WHERE unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) \
   AND month >= ?2 AND month <= ?3 GROUP BY employee_id, score";
 /// One employee, wherever the votes were cast: months, then days.
 pub const EMPLOYEE_MONTHS: &str = "\
 SELECT month AS key, score, SUM(counted) AS counted, SUM(with_contact) AS with_contact, \
-       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates \
+       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates, SUM(verified) AS verified \
 FROM monthly_employee_stats WHERE employee_id = ?1 AND month >= ?2 AND month <= ?3 GROUP BY month, score";
 pub const EMPLOYEE_DAYS: &str = "\
 SELECT day AS key, score, SUM(counted) AS counted, SUM(with_contact) AS with_contact, \
-       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates \
+       SUM(with_comment) AS with_comment, SUM(flagged) AS flagged, SUM(duplicates) AS duplicates, SUM(verified) AS verified \
 FROM daily_employee_stats WHERE employee_id = ?1 AND day >= ?2 AND day <= ?3 GROUP BY day, score";
 /// Per service direction within a scope (`?1`: NULL for all, else a JSON array of roots).
 pub const DIRECTION_MONTHS: &str = "\
 SELECT m.direction_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
-       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates \
+       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates, SUM(m.verified) AS verified \
 FROM monthly_direction_stats m WHERE m.month >= ?2 AND m.month <= ?3 \
   AND (?1 IS NULL OR m.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
 GROUP BY m.direction_id, m.score";
 pub const DIRECTION_DAYS: &str = "\
 SELECT d.direction_id AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_contact) AS with_contact, \
-       SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates \
+       SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates, SUM(d.verified) AS verified \
 FROM daily_employee_stats d WHERE d.day >= ?2 AND d.day <= ?3 AND d.direction_id <> 0 \
   AND (?1 IS NULL OR d.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
 GROUP BY d.direction_id, d.score";
@@ -676,11 +736,11 @@ pub const MONTH_EMPLOYEES: &str = "SELECT id, name FROM employees";
 /// Every unit's subtree for one month.
 pub const MONTH_UNIT_ROWS: &str = "\
 SELECT c.ancestor_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
-       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates \
+       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates, SUM(m.verified) AS verified \
 FROM monthly_unit_stats m JOIN unit_closure c ON c.descendant_id = m.unit_id WHERE m.month = ?1 \
 GROUP BY c.ancestor_id, m.score";
 pub const MONTH_EMPLOYEE_ROWS: &str = "\
-SELECT employee_id || ':' || unit_id AS key, score, counted, with_contact, with_comment, flagged, duplicates \
+SELECT employee_id || ':' || unit_id AS key, score, counted, with_contact, with_comment, flagged, duplicates, verified \
 FROM monthly_employee_stats WHERE month = ?1";
 pub const CLEAR_MONTHLY_REPORTS: &str = "DELETE FROM monthly_reports WHERE month = ?1";
 /// `?2`: a JSON array of `[unit_id, body]`.
@@ -931,3 +991,67 @@ pub const DIGEST: &str =
     "SELECT month, root, counted, made_at FROM monthly_digests WHERE month = ?1";
 /// The moment of the vote a receipt hash belongs to.
 pub const RECEIPT_VOTE: &str = "SELECT created_at AS at FROM votes WHERE receipt_hash = ?1";
+
+// One-time codes (`one_time`). `?1` is always the caller's write scope (NULL: everything).
+/// The active unit `?2` within the scope (one row with `employee_id` NULL when it has no active
+/// employees), with each active employee's highest serial on channel `?3`.
+pub const ONE_TIME_UNIT_EMPLOYEES: &str = concat!(
+    "SELECT e.id AS employee_id, ",
+    "coalesce((SELECT max(o.serial) FROM one_time_codes o WHERE o.employee_id = e.id AND o.channel = ?3), 0) AS last_serial ",
+    "FROM units u LEFT JOIN employees e ON e.unit_id = u.id AND e.active = 1 ",
+    "WHERE u.id = ?2 AND u.active = 1 AND ",
+    in_scope!("u.id"),
+    " ORDER BY e.name, e.id"
+);
+/// First in a batch's D1 batch (`?2` unit, `?3` channel, `?4` direction, `?5` document, `?6`
+/// codes, `?7` account, `?8` now, `?9` expiry): nothing for a unit outside the scope or an
+/// unknown direction.
+pub const INSERT_ONE_TIME_BATCH: &str = concat!(
+    "INSERT INTO one_time_batches (unit_id, channel, direction_id, document, codes, issued_by, issued_at, expires_at) ",
+    "SELECT u.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM units u WHERE u.id = ?2 AND u.active = 1 AND ",
+    in_scope!("u.id"),
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM directions WHERE id = ?4)) RETURNING id"
+);
+/// Right after it, only if it wrote the batch (`changes()`), whose id `last_insert_rowid()`
+/// still is: `?4` codes for each employee in `?2` (a JSON array) of unit `?1` on channel `?3`,
+/// signed with key `?5`. Each employee's serials continue from their highest on the channel;
+/// SQLite materialises the select before inserting, since it reads the table it writes.
+pub const INSERT_ONE_TIME_CODES: &str = "\
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4) \
+INSERT INTO one_time_codes (employee_id, channel, serial, key_id, batch_id) \
+SELECT e.id, ?3, (SELECT coalesce(max(o.serial), 0) FROM one_time_codes o WHERE o.employee_id = e.id AND o.channel = ?3) + n.i, \
+       ?5, last_insert_rowid() \
+FROM employees e JOIN json_each(?2) j ON e.id = j.value JOIN n \
+WHERE e.unit_id = ?1 AND e.active = 1 AND changes() = 1";
+macro_rules! one_time_batch_view {
+    () => {
+        "SELECT b.id AS id, b.unit_id AS unit_id, u.name AS unit, b.channel AS channel, b.direction_id AS direction_id, \
+         b.document AS document, b.codes AS codes, \
+         (SELECT COUNT(*) FROM one_time_codes o WHERE o.batch_id = b.id AND o.used_at IS NOT NULL) AS used, \
+         coalesce(a.email, '') AS issued_by, b.issued_at AS issued_at, b.expires_at AS expires_at, b.revoked_at AS revoked_at \
+         FROM one_time_batches b JOIN units u ON u.id = b.unit_id LEFT JOIN accounts a ON a.id = b.issued_by "
+    };
+}
+/// Batch `?2` within the scope.
+pub const ONE_TIME_BATCH: &str = concat!(
+    one_time_batch_view!(),
+    "WHERE b.id = ?2 AND ",
+    in_scope!("b.unit_id")
+);
+/// Unit `?2`'s last 100 batches within the scope.
+pub const ONE_TIME_BATCHES: &str = concat!(
+    one_time_batch_view!(),
+    "WHERE b.unit_id = ?2 AND ",
+    in_scope!("b.unit_id"),
+    " ORDER BY b.id DESC LIMIT 100"
+);
+pub const ONE_TIME_CODES: &str = "\
+SELECT o.employee_id AS employee_id, e.name AS name, e.position AS position, o.serial AS serial, \
+       o.key_id AS key_id, o.used_at IS NOT NULL AS used \
+FROM one_time_codes o JOIN employees e ON e.id = o.employee_id \
+WHERE o.batch_id = ?1 ORDER BY e.name, o.employee_id, o.serial";
+/// `?3` now; the audit line follows (`INSERT_AUDIT_IF_CHANGED`).
+pub const REVOKE_ONE_TIME_BATCH: &str = concat!(
+    "UPDATE one_time_batches SET revoked_at = ?3 WHERE id = ?2 AND revoked_at IS NULL AND ",
+    in_scope!("unit_id")
+);

@@ -1,0 +1,213 @@
+//! `OneTimeStore` on D1.
+
+use super::d1::{changes, first_row, num, opt_text, text, D1Store};
+use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
+use crate::store::admin::Audit;
+use crate::store::one_time::{BatchView, CodeRow, NewBatch, OneTimeStore};
+use crate::store::{sql, StoreError};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("unexpected {what}"))
+}
+
+#[derive(Deserialize)]
+struct EmployeeSerialRow {
+    employee_id: Option<i64>,
+    last_serial: i64,
+}
+
+#[derive(Deserialize)]
+struct BatchRow {
+    id: i64,
+    unit_id: i64,
+    unit: String,
+    channel: i64,
+    direction_id: Option<i64>,
+    document: Option<String>,
+    codes: i64,
+    used: i64,
+    issued_by: String,
+    issued_at: i64,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl BatchRow {
+    fn view(self) -> Result<BatchView, StoreError> {
+        Ok(BatchView {
+            id: self.id,
+            unit_id: UnitId::parse(self.unit_id).ok_or_else(|| bad("unit id"))?,
+            unit: self.unit,
+            channel: Channel::parse(self.channel).ok_or_else(|| bad("channel"))?,
+            direction_id: match self.direction_id {
+                None => None,
+                Some(d) => Some(DirectionId::parse(d).ok_or_else(|| bad("direction id"))?),
+            },
+            document: self.document,
+            codes: self.codes,
+            used: self.used,
+            issued_by: self.issued_by,
+            issued_at: self.issued_at,
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeDbRow {
+    employee_id: i64,
+    name: String,
+    position: String,
+    serial: i64,
+    key_id: i64,
+    used: i64,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: i64,
+}
+
+impl D1Store {
+    async fn rows<T: for<'de> Deserialize<'de>>(
+        &self,
+        query: &str,
+        args: &[JsValue],
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = self
+            .prepare(query, args)?
+            .all()
+            .await
+            .map_err(super::d1::unavailable)?;
+        rows.results::<T>().map_err(super::d1::corrupt)
+    }
+}
+
+impl OneTimeStore for D1Store {
+    async fn unit_employees(
+        &self,
+        scope: Option<&str>,
+        unit: UnitId,
+        channel: Channel,
+    ) -> Result<Option<Vec<(EmployeeId, i64)>>, StoreError> {
+        let rows: Vec<EmployeeSerialRow> = self
+            .rows(
+                sql::ONE_TIME_UNIT_EMPLOYEES,
+                &[opt_text(scope), num(unit.get()), num(channel.get())],
+            )
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        rows.into_iter()
+            .filter_map(|r| Some((r.employee_id?, r.last_serial)))
+            .map(|(e, last)| {
+                Ok((
+                    EmployeeId::parse(e).ok_or_else(|| bad("employee id"))?,
+                    last,
+                ))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    async fn insert_batch(
+        &self,
+        scope: Option<&str>,
+        batch: &NewBatch<'_>,
+        audit: &Audit,
+    ) -> Result<Option<i64>, StoreError> {
+        let employees: Vec<i64> = batch.employees.iter().map(|e| i64::from(e.get())).collect();
+        let employees = serde_json::to_string(&employees).unwrap_or_else(|_| "[]".into());
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_ONE_TIME_BATCH,
+                    &[
+                        opt_text(scope),
+                        num(batch.unit.get()),
+                        num(batch.channel.get()),
+                        batch.direction.map_or(JsValue::NULL, |d| num(d.get())),
+                        opt_text(batch.document),
+                        num(batch.codes as f64),
+                        num(batch.account.get()),
+                        num(batch.at.unix_seconds() as f64),
+                        num(batch.expires_at.unix_seconds() as f64),
+                    ],
+                )?,
+                self.prepare(
+                    sql::INSERT_ONE_TIME_CODES,
+                    &[
+                        num(batch.unit.get()),
+                        text(&employees),
+                        num(batch.channel.get()),
+                        num(batch.per_employee),
+                        num(batch.key_id),
+                    ],
+                )?,
+                self.audit_stmt(audit, true)?,
+            ])
+            .await?;
+        Ok(first_row::<IdRow>(results.first())?.map(|r| r.id))
+    }
+
+    async fn batch(&self, scope: Option<&str>, id: i64) -> Result<Option<BatchView>, StoreError> {
+        self.first::<BatchRow>(sql::ONE_TIME_BATCH, &[opt_text(scope), num(id as f64)])
+            .await?
+            .map(BatchRow::view)
+            .transpose()
+    }
+
+    async fn batch_codes(&self, id: i64) -> Result<Vec<CodeRow>, StoreError> {
+        let rows: Vec<CodeDbRow> = self.rows(sql::ONE_TIME_CODES, &[num(id as f64)]).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(CodeRow {
+                    employee_id: EmployeeId::parse(r.employee_id)
+                        .ok_or_else(|| bad("employee id"))?,
+                    name: r.name,
+                    position: r.position,
+                    serial: u16::try_from(r.serial).map_err(|_| bad("serial"))?,
+                    key_id: u8::try_from(r.key_id).map_err(|_| bad("key id"))?,
+                    used: r.used != 0,
+                })
+            })
+            .collect()
+    }
+
+    async fn batches(
+        &self,
+        scope: Option<&str>,
+        unit: UnitId,
+    ) -> Result<Vec<BatchView>, StoreError> {
+        let rows: Vec<BatchRow> = self
+            .rows(sql::ONE_TIME_BATCHES, &[opt_text(scope), num(unit.get())])
+            .await?;
+        rows.into_iter().map(BatchRow::view).collect()
+    }
+
+    async fn revoke_batch(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        audit: &Audit,
+    ) -> Result<bool, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::REVOKE_ONE_TIME_BATCH,
+                    &[
+                        opt_text(scope),
+                        num(id as f64),
+                        num(audit.at.unix_seconds() as f64),
+                    ],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        Ok(results.first().is_some_and(|r| changes(r) == 1))
+    }
+}

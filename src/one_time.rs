@@ -1,0 +1,469 @@
+//! One-time codes: the strongest defence against self-votes is a code that only a real visit
+//! produces. An administrator prints a batch for a unit (some codes per employee, for a queue
+//! ticket or a written reply with its document number); each code (token format version 2)
+//! takes exactly one vote, and that vote counts as verified and is shown apart in every result.
+//!
+//! An employee still holds their own slips, so a slip is not proof against a determined
+//! employee; what it bounds is the supply: every code is issued by an administrator, audited,
+//! counted per batch (issued and used), and worth one vote at most. A batch expires (90 days by
+//! default) and can be revoked as a whole.
+
+use crate::account::Principal;
+use crate::admin::AdminError;
+use crate::appeal::writable;
+use crate::clock::Timestamp;
+use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
+use crate::store::admin::Audit;
+use crate::store::one_time::{BatchView, NewBatch, OneTimeStore};
+use crate::token::{Claims, CodeKind, KeyRing};
+use serde::{Deserialize, Serialize};
+
+/// More codes than this per employee in one batch is a typing mistake, not a day of visits.
+pub const MAX_PER_EMPLOYEE: u32 = 200;
+/// A batch is printed at once: two thousand slips is a ream of paper.
+pub const MAX_CODES: usize = 2000;
+pub const DEFAULT_VALID_DAYS: u32 = 90;
+/// The highest serial per employee and channel: the token keeps two bytes for it.
+const MAX_SERIAL: i64 = 65_535;
+
+/// A batch request as the API receives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchIn {
+    pub per_employee: Option<i64>,
+    pub channel: Option<i64>,
+    /// Only these employees of the unit; all its active employees when absent.
+    pub employees: Option<Vec<i64>>,
+    /// The number of the written reply the code goes on.
+    pub document: Option<String>,
+    pub valid_days: Option<i64>,
+    pub direction: Option<i64>,
+}
+
+/// A checked batch request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRequest {
+    pub per_employee: u32,
+    pub channel: Channel,
+    pub employees: Option<Vec<EmployeeId>>,
+    pub document: Option<String>,
+    pub valid_days: u32,
+    pub direction: Option<DirectionId>,
+}
+
+fn invalid(field: &'static str, reason: &str) -> AdminError {
+    AdminError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+impl BatchRequest {
+    pub fn parse(raw: &BatchIn) -> Result<BatchRequest, AdminError> {
+        let per_employee = match raw.per_employee {
+            None => 1,
+            Some(n) => u32::try_from(n)
+                .ok()
+                .filter(|n| (1..=MAX_PER_EMPLOYEE).contains(n))
+                .ok_or_else(|| invalid("per_employee", "must be a whole number from 1 to 200"))?,
+        };
+        let channel = match raw.channel {
+            // Queue tickets are printed at the service-centre window.
+            None => Channel::SERVICE_WINDOW,
+            Some(n) => Channel::parse(n).ok_or_else(|| invalid("channel", "must be 0 to 255"))?,
+        };
+        let employees = match &raw.employees {
+            None => None,
+            Some(ids) if ids.is_empty() || ids.len() > MAX_CODES => {
+                return Err(invalid(
+                    "employees",
+                    "must list 1 to 2000 employees of the unit, or be left out for all",
+                ))
+            }
+            Some(ids) => {
+                let mut parsed = ids
+                    .iter()
+                    .map(|id| EmployeeId::parse(*id))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| invalid("employees", "must be employee ids"))?;
+                parsed.sort_unstable();
+                parsed.dedup();
+                Some(parsed)
+            }
+        };
+        let document = match raw.document.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) if d.chars().count() > 60 || d.chars().any(char::is_control) => {
+                return Err(invalid(
+                    "document",
+                    "must be at most 60 characters on one line (the reply's number)",
+                ))
+            }
+            Some(d) => Some(d.to_owned()),
+        };
+        let valid_days = match raw.valid_days {
+            None => DEFAULT_VALID_DAYS,
+            Some(n) => u32::try_from(n)
+                .ok()
+                .filter(|n| (1..=365).contains(n))
+                .ok_or_else(|| invalid("valid_days", "must be a whole number from 1 to 365"))?,
+        };
+        let direction = match raw.direction {
+            None => None,
+            Some(d) => Some(
+                DirectionId::parse(d)
+                    .ok_or_else(|| invalid("direction", "must be a direction id"))?,
+            ),
+        };
+        Ok(BatchRequest {
+            per_employee,
+            channel,
+            employees,
+            document,
+            valid_days,
+            direction,
+        })
+    }
+}
+
+/// One printed code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Slip {
+    pub employee_id: EmployeeId,
+    pub name: String,
+    pub position: String,
+    pub serial: u16,
+    pub used: bool,
+    pub token: String,
+    pub url: String,
+    /// The address under the code, `https://host/r/TOKEN`.
+    pub display_url: String,
+}
+
+/// A batch and its codes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Batch {
+    pub batch: BatchView,
+    pub codes: Vec<Slip>,
+}
+
+/// Which employees get codes: those asked for, each an active employee of the unit, or all of
+/// them. Refuses a batch past [`MAX_CODES`] or past an employee's last serial.
+pub fn plan(
+    request: &BatchRequest,
+    unit_employees: &[(EmployeeId, i64)],
+) -> Result<Vec<EmployeeId>, AdminError> {
+    let chosen: Vec<(EmployeeId, i64)> = match &request.employees {
+        None => unit_employees.to_vec(),
+        Some(wanted) => wanted
+            .iter()
+            .map(|id| {
+                unit_employees
+                    .iter()
+                    .find(|(e, _)| e == id)
+                    .copied()
+                    .ok_or_else(|| {
+                        invalid("employees", "must be active employees of this unit itself")
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if chosen.is_empty() {
+        return Err(AdminError::Conflict(
+            "this unit has no active employees to print codes for",
+        ));
+    }
+    let per = request.per_employee as usize;
+    if chosen.len().saturating_mul(per) > MAX_CODES {
+        return Err(invalid(
+            "per_employee",
+            "the batch would be over 2000 codes: print fewer per employee, or for fewer employees",
+        ));
+    }
+    if chosen
+        .iter()
+        .any(|(_, last)| last + i64::from(request.per_employee) > MAX_SERIAL)
+    {
+        return Err(AdminError::Exhausted);
+    }
+    Ok(chosen.into_iter().map(|(e, _)| e).collect())
+}
+
+/// Prints a batch for `unit` (the caller must be able to write there) and returns its codes.
+pub async fn issue(
+    store: &impl OneTimeStore,
+    ring: &KeyRing,
+    base: &crate::qr::PublicBaseUrl,
+    p: &Principal,
+    unit: UnitId,
+    request: &BatchRequest,
+    now: Timestamp,
+) -> Result<Batch, AdminError> {
+    let scope = writable(p)?;
+    let employees = store
+        .unit_employees(scope.as_deref(), unit, request.channel)
+        .await?
+        .ok_or(AdminError::NotFound("unit"))?;
+    let chosen = plan(request, &employees)?;
+    let codes = chosen.len() * request.per_employee as usize;
+    let audit = Audit {
+        at: now,
+        account: Some(p.account),
+        actor: p.actor(),
+        action: "one_time_codes_issued",
+        object: String::from("one_time_batch:"),
+        detail: serde_json::json!({
+            "unit_id": unit,
+            "channel": request.channel,
+            "codes": codes,
+            "document": request.document,
+        })
+        .to_string(),
+    };
+    let batch = NewBatch {
+        unit,
+        channel: request.channel,
+        direction: request.direction,
+        document: request.document.as_deref(),
+        employees: &chosen,
+        per_employee: request.per_employee,
+        codes,
+        key_id: ring.signing_key_id(),
+        account: p.account,
+        at: now,
+        expires_at: Timestamp::from_unix_seconds(
+            now.unix_seconds() + i64::from(request.valid_days) * 86_400,
+        ),
+    };
+    let id = store
+        .insert_batch(scope.as_deref(), &batch, &audit)
+        .await?
+        .ok_or(AdminError::NotFound("unit or direction"))?;
+    codes_of(store, ring, base, p, id).await
+}
+
+/// A batch and each of its codes (signed again: tokens are deterministic), for the list and
+/// the printed slips. Codes whose key has left `TOKEN_KEYS` are left out: they no longer work.
+pub async fn codes_of(
+    store: &impl OneTimeStore,
+    ring: &KeyRing,
+    base: &crate::qr::PublicBaseUrl,
+    p: &Principal,
+    batch: i64,
+) -> Result<Batch, AdminError> {
+    let scope = writable(p)?;
+    let view = store
+        .batch(scope.as_deref(), batch)
+        .await?
+        .ok_or(AdminError::NotFound("batch"))?;
+    let rows = store.batch_codes(batch).await?;
+    let codes = rows
+        .into_iter()
+        .filter_map(|r| {
+            let claims = Claims {
+                shard: 0,
+                employee: r.employee_id,
+                channel: view.channel,
+                issue: r.serial,
+                kind: CodeKind::OneTime,
+            };
+            let token = ring.sign_with(r.key_id, &claims)?;
+            Some(Slip {
+                employee_id: r.employee_id,
+                name: r.name,
+                position: r.position,
+                serial: r.serial,
+                used: r.used,
+                url: base.vote_url(&token),
+                display_url: base.display_url(&token),
+                token: token.as_str().to_owned(),
+            })
+        })
+        .collect();
+    Ok(Batch { batch: view, codes })
+}
+
+/// The unit's batches, newest first, with how many codes were used.
+pub async fn batches(
+    store: &impl OneTimeStore,
+    p: &Principal,
+    unit: UnitId,
+) -> Result<Vec<BatchView>, AdminError> {
+    let scope = writable(p)?;
+    Ok(store.batches(scope.as_deref(), unit).await?)
+}
+
+/// Revokes every unused code of the batch at once (a lost pack of tickets).
+pub async fn revoke(
+    store: &impl OneTimeStore,
+    p: &Principal,
+    batch: i64,
+    now: Timestamp,
+) -> Result<(), AdminError> {
+    let scope = writable(p)?;
+    let view = store
+        .batch(scope.as_deref(), batch)
+        .await?
+        .ok_or(AdminError::NotFound("batch"))?;
+    if view.revoked_at.is_some() {
+        return Err(AdminError::Conflict("this batch is already revoked"));
+    }
+    let audit = Audit {
+        at: now,
+        account: Some(p.account),
+        actor: p.actor(),
+        action: "one_time_codes_revoked",
+        object: format!("one_time_batch:{batch}"),
+        detail: "{}".into(),
+    };
+    if store.revoke_batch(scope.as_deref(), batch, &audit).await? {
+        Ok(())
+    } else {
+        Err(AdminError::Conflict("this batch is already revoked"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn employee(n: i64) -> EmployeeId {
+        EmployeeId::parse(n).unwrap()
+    }
+
+    #[test]
+    fn an_empty_request_is_one_queue_ticket_per_employee_for_ninety_days() {
+        let r = BatchRequest::parse(&BatchIn::default()).unwrap();
+        assert_eq!(r.per_employee, 1);
+        assert_eq!(r.channel, Channel::SERVICE_WINDOW);
+        assert_eq!(r.valid_days, 90);
+        assert_eq!((r.employees, r.document, r.direction), (None, None, None));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let cases: [(BatchIn, &str); 8] = [
+            (
+                BatchIn {
+                    per_employee: Some(0),
+                    ..Default::default()
+                },
+                "per_employee",
+            ),
+            (
+                BatchIn {
+                    per_employee: Some(201),
+                    ..Default::default()
+                },
+                "per_employee",
+            ),
+            (
+                BatchIn {
+                    channel: Some(256),
+                    ..Default::default()
+                },
+                "channel",
+            ),
+            (
+                BatchIn {
+                    employees: Some(vec![]),
+                    ..Default::default()
+                },
+                "employees",
+            ),
+            (
+                BatchIn {
+                    employees: Some(vec![0]),
+                    ..Default::default()
+                },
+                "employees",
+            ),
+            (
+                BatchIn {
+                    document: Some("№ 1\n2".into()),
+                    ..Default::default()
+                },
+                "document",
+            ),
+            (
+                BatchIn {
+                    valid_days: Some(366),
+                    ..Default::default()
+                },
+                "valid_days",
+            ),
+            (
+                BatchIn {
+                    direction: Some(-1),
+                    ..Default::default()
+                },
+                "direction",
+            ),
+        ];
+        for (raw, field) in cases {
+            match BatchRequest::parse(&raw) {
+                Err(AdminError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{raw:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_document_number_is_trimmed_and_kept() {
+        let raw = BatchIn {
+            document: Some("  № 12/3-45 від 20.11.2026 ".into()),
+            ..Default::default()
+        };
+        let r = BatchRequest::parse(&raw).unwrap();
+        assert_eq!(r.document.as_deref(), Some("№ 12/3-45 від 20.11.2026"));
+    }
+
+    #[test]
+    fn only_employees_of_the_unit_get_codes() {
+        let unit = [(employee(1), 0), (employee(2), 7)];
+        let mut r = BatchRequest::parse(&BatchIn::default()).unwrap();
+        assert_eq!(plan(&r, &unit).unwrap(), vec![employee(1), employee(2)]);
+        r.employees = Some(vec![employee(2)]);
+        assert_eq!(plan(&r, &unit).unwrap(), vec![employee(2)]);
+        r.employees = Some(vec![employee(3)]);
+        assert!(matches!(
+            plan(&r, &unit),
+            Err(AdminError::Invalid {
+                field: "employees",
+                ..
+            })
+        ));
+        r.employees = None;
+        assert!(matches!(plan(&r, &[]), Err(AdminError::Conflict(_))));
+    }
+
+    #[test]
+    fn a_batch_past_the_last_serial_is_refused() {
+        let r = BatchRequest {
+            per_employee: 10,
+            ..BatchRequest::parse(&BatchIn::default()).unwrap()
+        };
+        assert!(plan(&r, &[(employee(1), 65_525)]).is_ok());
+        assert!(matches!(
+            plan(&r, &[(employee(1), 65_526)]),
+            Err(AdminError::Exhausted)
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn a_planned_batch_stays_within_its_bounds(per in 1u32..=200, staff in 0usize..40, last in 0i64..=65_535) {
+            let unit: Vec<(EmployeeId, i64)> = (1..=staff as i64).map(|n| (employee(n), last)).collect();
+            let r = BatchRequest { per_employee: per, ..BatchRequest::parse(&BatchIn::default()).unwrap() };
+            match plan(&r, &unit) {
+                Ok(chosen) => {
+                    prop_assert_eq!(chosen.len(), staff);
+                    prop_assert!(staff * per as usize <= MAX_CODES);
+                    prop_assert!(last + i64::from(per) <= MAX_SERIAL);
+                }
+                Err(_) => prop_assert!(staff == 0 || staff * per as usize > MAX_CODES || last + i64::from(per) > MAX_SERIAL),
+            }
+        }
+    }
+}
