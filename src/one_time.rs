@@ -290,6 +290,10 @@ pub async fn batches(
     unit: UnitId,
 ) -> Result<Vec<BatchView>, AdminError> {
     let scope = writable(p)?;
+    store
+        .unit_employees(scope.as_deref(), unit, Channel::UNSPECIFIED)
+        .await?
+        .ok_or(AdminError::NotFound("unit"))?;
     Ok(store.batches(scope.as_deref(), unit).await?)
 }
 

@@ -9,6 +9,7 @@ mod bad_input;
 mod browser;
 mod criteria;
 mod integrity;
+mod one_time;
 mod results;
 mod schema;
 mod scopes;

@@ -1,0 +1,316 @@
+//! One-time codes end to end: a batch printed for a unit, each code taking exactly one vote on
+//! workerd with the local D1, verified votes counted apart by the real roll-up.
+
+use crate::helpers::{shared, Worker};
+use crate::results::{cron, HOURLY};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn print_batch(w: &Worker, unit: i64, body: Value) -> reqwest::Response {
+    w.admin(
+        Method::POST,
+        &format!("/api/v1/admin/units/{unit}/one-time-codes"),
+    )
+    .json(&body)
+    .send()
+    .await
+    .expect("batch")
+}
+
+async fn batch(w: &Worker, unit: i64, body: Value) -> Value {
+    let resp = print_batch(w, unit, body).await;
+    assert_eq!(
+        resp.status(),
+        201,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    resp.json().await.expect("json")
+}
+
+fn tokens_of(batch: &Value) -> Vec<String> {
+    batch["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c["token"].as_str().expect("token").to_owned())
+        .collect()
+}
+
+async fn vote(w: &Worker, token: &str, score: i64) -> reqwest::Response {
+    w.vote_json(json!({"token": token, "score": score})).await
+}
+
+#[tokio::test]
+async fn a_batch_prints_codes_that_each_take_exactly_one_verified_vote() {
+    let w = shared();
+    let unit = w.create_unit("Відділ листування", None).await;
+    let olena = w.create_employee("Олена Коваль", "Спеціаліст", unit).await;
+    let ivan = w.create_employee("Іван Бондар", "Спеціаліст", unit).await;
+    let first = batch(
+        w,
+        unit,
+        json!({"per_employee": 2, "channel": 2, "document": "№ 17/4-2026"}),
+    )
+    .await;
+    assert_eq!(first["batch"]["codes"], 4, "{first}");
+    assert_eq!(first["batch"]["document"], "№ 17/4-2026");
+    let serials = |b: &Value, employee: i64| -> Vec<i64> {
+        b["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["employee_id"] == employee)
+            .map(|c| c["serial"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(serials(&first, olena), vec![1, 2]);
+    assert_eq!(serials(&first, ivan), vec![1, 2]);
+    // A second batch continues each employee's serials.
+    let second = batch(w, unit, json!({"employees": [olena], "channel": 2})).await;
+    assert_eq!(serials(&second, olena), vec![3]);
+
+    let code = first["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["employee_id"] == olena)
+        .unwrap();
+    let token = code["token"].as_str().unwrap();
+    assert!(
+        token.starts_with('0'),
+        "version 2 starts with 0 or 1: {token}"
+    );
+    let page = w
+        .http
+        .get(w.url(&format!("/r/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Олена Коваль"));
+
+    let resp = vote(w, token, 3).await;
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    let again = vote(w, token, 1).await;
+    assert_eq!(again.status(), 410);
+    let body: Value = again.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "used_token");
+    let page = w
+        .http
+        .get(w.url(&format!("/r/{token}?lang=en")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 410);
+    assert!(page.text().await.unwrap().contains("already been used"));
+
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM votes WHERE employee_id = {olena} AND verified = 1 AND score = 3"
+        )),
+        1
+    );
+    assert_eq!(w.votes_of(olena), 1, "the second use stored nothing");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM one_time_codes o JOIN votes v ON v.id = o.vote_id \
+             WHERE o.employee_id = {olena} AND o.serial = 1 AND o.used_at = v.created_at"
+        )),
+        1,
+        "the code records the vote that used it"
+    );
+    let listed = w
+        .admin_get(&format!("/api/v1/admin/units/{unit}/one-time-batches"))
+        .await;
+    assert_eq!(listed["batches"][1]["used"], 1, "{listed}");
+    assert_eq!(listed["batches"][0]["used"], 0);
+}
+
+#[tokio::test]
+async fn two_votes_racing_with_one_code_store_one() {
+    let w = shared();
+    let unit = w.create_unit("Черга ЦНАП", None).await;
+    w.create_employee("Марія Шевчук", "Адміністратор", unit)
+        .await;
+    let printed = batch(w, unit, json!({"per_employee": 5})).await;
+    for token in tokens_of(&printed) {
+        let (a, b) = tokio::join!(vote(w, &token, 2), vote(w, &token, 3));
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 410], "{token}");
+    }
+    let employee = printed["codes"][0]["employee_id"].as_i64().unwrap();
+    assert_eq!(w.votes_of(employee), 5);
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM one_time_codes WHERE employee_id = {employee} AND used_at IS NOT NULL"
+        )),
+        5
+    );
+}
+
+#[tokio::test]
+async fn verified_votes_are_counted_apart_in_the_results() {
+    let w = shared();
+    let unit = w.create_unit("Відділ перевірених голосів", None).await;
+    let employee = w.create_employee("Петро Мельник", "Інспектор", unit).await;
+    let standing = w.issue_code(employee).await;
+    let printed = batch(w, unit, json!({"per_employee": 2})).await;
+    for token in tokens_of(&printed) {
+        assert_eq!(vote(w, &token, 1).await.status(), 201);
+    }
+    let standing = standing["token"].as_str().unwrap();
+    assert_eq!(vote(w, standing, 3).await.status(), 201);
+    cron(w, HOURLY).await;
+    let today = crate::results::today();
+    let r = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/employees/{employee}?period=day&date={today}"
+        ))
+        .await;
+    assert_eq!(r["totals"]["votes"], 3, "{r}");
+    assert_eq!(r["totals"]["verified"], 2, "{r}");
+    assert_eq!(r["totals"]["verified_average"], 1.0, "{r}");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT SUM(verified) FROM monthly_employee_stats WHERE employee_id = {employee}"
+        )),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_batch_takes_no_vote() {
+    let w = shared();
+    let unit = w.create_unit("Відділ загублених талонів", None).await;
+    w.create_employee("Оксана Лисенко", "Спеціаліст", unit)
+        .await;
+    let lost = batch(w, unit, json!({"per_employee": 1})).await;
+    let id = lost["batch"]["id"].as_i64().unwrap();
+    let resp = w
+        .admin(
+            Method::POST,
+            &format!("/api/v1/admin/one-time-batches/{id}/revoke"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let again = w
+        .admin(
+            Method::POST,
+            &format!("/api/v1/admin/one-time-batches/{id}/revoke"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    let token = &tokens_of(&lost)[0];
+    let resp = vote(w, token, 3).await;
+    assert_eq!(resp.status(), 410);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "revoked_token");
+}
+
+#[tokio::test]
+async fn bad_batch_requests_are_refused_and_change_nothing() {
+    let w = &Worker::start_with(&crate::helpers::key(1), &[("SIMULATED_CLOCK", "on")]);
+    let unit = w.create_unit("Відділ", None).await;
+    let other = w.create_unit("Інший відділ", None).await;
+    let outsider = w.create_employee("Чужий", "Спеціаліст", other).await;
+    let empty = w.create_unit("Порожній відділ", None).await;
+    w.create_employee("Свій", "Спеціаліст", unit).await;
+    let before = w.checksum();
+    for (target, body, status, code) in [
+        (unit, json!({"per_employee": 0}), 422, "invalid_field"),
+        (unit, json!({"per_employee": 201}), 422, "invalid_field"),
+        (unit, json!({"channel": 300}), 422, "invalid_field"),
+        (unit, json!({"valid_days": 0}), 422, "invalid_field"),
+        (
+            unit,
+            json!({"document": "x".repeat(61)}),
+            422,
+            "invalid_field",
+        ),
+        (unit, json!({"employees": [outsider]}), 422, "invalid_field"),
+        (unit, json!({"employees": []}), 422, "invalid_field"),
+        (unit, json!({"direction": 999}), 404, "not_found"),
+        (unit, json!({"colour": "red"}), 422, "invalid_field"),
+        (empty, json!({}), 409, "conflict"),
+        (999_999, json!({}), 404, "not_found"),
+    ] {
+        let resp = print_batch(w, target, body.clone()).await;
+        assert_eq!(resp.status(), status, "{body}");
+        let answer: Value = resp.json().await.unwrap();
+        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
+    }
+    for path in [
+        "/api/v1/admin/one-time-batches/999",
+        "/api/v1/admin/one-time-batches/0",
+        "/api/v1/admin/units/999999/one-time-batches",
+    ] {
+        let resp = w.admin(Method::GET, path).send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{path}");
+    }
+    assert_eq!(w.checksum(), before);
+
+    // A code past its batch's last day (the clock moved on with `X-Simulated-Time`).
+    let old = batch(w, unit, json!({"valid_days": 1})).await;
+    let token = tokens_of(&old)[0].clone();
+    let employee = old["codes"][0]["employee_id"].as_i64().unwrap();
+    let expires = old["batch"]["expires_at"].as_i64().unwrap();
+    let vote_at = |at: i64| {
+        w.http
+            .post(w.url("/api/v1/votes"))
+            .header("cf-connecting-ip", "198.51.100.7")
+            .header("x-simulated-time", at.to_string())
+            .json(&json!({"token": token, "score": 3}))
+            .send()
+    };
+    let late = vote_at(expires).await.unwrap();
+    assert_eq!(late.status(), 410);
+    let answer: Value = late.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "revoked_token");
+    assert_eq!(w.votes_of(employee), 0);
+    assert_eq!(vote_at(expires - 60).await.unwrap().status(), 201);
+}
+
+#[tokio::test]
+async fn the_slips_page_prints_the_unused_codes_with_the_document_number() {
+    let w = shared();
+    let unit = w.create_unit("Відділ звернень громадян", None).await;
+    w.create_employee("Галина Ткаченко", "Головний спеціаліст", unit)
+        .await;
+    let printed = batch(
+        w,
+        unit,
+        json!({"per_employee": 3, "channel": 2, "document": "№ 45/2"}),
+    )
+    .await;
+    let id = printed["batch"]["id"].as_i64().unwrap();
+    let tokens = tokens_of(&printed);
+    assert_eq!(vote(w, &tokens[0], 2).await.status(), 201);
+    let resp = w
+        .admin(
+            Method::GET,
+            &format!("/admin/one-time-batches/{id}/slips?lang=uk"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert_eq!(
+        html.matches("<article class=\"slip\">").count(),
+        2,
+        "{html}"
+    );
+    assert!(html.contains("Галина Ткаченко") && html.contains("№ 45/2"));
+    assert!(
+        !html.contains(&tokens[0]),
+        "a used code is not printed again"
+    );
+    assert!(html.contains(&tokens[1]) && html.contains(&tokens[2]));
+    assert!(html.contains("<svg"));
+}
