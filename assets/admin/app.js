@@ -185,6 +185,36 @@
       manage ? el("button", { type: "button", class: "secondary", testid: "website-codes", on: { click: issue } }, t("w_issue")) : null, msg);
   }
 
+  // One-time codes: a batch of slips for queue tickets or written replies, each taking one vote.
+  async function oneTimeCodes(d) {
+    const list = el("div", {});
+    const render = async () => {
+      const { batches } = await api("GET", `/api/v1/admin/units/${d.unit.id}/one-time-batches`);
+      list.replaceChildren(batches.length ? table([t("o_issued"), t("channel"), t("o_document"), t("o_codes"), t("o_used"), ""], batches.map((b) => el("tr", {},
+        el("td", {}, new Date(b.issued_at * 1000).toLocaleDateString(locale())), el("td", {}, b.channel === 2 ? t("o_reply") : t("o_ticket")),
+        el("td", { dir: "auto" }, b.document || ""), el("td", {}, num(b.codes)), el("td", { testid: "batch-used" }, num(b.used)),
+        el("td", {}, b.revoked_at ? t("revoked") : [
+          el("a", { href: `/admin/one-time-batches/${b.id}/slips?lang=${lang}`, target: "_blank", rel: "noopener", testid: "batch-slips" }, t("o_print")), " ",
+          el("button", { type: "button", class: "secondary", testid: "batch-revoke", on: { click: async () => {
+            if (!confirm(t("confirmRevoke"))) return;
+            await api("POST", `/api/v1/admin/one-time-batches/${b.id}/revoke`); render();
+          } } }, t("o_revoke"))])))) : el("p", { class: "muted" }, t("empty")));
+    };
+    const f = form([
+      ["per_employee", t("o_perEmployee"), "number", "batch-count", { value: "10" }],
+      ["channel", t("channel"), "select", "batch-channel", { options: [["3", t("o_ticket")], ["2", t("o_reply")]] }],
+      ["document", t("o_document"), "text", "batch-document", { required: false, maxlength: 60 }],
+      ["valid_days", t("o_days"), "number", "batch-days", { value: "90" }],
+    ], t("o_create"), async (v) => {
+      const b = await api("POST", `/api/v1/admin/units/${d.unit.id}/one-time-codes`, {
+        per_employee: Number(v.per_employee), channel: Number(v.channel), valid_days: Number(v.valid_days), document: v.document || undefined });
+      window.open(`/admin/one-time-batches/${b.batch.id}/slips?lang=${lang}`, "_blank", "noopener");
+      render();
+    }, "batch-create");
+    await render();
+    return card(t("o_title"), el("p", { class: "muted small" }, t("o_help")), f, list);
+  }
+
   async function unit(id) {
     const [d, choices] = await Promise.all([api("GET", "/api/v1/admin/units/" + id), unitChoices()]);
     const manage = canManage();
@@ -199,6 +229,7 @@
       el("p", { class: "row" }, el("a", { href: `/api/v1/admin/export.csv?unit=${d.unit.id}`, testid: "export" }, t("export")),
         manage ? el("a", { href: `#/units/${d.unit.id}/import`, testid: "import-link" }, t("import")) : null),
       websiteForm(d, manage));
+    const once = manage ? await oneTimeCodes(d) : null;
     const children = card(t("children"),
       d.children.length ? el("ul", {}, d.children.map((c) => el("li", {}, el("a", { href: "#/units/" + c.id, testid: "unit-link" }, c.name)))) : el("p", { class: "muted" }, t("empty")),
       manage ? form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }]], t("addUnit"), async (v) => {
@@ -226,7 +257,7 @@
         await api("PUT", `/api/v1/admin/units/${id}/networks`, { cidrs }); saved(msg);
       }, "unit-networks")) : null;
     const results = card(t("results"), el("p", {}, el("a", { href: "#/results/units/" + d.unit.id, testid: "unit-results" }, t("r_open"))));
-    page(d.unit.name, crumbs(d.path), d.unit.active ? null : el("p", { class: "muted" }, t("inactive")), people, print, results, children, settings, networks);
+    page(d.unit.name, crumbs(d.path), d.unit.active ? null : el("p", { class: "muted" }, t("inactive")), people, print, once, results, children, settings, networks);
   }
 
   async function importPage(id) {
@@ -576,6 +607,8 @@
         el("div", {}, el("dt", {}, t("r_signed")), el("dd", {}, `${num(f.signed)} / ${num(f.anonymous)}`,
           el("div", { class: "muted small" }, `${t("r_average")}: ${avg(f.signed_average)} / ${avg(f.anonymous_average)}`))),
         f.signed_weight > 1 ? el("div", {}, el("dt", {}, t("r_weighted").replace("{n}", num(f.signed_weight))), el("dd", { testid: "weighted-average" }, avg(f.weighted_average))) : null,
+        el("div", {}, el("dt", {}, t("r_verified")), el("dd", { testid: "verified-votes" }, num(f.verified),
+          el("div", { class: "muted small" }, `${t("r_average")}: ${avg(f.verified_average)}`))),
         el("div", {}, el("dt", {}, t("r_comments")), el("dd", {}, num(f.comments))),
         el("div", {}, el("dt", {}, t("r_leftOut")), el("dd", {}, `${num(f.flagged)} / ${num(f.duplicates)}`))),
       distribution(f, levels),

@@ -804,3 +804,67 @@ async fn script_payloads_stored_as_text_stay_inert_in_every_admin_screen() {
     b.screenshot("payloads-inert").await;
     b.quit().await;
 }
+
+#[tokio::test]
+async fn an_admin_prints_one_time_slips_that_take_one_vote_each_in_a_real_browser() {
+    let w = shared();
+    let unit = w.create_unit("Відділ звернень", None).await;
+    w.create_employee("Тарас Гребенюк", "Спеціаліст", unit)
+        .await;
+    let b = Browser::start().await;
+    b.accept_invitation(w, "slips@city.example").await;
+    b.go(&w.url(&format!("/admin/#/units/{unit}"))).await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='batch-create']\")",
+        "the one-time codes form",
+    )
+    .await;
+    b.eval("document.querySelector(\"[data-testid='batch-count']\").value = '3'")
+        .await;
+    b.eval("document.querySelector(\"[data-testid='batch-channel']\").value = '2'")
+        .await;
+    b.fill("batch-document", "№ 88/1-2026").await;
+    b.press("batch-create").await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='batch-slips']\")",
+        "the new batch in the list",
+    )
+    .await;
+    b.screenshot("admin-one-time-codes").await;
+    let slips = b
+        .eval("return document.querySelector(\"[data-testid='batch-slips']\").getAttribute('href')")
+        .await;
+    b.go(&w.url(slips.as_str().unwrap())).await;
+    b.wait_for(
+        "return document.querySelectorAll('.slip svg').length === 3",
+        "three slips",
+    )
+    .await;
+    let text = b.eval("return document.body.innerText").await;
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("Тарас Гребенюк") && text.contains("№ 88/1-2026"),
+        "{text}"
+    );
+    b.screenshot("one-time-slips").await;
+    let pdf = b.print_pdf(21.0, 29.7).await;
+    artefact("one-time-slips.pdf", &pdf);
+    assert_eq!(pdf_pages(&pdf), 1, "three slips fit one A4 sheet");
+
+    // The printed address votes once; the slip is then used.
+    let url = b
+        .eval("return document.querySelector('.slip .url').textContent")
+        .await;
+    let token = url.as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let first = w.vote_json(json!({"token": token, "score": 3})).await;
+    assert_eq!(first.status(), 201);
+    let second = w.vote_json(json!({"token": token, "score": 3})).await;
+    assert_eq!(second.status(), 410);
+    b.go(&w.url(&format!("/admin/#/units/{unit}"))).await;
+    b.wait_for(
+        "const u = document.querySelector(\"[data-testid='batch-used']\"); return u && u.textContent === '1'",
+        "one code used",
+    )
+    .await;
+    b.quit().await;
+}
