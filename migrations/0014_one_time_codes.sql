@@ -15,16 +15,16 @@ CREATE TABLE one_time_batches (
   revoked_at INTEGER
 );
 CREATE INDEX one_time_batches_unit ON one_time_batches(unit_id, id);
--- Serials count per employee and channel; the vote that used a code is linked to it, so each
--- code is used at most once (the vote's batch checks `used_at IS NULL` and sets it).
+-- Serials count per employee and channel. `used` is set by the vote's own batch, so a code
+-- takes one vote at most. Nothing links a code to the vote it cast (no vote id, no time): a
+-- code on a written reply names the letter, and the vote must not be traced back to it.
 CREATE TABLE one_time_codes (
   employee_id INTEGER NOT NULL REFERENCES employees(id),
   channel INTEGER NOT NULL CHECK (channel BETWEEN 0 AND 255),
   serial INTEGER NOT NULL CHECK (serial BETWEEN 1 AND 65535),
   key_id INTEGER NOT NULL,
   batch_id INTEGER NOT NULL REFERENCES one_time_batches(id),
-  used_at INTEGER,
-  vote_id INTEGER REFERENCES votes(id),
+  used INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (employee_id, channel, serial)
 ) WITHOUT ROWID;
 CREATE INDEX one_time_codes_batch ON one_time_codes(batch_id);

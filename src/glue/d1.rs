@@ -309,7 +309,7 @@ impl Store for D1Store {
         let used_up = if once {
             Some(self.prepare(
                 sql::USE_ONE_TIME_CODE,
-                &[employee.clone(), channel.clone(), issue.clone(), num(at)],
+                &[employee.clone(), channel.clone(), issue.clone()],
             )?)
         } else {
             None

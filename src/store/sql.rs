@@ -16,7 +16,7 @@ pub const ONE_TIME_HOLDER: &str = "\
 SELECT e.id AS employee_id, e.name AS name, e.position AS position, e.active AS active, \
        u.id AS unit_id, u.name AS unit_name, \
        o.serial IS NOT NULL AS issued, (b.revoked_at IS NULL AND b.expires_at > ?4) AS unrevoked, \
-       o.used_at IS NOT NULL AS used \
+       coalesce(o.used, 0) AS used \
 FROM employees e JOIN units u ON u.id = e.unit_id \
 LEFT JOIN one_time_codes o ON o.employee_id = e.id AND o.channel = ?2 AND o.serial = ?3 \
 LEFT JOIN one_time_batches b ON b.id = o.batch_id \
@@ -66,18 +66,18 @@ pub const INSERT_ONE_TIME_VOTE: &str = concat!(
     vote_values!(),
     "b.direction_id, ?17, 1 ",
     "FROM employees e JOIN one_time_codes o ON o.employee_id = e.id JOIN one_time_batches b ON b.id = o.batch_id ",
-    "WHERE e.id = ?1 AND e.active = 1 AND o.channel = ?2 AND o.serial = ?3 AND o.used_at IS NULL ",
+    "WHERE e.id = ?1 AND e.active = 1 AND o.channel = ?2 AND o.serial = ?3 AND o.used = 0 ",
     "AND b.revoked_at IS NULL AND b.expires_at > ?10",
     vote_allowed!()
 );
 
-/// Right after `INSERT_ONE_TIME_VOTE` (`?1`–`?3` the code, `?4` now): the code is used up by
-/// the vote just stored, and by nothing else. `changes()` is then 1 exactly when the vote was
-/// stored, and `last_insert_rowid()` is still the vote (the table has no rowid), so the
-/// contact and criteria statements after it work unchanged.
+/// Right after `INSERT_ONE_TIME_VOTE` (`?1`–`?3` the code): the code is used up when the vote
+/// was stored, and only then. Which vote used it is not kept (docs/privacy.md). `changes()` is
+/// then 1 exactly when the vote was stored, and `last_insert_rowid()` is still the vote's id
+/// (this table has no rowid), so the contact and criteria statements after it work unchanged.
 pub const USE_ONE_TIME_CODE: &str = "\
-UPDATE one_time_codes SET used_at = ?4, vote_id = last_insert_rowid() \
-WHERE employee_id = ?1 AND channel = ?2 AND serial = ?3 AND used_at IS NULL AND changes() = 1";
+UPDATE one_time_codes SET used = 1 \
+WHERE employee_id = ?1 AND channel = ?2 AND serial = ?3 AND used = 0 AND changes() = 1";
 
 /// `?17` is the SHA-256 of the voter's receipt (`receipt::Receipt::stored_hash`).
 /// `?16` starts the repeat window (`REPEAT_WINDOW_HOURS` before now).
@@ -98,7 +98,7 @@ pub const COUNT_CLIENT_ONE_TIME_VOTE: &str = "\
 INSERT INTO client_counters (day, client_key, votes) \
 SELECT ?1, ?2, 1 WHERE EXISTS ( \
   SELECT 1 FROM one_time_codes o JOIN one_time_batches b ON b.id = o.batch_id JOIN employees e ON e.id = o.employee_id \
-  WHERE o.employee_id = ?3 AND o.channel = ?4 AND o.serial = ?5 AND o.used_at IS NULL \
+  WHERE o.employee_id = ?3 AND o.channel = ?4 AND o.serial = ?5 AND o.used = 0 \
     AND b.revoked_at IS NULL AND b.expires_at > ?6 AND e.active = 1) \
 ON CONFLICT (day, client_key) DO UPDATE SET votes = votes + 1 \
 RETURNING votes";
@@ -1027,7 +1027,7 @@ macro_rules! one_time_batch_view {
     () => {
         "SELECT b.id AS id, b.unit_id AS unit_id, u.name AS unit, b.channel AS channel, b.direction_id AS direction_id, \
          b.document AS document, b.codes AS codes, \
-         (SELECT COUNT(*) FROM one_time_codes o WHERE o.batch_id = b.id AND o.used_at IS NOT NULL) AS used, \
+         (SELECT COUNT(*) FROM one_time_codes o WHERE o.batch_id = b.id AND o.used = 1) AS used, \
          coalesce(a.email, '') AS issued_by, b.issued_at AS issued_at, b.expires_at AS expires_at, b.revoked_at AS revoked_at \
          FROM one_time_batches b JOIN units u ON u.id = b.unit_id LEFT JOIN accounts a ON a.id = b.issued_by "
     };
@@ -1047,7 +1047,7 @@ pub const ONE_TIME_BATCHES: &str = concat!(
 );
 pub const ONE_TIME_CODES: &str = "\
 SELECT o.employee_id AS employee_id, e.name AS name, e.position AS position, o.serial AS serial, \
-       o.key_id AS key_id, o.used_at IS NOT NULL AS used \
+       o.key_id AS key_id, o.used AS used \
 FROM one_time_codes o JOIN employees e ON e.id = o.employee_id \
 WHERE o.batch_id = ?1 ORDER BY e.name, o.employee_id, o.serial";
 /// `?3` now; the audit line follows (`INSERT_AUDIT_IF_CHANGED`).
