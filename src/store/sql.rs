@@ -931,3 +931,23 @@ pub const DIGEST: &str =
     "SELECT month, root, counted, made_at FROM monthly_digests WHERE month = ?1";
 /// The moment of the vote a receipt hash belongs to.
 pub const RECEIPT_VOTE: &str = "SELECT created_at AS at FROM votes WHERE receipt_hash = ?1";
+
+// Scale (`shard`, `store::record`, docs/scale.md).
+/// First in a queued vote's batch: a key already written fails the batch, so a second
+/// delivery of a message writes nothing (the consumer then finds the key and acknowledges).
+pub const INSERT_QUEUED_KEY: &str = "INSERT INTO queued_votes (key, written_at) VALUES (?1, ?2)";
+pub const QUEUED_KEY_EXISTS: &str = "SELECT 1 AS found FROM queued_votes WHERE key = ?1";
+pub const DELETE_OLD_QUEUED_KEYS: &str = "DELETE FROM queued_votes WHERE written_at < ?1";
+/// A shard's month as the national view keeps it: its units' own votes per score.
+pub const SHARD_MONTH: &str = "\
+SELECT unit_id, score, counted, flagged, duplicates FROM monthly_unit_stats WHERE month = ?1 \
+ORDER BY unit_id, score";
+pub const CLEAR_NATIONAL_MONTH: &str =
+    "DELETE FROM national_unit_months WHERE shard = ?1 AND month = ?2";
+/// `?4` is a JSON array of `[unit_id, score, counted, flagged, duplicates]`.
+pub const INSERT_NATIONAL_ROWS: &str = "\
+INSERT INTO national_unit_months (shard, month, unit_id, score, counted, flagged, duplicates, collected_at) \
+SELECT ?1, ?2, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), \
+  json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), ?3 FROM json_each(?4) j";
+pub const NATIONAL_MONTH: &str = "\
+SELECT shard, unit_id, score, counted, flagged, duplicates FROM national_unit_months WHERE month = ?1";
