@@ -10,6 +10,7 @@ mod browser;
 mod criteria;
 mod integrity;
 mod results;
+mod scale;
 mod schema;
 mod scopes;
 mod tokens;
