@@ -411,3 +411,30 @@ async fn the_national_view_sums_every_shards_month() {
         .unwrap();
     assert_eq!(bad.status(), 422);
 }
+
+#[tokio::test]
+async fn a_queued_vote_whose_write_fails_is_retried_not_lost() {
+    let w = &Worker::start_with_databases(&key(1), &[], QUEUE, &[]);
+    let (employee, token) = w.employee_with_code("Оксана Повтор").await;
+    let home = w.db_of("DB");
+    let resp = w.vote_json(json!({"token": token, "score": 3})).await;
+    assert_eq!(resp.status(), 201);
+    // The consumer's batch waits up to a second for more messages: the writer is taken first.
+    home.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !log(w).contains("retried: ") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        w.votes_of(employee),
+        0,
+        "nothing written while D1 is locked"
+    );
+    home.execute_batch("ROLLBACK").unwrap();
+    assert!(log(w).contains("queue: a vote's write failed, retried"));
+    assert_eq!(
+        eventually(&home, "SELECT COUNT(*) FROM queued_votes", 1).await,
+        1
+    );
+    assert_eq!(w.votes_of(employee), 1, "written by the retry, once");
+}
