@@ -14,7 +14,7 @@ use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, D1SessionConstraint};
 
 /// How long an isolate trusts its copy of the scale. Scales change rarely (an admin edits
 /// them); reading them on every vote would double the vote's round trips.
@@ -31,8 +31,14 @@ thread_local! {
     static SALT_CACHE: RefCell<BTreeMap<u8, (String, String)>> = const { RefCell::new(BTreeMap::new()) };
 }
 
+/// The primary, or a D1 session (Sessions API) whose first read may be served by a replica.
+enum Db {
+    Primary(D1Database),
+    Session(D1DatabaseSession),
+}
+
 pub struct D1Store {
-    db: D1Database,
+    db: Db,
     /// The shard this database holds: the key of the per-isolate caches.
     shard: u8,
     now: Timestamp,
@@ -45,7 +51,28 @@ pub(super) fn forget_network_cache() {
 
 impl D1Store {
     pub fn new(db: D1Database, shard: u8, now: Timestamp) -> D1Store {
-        D1Store { db, shard, now }
+        D1Store {
+            db: Db::Primary(db),
+            shard,
+            now,
+        }
+    }
+
+    /// The same database through a session that may start at a read replica: for public,
+    /// read-only views, where results an hour old are what is published anyway. Sequential
+    /// within the request; any write in it would still go to the primary. Without sessions
+    /// (an older runtime), the primary.
+    pub fn read_replica(self) -> D1Store {
+        let db = match self.db {
+            Db::Primary(db) => {
+                match db.with_session_constraint(D1SessionConstraint::FirstUnconstrained) {
+                    Ok(session) => Db::Session(session),
+                    Err(_) => Db::Primary(db),
+                }
+            }
+            session => session,
+        };
+        D1Store { db, ..self }
     }
 
     /// The request's (or the cron run's) moment.
@@ -58,7 +85,12 @@ impl D1Store {
         query: &str,
         args: &[JsValue],
     ) -> Result<D1PreparedStatement, StoreError> {
-        self.db.prepare(query).bind(args).map_err(unavailable)
+        match &self.db {
+            Db::Primary(db) => db.prepare(query),
+            Db::Session(session) => session.prepare(query),
+        }
+        .bind(args)
+        .map_err(unavailable)
     }
 
     pub(super) async fn first<T: for<'de> Deserialize<'de>>(
@@ -78,7 +110,11 @@ impl D1Store {
         &self,
         statements: Vec<D1PreparedStatement>,
     ) -> Result<Vec<D1Result>, StoreError> {
-        self.db.batch(statements).await.map_err(unavailable)
+        match &self.db {
+            Db::Primary(db) => db.batch(statements).await,
+            Db::Session(session) => session.batch(statements).await,
+        }
+        .map_err(unavailable)
     }
 }
 
