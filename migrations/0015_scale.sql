@@ -9,8 +9,8 @@ CREATE TABLE queued_votes (
 ) WITHOUT ROWID;
 CREATE INDEX queued_votes_written ON queued_votes(written_at);
 
--- The national view: each collected shard's `monthly_unit_stats`, copied whole per (shard,
--- month), so collecting again replaces and never adds.
+-- The national view: each collected shard's `monthly_unit_stats`, kept equal to the shard's
+-- per (shard, month), so collecting again replaces and never adds.
 CREATE TABLE national_unit_months (
   shard INTEGER NOT NULL,
   month TEXT NOT NULL,

@@ -192,6 +192,34 @@ pub fn shard_months(rows: &[NationalRow]) -> Vec<ShardMonth> {
         .collect()
 }
 
+/// A national row as copied: `[unit, score, counted, flagged, duplicates]`.
+pub type CopiedRow = [i64; 5];
+
+/// What collecting a shard's month must write into the national table, given what it holds
+/// (`kept`) and what the shard has now (`fresh`): the new or changed rows, and the
+/// `[unit, score]` of rows gone from the shard. Unchanged rows are not written again, so an
+/// hour in which a shard's month did not move costs reads only.
+pub fn national_changes(
+    kept: &[CopiedRow],
+    fresh: &[CopiedRow],
+) -> (Vec<CopiedRow>, Vec<[i64; 2]>) {
+    let key = |r: &CopiedRow| (r[0], r[1]);
+    let kept_by_key: std::collections::BTreeMap<(i64, i64), &CopiedRow> =
+        kept.iter().map(|r| (key(r), r)).collect();
+    let fresh_keys: BTreeSet<(i64, i64)> = fresh.iter().map(key).collect();
+    let changed = fresh
+        .iter()
+        .filter(|r| kept_by_key.get(&key(r)) != Some(r))
+        .copied()
+        .collect();
+    let gone = kept
+        .iter()
+        .filter(|r| !fresh_keys.contains(&key(r)))
+        .map(|r| [r[0], r[1]])
+        .collect();
+    (changed, gone)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,7 +310,46 @@ mod tests {
         assert!(shard_months(&[]).is_empty());
     }
 
+    #[test]
+    fn collecting_an_unchanged_month_writes_nothing_and_a_changed_one_only_its_changes() {
+        let month = [[1, 3, 10, 0, 0], [1, 1, 2, 0, 0], [2, 3, 5, 1, 0]];
+        assert_eq!(national_changes(&month, &month), (vec![], vec![]));
+        assert_eq!(
+            national_changes(&[], &month),
+            (month.to_vec(), vec![]),
+            "a first collection writes every row"
+        );
+        let corrected = [[1, 3, 11, 0, 0], [2, 3, 5, 1, 0], [3, 2, 1, 0, 0]];
+        assert_eq!(
+            national_changes(&month, &corrected),
+            (vec![[1, 3, 11, 0, 0], [3, 2, 1, 0, 0]], vec![[1, 1]])
+        );
+    }
+
     proptest! {
+        #[test]
+        fn applying_the_changes_to_the_kept_rows_gives_the_fresh_ones(
+            kept in proptest::collection::btree_map((0i64..6, 1i64..4), (0i64..9, 0i64..3, 0i64..3), 0..15),
+            fresh in proptest::collection::btree_map((0i64..6, 1i64..4), (0i64..9, 0i64..3, 0i64..3), 0..15),
+        ) {
+            let rows = |m: &std::collections::BTreeMap<(i64, i64), (i64, i64, i64)>| -> Vec<CopiedRow> {
+                m.iter().map(|((u, s), (c, f, d))| [*u, *s, *c, *f, *d]).collect()
+            };
+            let (kept, fresh) = (rows(&kept), rows(&fresh));
+            let (changed, gone) = national_changes(&kept, &fresh);
+            let mut table: std::collections::BTreeMap<(i64, i64), CopiedRow> =
+                kept.iter().map(|r| ((r[0], r[1]), *r)).collect();
+            for g in &gone {
+                table.remove(&(g[0], g[1]));
+            }
+            for r in &changed {
+                table.insert((r[0], r[1]), *r);
+            }
+            prop_assert_eq!(table.into_values().collect::<Vec<_>>(), fresh.clone());
+            prop_assert!(changed.len() <= fresh.len());
+        }
+
+
         #[test]
         fn every_shard_byte_routes_to_exactly_what_is_configured(
             home: u8,

@@ -8,7 +8,7 @@ use crate::account::Principal;
 use crate::admin::AdminError;
 use crate::api::ApiError;
 use crate::report::{month_key, Period};
-use crate::shard::{shard_months, NationalRow};
+use crate::shard::{national_changes, shard_months, CopiedRow, NationalRow};
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
 use worker::{Request, Response, Result};
@@ -38,7 +38,7 @@ struct NationalDbRow {
 
 impl D1Store {
     /// This database's units' own votes of `month`, per score.
-    async fn shard_month(&self, month: &str) -> std::result::Result<Vec<[i64; 5]>, StoreError> {
+    async fn shard_month(&self, month: &str) -> std::result::Result<Vec<CopiedRow>, StoreError> {
         let rows = self
             .prepare(sql::SHARD_MONTH, &[text(month)])?
             .all()
@@ -52,21 +52,51 @@ impl D1Store {
             .collect())
     }
 
-    /// Replaces a shard's month in the national table, in one batch: collecting twice
-    /// leaves the same rows.
+    /// What the national table holds of a shard's month, in `shard_month`'s shape.
+    async fn kept_national_month(
+        &self,
+        shard: u8,
+        month: &str,
+    ) -> std::result::Result<Vec<CopiedRow>, StoreError> {
+        let rows = self
+            .prepare(sql::NATIONAL_SHARD_MONTH, &[num(shard), text(month)])?
+            .all()
+            .await
+            .map_err(unavailable)?
+            .results::<MonthRow>()
+            .map_err(corrupt)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| [r.unit_id, r.score, r.counted, r.flagged, r.duplicates])
+            .collect())
+    }
+
+    /// Brings a shard's month in the national table up to `fresh`, in one batch, writing only
+    /// what changed: collecting twice leaves the same rows, and an hour in which a shard's
+    /// month did not move writes nothing (rows written are what D1 bills beyond the
+    /// allowance). Returns the rows written or deleted.
     async fn replace_national_month(
         &self,
         shard: u8,
         month: &str,
-        rows: &[[i64; 5]],
-    ) -> std::result::Result<(), StoreError> {
-        let mut statements =
-            vec![self.prepare(sql::CLEAR_NATIONAL_MONTH, &[num(shard), text(month)])?];
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        fresh: &[CopiedRow],
+    ) -> std::result::Result<usize, StoreError> {
+        let kept = self.kept_national_month(shard, month).await?;
+        let (changed, gone) = national_changes(&kept, fresh);
+        let mut statements = Vec::new();
+        for chunk in gone.chunks(ROWS_PER_INSERT) {
             let json = serde_json::to_string(chunk)
                 .map_err(|e| StoreError::Corrupt(format!("national rows: {e}")))?;
             statements.push(self.prepare(
-                sql::INSERT_NATIONAL_ROWS,
+                sql::DELETE_NATIONAL_ROWS,
+                &[num(shard), text(month), text(&json)],
+            )?);
+        }
+        for chunk in changed.chunks(ROWS_PER_INSERT) {
+            let json = serde_json::to_string(chunk)
+                .map_err(|e| StoreError::Corrupt(format!("national rows: {e}")))?;
+            statements.push(self.prepare(
+                sql::UPSERT_NATIONAL_ROWS,
                 &[
                     num(shard),
                     text(month),
@@ -75,7 +105,11 @@ impl D1Store {
                 ],
             )?);
         }
-        self.batch(statements).await.map(|_| ())
+        if statements.is_empty() {
+            return Ok(0);
+        }
+        self.batch(statements).await?;
+        Ok(changed.len() + gone.len())
     }
 
     async fn national_month(
@@ -114,13 +148,13 @@ pub(super) async fn collect(home: &D1Store, shards: &[(u8, D1Store)], months: &[
                 Ok(rows) => home
                     .replace_national_month(*shard, month, &rows)
                     .await
-                    .map(|()| rows.len()),
+                    .map(|written| (rows.len(), written)),
                 Err(e) => Err(e),
             };
             match copied {
-                Ok(n) => {
-                    worker::console_log!("cron: national view: shard {shard}, {month}: {n} rows")
-                }
+                Ok((n, written)) => worker::console_log!(
+                    "cron: national view: shard {shard}, {month}: {n} rows, {written} written"
+                ),
                 Err(e) => worker::console_error!(
                     "cron: national view: shard {shard}, {month} failed: {e}"
                 ),

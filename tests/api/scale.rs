@@ -392,6 +392,22 @@ async fn the_national_view_sums_every_shards_month() {
     assert_eq!(shard2["counted"], 8);
     assert_eq!(shard2["average"], 2.0);
     assert_eq!(view["shards"].as_array().unwrap().len(), 3);
+    // A row gone from a region's month goes from the national view too.
+    region("DB_SHARD_1", &[(1, 3, 10), (2, 3, 5)]);
+    cron(w, HOURLY).await;
+    let view = w
+        .admin_get(&format!("/api/v1/admin/national?month={month}"))
+        .await;
+    let shard1 = view["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["shard"] == 1)
+        .unwrap()
+        .clone();
+    assert_eq!(shard1["counted"], 15);
+    assert_eq!(shard1["by_score"], json!([[3, 15]]));
+    assert_eq!(rows(), first);
 
     // Superadmins only, and a month is YYYY-MM.
     let unit = w.create_unit("Обласний відділ", None).await;
