@@ -479,3 +479,22 @@ ALTER TABLE daily_unit_stats ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE monthly_unit_stats ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE monthly_employee_stats ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE monthly_direction_stats ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+
+-- 0015: nationwide scale (docs/scale.md).
+CREATE TABLE queued_votes (
+  key TEXT PRIMARY KEY,
+  written_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX queued_votes_written ON queued_votes(written_at);
+
+CREATE TABLE national_unit_months (
+  shard INTEGER NOT NULL,
+  month TEXT NOT NULL,
+  unit_id INTEGER NOT NULL,
+  score INTEGER NOT NULL,
+  counted INTEGER NOT NULL,
+  flagged INTEGER NOT NULL,
+  duplicates INTEGER NOT NULL,
+  collected_at INTEGER NOT NULL,
+  PRIMARY KEY (month, shard, unit_id, score)
+) WITHOUT ROWID;

@@ -10,6 +10,10 @@
 //! city's traffic would be, so that the screening does not take 100 votes a minute for one
 //! employee for a burst: this measures storage and accounting, `make bench-attack` measures
 //! the integrity rules.
+//!
+//! `LOAD_QUEUE=on` binds a local Queue (`VOTE_QUEUE`, docs/scale.md): votes are answered once
+//! queued and written by the consumer in batches; the run then also waits until the consumer
+//! has written every answered vote and prints how long that took.
 
 #[allow(dead_code)]
 #[path = "../tests/api/helpers.rs"]
@@ -54,10 +58,17 @@ async fn main() {
     let total = env_or("LOAD_VOTES", 50_000);
     let concurrency = env_or("LOAD_CONCURRENCY", 64);
     println!("starting wrangler dev …");
-    let w = Arc::new(Worker::start_with(
-        &key(1),
-        &[("SIMULATED_CLOCK", "on"), ("VOTE_DAILY_LIMIT", "10000")],
-    ));
+    let queued = std::env::var("LOAD_QUEUE").is_ok_and(|v| v == "on");
+    let settings = [("SIMULATED_CLOCK", "on"), ("VOTE_DAILY_LIMIT", "10000")];
+    let w = Arc::new(if queued {
+        Worker::start_with_bindings(
+            &key(1),
+            &settings,
+            "[[queues.producers]]\nbinding = \"VOTE_QUEUE\"\nqueue = \"civicrate-votes\"\n\n[[queues.consumers]]\nqueue = \"civicrate-votes\"\nmax_batch_size = 100\nmax_batch_timeout = 1\n",
+        )
+    } else {
+        Worker::start_with(&key(1), &settings)
+    });
     let region = w.create_unit("Область", None).await;
     let mut tokens = Vec::new();
     for u in 0..10 {
@@ -137,6 +148,25 @@ async fn main() {
     let statuses = statuses.lock().unwrap().clone();
     let created = statuses.get(&201).copied().unwrap_or(0);
     let errors = total - created;
+    let mut drained = Duration::ZERO;
+    if queued {
+        println!("waiting for the consumer to write every queued vote …");
+        let last_answer = Instant::now();
+        let mut seen = 0;
+        let mut progress = Instant::now();
+        loop {
+            let stored = w.count("SELECT COUNT(*) FROM votes") as usize;
+            if stored >= created || progress.elapsed() > Duration::from_secs(60) {
+                break;
+            }
+            if stored > seen {
+                seen = stored;
+                progress = Instant::now();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        drained = last_answer.elapsed();
+    }
 
     println!("rolling up (hourly cron) …");
     let cron_started = Instant::now();
@@ -188,6 +218,13 @@ async fn main() {
         pct(0.99).as_secs_f64() * 1000.0,
         latencies.last().unwrap().as_secs_f64() * 1000.0
     );
+    if queued {
+        println!(
+            "queue: written {:.1} s after the last answer; sent to written: {:.1} votes/s",
+            drained.as_secs_f64(),
+            total as f64 / (elapsed + drained).as_secs_f64()
+        );
+    }
     println!("answers by status: {statuses:?} (errors: {errors})");
     println!(
         "votes in D1: {stored}; 201 answers: {created}: {}",

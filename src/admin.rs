@@ -862,6 +862,7 @@ pub async fn issue_code(
     store: &impl AdminStore,
     ring: &KeyRing,
     base: &PublicBaseUrl,
+    shard: u8,
     p: &Principal,
     employee: EmployeeId,
     channel: Channel,
@@ -889,7 +890,7 @@ pub async fn issue_code(
         IssueOutcome::Exhausted => return Err(AdminError::Exhausted),
     };
     let token = ring.sign(&Claims {
-        shard: 0,
+        shard,
         employee,
         channel,
         issue,
@@ -1011,6 +1012,7 @@ pub async fn revoke_codes(
 pub fn code_url(
     ring: &KeyRing,
     base: &PublicBaseUrl,
+    shard: u8,
     employee: EmployeeId,
     channel: Channel,
     issue: u16,
@@ -1019,7 +1021,7 @@ pub fn code_url(
     let token = ring.sign_with(
         key_id,
         &Claims {
-            shard: 0,
+            shard,
             employee,
             channel,
             issue,
@@ -1034,13 +1036,14 @@ pub async fn current_code_url(
     store: &impl AdminStore,
     ring: &KeyRing,
     base: &PublicBaseUrl,
+    shard: u8,
     p: &Principal,
     employee: EmployeeId,
     channel: Channel,
 ) -> Result<String, AdminError> {
     let rows = poster_rows(store, p, None, Some(employee), channel).await?;
     rows.first()
-        .and_then(|r| code_url(ring, base, r.employee, r.channel, r.issue, r.key_id))
+        .and_then(|r| code_url(ring, base, shard, r.employee, r.channel, r.issue, r.key_id))
         .map(|(url, _)| url)
         .ok_or(AdminError::NotFound("current code"))
 }

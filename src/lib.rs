@@ -39,6 +39,7 @@ pub mod results_page;
 pub mod routes;
 pub mod scale;
 pub mod service;
+pub mod shard;
 pub mod store;
 pub mod token;
 pub mod vote;

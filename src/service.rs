@@ -270,10 +270,11 @@ pub async fn cast_vote(
 }
 
 /// A unit's website form: the unit's name and, per employee with a current website code,
-/// (name, position, token). `None` for no such active unit.
+/// (name, position, token signed for `shard`, the store's). `None` for no such active unit.
 pub async fn unit_form(
     store: &impl Store,
     ring: &KeyRing,
+    shard: u8,
     unit: crate::org::UnitId,
 ) -> Result<Option<(String, Vec<(String, String, Token)>)>, StoreError> {
     let Some((name, employees)) = store.unit_form(unit).await? else {
@@ -283,7 +284,7 @@ pub async fn unit_form(
         .into_iter()
         .map(|(employee, name, position, issue)| {
             let claims = Claims {
-                shard: 0,
+                shard,
                 employee,
                 channel: crate::org::Channel::WEBSITE,
                 issue,

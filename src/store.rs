@@ -15,6 +15,7 @@ use crate::vote::Ballot;
 
 pub mod admin;
 pub mod one_time;
+pub mod record;
 pub mod results;
 pub mod sql;
 

@@ -723,6 +723,7 @@ pub async fn employee_detail(
                             admin::code_url(
                                 &app.ring,
                                 &app.base_url,
+                                app.shards.home(),
                                 employee,
                                 c.channel,
                                 c.issue,
@@ -806,6 +807,7 @@ pub async fn issue_code(
         &app.store,
         &app.ring,
         &app.base_url,
+        app.shards.home(),
         p,
         employee,
         channel,
@@ -852,13 +854,20 @@ pub async fn qr_image(
     let Some(employee) = employee else {
         return not_found("employee");
     };
-    let url =
-        match admin::current_code_url(&app.store, &app.ring, &app.base_url, p, employee, channel)
-            .await
-        {
-            Ok(url) => url,
-            Err(e) => return fail(&e),
-        };
+    let url = match admin::current_code_url(
+        &app.store,
+        &app.ring,
+        &app.base_url,
+        app.shards.home(),
+        p,
+        employee,
+        channel,
+    )
+    .await
+    {
+        Ok(url) => url,
+        Err(e) => return fail(&e),
+    };
     let file_name = format!("civicrate-{}-{}", employee.get(), channel.get());
     let mut resp = if png {
         match qr::png(&url, 10) {
@@ -995,6 +1004,7 @@ pub async fn posters(
             let (url, shown) = admin::code_url(
                 &app.ring,
                 &app.base_url,
+                app.shards.home(),
                 r.employee,
                 r.channel,
                 r.issue,

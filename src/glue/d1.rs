@@ -5,14 +5,16 @@ use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{EmployeeId, UnitId};
 use crate::scale::{Criterion, Face, Labels, Level, Scale};
+use crate::store::record::{QueuedVote, VoteRecord};
 use crate::store::{
     sql, CodeHolder, CodeStatus, NewVote, Recorded, ScoreCounts, Store, StoreError,
 };
 use crate::token::{Claims, CodeKind};
 use serde::Deserialize;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, D1SessionConstraint};
 
 /// How long an isolate trusts its copy of the scale. Scales change rarely (an admin edits
 /// them); reading them on every vote would double the vote's round trips.
@@ -22,25 +24,55 @@ const SCALE_TTL_SECONDS: i64 = 60;
 type OfficeNetworks = Vec<(UnitId, Cidr)>;
 
 thread_local! {
-    // Workers isolates are single-threaded; these caches live as long as the isolate.
-    static SCALE_CACHE: RefCell<Option<(i64, Scale)>> = const { RefCell::new(None) };
-    static NETWORK_CACHE: RefCell<Option<(i64, OfficeNetworks)>> = const { RefCell::new(None) };
-    static SALT_CACHE: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+    // Workers isolates are single-threaded; these caches live as long as the isolate. Each
+    // shard's database has its own scale, networks and salts, so each is kept per shard.
+    static SCALE_CACHE: RefCell<BTreeMap<u8, (i64, Scale)>> = const { RefCell::new(BTreeMap::new()) };
+    static NETWORK_CACHE: RefCell<BTreeMap<u8, (i64, OfficeNetworks)>> = const { RefCell::new(BTreeMap::new()) };
+    static SALT_CACHE: RefCell<BTreeMap<u8, (String, String)>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// The primary, or a D1 session (Sessions API) whose first read may be served by a replica.
+enum Db {
+    Primary(D1Database),
+    Session(D1DatabaseSession),
 }
 
 pub struct D1Store {
-    db: D1Database,
+    db: Db,
+    /// The shard this database holds: the key of the per-isolate caches.
+    shard: u8,
     now: Timestamp,
 }
 
 /// Votes read office networks through a cache; a change must reach this isolate at once.
 pub(super) fn forget_network_cache() {
-    NETWORK_CACHE.with(|c| *c.borrow_mut() = None);
+    NETWORK_CACHE.with(|c| c.borrow_mut().clear());
 }
 
 impl D1Store {
-    pub fn new(db: D1Database, now: Timestamp) -> D1Store {
-        D1Store { db, now }
+    pub fn new(db: D1Database, shard: u8, now: Timestamp) -> D1Store {
+        D1Store {
+            db: Db::Primary(db),
+            shard,
+            now,
+        }
+    }
+
+    /// The same database through a session that may start at a read replica: for public,
+    /// read-only views, where results an hour old are what is published anyway. Sequential
+    /// within the request; any write in it would still go to the primary. Without sessions
+    /// (an older runtime), the primary.
+    pub fn read_replica(self) -> D1Store {
+        let db = match self.db {
+            Db::Primary(db) => {
+                match db.with_session_constraint(D1SessionConstraint::FirstUnconstrained) {
+                    Ok(session) => Db::Session(session),
+                    Err(_) => Db::Primary(db),
+                }
+            }
+            session => session,
+        };
+        D1Store { db, ..self }
     }
 
     /// The request's (or the cron run's) moment.
@@ -53,7 +85,12 @@ impl D1Store {
         query: &str,
         args: &[JsValue],
     ) -> Result<D1PreparedStatement, StoreError> {
-        self.db.prepare(query).bind(args).map_err(unavailable)
+        match &self.db {
+            Db::Primary(db) => db.prepare(query),
+            Db::Session(session) => session.prepare(query),
+        }
+        .bind(args)
+        .map_err(unavailable)
     }
 
     pub(super) async fn first<T: for<'de> Deserialize<'de>>(
@@ -73,7 +110,11 @@ impl D1Store {
         &self,
         statements: Vec<D1PreparedStatement>,
     ) -> Result<Vec<D1Result>, StoreError> {
-        self.db.batch(statements).await.map_err(unavailable)
+        match &self.db {
+            Db::Primary(db) => db.batch(statements).await,
+            Db::Session(session) => session.batch(statements).await,
+        }
+        .map_err(unavailable)
     }
 }
 
@@ -175,7 +216,7 @@ impl D1Store {
 
     /// Forgets this isolate's copy of the scale, after an admin changed it here.
     pub fn forget_scale() {
-        SCALE_CACHE.with(|c| *c.borrow_mut() = None);
+        SCALE_CACHE.with(|c| c.borrow_mut().clear());
     }
 }
 
@@ -251,7 +292,7 @@ impl Store for D1Store {
         let now = self.now.unix_seconds();
         let cached = SCALE_CACHE.with(|c| {
             c.borrow()
-                .as_ref()
+                .get(&self.shard)
                 .filter(|(at, _)| now - at < SCALE_TTL_SECONDS)
                 .map(|(_, s)| s.clone())
         });
@@ -279,95 +320,20 @@ impl Store for D1Store {
         let scale = Scale::new(levels)
             .ok_or_else(|| StoreError::Corrupt("the scale has no levels".into()))?
             .with_criteria(criteria);
-        SCALE_CACHE.with(|c| *c.borrow_mut() = Some((now, scale.clone())));
+        SCALE_CACHE.with(|c| c.borrow_mut().insert(self.shard, (now, scale.clone())));
         Ok(scale)
     }
 
     async fn record_vote(&self, vote: &NewVote<'_>) -> Result<Recorded, StoreError> {
-        let at = vote.at.unix_seconds() as f64;
-        let day = vote.at.utc_day();
-        let (employee, channel, issue) = (
-            num(vote.claims.employee.get()),
-            num(vote.claims.channel.get()),
-            num(vote.claims.issue),
-        );
-        let once = vote.claims.kind == CodeKind::OneTime;
-        let mut counted = vec![
-            text(&day),
-            text(vote.client_key),
-            employee.clone(),
-            channel.clone(),
-            issue.clone(),
-        ];
-        let (count_sql, insert_sql) = if once {
-            counted.push(num(at));
-            (sql::COUNT_CLIENT_ONE_TIME_VOTE, sql::INSERT_ONE_TIME_VOTE)
-        } else {
-            (sql::COUNT_CLIENT_VOTE, sql::INSERT_VOTE)
-        };
-        let count = self.prepare(count_sql, &counted)?;
-        let used_up = if once {
-            Some(self.prepare(
-                sql::USE_ONE_TIME_CODE,
-                &[employee.clone(), channel.clone(), issue.clone()],
-            )?)
-        } else {
-            None
-        };
-        let insert = self.prepare(
-            insert_sql,
-            &[
-                employee,
-                channel,
-                issue,
-                num(vote.ballot.score.get()),
-                opt_text(vote.ballot.comment.as_ref().map(|c| c.as_str())),
-                num(u8::from(vote.ballot.contact.is_some())),
-                text(vote.lang.code()),
-                text(vote.source.as_str()),
-                text(vote.client_hash),
-                num(at),
-                text(&day),
-                text(vote.client_key),
-                num(vote.daily_limit),
-                opt_text(vote.flag.map(|f| f.as_str())),
-                text(&serde_json::to_string(vote.office_units).unwrap_or_else(|_| "[]".into())),
-                num(vote.repeat_since as f64),
-                text(vote.receipt_hash),
-            ],
-        )?;
-        let mut statements = vec![count, insert];
-        statements.extend(used_up);
-        if let Some(contact) = &vote.ballot.contact {
-            statements
-                .push(self.prepare(sql::INSERT_VOTE_CONTACT, &[text(contact.as_str()), num(at)])?);
-        }
-        if !vote.ballot.criteria.is_empty() {
-            let rated: Vec<(i64, u8)> = vote
-                .ballot
-                .criteria
-                .iter()
-                .map(|(id, score)| (*id, score.get()))
-                .collect();
-            let rated = serde_json::to_string(&rated).unwrap_or_else(|_| "[]".into());
-            statements.push(self.prepare(sql::INSERT_VOTE_CRITERIA, &[text(&rated)])?);
-        }
-        let results = self.batch(statements).await?;
-        if results.get(1).is_some_and(|r| changes(r) == 1) {
-            return Ok(Recorded::Stored);
-        }
-        let counted = first_row::<VotesRow>(results.first())?.map_or(0, |r| r.votes);
-        Ok(if counted > i64::from(vote.daily_limit) {
-            Recorded::OverLimit
-        } else {
-            Recorded::NotStored
-        })
+        let record = VoteRecord::of(vote);
+        let results = self.batch(self.vote_statements(&record)?).await?;
+        recorded(&results, record.daily_limit)
     }
 
     async fn client_salt(&self, day: &str, candidate: &str) -> Result<String, StoreError> {
         let cached = SALT_CACHE.with(|c| {
             c.borrow()
-                .as_ref()
+                .get(&self.shard)
                 .filter(|(d, _)| d == day)
                 .map(|(_, s)| s.clone())
         });
@@ -380,7 +346,10 @@ impl Store for D1Store {
         let salt = first_row::<SaltRow>(results.get(1))?
             .ok_or_else(|| StoreError::Corrupt("salt missing after insert".into()))?
             .salt;
-        SALT_CACHE.with(|c| *c.borrow_mut() = Some((day.to_owned(), salt.clone())));
+        SALT_CACHE.with(|c| {
+            c.borrow_mut()
+                .insert(self.shard, (day.to_owned(), salt.clone()))
+        });
         Ok(salt)
     }
 
@@ -395,7 +364,7 @@ impl Store for D1Store {
         let now = self.now.unix_seconds();
         let cached = NETWORK_CACHE.with(|c| {
             c.borrow()
-                .as_ref()
+                .get(&self.shard)
                 .filter(|(at, _)| now - at < SCALE_TTL_SECONDS)
                 .map(|(_, n)| n.clone())
         });
@@ -414,7 +383,7 @@ impl Store for D1Store {
             // Rows were validated on the way in; one that no longer parses is skipped, not fatal.
             .filter_map(|r| Some((UnitId::parse(r.unit_id)?, Cidr::parse(&r.cidr).ok()?)))
             .collect();
-        NETWORK_CACHE.with(|c| *c.borrow_mut() = Some((now, networks.clone())));
+        NETWORK_CACHE.with(|c| c.borrow_mut().insert(self.shard, (now, networks.clone())));
         Ok(networks)
     }
 
@@ -495,4 +464,127 @@ impl Store for D1Store {
             .collect();
         Ok(Some(ScoreCounts { by_score, excluded }))
     }
+}
+
+impl D1Store {
+    /// The vote's batch: the client's count of the day first, then the conditional insert,
+    /// then its contact and criteria, which `changes()` ties to the insert.
+    fn vote_statements(&self, vote: &VoteRecord) -> Result<Vec<D1PreparedStatement>, StoreError> {
+        let at = vote.at as f64;
+        let day = vote.day();
+        let (employee, channel, issue) = (num(vote.employee), num(vote.channel), num(vote.issue));
+        let mut counted = vec![
+            text(&day),
+            text(&vote.client_key),
+            employee.clone(),
+            channel.clone(),
+            issue.clone(),
+        ];
+        let (count_sql, insert_sql) = if vote.one_time {
+            counted.push(num(at));
+            (sql::COUNT_CLIENT_ONE_TIME_VOTE, sql::INSERT_ONE_TIME_VOTE)
+        } else {
+            (sql::COUNT_CLIENT_VOTE, sql::INSERT_VOTE)
+        };
+        let count = self.prepare(count_sql, &counted)?;
+        // Right after the insert, so the contact's and criteria's `changes()` guards still
+        // see a written vote only when the code was unused.
+        let used_up = if vote.one_time {
+            Some(self.prepare(
+                sql::USE_ONE_TIME_CODE,
+                &[employee.clone(), channel.clone(), issue.clone()],
+            )?)
+        } else {
+            None
+        };
+        let insert = self.prepare(
+            insert_sql,
+            &[
+                employee,
+                channel,
+                issue,
+                num(vote.score),
+                opt_text(vote.comment.as_deref()),
+                num(u8::from(vote.contact.is_some())),
+                text(&vote.lang),
+                text(&vote.source),
+                text(&vote.client_hash),
+                num(at),
+                text(&day),
+                text(&vote.client_key),
+                num(vote.daily_limit),
+                opt_text(vote.flag.as_deref()),
+                text(&serde_json::to_string(&vote.office_units).unwrap_or_else(|_| "[]".into())),
+                num(vote.repeat_since as f64),
+                text(&vote.receipt_hash),
+            ],
+        )?;
+        let mut statements = vec![count, insert];
+        statements.extend(used_up);
+        if let Some(contact) = &vote.contact {
+            statements.push(self.prepare(sql::INSERT_VOTE_CONTACT, &[text(contact), num(at)])?);
+        }
+        if !vote.criteria.is_empty() {
+            let rated = serde_json::to_string(&vote.criteria).unwrap_or_else(|_| "[]".into());
+            statements.push(self.prepare(sql::INSERT_VOTE_CRITERIA, &[text(&rated)])?);
+        }
+        Ok(statements)
+    }
+
+    /// Writes queued votes in one D1 batch (one transaction, one round trip), each with its
+    /// key. Fails whole, writing nothing, if any key was already written or D1 fails.
+    pub async fn record_queued(&self, votes: &[QueuedVote]) -> Result<Vec<Recorded>, StoreError> {
+        let mut statements = Vec::new();
+        let mut starts = Vec::with_capacity(votes.len());
+        for queued in votes {
+            statements.push(self.prepare(
+                sql::INSERT_QUEUED_KEY,
+                &[text(&queued.key), num(self.now.unix_seconds() as f64)],
+            )?);
+            starts.push(statements.len());
+            statements.extend(self.vote_statements(&queued.vote)?);
+        }
+        let results = self.batch(statements).await?;
+        votes
+            .iter()
+            .zip(starts)
+            .map(|(queued, start)| {
+                recorded(
+                    results.get(start..).unwrap_or_default(),
+                    queued.vote.daily_limit,
+                )
+            })
+            .collect()
+    }
+
+    /// Whether a queued vote's key was written: its message was handled before.
+    pub async fn queued_key_written(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .first::<FoundRow>(sql::QUEUED_KEY_EXISTS, &[text(key)])
+            .await?
+            .is_some())
+    }
+
+    /// Forgets queued votes' keys written before `before` (unix seconds); returns how many.
+    pub async fn forget_queued_keys_before(&self, before: i64) -> Result<u32, StoreError> {
+        let result = self
+            .prepare(sql::DELETE_OLD_QUEUED_KEYS, &[num(before as f64)])?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(changes(&result))
+    }
+}
+
+/// What a vote's batch did, from its results starting at the client's count.
+fn recorded(results: &[D1Result], daily_limit: u32) -> Result<Recorded, StoreError> {
+    if results.get(1).is_some_and(|r| changes(r) == 1) {
+        return Ok(Recorded::Stored);
+    }
+    let counted = first_row::<VotesRow>(results.first())?.map_or(0, |r| r.votes);
+    Ok(if counted > i64::from(daily_limit) {
+        Recorded::OverLimit
+    } else {
+        Recorded::NotStored
+    })
 }

@@ -11,6 +11,8 @@ mod d1_one_time;
 mod d1_results;
 mod http;
 mod limiter;
+mod national;
+mod queue;
 mod results;
 mod turnstile;
 mod zones;
@@ -27,6 +29,7 @@ use crate::qr::PublicBaseUrl;
 use crate::receipt::Receipt;
 use crate::routes::{self, Access, Method, Route, RouteError};
 use crate::service::{self, Client, ClientLimits, CodeError, Submission, VoteError};
+use crate::shard::{Destination, ShardMap};
 use crate::store::admin::AdminStore;
 use crate::store::results::ResultsStore;
 use crate::store::Source;
@@ -36,13 +39,24 @@ use crate::vote::{FormVote, InputError, JsonVote};
 use d1::D1Store;
 use serde::Deserialize;
 use worker::{
-    console_error, console_log, event, Context, Date, Env, Request, Response, Result,
+    console_error, console_log, event, Context, Date, Env, Queue, Request, Response, Result,
     ScheduleContext, ScheduledEvent,
 };
 
 /// Everything a request needs, resolved from the environment once.
 struct App {
+    /// The home shard's database, `DB`: administration, results and crons use only this one.
     store: D1Store,
+    /// Other shards' databases are looked up here once a code names one.
+    env: Env,
+    /// `HOME_SHARD` and the bound `DB_SHARD_<n>` databases.
+    shards: ShardMap,
+    /// `NATIONAL_SHARDS`: the shards the national view collects.
+    national: Vec<u8>,
+    /// `VOTE_QUEUE`: when bound, votes are answered once queued and written by the consumer.
+    queue: Option<Queue>,
+    /// `SIMULATED_REDELIVERY` (local runs only): every queued vote is sent twice.
+    redeliver: bool,
     ring: KeyRing,
     base_url: PublicBaseUrl,
     default_lang: Lang,
@@ -95,6 +109,26 @@ fn simulated_now(env: &Env, req: &Request) -> Option<Timestamp> {
         .parse::<i64>()
         .ok()
         .map(Timestamp::from_unix_seconds)
+}
+
+/// `HOME_SHARD` and the shards bound as `DB_SHARD_<n>`, from the names of every binding.
+fn shard_map(env: &Env) -> std::result::Result<ShardMap, String> {
+    use wasm_bindgen::JsCast;
+    let names: Vec<String> = js_sys::Object::keys(env.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    ShardMap::parse(
+        setting(env, "HOME_SHARD").as_deref(),
+        names.iter().map(String::as_str),
+    )
+}
+
+/// The UTC date of a moment.
+fn today(now: Timestamp) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp(now.unix_seconds(), 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
 }
 
 fn setting(env: &Env, name: &str) -> Option<String> {
@@ -155,9 +189,20 @@ impl App {
             setting(env, "TURNSTILE_VERIFY_URL"),
             base_url.is_local(),
         )?;
+        let shards = shard_map(env)?;
+        let national = shards.national(setting(env, "NATIONAL_SHARDS").as_deref())?;
+        let redeliver = queue::simulated_redelivery(env);
+        if redeliver && !base_url.is_local() {
+            return Err("SIMULATED_REDELIVERY is for local tests only (PUBLIC_BASE_URL must be http://127.0.0.1 or localhost)".into());
+        }
         let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
         Ok(App {
-            store: D1Store::new(db, now),
+            store: D1Store::new(db, shards.home(), now),
+            env: env.clone(),
+            shards,
+            national,
+            queue: env.queue("VOTE_QUEUE").ok(),
+            redeliver,
             ring,
             base_url,
             default_lang,
@@ -203,6 +248,15 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 http::html(503, pages::problem_page(Lang::Uk, Problem::Unavailable))
             };
         }
+    };
+    // Public results are aggregates the hourly cron wrote: a replica a little behind the
+    // primary serves them as well, and spares the one primary of a busy shard.
+    let app = match route {
+        Route::PublicResultsPage | Route::PublicResultsData | Route::ReceiptCheck { .. } => App {
+            store: app.store.read_replica(),
+            ..app
+        },
+        _ => app,
     };
     if route.access() == Access::Public {
         return match route {
@@ -299,6 +353,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::Appeals => results::appeals(&app, &req, &p).await,
         Route::DecideAppeal { vote } => results::decide_appeal(&app, &mut req, &p, vote).await,
         Route::ModerateComment { vote } => results::moderate(&app, &mut req, &p, vote).await,
+        Route::National => national::national(&app, &req, &p).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(&app, &req, &p, &route).await
         }
@@ -322,7 +377,11 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(db) => db,
         Err(e) => return console_error!("cron: D1 binding DB: {e}"),
     };
-    let store = D1Store::new(db, now);
+    let shards = match shard_map(&env) {
+        Ok(s) => s,
+        Err(e) => return console_error!("cron: configuration error: {e}"),
+    };
+    let store = D1Store::new(db, shards.home(), now);
     let alerts = match crate::alert::AlertConfig::from_settings(
         setting(&env, "ALERT_WEBHOOK_URL").as_deref(),
         setting(&env, "ALERT_FORMAT").as_deref(),
@@ -342,7 +401,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             }
         }
         MONTHLY_CLOSE_CRON => close_month(&env, &store, now).await,
-        _ => hourly(&env, &store, now, alerts.is_some()).await,
+        _ => {
+            hourly(&env, &store, now, alerts.is_some()).await;
+            collect_national(&env, &shards, &store, now).await;
+        }
     }
     if let Some(config) = &alerts {
         let lang = setting(&env, "DEFAULT_LANG")
@@ -438,6 +500,37 @@ async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
     }
 }
 
+/// Hourly: this month and last month of every shard in `NATIONAL_SHARDS`, copied into the
+/// national view. Last month keeps being collected through this one, so corrections made
+/// there after the close still arrive.
+async fn collect_national(env: &Env, shards: &ShardMap, home: &D1Store, now: Timestamp) {
+    let listed = match shards.national(setting(env, "NATIONAL_SHARDS").as_deref()) {
+        Ok(l) => l,
+        Err(e) => return console_error!("cron: national view is off: {e}"),
+    };
+    if listed.is_empty() {
+        return;
+    }
+    let this = crate::report::Period::around(crate::report::PeriodKind::Month, today(now));
+    let months = [
+        crate::report::month_key(this.previous().from),
+        crate::report::month_key(this.from),
+    ];
+    let mut stores = Vec::with_capacity(listed.len());
+    for shard in listed {
+        let store = match shards.route(shard) {
+            Destination::Home => env.d1("DB"),
+            Destination::Bound(n) => env.d1(&ShardMap::binding(n)),
+            Destination::Unbound => continue,
+        };
+        match store {
+            Ok(db) => stores.push((shard, D1Store::new(db, shard, now))),
+            Err(e) => console_error!("cron: national view: shard {shard}: {e}"),
+        }
+    }
+    national::collect(home, &stores, &months).await;
+}
+
 /// Contacts are deleted after this many days unless `CONTACT_RETENTION_DAYS` says otherwise.
 const DEFAULT_CONTACT_RETENTION_DAYS: u32 = 180;
 
@@ -453,6 +546,12 @@ async fn housekeeping(env: &Env, store: &D1Store, now: Timestamp) {
         .await
     {
         console_error!("cron: forgetting old sign-in failures failed: {e}");
+    }
+    if let Err(e) = store
+        .forget_queued_keys_before(now.unix_seconds() - queue::KEY_RETENTION_SECONDS)
+        .await
+    {
+        console_error!("cron: forgetting old queued votes' keys failed: {e}");
     }
     match service::daily_housekeeping(store, now, retention).await {
         Ok(done) => console_log!(
@@ -497,6 +596,22 @@ impl App {
 
     /// Records a vote from this request's client (address and user agent only go into the
     /// day's keyed hash).
+    /// The database of the shard a code names. The signature is checked first, so a forged
+    /// code, like a code of a shard with no database here, is invalid without any read.
+    fn store_for_code(&self, token: &str) -> std::result::Result<CodeStore<'_>, CodeError> {
+        let (_, claims) = service::verify_code(&self.ring, token)?;
+        match self.shards.route(claims.shard) {
+            Destination::Home => Ok(CodeStore::Home(&self.store)),
+            Destination::Bound(n) => match self.env.d1(&ShardMap::binding(n)) {
+                Ok(db) => Ok(CodeStore::Other(D1Store::new(db, n, self.now))),
+                Err(e) => Err(CodeError::Store(crate::store::StoreError::Unavailable(
+                    format!("D1 binding of shard {n}: {e}"),
+                ))),
+            },
+            Destination::Unbound => Err(CodeError::Invalid),
+        }
+    }
+
     async fn cast(
         &self,
         req: &Request,
@@ -535,16 +650,52 @@ impl App {
             limits: self.limits,
             receipt: &receipt,
         };
-        match &self.turnstile {
-            Some(t) => {
-                service::cast_vote(&self.store, &self.ring, t, submission, client, arrival).await
+        let store = self.store_for_code(submission.token)?;
+        match &self.queue {
+            Some(queue) => {
+                let queued = queue::QueuedStore {
+                    store: &store,
+                    queue,
+                    twice: self.redeliver,
+                };
+                self.cast_into(&queued, submission, client, arrival).await
             }
-            None => {
-                let none = &service::NoChallenge;
-                service::cast_vote(&self.store, &self.ring, none, submission, client, arrival).await
-            }
+            None => self.cast_into(&*store, submission, client, arrival).await,
         }
         .map(|()| receipt)
+    }
+
+    async fn cast_into(
+        &self,
+        store: &impl Store,
+        submission: Submission<'_>,
+        client: Client<'_>,
+        arrival: service::Arrival<'_>,
+    ) -> std::result::Result<(), VoteError> {
+        match &self.turnstile {
+            Some(t) => service::cast_vote(store, &self.ring, t, submission, client, arrival).await,
+            None => {
+                let none = &service::NoChallenge;
+                service::cast_vote(store, &self.ring, none, submission, client, arrival).await
+            }
+        }
+    }
+}
+
+/// The database a code's votes go to: the home one, or another shard's.
+enum CodeStore<'a> {
+    Home(&'a D1Store),
+    Other(D1Store),
+}
+
+impl std::ops::Deref for CodeStore<'_> {
+    type Target = D1Store;
+
+    fn deref(&self) -> &D1Store {
+        match self {
+            CodeStore::Home(s) => s,
+            CodeStore::Other(s) => s,
+        }
     }
 }
 
@@ -595,7 +746,7 @@ async fn unit_form(app: &App, req: &Request, unit: Option<crate::org::UnitId>) -
     let Some(unit) = unit else {
         return not_found();
     };
-    match service::unit_form(&app.store, &app.ring, unit).await {
+    match service::unit_form(&app.store, &app.ring, app.shards.home(), unit).await {
         Ok(Some((name, people))) if !people.is_empty() => {
             let links: Vec<(String, String, String)> = people
                 .into_iter()
@@ -621,7 +772,11 @@ async fn render_vote_page(
     state: &FormState<'_>,
     status: u16,
 ) -> Result<Response> {
-    match service::open_code(&app.store, &app.ring, token).await {
+    let opened = match app.store_for_code(token) {
+        Ok(store) => service::open_code(&*store, &app.ring, token).await,
+        Err(e) => Err(e),
+    };
+    match opened {
         Ok(open) => {
             let card = EmployeeCard {
                 name: &open.holder.name,

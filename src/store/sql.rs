@@ -1055,3 +1055,29 @@ pub const REVOKE_ONE_TIME_BATCH: &str = concat!(
     "UPDATE one_time_batches SET revoked_at = ?3 WHERE id = ?2 AND revoked_at IS NULL AND ",
     in_scope!("unit_id")
 );
+
+// Scale (`shard`, `store::record`, docs/scale.md).
+/// First in a queued vote's batch: a key already written fails the batch, so a second
+/// delivery of a message writes nothing (the consumer then finds the key and acknowledges).
+pub const INSERT_QUEUED_KEY: &str = "INSERT INTO queued_votes (key, written_at) VALUES (?1, ?2)";
+pub const QUEUED_KEY_EXISTS: &str = "SELECT 1 AS found FROM queued_votes WHERE key = ?1";
+pub const DELETE_OLD_QUEUED_KEYS: &str = "DELETE FROM queued_votes WHERE written_at < ?1";
+/// A shard's month as the national view keeps it: its units' own votes per score.
+pub const SHARD_MONTH: &str = "\
+SELECT unit_id, score, counted, flagged, duplicates FROM monthly_unit_stats WHERE month = ?1 \
+ORDER BY unit_id, score";
+/// What the national table holds of one shard's month, in `SHARD_MONTH`'s shape.
+pub const NATIONAL_SHARD_MONTH: &str = "\
+SELECT unit_id, score, counted, flagged, duplicates FROM national_unit_months WHERE shard = ?1 AND month = ?2 \
+ORDER BY unit_id, score";
+/// `?3` is a JSON array of `[unit_id, score]` gone from the shard's month.
+pub const DELETE_NATIONAL_ROWS: &str = "\
+DELETE FROM national_unit_months WHERE shard = ?1 AND month = ?2 AND EXISTS ( \
+  SELECT 1 FROM json_each(?3) j WHERE json_extract(j.value, '$[0]') = unit_id AND json_extract(j.value, '$[1]') = score)";
+/// `?4` is a JSON array of new or changed `[unit_id, score, counted, flagged, duplicates]`.
+pub const UPSERT_NATIONAL_ROWS: &str = "\
+INSERT OR REPLACE INTO national_unit_months (shard, month, unit_id, score, counted, flagged, duplicates, collected_at) \
+SELECT ?1, ?2, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), \
+  json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), ?3 FROM json_each(?4) j";
+pub const NATIONAL_MONTH: &str = "\
+SELECT shard, unit_id, score, counted, flagged, duplicates FROM national_unit_months WHERE month = ?1";

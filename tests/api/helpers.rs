@@ -73,10 +73,13 @@ pub struct Worker {
     pub admin_token: String,
     /// The `wrangler.toml` copy of `start_with_bindings`, deleted on drop.
     config: Option<PathBuf>,
+    /// Each D1 binding's file, when the instance has more than `DB` (`start_with_databases`).
+    pub databases: Vec<(String, PathBuf)>,
 }
 
 thread_local! {
     static EXTRA_CONFIG: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
+    static DATABASES: std::cell::RefCell<Vec<(String, PathBuf)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A signed-in browser session: the cookie to send and the CSRF value for changes.
@@ -136,6 +139,71 @@ impl Worker {
         let w = Worker::start_with(token_keys, settings);
         EXTRA_CONFIG.with(|c| *c.borrow_mut() = None);
         w
+    }
+
+    /// A fresh instance with more D1 databases (`DB_SHARD_<n>`, declared in `extra` with the
+    /// other bindings a test needs), each with the migrations applied, and `settings`.
+    pub fn start_with_databases(
+        token_keys: &str,
+        settings: &[(&str, &str)],
+        extra: &str,
+        databases: &[&str],
+    ) -> Worker {
+        let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
+        let config = project_dir().join(format!(".e2e-wrangler-{}-{n}.toml", std::process::id()));
+        let base =
+            std::fs::read_to_string(project_dir().join("wrangler.toml")).expect("wrangler.toml");
+        std::fs::write(&config, format!("{base}\n{extra}\n")).expect("config copy");
+        let dir = project_dir()
+            .join("target/e2e")
+            .join(format!("{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("state folder");
+        // Miniflare names each database's file by a hash: the file that appears when a
+        // binding's migrations are applied is that binding's.
+        let mut files: Vec<(String, PathBuf)> = Vec::new();
+        for binding in std::iter::once("DB").chain(databases.iter().copied()) {
+            let status = wrangler()
+                .arg("--config")
+                .arg(&config)
+                .args([
+                    "d1",
+                    "migrations",
+                    "apply",
+                    binding,
+                    "--local",
+                    "--persist-to",
+                ])
+                .arg(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("wrangler d1 migrations apply");
+            assert!(status.success(), "applying migrations to {binding} failed");
+            let file = all_sqlite(&dir.join("v3/d1"))
+                .into_iter()
+                .find(|f| files.iter().all(|(_, known)| known != f))
+                .unwrap_or_else(|| panic!("no new D1 file for {binding}"));
+            files.push((binding.to_owned(), file));
+        }
+        EXTRA_CONFIG.with(|c| *c.borrow_mut() = Some(config));
+        DATABASES.with(|d| *d.borrow_mut() = files);
+        let w = Worker::run_with(dir, token_keys, settings);
+        EXTRA_CONFIG.with(|c| *c.borrow_mut() = None);
+        DATABASES.with(|d| d.borrow_mut().clear());
+        w
+    }
+
+    /// A D1 database of the instance by its binding (`DB`, `DB_SHARD_2`…).
+    pub fn db_of(&self, binding: &str) -> Connection {
+        let (_, path) = self
+            .databases
+            .iter()
+            .find(|(b, _)| b == binding)
+            .unwrap_or_else(|| panic!("no database bound as {binding}"));
+        let conn = Connection::open(path).expect("open D1 file");
+        conn.busy_timeout(Duration::from_secs(5))
+            .expect("busy timeout");
+        conn
     }
 
     /// A fresh instance with extra settings (`NAME`, `value`) beside the key ring.
@@ -237,6 +305,7 @@ impl Worker {
             http,
             admin_token: String::new(),
             config,
+            databases: DATABASES.with(|d| d.borrow().clone()),
         }
     }
 
@@ -424,6 +493,9 @@ impl Worker {
 
     /// The local D1 database file.
     pub fn db_path(&self) -> PathBuf {
+        if let Some((_, home)) = self.databases.iter().find(|(b, _)| b == "DB") {
+            return home.clone();
+        }
         find_sqlite(&self.dir.join("v3/d1"))
             .unwrap_or_else(|| panic!("no D1 file under {}", self.dir.display()))
     }
@@ -645,6 +717,21 @@ pub async fn session_of(resp: reqwest::Response) -> Session {
         set_cookie,
         me,
     }
+}
+
+fn all_sqlite(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(all_sqlite(&path));
+        } else if path.extension().is_some_and(|e| e == "sqlite")
+            && path.file_name().is_some_and(|n| n != "metadata.sqlite")
+        {
+            out.push(path);
+        }
+    }
+    out
 }
 
 fn find_sqlite(dir: &Path) -> Option<PathBuf> {

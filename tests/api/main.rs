@@ -11,6 +11,7 @@ mod criteria;
 mod integrity;
 mod one_time;
 mod results;
+mod scale;
 mod schema;
 mod scopes;
 mod tokens;
