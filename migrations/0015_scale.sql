@@ -19,6 +19,8 @@ CREATE TABLE national_unit_months (
   counted INTEGER NOT NULL,
   flagged INTEGER NOT NULL,
   duplicates INTEGER NOT NULL,
+  -- Counted votes cast with one-time codes (a part of `counted`).
+  verified INTEGER NOT NULL,
   collected_at INTEGER NOT NULL,
   PRIMARY KEY (month, shard, unit_id, score)
 ) WITHOUT ROWID;

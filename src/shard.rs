@@ -133,8 +133,12 @@ pub struct ShardMonth {
     pub counted: i64,
     pub flagged: i64,
     pub duplicates: i64,
+    /// Counted votes cast with one-time codes (docs/token.md), a part of `counted`.
+    pub verified: i64,
     /// Mean score of the counted votes; `None` without any.
     pub average: Option<f64>,
+    /// Mean score of the verified votes; `None` without any.
+    pub verified_average: Option<f64>,
     /// Counted votes per score, as (score, votes), lowest score first.
     pub by_score: Vec<(i64, i64)>,
 }
@@ -148,23 +152,27 @@ pub struct NationalRow {
     pub counted: i64,
     pub flagged: i64,
     pub duplicates: i64,
+    pub verified: i64,
 }
 
 /// Sums the national table's rows of one month per shard, in shard order.
 pub fn shard_months(rows: &[NationalRow]) -> Vec<ShardMonth> {
-    let mut shards: std::collections::BTreeMap<u8, (BTreeSet<i64>, ShardMonth)> =
+    let mut shards: std::collections::BTreeMap<u8, (BTreeSet<i64>, i64, ShardMonth)> =
         std::collections::BTreeMap::new();
     for r in rows {
-        let (units, m) = shards.entry(r.shard).or_insert_with(|| {
+        let (units, verified_sum, m) = shards.entry(r.shard).or_insert_with(|| {
             (
                 BTreeSet::new(),
+                0,
                 ShardMonth {
                     shard: r.shard,
                     units: 0,
                     counted: 0,
                     flagged: 0,
                     duplicates: 0,
+                    verified: 0,
                     average: None,
+                    verified_average: None,
                     by_score: Vec::new(),
                 },
             )
@@ -173,6 +181,8 @@ pub fn shard_months(rows: &[NationalRow]) -> Vec<ShardMonth> {
         m.counted += r.counted;
         m.flagged += r.flagged;
         m.duplicates += r.duplicates;
+        m.verified += r.verified;
+        *verified_sum += r.score * r.verified;
         match m.by_score.iter_mut().find(|(s, _)| *s == r.score) {
             Some((_, n)) => *n += r.counted,
             None => m.by_score.push((r.score, r.counted)),
@@ -180,20 +190,21 @@ pub fn shard_months(rows: &[NationalRow]) -> Vec<ShardMonth> {
     }
     shards
         .into_values()
-        .map(|(units, mut m)| {
+        .map(|(units, verified_sum, mut m)| {
             m.units = u32::try_from(units.len()).unwrap_or(u32::MAX);
             m.by_score.retain(|(_, n)| *n > 0);
             m.by_score.sort_unstable();
             let weighted: i64 = m.by_score.iter().map(|(s, n)| s * n).sum();
             // Averages are shown to two decimals; f64 holds these sums exactly below 2^53.
             m.average = (m.counted > 0).then(|| weighted as f64 / m.counted as f64);
+            m.verified_average = (m.verified > 0).then(|| verified_sum as f64 / m.verified as f64);
             m
         })
         .collect()
 }
 
-/// A national row as copied: `[unit, score, counted, flagged, duplicates]`.
-pub type CopiedRow = [i64; 5];
+/// A national row as copied: `[unit, score, counted, flagged, duplicates, verified]`.
+pub type CopiedRow = [i64; 6];
 
 /// What collecting a shard's month must write into the national table, given what it holds
 /// (`kept`) and what the shard has now (`fresh`): the new or changed rows, and the
@@ -286,6 +297,7 @@ mod tests {
             counted,
             flagged: 1,
             duplicates: 0,
+            verified: 0,
         };
         let months = shard_months(&[
             row(2, 10, 3, 4),
@@ -312,28 +324,28 @@ mod tests {
 
     #[test]
     fn collecting_an_unchanged_month_writes_nothing_and_a_changed_one_only_its_changes() {
-        let month = [[1, 3, 10, 0, 0], [1, 1, 2, 0, 0], [2, 3, 5, 1, 0]];
+        let month = [[1, 3, 10, 0, 0, 0], [1, 1, 2, 0, 0, 0], [2, 3, 5, 1, 0, 0]];
         assert_eq!(national_changes(&month, &month), (vec![], vec![]));
         assert_eq!(
             national_changes(&[], &month),
             (month.to_vec(), vec![]),
             "a first collection writes every row"
         );
-        let corrected = [[1, 3, 11, 0, 0], [2, 3, 5, 1, 0], [3, 2, 1, 0, 0]];
+        let corrected = [[1, 3, 11, 0, 0, 0], [2, 3, 5, 1, 0, 0], [3, 2, 1, 0, 0, 0]];
         assert_eq!(
             national_changes(&month, &corrected),
-            (vec![[1, 3, 11, 0, 0], [3, 2, 1, 0, 0]], vec![[1, 1]])
+            (vec![[1, 3, 11, 0, 0, 0], [3, 2, 1, 0, 0, 0]], vec![[1, 1]])
         );
     }
 
     proptest! {
         #[test]
         fn applying_the_changes_to_the_kept_rows_gives_the_fresh_ones(
-            kept in proptest::collection::btree_map((0i64..6, 1i64..4), (0i64..9, 0i64..3, 0i64..3), 0..15),
-            fresh in proptest::collection::btree_map((0i64..6, 1i64..4), (0i64..9, 0i64..3, 0i64..3), 0..15),
+            kept in proptest::collection::btree_map((0i64..6, 1i64..4), (0i64..9, 0i64..3, 0i64..3, 0i64..2), 0..15),
+            fresh in proptest::collection::btree_map((0i64..6, 1i64..4), (0i64..9, 0i64..3, 0i64..3, 0i64..2), 0..15),
         ) {
-            let rows = |m: &std::collections::BTreeMap<(i64, i64), (i64, i64, i64)>| -> Vec<CopiedRow> {
-                m.iter().map(|((u, s), (c, f, d))| [*u, *s, *c, *f, *d]).collect()
+            let rows = |m: &std::collections::BTreeMap<(i64, i64), (i64, i64, i64, i64)>| -> Vec<CopiedRow> {
+                m.iter().map(|((u, s), (c, f, d, v))| [*u, *s, *c, *f, *d, *v]).collect()
             };
             let (kept, fresh) = (rows(&kept), rows(&fresh));
             let (changed, gone) = national_changes(&kept, &fresh);
@@ -372,11 +384,15 @@ mod tests {
         fn national_totals_equal_the_sum_of_the_rows(
             rows in proptest::collection::vec((0u8..4, 1i64..6, 1i64..4, 0i64..50), 0..40)
         ) {
-            let rows: Vec<NationalRow> = rows.into_iter().map(|(shard, unit, score, counted)| NationalRow { shard, unit, score, counted, flagged: 0, duplicates: 0 }).collect();
+            let rows: Vec<NationalRow> = rows.into_iter().map(|(shard, unit, score, counted)| NationalRow { shard, unit, score, counted, flagged: 0, duplicates: 0, verified: counted / 2 }).collect();
             let months = shard_months(&rows);
             prop_assert_eq!(months.iter().map(|m| m.counted).sum::<i64>(), rows.iter().map(|r| r.counted).sum::<i64>());
             for m in &months {
                 prop_assert_eq!(m.by_score.iter().map(|(_, n)| n).sum::<i64>(), m.counted);
+                prop_assert!(m.verified <= m.counted);
+                if let Some(avg) = m.verified_average {
+                    prop_assert!((1.0..=3.0).contains(&avg));
+                }
                 if let Some(avg) = m.average {
                     prop_assert!((1.0..=3.0).contains(&avg));
                 }

@@ -13,7 +13,7 @@ use crate::store::{sql, StoreError};
 use serde::Deserialize;
 use worker::{Request, Response, Result};
 
-/// Rows per insert: `[unit, score, counted, flagged, duplicates]` is under 40 bytes of JSON,
+/// Rows per insert: `[unit, score, counted, flagged, duplicates, verified]` is under 50 bytes of JSON,
 /// so 1,000 rows stay well inside D1's 100 KB per statement.
 const ROWS_PER_INSERT: usize = 1_000;
 
@@ -24,6 +24,7 @@ struct MonthRow {
     counted: i64,
     flagged: i64,
     duplicates: i64,
+    verified: i64,
 }
 
 #[derive(Deserialize)]
@@ -34,6 +35,7 @@ struct NationalDbRow {
     counted: i64,
     flagged: i64,
     duplicates: i64,
+    verified: i64,
 }
 
 impl D1Store {
@@ -48,7 +50,16 @@ impl D1Store {
             .map_err(corrupt)?;
         Ok(rows
             .into_iter()
-            .map(|r| [r.unit_id, r.score, r.counted, r.flagged, r.duplicates])
+            .map(|r| {
+                [
+                    r.unit_id,
+                    r.score,
+                    r.counted,
+                    r.flagged,
+                    r.duplicates,
+                    r.verified,
+                ]
+            })
             .collect())
     }
 
@@ -67,7 +78,16 @@ impl D1Store {
             .map_err(corrupt)?;
         Ok(rows
             .into_iter()
-            .map(|r| [r.unit_id, r.score, r.counted, r.flagged, r.duplicates])
+            .map(|r| {
+                [
+                    r.unit_id,
+                    r.score,
+                    r.counted,
+                    r.flagged,
+                    r.duplicates,
+                    r.verified,
+                ]
+            })
             .collect())
     }
 
@@ -133,6 +153,7 @@ impl D1Store {
                     counted: r.counted,
                     flagged: r.flagged,
                     duplicates: r.duplicates,
+                    verified: r.verified,
                 })
             })
             .collect()

@@ -1064,20 +1064,20 @@ pub const QUEUED_KEY_EXISTS: &str = "SELECT 1 AS found FROM queued_votes WHERE k
 pub const DELETE_OLD_QUEUED_KEYS: &str = "DELETE FROM queued_votes WHERE written_at < ?1";
 /// A shard's month as the national view keeps it: its units' own votes per score.
 pub const SHARD_MONTH: &str = "\
-SELECT unit_id, score, counted, flagged, duplicates FROM monthly_unit_stats WHERE month = ?1 \
+SELECT unit_id, score, counted, flagged, duplicates, verified FROM monthly_unit_stats WHERE month = ?1 \
 ORDER BY unit_id, score";
 /// What the national table holds of one shard's month, in `SHARD_MONTH`'s shape.
 pub const NATIONAL_SHARD_MONTH: &str = "\
-SELECT unit_id, score, counted, flagged, duplicates FROM national_unit_months WHERE shard = ?1 AND month = ?2 \
+SELECT unit_id, score, counted, flagged, duplicates, verified FROM national_unit_months WHERE shard = ?1 AND month = ?2 \
 ORDER BY unit_id, score";
 /// `?3` is a JSON array of `[unit_id, score]` gone from the shard's month.
 pub const DELETE_NATIONAL_ROWS: &str = "\
 DELETE FROM national_unit_months WHERE shard = ?1 AND month = ?2 AND EXISTS ( \
   SELECT 1 FROM json_each(?3) j WHERE json_extract(j.value, '$[0]') = unit_id AND json_extract(j.value, '$[1]') = score)";
-/// `?4` is a JSON array of new or changed `[unit_id, score, counted, flagged, duplicates]`.
+/// `?4` is a JSON array of new or changed `[unit_id, score, counted, flagged, duplicates, verified]`.
 pub const UPSERT_NATIONAL_ROWS: &str = "\
-INSERT OR REPLACE INTO national_unit_months (shard, month, unit_id, score, counted, flagged, duplicates, collected_at) \
+INSERT OR REPLACE INTO national_unit_months (shard, month, unit_id, score, counted, flagged, duplicates, verified, collected_at) \
 SELECT ?1, ?2, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), \
-  json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), ?3 FROM json_each(?4) j";
+  json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), ?3 FROM json_each(?4) j";
 pub const NATIONAL_MONTH: &str = "\
-SELECT shard, unit_id, score, counted, flagged, duplicates FROM national_unit_months WHERE month = ?1";
+SELECT shard, unit_id, score, counted, flagged, duplicates, verified FROM national_unit_months WHERE month = ?1";

@@ -348,7 +348,7 @@ async fn the_national_view_sums_every_shards_month() {
         db.execute("DELETE FROM monthly_unit_stats", []).unwrap();
         for (unit, score, counted) in rows {
             db.execute(
-                "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates) VALUES (?1, ?2, ?3, ?4, 0, 0, 1, 0)",
+                "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) VALUES (?1, ?2, ?3, ?4, 0, 0, 1, 0, CASE WHEN ?3 = 2 THEN ?4 / 2 ELSE ?4 / 5 END)",
                 rusqlite::params![month, unit, score, counted],
             )
             .unwrap();
@@ -370,6 +370,12 @@ async fn the_national_view_sums_every_shards_month() {
     assert_eq!(by(1)["units"], 2);
     assert_eq!(by(1)["flagged"], 3);
     assert_eq!(by(1)["average"], 2.6);
+    // Some of each region's votes came from one-time codes (half of the 2s, a fifth of the
+    // rest): counted apart, with their own average.
+    assert_eq!(by(1)["verified"], 8);
+    assert_eq!(by(1)["verified_average"], 2.375);
+    assert_eq!(by(0)["verified"], 0);
+    assert_eq!(by(0)["verified_average"], Value::Null);
     assert_eq!(by(2)["counted"], 4);
     assert_eq!(by(2)["average"], 1.0);
 
