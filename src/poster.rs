@@ -185,20 +185,22 @@ const PAGE_TEXTS: [(Lang, PageText); 5] = [
     ),
 ];
 
-fn poster_text(lang: Lang) -> &'static PosterText {
-    let row = POSTER_TEXTS.iter().find(|(l, _)| *l == lang);
-    match row.or(POSTER_TEXTS.last()) {
+/// The row of `lang`, else the last row (English), else `fallback`, which only an empty table
+/// would reach.
+fn text_in<T>(table: &'static [(Lang, T)], lang: Lang, fallback: &'static T) -> &'static T {
+    let row = table.iter().find(|(l, _)| *l == lang);
+    match row.or(table.last()) {
         Some((_, text)) => text,
-        None => &ENGLISH_POSTER,
+        None => fallback,
     }
 }
 
+fn poster_text(lang: Lang) -> &'static PosterText {
+    text_in(&POSTER_TEXTS, lang, &ENGLISH_POSTER)
+}
+
 fn page_text(lang: Lang) -> &'static PageText {
-    let row = PAGE_TEXTS.iter().find(|(l, _)| *l == lang);
-    match row.or(PAGE_TEXTS.last()) {
-        Some((_, text)) => text,
-        None => &ENGLISH_PAGE,
-    }
+    text_in(&PAGE_TEXTS, lang, &ENGLISH_PAGE)
 }
 
 /// Unreachable fallbacks (every language has its row; a test checks it), so that the lookups
@@ -437,11 +439,7 @@ const SLIP_TEXTS: [(Lang, SlipText); 5] = [
 ];
 
 fn slip_text(lang: Lang) -> &'static SlipText {
-    let row = SLIP_TEXTS.iter().find(|(l, _)| *l == lang);
-    match row.or(SLIP_TEXTS.last()) {
-        Some((_, text)) => text,
-        None => &ENGLISH_SLIP,
-    }
+    text_in(&SLIP_TEXTS, lang, &ENGLISH_SLIP)
 }
 
 const ENGLISH_SLIP: SlipText = SlipText {

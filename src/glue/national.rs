@@ -39,10 +39,14 @@ struct NationalDbRow {
 }
 
 impl D1Store {
-    /// This database's units' own votes of `month`, per score.
-    async fn shard_month(&self, month: &str) -> std::result::Result<Vec<CopiedRow>, StoreError> {
+    /// Rows in `CopiedRow`'s shape from `sql` (`SHARD_MONTH` or `NATIONAL_SHARD_MONTH`).
+    async fn copied_rows(
+        &self,
+        sql: &str,
+        params: &[wasm_bindgen::JsValue],
+    ) -> std::result::Result<Vec<CopiedRow>, StoreError> {
         let rows = self
-            .prepare(sql::SHARD_MONTH, &[text(month)])?
+            .prepare(sql, params)?
             .all()
             .await
             .map_err(unavailable)?
@@ -63,32 +67,19 @@ impl D1Store {
             .collect())
     }
 
+    /// This database's units' own votes of `month`, per score.
+    async fn shard_month(&self, month: &str) -> std::result::Result<Vec<CopiedRow>, StoreError> {
+        self.copied_rows(sql::SHARD_MONTH, &[text(month)]).await
+    }
+
     /// What the national table holds of a shard's month, in `shard_month`'s shape.
     async fn kept_national_month(
         &self,
         shard: u8,
         month: &str,
     ) -> std::result::Result<Vec<CopiedRow>, StoreError> {
-        let rows = self
-            .prepare(sql::NATIONAL_SHARD_MONTH, &[num(shard), text(month)])?
-            .all()
+        self.copied_rows(sql::NATIONAL_SHARD_MONTH, &[num(shard), text(month)])
             .await
-            .map_err(unavailable)?
-            .results::<MonthRow>()
-            .map_err(corrupt)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                [
-                    r.unit_id,
-                    r.score,
-                    r.counted,
-                    r.flagged,
-                    r.duplicates,
-                    r.verified,
-                ]
-            })
-            .collect())
     }
 
     /// Brings a shard's month in the national table up to `fresh`, in one batch, writing only

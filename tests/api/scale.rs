@@ -357,13 +357,19 @@ async fn the_national_view_sums_every_shards_month() {
     region("DB_SHARD_1", &[(1, 2, 10), (1, 3, 10), (2, 3, 5)]);
     region("DB_SHARD_2", &[(4, 1, 4)]);
 
-    cron(w, HOURLY).await;
-    let view = w
-        .admin_get(&format!("/api/v1/admin/national?month={month}"))
-        .await;
+    // The national view after an hourly run, and one shard of it.
+    let collected = || async {
+        cron(w, HOURLY).await;
+        w.admin_get(&format!("/api/v1/admin/national?month={month}"))
+            .await
+    };
+    let shard_of = |view: &Value, n: i64| -> Value {
+        let shards = view["shards"].as_array().unwrap();
+        shards.iter().find(|s| s["shard"] == n).unwrap().clone()
+    };
+    let view = collected().await;
     assert_eq!(view["collected"], json!([0, 1, 2]));
-    let shards = view["shards"].as_array().unwrap();
-    let by = |n: i64| shards.iter().find(|s| s["shard"] == n).unwrap().clone();
+    let by = |n: i64| shard_of(&view, n);
     assert_eq!(by(0)["counted"], 3);
     assert_eq!(by(0)["by_score"], json!([[1, 1], [3, 2]]));
     assert_eq!(by(1)["counted"], 25);
@@ -385,33 +391,14 @@ async fn the_national_view_sums_every_shards_month() {
     cron(w, HOURLY).await;
     assert_eq!(rows(), first);
     region("DB_SHARD_2", &[(4, 1, 4), (4, 3, 4)]);
-    cron(w, HOURLY).await;
-    let view = w
-        .admin_get(&format!("/api/v1/admin/national?month={month}"))
-        .await;
-    let shard2 = view["shards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["shard"] == 2)
-        .unwrap()
-        .clone();
+    let view = collected().await;
+    let shard2 = shard_of(&view, 2);
     assert_eq!(shard2["counted"], 8);
     assert_eq!(shard2["average"], 2.0);
     assert_eq!(view["shards"].as_array().unwrap().len(), 3);
     // A row gone from a region's month goes from the national view too.
     region("DB_SHARD_1", &[(1, 3, 10), (2, 3, 5)]);
-    cron(w, HOURLY).await;
-    let view = w
-        .admin_get(&format!("/api/v1/admin/national?month={month}"))
-        .await;
-    let shard1 = view["shards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["shard"] == 1)
-        .unwrap()
-        .clone();
+    let shard1 = shard_of(&collected().await, 1);
     assert_eq!(shard1["counted"], 15);
     assert_eq!(shard1["by_score"], json!([[3, 15]]));
     assert_eq!(rows(), first);
