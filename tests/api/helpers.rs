@@ -437,9 +437,17 @@ impl Worker {
     fn wait_until_up(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(120);
         let url = format!("{}/healthz", self.base);
+        let port = self.base.rsplit(':').next().unwrap_or_default().to_owned();
+        let ready = format!("Ready on {}", self.base);
         while Instant::now() < deadline {
             if let Ok(resp) = reqwest::blocking_get(&url) {
-                if resp == 200 {
+                // Another instance may have taken the port between `free_port` and this
+                // wrangler's bind (seen in CI: our workerd failed with "Address already in
+                // use" while the other answered). Only our own log saying it is ready on this
+                // address makes the answer ours.
+                let ours = std::fs::read_to_string(self.dir.join(format!("wrangler-{port}.log")))
+                    .is_ok_and(|log| log.contains(&ready));
+                if resp == 200 && ours {
                     return Ok(());
                 }
             }
