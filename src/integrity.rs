@@ -25,6 +25,9 @@ pub enum Flag {
     Cadence,
     /// Cast while the unit was closed by its declared opening hours.
     OutsideHours,
+    /// Beyond what one network (address, or IPv6 /64) may plausibly give one employee in a day
+    /// (see [`screen_addresses`]).
+    SharedAddress,
 }
 
 impl Flag {
@@ -34,6 +37,7 @@ impl Flag {
             Flag::Burst => "burst",
             Flag::Cadence => "cadence",
             Flag::OutsideHours => "outside_hours",
+            Flag::SharedAddress => "shared_address",
         }
     }
 }
@@ -66,6 +70,18 @@ pub const CADENCE_MIN_GAP: i64 = 3;
 /// hour or a day apart is what test data and imports look like.
 pub const CADENCE_MAX_GAP: i64 = 900;
 
+/// The longer window of the burst rule: a surge spread thin enough to stay under
+/// [`BURST_MIN_VOTES`] per ten minutes still shows over an hour.
+pub const SURGE_WINDOW_SECONDS: i64 = 3600;
+/// Fewer votes than this in an hour are never a surge. Kept well above what an honest busy hour
+/// gives a desk without history (a clerk serves a person every few minutes at best), and below
+/// the 66 that `BURST_MIN_VOTES - 1` per ten minutes adds up to.
+pub const SURGE_MIN_VOTES: usize = 40;
+/// An hour is a surge at this many times the employee's usual votes per open hour (baseline
+/// over [`BASELINE_DAYS`] × 8 hours). An honest busy day at three times the usual, with a
+/// fifth of it in its busiest hour, is under five times the usual hour.
+pub const SURGE_FACTOR: f64 = 10.0;
+
 /// A vote as screening sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seen {
@@ -88,6 +104,13 @@ pub fn burst_threshold(baseline: i64) -> usize {
     BURST_MIN_VOTES.max((usual * BURST_FACTOR).ceil() as usize)
 }
 
+/// Votes in one hour that make a surge for an employee with `baseline` counted votes in the
+/// last [`BASELINE_DAYS`].
+pub fn surge_threshold(baseline: i64) -> usize {
+    let usual = baseline.max(0) as f64 / (BASELINE_DAYS as f64 * 8.0);
+    SURGE_MIN_VOTES.max((usual * SURGE_FACTOR).ceil() as usize)
+}
+
 /// The votes to flag and why, at most one reason each (burst, then cadence, then hours).
 /// `votes` are the step's votes with their context (repeats left out); `baselines` holds each
 /// employee's counted votes over the last [`BASELINE_DAYS`] (absent = none).
@@ -99,19 +122,21 @@ pub fn screen(votes: &[Seen], baselines: &HashMap<i64, i64>) -> Vec<(i64, Flag)>
     let mut flags: BTreeMap<i64, Flag> = BTreeMap::new();
     for (employee, mut list) in by_employee {
         list.sort_by_key(|v| (v.at, v.id));
-        let threshold = burst_threshold(baselines.get(&employee).copied().unwrap_or(0));
-        let mut end = 0;
-        for (start, first) in list.iter().enumerate() {
-            end = end.max(start);
-            while list
-                .get(end)
-                .is_some_and(|v| v.at - first.at < BURST_WINDOW_SECONDS)
-            {
-                end += 1;
-            }
-            if end - start >= threshold {
-                for v in list.iter().skip(start).take(end - start) {
-                    flags.entry(v.id).or_insert(Flag::Burst);
+        let baseline = baselines.get(&employee).copied().unwrap_or(0);
+        for (window, threshold) in [
+            (BURST_WINDOW_SECONDS, burst_threshold(baseline)),
+            (SURGE_WINDOW_SECONDS, surge_threshold(baseline)),
+        ] {
+            let mut end = 0;
+            for (start, first) in list.iter().enumerate() {
+                end = end.max(start);
+                while list.get(end).is_some_and(|v| v.at - first.at < window) {
+                    end += 1;
+                }
+                if end - start >= threshold {
+                    for v in list.iter().skip(start).take(end - start) {
+                        flags.entry(v.id).or_insert(Flag::Burst);
+                    }
                 }
             }
         }
@@ -140,6 +165,131 @@ pub fn screen(votes: &[Seen], baselines: &HashMap<i64, i64>) -> Vec<(i64, Flag)>
         .into_iter()
         .filter(|(id, _)| may_flag.contains(id))
         .collect()
+}
+
+// The shared-address rule. What identifies "one device" must survive a new browser string,
+// cookie or browser on the same connection, so it is the network: an IPv4 address, or an
+// IPv6 /64 (what one subscriber line or phone gets). But many honest people share one: a hall's
+// guest Wi-Fi, a mobile carrier's NAT. So the vote is never refused for its address; screening
+// decides from the day's data how many of one network's votes for one employee are plausible,
+// and flags the rest for review.
+
+/// Votes one network may give one employee in a UTC day on its own: one person, one vote.
+pub const ADDRESS_FREE_VOTES: usize = 1;
+/// A shared network spreads its votes over the employees its visitors saw: it may give one
+/// employee this many times what it gives, on average, each other employee it voted for.
+pub const ADDRESS_SPREAD_FACTOR: f64 = 2.0;
+/// But never more than this many times the employee's usual day (their counted votes over
+/// [`BASELINE_DAYS`] / [`BASELINE_WORKING_DAYS`]): an honest busy day at three times the usual
+/// still counts in full even if every visitor came through the hall's Wi-Fi, while an address
+/// that alternates between two colleagues gains at most that much for each...
+pub const ADDRESS_USUAL_FACTOR: f64 = 3.0;
+/// ...or, for an employee with little history, this many votes.
+pub const ADDRESS_NEW_EMPLOYEE_CAP: usize = 10;
+/// Working days in [`BASELINE_DAYS`]: the usual day of an employee who works five days a week.
+pub const BASELINE_WORKING_DAYS: i64 = 20;
+
+/// The network a vote comes from: an IPv4 address as is, an IPv6 address cut to its /64.
+/// A phone with IPv6 privacy addresses changes its last 64 bits freely, and a subscriber is
+/// routed a whole /64, so anything finer would let one phone count as many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Network(IpAddr);
+
+impl Network {
+    /// From `CF-Connecting-IP` (Cloudflare's, so well-formed in production). Anything that is
+    /// not an address is `None`: such votes share one "unknown" network.
+    pub fn parse(s: &str) -> Option<Network> {
+        Some(Network::of(s.trim().parse().ok()?))
+    }
+
+    pub fn of(ip: IpAddr) -> Network {
+        match ip {
+            // An IPv4-mapped IPv6 address is the IPv4 client itself.
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Network(IpAddr::V4(v4)),
+                None => Network(IpAddr::V6(Ipv6Addr::from(
+                    u128::from(v6) & (u128::MAX << 64),
+                ))),
+            },
+            v4 => Network(v4),
+        }
+    }
+}
+
+impl fmt::Display for Network {
+    /// What goes into the day's keyed hashes: `192.0.2.7`, or `2001:db8:1:2::/64`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
+    }
+}
+
+/// A counted vote as the shared-address rule sees it: only ids, employee, time and which of
+/// the day's networks it came from (an index into the step's keyed hashes, never an address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heard {
+    pub id: i64,
+    pub employee: i64,
+    pub network: usize,
+    pub at: i64,
+    /// Never flagged nor reviewed: an accepted vote keeps its place but is not flagged again.
+    pub may_flag: bool,
+}
+
+/// How many of one network's counted votes for `employee` in a day are plausible, given
+/// `others` (its counted votes that day for other employees), `spread` (how many other
+/// employees) and the employee's `baseline` (counted votes over [`BASELINE_DAYS`]).
+pub fn address_allowance(others: usize, spread: usize, baseline: i64) -> usize {
+    let usual = baseline.max(0) as f64 / BASELINE_WORKING_DAYS as f64;
+    let cap = ADDRESS_NEW_EMPLOYEE_CAP.max((usual * ADDRESS_USUAL_FACTOR).ceil() as usize);
+    let shared = if spread == 0 {
+        0
+    } else {
+        (others as f64 / spread as f64 * ADDRESS_SPREAD_FACTOR).ceil() as usize
+    };
+    ADDRESS_FREE_VOTES + shared.min(cap)
+}
+
+/// The shared-address rule over every counted vote of the step's networks (each network's
+/// votes are of one UTC day: the keyed hash changes with the day's salt). Per network and
+/// employee, the votes past [`address_allowance`], latest first out, are flagged. A guest
+/// Wi-Fi whose visitors rate several employees stays within it; one address voting all day
+/// for one employee, whatever browser it claims, keeps its first vote.
+pub fn screen_addresses(votes: &[Heard], baselines: &HashMap<i64, i64>) -> Vec<(i64, Flag)> {
+    let mut by_network: BTreeMap<usize, BTreeMap<i64, Vec<&Heard>>> = BTreeMap::new();
+    for v in votes {
+        by_network
+            .entry(v.network)
+            .or_default()
+            .entry(v.employee)
+            .or_default()
+            .push(v);
+    }
+    let mut flags = Vec::new();
+    for employees in by_network.values() {
+        let total: usize = employees.values().map(Vec::len).sum();
+        for (employee, list) in employees {
+            let others = total - list.len();
+            let spread = employees.len() - 1;
+            let allowed = address_allowance(
+                others,
+                spread,
+                baselines.get(employee).copied().unwrap_or(0),
+            );
+            let mut list = list.clone();
+            list.sort_by_key(|v| (v.at, v.id));
+            flags.extend(
+                list.iter()
+                    .skip(allowed)
+                    .filter(|v| v.may_flag)
+                    .map(|v| (v.id, Flag::SharedAddress)),
+            );
+        }
+    }
+    flags.sort_unstable_by_key(|(id, _)| *id);
+    flags
 }
 
 /// Local wall-clock time in an IANA zone: the worker asks the runtime's `Intl` (workerd
@@ -486,6 +636,106 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_network_is_the_ipv4_address_or_the_ipv6_slash_64() {
+        let n = |s: &str| Network::parse(s).map(|n| n.to_string());
+        assert_eq!(n("203.0.113.7").as_deref(), Some("203.0.113.7"));
+        assert_eq!(n(" 203.0.113.7 ").as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            n("2001:db8:1:2:aaaa:bbbb:cccc:dddd").as_deref(),
+            Some("2001:db8:1:2::/64")
+        );
+        assert_eq!(
+            Network::parse("2001:db8:1:2::1"),
+            Network::parse("2001:db8:1:2:ffff::9"),
+            "privacy addresses of one /64 are one network"
+        );
+        assert_ne!(
+            Network::parse("2001:db8:1:2::1"),
+            Network::parse("2001:db8:1:3::1")
+        );
+        assert_eq!(n("::ffff:192.0.2.1").as_deref(), Some("192.0.2.1"));
+        assert_ne!(
+            Network::parse("203.0.113.7"),
+            Network::parse("203.0.113.8")
+        );
+        for bad in ["", "unknown", "203.0.113", "2001:db8::/64", "Mozilla/5.0"] {
+            assert_eq!(Network::parse(bad), None, "{bad}");
+        }
+    }
+
+    fn heard(id: i64, employee: i64, network: usize, at: i64) -> Heard {
+        Heard {
+            id,
+            employee,
+            network,
+            at,
+            may_flag: true,
+        }
+    }
+
+    #[test]
+    fn one_address_voting_all_day_for_one_employee_keeps_its_first_vote() {
+        let votes: Vec<Heard> = (0..60).map(|i| heard(i, 7, 0, 1_000 + i * 600)).collect();
+        let flags = screen_addresses(&votes, &HashMap::from([(7, 8 * BASELINE_WORKING_DAYS)]));
+        assert_eq!(flags.len(), 59);
+        assert!(flags.iter().all(|(id, f)| *id > 0 && *f == Flag::SharedAddress));
+    }
+
+    #[test]
+    fn a_guest_wifi_whose_visitors_rate_several_employees_is_not_flagged() {
+        // 40 visitors through one address over the day, for 5 employees, unevenly.
+        let mut rng = 7u64;
+        let votes: Vec<Heard> = (0..40)
+            .map(|i| {
+                rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                heard(i, 1 + (rng >> 33) as i64 % 5, 3, i * 900)
+            })
+            .collect();
+        assert!(screen_addresses(&votes, &HashMap::new()).is_empty());
+        // Even when one of them, who usually has 10 votes a day, gets half of its votes.
+        let skewed: Vec<Heard> = (0..40)
+            .map(|i| heard(i, if i % 2 == 0 { 1 } else { 2 + i % 4 }, 3, i * 900))
+            .collect();
+        let usual = HashMap::from([(1, 10 * BASELINE_WORKING_DAYS)]);
+        assert!(screen_addresses(&skewed, &usual).is_empty());
+        assert_eq!(
+            screen_addresses(&skewed, &HashMap::new()).len(),
+            20 - 1 - ADDRESS_NEW_EMPLOYEE_CAP,
+            "without history, 20 from one address for one employee are past the cap"
+        );
+    }
+
+    #[test]
+    fn the_shared_allowance_is_capped_by_the_employees_own_usual_day() {
+        assert_eq!(address_allowance(0, 0, 0), 1);
+        assert_eq!(address_allowance(2, 2, 0), 3);
+        assert_eq!(address_allowance(60, 1, 0), 1 + ADDRESS_NEW_EMPLOYEE_CAP);
+        assert_eq!(address_allowance(60, 1, 8 * BASELINE_WORKING_DAYS), 1 + 24);
+        // Separate networks and accepted votes: each network on its own, and an accepted
+        // vote keeps its place without being flagged again.
+        let mut votes = vec![heard(1, 7, 0, 10), heard(2, 7, 1, 20), heard(3, 7, 0, 30)];
+        votes[0].may_flag = false;
+        assert_eq!(
+            screen_addresses(&votes, &HashMap::new()),
+            vec![(3, Flag::SharedAddress)]
+        );
+    }
+
+    #[test]
+    fn an_hour_of_votes_under_the_burst_threshold_is_a_surge() {
+        // About a vote a minute, at irregular seconds, for 66 minutes: never 12 in ten
+        // minutes, about 60 in any hour.
+        let votes: Vec<Seen> = (0..66)
+            .map(|i| seen(i, 5, 1_000 + i * 60 + (i * i * 7) % 5))
+            .collect();
+        assert_eq!(flagged(&screen(&votes, &HashMap::new()), Flag::Burst), 66);
+        // A desk that usually has 40 an hour is not surging at 66.
+        let busy = HashMap::from([(5, 40 * 8 * BASELINE_DAYS)]);
+        assert!(screen(&votes, &busy).is_empty());
+        assert_eq!(surge_threshold(0), SURGE_MIN_VOTES);
     }
 
     #[test]

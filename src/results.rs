@@ -4,7 +4,7 @@
 use crate::account::{Principal, Scope};
 use crate::admin::{self, AdminError};
 use crate::clock::{iso_day, Timestamp};
-use crate::integrity::{screen, Flag, LocalTime, Seen, BASELINE_DAYS};
+use crate::integrity::{screen, screen_addresses, Flag, Heard, LocalTime, Seen, BASELINE_DAYS};
 use crate::org::{Channel, EmployeeId, OpeningHours, UnitId};
 use crate::report::{
     self, merge, month_key, rank, tally_by_key, trend, Figures, MonthlyReport, Period, StatRow,
@@ -199,7 +199,29 @@ async fn screen_step(
             may_flag: v.may_flag != 0,
         })
         .collect();
-    Ok(screen(&seen, &baselines))
+    let mut flags = screen(&seen, &baselines);
+    // Then the shared-address rule over the day's votes of the step's networks, leaving out
+    // what the rules above just flagged (it counts only votes that count).
+    let taken: std::collections::HashSet<i64> = flags.iter().map(|(id, _)| *id).collect();
+    let mut networks: HashMap<String, usize> = HashMap::new();
+    let heard: Vec<Heard> = store
+        .screen_address_votes(from, to)
+        .await?
+        .into_iter()
+        .filter(|v| !taken.contains(&v.id))
+        .map(|v| {
+            let next = networks.len();
+            Heard {
+                id: v.id,
+                employee: v.employee,
+                network: *networks.entry(v.network).or_insert(next),
+                at: v.at,
+                may_flag: v.may_flag != 0,
+            }
+        })
+        .collect();
+    flags.extend(screen_addresses(&heard, &baselines));
+    Ok(flags)
 }
 
 async fn rebuild(store: &impl ResultsStore, month: &str) -> Result<Cost, StoreError> {

@@ -4,7 +4,7 @@
 use crate::admin::AdminError;
 use crate::clock::{DayRange, Timestamp};
 use crate::i18n::Lang;
-use crate::integrity::PageStamp;
+use crate::integrity::{Network, PageStamp};
 use crate::org::EmployeeId;
 use crate::scale::Scale;
 use crate::store::{CodeHolder, CodeStatus, NewVote, Recorded, Source, Store, StoreError};
@@ -117,11 +117,21 @@ impl Challenge for NoChallenge {
     }
 }
 
-/// Who is voting, as far as de-duplication needs to know. Never stored: only a keyed hash.
+/// Who is voting, as far as screening needs to know: the connection's address
+/// (`CF-Connecting-IP`). Never stored: only keyed hashes of its network under the day's salt.
+/// The browser's User-Agent is deliberately not part of it: a script sets it freely, so it
+/// would let one phone count as many.
 #[derive(Debug, Clone, Copy)]
 pub struct Client<'a> {
     pub address: &'a str,
-    pub user_agent: &'a str,
+}
+
+impl Client<'_> {
+    /// What identifies "one device" for the daily limit and screening: the IPv4 address or the
+    /// IPv6 /64 (`integrity::Network`); anything unparsable is one shared "unknown".
+    pub fn network(&self) -> String {
+        Network::parse(self.address).map_or_else(|| "unknown".to_owned(), |n| n.to_string())
+    }
 }
 
 /// A vote as submitted, before any check.
@@ -141,45 +151,37 @@ pub struct Submission<'a> {
     pub challenge: Option<&'a str>,
 }
 
-/// What one phone (address and browser, under the day's keyed hash) may do.
+/// What one network (an IPv4 address or IPv6 /64, under the day's keyed hash) may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientLimits {
-    /// Votes per UTC day across all employees (`VOTE_DAILY_LIMIT`); more are refused (429).
+    /// Votes per UTC day from one network across all employees (`VOTE_DAILY_LIMIT`); more
+    /// are refused (429). Only a cap against floods: a hall's guest Wi-Fi or a carrier's NAT
+    /// carries many honest voters, so which of a network's votes count is screening's
+    /// decision (`integrity::screen_addresses`), not this one's.
     pub daily: u32,
-    /// A repeat for the same employee within this many hours is recorded as a duplicate
-    /// (`REPEAT_WINDOW_HOURS`, 1 to 24). Never more than the UTC day: the salt that links one
-    /// phone's votes is forgotten every day, by design.
-    pub repeat_window_hours: u32,
 }
 
 impl ClientLimits {
     pub const DEFAULT: ClientLimits = ClientLimits {
-        // A citizen may visit several offices in a day; twenty employees rated by one phone
-        // in one day is already far beyond an honest visit.
-        daily: 20,
-        repeat_window_hours: 24,
+        // Above what the busiest hall's guest Wi-Fi carries in a day; a flood past it is
+        // refused before it costs more than the counter's write.
+        daily: 500,
     };
 
-    /// Checks both settings; the message names the setting and its range.
-    pub fn parse(daily: Option<&str>, window: Option<&str>) -> Result<ClientLimits, String> {
-        let number = |v: Option<&str>, default: u32, max: u32, what: &str| match v {
-            None => Ok(default),
+    /// Checks the setting; the message names it and its range. `REPEAT_WINDOW_HOURS` is gone:
+    /// a repeat is no longer decided as it arrives (an address is not a phone) but by
+    /// screening over the UTC day, and an instance that still sets it is not refused.
+    pub fn parse(daily: Option<&str>) -> Result<ClientLimits, String> {
+        let daily = match daily {
+            None => Self::DEFAULT.daily,
             Some(v) => v
                 .trim()
                 .parse::<u32>()
                 .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| format!("{what} must be a whole number from 1 to {max}")),
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or("VOTE_DAILY_LIMIT must be a whole number from 1 to 100000")?,
         };
-        Ok(ClientLimits {
-            daily: number(daily, Self::DEFAULT.daily, 10_000, "VOTE_DAILY_LIMIT")?,
-            repeat_window_hours: number(
-                window,
-                Self::DEFAULT.repeat_window_hours,
-                24,
-                "REPEAT_WINDOW_HOURS (a phone's votes cannot be linked across UTC days)",
-            )?,
-        })
+        Ok(ClientLimits { daily })
     }
 }
 
@@ -230,6 +232,7 @@ pub async fn cast_vote(
     let salt = store.client_salt(&at.utc_day(), fresh_salt).await?;
     let client_hash = client_hash(&salt, client, claims.employee);
     let client_key = client_key(&salt, client);
+    let network_hash = network_hash(&salt, client);
     let office_units = match client.address.parse::<std::net::IpAddr>() {
         Ok(ip) => store
             .office_networks()
@@ -247,8 +250,8 @@ pub async fn cast_vote(
         source: vote.source,
         client_hash: &client_hash,
         client_key: &client_key,
+        network_hash: &network_hash,
         daily_limit: limits.daily,
-        repeat_since: at.unix_seconds() - i64::from(limits.repeat_window_hours) * 3600,
         flag: PageStamp::check(ring, &token, vote.page_stamp, at),
         office_units: &office_units,
         receipt_hash: &receipt_hash,
@@ -318,35 +321,31 @@ pub async fn daily_housekeeping(
     Ok(Housekeeping { salts, contacts })
 }
 
-/// HMAC-SHA256 under the day's random salt of (address, user agent, employee), truncated to
-/// 128 bits. Once the day's salt is deleted the hash cannot be recomputed from an address.
+/// HMAC-SHA256 under the day's random salt of (network, employee), truncated to 128 bits.
+/// Once the day's salt is deleted the hash cannot be recomputed from an address.
 pub fn client_hash(salt: &str, client: Client<'_>, employee: EmployeeId) -> String {
     let employee = employee.to_string();
+    let network = client.network();
     keyed_hash(
         salt,
-        &[
-            b"vote\0",
-            client.address.as_bytes(),
-            b"\0",
-            client.user_agent.as_bytes(),
-            b"\0",
-            employee.as_bytes(),
-        ],
+        &[b"vote\0", network.as_bytes(), b"\0", employee.as_bytes()],
     )
 }
 
-/// The same for the client alone, for the daily limit across employees. Kept only in
-/// `client_counters`, never on a vote, so votes for different employees stay unlinked.
+/// The same for the network alone, for the daily flood cap across employees. Kept only in
+/// `client_counters`, deleted with the day's salt.
 pub fn client_key(salt: &str, client: Client<'_>) -> String {
-    keyed_hash(
-        salt,
-        &[
-            b"limit\0",
-            client.address.as_bytes(),
-            b"\0",
-            client.user_agent.as_bytes(),
-        ],
-    )
+    let network = client.network();
+    keyed_hash(salt, &[b"limit\0", network.as_bytes()])
+}
+
+/// The network alone under another label, stored on the vote (`votes.network_hash`) so that
+/// screening can see how one network's votes of the day spread over employees. The daily cron
+/// sets it to NULL once the vote is screened and its day is over (with the day's salt gone it
+/// could not be recomputed anyway), so it links votes of one day, and only until then.
+pub fn network_hash(salt: &str, client: Client<'_>) -> String {
+    let network = client.network();
+    keyed_hash(salt, &[b"network\0", network.as_bytes()])
 }
 
 fn keyed_hash(salt: &str, parts: &[&[u8]]) -> String {
@@ -378,7 +377,7 @@ pub struct Summary {
     /// Counted votes: what official results use.
     pub votes: i64,
     pub by_score: std::collections::BTreeMap<String, i64>,
-    /// Votes recorded but not counted (repeats from one client for one employee in a day).
+    /// Votes recorded but not counted (flagged, or repeats marked by earlier versions).
     pub excluded: i64,
 }
 
@@ -421,7 +420,6 @@ mod tests {
         let e2 = EmployeeId::parse(2).unwrap();
         let c = Client {
             address: "203.0.113.7",
-            user_agent: "Mozilla/5.0",
         };
         let h = client_hash("salt-a", c, e1);
         assert_eq!(h.len(), 32);
@@ -434,7 +432,6 @@ mod tests {
                 "salt-a",
                 Client {
                     address: "203.0.113.8",
-                    ..c
                 },
                 e1
             )
@@ -444,24 +441,40 @@ mod tests {
         assert_eq!(k, client_key("salt-a", Client { ..c }));
         assert_ne!(k, h, "the limit key and the vote hash are separate");
         assert_ne!(k, client_key("salt-b", c));
+        let n = network_hash("salt-a", c);
+        assert_ne!(n, k, "the stored network hash is not the counter's key");
+        assert_ne!(n, network_hash("salt-b", c));
+    }
+
+    #[test]
+    fn one_ipv6_slash_64_is_one_device_whatever_its_last_bits() {
+        let a = Client {
+            address: "2001:db8:5:6:1111:2222:3333:4444",
+        };
+        let b = Client {
+            address: "2001:db8:5:6::9",
+        };
+        let other = Client {
+            address: "2001:db8:5:7::9",
+        };
+        let e = EmployeeId::parse(3).unwrap();
+        assert_eq!(client_hash("s", a, e), client_hash("s", b, e));
+        assert_eq!(client_key("s", a), client_key("s", b));
+        assert_eq!(network_hash("s", a), network_hash("s", b));
+        assert_ne!(client_key("s", a), client_key("s", other));
     }
 
     #[test]
     fn client_limits_refuse_absurd_settings_and_name_them() {
-        assert_eq!(ClientLimits::parse(None, None), Ok(ClientLimits::DEFAULT));
+        assert_eq!(ClientLimits::parse(None), Ok(ClientLimits::DEFAULT));
         assert_eq!(
-            ClientLimits::parse(Some(" 5 "), Some("6")),
-            Ok(ClientLimits {
-                daily: 5,
-                repeat_window_hours: 6
-            })
+            ClientLimits::parse(Some(" 5 ")),
+            Ok(ClientLimits { daily: 5 })
         );
-        for window in ["0", "25", "720", "-1", "1.5", "day", ""] {
-            let e = ClientLimits::parse(None, Some(window)).unwrap_err();
-            assert!(e.starts_with("REPEAT_WINDOW_HOURS"), "{window}: {e}");
+        for bad in ["0", "-1", "1.5", "day", "", "100001"] {
+            let e = ClientLimits::parse(Some(bad)).unwrap_err();
+            assert!(e.starts_with("VOTE_DAILY_LIMIT"), "{bad}: {e}");
         }
-        let e = ClientLimits::parse(Some("0"), None).unwrap_err();
-        assert!(e.starts_with("VOTE_DAILY_LIMIT"), "{e}");
     }
 
     #[test]

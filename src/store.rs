@@ -76,11 +76,11 @@ pub struct NewVote<'a> {
     pub client_hash: &'a str,
     /// Keyed hash of the client alone (no employee), for the daily limit across employees.
     pub client_key: &'a str,
-    /// The most votes one client may cast in a UTC day, across all employees.
+    /// Keyed hash of the network alone under the day's salt, stored on the vote for screening
+    /// (`integrity::screen_addresses`) and cleared once the day is screened and over.
+    pub network_hash: &'a str,
+    /// The most votes one network may cast in a UTC day, across all employees.
     pub daily_limit: u32,
-    /// An earlier vote of the same client hash after this moment (unix seconds) makes this
-    /// one a duplicate.
-    pub repeat_since: i64,
     /// Set when an integrity rule doubts the vote: stored as 'flagged' with this reason.
     pub flag: Option<Flag>,
     /// Units whose office networks contain the client's address.

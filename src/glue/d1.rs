@@ -356,7 +356,8 @@ impl Store for D1Store {
     async fn forget_salts_before(&self, day: &str) -> Result<u32, StoreError> {
         let salts = self.prepare(sql::DELETE_OLD_SALTS, &[text(day)])?;
         let counters = self.prepare(sql::DELETE_OLD_COUNTERS, &[text(day)])?;
-        let results = self.batch(vec![salts, counters]).await?;
+        let networks = self.prepare(sql::FORGET_NETWORK_HASHES, &[text(day)])?;
+        let results = self.batch(vec![salts, counters, networks]).await?;
         Ok(results.first().map_or(0, changes))
     }
 
@@ -515,7 +516,7 @@ impl D1Store {
                 num(vote.daily_limit),
                 opt_text(vote.flag.as_deref()),
                 text(&serde_json::to_string(&vote.office_units).unwrap_or_else(|_| "[]".into())),
-                num(vote.repeat_since as f64),
+                text(&vote.network_hash),
                 text(&vote.receipt_hash),
             ],
         )?;

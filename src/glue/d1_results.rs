@@ -6,7 +6,7 @@ use crate::integrity::Flag;
 use crate::report::StatRow;
 use crate::store::results::{
     AlertStore, CommentFilter, CommentView, Cost, DropWindow, FlaggedView, MonthData, PendingAlert,
-    ResultsStore, ScreenRow, StatQuery, UnitHours,
+    ResultsStore, ScreenRow, StatQuery, UnitHours, AddressRow,
 };
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -150,6 +150,15 @@ impl ResultsStore for D1Store {
 
     async fn screen_votes(&self, from: i64, to: i64) -> Result<Vec<ScreenRow>, StoreError> {
         self.all(sql::SCREEN_VOTES, &[num(from as f64), num(to as f64)])
+            .await
+    }
+
+    async fn screen_address_votes(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<AddressRow>, StoreError> {
+        self.all(sql::SCREEN_ADDRESS_VOTES, &[num(from as f64), num(to as f64)])
             .await
     }
 

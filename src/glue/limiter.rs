@@ -1,5 +1,5 @@
 //! The optional Workers Rate Limiting binding (`VOTE_RATE_LIMITER` in `wrangler.toml`): a short
-//! window (10 or 60 s) per phone across all employees, counted at Cloudflare's edge before D1
+//! window (10 or 60 s) per network (IPv4 address or IPv6 /64) across all employees, counted at Cloudflare's edge before D1
 //! is touched. D1's daily counter (`VOTE_DAILY_LIMIT`) holds the long limit, so an instance
 //! without the binding (a local run, a free account) still has one.
 
@@ -26,13 +26,11 @@ impl Limiter {
         limit.is_function().then_some(Limiter(binding))
     }
 
-    /// `Ok(false)` when this phone is over the short limit. The key is a keyed hash of the
-    /// address and browser, never the address itself.
-    pub async fn allows(&self, ring: &KeyRing, address: &str, agent: &str) -> Result<bool, String> {
-        let mac = ring.keyed_mac(
-            b"civicrate/rate-limit/v1",
-            format!("{address}\0{agent}").as_bytes(),
-        );
+    /// `Ok(false)` when this network is over the short limit. The key is a keyed hash of the
+    /// network (`service::Client::network`: the IPv4 address or IPv6 /64), never the address
+    /// itself, and never the browser's User-Agent, which a script rotates freely.
+    pub async fn allows(&self, ring: &KeyRing, network: &str) -> Result<bool, String> {
+        let mac = ring.keyed_mac(b"civicrate/rate-limit/v2", network.as_bytes());
         let key: String = mac.iter().take(16).map(|b| format!("{b:02x}")).collect();
         let err = |e: JsValue| format!("rate limiter: {e:?}");
         let limit: Function = Reflect::get(&self.0, &JsValue::from_str("limit"))

@@ -66,7 +66,7 @@ struct App {
     access: Option<AccessConfig>,
     /// Languages printed on posters after the default one (`POSTER_LANGS`, e.g. `en,ru`).
     extra_poster_langs: Vec<Lang>,
-    /// What one phone may do (`VOTE_DAILY_LIMIT`, `REPEAT_WINDOW_HOURS`).
+    /// What one network may do (`VOTE_DAILY_LIMIT`).
     limits: ClientLimits,
     /// Cloudflare Turnstile on the vote, if configured.
     turnstile: Option<turnstile::Turnstile>,
@@ -161,10 +161,7 @@ impl App {
             .split(',')
             .filter_map(|l| Lang::parse(l.trim()))
             .collect();
-        let limits = ClientLimits::parse(
-            setting(env, "VOTE_DAILY_LIMIT").as_deref(),
-            setting(env, "REPEAT_WINDOW_HOURS").as_deref(),
-        )?;
+        let limits = ClientLimits::parse(setting(env, "VOTE_DAILY_LIMIT").as_deref())?;
         let min_votes = min_votes(env)?;
         let signed_weight = match setting(env, "SIGNED_WEIGHT") {
             None => 1,
@@ -594,8 +591,8 @@ impl App {
         )
     }
 
-    /// Records a vote from this request's client (address and user agent only go into the
-    /// day's keyed hash).
+    /// Records a vote from this request's client (its network only goes into the day's keyed
+    /// hashes).
     /// The database of the shard a code names. The signature is checked first, so a forged
     /// code, like a code of a shard with no database here, is invalid without any read.
     fn store_for_code(&self, token: &str) -> std::result::Result<CodeStore<'_>, CodeError> {
@@ -618,16 +615,11 @@ impl App {
         submission: Submission<'_>,
     ) -> std::result::Result<Receipt, VoteError> {
         let address = http::header(req, "cf-connecting-ip");
-        let agent = http::header(req, "user-agent");
         let client = Client {
             address: address.as_deref().unwrap_or("unknown"),
-            user_agent: agent.as_deref().unwrap_or(""),
         };
         if let Some(l) = &self.limiter {
-            match l
-                .allows(&self.ring, client.address, client.user_agent)
-                .await
-            {
+            match l.allows(&self.ring, &client.network()).await {
                 Ok(true) => {}
                 Ok(false) => {
                     return Err(VoteError::RateLimited {

@@ -22,8 +22,11 @@ pub struct VoteRecord {
     pub source: String,
     pub client_hash: String,
     pub client_key: String,
+    /// Messages from before screening by network read as an empty hash, stored as NULL: such
+    /// a vote is screened by its times only.
+    #[serde(default)]
+    pub network_hash: String,
     pub daily_limit: u32,
-    pub repeat_since: i64,
     pub flag: Option<String>,
     pub office_units: Vec<u32>,
     pub receipt_hash: String,
@@ -56,8 +59,8 @@ impl VoteRecord {
             source: vote.source.as_str().to_owned(),
             client_hash: vote.client_hash.to_owned(),
             client_key: vote.client_key.to_owned(),
+            network_hash: vote.network_hash.to_owned(),
             daily_limit: vote.daily_limit,
-            repeat_since: vote.repeat_since,
             flag: vote.flag.map(|f| f.as_str().to_owned()),
             office_units: vote.office_units.iter().map(|u| u.get()).collect(),
             receipt_hash: vote.receipt_hash.to_owned(),
@@ -109,8 +112,8 @@ mod tests {
             source: Source::Api,
             client_hash: "hash",
             client_key: "key",
+            network_hash: "network",
             daily_limit: 20,
-            repeat_since: 100,
             flag: None,
             office_units: &units,
             receipt_hash: "receipt",

@@ -29,6 +29,17 @@ pub struct ScreenRow {
     pub may_flag: i64,
 }
 
+/// A counted vote as the shared-address rule reads it (`sql::SCREEN_ADDRESS_VOTES`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct AddressRow {
+    pub id: i64,
+    pub employee: i64,
+    /// The day's keyed hash of the vote's network.
+    pub network: String,
+    pub at: i64,
+    pub may_flag: i64,
+}
+
 /// A unit's declared opening hours, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct UnitHours {
@@ -151,6 +162,9 @@ pub trait ResultsStore {
     /// The votes screening reads for the step `(from, to]`: the step's and, as context, the
     /// same employees' votes of the hour before it; repeats left out.
     async fn screen_votes(&self, from: i64, to: i64) -> Result<Vec<ScreenRow>, StoreError>;
+    /// Every counted vote up to `to` from a network that votes of `(from, to]` came from.
+    async fn screen_address_votes(&self, from: i64, to: i64)
+        -> Result<Vec<AddressRow>, StoreError>;
     /// Counted votes per employee of the step over the days `[since, until)`.
     async fn screen_baselines(
         &self,

@@ -22,14 +22,14 @@ LEFT JOIN one_time_codes o ON o.employee_id = e.id AND o.channel = ?2 AND o.seri
 LEFT JOIN one_time_batches b ON b.id = o.batch_id \
 WHERE e.id = ?1";
 
-/// What a vote stores besides its code: `?4`… as in `INSERT_VOTE`. A repeat from the same
-/// client hash within the window is 'duplicate'; a served-too-fast page (`?14`) or an office
-/// network (`?15`) makes it 'flagged'.
+/// What a vote stores besides its code: `?4`… as in `INSERT_VOTE`. A served-too-fast page
+/// (`?14`) or an office network (`?15`) makes it 'flagged'. A repeat from the same network is
+/// stored as any other vote: an address is not a phone (a guest Wi-Fi carries many), so the
+/// hourly screening decides from the day's data which of one network's votes count.
 macro_rules! vote_values {
     () => {
         "?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-  CASE WHEN EXISTS (SELECT 1 FROM votes d WHERE d.employee_id = ?1 AND d.client_hash = ?9 AND d.created_at > ?16) THEN 'duplicate' \
-       WHEN ?14 IS NOT NULL OR e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'flagged' \
+  CASE WHEN ?14 IS NOT NULL OR e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'flagged' \
        ELSE 'counted' END, \
   CASE WHEN e.unit_id IN (SELECT c.descendant_id FROM unit_closure c JOIN json_each(?15) j ON c.ancestor_id = j.value) THEN 'office_network' \
        ELSE ?14 END, "
@@ -45,14 +45,13 @@ macro_rules! vote_allowed {
 
 /// Inserts only when the code is current, the employee active and the score on the scale,
 /// so a vote costs one round trip; the caller asks why only when nothing was written.
-/// The unit is the employee's unit now, kept with the vote. A repeat from the same client hash
-/// (same client, same employee, same UTC day) is stored as 'duplicate': recorded, not counted,
-/// and answered exactly like a counted vote so that a stuffer learns nothing.
+/// The unit is the employee's unit now, kept with the vote. Every vote is answered alike,
+/// counted or not, so that a stuffer learns nothing.
 pub const INSERT_VOTE: &str = concat!(
-    "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash) ",
+    "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash, network_hash) ",
     "SELECT e.id, e.unit_id, q.channel, q.issue, ",
     vote_values!(),
-    "q.direction_id, ?17 ",
+    "q.direction_id, ?17, nullif(?16, '') ",
     "FROM employees e JOIN qr_codes q ON q.employee_id = e.id ",
     "WHERE e.id = ?1 AND e.active = 1 AND q.channel = ?2 AND q.issue = ?3 AND q.revoked_at IS NULL",
     vote_allowed!()
@@ -61,10 +60,10 @@ pub const INSERT_VOTE: &str = concat!(
 /// The same for a one-time code (`?3` its serial): only while unused, its batch unrevoked and
 /// unexpired at the vote's time (`?10`). The vote is verified; `qr_issue` keeps the serial.
 pub const INSERT_ONE_TIME_VOTE: &str = concat!(
-    "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash, verified) ",
+    "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash, network_hash, verified) ",
     "SELECT e.id, e.unit_id, o.channel, o.serial, ",
     vote_values!(),
-    "b.direction_id, ?17, 1 ",
+    "b.direction_id, ?17, nullif(?16, ''), 1 ",
     "FROM employees e JOIN one_time_codes o ON o.employee_id = e.id JOIN one_time_batches b ON b.id = o.batch_id ",
     "WHERE e.id = ?1 AND e.active = 1 AND o.channel = ?2 AND o.serial = ?3 AND o.used = 0 ",
     "AND b.revoked_at IS NULL AND b.expires_at > ?10",
@@ -80,7 +79,7 @@ UPDATE one_time_codes SET used = 1 \
 WHERE employee_id = ?1 AND channel = ?2 AND serial = ?3 AND used = 0 AND changes() = 1";
 
 /// `?17` is the SHA-256 of the voter's receipt (`receipt::Receipt::stored_hash`).
-/// `?16` starts the repeat window (`REPEAT_WINDOW_HOURS` before now).
+/// `?16` is the day's keyed hash of the client's network (`service::network_hash`).
 /// `?15` is a JSON array of the units whose office networks contain the client's address: a
 /// vote for an employee of any of them, or of a unit below, is flagged as a possible self-vote.
 /// Runs first in the vote's batch: counts the client's vote of the day, but only for a current
@@ -127,6 +126,13 @@ pub const INSERT_SALT: &str = "INSERT OR IGNORE INTO client_salts (day, salt) VA
 pub const SELECT_SALT: &str = "SELECT salt FROM client_salts WHERE day = ?1";
 pub const DELETE_OLD_SALTS: &str = "DELETE FROM client_salts WHERE day < ?1";
 pub const DELETE_OLD_COUNTERS: &str = "DELETE FROM client_counters WHERE day < ?1";
+/// With the salts (`?1` today): the network hashes of votes of earlier days that screening has
+/// seen (up to the roll-up's watermark). Later ones keep theirs until a next run: screening
+/// must still group them.
+pub const FORGET_NETWORK_HASHES: &str = "\
+UPDATE votes SET network_hash = NULL \
+WHERE network_hash IS NOT NULL AND created_at < CAST(strftime('%s', ?1) AS INTEGER) \
+  AND id <= coalesce((SELECT watermark FROM rollup_state WHERE name = 'votes'), 0)";
 pub const DELETE_OLD_CONTACTS: &str = "DELETE FROM vote_contacts WHERE created_at < ?1";
 
 /// The new unit's closure rows: itself at depth 0 and every ancestor of its parent.
@@ -565,11 +571,24 @@ WHERE v.id > ?1 - 20000 AND v.id <= ?2 \
   AND v.created_at >= (SELECT min(created_at) FROM votes WHERE id > ?1 AND id <= ?2) - 3600 \
   AND v.status <> 'duplicate' \
   AND v.employee_id IN (SELECT employee_id FROM votes WHERE id > ?1 AND id <= ?2)";
-/// Counted votes per employee of the step over `[?3, ?4)` (days): their usual rate.
+/// Counted votes per employee of the step, or of a vote that shares a network with the step
+/// (`SCREEN_ADDRESS_VOTES`), over `[?3, ?4)` (days): their usual rate.
 pub const SCREEN_BASELINES: &str = "\
 SELECT employee_id AS employee, SUM(counted) AS votes FROM daily_employee_stats \
-WHERE day >= ?3 AND day < ?4 AND employee_id IN (SELECT employee_id FROM votes WHERE id > ?1 AND id <= ?2) \
+WHERE day >= ?3 AND day < ?4 AND employee_id IN ( \
+  SELECT employee_id FROM votes WHERE id > ?1 AND id <= ?2 \
+  UNION SELECT v.employee_id FROM votes v WHERE v.id <= ?2 AND v.network_hash IN ( \
+    SELECT network_hash FROM votes WHERE id > ?1 AND id <= ?2 AND network_hash IS NOT NULL)) \
 GROUP BY employee_id";
+/// The shared-address rule's input (`integrity::screen_addresses`): every counted vote up to
+/// the step's end from a network the step's votes came from. A network hash is the day's, so
+/// these are the same UTC day's votes; accepted ones come too (they keep their place).
+pub const SCREEN_ADDRESS_VOTES: &str = "\
+SELECT v.id AS id, v.employee_id AS employee, v.network_hash AS network, v.created_at AS at, \
+       (v.flag_reason IS NULL) AS may_flag \
+FROM votes v \
+WHERE v.id <= ?2 AND v.status = 'counted' AND v.network_hash IN ( \
+  SELECT network_hash FROM votes WHERE id > ?1 AND id <= ?2 AND network_hash IS NOT NULL)";
 /// Units that declare opening hours.
 pub const SCREEN_HOURS: &str =
     "SELECT id AS unit, timezone AS zone, opening_hours AS hours FROM units WHERE opening_hours <> '{}'";
