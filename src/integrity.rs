@@ -186,6 +186,15 @@ pub const ADDRESS_SPREAD_FACTOR: f64 = 2.0;
 pub const ADDRESS_USUAL_FACTOR: f64 = 3.0;
 /// ...or, for an employee with little history, this many votes.
 pub const ADDRESS_NEW_EMPLOYEE_CAP: usize = 10;
+/// While a network has been seen for less than [`ADDRESS_GRACE_SECONDS`], it may give each
+/// employee this many votes more, each at least [`ADDRESS_GRACE_GAP_SECONDS`] after the last
+/// one kept: early in the day a guest Wi-Fi may have carried only one desk's visitors yet, and
+/// a desk serves one visitor in minutes (a double-tap seconds apart gets no grace). The grace
+/// ends by itself: every later roll-up that sees the network again screens all its votes of
+/// the day anew, and flags what is then past the allowance.
+pub const ADDRESS_GRACE_VOTES: usize = 2;
+pub const ADDRESS_GRACE_SECONDS: i64 = 2 * 3600;
+pub const ADDRESS_GRACE_GAP_SECONDS: i64 = 300;
 /// Working days in [`BASELINE_DAYS`]: the usual day of an employee who works five days a week.
 pub const BASELINE_WORKING_DAYS: i64 = 20;
 
@@ -254,7 +263,8 @@ pub fn address_allowance(others: usize, spread: usize, baseline: i64) -> usize {
 
 /// The shared-address rule over every counted vote of the step's networks (each network's
 /// votes are of one UTC day: the keyed hash changes with the day's salt). Per network and
-/// employee, the votes past [`address_allowance`], latest first out, are flagged. A guest
+/// employee, the votes past [`address_allowance`] (plus [`ADDRESS_GRACE_VOTES`] while the
+/// network is new), latest first out, are flagged. A guest
 /// Wi-Fi whose visitors rate several employees stays within it; one address voting all day
 /// for one employee, whatever browser it claims, keeps its first vote.
 pub fn screen_addresses(votes: &[Heard], baselines: &HashMap<i64, i64>) -> Vec<(i64, Flag)> {
@@ -270,22 +280,40 @@ pub fn screen_addresses(votes: &[Heard], baselines: &HashMap<i64, i64>) -> Vec<(
     let mut flags = Vec::new();
     for employees in by_network.values() {
         let total: usize = employees.values().map(Vec::len).sum();
+        let times = employees.values().flatten().map(|v| v.at);
+        let (first, last) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
+        let grace = if last - first < ADDRESS_GRACE_SECONDS {
+            ADDRESS_GRACE_VOTES
+        } else {
+            0
+        };
         for (employee, list) in employees {
             let others = total - list.len();
             let spread = employees.len() - 1;
             let allowed = address_allowance(
-                others,
-                spread,
-                baselines.get(employee).copied().unwrap_or(0),
-            );
+                    others,
+                    spread,
+                    baselines.get(employee).copied().unwrap_or(0),
+                );
             let mut list = list.clone();
             list.sort_by_key(|v| (v.at, v.id));
-            flags.extend(
-                list.iter()
-                    .skip(allowed)
-                    .filter(|v| v.may_flag)
-                    .map(|v| (v.id, Flag::SharedAddress)),
-            );
+            let (mut kept, mut graced, mut last_kept) = (0, 0, i64::MIN);
+            for v in list {
+                let keep = if kept < allowed {
+                    true
+                } else {
+                    graced < grace && v.at.saturating_sub(last_kept) >= ADDRESS_GRACE_GAP_SECONDS
+                };
+                if keep {
+                    if kept >= allowed {
+                        graced += 1;
+                    }
+                    kept += 1;
+                    last_kept = v.at;
+                } else if v.may_flag {
+                    flags.push((v.id, Flag::SharedAddress));
+                }
+            }
         }
     }
     flags.sort_unstable_by_key(|(id, _)| *id);
@@ -716,11 +744,43 @@ mod tests {
         assert_eq!(address_allowance(60, 1, 8 * BASELINE_WORKING_DAYS), 1 + 24);
         // Separate networks and accepted votes: each network on its own, and an accepted
         // vote keeps its place without being flagged again.
-        let mut votes = vec![heard(1, 7, 0, 10), heard(2, 7, 1, 20), heard(3, 7, 0, 30)];
+        let day = ADDRESS_GRACE_SECONDS;
+        let mut votes = vec![heard(1, 7, 0, 10), heard(2, 7, 1, 20), heard(3, 7, 0, 30 + day)];
         votes[0].may_flag = false;
         assert_eq!(
             screen_addresses(&votes, &HashMap::new()),
             vec![(3, Flag::SharedAddress)]
+        );
+    }
+
+    #[test]
+    fn a_new_network_gets_a_grace_that_ends_once_it_is_seen_for_two_hours() {
+        let early: Vec<Heard> = (0..3).map(|i| heard(i, 7, 0, i * 600)).collect();
+        assert!(screen_addresses(&early, &HashMap::new()).is_empty());
+        let double_tap = vec![heard(0, 7, 0, 0), heard(1, 7, 0, 4)];
+        assert_eq!(
+            screen_addresses(&double_tap, &HashMap::new()),
+            vec![(1, Flag::SharedAddress)],
+            "no grace for a repeat seconds apart"
+        );
+        let mut later = early.clone();
+        later.push(heard(3, 8, 0, ADDRESS_GRACE_SECONDS));
+        // One vote for another employee gives 2 more: still 3 allowed.
+        assert!(screen_addresses(&later, &HashMap::new()).is_empty());
+        later.push(heard(4, 7, 0, ADDRESS_GRACE_SECONDS + 60));
+        assert_eq!(
+            screen_addresses(&later, &HashMap::new()),
+            vec![(4, Flag::SharedAddress)]
+        );
+        let alone: Vec<Heard> = vec![
+            heard(0, 7, 0, 0),
+            heard(1, 7, 0, 600),
+            heard(2, 7, 0, ADDRESS_GRACE_SECONDS),
+        ];
+        assert_eq!(
+            screen_addresses(&alone, &HashMap::new()),
+            vec![(1, Flag::SharedAddress), (2, Flag::SharedAddress)],
+            "the vote the grace let through is flagged once the network is seen again"
         );
     }
 

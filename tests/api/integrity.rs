@@ -207,20 +207,126 @@ async fn votes_while_the_unit_is_closed_are_flagged_in_its_own_time_zone() {
 }
 
 #[tokio::test]
-async fn a_repeat_after_the_configured_window_counts_again_the_same_day() {
-    let w = &Worker::start_with(
-        &key(1),
-        &[("SIMULATED_CLOCK", "on"), ("REPEAT_WINDOW_HOURS", "2")],
-    );
+async fn a_repeat_from_one_address_counts_once_a_day_and_again_the_next_day() {
+    let w = &Worker::start_with(&key(1), &[("SIMULATED_CLOCK", "on")]);
     let (employee, token) = w.employee_with_code("Олена Коваль").await;
     let morning = MONDAY + 8 * 3600;
     for at in [morning, morning + 3600, morning + 3 * 3600] {
         vote_at(w, &token, 7, at).await;
     }
-    // The next day the phone's hash is a different one: its votes are not linked at all.
+    // The next day the address's hash is a different one: its votes are not linked at all.
     vote_at(w, &token, 7, MONDAY + 86_400 + 8 * 3600).await;
     let statuses: Vec<String> = reasons(w, employee).into_iter().map(|(s, _)| s).collect();
-    assert_eq!(statuses, ["counted", "duplicate", "counted", "counted"]);
+    assert_eq!(
+        statuses,
+        ["counted"; 4],
+        "stored and answered alike; screening decides"
+    );
+    cron(w, HOURLY).await;
+    let shared = Some("shared_address".to_owned());
+    assert_eq!(
+        reasons(w, employee),
+        [
+            ("counted".to_owned(), None),
+            ("flagged".to_owned(), shared.clone()),
+            ("flagged".to_owned(), shared),
+            ("counted".to_owned(), None)
+        ]
+    );
+    assert_eq!(counted_and_flagged(w, employee), (2, 2));
+}
+
+/// A vote from `address` claiming `agent`, at a chosen moment.
+async fn vote_as(w: &Worker, token: &str, address: &str, agent: &str, at: i64) -> u16 {
+    w.http
+        .post(w.url("/api/v1/votes"))
+        .header("cf-connecting-ip", address)
+        .header("user-agent", agent)
+        .header("x-simulated-time", at.to_string())
+        .json(&json!({"token": token, "score": 3}))
+        .send()
+        .await
+        .expect("vote")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn rotating_user_agents_from_one_address_do_not_reset_the_daily_window() {
+    let w = &Worker::start_with(&key(1), &[("SIMULATED_CLOCK", "on")]);
+    let (employee, token) = w.employee_with_code("Ірина Мельник").await;
+    // Eleven votes through the morning, each claiming another browser: under the burst
+    // threshold, and at irregular gaps.
+    let mut at = MONDAY + 7 * 3600;
+    for i in 0..11 {
+        at += 600 + (i * i * 37) % 300;
+        let agent = format!("Mozilla/5.0 (Linux; Android {}; Phone{i}) Chrome/{}.0", 8 + i, 100 + i);
+        assert_eq!(vote_as(w, &token, "203.0.113.50", &agent, at).await, 201);
+    }
+    // The same phone on IPv6 changes its last 64 bits freely: still one network.
+    for suffix in ["1", "a:b:c:d", "ffff:0:0:7"] {
+        let address = format!("2001:db8:42:7:{suffix}");
+        at += 4000;
+        assert_eq!(vote_as(w, &token, &address, "Phone/1", at).await, 201);
+    }
+    cron(w, HOURLY).await;
+    assert_eq!(
+        counted_and_flagged(w, employee),
+        (2, 12),
+        "one vote from the IPv4 address and one from the IPv6 /64"
+    );
+    assert_eq!(
+        w.count(&format!("SELECT COUNT(*) FROM votes WHERE employee_id = {employee} AND flag_reason = 'shared_address'")),
+        12
+    );
+}
+
+#[tokio::test]
+async fn a_guest_wifi_carrying_many_visitors_for_several_employees_counts_in_full() {
+    let w = &Worker::start_with(&key(1), &[("SIMULATED_CLOCK", "on"), ("VOTE_DAILY_LIMIT", "500")]);
+    let mut staff = Vec::new();
+    for name in ["Перша", "Друга", "Третя", "Четверта"] {
+        staff.push(w.employee_with_code(name).await);
+    }
+    // 28 visitors through the hall's one address over the day, for four employees, many with
+    // the same popular phone and browser: nothing tells them apart but the spread.
+    let mut at = MONDAY + 7 * 3600;
+    for i in 0..28usize {
+        at += 900 + ((i * i * 53) % 600) as i64;
+        let (_, token) = &staff[(i * 7 + i / 3) % 4];
+        assert_eq!(vote_as(w, token, "198.51.100.1", "Mozilla/5.0 (Linux; Android 10; K) Chrome/120.0.0.0 Mobile", at).await, 201);
+    }
+    cron(w, HOURLY).await;
+    let mut counted = 0;
+    for (employee, _) in &staff {
+        let (c, flagged) = counted_and_flagged(w, *employee);
+        assert_eq!(flagged, 0, "employee {employee}");
+        counted += c;
+    }
+    assert_eq!(counted, 28);
+}
+
+#[tokio::test]
+async fn the_daily_flood_cap_counts_a_network_whatever_browser_it_claims() {
+    let w = &Worker::start_with(&key(1), &[("VOTE_DAILY_LIMIT", "3")]);
+    let mut tokens = Vec::new();
+    for i in 0..4 {
+        tokens.push(w.employee_with_code(&format!("Працівниця {i}")).await.1);
+    }
+    for (i, t) in tokens.iter().take(3).enumerate() {
+        let resp = w
+            .vote_from("2001:db8:9:9::1", &format!("Browser/{i}"), json!({"token": t, "score": 3}))
+            .await;
+        assert_eq!(resp.status(), 201);
+    }
+    let held = w
+        .vote_from("2001:db8:9:9:ffff::2", "YetAnotherBrowser/9", json!({"token": tokens[3], "score": 3}))
+        .await;
+    assert_eq!(held.status(), 429, "the same /64 with a new browser is the same network");
+    let other = w
+        .vote_from("2001:db8:9:a::1", "Browser/0", json!({"token": tokens[3], "score": 3}))
+        .await;
+    assert_eq!(other.status(), 201, "another /64 is another network");
 }
 
 /// A stand-in for Turnstile's siteverify on loopback (tests cannot reach Cloudflare): answers
@@ -672,6 +778,7 @@ async fn a_units_website_form_leads_to_the_same_protected_vote_for_the_chosen_em
         let resp = w.vote_form(&token, &phone, &[("score", "3")]).await;
         assert_eq!(resp.status(), 303);
     }
+    cron(w, HOURLY).await;
     let stored: Vec<(i64, String)> = {
         let db = w.db();
         let mut stmt = db
@@ -684,8 +791,8 @@ async fn a_units_website_form_leads_to_the_same_protected_vote_for_the_chosen_em
     };
     assert_eq!(
         stored,
-        [(4, "counted".to_owned()), (4, "duplicate".to_owned())],
-        "a website vote, and its repeat from the same phone left out"
+        [(4, "counted".to_owned()), (4, "flagged".to_owned())],
+        "a website vote, and its repeat from the same address left out by screening"
     );
     assert_eq!(w.votes_of(without), 0);
     for bad in ["/f/0", "/f/999999", "/f/abc"] {
