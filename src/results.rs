@@ -137,6 +137,11 @@ async fn roll_up_leased(
         watermark = to;
         steps += 1;
     }
+    if watermark >= last {
+        // Every vote is screened: earlier days' network hashes have done their work, and are
+        // forgotten (docs/privacy.md). Today's stay: today's later votes are screened with them.
+        cost += store.forget_network_hashes().await?;
+    }
     let days = store.dirty_days(budget.days).await?;
     for day in &days {
         let Some(d) = crate::clock::parse_iso_day(day) else {

@@ -356,8 +356,7 @@ impl Store for D1Store {
     async fn forget_salts_before(&self, day: &str) -> Result<u32, StoreError> {
         let salts = self.prepare(sql::DELETE_OLD_SALTS, &[text(day)])?;
         let counters = self.prepare(sql::DELETE_OLD_COUNTERS, &[text(day)])?;
-        let networks = self.prepare(sql::FORGET_NETWORK_HASHES, &[text(day)])?;
-        let results = self.batch(vec![salts, counters, networks]).await?;
+        let results = self.batch(vec![salts, counters]).await?;
         Ok(results.first().map_or(0, changes))
     }
 

@@ -153,6 +153,13 @@ impl ResultsStore for D1Store {
             .await
     }
 
+    async fn forget_network_hashes(&self) -> Result<Cost, StoreError> {
+        let results = self
+            .batch(vec![self.prepare(sql::FORGET_NETWORK_HASHES, &[])?])
+            .await?;
+        Ok(cost(&results))
+    }
+
     async fn screen_address_votes(
         &self,
         from: i64,

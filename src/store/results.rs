@@ -162,6 +162,8 @@ pub trait ResultsStore {
     /// The votes screening reads for the step `(from, to]`: the step's and, as context, the
     /// same employees' votes of the hour before it; repeats left out.
     async fn screen_votes(&self, from: i64, to: i64) -> Result<Vec<ScreenRow>, StoreError>;
+    /// Clears the network hashes of earlier days' votes once they are all screened.
+    async fn forget_network_hashes(&self) -> Result<Cost, StoreError>;
     /// Every counted vote up to `to` from a network that votes of `(from, to]` came from.
     async fn screen_address_votes(&self, from: i64, to: i64)
         -> Result<Vec<AddressRow>, StoreError>;

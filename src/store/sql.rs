@@ -126,13 +126,17 @@ pub const INSERT_SALT: &str = "INSERT OR IGNORE INTO client_salts (day, salt) VA
 pub const SELECT_SALT: &str = "SELECT salt FROM client_salts WHERE day = ?1";
 pub const DELETE_OLD_SALTS: &str = "DELETE FROM client_salts WHERE day < ?1";
 pub const DELETE_OLD_COUNTERS: &str = "DELETE FROM client_counters WHERE day < ?1";
-/// With the salts (`?1` today): the network hashes of votes of earlier days that screening has
-/// seen (up to the roll-up's watermark). Later ones keep theirs until a next run: screening
-/// must still group them.
+/// At the end of a roll-up that screened every vote: the network hashes of votes of days
+/// before the newest vote's UTC day (today, in production), which screening no longer needs.
+/// Only when no vote of those days waits past the watermark: its day's group must be whole.
+/// The newest vote's day rather than the clock's, so a replayed past day keeps its hashes.
 pub const FORGET_NETWORK_HASHES: &str = "\
 UPDATE votes SET network_hash = NULL \
-WHERE network_hash IS NOT NULL AND created_at < CAST(strftime('%s', ?1) AS INTEGER) \
-  AND id <= coalesce((SELECT watermark FROM rollup_state WHERE name = 'votes'), 0)";
+WHERE network_hash IS NOT NULL \
+  AND created_at < (SELECT max(created_at) / 86400 * 86400 FROM votes) \
+  AND NOT EXISTS (SELECT 1 FROM votes u \
+    WHERE u.id > (SELECT watermark FROM rollup_state WHERE name = 'votes') \
+      AND u.created_at < (SELECT max(created_at) / 86400 * 86400 FROM votes))";
 pub const DELETE_OLD_CONTACTS: &str = "DELETE FROM vote_contacts WHERE created_at < ?1";
 
 /// The new unit's closure rows: itself at depth 0 and every ancestor of its parent.
