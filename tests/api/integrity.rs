@@ -264,7 +264,7 @@ async fn rotating_user_agents_from_one_address_do_not_reset_the_daily_window() {
         assert_eq!(vote_as(w, &token, "203.0.113.50", &agent, at).await, 201);
     }
     // The same phone on IPv6 changes its last 64 bits freely: still one network.
-    for suffix in ["1", "a:b:c:d", "ffff:0:0:7"] {
+    for suffix in [":1", "a:b:c:d", "ffff::7"] {
         let address = format!("2001:db8:42:7:{suffix}");
         at += 4000;
         assert_eq!(vote_as(w, &token, &address, "Phone/1", at).await, 201);
