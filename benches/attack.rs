@@ -321,7 +321,10 @@ async fn main() {
     votes.sort_by_key(|v| v.at);
 
     write_history(&w, &usual, &mut rng).await;
-    println!("history rolled up; replaying {} votes of one simulated day, the cron after each hour …", votes.len());
+    println!(
+        "history rolled up; replaying {} votes of one simulated day, the cron after each hour …",
+        votes.len()
+    );
     let started = std::time::Instant::now();
     let mut answers: BTreeMap<(&str, u16), u64> = BTreeMap::new();
     let mut hour_end = DAY + 3600;
@@ -390,7 +393,10 @@ async fn main() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(official, counted_votes, "the day's results follow the votes");
+    assert_eq!(
+        official, counted_votes,
+        "the day's results follow the votes"
+    );
 
     let mut stmt = db
         .prepare(&format!(

@@ -291,10 +291,10 @@ pub fn screen_addresses(votes: &[Heard], baselines: &HashMap<i64, i64>) -> Vec<(
             let others = total - list.len();
             let spread = employees.len() - 1;
             let allowed = address_allowance(
-                    others,
-                    spread,
-                    baselines.get(employee).copied().unwrap_or(0),
-                );
+                others,
+                spread,
+                baselines.get(employee).copied().unwrap_or(0),
+            );
             let mut list = list.clone();
             list.sort_by_key(|v| (v.at, v.id));
             let (mut kept, mut graced, mut last_kept) = (0, 0, i64::MIN);
@@ -685,10 +685,7 @@ mod tests {
             Network::parse("2001:db8:1:3::1")
         );
         assert_eq!(n("::ffff:192.0.2.1").as_deref(), Some("192.0.2.1"));
-        assert_ne!(
-            Network::parse("203.0.113.7"),
-            Network::parse("203.0.113.8")
-        );
+        assert_ne!(Network::parse("203.0.113.7"), Network::parse("203.0.113.8"));
         for bad in ["", "unknown", "203.0.113", "2001:db8::/64", "Mozilla/5.0"] {
             assert_eq!(Network::parse(bad), None, "{bad}");
         }
@@ -709,7 +706,9 @@ mod tests {
         let votes: Vec<Heard> = (0..60).map(|i| heard(i, 7, 0, 1_000 + i * 600)).collect();
         let flags = screen_addresses(&votes, &HashMap::from([(7, 8 * BASELINE_WORKING_DAYS)]));
         assert_eq!(flags.len(), 59);
-        assert!(flags.iter().all(|(id, f)| *id > 0 && *f == Flag::SharedAddress));
+        assert!(flags
+            .iter()
+            .all(|(id, f)| *id > 0 && *f == Flag::SharedAddress));
     }
 
     #[test]
@@ -745,7 +744,11 @@ mod tests {
         // Separate networks and accepted votes: each network on its own, and an accepted
         // vote keeps its place without being flagged again.
         let day = ADDRESS_GRACE_SECONDS;
-        let mut votes = vec![heard(1, 7, 0, 10), heard(2, 7, 1, 20), heard(3, 7, 0, 30 + day)];
+        let mut votes = vec![
+            heard(1, 7, 0, 10),
+            heard(2, 7, 1, 20),
+            heard(3, 7, 0, 30 + day),
+        ];
         votes[0].may_flag = false;
         assert_eq!(
             screen_addresses(&votes, &HashMap::new()),

@@ -5,8 +5,8 @@ use super::d1::{changes, num, opt_text, text, D1Store};
 use crate::integrity::Flag;
 use crate::report::StatRow;
 use crate::store::results::{
-    AlertStore, CommentFilter, CommentView, Cost, DropWindow, FlaggedView, MonthData, PendingAlert,
-    ResultsStore, ScreenRow, StatQuery, UnitHours, AddressRow,
+    AddressRow, AlertStore, CommentFilter, CommentView, Cost, DropWindow, FlaggedView, MonthData,
+    PendingAlert, ResultsStore, ScreenRow, StatQuery, UnitHours,
 };
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -165,8 +165,11 @@ impl ResultsStore for D1Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<AddressRow>, StoreError> {
-        self.all(sql::SCREEN_ADDRESS_VOTES, &[num(from as f64), num(to as f64)])
-            .await
+        self.all(
+            sql::SCREEN_ADDRESS_VOTES,
+            &[num(from as f64), num(to as f64)],
+        )
+        .await
     }
 
     async fn screen_baselines(

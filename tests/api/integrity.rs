@@ -218,8 +218,7 @@ async fn a_repeat_from_one_address_counts_once_a_day_and_again_the_next_day() {
     vote_at(w, &token, 7, MONDAY + 86_400 + 8 * 3600).await;
     let statuses: Vec<String> = reasons(w, employee).into_iter().map(|(s, _)| s).collect();
     assert_eq!(
-        statuses,
-        ["counted"; 4],
+        statuses, ["counted"; 4],
         "stored and answered alike; screening decides"
     );
     cron(w, HOURLY).await;
@@ -260,7 +259,11 @@ async fn rotating_user_agents_from_one_address_do_not_reset_the_daily_window() {
     let mut at = MONDAY + 7 * 3600;
     for i in 0..11 {
         at += 600 + (i * i * 37) % 300;
-        let agent = format!("Mozilla/5.0 (Linux; Android {}; Phone{i}) Chrome/{}.0", 8 + i, 100 + i);
+        let agent = format!(
+            "Mozilla/5.0 (Linux; Android {}; Phone{i}) Chrome/{}.0",
+            8 + i,
+            100 + i
+        );
         assert_eq!(vote_as(w, &token, "203.0.113.50", &agent, at).await, 201);
     }
     // The same phone on IPv6 changes its last 64 bits freely: still one network.
@@ -283,7 +286,10 @@ async fn rotating_user_agents_from_one_address_do_not_reset_the_daily_window() {
 
 #[tokio::test]
 async fn a_guest_wifi_carrying_many_visitors_for_several_employees_counts_in_full() {
-    let w = &Worker::start_with(&key(1), &[("SIMULATED_CLOCK", "on"), ("VOTE_DAILY_LIMIT", "500")]);
+    let w = &Worker::start_with(
+        &key(1),
+        &[("SIMULATED_CLOCK", "on"), ("VOTE_DAILY_LIMIT", "500")],
+    );
     let mut staff = Vec::new();
     for name in ["Перша", "Друга", "Третя", "Четверта"] {
         staff.push(w.employee_with_code(name).await);
@@ -294,7 +300,17 @@ async fn a_guest_wifi_carrying_many_visitors_for_several_employees_counts_in_ful
     for i in 0..28usize {
         at += 900 + ((i * i * 53) % 600) as i64;
         let (_, token) = &staff[(i * 7 + i / 3) % 4];
-        assert_eq!(vote_as(w, token, "198.51.100.1", "Mozilla/5.0 (Linux; Android 10; K) Chrome/120.0.0.0 Mobile", at).await, 201);
+        assert_eq!(
+            vote_as(
+                w,
+                token,
+                "198.51.100.1",
+                "Mozilla/5.0 (Linux; Android 10; K) Chrome/120.0.0.0 Mobile",
+                at
+            )
+            .await,
+            201
+        );
     }
     cron(w, HOURLY).await;
     let mut counted = 0;
@@ -315,16 +331,32 @@ async fn the_daily_flood_cap_counts_a_network_whatever_browser_it_claims() {
     }
     for (i, t) in tokens.iter().take(3).enumerate() {
         let resp = w
-            .vote_from("2001:db8:9:9::1", &format!("Browser/{i}"), json!({"token": t, "score": 3}))
+            .vote_from(
+                "2001:db8:9:9::1",
+                &format!("Browser/{i}"),
+                json!({"token": t, "score": 3}),
+            )
             .await;
         assert_eq!(resp.status(), 201);
     }
     let held = w
-        .vote_from("2001:db8:9:9:ffff::2", "YetAnotherBrowser/9", json!({"token": tokens[3], "score": 3}))
+        .vote_from(
+            "2001:db8:9:9:ffff::2",
+            "YetAnotherBrowser/9",
+            json!({"token": tokens[3], "score": 3}),
+        )
         .await;
-    assert_eq!(held.status(), 429, "the same /64 with a new browser is the same network");
+    assert_eq!(
+        held.status(),
+        429,
+        "the same /64 with a new browser is the same network"
+    );
     let other = w
-        .vote_from("2001:db8:9:a::1", "Browser/0", json!({"token": tokens[3], "score": 3}))
+        .vote_from(
+            "2001:db8:9:a::1",
+            "Browser/0",
+            json!({"token": tokens[3], "score": 3}),
+        )
         .await;
     assert_eq!(other.status(), 201, "another /64 is another network");
 }

@@ -211,7 +211,12 @@ async fn queued_votes_are_written_by_the_consumer_and_counted_once() {
     assert_eq!(stored, 23, "every queued message of this shard handled");
     assert_eq!(w.votes_of(employee), 21);
     assert_eq!(
-        count(&home, &format!("SELECT COUNT(DISTINCT network_hash) FROM votes WHERE employee_id = {employee}")),
+        count(
+            &home,
+            &format!(
+                "SELECT COUNT(DISTINCT network_hash) FROM votes WHERE employee_id = {employee}"
+            )
+        ),
         20,
         "the repeat travelled the Queue with its network's hash"
     );

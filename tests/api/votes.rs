@@ -526,9 +526,13 @@ async fn a_device_over_the_daily_limit_gets_429_with_retry_after() {
     assert_eq!(form.status(), 429);
     assert!(form.headers().contains_key("retry-after"));
     assert_eq!(
-        w.vote_from(phone.0, "AnotherBrowser/2.0", json!({"token": token, "score": 3}))
-            .await
-            .status(),
+        w.vote_from(
+            phone.0,
+            "AnotherBrowser/2.0",
+            json!({"token": token, "score": 3})
+        )
+        .await
+        .status(),
         429,
         "a new browser string on the same address does not reset the day"
     );
