@@ -43,6 +43,7 @@ pub mod shard;
 pub mod store;
 pub mod token;
 pub mod vote;
+pub mod vote_time;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;

@@ -7,6 +7,12 @@
 //! employee; what it bounds is the supply: every code is issued by an administrator, audited,
 //! counted per batch (issued and used), and worth one vote at most. A batch expires (90 days by
 //! default) and can be revoked as a whole.
+//!
+//! A vote cast with a code keeps neither its serial nor its batch, and the code's "spent"
+//! record is only an HMAC mark (`token::KeyRing::spent_mark`) in a table with no time and no
+//! order of use: nothing in the database ties a verified vote to the letter its code was
+//! printed on. Used counts are shown per batch only where they cannot point at one citizen's
+//! vote ([`used_withheld`]), and never per code (docs/privacy.md).
 
 use crate::account::Principal;
 use crate::admin::AdminError;
@@ -14,7 +20,7 @@ use crate::appeal::writable;
 use crate::clock::Timestamp;
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::store::admin::Audit;
-use crate::store::one_time::{BatchView, NewBatch, OneTimeStore};
+use crate::store::one_time::{BatchView, CodeKey, NewBatch, OneTimeStore};
 use crate::token::{Claims, CodeKind, KeyRing};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +31,11 @@ pub const MAX_CODES: usize = 2000;
 pub const DEFAULT_VALID_DAYS: u32 = 90;
 /// The highest serial per employee and channel: the token keeps two bytes for it.
 const MAX_SERIAL: i64 = 65_535;
+/// The most codes whose spent marks one list of batches computes (an HMAC each, and a lookup);
+/// a batch past it shows its count when opened on its own.
+pub const MAX_COUNTED_CODES: i64 = 4000;
+/// Marks per lookup: keeps each statement's JSON well under D1's 100 KB.
+const MARKS_PER_LOOKUP: usize = 1000;
 
 /// A batch request as the API receives it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -133,7 +144,6 @@ pub struct Slip {
     pub name: String,
     pub position: String,
     pub serial: u16,
-    pub used: bool,
     pub token: String,
     pub url: String,
     /// The address under the code, `https://host/r/TOKEN`.
@@ -145,6 +155,17 @@ pub struct Slip {
 pub struct Batch {
     pub batch: BatchView,
     pub codes: Vec<Slip>,
+}
+
+/// What signs and counts this instance's codes: the key ring, the public address printed
+/// under each code, the instance's `HOME_SHARD` (whose database holds its batches, and which
+/// every code it prints carries) and `MIN_VOTES`.
+#[derive(Debug, Clone, Copy)]
+pub struct Issuer<'a> {
+    pub ring: &'a KeyRing,
+    pub base: &'a crate::qr::PublicBaseUrl,
+    pub shard: u8,
+    pub min_votes: u32,
 }
 
 /// Which employees get codes: those asked for, each an active employee of the unit, or all of
@@ -192,8 +213,7 @@ pub fn plan(
 /// Prints a batch for `unit` (the caller must be able to write there) and returns its codes.
 pub async fn issue(
     store: &impl OneTimeStore,
-    ring: &KeyRing,
-    base: &crate::qr::PublicBaseUrl,
+    issuer: Issuer<'_>,
     p: &Principal,
     unit: UnitId,
     request: &BatchRequest,
@@ -228,7 +248,7 @@ pub async fn issue(
         employees: &chosen,
         per_employee: request.per_employee,
         codes,
-        key_id: ring.signing_key_id(),
+        key_id: issuer.ring.signing_key_id(),
         account: p.account,
         at: now,
         expires_at: Timestamp::from_unix_seconds(
@@ -239,29 +259,147 @@ pub async fn issue(
         .insert_batch(scope.as_deref(), &batch, &audit)
         .await?
         .ok_or(AdminError::NotFound("unit or direction"))?;
-    codes_of(store, ring, base, p, id).await
+    codes_of(store, issuer, p, id).await
+}
+
+/// Why a batch's used count is not shown, or `None` when it may be. A batch for a written
+/// reply names its letter: "1 used" there says that the letter's addressee voted, and the
+/// employee's verified votes of the day would then give away how. A batch of fewer codes than
+/// `min_votes` (the threshold below which no score is shown anywhere) is nearly as pointed.
+pub fn used_withheld(view: &BatchView, min_votes: u32) -> Option<&'static str> {
+    if view.document.is_some() {
+        Some("document")
+    } else if view.codes < i64::from(min_votes) {
+        Some("few_codes")
+    } else {
+        None
+    }
+}
+
+/// The spent marks of `codes`, each with its batch; codes whose key has left the ring have
+/// none (they no longer verify, so they cannot have been used since).
+fn marks(
+    ring: &KeyRing,
+    shard: u8,
+    channel_of: impl Fn(i64) -> Option<Channel>,
+    codes: &[CodeKey],
+) -> Vec<(i64, String)> {
+    codes
+        .iter()
+        .filter_map(|c| {
+            let claims = Claims {
+                shard,
+                employee: c.employee_id,
+                channel: channel_of(c.batch)?,
+                issue: c.serial,
+                kind: CodeKind::OneTime,
+            };
+            Some((c.batch, ring.spent_mark(c.key_id, &claims)?))
+        })
+        .collect()
+}
+
+/// Fills `used` (or `used_withheld`) of each batch: codes marked used before migration 0017,
+/// plus this shard's spent marks among the batch's codes, computed for at most
+/// [`MAX_COUNTED_CODES`] codes in all.
+async fn count_used(
+    store: &impl OneTimeStore,
+    ring: &KeyRing,
+    shard: u8,
+    min_votes: u32,
+    views: &mut [BatchView],
+    known: Option<&[CodeKey]>,
+) -> Result<(), AdminError> {
+    let mut budget = MAX_COUNTED_CODES;
+    let mut chosen = Vec::new();
+    for view in views.iter_mut() {
+        view.used = None;
+        view.used_withheld = match used_withheld(view, min_votes) {
+            Some(reason) => Some(reason),
+            None if view.codes <= budget => {
+                budget -= view.codes;
+                chosen.push(view.id);
+                None
+            }
+            None => Some("open_the_batch"),
+        };
+    }
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let codes = match known {
+        Some(codes) => codes.to_vec(),
+        None => store.code_keys(&chosen).await?,
+    };
+    let channels: Vec<(i64, Channel)> = views.iter().map(|v| (v.id, v.channel)).collect();
+    let channel_of = |batch: i64| {
+        channels
+            .iter()
+            .find(|(id, _)| *id == batch)
+            .map(|(_, c)| *c)
+    };
+    let marks = marks(ring, shard, channel_of, &codes);
+    let mut spent: Vec<(i64, i64)> = Vec::new();
+    for chunk in marks.chunks(MARKS_PER_LOOKUP) {
+        spent.extend(store.spent_counts(chunk).await?);
+    }
+    for view in views.iter_mut().filter(|v| chosen.contains(&v.id)) {
+        let fresh: i64 = spent
+            .iter()
+            .filter(|(b, _)| *b == view.id)
+            .map(|(_, n)| n)
+            .sum();
+        view.used = Some(view.legacy_used + fresh);
+    }
+    Ok(())
 }
 
 /// A batch and each of its codes (signed again: tokens are deterministic), for the list and
 /// the printed slips. Codes whose key has left `TOKEN_KEYS` are left out: they no longer work.
+/// The codes carry `shard`, the instance's `HOME_SHARD`, whose database holds the batch.
+/// Whether a code was used is never shown per code, only counted per batch where
+/// [`used_withheld`] allows.
 pub async fn codes_of(
     store: &impl OneTimeStore,
-    ring: &KeyRing,
-    base: &crate::qr::PublicBaseUrl,
+    issuer: Issuer<'_>,
     p: &Principal,
     batch: i64,
 ) -> Result<Batch, AdminError> {
+    let Issuer {
+        ring,
+        base,
+        shard,
+        min_votes,
+    } = issuer;
     let scope = writable(p)?;
-    let view = store
+    let mut view = store
         .batch(scope.as_deref(), batch)
         .await?
         .ok_or(AdminError::NotFound("batch"))?;
     let rows = store.batch_codes(batch).await?;
+    let keys: Vec<CodeKey> = rows
+        .iter()
+        .map(|r| CodeKey {
+            batch,
+            employee_id: r.employee_id,
+            serial: r.serial,
+            key_id: r.key_id,
+        })
+        .collect();
+    count_used(
+        store,
+        ring,
+        shard,
+        min_votes,
+        std::slice::from_mut(&mut view),
+        Some(&keys),
+    )
+    .await?;
     let codes = rows
         .into_iter()
         .filter_map(|r| {
             let claims = Claims {
-                shard: 0,
+                shard,
                 employee: r.employee_id,
                 channel: view.channel,
                 issue: r.serial,
@@ -273,7 +411,6 @@ pub async fn codes_of(
                 name: r.name,
                 position: r.position,
                 serial: r.serial,
-                used: r.used,
                 url: base.vote_url(&token),
                 display_url: base.display_url(&token),
                 token: token.as_str().to_owned(),
@@ -283,9 +420,10 @@ pub async fn codes_of(
     Ok(Batch { batch: view, codes })
 }
 
-/// The unit's batches, newest first, with how many codes were used.
+/// The unit's batches, newest first, with how many codes were used where that may be shown.
 pub async fn batches(
     store: &impl OneTimeStore,
+    issuer: Issuer<'_>,
     p: &Principal,
     unit: UnitId,
 ) -> Result<Vec<BatchView>, AdminError> {
@@ -294,7 +432,17 @@ pub async fn batches(
         .unit_employees(scope.as_deref(), unit, Channel::UNSPECIFIED)
         .await?
         .ok_or(AdminError::NotFound("unit"))?;
-    Ok(store.batches(scope.as_deref(), unit).await?)
+    let mut views = store.batches(scope.as_deref(), unit).await?;
+    count_used(
+        store,
+        issuer.ring,
+        issuer.shard,
+        issuer.min_votes,
+        &mut views,
+        None,
+    )
+    .await?;
+    Ok(views)
 }
 
 /// Revokes every unused code of the batch at once (a lost pack of tickets).
@@ -453,6 +601,37 @@ mod tests {
             plan(&r, &[(employee(1), 65_526)]),
             Err(AdminError::Exhausted)
         ));
+    }
+
+    fn view(codes: i64, document: Option<&str>) -> BatchView {
+        BatchView {
+            id: 1,
+            unit_id: UnitId::parse(1).unwrap(),
+            unit: String::new(),
+            channel: Channel::SERVICE_WINDOW,
+            direction_id: None,
+            document: document.map(str::to_owned),
+            codes,
+            used: None,
+            used_withheld: None,
+            legacy_used: 0,
+            issued_by: String::new(),
+            issued_at: 0,
+            expires_at: 0,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn used_counts_are_withheld_for_letters_and_small_batches() {
+        assert_eq!(used_withheld(&view(1, None), 10), Some("few_codes"));
+        assert_eq!(used_withheld(&view(9, None), 10), Some("few_codes"));
+        assert_eq!(used_withheld(&view(10, None), 10), None);
+        assert_eq!(
+            used_withheld(&view(500, Some("№ 12/3")), 10),
+            Some("document"),
+            "a letter's batch names its addressee whatever its size"
+        );
     }
 
     proptest! {

@@ -44,6 +44,7 @@ const STANDING: u8 = 1;
 const ONE_TIME: u8 = 2;
 const CONTEXT_V1: &[u8] = b"civicrate/token/v1";
 const CONTEXT_V2: &[u8] = b"civicrate/token/v2";
+const CONTEXT_SPENT: &[u8] = b"civicrate/one-time-spent/v1";
 /// Crockford's base32: digits and capitals without I, L, O and U, so everything printed stays
 /// in the QR code's alphanumeric mode and is hard to misread.
 pub(crate) const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -135,6 +136,11 @@ impl Token {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The id of the key that signed it (byte 1), read without verifying anything.
+    pub fn key_id(&self) -> u8 {
+        self.bytes().get(1).copied().unwrap_or(0)
     }
 
     fn bytes(&self) -> [u8; TOKEN_BYTES] {
@@ -327,6 +333,32 @@ impl KeyRing {
         Token::from_bytes(&bytes)
     }
 
+    /// What `one_time_spent` keeps of a used one-time code: an HMAC of (shard, employee,
+    /// channel, serial) under the key that signed the code, 128 bits in hex. Without the key
+    /// a reader of the database cannot tell which serial a mark stands for, and the table,
+    /// keyed by the mark, is in no order of use. The code's own key, not the signing one, so
+    /// that a rotation never makes a spent code usable again: a code whose key left the ring
+    /// no longer verifies anyway. `None` when `key_id` is not in the ring.
+    pub fn spent_mark(&self, key_id: u8, claims: &Claims) -> Option<String> {
+        let (_, secret) = self.keys.iter().find(|(id, _)| *id == key_id)?;
+        let e = claims.employee.get().to_be_bytes();
+        let n = claims.issue.to_be_bytes();
+        let body = [
+            claims.shard,
+            e[0],
+            e[1],
+            e[2],
+            e[3],
+            claims.channel.get(),
+            n[0],
+            n[1],
+        ];
+        let tag = Self::mac(secret, CONTEXT_SPENT, &body)
+            .finalize()
+            .into_bytes();
+        Some(tag.iter().take(16).map(|b| format!("{b:02x}")).collect())
+    }
+
     /// Checks the version, finds the key, verifies the tag in constant time, then decodes.
     pub fn verify(&self, token: &Token) -> Result<Claims, TokenError> {
         let bytes = token.bytes();
@@ -374,6 +406,28 @@ mod tests {
             "{id}:{}",
             base64::engine::general_purpose::STANDARD.encode([id; 32])
         )
+    }
+
+    #[test]
+    fn a_spent_mark_names_one_code_under_its_own_key_and_hides_the_serial() {
+        let r = ring(&[1, 2]);
+        let claims = |shard, issue| Claims {
+            shard,
+            employee: EmployeeId::parse(42).unwrap(),
+            channel: Channel::new(3),
+            issue,
+            kind: CodeKind::OneTime,
+        };
+        let mark = r.spent_mark(1, &claims(0, 7)).unwrap();
+        assert_eq!(mark.len(), 32);
+        assert_eq!(r.spent_mark(1, &claims(0, 7)), Some(mark.clone()), "stable");
+        assert_ne!(r.spent_mark(2, &claims(0, 7)).unwrap(), mark, "per key");
+        assert_ne!(r.spent_mark(1, &claims(0, 8)).unwrap(), mark, "per serial");
+        assert_ne!(r.spent_mark(1, &claims(5, 7)).unwrap(), mark, "per shard");
+        assert_eq!(r.spent_mark(9, &claims(0, 7)), None, "unknown key");
+        let token = r.sign_with(1, &claims(0, 7)).unwrap();
+        assert_eq!(token.key_id(), 1);
+        assert_eq!(r.sign(&claims(0, 7)).key_id(), 2);
     }
 
     fn ring(ids: &[u8]) -> KeyRing {

@@ -18,6 +18,10 @@
   const main = document.getElementById("main");
   const locale = () => (lang === "fa" ? "fa-IR-u-ca-persian" : lang);
   const when = (secs) => (secs ? new Date(secs * 1000).toLocaleString(locale()) : "");
+  // A vote's moment: by its local day and part of day when the server sent it so (an anonymous
+  // vote), the exact time only for a vote with a contact (docs/privacy.md).
+  const dayText = (day) => new Date(day + "T12:00:00Z").toLocaleDateString(locale(), { timeZone: "UTC" });
+  const moment = (secs, v) => (v.part ? `${dayText(v.day)} · ${t("pd_" + v.part)}` : when(secs));
   const has = (role) => !!me && me.roles.some((r) => r.role === role);
   const isSuper = () => has("superadmin");
   const canManage = () => isSuper() || has("unit_admin");
@@ -189,6 +193,21 @@
       manage ? el("button", { type: "button", class: "secondary", testid: "website-codes", on: { click: issue } }, t("w_issue")) : null, msg);
   }
 
+  // A batch's used count, where showing it cannot point at one citizen's vote; a large batch
+  // past the list's budget is counted when asked.
+  function usedCell(b) {
+    if (b.used !== null && b.used !== undefined) return el("td", { testid: "batch-used" }, num(b.used));
+    if (b.used_withheld === "open_the_batch") {
+      const td = el("td", { testid: "batch-used" });
+      td.append(el("button", { type: "button", class: "secondary", on: { click: async () => {
+        const one = await api("GET", `/api/v1/admin/one-time-batches/${b.id}`);
+        td.replaceChildren(one.batch.used === null ? "—" : num(one.batch.used));
+      } } }, t("o_openBatch")));
+      return td;
+    }
+    return el("td", { testid: "batch-used", title: t("o_withheld") }, "—");
+  }
+
   // One-time codes: a batch of slips for queue tickets or written replies, each taking one vote.
   async function oneTimeCodes(d) {
     const list = el("div", {});
@@ -196,7 +215,7 @@
       const { batches } = await api("GET", `/api/v1/admin/units/${d.unit.id}/one-time-batches`);
       list.replaceChildren(batches.length ? table([t("o_issued"), t("channel"), t("o_document"), t("o_codes"), t("o_used"), ""], batches.map((b) => el("tr", {},
         el("td", {}, new Date(b.issued_at * 1000).toLocaleDateString(locale())), el("td", {}, b.channel === 2 ? t("o_reply") : t("o_ticket")),
-        el("td", { dir: "auto" }, b.document || ""), el("td", {}, num(b.codes)), el("td", { testid: "batch-used" }, num(b.used)),
+        el("td", { dir: "auto" }, b.document || ""), el("td", {}, num(b.codes)), usedCell(b),
         el("td", {}, b.revoked_at ? t("revoked") : [
           el("a", { href: `/admin/one-time-batches/${b.id}/slips?lang=${lang}`, target: "_blank", rel: "noopener", testid: "batch-slips" }, t("o_print")), " ",
           el("button", { type: "button", class: "secondary", testid: "batch-revoke", on: { click: async () => {
@@ -704,7 +723,7 @@
       if (before) p.set("before", before);
       const r = await api("GET", "/api/v1/admin/results/comments?" + p);
       const rows = r.comments.map((c) => el("article", { class: "comment", testid: "comment" },
-        el("p", { class: "muted small" }, `${when(c.at)} · ${levelLabel(levels, c.score)} · `, el("a", { href: "#/results/employees/" + c.employee_id }, c.employee), ` · ${c.unit}`,
+        el("p", { class: "muted small" }, `${moment(c.at, c)} · ${levelLabel(levels, c.score)} · `, el("a", { href: "#/results/employees/" + c.employee_id }, c.employee), ` · ${c.unit}`,
           c.status !== "counted" ? ` · ${c.status}` : ""),
         el("p", { dir: "auto" }, c.comment),
         c.contact ? el("p", { class: "small" }, t("r_contact") + ": ", el("span", { dir: "auto" }, c.contact)) : null,
@@ -733,7 +752,7 @@
   async function review(before) {
     const [r, levels] = await Promise.all([api("GET", "/api/v1/admin/review" + (before ? "?before=" + before : "")), scaleLevels()]);
     const msg = el("p", { role: "status" });
-    const boxes = r.votes.map((v) => el("input", { type: "checkbox", value: v.vote_id, "aria-label": `${v.employee} ${when(v.at)}` }));
+    const boxes = r.votes.map((v) => el("input", { type: "checkbox", value: v.vote_id, "aria-label": `${v.employee} ${moment(v.at, v)}` }));
     const all = el("input", { type: "checkbox", id: "rv-all", on: { change: () => boxes.forEach((b) => { b.checked = all.checked; }) } });
     const decide = async (decision) => {
       const votes = boxes.filter((b) => b.checked).map((b) => Number(b.value));
@@ -748,7 +767,7 @@
     page(t("r_review"), el("p", { class: "muted" }, t("r_reviewHelp")), msg,
       r.votes.length ? card(null,
         table([el("label", { class: "check", for: "rv-all" }, all, t("r_all")), t("when"), t("r_employee"), t("score"), t("r_reason"), t("r_comments")],
-          r.votes.map((v, i) => el("tr", { testid: "flagged-row" }, el("td", {}, boxes[i]), el("td", { class: "nowrap" }, when(v.at)),
+          r.votes.map((v, i) => el("tr", { testid: "flagged-row" }, el("td", {}, boxes[i]), el("td", { class: "nowrap" }, moment(v.at, v)),
             el("td", {}, el("a", { href: "#/results/employees/" + v.employee_id }, v.employee), el("div", { class: "muted small" }, v.unit)),
             el("td", {}, levelLabel(levels, v.score)), el("td", {}, t("reason_" + v.reason)), el("td", { dir: "auto" }, v.comment)))),
         el("div", { class: "row" },
@@ -793,8 +812,8 @@
       const notes = el("ul", { class: "small" }, (c.notes || []).map((n) => el("li", {}, `${when(n.at)} · ${n.by}: `, el("span", { dir: "auto" }, n.note))));
       const isLate = (c.status === "new" || c.status === "in_progress") && c.due_at < now;
       return el("article", { class: "comment", testid: "case" },
-        el("p", { class: "muted small" }, `${when(c.created_at)} · ${levelLabel(levels, c.score)} · `,
-          el("a", { href: "#/results/employees/" + c.employee_id }, c.employee), ` · ${c.unit} · ${t("c_due")} ${when(c.due_at)}`,
+        el("p", { class: "muted small" }, `${moment(c.created_at, c)} · ${levelLabel(levels, c.score)} · `,
+          el("a", { href: "#/results/employees/" + c.employee_id }, c.employee), ` · ${c.unit} · ${t("c_due")} ${c.part ? new Date(c.due_at * 1000).toLocaleDateString(locale()) : when(c.due_at)}`,
           isLate ? el("strong", { class: "error" }, " · " + t("c_late")) : null),
         c.comment ? el("p", { dir: "auto" }, c.comment) : null,
         c.contact ? el("p", { class: "small" }, t("r_contact") + ": ", el("span", { dir: "auto" }, c.contact)) : null,
@@ -835,7 +854,7 @@
       };
       const mine = a.filed_by === me.account.email;
       return el("article", { class: "comment", testid: "appeal" },
-        el("p", { class: "muted small" }, `${when(a.voted_at)} · ${levelLabel(levels, a.score)} · `,
+        el("p", { class: "muted small" }, `${moment(a.voted_at, a)} · ${levelLabel(levels, a.score)} · `,
           el("a", { href: "#/results/employees/" + a.employee_id }, a.employee), ` · ${a.unit}`),
         el("p", { dir: "auto" }, a.reason),
         el("p", { class: "muted small" }, `${t("a_filedBy")} ${a.filed_by}, ${when(a.filed_at)}`),

@@ -1050,6 +1050,18 @@ impl App {
 
 // --- one-time codes -------------------------------------------------------------------------
 
+impl App {
+    /// This instance's codes: its keys, address, `HOME_SHARD` and `MIN_VOTES`.
+    fn issuer(&self) -> crate::one_time::Issuer<'_> {
+        crate::one_time::Issuer {
+            ring: &self.ring,
+            base: &self.base_url,
+            shard: self.shards.home(),
+            min_votes: self.min_votes,
+        }
+    }
+}
+
 pub async fn issue_one_time(
     app: &App,
     req: &mut Request,
@@ -1067,17 +1079,7 @@ pub async fn issue_one_time(
     let Some(unit) = unit else {
         return not_found("unit");
     };
-    match crate::one_time::issue(
-        &app.store,
-        &app.ring,
-        &app.base_url,
-        p,
-        unit,
-        &request,
-        app.now,
-    )
-    .await
-    {
+    match crate::one_time::issue(&app.store, app.issuer(), p, unit, &request, app.now).await {
         Ok(batch) => created(&batch),
         Err(e) => fail(&e),
     }
@@ -1087,7 +1089,7 @@ pub async fn one_time_batches(app: &App, p: &Principal, unit: Option<UnitId>) ->
     let Some(unit) = unit else {
         return not_found("unit");
     };
-    match crate::one_time::batches(&app.store, p, unit).await {
+    match crate::one_time::batches(&app.store, app.issuer(), p, unit).await {
         Ok(list) => ok_json(200, &serde_json::json!({ "batches": list })),
         Err(e) => fail(&e),
     }
@@ -1097,7 +1099,7 @@ pub async fn one_time_batch(app: &App, p: &Principal, id: Option<i64>) -> Result
     let Some(id) = id else {
         return not_found("batch");
     };
-    match crate::one_time::codes_of(&app.store, &app.ring, &app.base_url, p, id).await {
+    match crate::one_time::codes_of(&app.store, app.issuer(), p, id).await {
         Ok(batch) => ok_json(200, &batch),
         Err(e) => fail(&e),
     }
@@ -1113,7 +1115,7 @@ pub async fn revoke_one_time(app: &App, p: &Principal, id: Option<i64>) -> Resul
     }
 }
 
-/// The batch's unused codes as slips to print and cut out (HTML).
+/// The batch's codes as slips to print and cut out (HTML).
 pub async fn one_time_slips(
     app: &App,
     req: &Request,
@@ -1123,17 +1125,18 @@ pub async fn one_time_slips(
     let Some(id) = id else {
         return not_found("batch");
     };
-    let batch = match crate::one_time::codes_of(&app.store, &app.ring, &app.base_url, p, id).await {
+    let batch = match crate::one_time::codes_of(&app.store, app.issuer(), p, id).await {
         Ok(b) => b,
         Err(e) => return fail(&e),
     };
     if batch.batch.revoked_at.is_some() {
         return fail(&AdminError::Conflict("this batch is revoked"));
     }
+    // Every code, used or not: leaving the used ones out would tell, code by code, which
+    // were used (docs/privacy.md). A used code reprinted only answers that it was used.
     let prepared: Vec<(String, &crate::one_time::Slip)> = batch
         .codes
         .iter()
-        .filter(|c| !c.used)
         .filter_map(|c| Some((qr::svg(&c.url).ok()?, c)))
         .collect();
     let cards: Vec<poster::SlipCard> = prepared

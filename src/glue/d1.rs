@@ -42,6 +42,10 @@ pub struct D1Store {
     /// The shard this database holds: the key of the per-isolate caches.
     shard: u8,
     now: Timestamp,
+    /// The spent mark (`KeyRing::spent_mark`) of the one-time code this request votes with or
+    /// opens: the store cannot make it (it holds no key), and without it a one-time vote is
+    /// not written.
+    one_time_mark: Option<String>,
 }
 
 /// Votes read office networks through a cache; a change must reach this isolate at once.
@@ -55,6 +59,15 @@ impl D1Store {
             db: Db::Primary(db),
             shard,
             now,
+            one_time_mark: None,
+        }
+    }
+
+    /// The same store for a request about the one-time code whose spent mark is `mark`.
+    pub fn for_one_time_code(self, mark: String) -> D1Store {
+        D1Store {
+            one_time_mark: Some(mark),
+            ..self
         }
     }
 
@@ -260,6 +273,7 @@ impl Store for D1Store {
             CodeKind::Standing => sql::CODE_HOLDER,
             CodeKind::OneTime => {
                 args.push(num(self.now.unix_seconds() as f64));
+                args.push(opt_text(self.one_time_mark.as_deref()));
                 sql::ONE_TIME_HOLDER
             }
         };
@@ -480,8 +494,19 @@ impl D1Store {
             channel.clone(),
             issue.clone(),
         ];
+        // A one-time vote needs its code's spent mark; without one nothing is written.
+        let mark = match (&self.one_time_mark, vote.one_time) {
+            (Some(mark), true) => Some(text(mark)),
+            (None, true) => {
+                return Err(StoreError::Corrupt(
+                    "a one-time vote without its code's spent mark".into(),
+                ))
+            }
+            (_, false) => None,
+        };
         let (count_sql, insert_sql) = if vote.one_time {
             counted.push(num(at));
+            counted.extend(mark.clone());
             (sql::COUNT_CLIENT_ONE_TIME_VOTE, sql::INSERT_ONE_TIME_VOTE)
         } else {
             (sql::COUNT_CLIENT_VOTE, sql::INSERT_VOTE)
@@ -489,36 +514,31 @@ impl D1Store {
         let count = self.prepare(count_sql, &counted)?;
         // Right after the insert, so the contact's and criteria's `changes()` guards still
         // see a written vote only when the code was unused.
-        let used_up = if vote.one_time {
-            Some(self.prepare(
-                sql::USE_ONE_TIME_CODE,
-                &[employee.clone(), channel.clone(), issue.clone()],
-            )?)
-        } else {
-            None
+        let used_up = match &mark {
+            Some(m) => Some(self.prepare(sql::USE_ONE_TIME_CODE, std::slice::from_ref(m))?),
+            None => None,
         };
-        let insert = self.prepare(
-            insert_sql,
-            &[
-                employee,
-                channel,
-                issue,
-                num(vote.score),
-                opt_text(vote.comment.as_deref()),
-                num(u8::from(vote.contact.is_some())),
-                text(&vote.lang),
-                text(&vote.source),
-                text(&vote.client_hash),
-                num(at),
-                text(&day),
-                text(&vote.client_key),
-                num(vote.daily_limit),
-                opt_text(vote.flag.as_deref()),
-                text(&serde_json::to_string(&vote.office_units).unwrap_or_else(|_| "[]".into())),
-                text(&vote.network_hash),
-                text(&vote.receipt_hash),
-            ],
-        )?;
+        let mut insert_args = vec![
+            employee,
+            channel,
+            issue,
+            num(vote.score),
+            opt_text(vote.comment.as_deref()),
+            num(u8::from(vote.contact.is_some())),
+            text(&vote.lang),
+            text(&vote.source),
+            text(&vote.client_hash),
+            num(at),
+            text(&day),
+            text(&vote.client_key),
+            num(vote.daily_limit),
+            opt_text(vote.flag.as_deref()),
+            text(&serde_json::to_string(&vote.office_units).unwrap_or_else(|_| "[]".into())),
+            text(&vote.network_hash),
+            text(&vote.receipt_hash),
+        ];
+        insert_args.extend(mark);
+        let insert = self.prepare(insert_sql, &insert_args)?;
         let mut statements = vec![count, insert];
         statements.extend(used_up);
         if let Some(contact) = &vote.contact {

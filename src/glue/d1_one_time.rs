@@ -3,7 +3,7 @@
 use super::d1::{changes, first_row, num, opt_text, text, D1Store};
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::store::admin::Audit;
-use crate::store::one_time::{BatchView, CodeRow, NewBatch, OneTimeStore};
+use crate::store::one_time::{BatchView, CodeKey, CodeRow, NewBatch, OneTimeStore};
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -27,7 +27,7 @@ struct BatchRow {
     direction_id: Option<i64>,
     document: Option<String>,
     codes: i64,
-    used: i64,
+    legacy_used: i64,
     issued_by: String,
     issued_at: i64,
     expires_at: i64,
@@ -47,7 +47,9 @@ impl BatchRow {
             },
             document: self.document,
             codes: self.codes,
-            used: self.used,
+            used: None,
+            used_withheld: None,
+            legacy_used: self.legacy_used,
             issued_by: self.issued_by,
             issued_at: self.issued_at,
             expires_at: self.expires_at,
@@ -63,6 +65,19 @@ struct CodeDbRow {
     position: String,
     serial: i64,
     key_id: i64,
+}
+
+#[derive(Deserialize)]
+struct CodeKeyRow {
+    batch: i64,
+    employee_id: i64,
+    serial: i64,
+    key_id: i64,
+}
+
+#[derive(Deserialize)]
+struct SpentRow {
+    batch: i64,
     used: i64,
 }
 
@@ -172,10 +187,39 @@ impl OneTimeStore for D1Store {
                     position: r.position,
                     serial: u16::try_from(r.serial).map_err(|_| bad("serial"))?,
                     key_id: u8::try_from(r.key_id).map_err(|_| bad("key id"))?,
-                    used: r.used != 0,
                 })
             })
             .collect()
+    }
+
+    async fn code_keys(&self, batches: &[i64]) -> Result<Vec<CodeKey>, StoreError> {
+        if batches.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(batches).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<CodeKeyRow> = self.rows(sql::ONE_TIME_CODE_KEYS, &[text(&ids)]).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(CodeKey {
+                    batch: r.batch,
+                    employee_id: EmployeeId::parse(r.employee_id)
+                        .ok_or_else(|| bad("employee id"))?,
+                    serial: u16::try_from(r.serial).map_err(|_| bad("serial"))?,
+                    key_id: u8::try_from(r.key_id).map_err(|_| bad("key id"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn spent_counts(&self, marks: &[(i64, String)]) -> Result<Vec<(i64, i64)>, StoreError> {
+        if marks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pairs = serde_json::to_string(marks).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<SpentRow> = self
+            .rows(sql::ONE_TIME_SPENT_COUNTS, &[text(&pairs)])
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.batch, r.used)).collect())
     }
 
     async fn batches(

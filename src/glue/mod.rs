@@ -457,6 +457,12 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
         // The next run redoes it: every step is a batch, and the dirty days stay dirty.
         Err(e) => console_error!("cron: roll-up failed: {e}"),
     }
+    // After the roll-up, whose screening is what needed the exact times.
+    match coarsen_times(store, now).await {
+        Ok(0) => {}
+        Ok(n) => console_log!("cron: vote times coarsened to the half hour through vote {n}"),
+        Err(e) => console_error!("cron: coarsening vote times failed: {e}"),
+    }
     // A monthly close that failed or found the lease taken is made up by the next hour.
     let today = crate::clock::parse_iso_day(&now.utc_day()).unwrap_or_default();
     let last = crate::report::month_key(
@@ -469,6 +475,73 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
         Ok(true) => {}
         Err(e) => console_error!("cron: checking last month's reports failed: {e}"),
     }
+}
+
+/// Votes per coarsening step, and steps per run: a first run over millions of votes spreads
+/// over several hours, each step one batch well within D1's 30 s.
+const COARSEN_STEP: i64 = 50_000;
+const COARSEN_STEPS: u32 = 20;
+
+#[derive(serde::Deserialize)]
+struct CoarseningState {
+    through_vote: i64,
+    watermark: i64,
+    oldest_unscreened: Option<i64>,
+}
+
+/// Floors to the half hour the stored times of votes that screening and their UTC day are
+/// done with (`vote_time::coarsen_before`), with their copies in cases and moderation; the
+/// last vote id done, 0 when nothing was left to do.
+async fn coarsen_times(
+    store: &D1Store,
+    now: Timestamp,
+) -> std::result::Result<i64, crate::store::StoreError> {
+    use crate::store::sql;
+    use d1::num;
+    let mut done = 0;
+    for _ in 0..COARSEN_STEPS {
+        let Some(state) = store
+            .first::<CoarseningState>(sql::COARSENING_STATE, &[])
+            .await?
+        else {
+            return Ok(done);
+        };
+        let cut = crate::vote_time::coarsen_before(
+            now.unix_seconds(),
+            state.oldest_unscreened,
+        );
+        let limit = state.watermark.min(state.through_vote + COARSEN_STEP);
+        if limit <= state.through_vote {
+            return Ok(done);
+        }
+        let three = [
+            num(state.through_vote as f64),
+            num(limit as f64),
+            num(cut as f64),
+        ];
+        let mut four = three.to_vec();
+        four.push(num(crate::vote_time::BUCKET_SECONDS as f64));
+        store
+            .batch(vec![
+                store.prepare(sql::COARSEN_VOTE_TIMES, &four)?,
+                store.prepare(sql::COARSEN_CASE_TIMES, &four)?,
+                store.prepare(sql::COARSEN_MODERATION_TIMES, &four)?,
+                store.prepare(sql::ADVANCE_COARSENING, &three)?,
+            ])
+            .await?;
+        let Some(after) = store
+            .first::<CoarseningState>(sql::COARSENING_STATE, &[])
+            .await?
+        else {
+            return Ok(done);
+        };
+        if after.through_vote <= state.through_vote {
+            // A newer vote stops it here until it is old enough.
+            return Ok(done);
+        }
+        done = after.through_vote;
+    }
+    Ok(done)
 }
 
 async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
@@ -599,17 +672,34 @@ impl App {
     /// hashes).
     /// The database of the shard a code names. The signature is checked first, so a forged
     /// code, like a code of a shard with no database here, is invalid without any read.
+    /// A one-time code's store also carries the code's spent mark (`KeyRing::spent_mark`).
     fn store_for_code(&self, token: &str) -> std::result::Result<CodeStore<'_>, CodeError> {
-        let (_, claims) = service::verify_code(&self.ring, token)?;
-        match self.shards.route(claims.shard) {
-            Destination::Home => Ok(CodeStore::Home(&self.store)),
-            Destination::Bound(n) => match self.env.d1(&ShardMap::binding(n)) {
-                Ok(db) => Ok(CodeStore::Other(D1Store::new(db, n, self.now))),
-                Err(e) => Err(CodeError::Store(crate::store::StoreError::Unavailable(
-                    format!("D1 binding of shard {n}: {e}"),
-                ))),
-            },
-            Destination::Unbound => Err(CodeError::Invalid),
+        let (token, claims) = service::verify_code(&self.ring, token)?;
+        let mark = match claims.kind {
+            crate::token::CodeKind::Standing => None,
+            crate::token::CodeKind::OneTime => Some(
+                self.ring
+                    .spent_mark(token.key_id(), &claims)
+                    .ok_or(CodeError::Invalid)?,
+            ),
+        };
+        let binding = match self.shards.route(claims.shard) {
+            Destination::Home if mark.is_none() => return Ok(CodeStore::Home(&self.store)),
+            Destination::Home => String::from("DB"),
+            Destination::Bound(n) => ShardMap::binding(n),
+            Destination::Unbound => return Err(CodeError::Invalid),
+        };
+        match self.env.d1(&binding) {
+            Ok(db) => {
+                let store = D1Store::new(db, claims.shard, self.now);
+                Ok(CodeStore::Other(match mark {
+                    Some(mark) => store.for_one_time_code(mark),
+                    None => store,
+                }))
+            }
+            Err(e) => Err(CodeError::Store(crate::store::StoreError::Unavailable(
+                format!("D1 binding {binding}: {e}"),
+            ))),
         }
     }
 

@@ -16,6 +16,22 @@ use crate::store::results::{CommentFilter, ResultsStore, StatQuery};
 use crate::store::Store;
 use worker::{console_error, Request, Response, Result};
 
+/// The moment of an anonymous vote as managers see it: `at` becomes the start of its part of
+/// the unit's local day (`vote_time`). Votes with a contact keep their moment.
+fn by_part_of_day(
+    zones: &super::zones::IntlZones,
+    at: &mut i64,
+    zone: &str,
+    day: &mut Option<String>,
+    part: &mut Option<crate::vote_time::PartOfDay>,
+) -> i64 {
+    let c = crate::vote_time::coarse(*at, zone, zones);
+    *at = c.at;
+    *day = Some(c.day);
+    *part = Some(c.part);
+    c.day_start
+}
+
 fn today(app: &App) -> chrono::NaiveDate {
     parse_iso_day(&app.now.utc_day()).unwrap_or_default()
 }
@@ -156,7 +172,11 @@ pub async fn comments(app: &App, req: &Request, p: &Principal) -> Result<Respons
         before,
     };
     match results::comments(&app.store, p, filter).await {
-        Ok(list) => {
+        Ok(mut list) => {
+            let zones = super::zones::IntlZones::default();
+            for c in list.iter_mut().filter(|c| c.contact.is_none()) {
+                by_part_of_day(&zones, &mut c.at, &c.zone, &mut c.day, &mut c.part);
+            }
             let next = (list.len() == 50)
                 .then(|| list.last().map(|c| c.vote_id))
                 .flatten();
@@ -256,7 +276,12 @@ pub async fn flagged(app: &App, req: &Request, p: &Principal) -> Result<Response
         Err(f) => return invalid(f, "must be a positive whole number"),
     };
     match results::flagged(&app.store, p, before).await {
-        Ok(list) => {
+        Ok(mut list) => {
+            // A flagged vote's contact is not read here: every one is shown by part of day.
+            let zones = super::zones::IntlZones::default();
+            for v in &mut list {
+                by_part_of_day(&zones, &mut v.at, &v.zone, &mut v.day, &mut v.part);
+            }
             let next = (list.len() == 100)
                 .then(|| list.last().map(|v| v.vote_id))
                 .flatten();
@@ -316,7 +341,13 @@ pub async fn cases(app: &App, req: &Request, p: &Principal) -> Result<Response> 
         now: app.now.unix_seconds(),
     };
     match results::cases(&app.store, p, filter).await {
-        Ok(list) => {
+        Ok(mut list) => {
+            // The due date is the vote's moment plus the deadline: shown by its day alone.
+            let zones = super::zones::IntlZones::default();
+            for c in list.iter_mut().filter(|c| c.contact.is_none()) {
+                by_part_of_day(&zones, &mut c.created_at, &c.zone, &mut c.day, &mut c.part);
+                c.due_at = crate::vote_time::coarse(c.due_at, &c.zone, &zones).day_start;
+            }
             let next = (list.len() == 50)
                 .then(|| list.last().map(|c| c.vote_id))
                 .flatten();
@@ -420,7 +451,13 @@ pub async fn appeals(app: &App, req: &Request, p: &Principal) -> Result<Response
         Some(_) => return invalid("status", "must be open or all"),
     };
     match crate::appeal::list(&app.store, p, open_only, before).await {
-        Ok(list) => ok_json(200, &serde_json::json!({ "appeals": list })),
+        Ok(mut list) => {
+            let zones = super::zones::IntlZones::default();
+            for a in &mut list {
+                by_part_of_day(&zones, &mut a.voted_at, &a.zone, &mut a.day, &mut a.part);
+            }
+            ok_json(200, &serde_json::json!({ "appeals": list }))
+        }
         Err(e) => fail(&e),
     }
 }

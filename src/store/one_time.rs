@@ -18,7 +18,13 @@ pub struct BatchView {
     pub direction_id: Option<DirectionId>,
     pub document: Option<String>,
     pub codes: i64,
-    pub used: i64,
+    /// Codes used, only where showing it cannot point at one citizen's vote
+    /// (`one_time::used_count_shown`); `None` otherwise, with the reason in `used_withheld`.
+    pub used: Option<i64>,
+    pub used_withheld: Option<&'static str>,
+    /// Codes marked used before migration 0017 (a flag on the code); part of `used`.
+    #[serde(skip)]
+    pub legacy_used: i64,
     pub issued_by: String,
     pub issued_at: i64,
     pub expires_at: i64,
@@ -33,7 +39,15 @@ pub struct CodeRow {
     pub position: String,
     pub serial: u16,
     pub key_id: u8,
-    pub used: bool,
+}
+
+/// A code of one of several batches, as much as its spent mark needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeKey {
+    pub batch: i64,
+    pub employee_id: EmployeeId,
+    pub serial: u16,
+    pub key_id: u8,
 }
 
 /// A batch to write: `per_employee` codes for each of `employees`, serials continuing from
@@ -73,6 +87,10 @@ pub trait OneTimeStore {
     async fn batch(&self, scope: Option<&str>, id: i64) -> Result<Option<BatchView>, StoreError>;
     /// The codes of batch `id` (whose scope the caller checked with [`OneTimeStore::batch`]).
     async fn batch_codes(&self, id: i64) -> Result<Vec<CodeRow>, StoreError>;
+    /// The codes of `batches` (whose scope the caller checked), for their spent marks.
+    async fn code_keys(&self, batches: &[i64]) -> Result<Vec<CodeKey>, StoreError>;
+    /// How many of `marks` (batch, spent mark) are in the spent set, per batch.
+    async fn spent_counts(&self, marks: &[(i64, String)]) -> Result<Vec<(i64, i64)>, StoreError>;
     /// The unit's last 100 batches, newest first.
     async fn batches(
         &self,

@@ -93,6 +93,15 @@ pub struct MonthData {
 pub struct CommentView {
     pub vote_id: i64,
     pub at: i64,
+    /// The unit's time zone, to show the vote's moment in; not sent.
+    #[serde(default, skip_serializing)]
+    pub zone: String,
+    /// Set when the moment is shown coarsely (`vote_time`): ``at`` is then the start of this
+    /// part of the unit's local `day`, not the vote's moment.
+    #[serde(default)]
+    pub day: Option<String>,
+    #[serde(default)]
+    pub part: Option<crate::vote_time::PartOfDay>,
     pub employee_id: i64,
     pub employee: String,
     pub unit_id: i64,
@@ -128,6 +137,15 @@ pub struct CommentFilter {
 pub struct FlaggedView {
     pub vote_id: i64,
     pub at: i64,
+    /// The unit's time zone, to show the vote's moment in; not sent.
+    #[serde(default, skip_serializing)]
+    pub zone: String,
+    /// Set when the moment is shown coarsely (`vote_time`): ``at`` is then the start of this
+    /// part of the unit's local `day`, not the vote's moment.
+    #[serde(default)]
+    pub day: Option<String>,
+    #[serde(default)]
+    pub part: Option<crate::vote_time::PartOfDay>,
     pub employee_id: i64,
     pub employee: String,
     pub unit_id: i64,
@@ -273,6 +291,15 @@ pub trait AlertStore {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CaseView {
     pub vote_id: i64,
+    /// The unit's time zone, to show the vote's moment in; not sent.
+    #[serde(default, skip_serializing)]
+    pub zone: String,
+    /// Set when the moment is shown coarsely (`vote_time`): ``created_at` (and `due_at` the start of its day)` is then the start of this
+    /// part of the unit's local `day`, not the vote's moment.
+    #[serde(default)]
+    pub day: Option<String>,
+    #[serde(default)]
+    pub part: Option<crate::vote_time::PartOfDay>,
     pub unit_id: i64,
     pub unit: String,
     pub employee_id: i64,
@@ -351,6 +378,15 @@ pub trait CaseStore {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppealView {
     pub vote_id: i64,
+    /// The unit's time zone, to show the vote's moment in; not sent.
+    #[serde(default, skip_serializing)]
+    pub zone: String,
+    /// Set when the moment is shown coarsely (`vote_time`): ``voted_at`` is then the start of this
+    /// part of the unit's local `day`, not the vote's moment.
+    #[serde(default)]
+    pub day: Option<String>,
+    #[serde(default)]
+    pub part: Option<crate::vote_time::PartOfDay>,
     pub unit_id: i64,
     pub unit: String,
     pub employee_id: i64,

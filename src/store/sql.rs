@@ -10,13 +10,14 @@ WHERE e.id = ?1";
 
 pub const SCALE: &str = "SELECT value, colour, face, labels FROM scale_levels ORDER BY value";
 
-/// The holder of a one-time code (`?3` its serial, `?4` now): used, or revoked or expired with
-/// its batch, or current.
+/// The holder of a one-time code (`?3` its serial, `?4` now, `?5` its spent mark): used, or
+/// revoked or expired with its batch, or current. `o.used` is only set on codes used before
+/// migration 0017; since then a used code is a mark in `one_time_spent`.
 pub const ONE_TIME_HOLDER: &str = "\
 SELECT e.id AS employee_id, e.name AS name, e.position AS position, e.active AS active, \
        u.id AS unit_id, u.name AS unit_name, \
        o.serial IS NOT NULL AS issued, (b.revoked_at IS NULL AND b.expires_at > ?4) AS unrevoked, \
-       coalesce(o.used, 0) AS used \
+       (coalesce(o.used, 0) = 1 OR EXISTS (SELECT 1 FROM one_time_spent s WHERE s.mark = ?5)) AS used \
 FROM employees e JOIN units u ON u.id = e.unit_id \
 LEFT JOIN one_time_codes o ON o.employee_id = e.id AND o.channel = ?2 AND o.serial = ?3 \
 LEFT JOIN one_time_batches b ON b.id = o.batch_id \
@@ -57,26 +58,31 @@ pub const INSERT_VOTE: &str = concat!(
     vote_allowed!()
 );
 
-/// The same for a one-time code (`?3` its serial): only while unused, its batch unrevoked and
-/// unexpired at the vote's time (`?10`). The vote is verified; `qr_issue` keeps the serial.
+/// The same for a one-time code (`?3` its serial, `?18` its spent mark): only while unused,
+/// its batch unrevoked and unexpired at the vote's time (`?10`). The vote is verified and
+/// keeps no serial (`qr_issue` 0) and no batch: nothing stored with it names the code, so
+/// nothing names the letter the code was printed on (docs/privacy.md).
 pub const INSERT_ONE_TIME_VOTE: &str = concat!(
     "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason, direction_id, receipt_hash, network_hash, verified) ",
-    "SELECT e.id, e.unit_id, o.channel, o.serial, ",
+    "SELECT e.id, e.unit_id, o.channel, 0, ",
     vote_values!(),
     "b.direction_id, ?17, nullif(?16, ''), 1 ",
     "FROM employees e JOIN one_time_codes o ON o.employee_id = e.id JOIN one_time_batches b ON b.id = o.batch_id ",
     "WHERE e.id = ?1 AND e.active = 1 AND o.channel = ?2 AND o.serial = ?3 AND o.used = 0 ",
+    "AND NOT EXISTS (SELECT 1 FROM one_time_spent s WHERE s.mark = ?18) ",
     "AND b.revoked_at IS NULL AND b.expires_at > ?10",
     vote_allowed!()
 );
 
-/// Right after `INSERT_ONE_TIME_VOTE` (`?1`–`?3` the code): the code is used up when the vote
-/// was stored, and only then. Which vote used it is not kept (docs/privacy.md). `changes()` is
-/// then 1 exactly when the vote was stored, and `last_insert_rowid()` is still the vote's id
-/// (this table has no rowid), so the contact and criteria statements after it work unchanged.
+/// Right after `INSERT_ONE_TIME_VOTE` (`?1` the code's spent mark): the code is used up when
+/// the vote was stored, and only then. The mark carries no vote id, time or batch, and the
+/// table is keyed by it, so neither a join nor the order of rows ties it to the vote. A second
+/// vote with the code finds the mark and inserts nothing; were it ever to get this far, the
+/// mark's primary key would fail its whole batch. `changes()` is then 1 exactly when the vote
+/// was stored, and `last_insert_rowid()` is still the vote's id (this table has no rowid), so
+/// the contact and criteria statements after it work unchanged.
 pub const USE_ONE_TIME_CODE: &str = "\
-UPDATE one_time_codes SET used = 1 \
-WHERE employee_id = ?1 AND channel = ?2 AND serial = ?3 AND used = 0 AND changes() = 1";
+INSERT INTO one_time_spent (mark) SELECT ?1 WHERE changes() = 1";
 
 /// `?17` is the SHA-256 of the voter's receipt (`receipt::Receipt::stored_hash`).
 /// `?16` is the day's keyed hash of the client's network (`service::network_hash`).
@@ -92,12 +98,13 @@ SELECT ?1, ?2, 1 WHERE EXISTS ( \
   WHERE q.employee_id = ?3 AND q.channel = ?4 AND q.issue = ?5 AND q.revoked_at IS NULL AND e.active = 1) \
 ON CONFLICT (day, client_key) DO UPDATE SET votes = votes + 1 \
 RETURNING votes";
-/// The same for a one-time code (`?5` its serial, `?6` now).
+/// The same for a one-time code (`?5` its serial, `?6` now, `?7` its spent mark).
 pub const COUNT_CLIENT_ONE_TIME_VOTE: &str = "\
 INSERT INTO client_counters (day, client_key, votes) \
 SELECT ?1, ?2, 1 WHERE EXISTS ( \
   SELECT 1 FROM one_time_codes o JOIN one_time_batches b ON b.id = o.batch_id JOIN employees e ON e.id = o.employee_id \
   WHERE o.employee_id = ?3 AND o.channel = ?4 AND o.serial = ?5 AND o.used = 0 \
+    AND NOT EXISTS (SELECT 1 FROM one_time_spent s WHERE s.mark = ?7) \
     AND b.revoked_at IS NULL AND b.expires_at > ?6 AND e.active = 1) \
 ON CONFLICT (day, client_key) DO UPDATE SET votes = votes + 1 \
 RETURNING votes";
@@ -775,7 +782,7 @@ pub const MONTHLY_REPORT: &str =
 /// Comments, newest first, within a scope (`?1`) and filters; contacts only while kept.
 pub const COMMENTS: &str = "\
 SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name AS employee, v.unit_id AS unit_id, \
-       u.name AS unit, v.score AS score, v.comment AS comment, c.contact AS contact, v.status AS status, \
+       u.name AS unit, u.timezone AS zone, v.score AS score, v.comment AS comment, c.contact AS contact, v.status AS status, \
        m.decision AS moderation, m.published_text AS published_text \
 FROM votes v JOIN employees e ON e.id = v.employee_id JOIN units u ON u.id = v.unit_id \
 LEFT JOIN vote_contacts c ON c.vote_id = v.id LEFT JOIN comment_moderation m ON m.vote_id = v.id \
@@ -790,11 +797,12 @@ pub const ANY_MONTHLY_REPORT: &str =
 
 // Alerts (alert.rs). Queued in the roll-up's incremental step: the step's new counted votes at
 // the lowest level with a comment (`?1`/`?2` as in `ADD_DAILY_EMPLOYEE`; `?3` now). The text
-// of the comment is not copied: alerts link to the admin page.
+// of the comment is not copied: alerts link to the admin page. `at` is the vote's UTC day, not
+// its moment (docs/privacy.md).
 pub const QUEUE_LOW_SCORE_ALERTS: &str = concat!(
     "INSERT OR IGNORE INTO alert_outbox (dedupe, body, unit_id, created_at, next_at) ",
     "SELECT 'vote:' || v.id, json_object('kind', 'low_score_comment', 'unit_id', v.unit_id, 'unit', u.name, ",
-    "'employee_id', v.employee_id, 'employee', e.name, 'score', v.score, 'at', v.created_at), v.unit_id, ?3, ?3 ",
+    "'employee_id', v.employee_id, 'employee', e.name, 'score', v.score, 'at', v.created_at - v.created_at % 86400), v.unit_id, ?3, ?3 ",
     "FROM votes v JOIN units u ON u.id = v.unit_id JOIN employees e ON e.id = v.employee_id ",
     "WHERE v.id > ?1 AND v.id <= ?2 AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 ",
     "AND v.status = 'counted' AND coalesce(v.comment, '') <> '' AND v.score = (SELECT MIN(value) FROM scale_levels)"
@@ -840,7 +848,7 @@ UPDATE alert_outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3 W
 // Review of flagged votes (results.rs: `review`). Scope `?1` as everywhere.
 pub const FLAGGED_VOTES: &str = "\
 SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name AS employee, v.unit_id AS unit_id, \
-       u.name AS unit, v.score AS score, coalesce(v.flag_reason, '') AS reason, coalesce(v.comment, '') AS comment \
+       u.name AS unit, u.timezone AS zone, v.score AS score, coalesce(v.flag_reason, '') AS reason, coalesce(v.comment, '') AS comment \
 FROM votes v JOIN employees e ON e.id = v.employee_id JOIN units u ON u.id = v.unit_id \
 WHERE v.status = 'flagged' \
   AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
@@ -870,7 +878,7 @@ pub const OPEN_CASES: &str = concat!(
 );
 /// Cases within a scope (`?1`) and filters, newest first, 50 a page; `?7` now (overdue).
 pub const CASES: &str = "\
-SELECT c.vote_id AS vote_id, c.unit_id AS unit_id, u.name AS unit, c.employee_id AS employee_id, e.name AS employee, \
+SELECT c.vote_id AS vote_id, c.unit_id AS unit_id, u.name AS unit, u.timezone AS zone, c.employee_id AS employee_id, e.name AS employee, \
        c.score AS score, c.status AS status, a.email AS assignee, c.created_at AS created_at, c.due_at AS due_at, \
        coalesce(v.comment, '') AS comment, vc.contact AS contact, \
        (SELECT json_group_array(json_object('at', n.at, 'by', coalesce(na.email, ''), 'note', n.note)) \
@@ -926,7 +934,7 @@ pub const FILE_APPEAL: &str = concat!(
 );
 /// Appeals within the scope, newest first, 100 a page (`?2` open only, `?3` before a vote id).
 pub const APPEALS: &str = concat!(
-    "SELECT a.vote_id AS vote_id, a.unit_id AS unit_id, u.name AS unit, v.employee_id AS employee_id, e.name AS employee, ",
+    "SELECT a.vote_id AS vote_id, a.unit_id AS unit_id, u.name AS unit, u.timezone AS zone, v.employee_id AS employee_id, e.name AS employee, ",
     "v.score AS score, v.created_at AS voted_at, v.status AS vote_status, a.reason AS reason, ",
     "coalesce(f.email, '') AS filed_by, a.filed_at AS filed_at, a.decision AS decision, ",
     "d.email AS decided_by, a.decided_at AS decided_at, a.note AS note ",
@@ -1050,7 +1058,7 @@ macro_rules! one_time_batch_view {
     () => {
         "SELECT b.id AS id, b.unit_id AS unit_id, u.name AS unit, b.channel AS channel, b.direction_id AS direction_id, \
          b.document AS document, b.codes AS codes, \
-         (SELECT COUNT(*) FROM one_time_codes o WHERE o.batch_id = b.id AND o.used = 1) AS used, \
+         (SELECT COUNT(*) FROM one_time_codes o WHERE o.batch_id = b.id AND o.used = 1) AS legacy_used, \
          coalesce(a.email, '') AS issued_by, b.issued_at AS issued_at, b.expires_at AS expires_at, b.revoked_at AS revoked_at \
          FROM one_time_batches b JOIN units u ON u.id = b.unit_id LEFT JOIN accounts a ON a.id = b.issued_by "
     };
@@ -1068,11 +1076,20 @@ pub const ONE_TIME_BATCHES: &str = concat!(
     in_scope!("b.unit_id"),
     " ORDER BY b.id DESC LIMIT 100"
 );
+/// A batch's codes, without whether each was used: that is never shown per code.
 pub const ONE_TIME_CODES: &str = "\
 SELECT o.employee_id AS employee_id, e.name AS name, e.position AS position, o.serial AS serial, \
-       o.key_id AS key_id, o.used AS used \
+       o.key_id AS key_id \
 FROM one_time_codes o JOIN employees e ON e.id = o.employee_id \
 WHERE o.batch_id = ?1 ORDER BY e.name, o.employee_id, o.serial";
+/// The codes of the batches in `?1` (a JSON array of ids), for their spent marks.
+pub const ONE_TIME_CODE_KEYS: &str = "\
+SELECT o.batch_id AS batch, o.employee_id AS employee_id, o.serial AS serial, o.key_id AS key_id \
+FROM one_time_codes o WHERE o.batch_id IN (SELECT value FROM json_each(?1))";
+/// `?1` a JSON array of `[batch_id, mark]`: how many marks are spent, per batch.
+pub const ONE_TIME_SPENT_COUNTS: &str = "\
+SELECT json_extract(j.value, '$[0]') AS batch, COUNT(*) AS used \
+FROM json_each(?1) j JOIN one_time_spent s ON s.mark = json_extract(j.value, '$[1]') GROUP BY 1";
 /// `?3` now; the audit line follows (`INSERT_AUDIT_IF_CHANGED`).
 pub const REVOKE_ONE_TIME_BATCH: &str = concat!(
     "UPDATE one_time_batches SET revoked_at = ?3 WHERE id = ?2 AND revoked_at IS NULL AND ",
@@ -1104,3 +1121,52 @@ SELECT ?1, ?2, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), jso
   json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), ?3 FROM json_each(?4) j";
 pub const NATIONAL_MONTH: &str = "\
 SELECT shard, unit_id, score, counted, flagged, duplicates, verified FROM national_unit_months WHERE month = ?1";
+
+// Coarsening of stored vote times (`vote_time`), by the hourly cron after the roll-up.
+/// How far coarsening went, how far screening went, and the oldest unscreened vote's moment.
+pub const COARSENING_STATE: &str = "\
+SELECT (SELECT through_vote FROM time_coarsening WHERE id = 1) AS through_vote, \
+       (SELECT watermark FROM rollup_state WHERE name = 'votes') AS watermark, \
+       (SELECT min(created_at) FROM votes WHERE id > (SELECT watermark FROM rollup_state WHERE name = 'votes')) AS oldest_unscreened";
+/// The last vote id of a step (`?1` coarsened through, `?2` at most this id, screened; `?3`
+/// the cut): every vote after `?1` up to it is older than the cut. A vote id is assigned at
+/// arrival, so a newer vote stops the step and waits, with those after it, for a later run.
+macro_rules! coarsen_stop {
+    () => {
+        "min(?2, coalesce((SELECT min(id) - 1 FROM votes WHERE id > ?1 AND id <= ?2 AND created_at >= ?3), ?2))"
+    };
+}
+/// Each statement only while coarsening is still at `?1` (no other run did this step).
+macro_rules! coarsening_at {
+    () => {
+        " AND (SELECT through_vote FROM time_coarsening WHERE id = 1) = ?1"
+    };
+}
+/// A step's batch, in this order: the votes' times to their half hour (`?4`, seconds), then
+/// the copies of those times in cases (opened at the vote's moment, due a deadline later) and
+/// in comment moderation, then the mark.
+pub const COARSEN_VOTE_TIMES: &str = concat!(
+    "UPDATE votes SET created_at = created_at - created_at % ?4 WHERE id > ?1 AND id <= ",
+    coarsen_stop!(),
+    " AND created_at % ?4 <> 0",
+    coarsening_at!()
+);
+pub const COARSEN_CASE_TIMES: &str = concat!(
+    "UPDATE cases SET created_at = created_at - created_at % ?4, due_at = due_at - due_at % ?4, ",
+    "updated_at = CASE WHEN updated_at = created_at THEN created_at - created_at % ?4 ELSE updated_at END ",
+    "WHERE vote_id > ?1 AND vote_id <= ",
+    coarsen_stop!(),
+    " AND created_at % ?4 <> 0",
+    coarsening_at!()
+);
+pub const COARSEN_MODERATION_TIMES: &str = concat!(
+    "UPDATE comment_moderation SET voted_at = voted_at - voted_at % ?4 WHERE vote_id > ?1 AND vote_id <= ",
+    coarsen_stop!(),
+    " AND voted_at % ?4 <> 0",
+    coarsening_at!()
+);
+pub const ADVANCE_COARSENING: &str = concat!(
+    "UPDATE time_coarsening SET through_vote = ",
+    coarsen_stop!(),
+    " WHERE id = 1 AND through_vote = ?1"
+);

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod anonymity;
 mod bad_input;
 mod browser;
 mod criteria;

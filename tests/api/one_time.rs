@@ -114,9 +114,10 @@ async fn a_batch_prints_codes_that_each_take_exactly_one_verified_vote() {
     assert_eq!(w.votes_of(olena), 1, "the second use stored nothing");
     assert_eq!(
         w.count(&format!(
-            "SELECT COUNT(*) FROM one_time_codes WHERE employee_id = {olena} AND serial = 1 AND used = 1"
+            "SELECT COUNT(*) FROM one_time_codes WHERE employee_id = {olena} AND used = 1"
         )),
-        1
+        0,
+        "the code itself says nothing about its use"
     );
     let columns = w.count(
         "SELECT COUNT(*) FROM pragma_table_info('one_time_codes') WHERE name IN ('vote_id', 'used_at')",
@@ -125,11 +126,19 @@ async fn a_batch_prints_codes_that_each_take_exactly_one_verified_vote() {
         columns, 0,
         "nothing links a code (and its letter) to the vote it cast"
     );
+    // A letter's batch and a batch of one code are both too pointed to count.
     let listed = w
         .admin_get(&format!("/api/v1/admin/units/{unit}/one-time-batches"))
         .await;
-    assert_eq!(listed["batches"][1]["used"], 1, "{listed}");
-    assert_eq!(listed["batches"][0]["used"], 0);
+    assert_eq!(listed["batches"][1]["used"], Value::Null, "{listed}");
+    assert_eq!(listed["batches"][1]["used_withheld"], "document");
+    assert_eq!(listed["batches"][0]["used"], Value::Null);
+    assert_eq!(listed["batches"][0]["used_withheld"], "few_codes");
+    let codes = first["codes"].as_array().unwrap();
+    assert!(
+        codes.iter().all(|c| c.get("used").is_none()),
+        "never per code: {first}"
+    );
 }
 
 #[tokio::test]
@@ -147,12 +156,38 @@ async fn two_votes_racing_with_one_code_store_one() {
     }
     let employee = printed["codes"][0]["employee_id"].as_i64().unwrap();
     assert_eq!(w.votes_of(employee), 5);
-    assert_eq!(
-        w.count(&format!(
-            "SELECT COUNT(*) FROM one_time_codes WHERE employee_id = {employee} AND used = 1"
-        )),
-        5
-    );
+    let id = printed["batch"]["id"].as_i64().unwrap();
+    let shown = w
+        .admin_get(&format!("/api/v1/admin/one-time-batches/{id}"))
+        .await;
+    assert_eq!(shown["batch"]["used_withheld"], "few_codes", "{shown}");
+}
+
+#[tokio::test]
+async fn a_large_queue_batch_counts_its_used_codes_from_the_spent_marks() {
+    let w = shared();
+    let unit = w.create_unit("Зала черги", None).await;
+    w.create_employee("Тарас Олійник", "Адміністратор", unit)
+        .await;
+    w.create_employee("Ліна Кравець", "Адміністратор", unit)
+        .await;
+    let printed = batch(w, unit, json!({"per_employee": 6})).await;
+    assert_eq!(printed["batch"]["used"], 0, "{}", printed["batch"]);
+    let tokens = tokens_of(&printed);
+    for token in tokens.iter().take(3) {
+        assert_eq!(vote(w, token, 3).await.status(), 201);
+    }
+    let id = printed["batch"]["id"].as_i64().unwrap();
+    let listed = w
+        .admin_get(&format!("/api/v1/admin/units/{unit}/one-time-batches"))
+        .await;
+    assert_eq!(listed["batches"][0]["codes"], 12);
+    assert_eq!(listed["batches"][0]["used"], 3, "{listed}");
+    assert_eq!(listed["batches"][0]["used_withheld"], Value::Null);
+    let shown = w
+        .admin_get(&format!("/api/v1/admin/one-time-batches/{id}"))
+        .await;
+    assert_eq!(shown["batch"]["used"], 3);
 }
 
 #[tokio::test]
@@ -282,7 +317,7 @@ async fn bad_batch_requests_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn the_slips_page_prints_the_unused_codes_with_the_document_number() {
+async fn the_slips_page_prints_every_code_used_or_not_with_the_document_number() {
     let w = shared();
     let unit = w.create_unit("Відділ звернень громадян", None).await;
     w.create_employee("Галина Ткаченко", "Головний спеціаліст", unit)
@@ -308,14 +343,185 @@ async fn the_slips_page_prints_the_unused_codes_with_the_document_number() {
     let html = resp.text().await.unwrap();
     assert_eq!(
         html.matches("<article class=\"slip\">").count(),
-        2,
-        "{html}"
+        3,
+        "leaving the used code out would tell which one was used"
     );
     assert!(html.contains("Галина Ткаченко") && html.contains("№ 45/2"));
-    assert!(
-        !html.contains(&tokens[0]),
-        "a used code is not printed again"
-    );
-    assert!(html.contains(&tokens[1]) && html.contains(&tokens[2]));
+    assert!(tokens.iter().all(|t| html.contains(t.as_str())));
     assert!(html.contains("<svg"));
+}
+
+/// The letter's code from a batch printed for one written reply, and queue tickets for the
+/// same employee, all voted: nothing stored lets a reader of the database put the letter's
+/// number beside its vote.
+#[tokio::test]
+async fn a_verified_vote_cannot_be_joined_or_ordered_back_to_its_serial_batch_or_letter() {
+    let w = shared();
+    let unit = w.create_unit("Відділ листів і черги", None).await;
+    let clerk = w.create_employee("Ярина Гнатюк", "Спеціаліст", unit).await;
+    let tickets = batch(w, unit, json!({"per_employee": 4})).await;
+    let letter = batch(
+        w,
+        unit,
+        json!({"channel": 2, "document": "Лист № 123/45 до Петренка"}),
+    )
+    .await;
+    let more = batch(w, unit, json!({"per_employee": 4})).await;
+    let ticket_tokens = tokens_of(&tickets);
+    let more_tokens = tokens_of(&more);
+    // Interleaved, so that the order of use is not the order of printing.
+    for token in [&more_tokens[2], &ticket_tokens[1], &more_tokens[0]] {
+        assert_eq!(vote(w, token, 3).await.status(), 201);
+    }
+    let resp = w
+        .vote_json(
+            json!({"token": tokens_of(&letter)[0], "score": 1, "comment": "Відповідь запізнилася"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    for token in [&ticket_tokens[3], &more_tokens[1]] {
+        assert_eq!(vote(w, token, 2).await.status(), 201);
+    }
+    let verified = w.count(&format!(
+        "SELECT COUNT(*) FROM votes WHERE employee_id = {clerk} AND verified = 1"
+    ));
+    assert_eq!(verified, 6);
+
+    // The join that used to work: vote → serial → code → batch → document.
+    let joined = w.count(&format!(
+        "SELECT COUNT(*) FROM votes v \
+         JOIN one_time_codes o ON o.employee_id = v.employee_id AND o.channel = v.channel AND o.serial = v.qr_issue \
+         JOIN one_time_batches b ON b.id = o.batch_id WHERE v.employee_id = {clerk}"
+    ));
+    assert_eq!(joined, 0, "no vote keeps its code's serial");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM votes WHERE employee_id = {clerk} AND qr_issue <> 0"
+        )),
+        0
+    );
+    let vote_columns: Vec<String> = {
+        let db = w.db();
+        let mut st = db
+            .prepare("SELECT name FROM pragma_table_info('votes')")
+            .unwrap();
+        let names = st.query_map([], |r| r.get(0)).unwrap();
+        names.map(|n| n.unwrap()).collect()
+    };
+    assert!(
+        vote_columns
+            .iter()
+            .all(|c| !c.contains("batch") && !c.contains("serial") && !c.contains("code")),
+        "{vote_columns:?}"
+    );
+    // The codes carry no flag of use, and the spent set carries nothing but its marks.
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM one_time_codes WHERE employee_id = {clerk} AND used <> 0"
+        )),
+        0
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM pragma_table_info('one_time_spent')"),
+        1
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM pragma_table_info('one_time_spent') WHERE name = 'mark' AND pk = 1"),
+        1
+    );
+    assert!(
+        w.db().prepare("SELECT rowid FROM one_time_spent").is_err(),
+        "no rowid: no order of insertion to read"
+    );
+    // Rows come back in the order of their marks, which is the order of an HMAC under the
+    // server's key, not of use: the letter's mark sits wherever its hash puts it.
+    let marks: Vec<String> = {
+        let db = w.db();
+        let mut st = db.prepare("SELECT mark FROM one_time_spent").unwrap();
+        let rows = st.query_map([], |r| r.get(0)).unwrap();
+        rows.map(|m| m.unwrap()).collect()
+    };
+    let mut sorted = marks.clone();
+    sorted.sort();
+    assert_eq!(marks, sorted);
+    assert!(marks
+        .iter()
+        .all(|m| m.len() == 32 && m.chars().all(|c| c.is_ascii_hexdigit())));
+    // With the key (as the worker holds it) the letter's code is among them; without it, a
+    // mark names no serial: every code of the letter's employee hashes to some other value
+    // under a key that is not the server's.
+    let mark_of = |key_byte: u8, serial: u16, channel: u8| -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&[key_byte; 32]).unwrap();
+        mac.update(b"civicrate/one-time-spent/v1");
+        let e = (clerk as u32).to_be_bytes();
+        let n = serial.to_be_bytes();
+        mac.update(&[0, e[0], e[1], e[2], e[3], channel, n[0], n[1]]);
+        mac.finalize().into_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let letter_serial = letter["codes"][0]["serial"].as_i64().unwrap() as u16;
+    assert!(marks.contains(&mark_of(1, letter_serial, 2)));
+    assert!(!marks.contains(&mark_of(9, letter_serial, 2)));
+    // And what managers see of the batches tells nothing about the letter.
+    let listed = w
+        .admin_get(&format!("/api/v1/admin/units/{unit}/one-time-batches"))
+        .await;
+    let letter_row = listed["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == letter["batch"]["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(letter_row["used"], Value::Null, "{letter_row}");
+}
+
+/// On an instance whose `HOME_SHARD` is 3, printed slips must carry shard 3: a slip of shard
+/// 0 would name a database this instance does not have, and answer 404.
+#[tokio::test]
+async fn slips_of_an_instance_whose_home_shard_is_not_zero_carry_it_and_take_their_vote() {
+    let w = &Worker::start_with(&crate::helpers::key(1), &[("HOME_SHARD", "3")]);
+    let unit = w.create_unit("Районний ЦНАП", None).await;
+    let employee = w
+        .create_employee("Софія Руденко", "Адміністратор", unit)
+        .await;
+    let printed = batch(w, unit, json!({"per_employee": 2})).await;
+    let tokens = tokens_of(&printed);
+    // The shard is the third byte: symbols 4-5 of the base32 text hold bits 16-25.
+    let shard_of = |t: &str| -> u8 {
+        let alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let bits: u64 = t
+            .chars()
+            .take(6)
+            .fold(0, |acc, c| (acc << 5) | alphabet.find(c).unwrap() as u64);
+        ((bits >> (30 - 24)) & 0xff) as u8
+    };
+    assert!(tokens.iter().all(|t| shard_of(t) == 3), "{tokens:?}");
+    let page = w
+        .http
+        .get(w.url(&format!("/r/{}", tokens[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(vote(w, &tokens[0], 3).await.status(), 201);
+    assert_eq!(vote(w, &tokens[0], 3).await.status(), 410);
+    assert_eq!(w.votes_of(employee), 1);
+    assert_eq!(w.count("SELECT COUNT(*) FROM one_time_spent"), 1);
+    let resp = w
+        .admin(
+            Method::GET,
+            &format!(
+                "/admin/one-time-batches/{}/slips?lang=en",
+                printed["batch"]["id"]
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let html = resp.text().await.unwrap();
+    assert!(tokens.iter().all(|t| html.contains(t.as_str())));
 }
