@@ -500,3 +500,16 @@ CREATE TABLE national_unit_months (
   collected_at INTEGER NOT NULL,
   PRIMARY KEY (month, shard, unit_id, score)
 ) WITHOUT ROWID;
+
+-- 0018: rights (grant links, the account's own employee).
+CREATE TABLE grant_links (
+  token_hash TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  grants TEXT NOT NULL,
+  created_by INTEGER REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+) WITHOUT ROWID;
+
+ALTER TABLE accounts ADD COLUMN employee_id INTEGER REFERENCES employees(id);
