@@ -391,8 +391,9 @@
         el("p", { class: "muted small" }, t("expires") + " " + when(made.expires_at)));
     }, "invite"), el("p", { class: "muted small" }, t("inviteHelp")), link);
     if (!isSuper()) return page(t("accounts"), invite);
-    const { accounts } = await api("GET", "/api/v1/admin/accounts");
-    const rows = accounts.map((a) => {
+    // Not `accounts`: that name is this function, which the add-role form calls again.
+    const { accounts: list } = await api("GET", "/api/v1/admin/accounts");
+    const rows = list.map((a) => {
       const roles = el("ul", { class: "roles" }, a.roles.map((r, i) => el("li", {}, roleName(r), " ",
         a.active ? el("button", { type: "button", class: "link", on: { click: async () => {
           try { await api("PUT", `/api/v1/admin/accounts/${a.id}/roles`, { roles: a.roles.filter((_, j) => j !== i).map((x) => ({ role: x.role, unit_id: x.unit_id })) }); accounts_(); }

@@ -919,7 +919,7 @@ async fn adding_a_role_in_accounts_shows_a_grant_link_to_copy_and_only_its_accep
     .await;
     let link = b
         .wait_for(
-            "const c = document.querySelector(\"[data-testid='grant-link']\"); return c && c.textContent",
+            "const c = document.querySelector(\"[data-testid='grant-link']\"); const e = [...document.querySelectorAll('[role=alert]')].map((a) => a.textContent).join(''); return (c && c.textContent) || (e && 'error: ' + e)",
             "the grant link",
         )
         .await;
