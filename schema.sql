@@ -524,3 +524,16 @@ CREATE TABLE time_coarsening (
   through_vote INTEGER NOT NULL
 );
 INSERT INTO time_coarsening (id, through_vote) VALUES (1, 0);
+
+-- 0018: rights (grant links, the account's own employee).
+CREATE TABLE grant_links (
+  token_hash TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  grants TEXT NOT NULL,
+  created_by INTEGER REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+) WITHOUT ROWID;
+
+ALTER TABLE accounts ADD COLUMN employee_id INTEGER REFERENCES employees(id);

@@ -488,6 +488,49 @@ impl Scope {
     }
 }
 
+/// The position in `path` (a unit's ancestors, root first, ending with the unit) of the highest
+/// unit on which `grants` hold any role, or the unit-admin role when `admin_only`.
+fn highest_hold(grants: &[Grant], path: &[UnitId], admin_only: bool) -> Option<usize> {
+    path.iter().position(|u| {
+        grants.iter().any(|g| match g {
+            Grant::UnitAdmin(x) => x == u,
+            Grant::Viewer(x) => !admin_only && x == u,
+            Grant::Superadmin => false,
+        })
+    })
+}
+
+/// Whether `grants` put their holder strictly above the last unit of `path` (its ancestors,
+/// root first, ending with it): superadmin, or unit admin of a proper ancestor. Decisions that
+/// switch anti-fraud off for a unit (accepting its flagged votes, removing its office
+/// networks, deciding its appeals) need this, so that nobody audits their own unit.
+pub fn strictly_above(grants: &[Grant], path: &[UnitId]) -> bool {
+    grants.contains(&Grant::Superadmin)
+        || highest_hold(grants, path, true).is_some_and(|i| i + 1 < path.len())
+}
+
+/// Whether `decider` may decide an appeal about the last unit of `path` that `filer` filed
+/// (two different accounts): strictly above the unit, and strictly above every hold the filer
+/// has on it, so that the appeal goes up past whoever filed it. An account the filer invited
+/// holds roles only inside the filer's own subtrees, so it never qualifies; an appeal a
+/// superadmin filed goes to another superadmin.
+pub fn may_decide_appeal(decider: &[Grant], filer: &[Grant], path: &[UnitId]) -> bool {
+    if decider.contains(&Grant::Superadmin) {
+        return true;
+    }
+    if !strictly_above(decider, path) || filer.contains(&Grant::Superadmin) {
+        return false;
+    }
+    match (
+        highest_hold(decider, path, true),
+        highest_hold(filer, path, false),
+    ) {
+        (Some(mine), Some(theirs)) => mine < theirs,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
 /// How a caller signed in for this request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
@@ -664,6 +707,63 @@ mod tests {
         assert_eq!(Grant::parse("superadmin", Some(3)), Err(GrantError::Unit));
         assert_eq!(Grant::parse("unit_admin", None), Err(GrantError::Unit));
         assert_eq!(Grant::parse("root", None), Err(GrantError::UnknownRole));
+    }
+
+    #[test]
+    fn only_an_admin_of_a_proper_ancestor_or_a_superadmin_is_strictly_above_a_unit() {
+        let [city, branch, office] = [1, 2, 3].map(|n| UnitId::parse(n).unwrap());
+        let path = [city, branch, office];
+        assert!(strictly_above(&[Grant::Superadmin], &path));
+        assert!(strictly_above(&[Grant::UnitAdmin(city)], &path));
+        assert!(strictly_above(&[Grant::UnitAdmin(branch)], &path));
+        assert!(!strictly_above(&[Grant::UnitAdmin(office)], &path));
+        assert!(!strictly_above(&[Grant::Viewer(city)], &path));
+        assert!(!strictly_above(&[], &path));
+        // Holding the unit itself as well as an ancestor still counts as above.
+        assert!(strictly_above(
+            &[Grant::UnitAdmin(office), Grant::UnitAdmin(city)],
+            &path
+        ));
+        assert!(!strictly_above(&[Grant::UnitAdmin(city)], &[city]));
+    }
+
+    #[test]
+    fn an_appeal_goes_up_past_whoever_filed_it() {
+        let [city, branch, office] = [1, 2, 3].map(|n| UnitId::parse(n).unwrap());
+        let path = [city, branch, office];
+        let branch_admin = [Grant::UnitAdmin(branch)];
+        // Filed by the office's admin: the branch's admin decides.
+        assert!(may_decide_appeal(
+            &branch_admin,
+            &[Grant::UnitAdmin(office)],
+            &path
+        ));
+        // Filed by the branch's admin: a second branch admin (say, one they invited) does not.
+        assert!(!may_decide_appeal(&branch_admin, &branch_admin, &path));
+        assert!(may_decide_appeal(
+            &[Grant::UnitAdmin(city)],
+            &branch_admin,
+            &path
+        ));
+        // Nobody below a superadmin decides what a superadmin filed; another superadmin does.
+        assert!(!may_decide_appeal(
+            &[Grant::UnitAdmin(city)],
+            &[Grant::Superadmin],
+            &path
+        ));
+        assert!(may_decide_appeal(
+            &[Grant::Superadmin],
+            &[Grant::Superadmin],
+            &path
+        ));
+        // The unit's own admin never decides, whoever filed.
+        assert!(!may_decide_appeal(
+            &[Grant::UnitAdmin(office)],
+            &[Grant::Viewer(office)],
+            &path
+        ));
+        // A filer who lost every role on the path: strictly above the unit is enough.
+        assert!(may_decide_appeal(&branch_admin, &[], &path));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub enum AdminError {
     /// The caller's role does not allow this at all: 403.
     #[error("your role does not allow this")]
     Forbidden,
+    /// A decision that nobody takes about their own unit (or employee): 403.
+    #[error("{0}")]
+    NeedsOversight(&'static str),
     /// The request contradicts the current state (a taken e-mail, a cycle): 409.
     #[error("{0}")]
     Conflict(&'static str),
@@ -320,9 +323,7 @@ pub async fn invite(
         require_superadmin(p)?;
     }
     if store.email_taken(&email).await? {
-        return Err(AdminError::Conflict(
-            "an account with this e-mail already exists; change its roles instead",
-        ));
+        return Err(AdminError::Conflict(TAKEN));
     }
     let secret = Secret::invitation(random);
     let expires_at = at.unix_seconds() + INVITATION_SECONDS;
@@ -344,13 +345,17 @@ pub async fn invite(
             expires_at,
         }),
         Created::NotFound => Err(AdminError::NotFound("unit")),
-        Created::Duplicate => Err(AdminError::Conflict(
-            "an account with this e-mail already exists; change its roles instead",
-        )),
+        Created::Duplicate => Err(AdminError::Conflict(TAKEN)),
     }
 }
 
-/// Creates the invited account with its password and signs it in.
+/// An existing account is not invited again: whoever accepted its invitation holds it, and may
+/// not be the person the e-mail names. Roles added to it go through a grant link instead.
+const TAKEN: &str = "an account with this e-mail already exists; add the role to it in Accounts, \
+which makes a one-time grant link for you to hand to its owner";
+
+/// Creates the invited account with its password and signs it in; or, for a grant link, gives
+/// the account its new roles (see `accept_grant_link`).
 #[allow(clippy::too_many_arguments)]
 pub async fn accept_invitation(
     store: &impl AdminStore,
@@ -364,10 +369,10 @@ pub async fn accept_invitation(
 ) -> Result<NewSession, AdminError> {
     let hash_of_token =
         account::invitation_hash(token).ok_or(AdminError::NotFound("invitation"))?;
-    let open = store
-        .open_invitation(&hash_of_token, at)
-        .await?
-        .ok_or(AdminError::NotFound("invitation"))?;
+    let Some(open) = store.open_invitation(&hash_of_token, at).await? else {
+        return accept_grant_link(store, kdf, key, &hash_of_token, password, random, salt, at)
+            .await;
+    };
     let email = Email::parse(&open.email).map_err(|_| AdminError::NotFound("invitation"))?;
     let password = Password::parse(password, &email)?;
     let hash = PasswordHash::derive(kdf, &password, salt)
@@ -403,6 +408,65 @@ pub async fn accept_invitation(
     }
 }
 
+/// Accepts a grant link: the holder of the link sets the account's password anew, every other
+/// session of the account ends and its API tokens are revoked, then the roles are added. The
+/// granter handed the link to the person they meant, so whoever held the account before (say,
+/// someone who accepted its invitation in that person's name) loses it before the roles arrive.
+#[allow(clippy::too_many_arguments)]
+async fn accept_grant_link(
+    store: &impl AdminStore,
+    kdf: &impl Kdf,
+    key: &SessionKey,
+    hash_of_token: &str,
+    password: &str,
+    random: [u8; 32],
+    salt: [u8; 16],
+    at: Timestamp,
+) -> Result<NewSession, AdminError> {
+    let open = store
+        .open_grant_link(hash_of_token, at)
+        .await?
+        .ok_or(AdminError::NotFound("invitation"))?;
+    let email = Email::parse(&open.email).map_err(|_| AdminError::NotFound("invitation"))?;
+    let password = Password::parse(password, &email)?;
+    let hash = PasswordHash::derive(kdf, &password, salt)
+        .await
+        .map_err(AdminError::Kdf)?;
+    let (id, cookie, csrf) = new_session(key, random);
+    let entry = Audit {
+        at,
+        account: Some(open.account),
+        actor: email.as_str().to_owned(),
+        action: "grant_link_accepted",
+        object: format!("account:{}", open.account.get()),
+        detail: serde_json::json!({ "roles": roles_detail(&open.grants) }).to_string(),
+    };
+    match store
+        .accept_grant_link(
+            hash_of_token,
+            &hash.encode(),
+            &id.storage_hash(),
+            at.unix_seconds() + SESSION_SECONDS,
+            &entry,
+        )
+        .await?
+    {
+        Accepted::Account(account) => Ok(NewSession {
+            account,
+            cookie,
+            csrf,
+        }),
+        Accepted::Gone => Err(AdminError::NotFound("invitation")),
+    }
+}
+
+fn roles_detail(grants: &[Grant]) -> Vec<serde_json::Value> {
+    grants
+        .iter()
+        .map(|g| serde_json::json!({ "role": g.role().as_str(), "unit_id": g.unit() }))
+        .collect()
+}
+
 pub async fn accounts(
     store: &impl AdminStore,
     p: &Principal,
@@ -420,13 +484,29 @@ pub struct RoleInput {
     pub unit_id: Option<i64>,
 }
 
+/// What a change of roles did: removals apply at once; roles added wait in a grant link.
+#[derive(Debug, Clone, Serialize)]
+pub struct RolesChange {
+    /// The link to hand to the account's owner, when roles were added.
+    pub grant_link: Option<Invitation>,
+    /// The roles the link adds once accepted.
+    pub pending: Vec<serde_json::Value>,
+}
+
+/// Sets an account's roles. Removing roles applies at once. Adding roles never hands them to
+/// whoever holds the account now: it makes a one-time grant link, shown to the granter, who
+/// gives it to the person they mean; accepting it sets a new password, ends the account's
+/// sessions and revokes its API tokens, then adds the roles.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_roles(
     store: &impl AdminStore,
+    base: &PublicBaseUrl,
     p: &Principal,
     account: AccountId,
     roles: &[RoleInput],
+    random: [u8; 32],
     at: Timestamp,
-) -> Result<(), AdminError> {
+) -> Result<RolesChange, AdminError> {
     require_superadmin(p)?;
     if roles.len() > 50 {
         return Err(invalid("roles", "must list at most 50 roles"));
@@ -438,10 +518,11 @@ pub async fn set_roles(
             grants.push(g);
         }
     }
-    store
+    let current = store
         .account(account)
         .await?
-        .ok_or(AdminError::NotFound("account"))?;
+        .ok_or(AdminError::NotFound("account"))?
+        .grants;
     if account == p.account
         && !grants.contains(&Grant::Superadmin)
         && store.other_superadmins(p.account).await? == 0
@@ -450,18 +531,91 @@ pub async fn set_roles(
             "you are the last superadmin; make someone else superadmin first",
         ));
     }
-    let detail: Vec<serde_json::Value> = grants
-        .iter()
-        .map(|g| serde_json::json!({ "role": g.role().as_str(), "unit_id": g.unit() }))
-        .collect();
+    let (kept, added): (Vec<Grant>, Vec<Grant>) =
+        grants.into_iter().partition(|g| current.contains(g));
+    if kept.len() != current.len() {
+        let entry = with_detail(
+            audit(p, at, "roles_changed", format!("account:{}", account.get())),
+            serde_json::json!({ "roles": roles_detail(&kept) }),
+        );
+        changed(
+            store.set_grants(account, &kept, &entry).await?,
+            "account",
+            "unit",
+        )?;
+    }
+    if added.is_empty() {
+        return Ok(RolesChange {
+            grant_link: None,
+            pending: Vec::new(),
+        });
+    }
+    let units: Vec<UnitId> = added.iter().filter_map(|g| g.unit()).collect();
+    for u in &units {
+        if !store.unit_in_scope(&Scope::All, *u).await? {
+            return Err(AdminError::NotFound("unit"));
+        }
+    }
+    let secret = Secret::invitation(random);
+    let expires_at = at.unix_seconds() + INVITATION_SECONDS;
     let entry = with_detail(
-        audit(p, at, "roles_changed", format!("account:{}", account.get())),
-        serde_json::json!({ "roles": detail }),
+        audit(
+            p,
+            at,
+            "grant_link_created",
+            format!("account:{}", account.get()),
+        ),
+        serde_json::json!({ "roles": roles_detail(&added) }),
+    );
+    if !store
+        .create_grant_link(&secret.hash, account, &added, expires_at, &entry)
+        .await?
+    {
+        return Err(AdminError::NotFound("account"));
+    }
+    Ok(RolesChange {
+        grant_link: Some(Invitation {
+            link: invitation_link(base, &secret.shown),
+            expires_at,
+        }),
+        pending: roles_detail(&added),
+    })
+}
+
+/// Links an account to the employee it belongs to, or unlinks it (`None`); the account then
+/// never acts on votes for that employee (review, appeals, moderation, inbox cases).
+/// Superadmins only, since they are strictly above every unit, and never on their own
+/// account, which would let one lift their own bar.
+pub async fn link_employee(
+    store: &impl AdminStore,
+    p: &Principal,
+    account: AccountId,
+    employee: Option<i64>,
+    at: Timestamp,
+) -> Result<(), AdminError> {
+    require_superadmin(p)?;
+    if account == p.account {
+        return Err(AdminError::NeedsOversight(
+            "an account's employee is set by another administrator",
+        ));
+    }
+    let employee = match employee {
+        None => None,
+        Some(n) => Some(EmployeeId::parse(n).ok_or(AdminError::NotFound("employee"))?),
+    };
+    let entry = with_detail(
+        audit(
+            p,
+            at,
+            "account_employee_set",
+            format!("account:{}", account.get()),
+        ),
+        serde_json::json!({ "employee_id": employee }),
     );
     changed(
-        store.set_grants(account, &grants, &entry).await?,
+        store.link_employee(account, employee, &entry).await?,
         "account",
-        "unit",
+        "employee",
     )
 }
 
@@ -691,6 +845,8 @@ pub async fn change_unit(
 }
 
 /// Replaces a unit's office networks (votes from them for the unit's subtree are flagged).
+/// Adding is anyone's who administers the unit; removing one (or emptying the list) switches
+/// its screening off, so it needs an administrator strictly above the unit.
 pub async fn set_office_networks(
     store: &impl AdminStore,
     p: &Principal,
@@ -711,6 +867,20 @@ pub async fn set_office_networks(
         if !networks.contains(&cidr) {
             networks.push(cidr);
         }
+    }
+    let detail = store
+        .unit_detail(&scope, unit)
+        .await?
+        .ok_or(AdminError::NotFound("unit"))?;
+    let path: Vec<UnitId> = detail.path.iter().map(|s| s.id).collect();
+    let removes = detail
+        .networks
+        .iter()
+        .any(|old| !networks.iter().any(|n| n.to_string() == *old));
+    if removes && !account::strictly_above(&p.grants, &path) {
+        return Err(AdminError::NeedsOversight(
+            "removing a unit's office network needs an administrator above the unit; adding one is fine",
+        ));
     }
     let shown: Vec<String> = networks.iter().map(ToString::to_string).collect();
     let entry = with_detail(

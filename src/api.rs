@@ -193,6 +193,7 @@ impl From<&AdminError> for ApiError {
             AdminError::Invalid { .. } => ApiError::new(422, "invalid_field", e.to_string()),
             AdminError::WeakPassword(_) => ApiError::new(422, "weak_password", e.to_string()),
             AdminError::Forbidden => ApiError::new(403, "forbidden", e.to_string()),
+            AdminError::NeedsOversight(_) => ApiError::new(403, "needs_oversight", e.to_string()),
             AdminError::WrongPassword => ApiError::new(403, "wrong_password", e.to_string()),
             AdminError::Conflict(_) => ApiError::new(409, "conflict", e.to_string()),
             AdminError::Exhausted => ApiError::new(409, "exhausted", e.to_string()),

@@ -1,12 +1,15 @@
 //! Appeals: an employee who believes a vote about them is false appeals through their manager.
-//! A unit admin over the vote's unit files the appeal with the reason; another administrator
-//! (never the one who filed it) upholds or dismisses it. An upheld appeal rejects the vote:
+//! A unit admin over the vote's unit files the appeal with the reason; another administrator,
+//! strictly above both the vote's unit and whoever filed it (`account::may_decide_appeal`),
+//! upholds or dismisses it. An account linked to the vote's employee does neither. An upheld appeal rejects the vote:
 //! kept with its appeal, never counted, and the results follow at the next roll-up. Every step
 //! goes to the audit log.
 
-use crate::account::{Principal, Scope};
+use crate::account::{may_decide_appeal, AccountId, Principal, Scope};
 use crate::admin::AdminError;
 use crate::clock::Timestamp;
+use crate::org::UnitId;
+use crate::store::admin::AdminStore;
 use crate::store::admin::Audit;
 use crate::store::results::{AppealStore, AppealView};
 
@@ -71,7 +74,7 @@ pub async fn file(
     let scope = writable(p)?;
     let reason = Reason::parse(reason)?;
     let target = store
-        .appeal_target(scope.as_deref(), vote)
+        .appeal_target(scope.as_deref(), vote, p.account.get())
         .await?
         .ok_or(AdminError::NotFound("vote"))?;
     if target.appealed != 0 {
@@ -114,7 +117,7 @@ pub async fn list(
 
 /// Upholds (the vote is rejected) or dismisses the appeal against vote `vote`.
 pub async fn decide(
-    store: &impl AppealStore,
+    store: &(impl AppealStore + AdminStore),
     p: &Principal,
     vote: i64,
     decision: Decision,
@@ -132,7 +135,7 @@ pub async fn decide(
         other => other,
     };
     let state = store
-        .appeal_state(scope.as_deref(), vote)
+        .appeal_state(scope.as_deref(), vote, p.account.get())
         .await?
         .ok_or(AdminError::NotFound("appeal"))?;
     if state.decision.is_some() {
@@ -141,6 +144,26 @@ pub async fn decide(
     if state.filed_by == i64::from(p.account.get()) {
         return Err(AdminError::Conflict(
             "the administrator who filed an appeal does not decide it; another one does",
+        ));
+    }
+    if state.own_employee != 0 {
+        return Err(AdminError::NeedsOversight(
+            "nobody decides about votes for the employee their own account belongs to",
+        ));
+    }
+    let unit = UnitId::parse(state.unit_id).ok_or(AdminError::NotFound("appeal"))?;
+    let path = store.unit_path(unit).await?;
+    let filer = match AccountId::parse(state.filed_by) {
+        Some(a) => store
+            .account(a)
+            .await?
+            .map(|a| a.grants)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    if !may_decide_appeal(&p.grants, &filer, &path) {
+        return Err(AdminError::NeedsOversight(
+            "an appeal is decided by an administrator above both the vote's unit and whoever filed it",
         ));
     }
     let upheld = decision == Decision::Uphold;

@@ -847,7 +847,7 @@ pub async fn flagged<S: ResultsStore>(
         return Err(AdminError::Forbidden);
     }
     Ok(store
-        .flagged_votes(scope.sql_param().as_deref(), before)
+        .flagged_votes(scope.sql_param().as_deref(), before, p.account.get())
         .await?)
 }
 
@@ -868,8 +868,10 @@ impl Decision {
 }
 
 /// Accepts (counted from now on) or rejects (kept, never counted) flagged votes in bulk; the
-/// results follow at the next roll-up. Votes outside the caller's write scope, or no longer
-/// flagged, are left as they are.
+/// results follow at the next roll-up. Nobody audits themselves: only votes of units strictly
+/// below one the caller administers (any, for a superadmin) are decided, never votes for the
+/// employee the caller's account belongs to. Votes outside that, or no longer flagged, are left
+/// as they are (`sql::DECIDE_FLAGGED`); the list marks which ones the caller may decide.
 pub async fn decide<S: ResultsStore>(
     store: &S,
     p: &Principal,

@@ -117,6 +117,10 @@ pub enum Route<'a> {
     SetRoles {
         account: Option<AccountId>,
     },
+    /// The employee an account belongs to (superadmins).
+    LinkEmployee {
+        account: Option<AccountId>,
+    },
     DeactivateAccount {
         account: Option<AccountId>,
     },
@@ -277,6 +281,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/admin/accounts", Access::Admin),
     ("POST", "/api/v1/admin/invitations", Access::Admin),
     ("PUT", "/api/v1/admin/accounts/{id}/roles", Access::Admin),
+    ("PUT", "/api/v1/admin/accounts/{id}/employee", Access::Admin),
     ("DELETE", "/api/v1/admin/accounts/{id}", Access::Admin),
     ("GET", "/api/v1/admin/tokens", Access::Admin),
     ("POST", "/api/v1/admin/tokens", Access::Admin),
@@ -435,6 +440,9 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         (Get, ["accounts"]) => Route::Accounts,
         (Post, ["invitations"]) => Route::Invite,
         (Put, ["accounts", id, "roles"]) => Route::SetRoles {
+            account: account(id),
+        },
+        (Put, ["accounts", id, "employee"]) => Route::LinkEmployee {
             account: account(id),
         },
         (Delete, ["accounts", id]) => Route::DeactivateAccount {

@@ -5,7 +5,8 @@
 // employee-link, issue-qr, qr-image, poster-a5, unit-posters, token-name, create-token,
 // token-secret, import-file, import-check, import-apply, import-report, invite-email,
 // invite-role, invite-unit, invite, invite-link, audit-row, key-row, reissue-unit,
-// direction-name, add-direction, unit-settings, unit-networks.
+// direction-name, add-direction, unit-settings, unit-networks, grant-link, grant-link-copy,
+// account-employee, link-employee.
 "use strict";
 (() => {
   const LANGS = [["uk", "Українська"], ["ru", "Русский"], ["kk", "Қазақша"], ["fa", "فارسی"], ["en", "English"]];
@@ -127,8 +128,17 @@
       async (v) => { me = await api("POST", "/api/v1/session", v); location.hash = "#/"; }, "sign-in"));
   }
 
+  // A one-time secret shown with a button that copies it (invitation and grant links).
+  function secretWithCopy(value, testid) {
+    const done = el("span", { role: "status", class: "muted small" });
+    return el("div", { class: "row" }, el("code", { class: "secret", testid }, value),
+      el("button", { type: "button", class: "secondary", testid: testid + "-copy", on: { click: async () => {
+        try { await navigator.clipboard.writeText(value); done.textContent = t("copied"); } catch (_) { done.textContent = t("copyByHand"); }
+      } } }, t("copy")), done);
+  }
+
   function accept(token) {
-    page(t("acceptTitle"), el("p", {}, t("passwordRules")),
+    page(t("acceptTitle"), el("p", {}, t("passwordRules")), el("p", { class: "muted small" }, t("acceptHelp")),
       form([["password", t("password"), "password", "new-password", { newPassword: true }],
         ["password2", t("repeat"), "password", "new-password-2", { newPassword: true }]], t("save"),
       async (v, msg) => {
@@ -381,7 +391,8 @@
   }
   const directions_ = () => directions().catch(() => {});
 
-  async function accounts() {
+  // `granted`: a grant link just made ({email, link, expires_at}), shown above the list.
+  async function accounts(granted) {
     const choices = await unitChoices();
     const unitName = (uid) => (choices.find(([id]) => id === uid) || [0, "#" + uid])[1];
     const roleName = (r) => t(r.role) + (r.unit_id ? " · " + (r.unit_name || unitName(r.unit_id)) : "");
@@ -395,26 +406,41 @@
       ["unit_id", t("unit"), "select", "invite-unit", { options: unitOptions }],
     ], t("invite"), async (v) => {
       const made = await api("POST", "/api/v1/admin/invitations", { email: v.email, ...roleBody(v) });
-      link.replaceChildren(el("p", { class: "ok" }, t("inviteLink")), el("code", { class: "secret", testid: "invite-link" }, made.link),
+      link.replaceChildren(el("p", { class: "ok" }, t("inviteLink")), secretWithCopy(made.link, "invite-link"),
         el("p", { class: "muted small" }, t("expires") + " " + when(made.expires_at)));
     }, "invite"), el("p", { class: "muted small" }, t("inviteHelp")), link);
     if (!isSuper()) return page(t("accounts"), invite);
-    const { accounts } = await api("GET", "/api/v1/admin/accounts");
-    const rows = accounts.map((a) => {
+    // Not `accounts`: that name is this function, which the add-role form calls again.
+    const { accounts: list } = await api("GET", "/api/v1/admin/accounts");
+    const rows = list.map((a) => {
       const roles = el("ul", { class: "roles" }, a.roles.map((r, i) => el("li", {}, roleName(r), " ",
         a.active ? el("button", { type: "button", class: "link", on: { click: async () => {
           try { await api("PUT", `/api/v1/admin/accounts/${a.id}/roles`, { roles: a.roles.filter((_, j) => j !== i).map((x) => ({ role: x.role, unit_id: x.unit_id })) }); accounts_(); }
           catch (e) { if (e.message !== "401") alert(e.message); } } } }, t("remove")) : null)));
       const add = a.active ? form([["role", t("role"), "select", undefined, { options: roleOptions }], ["unit_id", t("unit"), "select", undefined, { options: unitOptions }]], t("addRole"),
-        async (v) => { await api("PUT", `/api/v1/admin/accounts/${a.id}/roles`, { roles: [...a.roles.map((x) => ({ role: x.role, unit_id: x.unit_id })), roleBody(v)] }); accounts_(); }) : null;
+        async (v) => {
+          const out = await api("PUT", `/api/v1/admin/accounts/${a.id}/roles`, { roles: [...a.roles.map((x) => ({ role: x.role, unit_id: x.unit_id })), roleBody(v)] });
+          await accounts(out.grant_link ? { email: a.email, ...out.grant_link } : null);
+        }) : null;
       if (add) add.classList.add("inline");
-      return el("tr", { testid: "account-row" }, el("td", {}, a.email, a.active ? "" : el("span", { class: "muted" }, " (" + t("inactive") + ")")),
+      const linked = el("div", { class: "small", testid: "account-employee" }, t("ownEmployee") + ": ",
+        a.employee_id ? el("a", { href: "#/employees/" + a.employee_id }, a.employee_name || "#" + a.employee_id) : el("span", { class: "muted" }, t("noEmployee")));
+      const link = a.active && a.id !== me.account.id ? form([["employee_id", t("employeeId"), "number", "link-employee", { value: a.employee_id || "", required: false }]], t("save"),
+        async (v) => {
+          await api("PUT", `/api/v1/admin/accounts/${a.id}/employee`, { employee_id: v.employee_id ? Number(v.employee_id) : null }); accounts_();
+        }) : null;
+      if (link) link.classList.add("inline");
+      return el("tr", { testid: "account-row" }, el("td", {}, a.email, a.active ? "" : el("span", { class: "muted" }, " (" + t("inactive") + ")"), linked,
+          link ? el("details", {}, el("summary", {}, t("ownEmployee")), el("p", { class: "muted small" }, t("ownEmployeeHelp")), link) : null),
         el("td", {}, roles, add ? el("details", {}, el("summary", {}, t("addRole")), add) : null),
         el("td", {}, a.active && a.id !== me.account.id ? el("button", { type: "button", class: "secondary", on: { click: async () => {
           if (!confirm(t("confirmDeactivate"))) return;
           try { await api("DELETE", "/api/v1/admin/accounts/" + a.id); accounts_(); } catch (e) { if (e.message !== "401") alert(e.message); } } } }, t("deactivate")) : null));
     });
-    page(t("accounts"), card(null, table([t("email"), t("roles"), ""], rows)), invite);
+    const grantCard = granted ? card(t("grantLinkTitle"), el("p", { class: "ok" }, t("grantLink").replace("{email}", granted.email)),
+      secretWithCopy(granted.link, "grant-link"), el("p", { class: "muted small" }, t("expires") + " " + when(granted.expires_at)),
+      el("p", { class: "muted small" }, t("grantLinkHelp"))) : null;
+    page(t("accounts"), grantCard, card(null, table([t("email"), t("roles"), ""], rows)), invite);
   }
   const accounts_ = () => accounts().catch(() => {});
 
@@ -752,8 +778,9 @@
   async function review(before) {
     const [r, levels] = await Promise.all([api("GET", "/api/v1/admin/review" + (before ? "?before=" + before : "")), scaleLevels()]);
     const msg = el("p", { role: "status" });
-    const boxes = r.votes.map((v) => el("input", { type: "checkbox", value: v.vote_id, "aria-label": `${v.employee} ${moment(v.at, v)}` }));
-    const all = el("input", { type: "checkbox", id: "rv-all", on: { change: () => boxes.forEach((b) => { b.checked = all.checked; }) } });
+    // Votes of one's own unit, or about one's own employee, are decided by an admin above it.
+    const boxes = r.votes.map((v) => el("input", { type: "checkbox", value: v.vote_id, disabled: !v.decidable, title: v.decidable ? null : t("r_notYours"), "aria-label": `${v.employee} ${moment(v.at, v)}` }));
+    const all = el("input", { type: "checkbox", id: "rv-all", on: { change: () => boxes.forEach((b) => { if (!b.disabled) b.checked = all.checked; }) } });
     const decide = async (decision) => {
       const votes = boxes.filter((b) => b.checked).map((b) => Number(b.value));
       if (!votes.length) { msg.className = "error"; msg.textContent = t("r_chooseVotes"); return; }
@@ -769,7 +796,8 @@
         table([el("label", { class: "check", for: "rv-all" }, all, t("r_all")), t("when"), t("r_employee"), t("score"), t("r_reason"), t("r_comments")],
           r.votes.map((v, i) => el("tr", { testid: "flagged-row" }, el("td", {}, boxes[i]), el("td", { class: "nowrap" }, moment(v.at, v)),
             el("td", {}, el("a", { href: "#/results/employees/" + v.employee_id }, v.employee), el("div", { class: "muted small" }, v.unit)),
-            el("td", {}, levelLabel(levels, v.score)), el("td", {}, t("reason_" + v.reason)), el("td", { dir: "auto" }, v.comment)))),
+            el("td", {}, levelLabel(levels, v.score)), el("td", {}, t("reason_" + v.reason), v.decidable ? null : el("div", { class: "muted small" }, t("r_notYours"))),
+            el("td", { dir: "auto" }, v.comment)))),
         el("div", { class: "row" },
           el("button", { type: "button", testid: "review-accept", on: { click: () => decide("accept") } }, t("r_accept")),
           el("button", { type: "button", class: "secondary", testid: "review-reject", on: { click: () => decide("reject") } }, t("r_reject"))),

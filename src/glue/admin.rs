@@ -386,14 +386,66 @@ pub async fn set_roles(
     let Some(account) = account else {
         return not_found("account");
     };
-    if let Err(e) = admin::set_roles(&app.store, p, account, &body.roles, app.now).await {
-        return fail(&e);
-    }
+    let r32: [u8; 32] = match random() {
+        Ok(r) => r,
+        Err(e) => return http::api_error(&e),
+    };
+    let change = match admin::set_roles(
+        &app.store,
+        &app.base_url,
+        p,
+        account,
+        &body.roles,
+        r32,
+        app.now,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
     match admin::accounts(&app.store, p).await {
         Ok(list) => match list.into_iter().find(|a| a.id == account) {
-            Some(a) => ok_json(200, &a),
+            // Roles added wait for their owner: 202 with the link to hand over.
+            Some(a) => ok_json(
+                if change.grant_link.is_some() {
+                    202
+                } else {
+                    200
+                },
+                &serde_json::json!({
+                    "account": a,
+                    "grant_link": change.grant_link,
+                    "pending": change.pending,
+                }),
+            ),
             None => not_found("account"),
         },
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmployeeLinkIn {
+    employee_id: Option<i64>,
+}
+
+pub async fn link_employee(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    account: Option<AccountId>,
+) -> Result<Response> {
+    let body: EmployeeLinkIn = match json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    let Some(account) = account else {
+        return not_found("account");
+    };
+    match admin::link_employee(&app.store, p, account, body.employee_id, app.now).await {
+        Ok(()) => http::no_content(),
         Err(e) => fail(&e),
     }
 }

@@ -10,8 +10,8 @@ use crate::scale::{Criterion, Labels, Level};
 use crate::store::admin::{
     Accepted, AccountGrants, AccountView, AdminStore, Audit, AuditView, Changed, CodeRow, Created,
     DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, KeyCodes,
-    LoginAccount, OpenInvitation, PathStep, PosterRow, RoleView, TokenView, UnitChanges,
-    UnitDetail, UnitOldCodes, UnitView,
+    LoginAccount, OpenGrantLink, OpenInvitation, PathStep, PosterRow, RoleView, TokenView,
+    UnitChanges, UnitDetail, UnitOldCodes, UnitView,
 };
 use crate::store::{sql, IssueOutcome, StoreError};
 use serde::Deserialize;
@@ -491,6 +491,137 @@ impl AdminStore for D1Store {
         })
     }
 
+    async fn create_grant_link(
+        &self,
+        token_hash: &str,
+        account: AccountId,
+        grants: &[Grant],
+        expires_at: i64,
+        audit: &Audit,
+    ) -> Result<bool, StoreError> {
+        let pairs: Vec<(&str, Option<u32>)> = grants
+            .iter()
+            .map(|g| (g.role().as_str(), g.unit().map(UnitId::get)))
+            .collect();
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::INSERT_GRANT_LINK,
+                    &[
+                        text(token_hash),
+                        num(account.get()),
+                        text(&ids_json(&pairs)),
+                        opt_num(audit.account.map(AccountId::get)),
+                        num(audit.at.unix_seconds() as f64),
+                        num(expires_at as f64),
+                    ],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        Ok(results.first().map(changes) == Some(1))
+    }
+
+    async fn open_grant_link(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<OpenGrantLink>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            account_id: i64,
+            email: String,
+            grants: String,
+        }
+        let row: Option<Row> = self
+            .first(
+                sql::OPEN_GRANT_LINK,
+                &[text(token_hash), num(now.unix_seconds() as f64)],
+            )
+            .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let pairs: Vec<(String, Option<i64>)> =
+            serde_json::from_str(&r.grants).map_err(|_| bad("grant link"))?;
+        Ok(Some(OpenGrantLink {
+            account: AccountId::parse(r.account_id).ok_or_else(|| bad("account id"))?,
+            email: r.email,
+            grants: pairs
+                .iter()
+                .filter_map(|(role, unit)| Grant::parse(role, *unit).ok())
+                .collect(),
+        }))
+    }
+
+    async fn accept_grant_link(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        session_hash: &str,
+        session_expires: i64,
+        audit: &Audit,
+    ) -> Result<Accepted, StoreError> {
+        let at = num(audit.at.unix_seconds() as f64);
+        let link = || [text(token_hash), at.clone()];
+        let results = self
+            .batch(vec![
+                self.prepare(sql::USE_GRANT_LINK, &link())?,
+                self.prepare(
+                    sql::GRANT_LINK_PASSWORD,
+                    &[text(token_hash), at.clone(), text(password_hash)],
+                )?,
+                self.prepare(sql::GRANT_LINK_SESSIONS, &link())?,
+                self.prepare(sql::GRANT_LINK_TOKENS, &link())?,
+                self.prepare(sql::GRANT_LINK_GRANTS, &link())?,
+                self.prepare(
+                    sql::GRANT_LINK_SESSION,
+                    &[
+                        text(token_hash),
+                        at.clone(),
+                        text(session_hash),
+                        num(session_expires as f64),
+                    ],
+                )?,
+                // Written only if the session was, which needs the link used by this batch.
+                self.audit_stmt(audit, false)?,
+                self.prepare(sql::GRANT_LINK_ACCOUNT, &link())?,
+            ])
+            .await?;
+        if results.first().map(changes) != Some(1) {
+            return Ok(Accepted::Gone);
+        }
+        let id: Option<IdRow> = first_row(results.get(7))?;
+        Ok(match id.and_then(|r| AccountId::parse(r.id)) {
+            Some(id) => Accepted::Account(id),
+            None => Accepted::Gone,
+        })
+    }
+
+    async fn link_employee(
+        &self,
+        account: AccountId,
+        employee: Option<EmployeeId>,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError> {
+        if self.account(account).await?.is_none() {
+            return Ok(Changed::NotFound);
+        }
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::LINK_EMPLOYEE,
+                    &[num(account.get()), opt_num(employee.map(EmployeeId::get))],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        Ok(match results.first().map(changes) {
+            Some(1) => Changed::Done,
+            _ => Changed::TargetNotFound,
+        })
+    }
+
     async fn accounts(&self) -> Result<Vec<AccountView>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
@@ -500,6 +631,8 @@ impl AdminStore for D1Store {
             role: Option<String>,
             unit_id: Option<i64>,
             unit_name: Option<String>,
+            employee_id: Option<i64>,
+            employee_name: Option<String>,
         }
         let rows: Vec<Row> = self.all(sql::ACCOUNTS, &[]).await?;
         let mut out: Vec<AccountView> = Vec::new();
@@ -511,6 +644,8 @@ impl AdminStore for D1Store {
                     email: r.email.clone(),
                     active: r.active != 0,
                     roles: Vec::new(),
+                    employee_id: r.employee_id.and_then(EmployeeId::parse),
+                    employee_name: r.employee_name.clone(),
                 });
             }
             if let (Some(role), Some(last)) = (r.role, out.last_mut()) {
@@ -707,6 +842,11 @@ impl AdminStore for D1Store {
     async fn units(&self, scope: &Scope) -> Result<Vec<UnitView>, StoreError> {
         let rows: Vec<UnitRow> = self.all(sql::UNITS, &[scope_arg(scope)]).await?;
         rows.into_iter().map(UnitRow::view).collect()
+    }
+
+    async fn unit_path(&self, unit: UnitId) -> Result<Vec<UnitId>, StoreError> {
+        let rows: Vec<StepRow> = self.all(sql::UNIT_PATH, &[num(unit.get())]).await?;
+        Ok(path_of(rows).into_iter().map(|s| s.id).collect())
     }
 
     async fn unit_names(&self, units: &[UnitId]) -> Result<Vec<PathStep>, StoreError> {

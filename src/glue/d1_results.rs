@@ -355,9 +355,13 @@ impl ResultsStore for D1Store {
         &self,
         scope: Option<&str>,
         before: Option<i64>,
+        account: u32,
     ) -> Result<Vec<FlaggedView>, StoreError> {
-        self.all(sql::FLAGGED_VOTES, &[opt_text(scope), opt_num(before)])
-            .await
+        self.all(
+            sql::FLAGGED_VOTES,
+            &[opt_text(scope), opt_num(before), num(account)],
+        )
+        .await
     }
 
     async fn decide_flagged(
@@ -368,12 +372,16 @@ impl ResultsStore for D1Store {
         audit: &crate::store::admin::Audit,
     ) -> Result<u32, StoreError> {
         let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let account = audit.account.map_or(JsValue::NULL, |a| num(a.get()));
         let results = self
             .batch(vec![
-                self.prepare(sql::MARK_FLAGGED_DAYS, &[opt_text(scope), text(&ids)])?,
+                self.prepare(
+                    sql::MARK_FLAGGED_DAYS,
+                    &[opt_text(scope), text(&ids), account.clone()],
+                )?,
                 self.prepare(
                     sql::DECIDE_FLAGGED,
-                    &[opt_text(scope), text(&ids), text(status)],
+                    &[opt_text(scope), text(&ids), text(status), account],
                 )?,
                 self.audit_stmt(audit, false)?,
             ])
@@ -522,6 +530,7 @@ impl crate::store::results::CaseStore for D1Store {
                         opt_text(change.status.as_deref()),
                         opt_num(change.assignee),
                         at.clone(),
+                        audit.account.map_or(JsValue::NULL, |a| num(a.get())),
                     ],
                 )?,
                 self.audit_stmt(audit, false)?,
@@ -545,9 +554,13 @@ impl crate::store::results::AppealStore for D1Store {
         &self,
         scope: Option<&str>,
         id: i64,
+        account: u32,
     ) -> Result<Option<crate::store::results::AppealTarget>, StoreError> {
-        self.first(sql::VOTE_FOR_APPEAL, &[opt_text(scope), num(id as f64)])
-            .await
+        self.first(
+            sql::VOTE_FOR_APPEAL,
+            &[opt_text(scope), num(id as f64), num(account)],
+        )
+        .await
     }
 
     async fn file_appeal(
@@ -593,9 +606,13 @@ impl crate::store::results::AppealStore for D1Store {
         &self,
         scope: Option<&str>,
         id: i64,
+        account: u32,
     ) -> Result<Option<crate::store::results::AppealState>, StoreError> {
-        self.first(sql::APPEAL_STATE, &[opt_text(scope), num(id as f64)])
-            .await
+        self.first(
+            sql::APPEAL_STATE,
+            &[opt_text(scope), num(id as f64), num(account)],
+        )
+        .await
     }
 
     async fn decide_appeal(

@@ -326,6 +326,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::Accounts => admin::accounts(&app, &p).await,
         Route::Invite => admin::invite(&app, &mut req, &p).await,
         Route::SetRoles { account } => admin::set_roles(&app, &mut req, &p, account).await,
+        Route::LinkEmployee { account } => admin::link_employee(&app, &mut req, &p, account).await,
         Route::DeactivateAccount { account } => admin::deactivate_account(&app, &p, account).await,
         Route::Tokens => admin::tokens(&app, &p).await,
         Route::CreateToken => admin::create_token(&app, &mut req, &p).await,

@@ -56,6 +56,17 @@ pub struct AccountView {
     pub email: String,
     pub active: bool,
     pub roles: Vec<RoleView>,
+    /// The employee this account belongs to: it never acts on votes for them.
+    pub employee_id: Option<EmployeeId>,
+    pub employee_name: Option<String>,
+}
+
+/// A grant link still open: the account it is for and the roles it adds.
+#[derive(Debug, Clone)]
+pub struct OpenGrantLink {
+    pub account: AccountId,
+    pub email: String,
+    pub grants: Vec<Grant>,
 }
 
 /// An invitation still open.
@@ -300,6 +311,37 @@ pub trait AdminStore {
         session_expires: i64,
         audit: &Audit,
     ) -> Result<Accepted, StoreError>;
+    /// Stores a grant link adding `grants` to an active `account`; `false` when there is none.
+    async fn create_grant_link(
+        &self,
+        token_hash: &str,
+        account: AccountId,
+        grants: &[Grant],
+        expires_at: i64,
+        audit: &Audit,
+    ) -> Result<bool, StoreError>;
+    async fn open_grant_link(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<OpenGrantLink>, StoreError>;
+    /// In one batch: uses the link up, sets the new password, ends every session and revokes
+    /// every API token of the account, adds the roles and starts a session.
+    async fn accept_grant_link(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        session_hash: &str,
+        session_expires: i64,
+        audit: &Audit,
+    ) -> Result<Accepted, StoreError>;
+    /// Links the account to an employee (or unlinks it); `TargetNotFound` for no such employee.
+    async fn link_employee(
+        &self,
+        account: AccountId,
+        employee: Option<EmployeeId>,
+        audit: &Audit,
+    ) -> Result<Changed, StoreError>;
     async fn accounts(&self) -> Result<Vec<AccountView>, StoreError>;
     async fn account(&self, id: AccountId) -> Result<Option<AccountGrants>, StoreError>;
     /// Active superadmins other than `except`.
@@ -342,6 +384,8 @@ pub trait AdminStore {
 
     // --- the organisation -----------------------------------------------------------------
     async fn units(&self, scope: &Scope) -> Result<Vec<UnitView>, StoreError>;
+    /// The unit's ancestors, root first, ending with the unit (empty when there is none).
+    async fn unit_path(&self, unit: UnitId) -> Result<Vec<UnitId>, StoreError>;
     /// The names of the given units (no scope: callers pass their own grants' units).
     async fn unit_names(&self, units: &[UnitId]) -> Result<Vec<PathStep>, StoreError>;
     async fn unit_detail(

@@ -154,6 +154,16 @@ pub struct FlaggedView {
     /// Why it was flagged: `office_network`, `too_fast`, …
     pub reason: String,
     pub comment: String,
+    /// Whether the caller may accept or reject it: only an administrator strictly above the
+    /// vote's unit, never for the employee the caller's own account belongs to.
+    #[serde(deserialize_with = "int_bool")]
+    pub decidable: bool,
+}
+
+/// SQLite answers booleans as 0 or 1.
+fn int_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let n = <f64 as serde::Deserialize>::deserialize(d)?;
+    Ok(n != 0.0)
 }
 
 pub trait ResultsStore {
@@ -224,11 +234,13 @@ pub trait ResultsStore {
     ) -> Result<Cost, StoreError>;
     async fn monthly_report(&self, unit: i64, month: &str) -> Result<Option<String>, StoreError>;
     async fn has_monthly_reports(&self, month: &str) -> Result<bool, StoreError>;
-    /// Flagged votes within `scope` (a JSON array of roots, `None` for all), newest first.
+    /// Flagged votes within `scope` (a JSON array of roots, `None` for all), newest first;
+    /// `account` is the caller (see `FlaggedView::decidable`).
     async fn flagged_votes(
         &self,
         scope: Option<&str>,
         before: Option<i64>,
+        account: u32,
     ) -> Result<Vec<FlaggedView>, StoreError>;
     /// Sets the flagged votes among `ids` within `scope` to `status`, marks their days for the
     /// roll-up and writes the audit line, in one batch; how many changed.
@@ -417,14 +429,19 @@ pub struct AppealTarget {
 pub struct AppealState {
     pub decision: Option<String>,
     pub filed_by: i64,
+    pub unit_id: i64,
+    /// 1 when the vote is about the employee the deciding account belongs to.
+    pub own_employee: i64,
 }
 
 pub trait AppealStore {
-    /// Vote `id` within `scope`; `None` when there is no such vote there.
+    /// Vote `id` within `scope`; `None` when there is no such vote there, or it is about the
+    /// employee `account` belongs to.
     async fn appeal_target(
         &self,
         scope: Option<&str>,
         id: i64,
+        account: u32,
     ) -> Result<Option<AppealTarget>, StoreError>;
     /// Files the appeal with its audit line, in one batch; `false` when nothing was filed
     /// (another appeal came first, or the vote changed).
@@ -445,6 +462,7 @@ pub trait AppealStore {
         &self,
         scope: Option<&str>,
         id: i64,
+        account: u32,
     ) -> Result<Option<AppealState>, StoreError>;
     /// Decides it (see `sql::DECIDE_APPEAL`); `false` when nothing changed.
     async fn decide_appeal(

@@ -252,8 +252,10 @@ SELECT ?3, a.id, ?2, ?4 FROM invitations i JOIN accounts a ON a.email = i.email 
 WHERE i.token_hash = ?1 AND i.used_at = ?2 AND changes() = 1";
 
 pub const ACCOUNTS: &str = "\
-SELECT a.id AS id, a.email AS email, a.active AS active, g.role AS role, g.unit_id AS unit_id, u.name AS unit_name \
+SELECT a.id AS id, a.email AS email, a.active AS active, g.role AS role, g.unit_id AS unit_id, u.name AS unit_name, \
+       a.employee_id AS employee_id, le.name AS employee_name \
 FROM accounts a LEFT JOIN grants g ON g.account_id = a.id LEFT JOIN units u ON u.id = g.unit_id \
+LEFT JOIN employees le ON le.id = a.employee_id \
 ORDER BY a.email, g.role, g.unit_id";
 pub const OTHER_SUPERADMINS: &str = "\
 SELECT COUNT(*) AS n FROM grants g JOIN accounts a ON a.id = g.account_id \
@@ -266,6 +268,44 @@ pub const INSERT_GRANTS: &str = "\
 INSERT INTO grants (account_id, role, unit_id) \
 SELECT ?1, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?2) j \
 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?1)";
+// Grant links (`admin::set_roles`): roles added to an existing account wait here until its
+// owner accepts them with a new password. Accepting is one batch, each step only if the link
+// was used by this very batch (`used_at = ?2`).
+pub const INSERT_GRANT_LINK: &str = "\
+INSERT INTO grant_links (token_hash, account_id, grants, created_by, created_at, expires_at) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND active = 1)";
+pub const OPEN_GRANT_LINK: &str = "\
+SELECT l.account_id AS account_id, a.email AS email, l.grants AS grants FROM grant_links l \
+JOIN accounts a ON a.id = l.account_id \
+WHERE l.token_hash = ?1 AND l.used_at IS NULL AND l.expires_at > ?2 AND a.active = 1";
+pub const USE_GRANT_LINK: &str = "\
+UPDATE grant_links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 \
+  AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = grant_links.account_id AND a.active = 1)";
+pub const GRANT_LINK_PASSWORD: &str = "\
+UPDATE accounts SET password_hash = ?3, password_changed_at = ?2 \
+WHERE id = (SELECT account_id FROM grant_links WHERE token_hash = ?1 AND used_at = ?2)";
+/// Every session of the account ends, the squatter's included.
+pub const GRANT_LINK_SESSIONS: &str = "\
+DELETE FROM sessions WHERE account_id = (SELECT account_id FROM grant_links WHERE token_hash = ?1 AND used_at = ?2)";
+pub const GRANT_LINK_TOKENS: &str = "\
+UPDATE api_tokens SET revoked_at = ?2 \
+WHERE account_id = (SELECT account_id FROM grant_links WHERE token_hash = ?1 AND used_at = ?2) AND revoked_at IS NULL";
+/// The added roles; a unit deleted meanwhile is skipped rather than failing the batch.
+pub const GRANT_LINK_GRANTS: &str = "\
+INSERT OR IGNORE INTO grants (account_id, role, unit_id) \
+SELECT l.account_id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM grant_links l, json_each(l.grants) j \
+WHERE l.token_hash = ?1 AND l.used_at = ?2 \
+  AND (json_extract(j.value, '$[1]') IS NULL OR EXISTS (SELECT 1 FROM units WHERE id = json_extract(j.value, '$[1]')))";
+pub const GRANT_LINK_SESSION: &str = "\
+INSERT INTO sessions (id_hash, account_id, created_at, expires_at) \
+SELECT ?3, account_id, ?2, ?4 FROM grant_links WHERE token_hash = ?1 AND used_at = ?2";
+pub const GRANT_LINK_ACCOUNT: &str = "\
+SELECT account_id AS id FROM grant_links WHERE token_hash = ?1 AND used_at = ?2";
+/// Links account `?1` to employee `?2` (NULL: unlinks); only an existing employee.
+pub const LINK_EMPLOYEE: &str = "\
+UPDATE accounts SET employee_id = ?2 \
+WHERE id = ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM employees WHERE id = ?2))";
+
 pub const DEACTIVATE_ACCOUNT: &str = "UPDATE accounts SET active = 0 WHERE id = ?1 AND active = 1";
 pub const DELETE_ACCOUNT_SESSIONS: &str = "DELETE FROM sessions WHERE account_id = ?1";
 pub const REVOKE_ACCOUNT_TOKENS: &str = "\
@@ -848,24 +888,31 @@ UPDATE alert_outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3 W
 // Review of flagged votes (results.rs: `review`). Scope `?1` as everywhere.
 pub const FLAGGED_VOTES: &str = "\
 SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name AS employee, v.unit_id AS unit_id, \
-       u.name AS unit, u.timezone AS zone, v.score AS score, coalesce(v.flag_reason, '') AS reason, coalesce(v.comment, '') AS comment \
+       u.name AS unit, u.timezone AS zone, v.score AS score, coalesce(v.flag_reason, '') AS reason, coalesce(v.comment, '') AS comment, \
+       ((?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.depth > 0)) \
+        AND v.employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?3)) AS decidable \
 FROM votes v JOIN employees e ON e.id = v.employee_id JOIN units u ON u.id = v.unit_id \
 WHERE v.status = 'flagged' \
   AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
   AND (?2 IS NULL OR v.id < ?2) \
 ORDER BY v.id DESC LIMIT 100";
 /// First in a decision's batch, while the votes are still flagged: their days are recomputed
-/// by the next roll-up, so the results follow the decision.
+/// by the next roll-up, so the results follow the decision. Nobody audits themselves: only
+/// votes of units strictly below the caller's unit-admin grants (`depth > 0`; superadmins
+/// pass NULL), and never votes for the employee the caller's account belongs to (`?3`).
 pub const MARK_FLAGGED_DAYS: &str = "\
 INSERT OR IGNORE INTO rollup_dirty_days (day) \
 SELECT DISTINCT date(v.created_at, 'unixepoch') FROM votes v \
 WHERE v.id IN (SELECT value FROM json_each(?2)) AND v.status = 'flagged' \
-  AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))";
-/// `?3`: 'counted' (accepted) or 'rejected'. The audit line follows (`INSERT_AUDIT_IF_CHANGED`).
+  AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.depth > 0)) \
+  AND v.employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?3)";
+/// `?3`: 'counted' (accepted) or 'rejected'; `?4` the deciding account. The audit line follows
+/// (`INSERT_AUDIT_IF_CHANGED`).
 pub const DECIDE_FLAGGED: &str = "\
 UPDATE votes SET status = ?3 \
 WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'flagged' \
-  AND (?1 IS NULL OR unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))";
+  AND (?1 IS NULL OR unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.depth > 0)) \
+  AND employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?4)";
 
 // The feedback inbox. Cases are opened in the roll-up's incremental step (`?1`/`?2` as in
 // `ADD_DAILY_EMPLOYEE`, `?3` the deadline in seconds): votes with a comment or a contact that
@@ -903,7 +950,8 @@ UPDATE cases SET status = coalesce(?3, status), \
   assignee_id = CASE WHEN ?4 IS NULL THEN assignee_id WHEN ?4 = 0 THEN NULL ELSE ?4 END, updated_at = ?5 \
 WHERE vote_id = ?2 \
   AND (?1 IS NULL OR unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
-  AND (?4 IS NULL OR ?4 = 0 OR EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND active = 1))";
+  AND (?4 IS NULL OR ?4 = 0 OR EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND active = 1)) \
+  AND employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?6)";
 /// After `UPDATE_CASE`, only if it changed the case.
 pub const INSERT_CASE_NOTE: &str = "\
 INSERT INTO case_notes (vote_id, account_id, at, note) SELECT ?1, ?2, ?3, ?4 WHERE changes() > 0 AND ?4 IS NOT NULL";
@@ -921,14 +969,15 @@ macro_rules! in_scope {
 /// The vote `?2` as an appeal needs it, within the scope.
 pub const VOTE_FOR_APPEAL: &str = concat!(
     "SELECT v.status AS status, EXISTS (SELECT 1 FROM vote_appeals a WHERE a.vote_id = v.id) AS appealed ",
-    "FROM votes v WHERE v.id = ?2 AND ",
+    "FROM votes v WHERE v.id = ?2 AND v.employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?3) AND ",
     in_scope!("v.unit_id")
 );
 /// Files it (`?3` reason, `?4` account, `?5` now), only for a counted or flagged vote.
 pub const FILE_APPEAL: &str = concat!(
     "INSERT INTO vote_appeals (vote_id, unit_id, reason, filed_by, filed_at) ",
     "SELECT v.id, v.unit_id, ?3, ?4, ?5 FROM votes v ",
-    "WHERE v.id = ?2 AND v.status IN ('counted', 'flagged') AND ",
+    "WHERE v.id = ?2 AND v.status IN ('counted', 'flagged') ",
+    "AND v.employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?4) AND ",
     in_scope!("v.unit_id"),
     " ON CONFLICT (vote_id) DO NOTHING"
 );
@@ -948,19 +997,28 @@ pub const APPEALS: &str = concat!(
 );
 /// The appeal of vote `?2` within the scope: whether it is decided and who filed it.
 pub const APPEAL_STATE: &str = concat!(
-    "SELECT a.decision AS decision, a.filed_by AS filed_by FROM vote_appeals a WHERE a.vote_id = ?2 AND ",
+    "SELECT a.decision AS decision, a.filed_by AS filed_by, a.unit_id AS unit_id, ",
+    "EXISTS (SELECT 1 FROM votes ov JOIN accounts oa ON oa.employee_id = ov.employee_id WHERE ov.id = a.vote_id AND oa.id = ?3) AS own_employee ",
+    "FROM vote_appeals a WHERE a.vote_id = ?2 AND ",
     in_scope!("a.unit_id")
 );
 // A decision is one batch (`?3` 'upheld' or 'dismissed', `?4` the deciding account, `?5` now,
 // `?6` note): the vote's day marked for the roll-up and the vote rejected (upheld only), the
 // appeal decided, the audit line. Each statement repeats the conditions, so a decision taken
 // meanwhile by someone else, or by the account that filed the appeal, changes nothing.
+/// The vote `?2` is not about the employee account `?4` belongs to.
+macro_rules! not_own_employee {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM votes ov JOIN accounts oa ON oa.employee_id = ov.employee_id WHERE ov.id = ?2 AND oa.id = ?4)"
+    };
+}
 macro_rules! open_appeal {
     () => {
         concat!(
             "EXISTS (SELECT 1 FROM vote_appeals a WHERE a.vote_id = ?2 AND a.decision IS NULL AND a.filed_by <> ?4 AND ",
             in_scope!("a.unit_id"),
-            ")"
+            ") AND ",
+            not_own_employee!()
         )
     };
 }
@@ -976,6 +1034,8 @@ pub const REJECT_APPEALED_VOTE: &str = concat!(
 pub const DECIDE_APPEAL: &str = concat!(
     "UPDATE vote_appeals SET decision = ?3, decided_by = ?4, decided_at = ?5, note = ?6 ",
     "WHERE vote_id = ?2 AND decision IS NULL AND filed_by <> ?4 AND ",
+    not_own_employee!(),
+    " AND ",
     in_scope!("unit_id")
 );
 
@@ -985,7 +1045,8 @@ pub const DECIDE_APPEAL: &str = concat!(
 pub const MODERATE_COMMENT: &str = concat!(
     "INSERT INTO comment_moderation (vote_id, unit_id, decision, published_text, decided_by, decided_at, voted_at) ",
     "SELECT v.id, v.unit_id, ?3, ?4, ?5, ?6, v.created_at FROM votes v ",
-    "WHERE v.id = ?2 AND coalesce(v.comment, '') <> '' AND ",
+    "WHERE v.id = ?2 AND coalesce(v.comment, '') <> '' ",
+    "AND v.employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?5) AND ",
     in_scope!("v.unit_id"),
     " ON CONFLICT (vote_id) DO UPDATE SET decision = excluded.decision, published_text = excluded.published_text, ",
     "decided_by = excluded.decided_by, decided_at = excluded.decided_at"

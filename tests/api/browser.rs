@@ -895,3 +895,61 @@ async fn an_admin_prints_one_time_slips_that_take_one_vote_each_in_a_real_browse
     .await;
     b.quit().await;
 }
+
+#[tokio::test]
+async fn adding_a_role_in_accounts_shows_a_grant_link_to_copy_and_only_its_acceptance_gives_the_role(
+) {
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let unit = w.create_unit("ЦНАП", None).await;
+    let (held, _) = w.account("deputy@city.example", "viewer", Some(unit)).await;
+    let b = Browser::start().await;
+    b.accept_invitation(w, "root.browser@city.example").await;
+    b.go(&w.url("/admin/#/accounts")).await;
+    b.wait_for(
+        "return [...document.querySelectorAll(\"[data-testid='account-row']\")].some((r) => r.textContent.includes('deputy@city.example'))",
+        "the deputy's row",
+    )
+    .await;
+    // Add the unit-admin role with the row's own form.
+    b.eval(&format!(
+        "const row = [...document.querySelectorAll(\"[data-testid='account-row']\")].find((r) => r.textContent.includes('deputy@city.example')); \
+         const f = row.querySelectorAll('td')[1].querySelector('form'); \
+         f.querySelector('select[name=role]').value = 'unit_admin'; f.querySelector('select[name=unit_id]').value = '{unit}'; \
+         f.requestSubmit(); return true"
+    ))
+    .await;
+    let link = b
+        .wait_for(
+            "const c = document.querySelector(\"[data-testid='grant-link']\"); const e = [...document.querySelectorAll('[role=alert]')].map((a) => a.textContent).join(''); return (c && c.textContent) || (e && 'error: ' + e)",
+            "the grant link",
+        )
+        .await;
+    let link = link.as_str().unwrap().to_owned();
+    assert!(link.contains("/admin/#/invite/"), "{link}");
+    let copy = b
+        .eval("return !!document.querySelector(\"[data-testid='grant-link-copy']\")")
+        .await;
+    assert_eq!(copy, json!(true));
+    b.screenshot("admin-grant-link").await;
+    b.quit().await;
+    let deputy = held.me["account"]["id"].as_i64().unwrap();
+    let roles = |w: &crate::helpers::Worker| {
+        w.count(&format!(
+            "SELECT COUNT(*) FROM grants WHERE account_id = {deputy} AND role = 'unit_admin'"
+        ))
+    };
+    assert_eq!(roles(w), 0, "nothing given before the link is accepted");
+    let owner = w
+        .accept(link.rsplit('/').next().unwrap(), "нова весна у місті")
+        .await;
+    assert_eq!(owner.me["account"]["id"], deputy);
+    assert_eq!(roles(w), 1);
+    let old = w
+        .http
+        .get(w.url("/api/v1/session"))
+        .header("cookie", &held.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 401, "the holder's session ended");
+}

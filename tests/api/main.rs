@@ -12,6 +12,7 @@ mod criteria;
 mod integrity;
 mod one_time;
 mod results;
+mod rights;
 mod scale;
 mod schema;
 mod scopes;
