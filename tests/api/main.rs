@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod bad_input;
 mod browser;
+mod credentials;
 mod criteria;
 mod integrity;
 mod one_time;
