@@ -42,39 +42,41 @@ async fn parallel_wrong_passwords_are_checked_at_most_the_documented_number_of_t
     let token = w.invite("target@city.example", "superadmin", None).await;
     w.accept(&token, PASSWORD).await;
 
-    // 30 wrong passwords for one account from one address, all at once: 5 per e-mail.
-    let statuses = sign_ins_at_once(&w, "198.51.100.20", 30, |_| {
-        String::from("target@city.example")
-    })
-    .await;
-    assert_eq!(count_of(&statuses, 401), 5, "{statuses:?}");
-    assert_eq!(count_of(&statuses, 429), 25, "{statuses:?}");
-    // Each password check that failed wrote one audit line; a throttled attempt wrote nothing.
-    assert_eq!(
-        w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'"),
-        5
-    );
-    // 5 rows under the e-mail's key and 5 under the client's.
-    assert_eq!(w.count("SELECT COUNT(*) FROM login_failures"), 10);
-    assert_eq!(
-        w.count("SELECT COUNT(*) FROM (SELECT key FROM login_failures GROUP BY key HAVING COUNT(*) = 5)"),
-        2
-    );
-
-    // 30 wrong passwords for 30 e-mails from another address, all at once: 20 per client.
+    // 30 wrong passwords for 30 e-mails from one address, all at once: 20 per client.
     let statuses = sign_ins_at_once(&w, "198.51.100.21", 30, |i| {
         format!("spray{i}@city.example")
     })
     .await;
     assert_eq!(count_of(&statuses, 401), 20, "{statuses:?}");
     assert_eq!(count_of(&statuses, 429), 10, "{statuses:?}");
+    // Each password check that failed wrote one audit line; a throttled attempt wrote nothing.
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'"),
+        20
+    );
+    // 20 rows under the client's key, one under each checked e-mail's.
+    assert_eq!(w.count("SELECT COUNT(*) FROM login_failures"), 40);
+    assert_eq!(
+        w.count("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM login_failures GROUP BY key)"),
+        20
+    );
+
+    // 30 wrong passwords for one account from another address, all at once: 5 per e-mail.
+    let statuses = sign_ins_at_once(&w, "198.51.100.22", 30, |_| {
+        String::from("target@city.example")
+    })
+    .await;
+    assert_eq!(count_of(&statuses, 401), 5, "{statuses:?}");
+    assert_eq!(count_of(&statuses, 429), 25, "{statuses:?}");
     assert_eq!(
         w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'"),
         25
     );
+    // 5 more rows under the e-mail's key and 5 under this client's.
+    assert_eq!(w.count("SELECT COUNT(*) FROM login_failures"), 50);
     assert_eq!(
-        w.count("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM login_failures GROUP BY key)"),
-        20
+        w.count("SELECT COUNT(*) FROM (SELECT key FROM login_failures GROUP BY key HAVING COUNT(*) = 5)"),
+        2
     );
 
     // A right password from a third address gives its reservation back: the rows stay as
@@ -85,7 +87,7 @@ async fn parallel_wrong_passwords_are_checked_at_most_the_documented_number_of_t
     let ok = w
         .http
         .post(w.url("/api/v1/session"))
-        .header("cf-connecting-ip", "198.51.100.22")
+        .header("cf-connecting-ip", "198.51.100.23")
         .json(&json!({"email": "other@city.example", "password": PASSWORD}))
         .send()
         .await
@@ -96,7 +98,7 @@ async fn parallel_wrong_passwords_are_checked_at_most_the_documented_number_of_t
     let locked = w
         .http
         .post(w.url("/api/v1/session"))
-        .header("cf-connecting-ip", "198.51.100.22")
+        .header("cf-connecting-ip", "198.51.100.23")
         .json(&json!({"email": "target@city.example", "password": PASSWORD}))
         .send()
         .await
