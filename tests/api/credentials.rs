@@ -123,6 +123,7 @@ async fn an_expired_api_token_is_refused() {
             .json(&body)
             .send()
     };
+    let before = w.checksum();
     for bad in [json!(0), json!(366), json!(-1), json!("ten")] {
         let resp = create(json!({"name": "bad", "expires_in_days": bad}))
             .await
@@ -130,6 +131,16 @@ async fn an_expired_api_token_is_refused() {
         assert_eq!(resp.status().as_u16() / 100, 4, "{bad}");
         assert_ne!(resp.status(), 201, "{bad}");
     }
+    let resp = create(json!({"name": "too long", "expires_in_days": 366}))
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_field");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expires_in_days"));
+    assert_eq!(w.checksum(), before);
     let made: Value = create(json!({"name": "one day", "expires_in_days": 1}))
         .await
         .unwrap()
