@@ -22,6 +22,10 @@ pub const LOGIN_WINDOW_SECONDS: i64 = 15 * 60;
 pub const MAX_FAILURES_PER_EMAIL: u32 = 5;
 /// ...or once one client has this many (spraying many e-mails).
 pub const MAX_FAILURES_PER_CLIENT: u32 = 20;
+/// An API token lasts this many days unless its creator asks for another term...
+pub const TOKEN_DEFAULT_DAYS: u32 = 90;
+/// ...of at most this many: a leaked script token stops working within a year at worst.
+pub const TOKEN_MAX_DAYS: u32 = 365;
 /// The session cookie. `__Host-` makes browsers insist on `Secure`, `Path=/` and no `Domain`.
 pub const COOKIE_NAME: &str = "__Host-civicrate";
 
@@ -89,38 +93,80 @@ pub enum WeakPassword {
     TooLong,
     #[error("must not contain the e-mail address")]
     ContainsEmail,
-    #[error("is one of the most commonly used passwords")]
+    #[error("is on the list of common and breached passwords")]
     Common,
-    #[error("must not repeat one character")]
+    #[error("must not repeat one character or one group of characters")]
     Repetitive,
+    #[error("must not be a simple sequence such as 123456789012 or abcdefghijkl")]
+    Sequence,
 }
 
-/// A password that passed the rules (NIST SP 800-63B: length over composition, and no
-/// known-breached or trivial values).
+/// A password that passed the rules (NIST SP 800-63B §5.1.1.2: length over composition, and
+/// no known-breached, context-specific or trivial values).
 pub struct Password(String);
 
-/// Passwords of 12+ characters that top breach lists; anything containing one of these stems
-/// with only digits or punctuation around it is refused too.
-const COMMON_STEMS: &[&str] = &[
-    "password",
-    "qwerty",
-    "123456",
-    "123123",
-    "111111",
-    "abc123",
-    "iloveyou",
+/// Common passwords the bundled breach list (`common_passwords`, mostly English) lacks: the
+/// local languages' and this product's own name. Matched like the list's short entries.
+const LOCAL_COMMON: &[&str] = &[
     "admin",
-    "letmein",
-    "welcome",
-    "йцукен",
-    "пароль",
-    "qwertyuiop",
-    "1q2w3e4r",
-    "zaq12wsx",
     "civicrate",
+    "йцукен",
+    "йцукенгшщз",
+    "йцукенгшщзхъ",
+    "йцукенгшщзхї",
+    "фывапролджэ",
+    "фівапролджє",
+    "пароль",
+    "парольпароль",
+    "привет",
+    "привіт",
+    "кохання",
+    "любовь",
+    "құпиясөз",
 ];
 
+/// A shorter core is not looked up: random digits around one short word are not that word.
+const MIN_CORE: usize = 4;
+
+fn is_common(word: &str) -> bool {
+    crate::common_passwords::contains(word) || LOCAL_COMMON.contains(&word)
+}
+
+/// The shortest unit the whole of `chars` repeats ("abcabcabc" → 3), if it repeats one.
+fn repeated_unit(chars: &[char]) -> Option<usize> {
+    (1..=chars.len() / 2).find(|&p| chars.iter().zip(chars.iter().skip(p)).all(|(a, b)| a == b))
+}
+
+/// Whether each character follows the one before it by the same step of one, up or down
+/// ("123456789012", "abcdefghijkl", "987654321098"); digits wrap from 9 to 0.
+fn is_sequence(chars: &[char]) -> bool {
+    let step = |a: char, b: char| -> Option<i64> {
+        match (a.to_digit(10), b.to_digit(10)) {
+            (Some(x), Some(y)) => match (i64::from(y) - i64::from(x)).rem_euclid(10) {
+                1 => Some(1),
+                9 => Some(-1),
+                _ => None,
+            },
+            _ => match i64::from(u32::from(b)) - i64::from(u32::from(a)) {
+                d @ (1 | -1) => Some(d),
+                _ => None,
+            },
+        }
+    };
+    let mut steps = chars.windows(2).map(|w| match w {
+        [a, b] => step(*a, *b),
+        _ => None,
+    });
+    match steps.next() {
+        Some(Some(first)) => steps.all(|s| s == Some(first)),
+        _ => false,
+    }
+}
+
 impl Password {
+    /// Checks, in order: length; the e-mail address (or its local part); the breach list,
+    /// whole and by its core (the password without the digits and punctuation around it, so
+    /// «Sunshine2024!!» is refused as «sunshine»); one unit repeated; a plain sequence.
     pub fn parse(s: &str, email: &Email) -> Result<Password, WeakPassword> {
         let chars = s.chars().count();
         if chars < 12 {
@@ -131,22 +177,32 @@ impl Password {
         }
         let lower = s.to_lowercase();
         let local = email.as_str().split('@').next().unwrap_or("");
-        if lower.contains(email.as_str()) || (local.len() >= 4 && lower.contains(local)) {
+        if lower.contains(email.as_str()) || (local.chars().count() >= 4 && lower.contains(local)) {
             return Err(WeakPassword::ContainsEmail);
         }
-        let letters: String = lower.chars().filter(|c| c.is_alphabetic()).collect();
-        let stripped: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
-        if COMMON_STEMS
-            .iter()
-            .any(|stem| stripped.contains(stem) && (letters.len() <= stem.len() + 2))
-        {
+        let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+        if is_common(&lower) || (core.chars().count() >= MIN_CORE && is_common(core)) {
             return Err(WeakPassword::Common);
         }
-        let mut distinct: Vec<char> = s.chars().collect();
+        let all: Vec<char> = lower.chars().collect();
+        if let Some(unit) = repeated_unit(&all) {
+            let unit: String = all.iter().take(unit).collect();
+            let unit_core = unit.trim_matches(|c: char| !c.is_alphabetic());
+            let unit_core_common = unit_core.chars().count() >= MIN_CORE && is_common(unit_core);
+            return Err(if is_common(&unit) || unit_core_common {
+                WeakPassword::Common
+            } else {
+                WeakPassword::Repetitive
+            });
+        }
+        let mut distinct = all.clone();
         distinct.sort_unstable();
         distinct.dedup();
         if distinct.len() < 4 {
             return Err(WeakPassword::Repetitive);
+        }
+        if is_sequence(&all) {
+            return Err(WeakPassword::Sequence);
         }
         Ok(Password(s.to_owned()))
     }
@@ -614,32 +670,53 @@ mod tests {
     #[test]
     fn weak_passwords_are_refused_with_a_reason() {
         let e = email();
+        let refused = |p: &str| Password::parse(p, &e).err();
+        assert_eq!(refused("short"), Some(WeakPassword::TooShort));
+        assert_eq!(refused(&"x".repeat(129)), Some(WeakPassword::TooLong));
         assert_eq!(
-            Password::parse("short", &e).err(),
-            Some(WeakPassword::TooShort)
-        );
-        assert_eq!(
-            Password::parse(&"x".repeat(129), &e).err(),
-            Some(WeakPassword::TooLong)
-        );
-        assert_eq!(
-            Password::parse("password1234!", &e).err(),
-            Some(WeakPassword::Common)
-        );
-        assert_eq!(
-            Password::parse("Пароль2024!!", &e).err(),
-            Some(WeakPassword::Common)
-        );
-        assert_eq!(
-            Password::parse("olena.kovalenko-2026", &e).err(),
+            refused("olena.kovalenko-2026"),
             Some(WeakPassword::ContainsEmail)
         );
         assert_eq!(
-            Password::parse("aaaaaaaaaaaaaaa", &e).err(),
-            Some(WeakPassword::Repetitive)
+            refused("my olena.kovalenko@kyiv.gov.ua"),
+            Some(WeakPassword::ContainsEmail)
         );
+        assert_eq!(refused("aaaaaaaaaaaaaaa"), Some(WeakPassword::Repetitive));
+        assert_eq!(refused("xy1zxy1zxy1z"), Some(WeakPassword::Repetitive));
+        assert_eq!(refused("aabbaabbaabbaab"), Some(WeakPassword::Repetitive));
+        assert_eq!(refused("123456789012"), Some(WeakPassword::Sequence));
+        assert_eq!(refused("abcdefghijklmn"), Some(WeakPassword::Sequence));
+        assert_eq!(refused("9876543210987"), Some(WeakPassword::Sequence));
         assert!(Password::parse("каштани цвітуть у травні", &e).is_ok());
         assert!(Password::parse("correct horse battery", &e).is_ok());
+        assert!(Password::parse("84930271 ab!", &e).is_ok());
+    }
+
+    #[test]
+    fn common_and_breached_passwords_are_refused_whole_padded_or_repeated() {
+        let e = email();
+        for common in [
+            // On the list whole (12+ characters).
+            "qwertyasdfgh",
+            "1q2w3e4r5t6y",
+            // A listed word padded with digits and punctuation.
+            "password1234!",
+            "Sunshine2024!!",
+            "!!Dragon1234567",
+            // A listed word repeated.
+            "passwordpassword",
+            "monkey1monkey1",
+            // The local list.
+            "Пароль2024!!",
+            "йцукенгшщзхъ",
+            "civicrate2026",
+        ] {
+            assert_eq!(
+                Password::parse(common, &e).err(),
+                Some(WeakPassword::Common),
+                "{common}"
+            );
+        }
     }
 
     #[test]

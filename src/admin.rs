@@ -5,7 +5,8 @@
 use crate::account::{
     self, AccountId, Email, Grant, Kdf, Password, PasswordHash, Principal, Scope, Secret,
     SessionId, SessionKey, WeakPassword, DUMMY_HASH, INVITATION_SECONDS, LOGIN_WINDOW_SECONDS,
-    MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_EMAIL, SESSION_SECONDS,
+    MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_EMAIL, SESSION_SECONDS, TOKEN_DEFAULT_DAYS,
+    TOKEN_MAX_DAYS,
 };
 use crate::clock::Timestamp;
 use crate::hr_csv;
@@ -16,8 +17,8 @@ use crate::qr::{self, PublicBaseUrl};
 use crate::scale::{parse_criterion_code, Criterion, Labels, LevelSpec, ScaleSpec};
 use crate::store::admin::{
     Accepted, AccountView, AdminStore, Audit, AuditView, Changed, Created, DirectionView,
-    EmployeeChanges, EmployeeDetail, ImportRow, PosterRow, TokenView, UnitChanges, UnitDetail,
-    UnitView,
+    EmployeeChanges, EmployeeDetail, ImportRow, LoginReservation, PosterRow, TokenView,
+    UnitChanges, UnitDetail, UnitView,
 };
 use crate::store::{IssueOutcome, Store, StoreError};
 use crate::token::{Claims, KeyRing};
@@ -145,8 +146,11 @@ fn new_session(key: &SessionKey, random: [u8; 32]) -> (SessionId, String, String
     (id, cookie, csrf)
 }
 
-/// Throttles by e-mail and by client, verifies the password (against a dummy hash when the
-/// e-mail is unknown, so both cost the same), then starts a session.
+/// Reserves the attempt under the e-mail's and the client's throttles in one conditional
+/// write (refused once either is at its limit, however many attempts arrive at once), then
+/// verifies the password (against a dummy hash when the e-mail is unknown, so both cost the
+/// same) and starts a session. A wrong attempt keeps its reservation as the failure; a right
+/// one clears the e-mail's failures and gives the client's reservation back.
 #[allow(clippy::too_many_arguments)]
 pub async fn sign_in(
     store: &impl AdminStore,
@@ -161,17 +165,25 @@ pub async fn sign_in(
     let email_key = key.throttle_key("email", &email.trim().to_lowercase());
     let client_key = key.throttle_key("client", client);
     let since = at.unix_seconds() - LOGIN_WINDOW_SECONDS;
-    let ([by_email, by_client], oldest) = store
-        .login_failures([email_key.as_str(), client_key.as_str()], since)
+    let reservation = store
+        .reserve_login_attempt(
+            [email_key.as_str(), client_key.as_str()],
+            [MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_CLIENT],
+            since,
+            at.unix_seconds(),
+        )
         .await?;
-    if by_email >= MAX_FAILURES_PER_EMAIL || by_client >= MAX_FAILURES_PER_CLIENT {
-        let retry = oldest.map_or(LOGIN_WINDOW_SECONDS, |o| {
-            o + LOGIN_WINDOW_SECONDS - at.unix_seconds()
-        });
-        return Err(SignInError::Throttled {
-            retry_after: u32::try_from(retry.clamp(1, LOGIN_WINDOW_SECONDS)).unwrap_or(60),
-        });
-    }
+    let client_row = match reservation {
+        LoginReservation::Reserved { client_row } => client_row,
+        LoginReservation::Throttled { oldest } => {
+            let retry = oldest.map_or(LOGIN_WINDOW_SECONDS, |o| {
+                o + LOGIN_WINDOW_SECONDS - at.unix_seconds()
+            });
+            return Err(SignInError::Throttled {
+                retry_after: u32::try_from(retry.clamp(1, LOGIN_WINDOW_SECONDS)).unwrap_or(60),
+            });
+        }
+    };
     let parsed = Email::parse(email).ok();
     let account = match &parsed {
         Some(e) => store.login_account(e).await?,
@@ -206,6 +218,7 @@ pub async fn sign_in(
                     &id.storage_hash(),
                     at.unix_seconds() + SESSION_SECONDS,
                     &email_key,
+                    client_row,
                     &entry,
                 )
                 .await?;
@@ -224,9 +237,7 @@ pub async fn sign_in(
                 object: String::from("account:?"),
                 detail: String::from("{}"),
             };
-            store
-                .record_login_failure([email_key.as_str(), client_key.as_str()], &entry)
-                .await?;
+            store.record_login_failure(&entry).await?;
             Err(SignInError::InvalidCredentials)
         }
     }
@@ -242,7 +253,9 @@ pub async fn sign_out(
     Ok(store.end_session(session_hash, &entry).await?)
 }
 
-/// Changes the caller's password; every other session of the account ends.
+/// Changes the caller's password; every other session of the account ends (the caller's own
+/// stays), and with `revoke_tokens` every API token of the account is revoked too, for when
+/// the password leaked along with a script's token.
 #[allow(clippy::too_many_arguments)]
 pub async fn change_password(
     store: &impl AdminStore,
@@ -251,6 +264,7 @@ pub async fn change_password(
     current: &str,
     new: &str,
     keep_session: Option<&str>,
+    revoke_tokens: bool,
     salt: [u8; 16],
     at: Timestamp,
 ) -> Result<(), AdminError> {
@@ -267,14 +281,23 @@ pub async fn change_password(
     let hash = PasswordHash::derive(kdf, &password, salt)
         .await
         .map_err(AdminError::Kdf)?;
-    let entry = audit(
-        p,
-        at,
-        "password_changed",
-        format!("account:{}", p.account.get()),
+    let entry = with_detail(
+        audit(
+            p,
+            at,
+            "password_changed",
+            format!("account:{}", p.account.get()),
+        ),
+        serde_json::json!({ "revoked_tokens": revoke_tokens }),
     );
     Ok(store
-        .set_password(p.account, &hash.encode(), keep_session, &entry)
+        .set_password(
+            p.account,
+            &hash.encode(),
+            keep_session,
+            revoke_tokens,
+            &entry,
+        )
         .await?)
 }
 
@@ -651,6 +674,18 @@ pub struct NewToken {
     pub id: i64,
     pub name: String,
     pub token: String,
+    pub expires_at: i64,
+}
+
+/// A token's term in days: `TOKEN_DEFAULT_DAYS` when not given, at most `TOKEN_MAX_DAYS`.
+pub fn token_days(days: Option<i64>) -> Result<u32, AdminError> {
+    match days {
+        None => Ok(TOKEN_DEFAULT_DAYS),
+        Some(d) => u32::try_from(d)
+            .ok()
+            .filter(|d| (1..=TOKEN_MAX_DAYS).contains(d))
+            .ok_or_else(|| invalid("expires_in_days", format!("must be 1 to {TOKEN_MAX_DAYS}"))),
+    }
 }
 
 pub async fn tokens(store: &impl AdminStore, p: &Principal) -> Result<Vec<TokenView>, AdminError> {
@@ -661,22 +696,26 @@ pub async fn create_token(
     store: &impl AdminStore,
     p: &Principal,
     name: &str,
+    expires_in_days: Option<i64>,
     random: [u8; 32],
     at: Timestamp,
 ) -> Result<NewToken, AdminError> {
     let name = Name::parse(name).map_err(field("name"))?;
+    let days = token_days(expires_in_days)?;
+    let expires_at = at.unix_seconds() + i64::from(days) * 86_400;
     let secret = Secret::api_token(random);
     let entry = with_detail(
         audit(p, at, "token_created", String::from("token:")),
-        serde_json::json!({ "name": name.as_str() }),
+        serde_json::json!({ "name": name.as_str(), "expires_at": expires_at }),
     );
     let id = store
-        .create_token(p.account, &name, &secret.hash, &entry)
+        .create_token(p.account, &name, &secret.hash, expires_at, &entry)
         .await?;
     Ok(NewToken {
         id,
         name: name.as_str().to_owned(),
         token: secret.shown,
+        expires_at,
     })
 }
 
@@ -1624,4 +1663,28 @@ pub async fn export(
         &hr_directions(&directions),
         &hr_employees(&employees),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_lasts_90_days_unless_asked_and_a_year_at_most() {
+        assert_eq!(token_days(None).ok(), Some(90));
+        assert_eq!(token_days(Some(1)).ok(), Some(1));
+        assert_eq!(token_days(Some(365)).ok(), Some(365));
+        for bad in [0, -1, 366, i64::MAX] {
+            assert!(
+                matches!(
+                    token_days(Some(bad)),
+                    Err(AdminError::Invalid {
+                        field: "expires_in_days",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+    }
 }

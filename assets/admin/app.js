@@ -6,7 +6,7 @@
 // token-secret, import-file, import-check, import-apply, import-report, invite-email,
 // invite-role, invite-unit, invite, invite-link, audit-row, key-row, reissue-unit,
 // direction-name, add-direction, unit-settings, unit-networks, grant-link, grant-link-copy,
-// account-employee, link-employee.
+// account-employee, link-employee, token-days, token-row, revoke-tokens.
 "use strict";
 (() => {
   const LANGS = [["uk", "Українська"], ["ru", "Русский"], ["kk", "Қазақша"], ["fa", "فارسی"], ["en", "English"]];
@@ -51,8 +51,20 @@
       me = null; location.hash = "#/signin"; throw new Error("401");
     }
     const data = resp.status === 204 ? null : await resp.json().catch(() => null);
-    if (!resp.ok) throw new Error((data && data.error && data.error.message) || String(resp.status));
+    if (!resp.ok) throw new Error(localError(data && data.error) || String(resp.status));
     return data;
+  }
+
+  // The server says in English why a password was refused; the page says it in the user's
+  // language (the messages are those of WeakPassword in src/account.rs).
+  const WEAK = { "must have at least 12 characters": "pw_short", "must have at most 128 characters": "pw_long",
+    "must not contain the e-mail address": "pw_email", "is on the list of common and breached passwords": "pw_common",
+    "must not repeat one character or one group of characters": "pw_repeat",
+    "must not be a simple sequence such as 123456789012 or abcdefghijkl": "pw_sequence" };
+  function localError(e) {
+    if (!e) return null;
+    const key = e.code === "weak_password" && WEAK[String(e.message).replace(/^the password /, "")];
+    return key ? t(key) : e.message;
   }
 
   // A form of labelled inputs. fields: [name, label, type, testid, {value, required, ...}].
@@ -523,20 +535,26 @@
   async function tokens() {
     const { tokens } = await api("GET", "/api/v1/admin/tokens");
     const fresh = el("div", {});
+    const now = Date.now() / 1000;
+    const state = (k) => k.revoked_at ? t("revoked") : (k.expires_at <= now ? t("expired") : el("button", { type: "button", class: "secondary", on: { click: async () => {
+      await api("DELETE", "/api/v1/admin/tokens/" + k.id); tokens_(); } } }, t("revokeToken")));
     page(t("tokens"), card(null,
-      tokens.length ? table([t("tokenName"), t("createdAt"), t("lastUsed"), ""], tokens.map((k) => el("tr", {}, el("td", {}, k.name),
-        el("td", {}, when(k.created_at)), el("td", {}, when(k.last_used_at)),
-        el("td", {}, k.revoked_at ? t("revoked") : el("button", { type: "button", class: "secondary", on: { click: async () => {
-          await api("DELETE", "/api/v1/admin/tokens/" + k.id); tokens_(); } } }, t("revokeToken")))))) : null,
-      form([["name", t("tokenName"), "text", "token-name", { maxlength: 200 }]], t("create"), async (v) => {
-        const made = await api("POST", "/api/v1/admin/tokens", { name: v.name });
-        fresh.replaceChildren(el("p", { class: "ok" }, t("tokenOnce")), el("code", { class: "secret", testid: "token-secret" }, made.token));
+      tokens.length ? table([t("tokenName"), t("createdAt"), t("lastUsed"), t("expires"), ""], tokens.map((k) => el("tr", { testid: "token-row" }, el("td", {}, k.name),
+        el("td", {}, when(k.created_at)), el("td", {}, when(k.last_used_at)), el("td", {}, when(k.expires_at)),
+        el("td", {}, state(k))))) : null,
+      form([["name", t("tokenName"), "text", "token-name", { maxlength: 200 }],
+        ["days", t("tokenDays"), "number", "token-days", { value: "90", help: t("tokenDaysHelp") }]], t("create"), async (v) => {
+        const made = await api("POST", "/api/v1/admin/tokens", { name: v.name, expires_in_days: Number(v.days) || 90 });
+        fresh.replaceChildren(el("p", { class: "ok" }, t("tokenOnce")), el("code", { class: "secret", testid: "token-secret" }, made.token),
+          el("p", { class: "muted small" }, t("expires") + ": " + when(made.expires_at)));
       }, "create-token"), fresh));
   }
   const tokens_ = () => tokens().catch(() => {});
 
   function password() {
-    page(t("passwordChange"), el("p", {}, t("passwordRules")), form([["current", t("current"), "password"], ["new", t("newPassword"), "password", undefined, { newPassword: true }]], t("save"),
+    page(t("passwordChange"), el("p", {}, t("passwordRules")), el("p", { class: "muted small" }, t("sessionsEnd")),
+      form([["current", t("current"), "password"], ["new", t("newPassword"), "password", "new-password", { newPassword: true }],
+        ["revoke_tokens", t("revokeTokens"), "checkbox", "revoke-tokens"]], t("save"),
       async (v, msg) => { await api("PUT", "/api/v1/session/password", v); saved(msg); }));
   }
 

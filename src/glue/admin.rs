@@ -251,6 +251,9 @@ pub async fn sign_out(app: &App, req: &Request, p: &Principal) -> Result<Respons
 struct PasswordChange {
     current: String,
     new: String,
+    /// Also revoke every API token of the account.
+    #[serde(default)]
+    revoke_tokens: bool,
 }
 
 pub async fn change_password(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
@@ -274,6 +277,7 @@ pub async fn change_password(app: &App, req: &mut Request, p: &Principal) -> Res
         &body.current,
         &body.new,
         keep.as_deref(),
+        body.revoke_tokens,
         r16,
         app.now,
     )
@@ -477,8 +481,16 @@ struct NamedIn {
     name: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenIn {
+    name: String,
+    #[serde(default)]
+    expires_in_days: Option<i64>,
+}
+
 pub async fn create_token(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: NamedIn = match json_body(req).await {
+    let body: TokenIn = match json_body(req).await {
         Ok(b) => b,
         Err(e) => return http::api_error(&e),
     };
@@ -486,7 +498,16 @@ pub async fn create_token(app: &App, req: &mut Request, p: &Principal) -> Result
         Ok(r) => r,
         Err(e) => return http::api_error(&e),
     };
-    match admin::create_token(&app.store, p, &body.name, r32, app.now).await {
+    match admin::create_token(
+        &app.store,
+        p,
+        &body.name,
+        body.expires_in_days,
+        r32,
+        app.now,
+    )
+    .await
+    {
         Ok(t) => ok_json(201, &t),
         Err(e) => fail(&e),
     }

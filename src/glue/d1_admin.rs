@@ -10,7 +10,8 @@ use crate::scale::{Criterion, Labels, Level};
 use crate::store::admin::{
     Accepted, AccountGrants, AccountView, AdminStore, Audit, AuditView, Changed, CodeRow, Created,
     DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, KeyCodes,
-    LoginAccount, OpenGrantLink, OpenInvitation, PathStep, PosterRow, RoleView, TokenView,
+    LoginAccount, LoginReservation, OpenGrantLink, OpenInvitation, PathStep, PosterRow, RoleView,
+    TokenView,
     UnitChanges, UnitDetail, UnitOldCodes, UnitView,
 };
 use crate::store::{sql, IssueOutcome, StoreError};
@@ -243,7 +244,10 @@ impl AdminStore for D1Store {
     ) -> Result<Option<AccountGrants>, StoreError> {
         let results = self
             .batch(vec![
-                self.prepare(sql::ACCOUNT_BY_API_TOKEN, &[text(token_hash)])?,
+                self.prepare(
+                    sql::ACCOUNT_BY_API_TOKEN,
+                    &[text(token_hash), num(now.unix_seconds() as f64)],
+                )?,
                 self.prepare(
                     sql::TOUCH_API_TOKEN,
                     &[text(token_hash), num(now.unix_seconds() as f64)],
@@ -277,36 +281,56 @@ impl AdminStore for D1Store {
         }))
     }
 
-    async fn login_failures(
+    async fn reserve_login_attempt(
         &self,
         keys: [&str; 2],
+        limits: [u32; 2],
         since: i64,
-    ) -> Result<([u32; 2], Option<i64>), StoreError> {
+        at: i64,
+    ) -> Result<LoginReservation, StoreError> {
         #[derive(Deserialize)]
-        struct Row {
-            by_email: i64,
-            by_client: i64,
+        struct Reserved {
+            id: i64,
+            key: String,
+        }
+        #[derive(Deserialize)]
+        struct Window {
             oldest: Option<i64>,
         }
-        let row: Option<Row> = self
-            .first(
-                sql::LOGIN_FAILURES,
-                &[text(keys[0]), text(keys[1]), num(since as f64)],
-            )
+        // One batch: the conditional insert, then the window it left (for `Retry-After`).
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::RESERVE_LOGIN_ATTEMPT,
+                    &[
+                        text(keys[0]),
+                        text(keys[1]),
+                        num(limits[0]),
+                        num(limits[1]),
+                        num(at as f64),
+                        num(since as f64),
+                    ],
+                )?,
+                self.prepare(
+                    sql::LOGIN_FAILURES,
+                    &[text(keys[0]), text(keys[1]), num(since as f64)],
+                )?,
+            ])
             .await?;
-        let row = row.ok_or_else(|| bad("empty count"))?;
-        let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-        Ok(([n(row.by_email), n(row.by_client)], row.oldest))
+        let reserved: Vec<Reserved> = rows(results.first())?;
+        if reserved.is_empty() {
+            let window: Option<Window> = first_row(results.get(1))?;
+            return Ok(LoginReservation::Throttled {
+                oldest: window.and_then(|w| w.oldest),
+            });
+        }
+        Ok(LoginReservation::Reserved {
+            client_row: reserved.iter().find(|r| r.key == keys[1]).map(|r| r.id),
+        })
     }
 
-    async fn record_login_failure(&self, keys: [&str; 2], audit: &Audit) -> Result<(), StoreError> {
-        let at = num(audit.at.unix_seconds() as f64);
-        self.batch(vec![
-            self.prepare(sql::INSERT_LOGIN_FAILURE, &[text(keys[0]), at.clone()])?,
-            self.prepare(sql::INSERT_LOGIN_FAILURE, &[text(keys[1]), at])?,
-            self.audit_always(audit)?,
-        ])
-        .await?;
+    async fn record_login_failure(&self, audit: &Audit) -> Result<(), StoreError> {
+        self.batch(vec![self.audit_always(audit)?]).await?;
         Ok(())
     }
 
@@ -316,9 +340,10 @@ impl AdminStore for D1Store {
         id_hash: &str,
         expires_at: i64,
         clear_failures_key: &str,
+        release: Option<i64>,
         audit: &Audit,
     ) -> Result<(), StoreError> {
-        self.batch(vec![
+        let mut statements = vec![
             self.prepare(
                 sql::INSERT_SESSION,
                 &[
@@ -330,8 +355,11 @@ impl AdminStore for D1Store {
             )?,
             self.audit_always(audit)?,
             self.prepare(sql::CLEAR_LOGIN_FAILURES, &[text(clear_failures_key)])?,
-        ])
-        .await?;
+        ];
+        if let Some(row) = release {
+            statements.push(self.prepare(sql::RELEASE_LOGIN_ATTEMPT, &[num(row as f64)])?);
+        }
+        self.batch(statements).await?;
         Ok(())
     }
 
@@ -360,24 +388,25 @@ impl AdminStore for D1Store {
         account: AccountId,
         hash: &str,
         keep: Option<&str>,
+        revoke_tokens: bool,
         audit: &Audit,
     ) -> Result<(), StoreError> {
-        self.batch(vec![
+        let at = num(audit.at.unix_seconds() as f64);
+        let mut statements = vec![
             self.prepare(
                 sql::SET_PASSWORD,
-                &[
-                    num(account.get()),
-                    text(hash),
-                    num(audit.at.unix_seconds() as f64),
-                ],
+                &[num(account.get()), text(hash), at.clone()],
             )?,
             self.audit_stmt(audit, false)?,
             self.prepare(
                 sql::DELETE_OTHER_SESSIONS,
                 &[num(account.get()), opt_text(keep)],
             )?,
-        ])
-        .await?;
+        ];
+        if revoke_tokens {
+            statements.push(self.prepare(sql::REVOKE_ACCOUNT_TOKENS, &[num(account.get()), at])?);
+        }
+        self.batch(statements).await?;
         Ok(())
     }
 
@@ -742,6 +771,7 @@ impl AdminStore for D1Store {
             created_at: i64,
             last_used_at: Option<i64>,
             revoked_at: Option<i64>,
+            expires_at: i64,
         }
         let rows: Vec<Row> = self.all(sql::TOKENS, &[num(account.get())]).await?;
         Ok(rows
@@ -752,6 +782,7 @@ impl AdminStore for D1Store {
                 created_at: r.created_at,
                 last_used_at: r.last_used_at,
                 revoked_at: r.revoked_at,
+                expires_at: r.expires_at,
             })
             .collect())
     }
@@ -761,6 +792,7 @@ impl AdminStore for D1Store {
         account: AccountId,
         name: &Name,
         token_hash: &str,
+        expires_at: i64,
         audit: &Audit,
     ) -> Result<i64, StoreError> {
         let results = self
@@ -772,6 +804,7 @@ impl AdminStore for D1Store {
                         text(name.as_str()),
                         text(token_hash),
                         num(audit.at.unix_seconds() as f64),
+                        num(expires_at as f64),
                     ],
                 )?,
                 self.audit_stmt(audit, true)?,

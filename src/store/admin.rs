@@ -34,6 +34,16 @@ pub struct LoginAccount {
     pub active: bool,
 }
 
+/// Where a sign-in attempt stands under the throttle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReservation {
+    /// Counted under both keys before the password is checked; `client_row` is the client's
+    /// row, released again if the attempt succeeds.
+    Reserved { client_row: Option<i64> },
+    /// A key is at its limit; nothing was written. The oldest attempt in the window.
+    Throttled { oldest: Option<i64> },
+}
+
 /// An account with its grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountGrants {
@@ -90,6 +100,8 @@ pub struct TokenView {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// After this moment the token is refused like an unknown one.
+    pub expires_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -258,29 +270,38 @@ pub trait AdminStore {
 
     // --- signing in ---------------------------------------------------------------------
     async fn login_account(&self, email: &Email) -> Result<Option<LoginAccount>, StoreError>;
-    /// Failures under each key since `since`, and the oldest of them.
-    async fn login_failures(
+    /// Counts an attempt under both keys (e-mail, client) at `at` in one conditional write,
+    /// only if each has fewer than its limit since `since`: concurrent attempts cannot all
+    /// pass a count read before any of them is written.
+    async fn reserve_login_attempt(
         &self,
         keys: [&str; 2],
+        limits: [u32; 2],
         since: i64,
-    ) -> Result<([u32; 2], Option<i64>), StoreError>;
-    async fn record_login_failure(&self, keys: [&str; 2], audit: &Audit) -> Result<(), StoreError>;
+        at: i64,
+    ) -> Result<LoginReservation, StoreError>;
+    /// The attempt was wrong: its reservation stays as the failure; this writes the audit line.
+    async fn record_login_failure(&self, audit: &Audit) -> Result<(), StoreError>;
+    /// Starts the session, clears the e-mail's failures and releases the client's reservation.
     async fn start_session(
         &self,
         account: AccountId,
         id_hash: &str,
         expires_at: i64,
         clear_failures_key: &str,
+        release: Option<i64>,
         audit: &Audit,
     ) -> Result<(), StoreError>;
     async fn end_session(&self, id_hash: &str, audit: &Audit) -> Result<(), StoreError>;
     async fn password_hash(&self, account: AccountId) -> Result<Option<String>, StoreError>;
-    /// Sets the hash and ends the account's other sessions (all but `keep`).
+    /// Sets the hash and ends the account's other sessions (all but `keep`); with
+    /// `revoke_tokens`, also revokes every API token of the account.
     async fn set_password(
         &self,
         account: AccountId,
         hash: &str,
         keep: Option<&str>,
+        revoke_tokens: bool,
         audit: &Audit,
     ) -> Result<(), StoreError>;
     async fn forget_login_failures_before(&self, before: i64) -> Result<(), StoreError>;
@@ -367,6 +388,7 @@ pub trait AdminStore {
         account: AccountId,
         name: &Name,
         token_hash: &str,
+        expires_at: i64,
         audit: &Audit,
     ) -> Result<i64, StoreError>;
     async fn revoke_token(

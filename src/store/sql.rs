@@ -184,7 +184,7 @@ WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND a.active = 1";
 pub const ACCOUNT_BY_API_TOKEN: &str = "\
 SELECT a.id AS id, a.email AS email, a.active AS active, g.role AS role, g.unit_id AS unit_id \
 FROM api_tokens t JOIN accounts a ON a.id = t.account_id LEFT JOIN grants g ON g.account_id = a.id \
-WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND a.active = 1";
+WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND a.active = 1";
 /// Written at most every 5 minutes per token, so scripts do not turn reads into writes.
 pub const TOUCH_API_TOKEN: &str = "\
 UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1 AND (last_used_at IS NULL OR last_used_at < ?2 - 300)";
@@ -200,7 +200,18 @@ pub const LOGIN_FAILURES: &str = "\
 SELECT (SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at > ?3) AS by_email, \
        (SELECT COUNT(*) FROM login_failures WHERE key = ?2 AND at > ?3) AS by_client, \
        (SELECT MIN(at) FROM login_failures WHERE key IN (?1, ?2) AND at > ?3) AS oldest";
-pub const INSERT_LOGIN_FAILURE: &str = "INSERT INTO login_failures (key, at) VALUES (?1, ?2)";
+/// Reserves one attempt under the e-mail's key `?1` and the client's key `?2` at `?5`, only
+/// if each has fewer than its limit (`?3`, `?4`) since `?6`: one statement, so concurrent
+/// attempts are counted one after another and at most the limit get through. Both rows or
+/// none (`RETURNING` tells which).
+pub const RESERVE_LOGIN_ATTEMPT: &str = "\
+INSERT INTO login_failures (key, at) \
+SELECT j.value, ?5 FROM json_each(json_array(?1, ?2)) j \
+WHERE (SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at > ?6) < ?3 \
+  AND (SELECT COUNT(*) FROM login_failures WHERE key = ?2 AND at > ?6) < ?4 \
+RETURNING rowid AS id, key";
+/// A successful attempt gives its client reservation back.
+pub const RELEASE_LOGIN_ATTEMPT: &str = "DELETE FROM login_failures WHERE rowid = ?1";
 pub const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE key = ?1";
 pub const DELETE_OLD_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE at < ?1";
 pub const INSERT_SESSION: &str = "\
@@ -312,9 +323,9 @@ pub const REVOKE_ACCOUNT_TOKENS: &str = "\
 UPDATE api_tokens SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL";
 
 pub const TOKENS: &str = "\
-SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE account_id = ?1 ORDER BY id DESC";
+SELECT id, name, created_at, last_used_at, revoked_at, expires_at FROM api_tokens WHERE account_id = ?1 ORDER BY id DESC";
 pub const INSERT_TOKEN: &str = "\
-INSERT INTO api_tokens (account_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id";
+INSERT INTO api_tokens (account_id, name, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id";
 pub const REVOKE_TOKEN: &str = "\
 UPDATE api_tokens SET revoked_at = ?3 WHERE id = ?2 AND account_id = ?1 AND revoked_at IS NULL";
 

@@ -8,6 +8,7 @@ mod accounts;
 mod anonymity;
 mod bad_input;
 mod browser;
+mod credentials;
 mod criteria;
 mod integrity;
 mod one_time;
