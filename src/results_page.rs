@@ -177,6 +177,14 @@ fn figures_cells(lang: Lang, w: &Words, f: &Figures, hide_small: bool) -> Markup
     }
 }
 
+/// A public row: no figure at all, not even the count, when it is suppressed.
+fn public_cells(lang: Lang, w: &Words, f: Option<&Figures>) -> Markup {
+    match f {
+        Some(f) => figures_cells(lang, w, f, true),
+        None => html! { td colspan="4" { (w.not_enough) } },
+    }
+}
+
 fn head_cells(w: &Words, first: &str) -> Markup {
     html! {
         tr {
@@ -189,14 +197,12 @@ fn head_cells(w: &Words, first: &str) -> Markup {
     }
 }
 
-/// What the public page shows for one unit (or, without one, the top units).
+/// What the public page shows: one stored page (`public.rs`), suppression applied, with the
+/// month's published comments and digest.
 pub struct PublicView {
     pub period: Period,
-    pub unit: Option<(i64, String, Option<i64>, Figures)>,
-    /// (id, name, subtree figures)
-    pub units: Vec<(i64, String, Figures)>,
-    /// (name, position, figures): employees below the minimum show no score.
-    pub employees: Vec<(String, String, Figures)>,
+    /// Id 0: the top units.
+    pub page: crate::public::PublicUnit,
     pub min_votes: u32,
     pub month: String,
     /// Comments an administrator published (moderated), newest first.
@@ -211,44 +217,46 @@ pub fn public_page(lang: Lang, v: &PublicView) -> String {
         Some(u) => format!("/results?unit={u}&month={}&lang={}", v.month, lang.code()),
         None => format!("/results?month={}&lang={}", v.month, lang.code()),
     };
-    let title = match &v.unit {
-        Some((_, name, _, _)) => format!("{} — {name}", w.results),
-        None => w.results.to_owned(),
+    let p = &v.page;
+    let title = if p.id == 0 {
+        w.results.to_owned()
+    } else {
+        format!("{} — {}", w.results, p.name)
     };
     let body = html! {
         main.results {
             h1 { (title) }
             p { (w.period) ": " (period_text(lang, v.period)) }
-            @if let Some((_, _, parent, f)) = &v.unit {
-                p { a href=(link(*parent)) { "↑ " (w.up) } }
+            @if p.id != 0 {
+                p { a href=(link(p.parent_id)) { "↑ " (w.up) } }
                 table {
                     thead { (head_cells(&w, w.unit)) }
-                    tbody { tr { th scope="row" { (title) } (figures_cells(lang, &w, f, false)) } }
+                    tbody { tr { th scope="row" { (title) } (public_cells(lang, &w, p.figures.as_ref())) } }
                 }
             }
-            @if !v.units.is_empty() {
+            @if !p.units.is_empty() {
                 h2 { (w.units) }
                 table {
                     thead { (head_cells(&w, w.unit)) }
                     tbody {
-                        @for (id, name, f) in &v.units {
+                        @for r in &p.units {
                             tr {
-                                th scope="row" { a href=(link(Some(*id))) { (name) } }
-                                (figures_cells(lang, &w, f, false))
+                                th scope="row" { a href=(link(Some(r.id))) { (r.name) } }
+                                (public_cells(lang, &w, r.figures.as_ref()))
                             }
                         }
                     }
                 }
             }
-            @if !v.employees.is_empty() {
+            @if !p.employees.is_empty() {
                 h2 { (w.employees) }
                 table {
                     thead { (head_cells(&w, w.employee)) }
                     tbody {
-                        @for (name, position, f) in &v.employees {
+                        @for r in &p.employees {
                             tr {
-                                th scope="row" { (name) br; small { (position) } }
-                                (figures_cells(lang, &w, f, true))
+                                th scope="row" { (r.name) br; small { (r.position.as_deref().unwrap_or("")) } }
+                                (public_cells(lang, &w, r.figures.as_ref()))
                             }
                         }
                     }
@@ -262,7 +270,7 @@ pub fn public_page(lang: Lang, v: &PublicView) -> String {
                     }
                 }
             }
-            @if v.units.is_empty() && v.employees.is_empty() && v.unit.is_none() {
+            @if p.units.is_empty() && p.employees.is_empty() && p.id == 0 {
                 p { (w.no_data) }
             }
             p.note { (w.method.replace("{n}", &n(lang, i64::from(v.min_votes)))) }
