@@ -120,7 +120,7 @@ async fn binding_allows(env: &Env, key: u64) -> bool {
     }
     let Ok(promise) = limit
         .call1(&binding, &options)
-        .and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from))
+        .and_then(|p| p.dyn_into::<Promise>())
     else {
         return true;
     };
@@ -219,7 +219,9 @@ struct Versioned {
 impl Versioned {
     fn new(req: &Request, version: &str, made_at: i64, what: &str) -> Versioned {
         Versioned {
-            key: format!("{}/__public-cache/{version}/{what}", origin(req)),
+            // The build's moment too: two builds of equal content (a rebuilt local database)
+            // never share an entry.
+            key: format!("{}/__public-cache/{version}-{made_at}/{what}", origin(req)),
             etag: format!("\"{version}-{what}\"").replace(['/', '?', '&', '='], "."),
             made_at,
         }
@@ -234,10 +236,14 @@ impl Versioned {
             self.headers(&mut resp).ok()?;
             return Some(resp);
         }
-        let mut hit = Cache::default().get(self.key.as_str(), true).await.ok()??;
-        // A header of a cached answer is informational; failing to set it changes nothing.
-        let _ = hit.headers_mut().set("x-public-cache", "hit");
-        Some(hit)
+        let hit = Cache::default().get(self.key.as_str(), true).await.ok()??;
+        // A cached answer's headers are immutable: copy them to mark it as a hit.
+        let headers = worker::Headers::new();
+        for (name, value) in hit.headers().entries() {
+            headers.set(&name, &value).ok()?;
+        }
+        headers.set("x-public-cache", "hit").ok()?;
+        Some(hit.with_headers(headers))
     }
 
     fn headers(&self, resp: &mut Response) -> Result<()> {
@@ -554,7 +560,13 @@ pub async fn refresh_after_roll_up(env: &Env, store: &super::D1Store, now: crate
         }
     }
     match store.months_without_pages(2).await {
-        Ok(older) => months.extend(older.into_iter().filter(|m| !months.contains(m))),
+        Ok(older) => {
+            for m in older {
+                if !months.contains(&m) {
+                    months.push(m);
+                }
+            }
+        }
         Err(e) => console_error!("cron: public results: listing months failed: {e}"),
     }
     refresh(env, store, now, &months).await;

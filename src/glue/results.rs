@@ -3,18 +3,17 @@
 
 use super::admin::{fail, ok_json};
 use super::{http, App};
-use crate::account::{Principal, Scope};
+use crate::account::Principal;
 use crate::admin::AdminError;
 use crate::api::ApiError;
-use crate::clock::{iso_day, parse_iso_day};
+use crate::clock::parse_iso_day;
 use crate::org::{EmployeeId, UnitId};
-use crate::report::{self, month_key, tally_by_key, Figures, Period, PeriodKind, Tally};
+use crate::report::{self, month_key, Period, PeriodKind};
 use crate::results::{self, ViewSettings};
-use crate::results_page::{self, PublicView};
-use crate::store::admin::AdminStore;
-use crate::store::results::{CommentFilter, ResultsStore, StatQuery};
+use crate::results_page;
+use crate::store::results::CommentFilter;
 use crate::store::Store;
-use worker::{console_error, Request, Response, Result};
+use worker::{Request, Response, Result};
 
 fn today(app: &App) -> chrono::NaiveDate {
     parse_iso_day(&app.now.utc_day()).unwrap_or_default()
@@ -484,9 +483,4 @@ pub async fn moderate(
         }
         Err(e) => fail(&e),
     }
-}
-
-fn day_start(d: chrono::NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0)
-        .map_or(0, |t| t.and_utc().timestamp())
 }

@@ -1115,8 +1115,9 @@ INSERT INTO receipt_tree (month, level, idx, hash) SELECT ?1, ?2, ?3 + key, valu
 /// The leaf of a receipt (`level = 0` picks the partial index).
 pub const RECEIPT_LEAF: &str =
     "SELECT month, idx FROM receipt_tree WHERE level = 0 AND hash = ?1 LIMIT 1";
-/// `?2`: a JSON array of `[level, idx]`: one primary-key lookup each.
+/// `?2`: a JSON array of `[level, idx]`: one primary-key lookup each. `CROSS JOIN` keeps the
+/// list as the outer loop; a plain join lets SQLite scan the month's tree once per node.
 pub const RECEIPT_NODES: &str = "\
 SELECT t.level AS level, t.idx AS idx, t.hash AS hash FROM json_each(?2) j \
-JOIN receipt_tree t ON t.month = ?1 AND t.level = json_extract(j.value, '$[0]') AND t.idx = json_extract(j.value, '$[1]')";
+CROSS JOIN receipt_tree t ON t.month = ?1 AND t.level = json_extract(j.value, '$[0]') AND t.idx = json_extract(j.value, '$[1]')";
 pub const HAS_RECEIPT_TREE: &str = "SELECT 1 AS one FROM receipt_tree WHERE month = ?1 LIMIT 1";
