@@ -78,7 +78,7 @@ for _ in $(seq 600); do
   sleep 0.2
 done
 
-db=$(find "$state/v3/d1" -name '*.sqlite' -size +1k -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
+db=$(find "$state/v3/d1" -name '*.sqlite' ! -name metadata.sqlite | head -n 1)
 [ -n "$db" ] || die "no local D1 file under $state"
 
 say "seeding last month: $votes counted votes with receipts"

@@ -42,11 +42,8 @@ pub enum Parent {
 pub fn protect_group(counts: &[i64], remainder: i64, parent: Parent, min: i64) -> Vec<bool> {
     let mut hidden: Vec<bool> = counts.iter().map(|c| *c < min).collect();
     let sensitive = |c: i64| c > 0 && c < min;
-    let any_sensitive = counts
-        .iter()
-        .zip(&hidden)
-        .any(|(c, h)| *h && sensitive(*c))
-        || sensitive(remainder);
+    let any_sensitive =
+        counts.iter().zip(&hidden).any(|(c, h)| *h && sensitive(*c)) || sensitive(remainder);
     let need_cells = match parent {
         Parent::Shown if any_sensitive => 2,
         Parent::Complement => 1,
@@ -370,8 +367,11 @@ pub trait ReceiptTreeStore {
         levels: &[Vec<String>],
         digest: &crate::store::results::Digest,
     ) -> Result<(), StoreError>;
-    /// The month and index of a leaf (hex), with D1's rows read.
-    async fn receipt_leaf(&self, leaf: &str) -> Result<(Option<(String, u64)>, u64), StoreError>;
+    /// The index of a leaf (hex) and its month's digest, with D1's rows read.
+    async fn receipt_leaf(
+        &self,
+        leaf: &str,
+    ) -> Result<(Option<(u64, crate::store::results::Digest)>, u64), StoreError>;
     /// The nodes at these (level, index) positions of the month's tree, with D1's rows read.
     async fn receipt_nodes(
         &self,
@@ -397,12 +397,8 @@ pub async fn check_receipt(
     };
     let leaf_hex = hex(&leaf(&bytes));
     let (found, mut read) = store.receipt_leaf(&leaf_hex).await?;
-    if let Some((month, index)) = found {
-        // One primary-key read.
-        read += 1;
-        let Some(digest) = store.digest(&month).await? else {
-            return Ok((ReceiptCheck::Pending { month }, read));
-        };
+    if let Some((index, digest)) = found {
+        let month = digest.month.clone();
         let n = u64::try_from(digest.counted).unwrap_or(0);
         let positions = proof_positions(n, index);
         let wanted: Vec<(u32, u64)> = positions.iter().map(|(l, i, _)| (*l, *i)).collect();
@@ -436,8 +432,9 @@ pub async fn check_receipt(
     let Some(at) = store.receipt_vote(&stored).await? else {
         return Ok((ReceiptCheck::NotCounted, read + 1));
     };
-    let day = crate::clock::parse_iso_day(&crate::clock::Timestamp::from_unix_seconds(at).utc_day())
-        .unwrap_or_default();
+    let day =
+        crate::clock::parse_iso_day(&crate::clock::Timestamp::from_unix_seconds(at).utc_day())
+            .unwrap_or_default();
     let month = crate::report::month_key(day);
     if store.digest(&month).await?.is_none() {
         return Ok((ReceiptCheck::Pending { month }, read + 2));
@@ -463,11 +460,10 @@ pub async fn publish_tree(
         .from
         .and_hms_opt(0, 0, 0)
         .map_or(0, |t| t.and_utc().timestamp());
-    let end = p
-        .to
-        .and_hms_opt(0, 0, 0)
-        .map_or(0, |t| t.and_utc().timestamp())
-        + 86_400;
+    let end =
+        p.to.and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp())
+            + 86_400;
     let hashes = store.counted_receipts(start, end).await?;
     let leaves: Vec<[u8; 32]> = hashes
         .iter()
@@ -631,7 +627,8 @@ mod tests {
                 .prop_map(move |(parents, people)| {
                     let units: Vec<UnitIn> = (0..n_units)
                         .map(|i| {
-                            let parent = (i > 0 && parents[i] % 5 != 0).then(|| (parents[i] % i) as i64 + 1);
+                            let parent =
+                                (i > 0 && parents[i] % 5 != 0).then(|| (parents[i] % i) as i64 + 1);
                             unit(i as i64 + 1, parent)
                         })
                         .collect();
@@ -642,12 +639,21 @@ mod tests {
                         let home = (*u % n_units) as i64 + 1;
                         let id = 100 + j as i64;
                         // Someone who moved away: their votes stay with the unit, unlisted.
-                        let works = if *moved && j % 3 == 0 { home % n_units as i64 + 1 } else { home };
+                        let works = if *moved && j % 3 == 0 {
+                            home % n_units as i64 + 1
+                        } else {
+                            home
+                        };
                         employees.push(employee(id, works));
                         employee_rows.push(row(&format!("{id}:{home}"), 3, *votes));
                         unit_rows.push(row(&home.to_string(), 3, *votes));
                     }
-                    Source { units, employees, unit_rows, employee_rows }
+                    Source {
+                        units,
+                        employees,
+                        unit_rows,
+                        employee_rows,
+                    }
                 })
         })
     }
@@ -699,7 +705,13 @@ mod tests {
         for _ in 0..64 {
             match at {
                 Some(u) if u == ancestor => return true,
-                Some(u) => at = src.units.iter().find(|x| x.id == u).and_then(|x| x.parent_id),
+                Some(u) => {
+                    at = src
+                        .units
+                        .iter()
+                        .find(|x| x.id == u)
+                        .and_then(|x| x.parent_id)
+                }
                 None => return false,
             }
         }

@@ -226,9 +226,7 @@ pub struct Close {
 /// The monthly close (on the 1st): everything rolled up, last month rebuilt whole from its
 /// days, and a report stored per unit. Idempotent: a second close rewrites the same reports.
 pub async fn monthly_close(
-    store: &(impl ResultsStore
-          + crate::store::results::ReceiptStore
-          + crate::public::ReceiptTreeStore),
+    store: &(impl ResultsStore + crate::store::results::ReceiptStore + crate::public::ReceiptTreeStore),
     zones: &impl LocalTime,
     now: Timestamp,
     levels: &[i64],

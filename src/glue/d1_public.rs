@@ -47,9 +47,8 @@ impl PublicStore for D1Store {
             chunk.push(serde_json::json!([unit, body]));
             if bytes >= PAGE_BYTES_PER_STATEMENT || i + 1 == pages.len() {
                 let json = serde_json::Value::Array(std::mem::take(&mut chunk)).to_string();
-                statements.push(
-                    self.prepare(sql::INSERT_PUBLIC_RESULTS, &[text(month), text(&json)])?,
-                );
+                statements
+                    .push(self.prepare(sql::INSERT_PUBLIC_RESULTS, &[text(month), text(&json)])?);
                 bytes = 0;
             }
         }
@@ -97,9 +96,7 @@ impl PublicStore for D1Store {
         struct Row {
             month: String,
         }
-        let rows: Vec<Row> = self
-            .all(sql::MONTHS_WITHOUT_PAGES, &[num(limit)])
-            .await?;
+        let rows: Vec<Row> = self.all(sql::MONTHS_WITHOUT_PAGES, &[num(limit)]).await?;
         Ok(rows.into_iter().map(|r| r.month).collect())
     }
 
@@ -122,8 +119,8 @@ impl ReceiptTreeStore for D1Store {
         let mut statements = vec![self.prepare(sql::CLEAR_RECEIPT_TREE, &[text(month)])?];
         for (level, nodes) in levels.iter().enumerate() {
             for (i, chunk) in nodes.chunks(NODES_PER_STATEMENT).enumerate() {
-                let json = serde_json::to_string(chunk)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let json =
+                    serde_json::to_string(chunk).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 statements.push(self.prepare(
                     sql::INSERT_RECEIPT_NODES,
                     &[
@@ -149,11 +146,14 @@ impl ReceiptTreeStore for D1Store {
         Ok(())
     }
 
-    async fn receipt_leaf(&self, leaf: &str) -> Result<(Option<(String, u64)>, u64), StoreError> {
+    async fn receipt_leaf(&self, leaf: &str) -> Result<(Option<(u64, Digest)>, u64), StoreError> {
         #[derive(Deserialize)]
         struct Row {
-            month: String,
             idx: f64,
+            month: String,
+            root: String,
+            counted: f64,
+            made_at: f64,
         }
         let r = self
             .prepare(sql::RECEIPT_LEAF, &[text(leaf)])?
@@ -166,7 +166,18 @@ impl ReceiptTreeStore for D1Store {
             .map_err(super::d1::corrupt)?
             .into_iter()
             .next();
-        Ok((row.map(|r| (r.month, r.idx as u64)), read))
+        Ok((
+            row.map(|r| {
+                let digest = Digest {
+                    month: r.month,
+                    root: r.root,
+                    counted: r.counted as i64,
+                    made_at: r.made_at as i64,
+                };
+                (r.idx as u64, digest)
+            }),
+            read,
+        ))
     }
 
     async fn receipt_nodes(

@@ -135,7 +135,12 @@ async fn binding_allows(env: &Env, key: u64) -> bool {
 
 /// `Some(429)` when this client is over the public routes' limit. Runs before the
 /// configuration is read, so a refused request costs next to nothing.
-pub async fn refuse_if_over_limit(env: &Env, req: &Request, path: &str, now_ms: f64) -> Option<Result<Response>> {
+pub async fn refuse_if_over_limit(
+    env: &Env,
+    req: &Request,
+    path: &str,
+    now_ms: f64,
+) -> Option<Result<Response>> {
     let key = client_key(req);
     if count_in_isolate(key, limit_per_minute(env), now_ms) && binding_allows(env, key).await {
         return None;
@@ -144,10 +149,18 @@ pub async fn refuse_if_over_limit(env: &Env, req: &Request, path: &str, now_ms: 
     Some(if Route::is_api(path) {
         http::api_error(&ApiError {
             retry_after: Some(retry),
-            ..ApiError::new(429, "rate_limited", "too many requests; try again in a minute")
+            ..ApiError::new(
+                429,
+                "rate_limited",
+                "too many requests; try again in a minute",
+            )
         })
     } else {
-        let lang = crate::i18n::negotiate(None, http::header(req, "accept-language").as_deref(), Lang::Uk);
+        let lang = crate::i18n::negotiate(
+            None,
+            http::header(req, "accept-language").as_deref(),
+            Lang::Uk,
+        );
         http::html(429, problem_page(lang, Problem::TooManyRequests)).and_then(|mut r| {
             r.headers_mut().set("retry-after", &retry.to_string())?;
             Ok(r)
@@ -229,9 +242,10 @@ impl Versioned {
 
     /// 304 when the client holds this version; else the cached answer, if any.
     async fn answer(&self, req: &Request) -> Option<Response> {
-        if http::header(req, "if-none-match")
-            .is_some_and(|h| h.split(',').any(|t| t.trim().trim_start_matches("W/") == self.etag))
-        {
+        if http::header(req, "if-none-match").is_some_and(|h| {
+            h.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == self.etag)
+        }) {
             let mut resp = Response::empty().ok()?.with_status(304);
             self.headers(&mut resp).ok()?;
             return Some(resp);
@@ -324,7 +338,8 @@ pub async fn public_page(app: &App, req: &Request) -> Result<Response> {
         };
         return if unit == 0 {
             let mut resp = http::html(200, results_page::public_page(lang, &empty))?;
-            resp.headers_mut().set("cache-control", "public, max-age=60")?;
+            resp.headers_mut()
+                .set("cache-control", "public, max-age=60")?;
             Ok(resp)
         } else {
             page_problem(lang, 404, Problem::NotFound)
@@ -471,9 +486,17 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        for (kind, list, parent) in [("unit", &units, "parent_id"), ("employee", &employees, "unit_id")] {
+        for (kind, list, parent) in [
+            ("unit", &units, "parent_id"),
+            ("employee", &employees, "unit_id"),
+        ] {
             for r in list {
-                let mut row = vec![kind.to_owned(), text(&r["id"]), text(&r[parent]), text(&r["name"])];
+                let mut row = vec![
+                    kind.to_owned(),
+                    text(&r["id"]),
+                    text(&r[parent]),
+                    text(&r["name"]),
+                ];
                 row.extend(cells(serde_json::from_value(r["figures"].clone()).ok()));
                 rows.push(row);
             }
@@ -550,7 +573,12 @@ pub async fn check_receipt(app: &App, code: &str) -> Result<Response> {
 
 /// After a roll-up: rebuild the pages of this month and last month (when the roll-up moved
 /// anything, or they are missing), and of up to two older months that have none yet.
-pub async fn refresh_after_roll_up(env: &Env, store: &super::D1Store, now: crate::clock::Timestamp, changed: bool) {
+pub async fn refresh_after_roll_up(
+    env: &Env,
+    store: &super::D1Store,
+    now: crate::clock::Timestamp,
+    changed: bool,
+) {
     let this = Period::around(PeriodKind::Month, super::today(now));
     let mut months = Vec::new();
     for m in [month_key(this.from), month_key(this.previous().from)] {
@@ -573,7 +601,12 @@ pub async fn refresh_after_roll_up(env: &Env, store: &super::D1Store, now: crate
 }
 
 /// Rebuilds these months' pages and keeps their versions for this isolate.
-pub async fn refresh(env: &Env, store: &super::D1Store, now: crate::clock::Timestamp, months: &[String]) {
+pub async fn refresh(
+    env: &Env,
+    store: &super::D1Store,
+    now: crate::clock::Timestamp,
+    months: &[String],
+) {
     if months.is_empty() {
         return;
     }

@@ -1112,9 +1112,11 @@ pub const CLEAR_RECEIPT_TREE: &str = "DELETE FROM receipt_tree WHERE month = ?1"
 /// `?4`: a JSON array of hex hashes, the level's nodes from index `?3` on.
 pub const INSERT_RECEIPT_NODES: &str = "\
 INSERT INTO receipt_tree (month, level, idx, hash) SELECT ?1, ?2, ?3 + key, value FROM json_each(?4)";
-/// The leaf of a receipt (`level = 0` picks the partial index).
-pub const RECEIPT_LEAF: &str =
-    "SELECT month, idx FROM receipt_tree WHERE level = 0 AND hash = ?1 LIMIT 1";
+/// The leaf of a receipt (`level = 0` picks the partial index) with its month's digest, in one
+/// round trip.
+pub const RECEIPT_LEAF: &str = "\
+SELECT t.idx AS idx, d.month AS month, d.root AS root, d.counted AS counted, d.made_at AS made_at \
+FROM receipt_tree t JOIN monthly_digests d ON d.month = t.month WHERE t.level = 0 AND t.hash = ?1 LIMIT 1";
 /// `?2`: a JSON array of `[level, idx]`: one primary-key lookup each. `CROSS JOIN` keeps the
 /// list as the outer loop; a plain join lets SQLite scan the month's tree once per node.
 pub const RECEIPT_NODES: &str = "\

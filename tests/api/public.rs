@@ -66,8 +66,12 @@ async fn public_results_never_show_a_unit_below_the_minimum() {
     let hall = w.create_unit("Зал обслуговування", Some(city)).await;
     let desk = w.create_unit("Віконце при архіві", Some(city)).await;
     let annex = w.create_unit("Філія", Some(city)).await;
-    let clerk = w.create_employee("Олена Коваль", "Адміністраторка", hall).await;
-    let archivist = w.create_employee("Марія Лисенко", "Архіваріуска", desk).await;
+    let clerk = w
+        .create_employee("Олена Коваль", "Адміністраторка", hall)
+        .await;
+    let archivist = w
+        .create_employee("Марія Лисенко", "Архіваріуска", desk)
+        .await;
     let second = w.create_employee("Ігор Мельник", "Спеціаліст", annex).await;
     insert_votes(w, clerk, hall, &[3; 20], &[]);
     // The desk's only person: three votes, all low.
@@ -100,26 +104,38 @@ async fn public_results_never_show_a_unit_below_the_minimum() {
     assert!(!text.contains("\"votes\":3,"), "no count below the minimum");
 
     // The desk's page shows neither its figures nor its count.
-    let html = page(w, &format!("/results?unit={desk}&month={month}&lang=en"), "198.51.100.2")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = page(
+        w,
+        &format!("/results?unit={desk}&month={month}&lang=en"),
+        "198.51.100.2",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     assert!(html.contains("Марія Лисенко"), "{html}");
     assert!(!html.contains("<td>3</td>"), "no count of 3 votes: {html}");
     assert!(html.contains("Not enough votes yet"));
     // And the city page's row for the desk neither.
-    let html = page(w, &format!("/results?unit={city}&month={month}&lang=en"), "198.51.100.2")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = page(
+        w,
+        &format!("/results?unit={city}&month={month}&lang=en"),
+        "198.51.100.2",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     assert!(!html.contains("<td>3</td>"), "{html}");
-    let csv = page(w, &format!("/api/v1/public/results?month={month}&format=csv"), "198.51.100.2")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let csv = page(
+        w,
+        &format!("/api/v1/public/results?month={month}&format=csv"),
+        "198.51.100.2",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     let desk_row = csv
         .lines()
         .find(|l| l.starts_with(&format!("unit,{desk},")))
@@ -135,9 +151,15 @@ async fn a_suppressed_unit_cannot_be_recovered_from_its_parent_and_siblings() {
     let small = w.create_unit("Мала філія", Some(city)).await;
     let middle = w.create_unit("Середня філія", Some(city)).await;
     let large = w.create_unit("Велика філія", Some(city)).await;
-    let a = w.create_employee("Олена Коваль", "Спеціалістка", small).await;
-    let b = w.create_employee("Петро Шевчук", "Спеціаліст", middle).await;
-    let c = w.create_employee("Ірина Бондар", "Спеціалістка", large).await;
+    let a = w
+        .create_employee("Олена Коваль", "Спеціалістка", small)
+        .await;
+    let b = w
+        .create_employee("Петро Шевчук", "Спеціаліст", middle)
+        .await;
+    let c = w
+        .create_employee("Ірина Бондар", "Спеціалістка", large)
+        .await;
     insert_votes(w, a, small, &[1, 1, 2], &[]);
     insert_votes(w, b, middle, &[3; 12], &[]);
     insert_votes(w, c, large, &[3; 30], &[]);
@@ -189,7 +211,9 @@ async fn public_results_are_served_with_cache_headers_and_rate_limited() {
     );
     let city = w.create_unit("Місто", None).await;
     let hall = w.create_unit("Зал обслуговування", Some(city)).await;
-    let clerk = w.create_employee("Олена Коваль", "Адміністраторка", hall).await;
+    let clerk = w
+        .create_employee("Олена Коваль", "Адміністраторка", hall)
+        .await;
     insert_votes(w, clerk, hall, &[3; 12], &[]);
     cron(w, HOURLY).await;
     let month = last_month();
@@ -206,7 +230,11 @@ async fn public_results_are_served_with_cache_headers_and_rate_limited() {
     assert!(h.contains_key("last-modified"), "{h:?}");
     assert_eq!(h["x-public-cache"], "miss");
     let second = page(w, &path, "198.51.100.10").await;
-    assert_eq!(second.headers()["x-public-cache"], "hit", "from the Workers cache");
+    assert_eq!(
+        second.headers()["x-public-cache"],
+        "hit",
+        "from the Workers cache"
+    );
     assert_eq!(second.text().await.unwrap(), first.text().await.unwrap());
     let revalidated = w
         .http
@@ -223,7 +251,12 @@ async fn public_results_are_served_with_cache_headers_and_rate_limited() {
     w.db()
         .execute_batch("DELETE FROM monthly_unit_stats; DELETE FROM monthly_employee_stats; DELETE FROM daily_unit_stats; DELETE FROM daily_employee_stats;")
         .unwrap();
-    let stored = page(w, &format!("/results?unit={hall}&month={month}&lang=uk"), "198.51.100.11").await;
+    let stored = page(
+        w,
+        &format!("/results?unit={hall}&month={month}&lang=uk"),
+        "198.51.100.11",
+    )
+    .await;
     assert_eq!(stored.headers()["x-public-cache"], "miss");
     let html = stored.text().await.unwrap();
     assert!(html.contains("<td>12</td>"), "{html}");
@@ -232,7 +265,12 @@ async fn public_results_are_served_with_cache_headers_and_rate_limited() {
     let mut refused = 0;
     let mut retry_after = String::new();
     for _ in 0..40 {
-        let r = page(w, &format!("/api/v1/public/results?month={month}"), "198.51.100.66").await;
+        let r = page(
+            w,
+            &format!("/api/v1/public/results?month={month}"),
+            "198.51.100.66",
+        )
+        .await;
         if r.status() == 429 {
             refused += 1;
             retry_after = r.headers()["retry-after"].to_str().unwrap().to_owned();
@@ -250,7 +288,9 @@ async fn a_receipt_proof_reads_logarithmic_rows() {
     use civicrate::receipt::{leaf, unhex, verify, Receipt, Step};
     let w = &Worker::start_with(&key(1), &[("PUBLIC_RESULTS", "on")]);
     let unit = w.create_unit("ЦНАП", None).await;
-    let clerk = w.create_employee("Олена Коваль", "Адміністраторка", unit).await;
+    let clerk = w
+        .create_employee("Олена Коваль", "Адміністраторка", unit)
+        .await;
     let n = 3000usize;
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let receipts: Vec<Receipt> = (0..n)
@@ -281,11 +321,15 @@ async fn a_receipt_proof_reads_logarithmic_rows() {
 
     for pick in [0, 1, 1234, n - 1] {
         let code = receipts[pick].display();
-        let answer: Value = page(w, &format!("/api/v1/public/receipts/{code}"), "198.51.100.20")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let answer: Value = page(
+            w,
+            &format!("/api/v1/public/receipts/{code}"),
+            "198.51.100.20",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
         assert_eq!(answer["status"], "counted", "{answer}");
         assert_eq!(answer["counted_votes"], n);
         let path: Vec<Step> = answer["path"]
