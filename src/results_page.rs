@@ -318,10 +318,22 @@ pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
             p { (w.comments) ": " (n(lang, r.comments)) " · " (w.complaints) ": " (n(lang, r.complaints)) " · " (w.overdue) ": " (n(lang, r.overdue_cases)) }
             @if !r.best.is_empty() { h2 { (w.best) } (ranked(&r.best)) }
             @if !r.worst.is_empty() { h2 { (w.worst) } (ranked(&r.worst)) }
-            p.note { (w.method.replace("{n}", &n(lang, i64::from(r.min_votes)))) }
+            p.note { (report_method(lang).replace("{n}", &n(lang, i64::from(r.min_votes)))) }
         }
     };
     pages::document(lang, &title, body)
+}
+
+/// The monthly report's method: managers see every unit's figures; only rankings wait for the
+/// minimum (the public page's suppression does not apply to them).
+fn report_method(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Uk => "Зараховано оцінки громадян за період; повторні та підозрілі оцінки не враховано. Показник працівника відображається, коли він має щонайменше {n} оцінок. Коментарі та контакти не публікуються.",
+        Lang::Ru => "Учтены оценки граждан за период; повторные и подозрительные оценки не учитываются. Показатель сотрудника виден, когда у него не меньше {n} оценок. Комментарии и контакты не публикуются.",
+        Lang::Kk => "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкердің көрсеткіші кемінде {n} баға болғанда көрсетіледі. Пікірлер мен байланыс деректері жарияланбайды.",
+        Lang::Fa => "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود. نظرها و اطلاعات تماس منتشر نمی‌شوند.",
+        Lang::En => "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's score is shown from {n} votes on. Comments and contacts are never published.",
+    }
 }
 
 #[cfg(test)]
