@@ -240,6 +240,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         if let Some(refused) = public::refuse_if_over_limit(&env, &req, &path, now_ms).await {
             return refused;
         }
+        if let Some(kept) = public::from_memory(&env, &req, &route, now) {
+            return Ok(kept);
+        }
     }
     let now = simulated_now(&env, &req).unwrap_or(now);
     let app = match App::from_env(&env, now) {

@@ -38,10 +38,105 @@ struct Window {
 
 type Versions = HashMap<String, (f64, Option<(String, i64)>)>;
 
+/// Answers kept in the isolate's memory: (headers, body) by versioned cache key.
+type Kept = HashMap<String, (Vec<(String, String)>, Vec<u8>)>;
+/// What the isolate keeps of answers: past it, it starts again empty. Pages are a few KB.
+const MEMORY_BYTES: usize = 4 * 1024 * 1024;
+
 thread_local! {
-    // Workers isolates are single-threaded; both live as long as the isolate.
+    // Workers isolates are single-threaded; these live as long as the isolate.
     static WINDOW: RefCell<Window> = RefCell::new(Window { start_ms: 0.0, counts: HashMap::new() });
     static VERSIONS: RefCell<Versions> = RefCell::new(HashMap::new());
+    static MEMORY: RefCell<(usize, Kept)> = RefCell::new((0, HashMap::new()));
+}
+
+fn remember_answer(key: &str, headers: Vec<(String, String)>, body: Vec<u8>) {
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.0 + body.len() > MEMORY_BYTES {
+            *m = (0, HashMap::new());
+        }
+        m.0 += body.len();
+        m.1.insert(key.to_owned(), (headers, body));
+    });
+}
+
+fn kept_answer(key: &str) -> Option<Response> {
+    let (headers, body) = MEMORY.with(|m| m.borrow().1.get(key).cloned())?;
+    let h = worker::Headers::new();
+    for (name, value) in &headers {
+        h.set(name, value).ok()?;
+    }
+    h.set("x-public-cache", "hit").ok()?;
+    Some(Response::from_bytes(body).ok()?.with_headers(h))
+}
+
+/// A month's version if this isolate knows it and it is fresh: no D1 read.
+fn known_version(month: &str) -> Option<(String, i64)> {
+    let now_ms = worker::Date::now().as_millis() as f64;
+    VERSIONS.with(|v| {
+        v.borrow()
+            .get(month)
+            .filter(|(at, _)| now_ms - *at < VERSION_TTL_MS && now_ms >= *at)
+            .and_then(|(_, v)| v.clone())
+    })
+}
+
+/// The fast path, before the configuration is read: an answer this isolate already holds for
+/// this request's month, page and language under the month's current version.
+pub fn from_memory(
+    env: &Env,
+    req: &Request,
+    route: &Route,
+    now: crate::clock::Timestamp,
+) -> Option<Response> {
+    if super::setting(env, "PUBLIC_RESULTS")
+        .as_deref()
+        .map(str::trim)
+        != Some("on")
+    {
+        return None;
+    }
+    let default = super::setting(env, "DEFAULT_LANG")
+        .and_then(|l| Lang::parse(&l))
+        .unwrap_or(Lang::Uk);
+    let today = super::today(now);
+    let (month, what) = match route {
+        Route::PublicResultsPage => page_key(req, default, today)?,
+        Route::PublicResultsData => data_key(req, today)?,
+        _ => return None,
+    };
+    let (version, made_at) = known_version(&month)?;
+    let v = Versioned::new(req, &version, made_at, &what);
+    if let Some(resp) = v.not_modified(req) {
+        return Some(resp);
+    }
+    kept_answer(&v.key)
+}
+
+/// (month, what) of a results page: the month, the unit and the language decide the answer.
+fn page_key(req: &Request, default: Lang, today: chrono::NaiveDate) -> Option<(String, String)> {
+    let period = month_of(req, today).ok()?;
+    let unit = query_unit(req).ok()?;
+    let lang = crate::i18n::negotiate(
+        http::query(req, "lang").as_deref(),
+        http::header(req, "accept-language").as_deref(),
+        default,
+    );
+    let month = month_key(period.from);
+    let what = format!("results/{month}/{unit}/{}", lang.code());
+    Some((month, what))
+}
+
+fn data_key(req: &Request, today: chrono::NaiveDate) -> Option<(String, String)> {
+    let period = month_of(req, today).ok()?;
+    let format = http::query(req, "format").unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "csv") {
+        return None;
+    }
+    let month = month_key(period.from);
+    let what = format!("data/{month}/{format}");
+    Some((month, what))
 }
 
 pub fn is_public_read(route: &Route) -> bool {
@@ -206,6 +301,7 @@ pub fn remember_version(month: &str, version: &str, made_at: i64) {
 /// After every month got a new version (a comment was published or withheld).
 pub fn forget_versions() {
     VERSIONS.with(|m| m.borrow_mut().clear());
+    MEMORY.with(|m| *m.borrow_mut() = (0, HashMap::new()));
 }
 
 /// `scheme://host` of the request: cache keys stay within the instance's own zone.
@@ -240,14 +336,26 @@ impl Versioned {
         }
     }
 
-    /// 304 when the client holds this version; else the cached answer, if any.
-    async fn answer(&self, req: &Request) -> Option<Response> {
-        if http::header(req, "if-none-match").is_some_and(|h| {
+    /// 304 when the client holds this version.
+    fn not_modified(&self, req: &Request) -> Option<Response> {
+        if !http::header(req, "if-none-match").is_some_and(|h| {
             h.split(',')
                 .any(|t| t.trim().trim_start_matches("W/") == self.etag)
         }) {
-            let mut resp = Response::empty().ok()?.with_status(304);
-            self.headers(&mut resp).ok()?;
+            return None;
+        }
+        let mut resp = Response::empty().ok()?.with_status(304);
+        self.headers(&mut resp).ok()?;
+        Some(resp)
+    }
+
+    /// 304 when the client holds this version; else the answer this isolate or the Workers
+    /// cache holds, if any.
+    async fn answer(&self, req: &Request) -> Option<Response> {
+        if let Some(resp) = self.not_modified(req) {
+            return Some(resp);
+        }
+        if let Some(resp) = kept_answer(&self.key) {
             return Some(resp);
         }
         let hit = Cache::default().get(self.key.as_str(), true).await.ok()??;
@@ -280,6 +388,12 @@ impl Versioned {
             }
             Err(e) => console_error!("public results: copying for the cache failed: {e}"),
         }
+        // And in this isolate's memory: a hit there costs no round trip at all.
+        if let Ok(mut copy) = resp.cloned() {
+            if let Ok(body) = copy.bytes().await {
+                remember_answer(&self.key, resp.headers().entries().collect(), body);
+            }
+        }
         let _ = resp.headers_mut().set("x-public-cache", "miss");
         Ok(resp)
     }
@@ -287,9 +401,16 @@ impl Versioned {
 
 /// The month shown publicly: `?month=`, else the last closed month.
 fn public_month(app: &App, req: &Request) -> std::result::Result<Period, report::PeriodError> {
+    month_of(req, super::today(app.now))
+}
+
+fn month_of(
+    req: &Request,
+    today: chrono::NaiveDate,
+) -> std::result::Result<Period, report::PeriodError> {
     match http::query(req, "month") {
         Some(m) => Period::month(&m),
-        None => Ok(Period::around(PeriodKind::Month, super::today(app.now)).previous()),
+        None => Ok(Period::around(PeriodKind::Month, today).previous()),
     }
 }
 
