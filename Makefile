@@ -14,12 +14,13 @@ export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 
 SOURCES := $(shell find src assets -type f) build.rs Cargo.toml Cargo.lock
 
-.PHONY: help setup build build-debug dev test test-unit test-e2e lint bench bench-results bench-attack bench-load fuzz clean
+.PHONY: help setup build build-debug dev test test-unit test-e2e lint bench bench-public bench-results bench-attack bench-load fuzz clean
 
 help:
 	@echo "make dev    run civicrate locally on http://127.0.0.1:8787 with demo data"
 	@echo "make test   run every test (unit, property, end-to-end on wrangler dev, browser)"
 	@echo "make bench  print size and speed figures"
+	@echo "make bench-public   public results and receipt checks against /healthz"
 	@echo "make bench-results  seed 5 million votes and time the cron and the report views"
 	@echo "make bench-attack   replay stuffing attacks and an honest day; print what counted"
 	@echo "make bench-load     50,000 votes at concurrency 64: throughput, latency, nothing lost"
@@ -57,6 +58,14 @@ bench:
 	@scripts/setup.sh --bench
 	@$(MAKE) -s build
 	@scripts/bench.sh
+	@scripts/bench-public.sh
+
+# Public results and receipt checks next to /healthz in one run, as ratios; a receipt check
+# with 100,000 votes in a closed month (seeded in D1, closed by the real cron). About 3 minutes.
+bench-public:
+	@scripts/setup.sh --bench
+	@$(MAKE) -s build
+	@scripts/bench-public.sh
 
 # A local D1 with 2,000 units, 10,000 employees and 5 million votes (BENCH_VOTES changes it);
 # prints the cron's costs and each report view's latency. About 15 minutes on 2 cores.

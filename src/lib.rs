@@ -32,6 +32,7 @@ pub mod one_time;
 pub mod org;
 pub mod pages;
 pub mod poster;
+pub mod public;
 pub mod qr;
 pub mod receipt;
 pub mod report;

@@ -133,6 +133,35 @@ pub fn proof(leaves: &[[u8; 32]], mut index: usize) -> Vec<Step> {
     path
 }
 
+/// Every level of the tree, leaves first and the root last: what the monthly close stores, so
+/// that a proof reads one node per level instead of the whole month.
+pub fn levels(leaves: &[[u8; 32]]) -> Vec<Vec<[u8; 32]>> {
+    let mut out = vec![leaves.to_vec()];
+    while out.last().is_some_and(|l| l.len() > 1) {
+        let next = out.last().map(|l| level_up(l)).unwrap_or_default();
+        out.push(next);
+    }
+    out
+}
+
+/// The nodes a proof for leaf `index` of `n` needs, as (level, index, sibling is on the
+/// left), bottom up: one per level at most, so log2(n) rows.
+pub fn proof_positions(n: u64, mut index: u64) -> Vec<(u32, u64, bool)> {
+    let mut size = n;
+    let mut level = 0u32;
+    let mut out = Vec::new();
+    while size > 1 {
+        let sibling = index ^ 1;
+        if sibling < size {
+            out.push((level, sibling, sibling < index));
+        }
+        size = size.div_ceil(2);
+        index /= 2;
+        level += 1;
+    }
+    out
+}
+
 /// Recomputes the root from a leaf and its path: what anyone can do with a receipt.
 pub fn verify(leaf: [u8; 32], path: &[Step], root: &[u8; 32]) -> bool {
     let mut h = leaf;
@@ -181,6 +210,13 @@ mod tests {
             let i = pick % leaves.len();
             let path = proof(&leaves, i);
             proptest::prop_assert!(verify(leaves[i], &path, &r));
+            let all = levels(&leaves);
+            proptest::prop_assert_eq!(all.last().and_then(|l| l.first()), Some(&r));
+            let from_levels: Vec<Step> = proof_positions(leaves.len() as u64, i as u64)
+                .into_iter()
+                .map(|(level, at, left)| Step { left, hash: hex(&all[level as usize][at as usize]) })
+                .collect();
+            proptest::prop_assert_eq!(&from_levels, &path, "the stored levels give the same path");
             let stranger = leaf(&[0xAB; 32]);
             if !stored.contains(&[0xAB; 32]) {
                 proptest::prop_assert!(!verify(stranger, &path, &r));

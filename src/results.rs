@@ -253,7 +253,7 @@ pub struct Close {
 /// The monthly close (on the 1st): everything rolled up, last month rebuilt whole from its
 /// days, and a report stored per unit. Idempotent: a second close rewrites the same reports.
 pub async fn monthly_close(
-    store: &(impl ResultsStore + crate::store::results::ReceiptStore),
+    store: &(impl ResultsStore + crate::store::results::ReceiptStore + crate::public::ReceiptTreeStore),
     zones: &impl LocalTime,
     now: Timestamp,
     levels: &[i64],
@@ -288,7 +288,8 @@ pub async fn monthly_close(
         });
     }
     let (reports, cost) = write_monthly_reports(store, &month, now, levels, min_votes).await?;
-    publish_digest(store, &month, now).await?;
+    // The root with its whole tree, so that a receipt's proof reads log2(n) rows later.
+    crate::public::publish_tree(store, &month, now).await?;
     Ok(Close {
         month,
         roll_up,

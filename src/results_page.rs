@@ -44,7 +44,7 @@ fn words(lang: Lang) -> Words {
             top_share: "Найвища оцінка, %",
             below_top: "Нижче найвищої, %",
             not_enough: "Замало оцінок",
-            method: "Зараховано оцінки громадян за період; повторні та підозрілі оцінки не враховано. Показник працівника відображається, коли він має щонайменше {n} оцінок. Коментарі та контакти не публікуються.",
+            method: "Зараховано оцінки громадян за період; повторні та підозрілі оцінки не враховано. Показники працівника чи підрозділу відображаються від {n} оцінок; менші, а також ті, з яких їх можна було б вирахувати, приховано. Коментарі та контакти не публікуються.",
             no_data: "За цей період оцінок немає.",
             digest: "Квитанції {n} зарахованих голосів місяця підсумовано коренем дерева Меркла; свою квитанцію можна перевірити через /api/v1/public/receipts/{квитанція}:",
             previous: "Попередній місяць",
@@ -68,7 +68,7 @@ fn words(lang: Lang) -> Words {
             top_share: "Высшая оценка, %",
             below_top: "Ниже высшей, %",
             not_enough: "Недостаточно оценок",
-            method: "Учтены оценки граждан за период; повторные и подозрительные оценки не учитываются. Показатель сотрудника виден, когда у него не меньше {n} оценок. Комментарии и контакты не публикуются.",
+            method: "Учтены оценки граждан за период; повторные и подозрительные оценки не учитываются. Показатели сотрудника или подразделения видны от {n} оценок; меньшие, а также те, из которых их можно было бы вычислить, скрыты. Комментарии и контакты не публикуются.",
             no_data: "За этот период оценок нет.",
             digest: "Квитанции {n} учтённых голосов месяца сведены в корень дерева Меркла; свою квитанцию можно проверить через /api/v1/public/receipts/{квитанция}:",
             previous: "Прошлый месяц",
@@ -92,7 +92,7 @@ fn words(lang: Lang) -> Words {
             top_share: "Ең жоғары баға, %",
             below_top: "Ең жоғарыдан төмен, %",
             not_enough: "Бағалар жеткіліксіз",
-            method: "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкердің көрсеткіші кемінде {n} баға болғанда көрсетіледі. Пікірлер мен байланыс деректері жарияланбайды.",
+            method: "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкер немесе бөлімше көрсеткіштері кемінде {n} баға болғанда көрсетіледі; азы және оларды есептеп шығаруға болатындары жасырылады. Пікірлер мен байланыс деректері жарияланбайды.",
             no_data: "Бұл кезеңде бағалар жоқ.",
             digest: "Айдың есептелген {n} дауысының түбіртектері Меркл ағашының түбіріне жинақталған; өз түбіртегіңізді /api/v1/public/receipts/{түбіртек} арқылы тексеріңіз:",
             previous: "Өткен ай",
@@ -116,7 +116,7 @@ fn words(lang: Lang) -> Words {
             top_share: "بالاترین سطح، ٪",
             below_top: "پایین‌تر از بالاترین، ٪",
             not_enough: "هنوز آرای کافی نیست",
-            method: "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود. نظرها و اطلاعات تماس منتشر نمی‌شوند.",
+            method: "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند یا واحد از {n} رأی به بالا نمایش داده می‌شود؛ کمتر از آن، و هر رقمی که بتوان آن را از روی بقیه محاسبه کرد، پنهان است. نظرها و اطلاعات تماس منتشر نمی‌شوند.",
             no_data: "در این دوره رأیی ثبت نشده است.",
             digest: "رسیدهای {n} رأی شمرده‌شده این ماه در ریشه درخت مرکل خلاصه شده‌اند؛ رسید خود را از طریق /api/v1/public/receipts/{رسید} بررسی کنید:",
             previous: "ماه قبل",
@@ -140,7 +140,7 @@ fn words(lang: Lang) -> Words {
             top_share: "Top level, %",
             below_top: "Below the top, %",
             not_enough: "Not enough votes yet",
-            method: "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's score is shown from {n} votes on. Comments and contacts are never published.",
+            method: "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's or a unit's figures are shown from {n} votes on; smaller ones are hidden, and so are those they could be worked out from. Comments and contacts are never published.",
             no_data: "No votes in this period.",
             digest: "The receipts of the month's {n} counted votes are summed up in this Merkle root; check yours at /api/v1/public/receipts/{receipt}:",
             previous: "Last month",
@@ -177,6 +177,14 @@ fn figures_cells(lang: Lang, w: &Words, f: &Figures, hide_small: bool) -> Markup
     }
 }
 
+/// A public row: no figure at all, not even the count, when it is suppressed.
+fn public_cells(lang: Lang, w: &Words, f: Option<&Figures>) -> Markup {
+    match f {
+        Some(f) => figures_cells(lang, w, f, true),
+        None => html! { td colspan="4" { (w.not_enough) } },
+    }
+}
+
 fn head_cells(w: &Words, first: &str) -> Markup {
     html! {
         tr {
@@ -189,14 +197,12 @@ fn head_cells(w: &Words, first: &str) -> Markup {
     }
 }
 
-/// What the public page shows for one unit (or, without one, the top units).
+/// What the public page shows: one stored page (`public.rs`), suppression applied, with the
+/// month's published comments and digest.
 pub struct PublicView {
     pub period: Period,
-    pub unit: Option<(i64, String, Option<i64>, Figures)>,
-    /// (id, name, subtree figures)
-    pub units: Vec<(i64, String, Figures)>,
-    /// (name, position, figures): employees below the minimum show no score.
-    pub employees: Vec<(String, String, Figures)>,
+    /// Id 0: the top units.
+    pub page: crate::public::PublicUnit,
     pub min_votes: u32,
     pub month: String,
     /// Comments an administrator published (moderated), newest first.
@@ -211,44 +217,46 @@ pub fn public_page(lang: Lang, v: &PublicView) -> String {
         Some(u) => format!("/results?unit={u}&month={}&lang={}", v.month, lang.code()),
         None => format!("/results?month={}&lang={}", v.month, lang.code()),
     };
-    let title = match &v.unit {
-        Some((_, name, _, _)) => format!("{} — {name}", w.results),
-        None => w.results.to_owned(),
+    let p = &v.page;
+    let title = if p.id == 0 {
+        w.results.to_owned()
+    } else {
+        format!("{} — {}", w.results, p.name)
     };
     let body = html! {
         main.results {
             h1 { (title) }
             p { (w.period) ": " (period_text(lang, v.period)) }
-            @if let Some((_, _, parent, f)) = &v.unit {
-                p { a href=(link(*parent)) { "↑ " (w.up) } }
+            @if p.id != 0 {
+                p { a href=(link(p.parent_id)) { "↑ " (w.up) } }
                 table {
                     thead { (head_cells(&w, w.unit)) }
-                    tbody { tr { th scope="row" { (title) } (figures_cells(lang, &w, f, false)) } }
+                    tbody { tr { th scope="row" { (title) } (public_cells(lang, &w, p.figures.as_ref())) } }
                 }
             }
-            @if !v.units.is_empty() {
+            @if !p.units.is_empty() {
                 h2 { (w.units) }
                 table {
                     thead { (head_cells(&w, w.unit)) }
                     tbody {
-                        @for (id, name, f) in &v.units {
+                        @for r in &p.units {
                             tr {
-                                th scope="row" { a href=(link(Some(*id))) { (name) } }
-                                (figures_cells(lang, &w, f, false))
+                                th scope="row" { a href=(link(Some(r.id))) { (r.name) } }
+                                (public_cells(lang, &w, r.figures.as_ref()))
                             }
                         }
                     }
                 }
             }
-            @if !v.employees.is_empty() {
+            @if !p.employees.is_empty() {
                 h2 { (w.employees) }
                 table {
                     thead { (head_cells(&w, w.employee)) }
                     tbody {
-                        @for (name, position, f) in &v.employees {
+                        @for r in &p.employees {
                             tr {
-                                th scope="row" { (name) br; small { (position) } }
-                                (figures_cells(lang, &w, f, true))
+                                th scope="row" { (r.name) br; small { (r.position.as_deref().unwrap_or("")) } }
+                                (public_cells(lang, &w, r.figures.as_ref()))
                             }
                         }
                     }
@@ -262,7 +270,7 @@ pub fn public_page(lang: Lang, v: &PublicView) -> String {
                     }
                 }
             }
-            @if v.units.is_empty() && v.employees.is_empty() && v.unit.is_none() {
+            @if p.units.is_empty() && p.employees.is_empty() && p.id == 0 {
                 p { (w.no_data) }
             }
             p.note { (w.method.replace("{n}", &n(lang, i64::from(v.min_votes)))) }
@@ -310,10 +318,22 @@ pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
             p { (w.comments) ": " (n(lang, r.comments)) " · " (w.complaints) ": " (n(lang, r.complaints)) " · " (w.overdue) ": " (n(lang, r.overdue_cases)) }
             @if !r.best.is_empty() { h2 { (w.best) } (ranked(&r.best)) }
             @if !r.worst.is_empty() { h2 { (w.worst) } (ranked(&r.worst)) }
-            p.note { (w.method.replace("{n}", &n(lang, i64::from(r.min_votes)))) }
+            p.note { (report_method(lang).replace("{n}", &n(lang, i64::from(r.min_votes)))) }
         }
     };
     pages::document(lang, &title, body)
+}
+
+/// The monthly report's method: managers see every unit's figures; only rankings wait for the
+/// minimum (the public page's suppression does not apply to them).
+fn report_method(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Uk => "Зараховано оцінки громадян за період; повторні та підозрілі оцінки не враховано. Показник працівника відображається, коли він має щонайменше {n} оцінок. Коментарі та контакти не публікуються.",
+        Lang::Ru => "Учтены оценки граждан за период; повторные и подозрительные оценки не учитываются. Показатель сотрудника виден, когда у него не меньше {n} оценок. Комментарии и контакты не публикуются.",
+        Lang::Kk => "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкердің көрсеткіші кемінде {n} баға болғанда көрсетіледі. Пікірлер мен байланыс деректері жарияланбайды.",
+        Lang::Fa => "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود. نظرها و اطلاعات تماس منتشر نمی‌شوند.",
+        Lang::En => "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's score is shown from {n} votes on. Comments and contacts are never published.",
+    }
 }
 
 #[cfg(test)]

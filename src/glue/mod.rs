@@ -8,10 +8,12 @@ mod cf_access;
 mod d1;
 mod d1_admin;
 mod d1_one_time;
+mod d1_public;
 mod d1_results;
 mod http;
 mod limiter;
 mod national;
+mod public;
 mod queue;
 mod results;
 mod turnstile;
@@ -230,6 +232,15 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if route == Route::Health {
         return Response::ok("ok");
     }
+    if public::is_public_read(&route) {
+        let now_ms = Date::now().as_millis() as f64;
+        if let Some(refused) = public::refuse_if_over_limit(&env, &req, &path, now_ms).await {
+            return refused;
+        }
+        if let Some(kept) = public::from_memory(&env, &req, &route, now) {
+            return Ok(kept);
+        }
+    }
     let now = simulated_now(&env, &req).unwrap_or(now);
     let app = match App::from_env(&env, now) {
         Ok(app) => app,
@@ -269,7 +280,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                     ),
                 )
             }
-            Route::ReceiptCheck { code } => results::check_receipt(&app, code).await,
+            Route::ReceiptCheck { code } => public::check_receipt(&app, code).await,
             Route::VotePage { token } => vote_page(&app, &req, token).await,
             Route::UnitForm { unit } => unit_form(&app, &req, unit).await,
             Route::VoteForm { token } => vote_form(&app, &mut req, token).await,
@@ -284,8 +295,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Route::AdminAsset { name } => admin::asset(name),
             Route::SignIn => admin::sign_in(&app, &mut req).await,
             Route::AcceptInvitation => admin::accept_invitation(&app, &mut req).await,
-            Route::PublicResultsPage => results::public_page(&app, &req).await,
-            Route::PublicResultsData => results::public_data(&app, &req).await,
+            Route::PublicResultsPage => public::public_page(&app, &req).await,
+            Route::PublicResultsData => public::public_data(&app, &req).await,
             _ => Response::ok("ok"),
         };
     }
@@ -441,7 +452,12 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
             .unwrap_or(crate::results::DEFAULT_CASE_DEADLINE_DAYS),
         ..crate::results::Budget::CRON
     };
-    match crate::results::roll_up(store, &zones::IntlZones::default(), now, budget).await {
+    let rolled = crate::results::roll_up(store, &zones::IntlZones::default(), now, budget).await;
+    // The public pages follow what the roll-up changed (public.rs).
+    let changed = rolled.as_ref().is_ok_and(|r| {
+        !r.skipped && (r.new_votes > 0 || !r.days.is_empty() || !r.months.is_empty())
+    });
+    match rolled {
         Ok(r) if r.skipped => console_log!("cron: roll-up skipped, another run holds the lease"),
         Ok(r) => console_log!(
             "cron: rolled up to vote {} ({} new votes, {} days, {} months; {} votes, {} days and {} months left; {} rows read, {} written)",
@@ -458,6 +474,7 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
         // The next run redoes it: every step is a batch, and the dirty days stay dirty.
         Err(e) => console_error!("cron: roll-up failed: {e}"),
     }
+    public::refresh_after_roll_up(env, store, now, changed).await;
     // After the roll-up, whose screening is what needed the exact times.
     match coarsen_times(store, now).await {
         Ok(0) => {}
@@ -564,13 +581,21 @@ async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
     )
     .await
     {
-        Ok(c) => console_log!(
-            "cron: closed {}: {} reports ({} rows read, {} written)",
-            c.month,
-            c.reports,
-            c.roll_up.cost.rows_read + c.cost.rows_read,
-            c.roll_up.cost.rows_written + c.cost.rows_written
-        ),
+        Ok(c) => {
+            console_log!(
+                "cron: closed {}: {} reports ({} rows read, {} written)",
+                c.month,
+                c.reports,
+                c.roll_up.cost.rows_read + c.cost.rows_read,
+                c.roll_up.cost.rows_written + c.cost.rows_written
+            );
+            if c.reports > 0 {
+                // The closed month's pages, rebuilt from the rebuilt month, and every page
+                // anew: they show the digest just published.
+                public::refresh(env, store, now, std::slice::from_ref(&c.month)).await;
+                public::renew_versions(store, now).await;
+            }
+        }
         Err(e) => console_error!("cron: monthly close failed: {e}"),
     }
 }

@@ -12,6 +12,7 @@ mod credentials;
 mod criteria;
 mod integrity;
 mod one_time;
+mod public;
 mod results;
 mod rights;
 mod scale;

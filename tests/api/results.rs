@@ -663,6 +663,20 @@ async fn public_results_are_off_by_default_and_show_no_comments_when_on() {
     let w = &Worker::start_with(&key(1), &[("PUBLIC_RESULTS", "on"), ("MIN_VOTES", "5")]);
     let t = tree(w).await;
     insert(w, &sample_votes(&t));
+    // Five more for the head: with the one vote of theirs alone, the city minus the hall would
+    // give it away, and the clerk's row would be suppressed with it (public.rs).
+    let extra: Vec<V> = (0..5)
+        .map(|i| V {
+            employee: t.head,
+            unit: t.city,
+            score: 2,
+            at: day_start(first_of_last_month()) + 86_400 * 12 + 3600 * i,
+            status: "counted",
+            contact: false,
+            comment: None,
+        })
+        .collect();
+    insert(w, &extra);
     cron(w, HOURLY).await;
     let month = month_of(first_of_last_month());
     let data: Value = w
@@ -712,7 +726,7 @@ async fn public_results_are_off_by_default_and_show_no_comments_when_on() {
         .unwrap();
     assert!(
         small.contains("Not enough votes yet"),
-        "the head has one vote"
+        "the city is suppressed: the other branch's single vote is hidden, and the city with it"
     );
 }
 

@@ -1,0 +1,219 @@
+//! `PublicStore` and `ReceiptTreeStore` on D1: the stored public pages and receipt trees.
+
+use super::d1::{num, text, unavailable, D1Store};
+use crate::public::{EmployeeIn, PublicStore, ReceiptTreeStore, Source, UnitIn};
+use crate::store::results::Digest;
+use crate::store::{sql, StoreError};
+use serde::Deserialize;
+use worker::D1Result;
+
+/// Nodes per insert: a JSON array of about 550 KB, well under D1's 2 MB per value, so that a
+/// month of 100,000 receipts is about 25 statements in one batch.
+const NODES_PER_STATEMENT: usize = 8192;
+/// Pages per insert, for the same reason (a page is a few KB).
+const PAGE_BYTES_PER_STATEMENT: usize = 512 * 1024;
+
+/// D1's `meta.rows_read` of a set of results: what a request cost.
+fn rows_read(results: &[D1Result]) -> u64 {
+    results
+        .iter()
+        .filter_map(|r| r.meta().ok().flatten())
+        .map(|m| m.rows_read.unwrap_or(0) as u64)
+        .sum()
+}
+
+impl PublicStore for D1Store {
+    async fn public_source(&self, month: &str) -> Result<Source, StoreError> {
+        Ok(Source {
+            units: self.all::<UnitIn>(sql::PUBLIC_UNITS, &[]).await?,
+            employees: self.all::<EmployeeIn>(sql::PUBLIC_EMPLOYEES, &[]).await?,
+            unit_rows: self.all(sql::PUBLIC_UNIT_ROWS, &[text(month)]).await?,
+            employee_rows: self.all(sql::MONTH_EMPLOYEE_ROWS, &[text(month)]).await?,
+        })
+    }
+
+    async fn save_public(
+        &self,
+        month: &str,
+        pages: &[(i64, String)],
+        version: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut statements = vec![self.prepare(sql::CLEAR_PUBLIC_RESULTS, &[text(month)])?];
+        let mut chunk: Vec<serde_json::Value> = Vec::new();
+        let mut bytes = 0;
+        for (i, (unit, body)) in pages.iter().enumerate() {
+            bytes += body.len();
+            chunk.push(serde_json::json!([unit, body]));
+            if bytes >= PAGE_BYTES_PER_STATEMENT || i + 1 == pages.len() {
+                let json = serde_json::Value::Array(std::mem::take(&mut chunk)).to_string();
+                statements
+                    .push(self.prepare(sql::INSERT_PUBLIC_RESULTS, &[text(month), text(&json)])?);
+                bytes = 0;
+            }
+        }
+        statements.push(self.prepare(
+            sql::SAVE_PUBLIC_VERSION,
+            &[text(month), text(version), num(now as f64)],
+        )?);
+        self.batch(statements).await?;
+        Ok(())
+    }
+
+    async fn public_page(&self, month: &str, unit: i64) -> Result<Option<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            body: String,
+        }
+        let row: Option<Row> = self
+            .first(sql::PUBLIC_PAGE, &[text(month), num(unit as f64)])
+            .await?;
+        Ok(row.map(|r| r.body))
+    }
+
+    async fn public_pages(&self, month: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            unit_id: i64,
+            body: String,
+        }
+        let rows: Vec<Row> = self.all(sql::PUBLIC_PAGES, &[text(month)]).await?;
+        Ok(rows.into_iter().map(|r| (r.unit_id, r.body)).collect())
+    }
+
+    async fn public_version(&self, month: &str) -> Result<Option<(String, i64)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            version: String,
+            made_at: i64,
+        }
+        let row: Option<Row> = self.first(sql::PUBLIC_VERSION, &[text(month)]).await?;
+        Ok(row.map(|r| (r.version, r.made_at)))
+    }
+
+    async fn months_without_pages(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            month: String,
+        }
+        let rows: Vec<Row> = self.all(sql::MONTHS_WITHOUT_PAGES, &[num(limit)]).await?;
+        Ok(rows.into_iter().map(|r| r.month).collect())
+    }
+
+    async fn renew_public_versions(&self, stamp: i64) -> Result<(), StoreError> {
+        self.prepare(sql::RENEW_PUBLIC_VERSIONS, &[text(&stamp.to_string())])?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+impl ReceiptTreeStore for D1Store {
+    async fn save_receipt_tree(
+        &self,
+        levels: &[Vec<String>],
+        digest: &Digest,
+    ) -> Result<(), StoreError> {
+        let month = digest.month.as_str();
+        let mut statements = vec![self.prepare(sql::CLEAR_RECEIPT_TREE, &[text(month)])?];
+        for (level, nodes) in levels.iter().enumerate() {
+            for (i, chunk) in nodes.chunks(NODES_PER_STATEMENT).enumerate() {
+                let json =
+                    serde_json::to_string(chunk).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                statements.push(self.prepare(
+                    sql::INSERT_RECEIPT_NODES,
+                    &[
+                        text(month),
+                        num(level as f64),
+                        num((i * NODES_PER_STATEMENT) as f64),
+                        text(&json),
+                    ],
+                )?);
+            }
+        }
+        // The digest last, in the same batch: a published root always has its whole tree.
+        statements.push(self.prepare(
+            sql::SAVE_DIGEST,
+            &[
+                text(month),
+                text(&digest.root),
+                num(digest.counted as f64),
+                num(digest.made_at as f64),
+            ],
+        )?);
+        self.batch(statements).await?;
+        Ok(())
+    }
+
+    async fn receipt_leaf(&self, leaf: &str) -> Result<(Option<(u64, Digest)>, u64), StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            idx: f64,
+            month: String,
+            root: String,
+            counted: f64,
+            made_at: f64,
+        }
+        let r = self
+            .prepare(sql::RECEIPT_LEAF, &[text(leaf)])?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        let read = rows_read(std::slice::from_ref(&r));
+        let row = r
+            .results::<Row>()
+            .map_err(super::d1::corrupt)?
+            .into_iter()
+            .next();
+        Ok((
+            row.map(|r| {
+                let digest = Digest {
+                    month: r.month,
+                    root: r.root,
+                    counted: r.counted as i64,
+                    made_at: r.made_at as i64,
+                };
+                (r.idx as u64, digest)
+            }),
+            read,
+        ))
+    }
+
+    async fn receipt_nodes(
+        &self,
+        month: &str,
+        wanted: &[(u32, u64)],
+    ) -> Result<(Vec<(u32, u64, String)>, u64), StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            level: f64,
+            idx: f64,
+            hash: String,
+        }
+        let json = serde_json::to_string(wanted).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let r = self
+            .prepare(sql::RECEIPT_NODES, &[text(month), text(&json)])?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        let read = rows_read(std::slice::from_ref(&r));
+        let rows = r.results::<Row>().map_err(super::d1::corrupt)?;
+        Ok((
+            rows.into_iter()
+                .map(|r| (r.level as u32, r.idx as u64, r.hash))
+                .collect(),
+            read,
+        ))
+    }
+
+    async fn has_receipt_tree(&self, month: &str) -> Result<bool, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            #[allow(dead_code)]
+            one: i64,
+        }
+        let row: Option<Row> = self.first(sql::HAS_RECEIPT_TREE, &[text(month)]).await?;
+        Ok(row.is_some())
+    }
+}
