@@ -249,7 +249,7 @@ pub async fn cast_vote(
         client_key: &client_key,
         daily_limit: limits.daily,
         repeat_since: at.unix_seconds() - i64::from(limits.repeat_window_hours) * 3600,
-        flag: PageStamp::check(ring, &token, vote.page_stamp, at),
+        flag: PageStamp::check(ring, &token, vote.source, vote.page_stamp, at),
         office_units: &office_units,
         receipt_hash: &receipt_hash,
         at,

@@ -10,6 +10,7 @@ mod browser;
 mod criteria;
 mod integrity;
 mod one_time;
+mod requests;
 mod results;
 mod scale;
 mod schema;
