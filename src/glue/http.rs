@@ -50,8 +50,8 @@ pub fn declared_too_large(req: &Request, max: usize) -> bool {
 }
 
 /// Reads the body up to its route's cap. It is counted chunk by chunk as it streams in, with or
-/// without `Content-Length`: at the cap the upload is cancelled and 413 answered, so the rest
-/// is never read into memory (a worker has 128 MB, and a body held whole would fail every
+/// without `Content-Length`: at the cap reading stops and 413 is answered, so the rest is
+/// never read into memory (a worker has 128 MB, and a body held whole would fail every
 /// request in flight on the instance).
 pub async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
     let max = body_limit(req);
@@ -81,8 +81,9 @@ pub async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
             .ok_or_else(unreadable)?;
         let length = usize::try_from(value.length()).unwrap_or(usize::MAX);
         if length > max.saturating_sub(bytes.len()) {
-            // Tell the runtime to stop reading the upload; the answer does not wait on it.
-            let _ = JsFuture::from(reader.cancel()).await;
+            // The rest is left unread: the runtime drops it with the request once the answer
+            // is sent. Cancelling the stream here instead would abort the connection before
+            // the 413 could be written.
             return Err(ApiError::payload_too_large(max));
         }
         bytes.extend(value.to_vec());
