@@ -19,15 +19,23 @@ pub struct Provenance<'a> {
 impl Provenance<'_> {
     /// True when either header names another site. "Our site" is the instance's own origin
     /// (`PUBLIC_BASE_URL`) or the host the request was sent to; `Sec-Fetch-Site` values
-    /// `same-origin`, `same-site` and `none` (typed by the user) pass, `cross-site` fails. An
-    /// `Origin: null` (sandboxed frames, opaque origins) names no site of ours and fails too.
+    /// `same-origin`, `same-site` and `none` (typed by the user) pass, `cross-site` fails.
     /// When both headers are sent, both must agree that the request is ours: a sibling
     /// subdomain is `same-site` to the browser but not this instance.
+    ///
+    /// `Origin: null` names no site: a browser sends it for a form posted from a page under
+    /// `Referrer-Policy: no-referrer`, which our own pages are (the vote URL carries the code),
+    /// as well as from sandboxed frames. Such a request is judged by `Sec-Fetch-Site` alone,
+    /// which every current browser sends with it.
     pub fn is_cross_site(&self, base: &PublicBaseUrl) -> bool {
         let fetch_cross = self
             .fetch_site
             .is_some_and(|s| s.trim().eq_ignore_ascii_case("cross-site"));
-        let origin_cross = self.origin.is_some_and(|o| !self.origin_is_ours(o, base));
+        let origin_cross = self
+            .origin
+            .map(str::trim)
+            .filter(|o| !o.eq_ignore_ascii_case("null"))
+            .is_some_and(|o| !self.origin_is_ours(o, base));
         fetch_cross || origin_cross
     }
 
@@ -87,7 +95,6 @@ mod tests {
             "https://rate.city.example.evil.example",
             "https://other.city.example",
             "http://rate.city.example:8080",
-            "null",
             "",
             "rate.city.example",
             "ftp://rate.city.example",
@@ -100,6 +107,15 @@ mod tests {
             host: None,
         };
         assert!(no_host.is_cross_site(&base()));
+    }
+
+    #[test]
+    fn a_null_origin_is_judged_by_fetch_metadata() {
+        // What a browser sends for a form posted from our own no-referrer page...
+        assert!(!p(Some("null"), Some("same-origin")).is_cross_site(&base()));
+        // ...and from a sandboxed frame on another site.
+        assert!(p(Some("null"), Some("cross-site")).is_cross_site(&base()));
+        assert!(!p(Some("null"), None).is_cross_site(&base()));
     }
 
     #[test]
