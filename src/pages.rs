@@ -220,8 +220,15 @@ pub fn vote_page(
 }
 
 /// Shown after a vote was stored. Deliberately no link back into the form: one visit, one vote.
-pub fn thanks_page(lang: Lang, receipt: Option<&crate::receipt::Receipt>) -> String {
+/// The receipt is shown only where it can be checked: on an instance whose public results are
+/// off there is no page to check it on, and a promise of one would be false.
+pub fn thanks_page(
+    lang: Lang,
+    receipt: Option<&crate::receipt::Receipt>,
+    public_results: bool,
+) -> String {
     let m = messages(lang);
+    let receipt = receipt.filter(|_| public_results);
     let body = html! {
         main {
             div .done {
@@ -538,7 +545,7 @@ fn contact_field(m: &Messages, state: &FormState) -> Markup {
             }
             // Phone numbers and e-mail addresses read left to right, also on a Persian page.
             input type="text" name="contact" id="contact" value=(state.contact)
-                maxlength=(CONTACT_MAX_CHARS) autocomplete="email" inputmode="email" dir="ltr"
+                maxlength=(CONTACT_MAX_CHARS) autocomplete="email" dir="ltr"
                 spellcheck="false" autocapitalize="off"
                 aria-describedby=(described) aria-invalid=[invalid.then_some("true")];
         }
@@ -630,7 +637,11 @@ mod tests {
     fn all_pages(lang: Lang) -> Vec<String> {
         let mut pages = vec![
             vote(lang, &FormState::default()),
-            thanks_page(lang, Some(&crate::receipt::Receipt::from_random([7; 7]))),
+            thanks_page(
+                lang,
+                Some(&crate::receipt::Receipt::from_random([7; 7])),
+                true,
+            ),
         ];
         pages.extend(PROBLEMS.iter().map(|p| problem_page(lang, *p)));
         pages
@@ -674,6 +685,18 @@ mod tests {
     }
 
     #[test]
+    fn the_thank_you_page_shows_a_receipt_only_where_public_results_can_check_it() {
+        let receipt = crate::receipt::Receipt::from_random([7; 7]);
+        for lang in Lang::ALL {
+            let m = messages(lang);
+            assert!(thanks_page(lang, Some(&receipt), true).contains(m.receipt_text));
+            let off = thanks_page(lang, Some(&receipt), false);
+            assert!(!off.contains(m.receipt_text) && !off.contains(m.receipt_label));
+            assert!(off.contains(m.thanks_heading));
+        }
+    }
+
+    #[test]
     fn persian_pages_are_right_to_left_and_others_left_to_right() {
         for page in all_pages(Lang::Fa) {
             assert!(page.contains(r#"<html lang="fa" dir="rtl">"#));
@@ -690,7 +713,8 @@ mod tests {
         let input = &input[..input.find('>').unwrap()];
         assert!(input.contains(r#"dir="ltr""#));
         assert!(input.contains(r#"autocomplete="email""#));
-        assert!(input.contains(r#"inputmode="email""#));
+        // A phone number is as welcome as an e-mail: the full keyboard, not the e-mail one.
+        assert!(!input.contains("inputmode"));
     }
 
     #[test]
@@ -977,7 +1001,11 @@ mod tests {
             )
             .unwrap();
             std::fs::write(format!("/tmp/vote-err-{lang}.html"), vote(lang, &state)).unwrap();
-            std::fs::write(format!("/tmp/thanks-{lang}.html"), thanks_page(lang, None)).unwrap();
+            std::fs::write(
+                format!("/tmp/thanks-{lang}.html"),
+                thanks_page(lang, None, true),
+            )
+            .unwrap();
             std::fs::write(
                 format!("/tmp/problem-{lang}.html"),
                 problem_page(lang, Problem::InvalidCode),

@@ -26,7 +26,8 @@ impl Score {
 }
 
 /// Free text from the citizen: at most 1,000 characters after trimming; control characters
-/// other than line breaks and tabs are dropped; Arabic letters and digits are normalised.
+/// other than line breaks and tabs are dropped. Kept as the citizen wrote it, digits and letters
+/// included: a Persian or Arabic comment is read by people, so only matching (a contact) normalises.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment(String);
 
@@ -34,7 +35,7 @@ impl Comment {
     pub const MAX_CHARS: usize = 1000;
 
     pub fn parse(raw: &str) -> Result<Option<Comment>, InputError> {
-        let cleaned: String = normalize_input(raw)
+        let cleaned: String = raw
             .chars()
             .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
             .collect();
@@ -362,9 +363,9 @@ mod tests {
     }
 
     #[test]
-    fn comment_drops_control_characters_and_normalises_arabic_letters() {
-        let c = Comment::parse("a\u{0}b\u{7}\nكي").unwrap().unwrap();
-        assert_eq!(c.as_str(), "ab\nکی");
+    fn comment_drops_control_characters_and_keeps_what_the_citizen_wrote() {
+        let c = Comment::parse("a\u{0}b\u{7}\nكي ۱۲ ٣٤").unwrap().unwrap();
+        assert_eq!(c.as_str(), "ab\nكي ۱۲ ٣٤");
     }
 
     #[test]

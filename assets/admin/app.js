@@ -86,8 +86,12 @@
   const saved = (msg) => { msg.className = "ok"; msg.textContent = t("saved"); };
   const card = (title, ...content) => el("section", { class: "card" }, title ? el("h2", {}, title) : null, ...content);
   const table = (head, rows, attrs) => el("div", { class: "scroll" }, el("table", attrs || {},
-    head ? el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))) : null, el("tbody", {}, rows)));
-  const crumbs = (path) => el("nav", { class: "breadcrumb", "aria-label": t("units") }, path.map((s) => el("a", { href: "#/units/" + s.id }, s.name)));
+    head ? el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h === "" ? el("span", { class: "sr-only" }, t("actions")) : h)))) : null, el("tbody", {}, rows)));
+  // Each step but the first after a separator that screen readers skip (they announce the list).
+  const crumbs = (path, href = (s) => "#/units/" + s.id) => el("nav", { class: "breadcrumb", "aria-label": t("units") }, el("ol", {}, path.map((s, i) =>
+    el("li", {}, i ? el("span", { class: "sep", "aria-hidden": "true" }, "›") : null, el("a", { href: href(s) }, s.name)))));
+  // DOM's append and replaceChildren write null as the text "null": drop absent parts first.
+  const put = (node, ...kids) => node.replaceChildren(...kids.flat().filter((c) => c !== null && c !== undefined));
 
   function page(title, ...content) {
     main.replaceChildren(el("h1", {}, title), ...content.flat().filter((c) => c !== null && c !== undefined));
@@ -100,7 +104,7 @@
     nav.replaceChildren();
     if (!me) return;
     const link = (href, key) => el("a", { href }, t(key));
-    nav.append(link("#/", "units"), link("#/results", "results"), link("#/directions", "directions"),
+    put(nav, link("#/", "units"), link("#/results", "results"), link("#/directions", "directions"),
       canManage() ? link("#/accounts", "accounts") : null,
       canManage() ? link("#/keys", "keys") : null,
       link("#/inbox", "c_inbox"),
@@ -287,7 +291,7 @@
         el("td", {}, String(c.line)), el("td", {}, actions[c.action] || c.action), el("td", {}, c.name), el("td", {}, (c.fields || []).join(", "))))) : null;
       const apply = !r.applied && !r.errors.length && (r.created + r.updated) > 0
         ? el("button", { type: "button", testid: "import-apply", on: { click: () => send(false) } }, t("apply")) : null;
-      report.replaceChildren(status, summary, errors, list, apply);
+      put(report, status, summary, errors, list, apply);
     }
     file.addEventListener("change", () => { text = null; report.replaceChildren(); });
     page(t("importTitle"), crumbs(d.path), card(d.unit.name,
@@ -620,10 +624,25 @@
     const [r, levels] = await Promise.all([api("GET", `/api/v1/admin/results/units/${id}?${q}`), scaleLevels()]);
     const base = "#/results/units/" + id;
     const monthInput = el("input", { type: "month", id: "rm-" + id, value: lastMonth() });
-    const reportLink = (format) => el("a", { href: "#", testid: "monthly-" + format, on: { click: (e) => { e.preventDefault();
-      window.open(`/api/v1/admin/results/units/${id}/monthly?month=${monthInput.value}&format=${format}&lang=${lang}`, "_blank", "noopener"); } } }, t("r_" + format));
+    const reportMsg = el("p", { testid: "monthly-message", "aria-live": "polite" });
+    // A month without a report (not closed yet, or before the unit existed) is said here in the
+    // page's language, never opened as the API's raw JSON error in a new tab.
+    const reportLink = (format) => el("a", { href: "#", testid: "monthly-" + format, on: { click: async (e) => { e.preventDefault();
+      const url = `/api/v1/admin/results/units/${id}/monthly?month=${monthInput.value}&format=${format}&lang=${lang}`;
+      reportMsg.className = ""; reportMsg.textContent = "";
+      const resp = await fetch(url, { credentials: "same-origin" }).catch(() => null);
+      if (!resp || !resp.ok) {
+        reportMsg.className = "error"; reportMsg.setAttribute("role", "alert");
+        reportMsg.textContent = resp && resp.status === 404 ? t("r_noReport").replace("{month}", monthInput.value) : t("r_reportFailed");
+        return;
+      }
+      if (format === "csv") {
+        const a = el("a", { href: URL.createObjectURL(await resp.blob()), download: `report-${id}-${monthInput.value}.csv` });
+        document.body.append(a); a.click(); a.remove();
+      } else window.open(url, "_blank", "noopener");
+    } } }, t("r_" + format));
     page(`${t("results")}: ${r.unit.name}`,
-      el("nav", { class: "breadcrumb", "aria-label": t("units") }, r.path.map((s) => el("a", { href: "#/results/units/" + s.id + "?" + q }, s.name))),
+      crumbs(r.path, (s) => "#/results/units/" + s.id + "?" + q),
       periodControls(base, q, r),
       summaryCards(r, levels),
       card(t("r_trend"), trendChart(r.trend)),
@@ -631,7 +650,7 @@
       card(t("employees"), rankedTable(r.employees, (e) => "#/results/employees/" + e.id + "?" + q, true),
         el("p", { class: "muted small" }, t("r_minVotes").replace("{n}", num(r.min_votes)))),
       card(t("r_monthly"), el("p", { class: "muted small" }, t("r_monthlyHelp")),
-        el("div", { class: "row" }, el("label", { for: "rm-" + id }, t("r_month")), monthInput, reportLink("csv"), reportLink("html"))),
+        el("div", { class: "row" }, el("label", { for: "rm-" + id }, t("r_month")), monthInput, reportLink("csv"), reportLink("html")), reportMsg),
       commentsCard({ unit: id }, r.period, levels),
       el("p", { class: "row" }, el("a", { href: "#/units/" + id }, t("settings")), el("a", { href: "#/results/directions?" + q }, t("r_directions"))));
   }
@@ -640,7 +659,7 @@
     const q = resultsQuery(hash);
     const [r, levels] = await Promise.all([api("GET", `/api/v1/admin/results/employees/${id}?${q}`), scaleLevels()]);
     page(`${t("results")}: ${r.employee.name}`,
-      el("nav", { class: "breadcrumb", "aria-label": t("units") }, r.unit_path.map((s) => el("a", { href: "#/results/units/" + s.id + "?" + q }, s.name))),
+      crumbs(r.unit_path, (s) => "#/results/units/" + s.id + "?" + q),
       el("p", {}, r.employee.position),
       periodControls("#/results/employees/" + id, q, r),
       summaryCards(r, levels),

@@ -268,7 +268,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 let receipt = http::query(&req, "receipt").and_then(|r| Receipt::parse(&r));
                 http::html(
                     200,
-                    pages::thanks_page(app.page_lang(&req, None), receipt.as_ref()),
+                    pages::thanks_page(
+                        app.page_lang(&req, None),
+                        receipt.as_ref(),
+                        app.public_results,
+                    ),
                 )
             }
             Route::ReceiptCheck { code } => results::check_receipt(&app, code).await,

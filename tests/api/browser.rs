@@ -597,6 +597,20 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
         .await;
     assert!(bars.as_u64().unwrap() >= 28, "a bar per day of the month");
     b.screenshot("results-region").await;
+    // A menu without the superadmin's items, and no "null" where they were left out.
+    let menu = b
+        .eval("return document.getElementById('menu').textContent")
+        .await;
+    assert!(!menu.as_str().unwrap().contains("null"), "{menu}");
+
+    // A month whose report is not made yet is said in the page's language, not opened as JSON.
+    b.eval("const m = document.querySelector('input[type=month]'); m.value = new Date().toISOString().slice(0, 7); document.querySelector(\"[data-testid='monthly-csv']\").click(); return true")
+        .await;
+    b.wait_for(
+        "const m = document.querySelector(\"[data-testid='monthly-message']\"); return m && m.getAttribute('role') === 'alert' && m.textContent.startsWith('There is no report for ')",
+        "the page's message for a month without a report",
+    )
+    .await;
 
     // Drill down: region → city → hall → the clerk, one click each.
     for (name, what) in [
@@ -623,6 +637,18 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
         .eval("return document.querySelector(\"[data-testid='total-votes']\").textContent")
         .await;
     assert!(votes.as_str().unwrap().starts_with("13"), "{votes}");
+    // The way back up is a list of links with separators that screen readers skip.
+    let crumbs = b
+        .eval("return [...document.querySelectorAll('.breadcrumb li')].map((li) => li.textContent).join('|')")
+        .await;
+    assert_eq!(
+        crumbs.as_str().unwrap(),
+        "Область|›Місто|›Зал обслуговування"
+    );
+    let hidden = b
+        .eval("return [...document.querySelectorAll('.breadcrumb .sep')].every((s) => s.getAttribute('aria-hidden') === 'true')")
+        .await;
+    assert_eq!(hidden, true);
     b.wait_for(
         "return [...document.querySelectorAll(\"[data-testid='comment']\")].some((c) => c.textContent.includes('Довго чекала'))",
         "the clerk's comment",
