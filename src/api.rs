@@ -8,10 +8,6 @@ use crate::store::StoreError;
 use crate::vote::InputError;
 use serde::Serialize;
 
-/// The largest request body accepted anywhere (a vote with a 1,000-character comment in
-/// Cyrillic percent-encoded is about 18 KB).
-pub const MAX_BODY_BYTES: usize = 32 * 1024;
-
 /// An error answer: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -90,11 +86,21 @@ impl ApiError {
         )
     }
 
-    pub fn payload_too_large() -> ApiError {
+    /// A body over its route's cap (`routes::BodyLimit`).
+    pub fn payload_too_large(max: usize) -> ApiError {
         ApiError::new(
             413,
             "payload_too_large",
-            format!("the body must be at most {MAX_BODY_BYTES} bytes"),
+            format!("the body must be at most {max} bytes"),
+        )
+    }
+
+    /// A change sent by a page of another site (`same_site`).
+    pub fn cross_site() -> ApiError {
+        ApiError::new(
+            403,
+            "cross_site",
+            "changes are accepted only from this site's own pages, or from clients that send no Origin",
         )
     }
 

@@ -3,6 +3,7 @@
 //! stuffing learns nothing.
 
 use crate::clock::Timestamp;
+use crate::store::Source;
 use crate::token::{KeyRing, Token};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write};
@@ -28,6 +29,9 @@ pub enum Flag {
     /// Beyond what one network (address, or IPv6 /64) may plausibly give one employee in a day
     /// (see [`screen_addresses`]).
     SharedAddress,
+    /// A form vote without a genuine stamp of its page: posted by a script or another site,
+    /// not from the page a citizen opened.
+    NoStamp,
 }
 
 impl Flag {
@@ -38,6 +42,7 @@ impl Flag {
             Flag::Cadence => "cadence",
             Flag::OutsideHours => "outside_hours",
             Flag::SharedAddress => "shared_address",
+            Flag::NoStamp => "no_stamp",
         }
     }
 }
@@ -370,22 +375,32 @@ impl PageStamp {
         out
     }
 
-    /// `Some(Flag::TooFast)` when a genuine stamp shows the vote came too soon. A missing or
-    /// forged stamp flags nothing: API votes have none, and the rule targets quick self-votes on
-    /// a served page, not scripts (the daily limit and duplicates handle those).
+    /// A form vote's flag from its stamp: `NoStamp` when it carries none, or one that is
+    /// forged or made for another code; `TooFast` when a genuine one shows it came too soon.
+    /// A JSON vote comes from no page, so it has no stamp to check: the per-phone limits,
+    /// Turnstile and screening bound it.
     pub fn check(
         ring: &KeyRing,
         token: &Token,
+        source: Source,
         stamp: Option<&str>,
         now: Timestamp,
     ) -> Option<Flag> {
-        let stamp = stamp?;
-        let (seconds, _) = stamp.split_once('.')?;
-        let served: i64 = seconds.parse().ok()?;
-        if stamp != PageStamp::issue(ring, token, Timestamp::from_unix_seconds(served)) {
+        if source != Source::Form {
             return None;
         }
-        (now.unix_seconds() - served < MIN_SECONDS_ON_PAGE).then_some(Flag::TooFast)
+        let served = stamp.and_then(|stamp| {
+            let (seconds, _) = stamp.split_once('.')?;
+            let served: i64 = seconds.parse().ok()?;
+            (stamp == PageStamp::issue(ring, token, Timestamp::from_unix_seconds(served)))
+                .then_some(served)
+        });
+        match served {
+            None => Some(Flag::NoStamp),
+            Some(served) => {
+                (now.unix_seconds() - served < MIN_SECONDS_ON_PAGE).then_some(Flag::TooFast)
+            }
+        }
     }
 }
 
@@ -489,43 +504,46 @@ mod tests {
         let (r, t) = (ring(), token(&ring(), 1));
         let served = Timestamp::from_unix_seconds(1_000_000);
         let stamp = PageStamp::issue(&r, &t, served);
+        let at = |s| Timestamp::from_unix_seconds(s);
         assert_eq!(
-            PageStamp::check(
-                &r,
-                &t,
-                Some(&stamp),
-                Timestamp::from_unix_seconds(1_000_002)
-            ),
+            PageStamp::check(&r, &t, Source::Form, Some(&stamp), at(1_000_002)),
             Some(Flag::TooFast)
         );
         assert_eq!(
-            PageStamp::check(
-                &r,
-                &t,
-                Some(&stamp),
-                Timestamp::from_unix_seconds(1_000_003)
-            ),
+            PageStamp::check(&r, &t, Source::Form, Some(&stamp), at(1_000_003)),
             None
         );
     }
 
     #[test]
-    fn missing_forged_or_foreign_stamps_flag_nothing() {
+    fn a_form_vote_with_a_missing_forged_or_foreign_stamp_is_flagged() {
         let r = ring();
         let (t1, t2) = (token(&r, 1), token(&r, 2));
-        let now = Timestamp::from_unix_seconds(1_000_001);
+        let now = Timestamp::from_unix_seconds(1_000_010);
         let stamp = PageStamp::issue(&r, &t1, Timestamp::from_unix_seconds(1_000_000));
-        assert_eq!(PageStamp::check(&r, &t1, None, now), None);
+        let form = |t: &Token, s: Option<&str>| PageStamp::check(&r, t, Source::Form, s, now);
+        assert_eq!(form(&t1, Some(&stamp)), None, "genuine and old enough");
+        assert_eq!(form(&t1, None), Some(Flag::NoStamp));
         assert_eq!(
-            PageStamp::check(&r, &t2, Some(&stamp), now),
-            None,
+            form(&t2, Some(&stamp)),
+            Some(Flag::NoStamp),
             "bound to its code"
         );
         assert_eq!(
-            PageStamp::check(&r, &t1, Some("1000000.0000000000000000"), now),
-            None
+            form(&t1, Some("1000000.0000000000000000")),
+            Some(Flag::NoStamp)
         );
-        assert_eq!(PageStamp::check(&r, &t1, Some("nonsense"), now), None);
+        assert_eq!(form(&t1, Some("nonsense")), Some(Flag::NoStamp));
+        assert_eq!(form(&t1, Some("")), Some(Flag::NoStamp));
+    }
+
+    #[test]
+    fn a_json_vote_has_no_page_and_so_no_stamp_to_check() {
+        let r = ring();
+        let t = token(&r, 1);
+        let now = Timestamp::from_unix_seconds(1_000_010);
+        assert_eq!(PageStamp::check(&r, &t, Source::Api, None, now), None);
+        assert_eq!(PageStamp::check(&r, &t, Source::Api, Some("x"), now), None);
     }
 
     fn seen(id: i64, employee: i64, at: i64) -> Seen {

@@ -39,6 +39,7 @@ pub mod report;
 pub mod results;
 pub mod results_page;
 pub mod routes;
+pub mod same_site;
 pub mod scale;
 pub mod service;
 pub mod shard;

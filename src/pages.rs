@@ -71,6 +71,8 @@ pub enum Problem {
     BadRequest,
     TooManyRequests,
     Unavailable,
+    /// A change sent by a page of another site (403).
+    CrossSite,
 }
 
 /// The longest comment the form accepts, in characters (the server checks it again).
@@ -296,7 +298,7 @@ pub fn entry_page(lang: Lang) -> String {
 }
 
 /// A friendly page for a request that cannot be served; the caller sets the status code
-/// (404, 410, 400, 429 or 503).
+/// (403, 404, 410, 400, 413, 429 or 503).
 pub fn problem_page(lang: Lang, problem: Problem) -> String {
     let m = messages(lang);
     let (heading, text) = match problem {
@@ -307,6 +309,7 @@ pub fn problem_page(lang: Lang, problem: Problem) -> String {
         Problem::BadRequest => (m.bad_request_heading, m.bad_request_text),
         Problem::TooManyRequests => (m.too_many_requests_heading, m.too_many_requests_text),
         Problem::Unavailable => (m.unavailable_heading, m.unavailable_text),
+        Problem::CrossSite => (m.cross_site_heading, m.cross_site_text),
     };
     let body = html! {
         main {
@@ -608,7 +611,7 @@ mod tests {
     use crate::scale::{Labels, Level};
 
     const PATH: &str = "/r/0123ABCD";
-    const PROBLEMS: [Problem; 7] = [
+    const PROBLEMS: [Problem; 8] = [
         Problem::InvalidCode,
         Problem::RevokedCode,
         Problem::UsedCode,
@@ -616,6 +619,7 @@ mod tests {
         Problem::BadRequest,
         Problem::TooManyRequests,
         Problem::Unavailable,
+        Problem::CrossSite,
     ];
 
     fn card() -> EmployeeCard<'static> {

@@ -232,6 +232,48 @@ impl Route<'_> {
     }
 }
 
+/// The most a route's body may hold. Every cap is declared here, beside the routes: the body is
+/// counted while it streams in (`glue::http::body`) and refused with 413 at its cap, chunked or
+/// not, without reading the rest; a `Content-Length` above it is refused before any reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyLimit {
+    /// Sign-in, an invitation's acceptance and a password change: an e-mail address of at most
+    /// 254 bytes and passwords of at most 128 characters.
+    Account,
+    /// A vote, form or JSON. A browser percent-encodes each UTF-8 byte of the form as three,
+    /// so a 1,000-character comment takes at most 12,000 bytes, a 254-character contact
+    /// 3,048, a Turnstile answer 2,048; the rest (score, criteria, stamp, language) is small.
+    Vote,
+    /// The admin API's JSON bodies (the largest are lists of office networks and review
+    /// decisions), and routes that read no body at all.
+    Admin,
+    /// An HR list in CSV, far larger than a vote (thousands of rows; docs/import.md).
+    Import,
+}
+
+impl BodyLimit {
+    pub const fn bytes(self) -> usize {
+        match self {
+            BodyLimit::Account => 4 * 1024,
+            BodyLimit::Vote => 20 * 1024,
+            BodyLimit::Admin => 32 * 1024,
+            BodyLimit::Import => 512 * 1024,
+        }
+    }
+}
+
+impl Route<'_> {
+    /// This route's cap on its request body.
+    pub fn body_limit(&self) -> BodyLimit {
+        match self {
+            Route::VoteForm { .. } | Route::ApiVote => BodyLimit::Vote,
+            Route::SignIn | Route::AcceptInvitation | Route::ChangePassword => BodyLimit::Account,
+            Route::Import => BodyLimit::Import,
+            _ => BodyLimit::Admin,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteError {
     NotFound,
@@ -558,6 +600,24 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    #[test]
+    fn a_votes_cap_holds_the_largest_honest_vote_and_is_far_below_an_imports() {
+        // 1,000 four-byte characters, each byte percent-encoded, plus a 254-character
+        // contact the same way and a Turnstile answer of 2,048 characters.
+        let largest_form_vote = 1000 * 12 + 254 * 12 + 2048 + 512;
+        assert!(largest_form_vote <= BodyLimit::Vote.bytes());
+        assert_eq!(
+            route(Method::Post, "/r/T").map(|r| r.body_limit()),
+            Ok(BodyLimit::Vote)
+        );
+        assert_eq!(
+            route(Method::Post, "/api/v1/admin/import").map(|r| r.body_limit()),
+            Ok(BodyLimit::Import)
+        );
+        assert!(BodyLimit::Vote.bytes() < BodyLimit::Admin.bytes());
+        assert!(BodyLimit::Account.bytes() < BodyLimit::Vote.bytes());
     }
 
     #[test]

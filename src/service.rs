@@ -252,7 +252,7 @@ pub async fn cast_vote(
         client_key: &client_key,
         network_hash: &network_hash,
         daily_limit: limits.daily,
-        flag: PageStamp::check(ring, &token, vote.page_stamp, at),
+        flag: PageStamp::check(ring, &token, vote.source, vote.page_stamp, at),
         office_units: &office_units,
         receipt_hash: &receipt_hash,
         at,

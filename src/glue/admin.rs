@@ -22,9 +22,6 @@ const APP_JS: &str = include_str!("../../assets/admin/app.js");
 const APP_CSS: &str = include_str!("../../assets/admin/app.css");
 const I18N_JS: &str = include_str!("../../assets/admin/i18n.js");
 
-/// An import's CSV may be far larger than a vote (1,000 rows of an HR list).
-const MAX_IMPORT_BYTES: usize = 512 * 1024;
-
 pub fn app_shell() -> Result<Response> {
     http::admin_html(200, INDEX_HTML.to_owned())
 }
@@ -1003,7 +1000,7 @@ pub async fn import(app: &App, req: &mut Request, p: &Principal) -> Result<Respo
     if !http::has_content_type(req, "text/csv") {
         return http::api_error(&ApiError::unsupported_media_type("text/csv"));
     }
-    let body = match http::body_up_to(req, MAX_IMPORT_BYTES).await {
+    let body = match http::body(req).await {
         Ok(b) => b,
         Err(e) => return http::api_error(&e),
     };

@@ -1,7 +1,12 @@
 //! Reading requests and writing responses: body limits, content types, security headers.
 
-use crate::api::{ApiError, MAX_BODY_BYTES};
+use crate::api::ApiError;
 use crate::pages;
+use crate::routes::{self, BodyLimit, Method};
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::ReadableStreamDefaultReader;
 use worker::{Headers, Request, Response, Result};
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
@@ -27,21 +32,62 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-/// Reads the body, refusing it before reading when `Content-Length` already says it is too
-/// large, and after reading when a chunked body turns out to be.
-pub async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
-    let declared = header(req, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return Err(ApiError::payload_too_large());
-    }
-    let bytes = req
+/// The cap on this request's body: its route's (`routes::BodyLimit`), declared beside the
+/// route table. Found again from the method and path, so that every reader of a body is bound
+/// by the same table without each handler passing it on.
+pub fn body_limit(req: &Request) -> usize {
+    let path = req.path();
+    routes::route(Method::parse(req.method().as_ref()), &path)
+        .map_or(BodyLimit::Account, |r| r.body_limit())
         .bytes()
-        .await
-        .map_err(|_| ApiError::new(400, "unreadable_body", "the body could not be read"))?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::payload_too_large());
+}
+
+/// Whether `Content-Length` already says the body is over `max`: refused before any reading.
+pub fn declared_too_large(req: &Request, max: usize) -> bool {
+    header(req, "content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > max as u64)
+}
+
+/// Reads the body up to its route's cap. It is counted chunk by chunk as it streams in, with or
+/// without `Content-Length`: at the cap reading stops and 413 is answered, so the rest is
+/// never read into memory (a worker has 128 MB, and a body held whole would fail every
+/// request in flight on the instance).
+pub async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
+    let max = body_limit(req);
+    if declared_too_large(req, max) {
+        return Err(ApiError::payload_too_large(max));
     }
-    Ok(bytes)
+    let unreadable = || ApiError::new(400, "unreadable_body", "the body could not be read");
+    let Some(stream) = req.inner().body() else {
+        return Ok(Vec::new());
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| unreadable())?;
+        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ok(bytes);
+        }
+        let value: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value"))
+            .ok()
+            .and_then(|v| v.dyn_into().ok())
+            .ok_or_else(unreadable)?;
+        let length = usize::try_from(value.length()).unwrap_or(usize::MAX);
+        if length > max.saturating_sub(bytes.len()) {
+            // The rest is left unread: the runtime drops it with the request once the answer
+            // is sent. Cancelling the stream here instead would abort the connection before
+            // the 413 could be written.
+            return Err(ApiError::payload_too_large(max));
+        }
+        bytes.extend(value.to_vec());
+    }
 }
 
 /// Whether the request's media type (parameters such as `charset` ignored) is `expected`.
@@ -111,29 +157,6 @@ pub fn see_other(location: &str) -> Result<Response> {
     common_headers(h)?;
     h.set("cache-control", "no-store")?;
     Ok(resp)
-}
-
-/// Reads a body of up to `max` bytes (imports take larger bodies than votes).
-pub async fn body_up_to(req: &mut Request, max: usize) -> std::result::Result<Vec<u8>, ApiError> {
-    let declared = header(req, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
-    let too_large = || {
-        ApiError::new(
-            413,
-            "payload_too_large",
-            format!("the body must be at most {max} bytes"),
-        )
-    };
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
-    }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::new(400, "unreadable_body", "the body could not be read"))?;
-    if bytes.len() > max {
-        return Err(too_large());
-    }
-    Ok(bytes)
 }
 
 /// The admin page's policy: its own script and stylesheet only, no inline code, no framing.

@@ -266,6 +266,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         },
         _ => app,
     };
+    if let Some(refusal) = refuse_before_reading(&app, &req, &path, method, &route) {
+        return refusal;
+    }
     if route.access() == Access::Public {
         return match route {
             Route::Home => home(&app, &req),
@@ -662,6 +665,49 @@ async fn housekeeping(env: &Env, store: &D1Store, now: Timestamp) {
         // Retried by the next run: every deletion is idempotent.
         Err(e) => console_error!("cron: housekeeping failed: {e}"),
     }
+}
+
+/// Refusals made from the request's head alone, before authentication, any read of D1 or
+/// of the body: a change sent by a page of another site (a hidden form on any page a citizen
+/// visits would otherwise vote through their browser), and a body whose `Content-Length` is
+/// over its route's cap. Pages get a page in the citizen's language, the API its JSON error.
+fn refuse_before_reading(
+    app: &App,
+    req: &Request,
+    path: &str,
+    method: Method,
+    route: &Route<'_>,
+) -> Option<Result<Response>> {
+    let api = Route::is_api(path);
+    let lang = || app.page_lang(req, None);
+    if method.is_unsafe() {
+        let (origin, fetch_site, host) = (
+            http::header(req, "origin"),
+            http::header(req, "sec-fetch-site"),
+            http::header(req, "host"),
+        );
+        let provenance = crate::same_site::Provenance {
+            origin: origin.as_deref(),
+            fetch_site: fetch_site.as_deref(),
+            host: host.as_deref(),
+        };
+        if provenance.is_cross_site(&app.base_url) {
+            return Some(if api {
+                http::api_error(&ApiError::cross_site())
+            } else {
+                http::html(403, pages::problem_page(lang(), Problem::CrossSite))
+            });
+        }
+    }
+    let max = route.body_limit().bytes();
+    if http::declared_too_large(req, max) {
+        return Some(if api {
+            http::api_error(&ApiError::payload_too_large(max))
+        } else {
+            http::html(413, pages::problem_page(lang(), Problem::BadRequest))
+        });
+    }
+    None
 }
 
 fn unrouted(req: &Request, path: &str, e: RouteError) -> Result<Response> {

@@ -223,6 +223,17 @@ async fn a_citizen_votes_with_the_keyboard_in_a_real_browser() {
         )
         .unwrap();
     assert_eq!(comment, "Швидко і ввічливо");
+    // The page's form carries its signed serving time: the vote is not flagged as sent
+    // without its page.
+    let reason: Option<String> = w
+        .db()
+        .query_row(
+            "SELECT flag_reason FROM votes WHERE employee_id = ?1",
+            [employee],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_ne!(reason.as_deref(), Some("no_stamp"));
 
     b.go(&w.url(&format!("/r/{token}?lang=fa"))).await;
     assert_eq!(

@@ -75,6 +75,8 @@ pub struct Worker {
     config: Option<PathBuf>,
     /// Each D1 binding's file, when the instance has more than `DB` (`start_with_databases`).
     pub databases: Vec<(String, PathBuf)>,
+    /// The instance's `TOKEN_KEYS`: `vote_form` signs the page stamp a browser would send.
+    pub token_keys: String,
 }
 
 thread_local! {
@@ -306,6 +308,7 @@ impl Worker {
             admin_token: String::new(),
             config,
             databases: DATABASES.with(|d| d.borrow().clone()),
+            token_keys: token_keys.to_owned(),
         }
     }
 
@@ -666,7 +669,9 @@ impl Worker {
     }
 
     /// The vote page's form as a browser posts it, with any client headers (`cf-connecting-ip`,
-    /// `user-agent`) the test wants to simulate.
+    /// `user-agent`) the test wants to simulate. Like the page's own form it carries the signed
+    /// serving time `t`, here of a page opened 10 s before (by `x-simulated-time` if given),
+    /// unless `fields` bring a `t` of their own.
     pub async fn vote_form(
         &self,
         token: &str,
@@ -677,7 +682,37 @@ impl Worker {
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
-        req.form(fields).send().await.expect("form vote")
+        let now = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("x-simulated-time"))
+            .and_then(|(_, t)| t.trim().parse::<i64>().ok())
+            .unwrap_or_else(unix_now);
+        let stamp = self.page_stamp(token, now - 10);
+        let mut fields = fields.to_vec();
+        if let Some(stamp) = &stamp {
+            if fields.iter().all(|(name, _)| *name != "t") {
+                fields.push(("t", stamp));
+            }
+        }
+        req.form(&fields).send().await.expect("form vote")
+    }
+
+    /// The stamp the vote page of `token` carries when served at `served` (unix seconds), signed
+    /// with the instance's key as the page signs it; `None` for a token that does not parse.
+    pub fn page_stamp(&self, token: &str, served: i64) -> Option<String> {
+        use civicrate::{clock::Timestamp, integrity::PageStamp, token};
+        let ring = token::KeyRing::parse(&self.token_keys).ok()?;
+        let token = token::Token::parse(token).ok()?;
+        Some(PageStamp::issue(
+            &ring,
+            &token,
+            Timestamp::from_unix_seconds(served),
+        ))
+    }
+
+    /// The process id of `wrangler dev` (workerd runs below it).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     pub async fn summary(&self, employee: i64) -> Value {
@@ -707,6 +742,13 @@ impl Drop for Worker {
             let _ = std::fs::remove_file(config);
         }
     }
+}
+
+/// The current time in unix seconds.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The session a sign-in or an invitation's acceptance started.

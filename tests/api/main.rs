@@ -13,6 +13,7 @@ mod criteria;
 mod integrity;
 mod one_time;
 mod public;
+mod requests;
 mod results;
 mod rights;
 mod scale;
