@@ -23,6 +23,7 @@ pub mod api;
 pub mod appeal;
 pub mod cf_access;
 pub mod clock;
+pub mod criteria_results;
 pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;
