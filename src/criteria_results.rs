@@ -208,7 +208,12 @@ mod tests {
     #[test]
     fn a_criterion_shows_its_count_per_level_and_its_average() {
         let rows = [row("", 7, 1, 2), row("", 7, 3, 1), row("", 7, 1, 1)];
-        let f = figures(&tally(&rows), &[criterion(7, "waiting_time", 1, true)], &[1, 2, 3], 3);
+        let f = figures(
+            &tally(&rows),
+            &[criterion(7, "waiting_time", 1, true)],
+            &[1, 2, 3],
+            3,
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].votes, 4);
         assert_eq!(
@@ -221,7 +226,12 @@ mod tests {
 
     #[test]
     fn an_unrated_active_criterion_shows_zeros_and_no_average() {
-        let f = figures(&CriteriaTally::new(), &[criterion(1, "premises", 0, true)], &[1, 2], 10);
+        let f = figures(
+            &CriteriaTally::new(),
+            &[criterion(1, "premises", 0, true)],
+            &[1, 2],
+            10,
+        );
         assert_eq!(f[0].votes, 0);
         assert_eq!(f[0].average, None);
         assert!(!f[0].enough);
@@ -297,10 +307,26 @@ mod tests {
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
         let width = lines[0].split(',').count();
         assert!(lines[0].ends_with("criterion,criterion_label,level"));
-        assert!(lines.iter().all(|l| l.split(',').count() == width), "{text}");
-        assert!(lines.contains(
-            &format!("criterion,1,Hall,2026-10,,,4,2.00{}waiting_time,waiting_time,", ",".repeat(width - 10)).as_str()
-        ), "{text}");
-        assert!(lines.iter().any(|l| l.starts_with("criterion_level,1,Hall,2026-10,,,2,") && l.ends_with(",waiting_time,waiting_time,3")), "{text}");
+        assert!(
+            lines.iter().all(|l| l.split(',').count() == width),
+            "{text}"
+        );
+        assert!(
+            lines.contains(
+                &format!(
+                    "criterion,1,Hall,2026-10,,,4,2.00{}waiting_time,waiting_time,",
+                    ",".repeat(width - 10)
+                )
+                .as_str()
+            ),
+            "{text}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("criterion_level,1,Hall,2026-10,,,2,")
+                    && l.ends_with(",waiting_time,waiting_time,3")),
+            "{text}"
+        );
     }
 }

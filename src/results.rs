@@ -4,6 +4,7 @@
 use crate::account::{Principal, Scope};
 use crate::admin::{self, AdminError};
 use crate::clock::{iso_day, Timestamp};
+use crate::criteria_results::{self, CriterionFigures, CriterionRow, DirectionCriteria};
 use crate::integrity::{screen, Flag, LocalTime, Seen, BASELINE_DAYS};
 use crate::org::{Channel, EmployeeId, OpeningHours, UnitId};
 use crate::report::{
@@ -11,9 +12,8 @@ use crate::report::{
     Tally, TrendPoint,
 };
 use crate::store::admin::{AdminStore, PathStep};
-use crate::criteria_results::{self, CriterionFigures, CriterionRow, DirectionCriteria};
 use crate::store::results::{
-    CommentFilter, CommentView, CriteriaQuery, Cost, ResultsStore, StatQuery,
+    CommentFilter, CommentView, Cost, CriteriaQuery, ResultsStore, StatQuery,
 };
 use crate::store::StoreError;
 use chrono::{Duration, NaiveDate};
@@ -467,7 +467,11 @@ async fn read_criteria(
     let plan = period.plan();
     let mut rows = Vec::new();
     if let Some((m1, m2)) = &plan.months {
-        rows.extend(store.criteria_rows(months_q, subject, scope, m1, m2).await?);
+        rows.extend(
+            store
+                .criteria_rows(months_q, subject, scope, m1, m2)
+                .await?,
+        );
     }
     for (a, b) in plan.days {
         rows.extend(

@@ -5,8 +5,8 @@ use super::d1::{changes, num, opt_text, text, D1Store};
 use crate::integrity::Flag;
 use crate::report::StatRow;
 use crate::store::results::{
-    AlertStore, CommentFilter, CriteriaQuery, CommentView, Cost, DropWindow, FlaggedView, MonthData, PendingAlert,
-    ResultsStore, ScreenRow, StatQuery, UnitHours,
+    AlertStore, CommentFilter, CommentView, Cost, CriteriaQuery, DropWindow, FlaggedView,
+    MonthData, PendingAlert, ResultsStore, ScreenRow, StatQuery, UnitHours,
 };
 use crate::store::{sql, StoreError};
 use serde::Deserialize;

@@ -661,7 +661,10 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
         )
         .await;
     assert!(
-        criteria.as_str().unwrap().starts_with("Waiting time|13|1.00|13|0|"),
+        criteria
+            .as_str()
+            .unwrap()
+            .starts_with("Waiting time|13|1.00|13|0|"),
         "{criteria}"
     );
     // The way back up is a list of links with separators that screen readers skip.

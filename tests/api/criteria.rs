@@ -308,7 +308,9 @@ async fn criteria_results_show_per_employee_unit_and_direction_from_counted_vote
     add_criterion(w, "premises", "Приміщення", "Premises", 2).await;
     let city = w.create_unit("Місто", None).await;
     let office = w.create_unit("ЦНАП", Some(city)).await;
-    let clerk = w.create_employee("Олена Коваль", "Адміністратор", office).await;
+    let clerk = w
+        .create_employee("Олена Коваль", "Адміністратор", office)
+        .await;
     let head = w.create_employee("Петро Бондар", "Начальник", city).await;
     let made = w
         .admin(Method::POST, "/api/v1/admin/directions")
@@ -362,8 +364,20 @@ async fn criteria_results_show_per_employee_unit_and_direction_from_counted_vote
     let employee = w
         .admin_get(&format!("/api/v1/admin/results/employees/{clerk}"))
         .await;
-    assert_criterion(&employee["criteria"], "waiting_time", [2, 1, 0], 4.0 / 3.0, "employee");
-    assert_criterion(&employee["criteria"], "premises", [0, 0, 2], 3.0, "employee");
+    assert_criterion(
+        &employee["criteria"],
+        "waiting_time",
+        [2, 1, 0],
+        4.0 / 3.0,
+        "employee",
+    );
+    assert_criterion(
+        &employee["criteria"],
+        "premises",
+        [0, 0, 2],
+        3.0,
+        "employee",
+    );
     assert_eq!(
         employee["criteria"][0]["code"], "waiting_time",
         "in the vote page's order"
@@ -371,13 +385,34 @@ async fn criteria_results_show_per_employee_unit_and_direction_from_counted_vote
     let subtree = w
         .admin_get(&format!("/api/v1/admin/results/units/{city}"))
         .await;
-    assert_criterion(&subtree["criteria"], "waiting_time", [2, 1, 1], 7.0 / 4.0, "city subtree");
-    assert_criterion(&subtree["criteria"], "premises", [1, 0, 2], 7.0 / 3.0, "city subtree");
-    assert_eq!(subtree["criteria"][0]["enough"], false, "4 ratings are below 10");
+    assert_criterion(
+        &subtree["criteria"],
+        "waiting_time",
+        [2, 1, 1],
+        7.0 / 4.0,
+        "city subtree",
+    );
+    assert_criterion(
+        &subtree["criteria"],
+        "premises",
+        [1, 0, 2],
+        7.0 / 3.0,
+        "city subtree",
+    );
+    assert_eq!(
+        subtree["criteria"][0]["enough"], false,
+        "4 ratings are below 10"
+    );
     let own = w
         .admin_get(&format!("/api/v1/admin/results/units/{office}"))
         .await;
-    assert_criterion(&own["criteria"], "waiting_time", [2, 1, 0], 4.0 / 3.0, "office");
+    assert_criterion(
+        &own["criteria"],
+        "waiting_time",
+        [2, 1, 0],
+        4.0 / 3.0,
+        "office",
+    );
     let directions = w.admin_get("/api/v1/admin/results/directions").await;
     let pensions = directions["criteria"]
         .as_array()
@@ -385,8 +420,20 @@ async fn criteria_results_show_per_employee_unit_and_direction_from_counted_vote
         .iter()
         .find(|d| d["direction_id"] == direction)
         .unwrap_or_else(|| panic!("{directions}"));
-    assert_criterion(&pensions["criteria"], "waiting_time", [2, 1, 0], 4.0 / 3.0, "direction");
-    assert_criterion(&pensions["criteria"], "premises", [0, 0, 2], 3.0, "direction");
+    assert_criterion(
+        &pensions["criteria"],
+        "waiting_time",
+        [2, 1, 0],
+        4.0 / 3.0,
+        "direction",
+    );
+    assert_criterion(
+        &pensions["criteria"],
+        "premises",
+        [0, 0, 2],
+        3.0,
+        "direction",
+    );
 
     // A correction (a counted vote rejected after the fact) followed by a recompute takes its
     // ratings out of the day and of the month alike.
@@ -409,11 +456,27 @@ async fn criteria_results_show_per_employee_unit_and_direction_from_counted_vote
     let employee = w
         .admin_get(&format!("/api/v1/admin/results/employees/{clerk}"))
         .await;
-    assert_criterion(&employee["criteria"], "waiting_time", [1, 1, 0], 1.5, "after recompute");
-    assert_criterion(&employee["criteria"], "premises", [0, 0, 1], 3.0, "after recompute");
+    assert_criterion(
+        &employee["criteria"],
+        "waiting_time",
+        [1, 1, 0],
+        1.5,
+        "after recompute",
+    );
+    assert_criterion(
+        &employee["criteria"],
+        "premises",
+        [0, 0, 1],
+        3.0,
+        "after recompute",
+    );
     let months = "SELECT month, employee_id, unit_id, direction_id, criterion_id, score, SUM(counted) FROM monthly_criteria_stats GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(counted) <> 0 ORDER BY 1, 2, 3, 4, 5, 6";
     let days = "SELECT substr(day, 1, 7), employee_id, unit_id, direction_id, criterion_id, score, SUM(counted) FROM daily_criteria_stats GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(counted) <> 0 ORDER BY 1, 2, 3, 4, 5, 6";
-    assert_eq!(rows_of(w, months), rows_of(w, days), "a month is the sum of its days");
+    assert_eq!(
+        rows_of(w, months),
+        rows_of(w, days),
+        "a month is the sum of its days"
+    );
 }
 
 fn rows_of(w: &Worker, sql: &str) -> Vec<Vec<i64>> {
@@ -438,7 +501,9 @@ async fn the_monthly_report_shows_each_criterion_in_json_csv_and_print() {
     let premises = add_criterion(w, "premises", "Приміщення", "Premises", 2).await;
     let city = w.create_unit("Місто", None).await;
     let office = w.create_unit("ЦНАП", Some(city)).await;
-    let clerk = w.create_employee("Олена Коваль", "Адміністратор", office).await;
+    let clerk = w
+        .create_employee("Олена Коваль", "Адміністратор", office)
+        .await;
     let head = w.create_employee("Петро Бондар", "Начальник", city).await;
     insert(
         w,
@@ -473,7 +538,13 @@ async fn the_monthly_report_shows_each_criterion_in_json_csv_and_print() {
     let month = first_of_last_month().format("%Y-%m").to_string();
     let base = format!("/api/v1/admin/results/units/{city}/monthly?month={month}");
     let report = w.admin_get(&base).await;
-    assert_criterion(&report["criteria"], "waiting_time", [1, 1, 1], 2.0, "report");
+    assert_criterion(
+        &report["criteria"],
+        "waiting_time",
+        [1, 1, 1],
+        2.0,
+        "report",
+    );
     assert_criterion(&report["criteria"], "premises", [1, 0, 0], 1.0, "report");
 
     let csv = w
@@ -485,7 +556,10 @@ async fn the_monthly_report_shows_each_criterion_in_json_csv_and_print() {
         .await
         .unwrap();
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
-    assert!(lines[0].ends_with(",criterion,criterion_label,level"), "{csv}");
+    assert!(
+        lines[0].ends_with(",criterion,criterion_label,level"),
+        "{csv}"
+    );
     let row = |section: &str, code: &str, level: &str| {
         lines
             .iter()
@@ -499,7 +573,10 @@ async fn the_monthly_report_shows_each_criterion_in_json_csv_and_print() {
             .collect::<Vec<_>>()
     };
     let waiting_row = row("criterion", "waiting_time", "");
-    assert_eq!((waiting_row[6].as_str(), waiting_row[7].as_str()), ("3", "2.00"));
+    assert_eq!(
+        (waiting_row[6].as_str(), waiting_row[7].as_str()),
+        ("3", "2.00")
+    );
     assert_eq!(row("criterion_level", "waiting_time", "1")[6], "1");
     assert_eq!(row("criterion_level", "premises", "1")[6], "1");
     assert_eq!(row("criterion_level", "premises", "3")[6], "0");
@@ -513,10 +590,13 @@ async fn the_monthly_report_shows_each_criterion_in_json_csv_and_print() {
         .await
         .unwrap();
     assert!(page.contains("Додаткові критерії"), "{page}");
-    let from = page.find("Час очікування").expect("the criterion, in Ukrainian");
+    let from = page
+        .find("Час очікування")
+        .expect("the criterion, in Ukrainian");
     let row_html = &page[from..from + page[from..].find("</tr>").unwrap()];
     assert!(
-        row_html.contains("<td>3</td><td>2,00</td>") || row_html.contains("<td>3</td><td>2.00</td>"),
+        row_html.contains("<td>3</td><td>2,00</td>")
+            || row_html.contains("<td>3</td><td>2.00</td>"),
         "{row_html}"
     );
 }
