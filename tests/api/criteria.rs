@@ -296,6 +296,10 @@ fn assert_criterion(list: &Value, code: &str, levels: [i64; 3], average: f64, wh
         .collect();
     assert_eq!(by, levels, "{what}: {code} per level in {c}");
     assert_eq!(c["votes"], levels.iter().sum::<i64>(), "{what}: {code}");
+    if levels.iter().sum::<i64>() == 0 {
+        assert!(c["average"].is_null(), "{what}: {code} has no average");
+        return;
+    }
     let got = c["average"].as_f64().unwrap();
     assert!((got - average).abs() < 1e-3, "{what}: {code} average {got}");
 }
@@ -433,6 +437,32 @@ async fn criteria_results_show_per_employee_unit_and_direction_from_counted_vote
         [0, 0, 2],
         3.0,
         "direction",
+    );
+    // A manager of another branch sees the direction's criteria of their own subtree only.
+    let other = w.create_unit("Інше село", None).await;
+    let (_, token) = w
+        .account("other@city.example", "unit_admin", Some(other))
+        .await;
+    let theirs: Value = w
+        .bearer(Method::GET, "/api/v1/admin/results/directions", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pensions = theirs["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["direction_id"] == direction)
+        .unwrap_or_else(|| panic!("{theirs}"));
+    assert_criterion(
+        &pensions["criteria"],
+        "waiting_time",
+        [0, 0, 0],
+        0.0,
+        "other branch",
     );
 
     // A correction (a counted vote rejected after the fact) followed by a recompute takes its
