@@ -24,6 +24,7 @@ pub mod appeal;
 pub mod cf_access;
 pub mod clock;
 pub mod common_passwords;
+pub mod criteria_results;
 pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;

@@ -53,7 +53,7 @@ pub struct StatRow {
     pub verified: i64,
 }
 
-fn key_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn key_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Key {
@@ -585,6 +585,10 @@ pub struct MonthlyReport {
     #[serde(default)]
     pub overdue_cases: i64,
     pub min_votes: u32,
+    /// Each extra criterion over the subtree this month (`criteria_results`); reports stored
+    /// before criteria were rolled up have none.
+    #[serde(default)]
+    pub criteria: Vec<crate::criteria_results::CriterionFigures>,
 }
 
 /// Builds a unit's monthly report. `employees`: each employee of the subtree with their tally
@@ -647,6 +651,7 @@ pub fn monthly_report(
         worst,
         overdue_cases: 0,
         min_votes,
+        criteria: Vec::new(),
     }
 }
 
@@ -769,6 +774,7 @@ pub fn monthly_report_csv(r: &MonthlyReport) -> String {
             ]);
         }
     }
+    crate::criteria_results::extend_csv(&mut rows, r);
     csv(&rows)
 }
 

@@ -4,6 +4,7 @@
 use crate::account::{Principal, Scope};
 use crate::admin::{self, AdminError};
 use crate::clock::{iso_day, Timestamp};
+use crate::criteria_results::{self, CriterionFigures, CriterionRow, DirectionCriteria};
 use crate::integrity::{screen, screen_addresses, Flag, Heard, LocalTime, Seen, BASELINE_DAYS};
 use crate::org::{Channel, EmployeeId, OpeningHours, UnitId};
 use crate::report::{
@@ -11,7 +12,9 @@ use crate::report::{
     Tally, TrendPoint,
 };
 use crate::store::admin::{AdminStore, PathStep};
-use crate::store::results::{CommentFilter, CommentView, Cost, ResultsStore, StatQuery};
+use crate::store::results::{
+    CommentFilter, CommentView, Cost, CriteriaQuery, ResultsStore, StatQuery,
+};
 use crate::store::StoreError;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -341,6 +344,17 @@ pub async fn write_monthly_reports(
             *overdue.entry(*a).or_default() += n;
         }
     }
+    // Each unit's own criterion ratings, summed into every ancestor (as the employees above).
+    let mut criteria_per_unit: HashMap<i64, criteria_results::CriteriaTally> = HashMap::new();
+    for (unit, t) in criteria_results::tally_by_key(&data.criteria_rows) {
+        let Ok(unit) = unit.parse::<i64>() else {
+            continue;
+        };
+        for a in ancestors.get(&unit).map(Vec::as_slice).unwrap_or(&[]) {
+            criteria_results::merge(criteria_per_unit.entry(*a).or_default(), &t);
+        }
+    }
+    let no_criteria = criteria_results::CriteriaTally::new();
     let empty = Tally::new();
     let mut bodies = Vec::with_capacity(data.units.len());
     for (id, _, name) in &data.units {
@@ -357,6 +371,12 @@ pub async fn write_monthly_reports(
             *id, name, month, t, l, &employees, complaints, levels, min_votes,
         );
         r.overdue_cases = overdue.get(id).copied().unwrap_or(0);
+        r.criteria = criteria_results::figures(
+            criteria_per_unit.get(id).unwrap_or(&no_criteria),
+            &data.criteria,
+            levels,
+            min_votes,
+        );
         let body = serde_json::to_string(&r)
             .map_err(|e| StoreError::Corrupt(format!("report JSON: {e}")))?;
         bodies.push((*id, body));
@@ -462,6 +482,56 @@ async fn read(
     Ok(rows)
 }
 
+/// Each criterion's figures for one subject (or, keyed, for each direction) over `period`,
+/// read as `read` reads the score: whole months from the monthly table, ragged ends from the
+/// daily one. Without criteria nothing is read.
+async fn read_criteria(
+    store: &impl ResultsStore,
+    (months_q, days_q): (CriteriaQuery, CriteriaQuery),
+    subject: i64,
+    scope: Option<&str>,
+    period: Period,
+) -> Result<Vec<CriterionRow>, StoreError> {
+    let plan = period.plan();
+    let mut rows = Vec::new();
+    if let Some((m1, m2)) = &plan.months {
+        rows.extend(
+            store
+                .criteria_rows(months_q, subject, scope, m1, m2)
+                .await?,
+        );
+    }
+    for (a, b) in plan.days {
+        rows.extend(
+            store
+                .criteria_rows(days_q, subject, scope, &iso_day(a), &iso_day(b))
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
+/// One subject's criteria over `period`; none when the instance has no criteria.
+async fn subject_criteria<S: AdminStore + ResultsStore>(
+    store: &S,
+    q: (CriteriaQuery, CriteriaQuery),
+    subject: i64,
+    period: Period,
+    s: &ViewSettings,
+) -> Result<Vec<CriterionFigures>, StoreError> {
+    let criteria = store.all_criteria().await?;
+    if criteria.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = read_criteria(store, q, subject, None, period).await?;
+    Ok(criteria_results::figures(
+        &criteria_results::tally(&rows),
+        &criteria,
+        &s.levels,
+        s.min_votes,
+    ))
+}
+
 fn total(rows: &[StatRow]) -> Tally {
     let mut t = Tally::new();
     for tally in tally_by_key(rows).values() {
@@ -546,6 +616,8 @@ pub struct UnitResults {
     pub units: Vec<Row>,
     /// Votes cast in this unit itself, per employee, best first.
     pub employees: Vec<Row>,
+    /// Each extra criterion over the subtree and period.
+    pub criteria: Vec<CriterionFigures>,
     pub min_votes: u32,
 }
 
@@ -632,6 +704,14 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         });
     }
     rank(&mut people, |r| &r.figures);
+    let criteria = subject_criteria(
+        store,
+        (CriteriaQuery::UnitMonths, CriteriaQuery::UnitDays),
+        id,
+        period,
+        s,
+    )
+    .await?;
     Ok(UnitResults {
         unit: PathStep {
             id: unit,
@@ -645,6 +725,7 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         trend: trend(period, &rows, &s.levels),
         units,
         employees: people,
+        criteria,
         min_votes: s.min_votes,
     })
 }
@@ -660,6 +741,8 @@ pub struct EmployeeResults {
     /// would cost a second scan of the daily tables).
     pub previous: Option<Figures>,
     pub trend: Vec<TrendPoint>,
+    /// Each extra criterion over the employee's votes of the period, wherever cast.
+    pub criteria: Vec<CriterionFigures>,
     pub min_votes: u32,
 }
 
@@ -680,6 +763,14 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
         _ => Some(read(store, q, id, None, previous_period, false).await?),
     };
     let totals = s.figures(&total(&rows));
+    let criteria = subject_criteria(
+        store,
+        (CriteriaQuery::EmployeeMonths, CriteriaQuery::EmployeeDays),
+        id,
+        period,
+        s,
+    )
+    .await?;
     Ok(EmployeeResults {
         employee: Row {
             id,
@@ -693,6 +784,7 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
         previous: before.map(|b| s.figures(&total(&b))),
         trend: trend(period, &rows, &s.levels),
         totals,
+        criteria,
         min_votes: s.min_votes,
     })
 }
@@ -701,6 +793,8 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
 pub struct DirectionResults {
     pub period: Period,
     pub directions: Vec<Row>,
+    /// Each direction's extra criteria, in the order of `directions`.
+    pub criteria: Vec<DirectionCriteria>,
     pub min_votes: u32,
 }
 
@@ -737,9 +831,36 @@ pub async fn direction_results<S: AdminStore + ResultsStore>(
         })
         .collect();
     rank(&mut list, |r| &r.figures);
+    let all = store.all_criteria().await?;
+    let mut criteria = Vec::new();
+    if !all.is_empty() {
+        let rows = read_criteria(
+            store,
+            (CriteriaQuery::DirectionMonths, CriteriaQuery::DirectionDays),
+            0,
+            scope.as_deref(),
+            period,
+        )
+        .await?;
+        let by = criteria_results::tally_by_key(&rows);
+        let none = criteria_results::CriteriaTally::new();
+        criteria = list
+            .iter()
+            .map(|d| DirectionCriteria {
+                direction_id: d.id,
+                criteria: criteria_results::figures(
+                    by.get(&d.id.to_string()).unwrap_or(&none),
+                    &all,
+                    &s.levels,
+                    s.min_votes,
+                ),
+            })
+            .collect();
+    }
     Ok(DirectionResults {
         period,
         directions: list,
+        criteria,
         min_votes: s.min_votes,
     })
 }

@@ -318,6 +318,7 @@ pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
             p { (w.comments) ": " (n(lang, r.comments)) " · " (w.complaints) ": " (n(lang, r.complaints)) " · " (w.overdue) ": " (n(lang, r.overdue_cases)) }
             @if !r.best.is_empty() { h2 { (w.best) } (ranked(&r.best)) }
             @if !r.worst.is_empty() { h2 { (w.worst) } (ranked(&r.worst)) }
+            @if !r.criteria.is_empty() { (criteria_table(lang, &w, &r.criteria)) }
             p.note { (report_method(lang).replace("{n}", &n(lang, i64::from(r.min_votes)))) }
         }
     };
@@ -333,6 +334,46 @@ fn report_method(lang: Lang) -> &'static str {
         Lang::Kk => "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкердің көрсеткіші кемінде {n} баға болғанда көрсетіледі. Пікірлер мен байланыс деректері жарияланбайды.",
         Lang::Fa => "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود. نظرها و اطلاعات تماس منتشر نمی‌شوند.",
         Lang::En => "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's score is shown from {n} votes on. Comments and contacts are never published.",
+    }
+}
+
+/// Each extra criterion: its ratings, average and count per level (managers only: the public
+/// page has none).
+fn criteria_table(
+    lang: Lang,
+    w: &Words,
+    list: &[crate::criteria_results::CriterionFigures],
+) -> Markup {
+    let mut levels: Vec<i64> = list
+        .iter()
+        .flat_map(|c| c.by_score.keys().filter_map(|l| l.parse().ok()))
+        .collect();
+    levels.sort_unstable();
+    levels.dedup();
+    html! {
+        h2 { (crate::criteria_results::heading(lang)) }
+        table.criteria {
+            thead {
+                tr {
+                    th scope="col" { (crate::criteria_results::heading(lang)) }
+                    th scope="col" { (w.votes) }
+                    th scope="col" { (w.average) }
+                    @for l in &levels { th scope="col" { (n(lang, *l)) } }
+                }
+            }
+            tbody {
+                @for c in list {
+                    tr {
+                        th scope="row" { (c.labels.get(lang)) }
+                        td { (n(lang, c.votes)) }
+                        td { (local_number(lang, &decimal(c.average))) }
+                        @for l in &levels {
+                            td { (n(lang, c.by_score.get(&l.to_string()).copied().unwrap_or(0))) }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -682,6 +682,19 @@
       r.previous ? el("p", { class: "muted small" }, t("r_previousNote") + " " + span(r.previous_period)) : null);
   }
 
+  // Each extra criterion over the period: its ratings, average and count per level of the scale.
+  function criteriaTable(list, levels) {
+    return table([t("r_criteria"), t("r_ratings"), t("r_average"), ...levels.map((l) => levelLabel(levels, l.value))],
+      list.map((c) => el("tr", { testid: "criterion-row" },
+        el("td", {}, c.labels[lang] || c.labels.en || Object.values(c.labels)[0] || c.code),
+        el("td", {}, num(c.votes)), el("td", {}, avg(c.average)),
+        ...levels.map((l) => el("td", {}, num(c.by_score[l.value] || 0))))));
+  }
+  function criteriaCard(list, levels) {
+    return list && list.length ? card(t("r_criteria"), el("div", { testid: "criteria-results" }, criteriaTable(list, levels)),
+      el("p", { class: "muted small" }, t("r_criteriaHelp"))) : null;
+  }
+
   async function unitResults(id, hash) {
     const q = resultsQuery(hash);
     const [r, levels] = await Promise.all([api("GET", `/api/v1/admin/results/units/${id}?${q}`), scaleLevels()]);
@@ -708,6 +721,7 @@
       crumbs(r.path, (s) => "#/results/units/" + s.id + "?" + q),
       periodControls(base, q, r),
       summaryCards(r, levels),
+      criteriaCard(r.criteria, levels),
       card(t("r_trend"), trendChart(r.trend)),
       card(t("r_subunits"), rankedTable(r.units, (u) => "#/results/units/" + u.id + "?" + q, false)),
       card(t("employees"), rankedTable(r.employees, (e) => "#/results/employees/" + e.id + "?" + q, true),
@@ -726,6 +740,7 @@
       el("p", {}, r.employee.position),
       periodControls("#/results/employees/" + id, q, r),
       summaryCards(r, levels),
+      criteriaCard(r.criteria, levels),
       card(t("r_trend"), trendChart(r.trend)),
       commentsCard({ employee: id }, r.period, levels),
       el("p", {}, el("a", { href: "#/employees/" + id }, t("edit"))));
@@ -786,10 +801,15 @@
 
   async function directionResults(hash) {
     const q = resultsQuery(hash);
-    const r = await api("GET", `/api/v1/admin/results/directions?${q}`);
+    const [r, levels] = await Promise.all([api("GET", `/api/v1/admin/results/directions?${q}`), scaleLevels()]);
     const fake = { period: r.period, previous_period: r.period };
+    const names = new Map(r.directions.map((d) => [d.id, d.name]));
+    const perDirection = (r.criteria || []).filter((d) => d.criteria.some((c) => c.votes > 0));
     page(t("r_directions"), periodControls("#/results/directions", q, fake),
-      card(null, el("p", { class: "muted" }, span(r.period)), rankedTable(r.directions, () => "#/results/directions?" + q, false)));
+      card(null, el("p", { class: "muted" }, span(r.period)), rankedTable(r.directions, () => "#/results/directions?" + q, false)),
+      perDirection.length ? card(t("r_criteria"), el("div", { testid: "criteria-results" },
+        perDirection.map((d) => el("section", {}, el("h3", {}, names.get(d.direction_id) || "#" + d.direction_id), criteriaTable(d.criteria, levels)))),
+        el("p", { class: "muted small" }, t("r_criteriaHelp"))) : null);
   }
 
   // Flagged votes: accept (counted from the next roll-up) or reject, in bulk.

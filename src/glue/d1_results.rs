@@ -5,8 +5,8 @@ use super::d1::{changes, num, opt_text, text, D1Store};
 use crate::integrity::Flag;
 use crate::report::StatRow;
 use crate::store::results::{
-    AddressRow, AlertStore, CommentFilter, CommentView, Cost, DropWindow, FlaggedView, MonthData,
-    PendingAlert, ResultsStore, ScreenRow, StatQuery, UnitHours,
+    AddressRow, AlertStore, CommentFilter, CommentView, Cost, CriteriaQuery, DropWindow,
+    FlaggedView, MonthData, PendingAlert, ResultsStore, ScreenRow, StatQuery, UnitHours,
 };
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -131,6 +131,8 @@ impl ResultsStore for D1Store {
             self.prepare(sql::ADD_MONTHLY_UNIT, &range())?,
             self.prepare(sql::ADD_MONTHLY_EMPLOYEE, &range())?,
             self.prepare(sql::ADD_MONTHLY_DIRECTION, &range())?,
+            self.prepare(sql::ADD_DAILY_CRITERIA, &range())?,
+            self.prepare(sql::ADD_MONTHLY_CRITERIA, &range())?,
         ]);
         if let Some(now) = alerts_at {
             statements.push(self.prepare(
@@ -213,7 +215,13 @@ impl ResultsStore for D1Store {
         let statements = vec![
             self.prepare(sql::MONTHLY_UNIT_DELTA, &[d(), out.clone()])?,
             self.prepare(sql::MONTHLY_EMPLOYEE_DELTA, &[d(), out.clone()])?,
-            self.prepare(sql::MONTHLY_DIRECTION_DELTA, &[d(), out])?,
+            self.prepare(sql::MONTHLY_DIRECTION_DELTA, &[d(), out.clone()])?,
+            self.prepare(sql::MONTHLY_CRITERIA_DELTA, &[d(), out])?,
+            self.prepare(sql::CLEAR_DAILY_CRITERIA, &[d()])?,
+            self.prepare(
+                sql::BUILD_DAILY_CRITERIA,
+                &[d(), num(start as f64), num(end as f64)],
+            )?,
             self.prepare(sql::CLEAR_DAILY_EMPLOYEE, &[d()])?,
             self.prepare(
                 sql::BUILD_DAILY_EMPLOYEE,
@@ -223,7 +231,8 @@ impl ResultsStore for D1Store {
             self.prepare(sql::BUILD_DAILY_UNIT, &[d()])?,
             self.prepare(sql::MONTHLY_UNIT_DELTA, &[d(), back.clone()])?,
             self.prepare(sql::MONTHLY_EMPLOYEE_DELTA, &[d(), back.clone()])?,
-            self.prepare(sql::MONTHLY_DIRECTION_DELTA, &[d(), back])?,
+            self.prepare(sql::MONTHLY_DIRECTION_DELTA, &[d(), back.clone()])?,
+            self.prepare(sql::MONTHLY_CRITERIA_DELTA, &[d(), back])?,
             self.prepare(sql::CLEAN_DAY, &[d()])?,
         ];
         Ok(cost(&self.batch(statements).await?))
@@ -241,6 +250,8 @@ impl ResultsStore for D1Store {
             self.prepare(sql::BUILD_MONTHLY_UNIT, &range())?,
             self.prepare(sql::CLEAR_MONTHLY_EMPLOYEE, &[text(month)])?,
             self.prepare(sql::BUILD_MONTHLY_EMPLOYEE, &range())?,
+            self.prepare(sql::CLEAR_MONTHLY_CRITERIA, &[text(month)])?,
+            self.prepare(sql::BUILD_MONTHLY_CRITERIA, &range())?,
             self.prepare(sql::CLEAR_MONTHLY_DIRECTION, &[text(month)])?,
             self.prepare(sql::BUILD_MONTHLY_DIRECTION, &range())?,
             self.prepare(sql::CLEAN_MONTH, &[text(month)])?,
@@ -316,7 +327,28 @@ impl ResultsStore for D1Store {
                     .await?;
                 rows.into_iter().map(|r| (r.unit_id, r.overdue)).collect()
             },
+            criteria: self.criteria().await?,
+            criteria_rows: self.all(sql::MONTH_CRITERIA_ROWS, &[text(month)]).await?,
         })
+    }
+
+    async fn criteria_rows(
+        &self,
+        query: CriteriaQuery,
+        subject: i64,
+        scope: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<crate::criteria_results::CriterionRow>, StoreError> {
+        let (q, first) = match query {
+            CriteriaQuery::UnitMonths => (sql::UNIT_CRITERIA_MONTHS, num(subject as f64)),
+            CriteriaQuery::UnitDays => (sql::UNIT_CRITERIA_DAYS, num(subject as f64)),
+            CriteriaQuery::EmployeeMonths => (sql::EMPLOYEE_CRITERIA_MONTHS, num(subject as f64)),
+            CriteriaQuery::EmployeeDays => (sql::EMPLOYEE_CRITERIA_DAYS, num(subject as f64)),
+            CriteriaQuery::DirectionMonths => (sql::DIRECTION_CRITERIA_MONTHS, opt_text(scope)),
+            CriteriaQuery::DirectionDays => (sql::DIRECTION_CRITERIA_DAYS, opt_text(scope)),
+        };
+        self.all(q, &[first, text(from), text(to)]).await
     }
 
     async fn store_monthly_reports(

@@ -86,6 +86,24 @@ pub struct MonthData {
     pub employee_rows: Vec<StatRow>,
     /// Open cases past their due date, per unit (its own).
     pub overdue: Vec<(i64, i64)>,
+    /// Every criterion, and each unit's own criterion ratings of the month (key: unit).
+    pub criteria: Vec<crate::scale::Criterion>,
+    pub criteria_rows: Vec<crate::criteria_results::CriterionRow>,
+}
+
+/// The criteria queries of `sql` (migration 0021); each gives
+/// [`crate::criteria_results::CriterionRow`]s for `[from, to]` (days or months).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CriteriaQuery {
+    /// A unit's subtree (`subject`: the unit).
+    UnitMonths,
+    UnitDays,
+    /// One employee, wherever the votes were cast.
+    EmployeeMonths,
+    EmployeeDays,
+    /// Keyed by service direction, within a scope (`scope`).
+    DirectionMonths,
+    DirectionDays,
 }
 
 /// A comment as a manager reads it.
@@ -225,6 +243,15 @@ pub trait ResultsStore {
         to: &str,
     ) -> Result<Vec<StatRow>, StoreError>;
     async fn month_data(&self, month: &str, last_month: &str) -> Result<MonthData, StoreError>;
+    /// Counted criterion ratings (migration 0021), as `stat_rows` reads the score.
+    async fn criteria_rows(
+        &self,
+        query: CriteriaQuery,
+        subject: i64,
+        scope: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<crate::criteria_results::CriterionRow>, StoreError>;
     /// Replaces the month's stored reports with these (unit id, JSON).
     async fn store_monthly_reports(
         &self,

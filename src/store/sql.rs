@@ -1284,3 +1284,77 @@ pub const RECEIPT_NODES: &str = "\
 SELECT t.level AS level, t.idx AS idx, t.hash AS hash FROM json_each(?2) j \
 CROSS JOIN receipt_tree t ON t.month = ?1 AND t.level = json_extract(j.value, '$[0]') AND t.idx = json_extract(j.value, '$[1]')";
 pub const HAS_RECEIPT_TREE: &str = "SELECT 1 AS one FROM receipt_tree WHERE month = ?1 LIMIT 1";
+
+// Results of the extra criteria (migration 0021, docs/results.md): each counted vote's
+// criterion ratings, rolled up beside the employee score in the same batches, so that the two
+// always cover the same votes. Only `status = 'counted'` counts, as for the score.
+/// An incremental step, `?1`/`?2` as in `ADD_DAILY_EMPLOYEE` (and only while the watermark is
+/// still `?1`).
+pub const ADD_DAILY_CRITERIA: &str = "\
+INSERT INTO daily_criteria_stats (day, employee_id, unit_id, direction_id, criterion_id, score, counted) \
+SELECT date(v.created_at, 'unixepoch'), v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) \
+FROM votes v JOIN vote_criteria c ON c.vote_id = v.id \
+WHERE v.id > ?1 AND v.id <= ?2 AND v.status = 'counted' AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 \
+GROUP BY 1, 2, 3, 4, 5, 6 \
+ON CONFLICT (employee_id, day, unit_id, direction_id, criterion_id, score) DO UPDATE SET counted = counted + excluded.counted";
+pub const ADD_MONTHLY_CRITERIA: &str = "\
+INSERT INTO monthly_criteria_stats (month, employee_id, unit_id, direction_id, criterion_id, score, counted) \
+SELECT strftime('%Y-%m', v.created_at, 'unixepoch'), v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) \
+FROM votes v JOIN vote_criteria c ON c.vote_id = v.id \
+WHERE v.id > ?1 AND v.id <= ?2 AND v.status = 'counted' AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 \
+GROUP BY 1, 2, 3, 4, 5, 6 \
+ON CONFLICT (employee_id, month, unit_id, direction_id, criterion_id, score) DO UPDATE SET counted = counted + excluded.counted";
+/// A dirty day's recompute, in `recompute_day`'s batch: `?1` day, `?2` sign (-1 takes the day
+/// out of its month, 1 puts it back).
+pub const MONTHLY_CRITERIA_DELTA: &str = "\
+INSERT INTO monthly_criteria_stats (month, employee_id, unit_id, direction_id, criterion_id, score, counted) \
+SELECT substr(?1, 1, 7), employee_id, unit_id, direction_id, criterion_id, score, ?2 * SUM(counted) \
+FROM daily_criteria_stats WHERE day = ?1 GROUP BY employee_id, unit_id, direction_id, criterion_id, score \
+ON CONFLICT (employee_id, month, unit_id, direction_id, criterion_id, score) DO UPDATE SET counted = counted + excluded.counted";
+pub const CLEAR_DAILY_CRITERIA: &str = "DELETE FROM daily_criteria_stats WHERE day = ?1";
+/// `?1` day, `?2`/`?3` its bounds in unix seconds; votes up to the watermark only.
+pub const BUILD_DAILY_CRITERIA: &str = "\
+INSERT INTO daily_criteria_stats (day, employee_id, unit_id, direction_id, criterion_id, score, counted) \
+SELECT ?1, v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) \
+FROM votes v JOIN vote_criteria c ON c.vote_id = v.id \
+WHERE v.created_at >= ?2 AND v.created_at < ?3 AND v.status = 'counted' \
+  AND v.id <= (SELECT watermark FROM rollup_state WHERE name = 'votes') \
+GROUP BY v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score";
+/// The monthly close's rebuild, `?1` month, `?2`/`?3` its first day and the next month's.
+pub const CLEAR_MONTHLY_CRITERIA: &str = "DELETE FROM monthly_criteria_stats WHERE month = ?1";
+pub const BUILD_MONTHLY_CRITERIA: &str = "\
+INSERT INTO monthly_criteria_stats (month, employee_id, unit_id, direction_id, criterion_id, score, counted) \
+SELECT ?1, employee_id, unit_id, direction_id, criterion_id, score, SUM(counted) \
+FROM daily_criteria_stats WHERE day >= ?2 AND day < ?3 GROUP BY employee_id, unit_id, direction_id, criterion_id, score";
+// Views: rows of (key, criterion_id, score, counted), `?2`/`?3` the first and last month or
+// day, `?1` the subject (a unit, an employee) or, for directions, the scope (NULL for all, else
+// a JSON array of roots).
+pub const UNIT_CRITERIA_MONTHS: &str = "\
+SELECT '' AS key, criterion_id, score, SUM(counted) AS counted FROM monthly_criteria_stats \
+WHERE unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) AND month >= ?2 AND month <= ?3 \
+GROUP BY criterion_id, score";
+pub const UNIT_CRITERIA_DAYS: &str = "\
+SELECT '' AS key, criterion_id, score, SUM(counted) AS counted FROM daily_criteria_stats \
+WHERE unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) AND day >= ?2 AND day <= ?3 \
+GROUP BY criterion_id, score";
+pub const EMPLOYEE_CRITERIA_MONTHS: &str = "\
+SELECT '' AS key, criterion_id, score, SUM(counted) AS counted FROM monthly_criteria_stats \
+WHERE employee_id = ?1 AND month >= ?2 AND month <= ?3 GROUP BY criterion_id, score";
+pub const EMPLOYEE_CRITERIA_DAYS: &str = "\
+SELECT '' AS key, criterion_id, score, SUM(counted) AS counted FROM daily_criteria_stats \
+WHERE employee_id = ?1 AND day >= ?2 AND day <= ?3 GROUP BY criterion_id, score";
+pub const DIRECTION_CRITERIA_MONTHS: &str = "\
+SELECT m.direction_id AS key, m.criterion_id, m.score, SUM(m.counted) AS counted FROM monthly_criteria_stats m \
+WHERE m.month >= ?2 AND m.month <= ?3 AND m.direction_id <> 0 \
+  AND (?1 IS NULL OR m.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
+GROUP BY m.direction_id, m.criterion_id, m.score";
+pub const DIRECTION_CRITERIA_DAYS: &str = "\
+SELECT d.direction_id AS key, d.criterion_id, d.score, SUM(d.counted) AS counted FROM daily_criteria_stats d \
+WHERE d.day >= ?2 AND d.day <= ?3 AND d.direction_id <> 0 \
+  AND (?1 IS NULL OR d.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
+GROUP BY d.direction_id, d.criterion_id, d.score";
+/// The monthly close: every unit's own ratings of one month (`?1`), keyed by unit; the report
+/// sums each subtree through the closure table it already reads.
+pub const MONTH_CRITERIA_ROWS: &str = "\
+SELECT unit_id AS key, criterion_id, score, SUM(counted) AS counted FROM monthly_criteria_stats \
+WHERE month = ?1 GROUP BY unit_id, criterion_id, score";

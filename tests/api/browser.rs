@@ -581,6 +581,21 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
     let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
     let t = tree(w).await;
     insert(w, &sample_votes(&t));
+    // Every counted vote of the clerk also rated the waiting time at the lowest level.
+    let made = w
+        .admin(reqwest::Method::POST, "/api/v1/admin/criteria")
+        .json(&serde_json::json!({"code": "waiting_time", "labels": {"uk": "Час очікування", "en": "Waiting time"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let waiting = made.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    w.db()
+        .execute(
+            &format!("INSERT INTO vote_criteria (vote_id, criterion_id, score) SELECT id, {waiting}, 1 FROM votes WHERE employee_id = {} AND status = 'counted'", t.clerk),
+            [],
+        )
+        .unwrap();
     cron(w, HOURLY).await;
     let b = Browser::start().await;
     b.accept_invitation(w, "head-of-region@city.example").await;
@@ -648,6 +663,21 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
         .eval("return document.querySelector(\"[data-testid='total-votes']\").textContent")
         .await;
     assert!(votes.as_str().unwrap().starts_with("13"), "{votes}");
+    // The extra criteria beside the score: the clerk's 13 waiting-time ratings, all at the
+    // lowest level.
+    let criteria = b
+        .wait_for(
+            "const r = document.querySelector(\"[data-testid='criteria-results'] [data-testid='criterion-row']\"); return r && [...r.children].map((c) => c.textContent).join('|')",
+            "the criteria results",
+        )
+        .await;
+    assert!(
+        criteria
+            .as_str()
+            .unwrap()
+            .starts_with("Waiting time|13|1.00|13|0|"),
+        "{criteria}"
+    );
     // The way back up is a list of links with separators that screen readers skip.
     let crumbs = b
         .eval("return [...document.querySelectorAll('.breadcrumb li')].map((li) => li.textContent).join('|')")
