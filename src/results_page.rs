@@ -44,7 +44,7 @@ fn words(lang: Lang) -> Words {
             top_share: "Найвища оцінка, %",
             below_top: "Нижче найвищої, %",
             not_enough: "Замало оцінок",
-            method: "Зараховано оцінки громадян за період; повторні та підозрілі оцінки не враховано. Показник працівника відображається, коли він має щонайменше {n} оцінок. Коментарі та контакти не публікуються.",
+            method: "Зараховано оцінки громадян за період; повторні та підозрілі оцінки не враховано. Показник працівника відображається, коли він має щонайменше {n} оцінок. Коментар оприлюднюється лише тоді, коли його оприлюднить адміністратор, прибравши персональні дані; контакти не оприлюднюються.",
             no_data: "За цей період оцінок немає.",
             digest: "Квитанції {n} зарахованих голосів місяця підсумовано коренем дерева Меркла; свою квитанцію можна перевірити через /api/v1/public/receipts/{квитанція}:",
             previous: "Попередній місяць",
@@ -68,7 +68,7 @@ fn words(lang: Lang) -> Words {
             top_share: "Высшая оценка, %",
             below_top: "Ниже высшей, %",
             not_enough: "Недостаточно оценок",
-            method: "Учтены оценки граждан за период; повторные и подозрительные оценки не учитываются. Показатель сотрудника виден, когда у него не меньше {n} оценок. Комментарии и контакты не публикуются.",
+            method: "Учтены оценки граждан за период; повторные и подозрительные оценки не учитываются. Показатель сотрудника виден, когда у него не меньше {n} оценок. Комментарий публикуется, только когда его опубликует администратор, убрав персональные данные; контакты не публикуются.",
             no_data: "За этот период оценок нет.",
             digest: "Квитанции {n} учтённых голосов месяца сведены в корень дерева Меркла; свою квитанцию можно проверить через /api/v1/public/receipts/{квитанция}:",
             previous: "Прошлый месяц",
@@ -92,7 +92,7 @@ fn words(lang: Lang) -> Words {
             top_share: "Ең жоғары баға, %",
             below_top: "Ең жоғарыдан төмен, %",
             not_enough: "Бағалар жеткіліксіз",
-            method: "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкердің көрсеткіші кемінде {n} баға болғанда көрсетіледі. Пікірлер мен байланыс деректері жарияланбайды.",
+            method: "Кезеңдегі азаматтардың бағалары есептелді; қайталанған және күмәнді бағалар есепке алынбайды. Қызметкердің көрсеткіші кемінде {n} баға болғанда көрсетіледі. Пікірді әкімші дербес деректерден тазартып жариялағанда ғана жарияланады; байланыс деректері жарияланбайды.",
             no_data: "Бұл кезеңде бағалар жоқ.",
             digest: "Айдың есептелген {n} дауысының түбіртектері Меркл ағашының түбіріне жинақталған; өз түбіртегіңізді /api/v1/public/receipts/{түбіртек} арқылы тексеріңіз:",
             previous: "Өткен ай",
@@ -116,7 +116,7 @@ fn words(lang: Lang) -> Words {
             top_share: "بالاترین سطح، ٪",
             below_top: "پایین‌تر از بالاترین، ٪",
             not_enough: "هنوز آرای کافی نیست",
-            method: "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود. نظرها و اطلاعات تماس منتشر نمی‌شوند.",
+            method: "آرای شهروندان در این دوره شمرده شده است؛ آرای تکراری و مشکوک شمرده نمی‌شوند. امتیاز هر کارمند از {n} رأی به بالا نمایش داده می‌شود. نظر فقط وقتی منتشر می‌شود که مدیری آن را پس از حذف اطلاعات شخصی منتشر کند؛ اطلاعات تماس منتشر نمی‌شود.",
             no_data: "در این دوره رأیی ثبت نشده است.",
             digest: "رسیدهای {n} رأی شمرده‌شده این ماه در ریشه درخت مرکل خلاصه شده‌اند؛ رسید خود را از طریق /api/v1/public/receipts/{رسید} بررسی کنید:",
             previous: "ماه قبل",
@@ -140,7 +140,7 @@ fn words(lang: Lang) -> Words {
             top_share: "Top level, %",
             below_top: "Below the top, %",
             not_enough: "Not enough votes yet",
-            method: "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's score is shown from {n} votes on. Comments and contacts are never published.",
+            method: "Citizens' votes in the period are counted; repeated and suspicious votes are left out. An employee's score is shown from {n} votes on. A comment is published only when an administrator publishes it, cleaned of personal data; contacts are never published.",
             no_data: "No votes in this period.",
             digest: "The receipts of the month's {n} counted votes are summed up in this Merkle root; check yours at /api/v1/public/receipts/{receipt}:",
             previous: "Last month",
@@ -349,5 +349,21 @@ mod tests {
         assert!(page.contains("&lt;b&gt;Hall&lt;/b&gt;"));
         let en = monthly_page(Lang::En, &r);
         assert!(en.contains("2026-10-01 – 2026-10-31"));
+    }
+
+    #[test]
+    fn every_report_says_comments_are_published_only_by_an_administrator() {
+        // The report lists the comments an administrator published: its method note must not
+        // say that comments are never published.
+        for (lang, administrator) in [
+            (Lang::Uk, "адміністратор"),
+            (Lang::Ru, "администратор"),
+            (Lang::Kk, "әкімші"),
+            (Lang::Fa, "مدیر"),
+            (Lang::En, "administrator"),
+        ] {
+            let method = words(lang).method;
+            assert!(method.contains(administrator), "{lang:?}: {method}");
+        }
     }
 }
