@@ -566,11 +566,19 @@
       }
       go(p);
     };
+    const fields = {
+      date: el("span", { class: "field" }, el("label", { for: uid + "d" }, t("r_date")), date),
+      from: el("span", { class: "field" }, el("label", { for: uid + "f" }, t("r_from")), from),
+      to: el("span", { class: "field" }, el("label", { for: uid + "t" }, t("r_to")), to),
+    };
+    const showFields = () => { const custom = kindSel.value === "custom"; fields.date.hidden = custom; fields.from.hidden = !custom; fields.to.hidden = !custom; };
+    kindSel.addEventListener("change", showFields);
+    showFields();
     return el("form", { class: "inline", on: { submit: (e) => { e.preventDefault(); show(); } } },
       el("button", { type: "button", class: "secondary", "aria-label": t("r_previous"), on: { click: () => shift(-1) } }, lang === "fa" ? "→" : "←"),
-      el("label", { for: uid + "k" }, t("r_period")), kindSel,
-      el("label", { for: uid + "d" }, t("r_date")), date,
-      el("label", { for: uid + "f" }, t("r_from")), from, el("label", { for: uid + "t" }, t("r_to")), to,
+      // Each label stays beside its field when the row wraps; only the fields of the chosen kind show.
+      el("span", { class: "field" }, el("label", { for: uid + "k" }, t("r_period")), kindSel),
+      fields.date, fields.from, fields.to,
       el("button", { type: "submit", testid: "period-show" }, t("r_show")),
       el("button", { type: "button", class: "secondary", "aria-label": t("r_next"), on: { click: () => shift(1) } }, lang === "fa" ? "←" : "→"));
   }
