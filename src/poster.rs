@@ -293,6 +293,7 @@ pub fn posters_page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex";
                 meta name="referrer" content="no-referrer";
+                link rel="icon" href=(crate::pages::ICON);
                 title { (t.title) " (" (size.name()) ")" }
                 link rel="stylesheet" href="/admin/assets/poster.css";
             }
@@ -481,6 +482,7 @@ pub fn slips_page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex";
                 meta name="referrer" content="no-referrer";
+                link rel="icon" href=(crate::pages::ICON);
                 title { (t.title) }
                 link rel="stylesheet" href="/admin/assets/poster.css";
             }

@@ -51,8 +51,17 @@
       me = null; location.hash = "#/signin"; throw new Error("401");
     }
     const data = resp.status === 204 ? null : await resp.json().catch(() => null);
-    if (!resp.ok) throw new Error(localError(data && data.error) || String(resp.status));
+    if (!resp.ok) throw new Error(weakPassword(data && data.error) || apiMessage(resp.status, data && data.error));
     return data;
+  }
+  // The API's error in the page's language: by its code, with the server's English text only
+  // where it names the field at fault.
+  function apiMessage(status, error) {
+    const code = (error && error.code) || (status === 413 ? "payload_too_large" : status >= 500 ? "unavailable" : "");
+    const text = code && (window.I18N[lang][`e_${code}`] || window.I18N.en[`e_${code}`]);
+    if (!text) return t("e_other").replace("{status}", String(status));
+    const detail = code === "invalid_field" || code === "malformed_json" ? (error && error.message) : "";
+    return detail ? `${text} (${detail})` : text;
   }
 
   // The server says in English why a password was refused; the page says it in the user's
@@ -61,10 +70,9 @@
     "must not contain the e-mail address": "pw_email", "is on the list of common and breached passwords": "pw_common",
     "must not repeat one character or one group of characters": "pw_repeat",
     "must not be a simple sequence such as 123456789012 or abcdefghijkl": "pw_sequence" };
-  function localError(e) {
-    if (!e) return null;
-    const key = e.code === "weak_password" && WEAK[String(e.message).replace(/^the password /, "")];
-    return key ? t(key) : e.message;
+  function weakPassword(e) {
+    const key = e && e.code === "weak_password" && WEAK[String(e.message).replace(/^the password /, "")];
+    return key ? t(key) : null;
   }
 
   // A form of labelled inputs. fields: [name, label, type, testid, {value, required, ...}].
@@ -80,6 +88,7 @@
     } } });
     for (const [name, label, type, id, extra] of fields) {
       const o = extra || {};
+      if (type === "note") { f.append(el("p", { class: "muted small", id: uid + name, testid: id }, label)); continue; }
       let input;
       if (type === "select") {
         input = el("select", { name, id: uid + name, testid: id }, o.options.map(([v, text]) => el("option", { value: v }, text)));
@@ -88,7 +97,7 @@
         input = el("textarea", { name, id: uid + name, testid: id, rows: o.rows || 4, dir: o.dir }, o.value || "");
       } else {
         input = el("input", { type: type || "text", name, id: uid + name, testid: id, required: o.required !== false && type !== "checkbox",
-          value: o.value, checked: o.checked, placeholder: o.placeholder, dir: o.dir, maxlength: o.maxlength,
+          value: o.value, checked: o.checked, placeholder: o.placeholder, dir: o.dir, maxlength: o.maxlength, "aria-describedby": o.describedby ? uid + o.describedby : undefined,
           autocomplete: type === "password" ? (o.newPassword ? "new-password" : "current-password") : (type === "email" ? "username" : "off") });
       }
       inputs[name] = input;
@@ -203,14 +212,23 @@
   function websiteForm(d, manage) {
     const url = `${location.origin}/f/${d.unit.id}`;
     const msg = el("p", { role: "status" });
+    // Whether /f/{unit} answers at all: it is "not found" until an employee has a website code.
+    const state = el("p", { testid: "website-state" });
+    const showState = (listed) => {
+      const active = d.employees.filter((e) => e.active).length;
+      state.className = listed ? "ok" : "warning";
+      state.textContent = listed ? t("w_live").replace("{n}", num(listed)).replace("{m}", num(active)) : t("w_notLive");
+    };
+    showState(d.website_codes || 0);
     const issue = async () => {
       let n = 0;
       try {
         for (const e of d.employees.filter((e) => e.active)) { await api("POST", `/api/v1/admin/employees/${e.id}/qr?channel=4`); n += 1; }
         msg.className = "ok"; msg.textContent = t("w_issued").replace("{n}", num(n));
+        showState((await api("GET", "/api/v1/admin/units/" + d.unit.id)).website_codes || 0);
       } catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
     };
-    return el("div", {}, el("h3", {}, t("w_title")), el("p", { class: "muted small" }, t("w_help")),
+    return el("div", {}, el("h3", {}, t("w_title")), el("p", { class: "muted small" }, t("w_help")), state,
       el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener", dir: "ltr", testid: "website-form" }, url)),
       manage ? el("button", { type: "button", class: "secondary", testid: "website-codes", on: { click: issue } }, t("w_issue")) : null, msg);
   }
@@ -287,7 +305,9 @@
       ["name", t("name"), "text", undefined, { value: d.unit.name, maxlength: 200 }],
       ["parent_id", t("parent"), "select", "unit-parent", { options: parents, value: d.unit.parent_id === null ? "" : String(d.unit.parent_id) }],
       ["timezone", t("timezone"), "text", "unit-timezone", { value: d.unit.timezone || "", required: false, placeholder: "Europe/Kyiv", dir: "ltr" }],
-      ...DAYS.map((day, i) => ["h-" + day, t("days").split(",")[i], "text", "hours-" + day, { value: hoursText(hours[day]), required: false, placeholder: "08:00-17:00", dir: "ltr" }]),
+      // The hint before the days it explains; an empty day says "closed", never a made-up time.
+      ["hours-help", t("hoursHelp"), "note", "hours-help"],
+      ...DAYS.map((day, i) => ["h-" + day, t("days").split(",")[i], "text", "hours-" + day, { value: hoursText(hours[day]), required: false, placeholder: t("h_closed"), dir: "ltr", describedby: "hours-help" }]),
       ["active", t("active"), "checkbox", "unit-active", { checked: d.unit.active }],
     ], t("save"), async (v, msg) => {
       const patch = { name: v.name, active: v.active, opening_hours: hoursJson(v) };
@@ -295,7 +315,7 @@
       const parent = v.parent_id === "" ? null : Number(v.parent_id);
       if (parent !== d.unit.parent_id) patch.parent_id = parent;
       await api("PATCH", "/api/v1/admin/units/" + id, patch); saved(msg);
-    }, "unit-settings"), el("p", { class: "muted small" }, t("hoursHelp"))) : null;
+    }, "unit-settings")) : null;
     const networks = manage ? card(t("networks"), el("p", { class: "muted small" }, t("networksHelp")),
       form([["cidrs", "CIDR", "textarea", "unit-cidrs", { value: (d.networks || []).join("\n"), dir: "ltr" }]], t("save"), async (v, msg) => {
         const cidrs = v.cidrs.split(/[\s,]+/).filter(Boolean);
@@ -608,11 +628,19 @@
       }
       go(p);
     };
+    const fields = {
+      date: el("span", { class: "field" }, el("label", { for: uid + "d" }, t("r_date")), date),
+      from: el("span", { class: "field" }, el("label", { for: uid + "f" }, t("r_from")), from),
+      to: el("span", { class: "field" }, el("label", { for: uid + "t" }, t("r_to")), to),
+    };
+    const showFields = () => { const custom = kindSel.value === "custom"; fields.date.hidden = custom; fields.from.hidden = !custom; fields.to.hidden = !custom; };
+    kindSel.addEventListener("change", showFields);
+    showFields();
     return el("form", { class: "inline", on: { submit: (e) => { e.preventDefault(); show(); } } },
       el("button", { type: "button", class: "secondary", "aria-label": t("r_previous"), on: { click: () => shift(-1) } }, lang === "fa" ? "→" : "←"),
-      el("label", { for: uid + "k" }, t("r_period")), kindSel,
-      el("label", { for: uid + "d" }, t("r_date")), date,
-      el("label", { for: uid + "f" }, t("r_from")), from, el("label", { for: uid + "t" }, t("r_to")), to,
+      // Each label stays beside its field when the row wraps; only the fields of the chosen kind show.
+      el("span", { class: "field" }, el("label", { for: uid + "k" }, t("r_period")), kindSel),
+      fields.date, fields.from, fields.to,
       el("button", { type: "submit", testid: "period-show" }, t("r_show")),
       el("button", { type: "button", class: "secondary", "aria-label": t("r_next"), on: { click: () => shift(1) } }, lang === "fa" ? "←" : "→"));
   }
@@ -652,13 +680,17 @@
   }
 
   function rankedTable(rows, link, withPosition) {
-    return rows.length ? table([t("name"), t("votes"), t("r_average"), t("r_top"), t("r_below"), t("r_confidence")],
+    // The measures' meaning: a hover title on the header, and a legend under the table for
+    // everyone else (screen readers, touch).
+    const help = (k) => el("span", { title: t(k + "Help") }, t(k));
+    return rows.length ? [table([t("name"), t("votes"), t("r_average"), help("r_top"), help("r_below"), t("r_confidence")],
       rows.map((r) => el("tr", { testid: "ranked-row" },
         el("td", {}, el("a", { href: link(r) }, r.name), withPosition && r.position ? el("div", { class: "muted small" }, r.position) : null),
         el("td", {}, num(r.figures.votes)),
         ...(r.figures.enough
           ? [el("td", {}, avg(r.figures.average)), el("td", {}, pct(r.figures.top_share)), el("td", {}, pct(r.figures.below_top_share)), el("td", {}, pct(r.figures.confidence_score))]
-          : [el("td", { colspan: 4, class: "muted" }, t("r_notEnough"))])))) : el("p", { class: "muted" }, t("empty"));
+          : [el("td", { colspan: 4, class: "muted" }, t("r_notEnough"))])))),
+      el("p", { class: "muted small", testid: "ranked-legend" }, `${t("r_top")}: ${t("r_topHelp")} ${t("r_below")}: ${t("r_belowHelp")}`)] : el("p", { class: "muted" }, t("empty"));
   }
 
   function summaryCards(r, levels) {
@@ -669,10 +701,12 @@
       el("dl", { class: "figures" },
         el("div", {}, el("dt", {}, t("votes")), el("dd", { testid: "total-votes" }, num(f.votes), delta(f.votes, p.votes, num))),
         el("div", {}, el("dt", {}, t("r_average")), el("dd", {}, avg(f.average), delta(f.average, p.average, avg))),
-        el("div", {}, el("dt", {}, t("r_top")), el("dd", {}, pct(f.top_share))),
-        el("div", {}, el("dt", {}, t("r_below")), el("dd", {}, pct(f.below_top_share), delta(f.below_top_share, p.below_top_share, (x) => nf(1).format(x * 100) + " pp"))),
+        el("div", {}, el("dt", {}, t("r_top")), el("dd", {}, pct(f.top_share)), el("dd", { class: "muted small", testid: "help-top" }, t("r_topHelp"))),
+        el("div", {}, el("dt", {}, t("r_below")), el("dd", {}, pct(f.below_top_share), delta(f.below_top_share, p.below_top_share, (x) => nf(1).format(x * 100) + " pp")),
+          el("dd", { class: "muted small", testid: "help-below" }, t("r_belowHelp"))),
         el("div", {}, el("dt", {}, t("r_signed")), el("dd", {}, `${num(f.signed)} / ${num(f.anonymous)}`,
-          el("div", { class: "muted small" }, `${t("r_average")}: ${avg(f.signed_average)} / ${avg(f.anonymous_average)}`))),
+          el("div", { class: "muted small" }, `${t("r_average")}: ${avg(f.signed_average)} / ${avg(f.anonymous_average)}`)),
+          el("dd", { class: "muted small", testid: "help-signed" }, t("r_signedHelp"))),
         f.signed_weight > 1 ? el("div", {}, el("dt", {}, t("r_weighted").replace("{n}", num(f.signed_weight))), el("dd", { testid: "weighted-average" }, avg(f.weighted_average))) : null,
         el("div", {}, el("dt", {}, t("r_verified")), el("dd", { testid: "verified-votes" }, num(f.verified),
           el("div", { class: "muted small" }, `${t("r_average")}: ${avg(f.verified_average)}`))),

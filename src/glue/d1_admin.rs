@@ -900,7 +900,8 @@ impl AdminStore for D1Store {
                 self.prepare(sql::UNIT_PATH, std::slice::from_ref(&id))?,
                 self.prepare(sql::UNIT_CHILDREN, std::slice::from_ref(&id))?,
                 self.prepare(sql::EMPLOYEES_OF_UNITS, &[text(&ids_json(&[unit.get()]))])?,
-                self.prepare(sql::UNIT_NETWORKS, &[id])?,
+                self.prepare(sql::UNIT_NETWORKS, std::slice::from_ref(&id))?,
+                self.prepare(sql::UNIT_WEBSITE_CODES, &[id])?,
             ])
             .await?;
         let Some(row) = first_row::<UnitRow>(results.first())? else {
@@ -910,6 +911,8 @@ impl AdminStore for D1Store {
         struct CidrRow {
             cidr: String,
         }
+        let website_codes =
+            first_row::<CountRow>(results.get(5))?.map_or(0, |r| u32::try_from(r.n).unwrap_or(0));
         Ok(Some(UnitDetail {
             unit: row.view()?,
             path: path_of(rows(results.get(1))?),
@@ -925,6 +928,7 @@ impl AdminStore for D1Store {
                 .into_iter()
                 .map(|r| r.cidr)
                 .collect(),
+            website_codes,
         }))
     }
 

@@ -148,6 +148,8 @@ pub struct UnitDetail {
     pub children: Vec<UnitView>,
     pub employees: Vec<EmployeeView>,
     pub networks: Vec<String>,
+    /// Employees the website form `/f/{unit}` lists: while none, that page answers 404.
+    pub website_codes: u32,
 }
 
 /// An issued code as stored (its token is derived again from these and the key).

@@ -354,6 +354,11 @@ SELECT e.id AS id, e.name AS name, e.position AS position, e.unit_id AS unit_id,
        (SELECT json_group_array(direction_id) FROM employee_directions WHERE employee_id = e.id) AS directions \
 FROM employees e JOIN json_each(?1) j ON e.unit_id = j.value ORDER BY e.name, e.id";
 pub const UNIT_NETWORKS: &str = "SELECT cidr FROM unit_networks WHERE unit_id = ?1 ORDER BY cidr";
+/// How many employees the unit's website form lists (as `UNIT_FORM`): active, with a current
+/// website code (channel 4).
+pub const UNIT_WEBSITE_CODES: &str = "\
+SELECT COUNT(*) AS n FROM employees e WHERE e.unit_id = ?1 AND e.active = 1 \
+  AND EXISTS (SELECT 1 FROM qr_codes c WHERE c.employee_id = e.id AND c.channel = 4 AND c.revoked_at IS NULL)";
 
 /// Under an existing parent in scope `?4`; a top-level unit only with the NULL scope.
 pub const INSERT_UNIT_IN_SCOPE: &str = "\

@@ -994,3 +994,396 @@ async fn adding_a_role_in_accounts_shows_a_grant_link_to_copy_and_only_its_accep
         .unwrap();
     assert_eq!(old.status(), 401, "the holder's session ended");
 }
+
+/// axe-core's script: `npm ci` installs it (package.json); AXE_CORE_JS names another copy.
+fn axe_source() -> String {
+    let path = std::env::var_os("AXE_CORE_JS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| project_dir().join("node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run `npm ci`: axe-core is a dev dependency)",
+            path.display()
+        )
+    })
+}
+
+impl Browser {
+    async fn window(&self, width: u32, height: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// Runs axe-core on the page: each serious or critical violation it finds, naming the
+    /// rule, the elements and the help text (none: an empty string).
+    async fn axe(&self, axe: &str, screen: &str) -> String {
+        self.eval(&format!("if (!window.axe) {{ {axe} }} return true"))
+            .await;
+        let found = self
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({"script": "const done = arguments[arguments.length - 1]; \
+                    axe.run(document, {resultTypes: ['violations']}).then((r) => done(r.violations \
+                    .filter((v) => v.impact === 'serious' || v.impact === 'critical') \
+                    .map((v) => ({id: v.id, impact: v.impact, help: v.help, \
+                      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' — ' + n.failureSummary.replace(/\\s+/g, ' '))})))) \
+                    .catch((e) => done([{id: 'axe-error', help: String(e), nodes: []}]));",
+                    "args": []})),
+            )
+            .await;
+        let list = found.as_array().cloned().unwrap_or_default();
+        let report: Vec<String> = list
+            .iter()
+            .map(|v| {
+                let nodes: Vec<String> = v["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|n| format!("    {}", n.as_str().unwrap_or("")))
+                    .collect();
+                format!(
+                    "  {} ({}): {}\n{}",
+                    v["id"].as_str().unwrap_or(""),
+                    v["impact"].as_str().unwrap_or(""),
+                    v["help"].as_str().unwrap_or(""),
+                    nodes.join("\n")
+                )
+            })
+            .collect();
+        if report.is_empty() {
+            String::new()
+        } else {
+            format!("{screen}:\n{}\n", report.join("\n"))
+        }
+    }
+
+    /// Opens an admin screen by its hash and waits until it has rendered its heading.
+    async fn admin_screen(&self, hash: &str) {
+        self.eval(&format!(
+            "document.title = 'waiting'; if (location.pathname !== '/admin/') location.href = '/admin/{hash}'; else if (location.hash === '{hash}') location.reload(); else location.hash = '{hash}'; return true"
+        ))
+        .await;
+        self.wait_for(
+            "return document.title !== 'waiting' && document.readyState === 'complete' && document.querySelector('main h1')",
+            hash,
+        )
+        .await;
+        // Parts of some screens arrive after the heading.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_admin_and_citizen_screen_passes_axe_in_ukrainian_and_persian() {
+    use crate::results::{
+        commented, cron, first_of_last_month, insert, sample_votes, tree, HOURLY,
+    };
+    let w =
+        &crate::helpers::Worker::start_with(&crate::helpers::key(1), &[("PUBLIC_RESULTS", "on")]);
+    let t = tree(w).await;
+    let mut votes = sample_votes(&t);
+    votes.push(commented(t.clerk, t.hall, 1, "Довго чекала на прийом"));
+    insert(w, &votes);
+    cron(w, HOURLY).await;
+    let token = w.issue_code(t.clerk).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    w.issue_code_on(t.clerk, 4).await;
+    let revoked = w.issue_code(t.head).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = w
+        .admin(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/admin/employees/{}/qr", t.head),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let axe = axe_source();
+    let b = Browser::start().await;
+    b.window(1280, 900).await;
+
+    // Signed out: the sign-in screen.
+    b.go(&w.url("/admin/?lang=uk#/signin")).await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='sign-in']\")",
+        "the sign-in form",
+    )
+    .await;
+    // The check can fail: text at 2:1 contrast (the header's e-mail once was) is reported.
+    b.eval("const p = document.createElement('p'); p.id = 'faint'; p.textContent = 'ledve vydno'; p.style.color = '#a0a0a0'; document.querySelector('main').append(p); return true")
+        .await;
+    let faint = b.axe(&axe, "a planted faint text").await;
+    assert!(
+        faint.contains("color-contrast") && faint.contains("#faint"),
+        "{faint}"
+    );
+    b.eval("document.getElementById('faint').remove(); return true")
+        .await;
+    // Every finding of every screen, reported together at the end.
+    let mut found = b.axe(&axe, "sign-in uk").await;
+    b.accept_invitation(w, "axe@city.example").await;
+    let month = format!("period=month&date={}", first_of_last_month());
+    let screens = [
+        ("tree", "#/".to_owned()),
+        ("unit", format!("#/units/{}", t.hall)),
+        ("employee", format!("#/employees/{}", t.clerk)),
+        ("import", format!("#/units/{}/import", t.hall)),
+        ("directions", "#/directions".to_owned()),
+        ("accounts", "#/accounts".to_owned()),
+        ("keys", "#/keys".to_owned()),
+        ("inbox", "#/inbox".to_owned()),
+        ("appeals", "#/appeals".to_owned()),
+        ("review", "#/review".to_owned()),
+        ("scale", "#/scale".to_owned()),
+        ("audit", "#/audit".to_owned()),
+        ("tokens", "#/tokens".to_owned()),
+        ("password", "#/password".to_owned()),
+        (
+            "results-unit",
+            format!("#/results/units/{}?{month}", t.region),
+        ),
+        (
+            "results-employee",
+            format!("#/results/employees/{}?{month}", t.clerk),
+        ),
+        (
+            "results-directions",
+            format!("#/results/directions?{month}"),
+        ),
+    ];
+    for lang in ["uk", "fa"] {
+        b.eval(&format!(
+            "localStorage.setItem('civicrate.lang', '{lang}'); return true"
+        ))
+        .await;
+        b.go(&w.url("/admin/#/")).await;
+        for (name, hash) in &screens {
+            b.window(1280, 900).await;
+            b.admin_screen(hash).await;
+            assert_eq!(b.eval("return document.documentElement.lang").await, lang);
+            b.screenshot(&format!("axe-{name}-{lang}")).await;
+            found += &b.axe(&axe, &format!("{name} {lang}")).await;
+            b.window(360, 800).await;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            b.screenshot(&format!("axe-{name}-{lang}-360")).await;
+            if name.starts_with("results-") {
+                // A month shows one date: the custom range's fields stay hidden until chosen.
+                let shown = b
+                    .eval("return [...document.querySelectorAll('form.inline input[type=date]')].filter((i) => i.offsetParent !== null).length")
+                    .await;
+                assert_eq!(shown, 1, "{name} {lang}: date fields shown");
+            }
+            // Nothing but a table's own scroller is wider than a phone.
+            let wide = b
+                .eval("return [...document.querySelectorAll('main *, header *')].filter((e) => { const r = e.getBoundingClientRect(); return !e.closest('.scroll') && (r.right > document.documentElement.clientWidth + 1 || r.left < -1); }).map((e) => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 30)).slice(0, 5)")
+                .await;
+            if wide != json!([]) {
+                found += &format!("{name} {lang}: wider than 360 px: {wide}\n");
+            }
+        }
+        b.window(1280, 900).await;
+        for (name, path) in [
+            ("vote", format!("/r/{token}")),
+            ("invalid-code", "/r/not-a-code".to_owned()),
+            ("revoked-code", format!("/r/{revoked}")),
+            ("website-form", format!("/f/{}", t.hall)),
+            ("not-found", "/f/999999".to_owned()),
+            ("public-results", "/results".to_owned()),
+            ("thanks", "/thanks".to_owned()),
+        ] {
+            b.go(&w.url(&format!("{path}?lang={lang}"))).await;
+            b.wait_for(
+                "return document.readyState === 'complete' && document.querySelector('h1')",
+                name,
+            )
+            .await;
+            b.screenshot(&format!("axe-{name}-{lang}")).await;
+            found += &b.axe(&axe, &format!("{name} {lang}")).await;
+        }
+    }
+    b.quit().await;
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{found}"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_page_explains_its_figures_forms_and_errors_in_every_language() {
+    use crate::results::{cron, first_of_last_month, insert, sample_votes, tree, HOURLY};
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    insert(w, &sample_votes(&t));
+    cron(w, HOURLY).await;
+    let b = Browser::start().await;
+    b.window(1280, 900).await;
+
+    // A wrong password is said in the page's language, not in the server's English.
+    b.go(&w.url("/admin/#/signin")).await;
+    b.eval("localStorage.setItem('civicrate.lang', 'uk'); location.reload(); return true")
+        .await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='sign-in']\")",
+        "the sign-in form",
+    )
+    .await;
+    b.fill("email", "nobody@city.example").await;
+    b.fill("password", "не той пароль зовсім").await;
+    b.press("sign-in").await;
+    let said = b
+        .wait_for(
+            "const e = document.querySelector('main .error'); return e && e.textContent",
+            "the sign-in error",
+        )
+        .await;
+    assert_eq!(said, "Неправильна адреса пошти або пароль.");
+    assert_eq!(
+        b.eval("const l = document.querySelector('link[rel=icon]'); return l && l.getAttribute('href').startsWith('data:image/svg+xml,')")
+            .await,
+        true,
+        "the admin page names its icon inline: no request for /favicon.ico"
+    );
+
+    b.accept_invitation(w, "explain@city.example").await;
+    let month = format!("period=month&date={}", first_of_last_month());
+    // (language, top-level help, website form not live, "closed", not found, comments, inbox)
+    let expected = [
+        (
+            "uk",
+            "Частка оцінок найвищого рівня шкали.",
+            "Форма ще не діє",
+            "вихідний",
+            "Не знайдено",
+            "адміністратор",
+            "Відгуки до опрацювання",
+        ),
+        (
+            "ru",
+            "Доля оценок высшего уровня шкалы.",
+            "Форма ещё не действует",
+            "выходной",
+            "Не найдено",
+            "администратор",
+            "Отзывы к обработке",
+        ),
+        (
+            "kk",
+            "Шкаланың ең жоғары деңгейіндегі бағалардың үлесі.",
+            "Нысан әлі жұмыс істемейді",
+            "демалыс",
+            "Табылмады",
+            "Әкімші",
+            "Өңделетін пікірлер",
+        ),
+        (
+            "fa",
+            "سهم آرای بالاترین سطح مقیاس.",
+            "فرم هنوز فعال نیست",
+            "تعطیل",
+            "پیدا نشد",
+            "مدیر",
+            "پیگیری‌ها",
+        ),
+        (
+            "en",
+            "Share of votes at the scale's highest level.",
+            "The form is not live yet",
+            "closed",
+            "Not found",
+            "administrator",
+            "Inbox",
+        ),
+    ];
+    for (lang, top, not_live, closed, not_found, administrator, inbox) in expected {
+        b.eval(&format!(
+            "localStorage.setItem('civicrate.lang', '{lang}'); return true"
+        ))
+        .await;
+        b.go(&w.url(&format!(
+            "/admin/?{lang}#/results/units/{}?{month}",
+            t.region
+        )))
+        .await;
+        // "Top level", "Below the top" and "Signed" each carry their meaning in the list itself.
+        let help = b
+            .wait_for(
+                "const h = document.querySelector(\"[data-testid='help-top']\"); return h && h.textContent",
+                "the results' figures",
+            )
+            .await;
+        assert_eq!(help, top, "{lang}");
+        assert_eq!(
+            b.eval("return ['help-top', 'help-below', 'help-signed'].every((id) => { const d = document.querySelector(`[data-testid='${id}']`); return d && d.tagName === 'DD' && d.closest('dl') && d.textContent.length > 10; })")
+                .await,
+            true,
+            "{lang}"
+        );
+        // The menu names the feedback inbox apart from citizens' official appeals.
+        let menu = b
+            .eval("return document.getElementById('menu').textContent")
+            .await;
+        assert!(menu.as_str().unwrap().contains(inbox), "{lang}: {menu}");
+
+        // Comments are published only as an administrator publishes them.
+        b.admin_screen(&format!("#/results/employees/{}?{month}", t.clerk))
+            .await;
+        let comments = b
+            .wait_for(
+                "const c = [...document.querySelectorAll('section.card')].find((s) => s.querySelector('h2')?.textContent === window.I18N[document.documentElement.lang].r_comments); return c && c.querySelector('p.muted').textContent",
+                "the comments card",
+            )
+            .await;
+        assert!(
+            comments.as_str().unwrap().contains(administrator),
+            "{lang}: {comments}"
+        );
+
+        // The website form of a unit without website codes says it is not live yet.
+        b.admin_screen(&format!("#/units/{}", t.other)).await;
+        let state = b
+            .wait_for(
+                "const s = document.querySelector(\"[data-testid='website-state']\"); return s && s.textContent",
+                "the website form's state",
+            )
+            .await;
+        assert!(
+            state.as_str().unwrap().starts_with(not_live),
+            "{lang}: {state}"
+        );
+        // Opening hours: empty days say "closed", and the hint comes before them.
+        let hours = b
+            .eval("const i = document.querySelector(\"[data-testid='hours-sat']\"); const h = document.querySelector(\"[data-testid='hours-help']\"); return [i.value, i.placeholder, !!(h.compareDocumentPosition(i) & Node.DOCUMENT_POSITION_FOLLOWING), i.getAttribute('aria-describedby') === h.id]")
+            .await;
+        assert_eq!(hours, json!(["", closed, true, true]), "{lang}");
+
+        // An unknown unit: the API's "not found" in the page's language.
+        b.admin_screen("#/units/999999").await;
+        let error = b
+            .eval("return document.querySelector('main .error').textContent")
+            .await;
+        assert!(
+            error.as_str().unwrap().starts_with(not_found),
+            "{lang}: {error}"
+        );
+    }
+    b.screenshot("explained-en").await;
+
+    // Citizen pages name their icon inline too.
+    b.go(&w.url("/r/not-a-code?lang=uk")).await;
+    assert_eq!(
+        b.eval("const l = document.querySelector('link[rel=icon]'); return l && l.getAttribute('href').startsWith('data:image/svg+xml,')")
+            .await,
+        true
+    );
+    b.quit().await;
+}
