@@ -172,12 +172,15 @@ mod tests {
         let now = DAY + 15 * 3600;
         // Nothing waiting to be screened: only earlier UTC days.
         assert_eq!(coarsen_before(now, None), DAY);
-        // Just after midnight the hour of screening context still reaches into yesterday.
-        assert_eq!(coarsen_before(DAY + 600, None), DAY + 600 - 3600);
-        // A vote of yesterday 22:00 still unscreened: the hour before it stays exact.
+        // Just after midnight screening's context still reaches into yesterday.
+        assert_eq!(
+            coarsen_before(DAY + 600, None),
+            DAY + 600 - SCREENING_CONTEXT_SECONDS
+        );
+        // A vote of yesterday 22:00 still unscreened: its context before it stays exact.
         assert_eq!(
             coarsen_before(DAY + 600, Some(DAY - 2 * 3600)),
-            DAY - 3 * 3600
+            DAY - 2 * 3600 - SCREENING_CONTEXT_SECONDS
         );
     }
 

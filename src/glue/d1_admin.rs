@@ -11,8 +11,7 @@ use crate::store::admin::{
     Accepted, AccountGrants, AccountView, AdminStore, Audit, AuditView, Changed, CodeRow, Created,
     DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, KeyCodes,
     LoginAccount, LoginReservation, OpenGrantLink, OpenInvitation, PathStep, PosterRow, RoleView,
-    TokenView,
-    UnitChanges, UnitDetail, UnitOldCodes, UnitView,
+    TokenView, UnitChanges, UnitDetail, UnitOldCodes, UnitView,
 };
 use crate::store::{sql, IssueOutcome, StoreError};
 use serde::Deserialize;

@@ -527,10 +527,7 @@ async fn coarsen_times(
         else {
             return Ok(done);
         };
-        let cut = crate::vote_time::coarsen_before(
-            now.unix_seconds(),
-            state.oldest_unscreened,
-        );
+        let cut = crate::vote_time::coarsen_before(now.unix_seconds(), state.oldest_unscreened);
         let limit = state.watermark.min(state.through_vote + COARSEN_STEP);
         if limit <= state.through_vote {
             return Ok(done);
