@@ -334,6 +334,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/admin/invitations", Access::Admin),
     ("PUT", "/api/v1/admin/accounts/{id}/roles", Access::Admin),
     ("PUT", "/api/v1/admin/accounts/{id}/employee", Access::Admin),
+    (
+        "POST",
+        "/api/v1/admin/accounts/{id}/reset-link",
+        Access::Admin,
+    ),
     ("DELETE", "/api/v1/admin/accounts/{id}", Access::Admin),
     ("GET", "/api/v1/admin/tokens", Access::Admin),
     ("POST", "/api/v1/admin/tokens", Access::Admin),
@@ -341,11 +346,6 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/admin/audit", Access::Admin),
     ("GET", "/api/v1/admin/invitations", Access::Admin),
     ("DELETE", "/api/v1/admin/invitations/{id}", Access::Admin),
-    (
-        "POST",
-        "/api/v1/admin/accounts/{id}/reset-link",
-        Access::Admin,
-    ),
     ("GET", "/api/v1/admin/keys", Access::Admin),
     ("GET", "/api/v1/admin/national", Access::Admin),
     ("GET", "/api/v1/admin/scale", Access::Admin),
