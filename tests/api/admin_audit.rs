@@ -516,7 +516,13 @@ async fn only_a_superadmin_issues_a_reset_link_and_it_ends_the_old_password_sess
 
     // Every role but a superadmin's is refused, the account's own and its admin's above too.
     // A token's first use notes its time: do that before the checksum.
-    for token in [&head, &child_admin, &viewer, &forgetful_token, &w.admin_token] {
+    for token in [
+        &head,
+        &child_admin,
+        &viewer,
+        &forgetful_token,
+        &w.admin_token,
+    ] {
         assert!(token_works(w, token).await);
     }
     let before = w.checksum();

@@ -1418,12 +1418,14 @@ async fn an_admin_filters_the_audit_log_read_in_ukrainian_and_persian_and_revoke
         ("uk", "QR-код видано", "канал"),
         ("fa", "کد QR صادر شد", "کانال"),
     ] {
+        // The header's language menu, as a person switches it.
         b.eval(&format!(
-            "localStorage.setItem('civicrate.lang', '{lang}'); return true"
+            "localStorage.setItem('civicrate.lang', '{lang}'); const s = document.getElementById('lang'); \
+             s.value = '{lang}'; s.dispatchEvent(new Event('change')); return true"
         ))
         .await;
-        b.go(&w.url("/admin/#/")).await;
         b.admin_screen("#/audit").await;
+        assert_eq!(b.eval("return document.documentElement.lang").await, lang);
         // The filter form: one action, today only.
         b.eval(&format!(
             "const f = document.querySelector(\"[data-testid='audit-filter']\").closest('form'); \
