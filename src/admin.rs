@@ -16,9 +16,9 @@ use crate::org::{Channel, DirectionId, EmployeeId, Name, NameError, UnitId};
 use crate::qr::{self, PublicBaseUrl};
 use crate::scale::{parse_criterion_code, Criterion, Labels, LevelSpec, ScaleSpec};
 use crate::store::admin::{
-    Accepted, AccountView, AdminStore, Audit, AuditView, Changed, Created, DirectionView,
-    EmployeeChanges, EmployeeDetail, ImportRow, LoginReservation, PosterRow, TokenView,
-    UnitChanges, UnitDetail, UnitView,
+    Accepted, AccountView, AdminStore, Audit, Changed, Created, DirectionView, EmployeeChanges,
+    EmployeeDetail, ImportRow, LoginReservation, PosterRow, TokenView, UnitChanges, UnitDetail,
+    UnitView,
 };
 use crate::store::{IssueOutcome, Store, StoreError};
 use crate::token::{Claims, KeyRing};
@@ -460,7 +460,12 @@ async fn accept_grant_link(
         at,
         account: Some(open.account),
         actor: email.as_str().to_owned(),
-        action: "grant_link_accepted",
+        // A link that adds no role is a reset link (`audit::reset_link`): a way back in.
+        action: if open.grants.is_empty() {
+            "password_reset_accepted"
+        } else {
+            "grant_link_accepted"
+        },
         object: format!("account:{}", open.account.get()),
         detail: serde_json::json!({ "roles": roles_detail(&open.grants) }).to_string(),
     };
@@ -667,7 +672,7 @@ pub async fn deactivate_account(
     )
 }
 
-// --- API tokens and the audit log -----------------------------------------------------------
+// --- API tokens (the audit log is read in `audit`) -----------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NewToken {
@@ -731,31 +736,6 @@ pub async fn revoke_token(
         "token",
         "token",
     )
-}
-
-/// One page of the audit log, newest first.
-#[derive(Debug, Clone, Serialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditView>,
-    pub next: Option<i64>,
-}
-
-pub const AUDIT_PAGE: u32 = 100;
-
-pub async fn audit_log(
-    store: &impl AdminStore,
-    p: &Principal,
-    before: Option<i64>,
-) -> Result<AuditPage, AdminError> {
-    require_superadmin(p)?;
-    let mut entries = store.audit_entries(before, AUDIT_PAGE + 1).await?;
-    let next = if entries.len() > AUDIT_PAGE as usize {
-        entries.truncate(AUDIT_PAGE as usize);
-        entries.last().map(|e| e.id)
-    } else {
-        None
-    };
-    Ok(AuditPage { entries, next })
 }
 
 // --- the organisation -----------------------------------------------------------------------

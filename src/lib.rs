@@ -21,6 +21,7 @@ pub mod admin;
 pub mod alert;
 pub mod api;
 pub mod appeal;
+pub mod audit;
 pub mod cf_access;
 pub mod clock;
 pub mod common_passwords;

@@ -130,6 +130,16 @@ pub enum Route<'a> {
         id: Option<i64>,
     },
     AuditLog,
+    /// Open invitations and grant links in the caller's scope.
+    PendingInvitations,
+    /// An open invitation or grant link ended (its id: 16 hex digits of its stored hash).
+    RevokeInvitation {
+        id: &'a str,
+    },
+    /// A one-time link back into an account whose owner forgot the password (superadmins).
+    ResetLink {
+        account: Option<AccountId>,
+    },
     SigningKeys,
     /// Every collected shard's month, summed per shard (superadmins).
     National,
@@ -324,11 +334,18 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/admin/invitations", Access::Admin),
     ("PUT", "/api/v1/admin/accounts/{id}/roles", Access::Admin),
     ("PUT", "/api/v1/admin/accounts/{id}/employee", Access::Admin),
+    (
+        "POST",
+        "/api/v1/admin/accounts/{id}/reset-link",
+        Access::Admin,
+    ),
     ("DELETE", "/api/v1/admin/accounts/{id}", Access::Admin),
     ("GET", "/api/v1/admin/tokens", Access::Admin),
     ("POST", "/api/v1/admin/tokens", Access::Admin),
     ("DELETE", "/api/v1/admin/tokens/{id}", Access::Admin),
     ("GET", "/api/v1/admin/audit", Access::Admin),
+    ("GET", "/api/v1/admin/invitations", Access::Admin),
+    ("DELETE", "/api/v1/admin/invitations/{id}", Access::Admin),
     ("GET", "/api/v1/admin/keys", Access::Admin),
     ("GET", "/api/v1/admin/national", Access::Admin),
     ("GET", "/api/v1/admin/scale", Access::Admin),
@@ -499,6 +516,11 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
                 .filter(|n| (1..(1 << 31)).contains(n)),
         },
         (Get, ["audit"]) => Route::AuditLog,
+        (Get, ["invitations"]) => Route::PendingInvitations,
+        (Delete, ["invitations", id]) => Route::RevokeInvitation { id },
+        (Post, ["accounts", id, "reset-link"]) => Route::ResetLink {
+            account: account(id),
+        },
         (Get, ["keys"]) => Route::SigningKeys,
         (Get, ["national"]) => Route::National,
         (Get, ["scale"]) => Route::Scale,

@@ -6,7 +6,9 @@
 // token-secret, import-file, import-check, import-apply, import-report, invite-email,
 // invite-role, invite-unit, invite, invite-link, audit-row, key-row, reissue-unit,
 // direction-name, add-direction, unit-settings, unit-networks, grant-link, grant-link-copy,
-// account-employee, link-employee, token-days, token-row, revoke-tokens.
+// account-employee, link-employee, token-days, token-row, revoke-tokens, audit-who, audit-action,
+// audit-from, audit-to, audit-filter, audit-csv, audit-newer, audit-more, invitation-row,
+// invitation-revoke, reset-link-make, reset-link, reset-link-copy.
 "use strict";
 (() => {
   const LANGS = [["uk", "Українська"], ["ru", "Русский"], ["kk", "Қазақша"], ["fa", "فارسی"], ["en", "English"]];
@@ -137,7 +139,7 @@
       link("#/appeals", "a_appeals"),
       canManage() ? link("#/review", "r_review") : null,
       link("#/scale", "scale"),
-      isSuper() ? link("#/audit", "audit") : null,
+      canManage() ? link("#/audit", "audit") : null,
       link("#/tokens", "tokens"), link("#/password", "passwordChange"),
       el("button", { class: "link", type: "button", on: { click: async () => {
         await api("DELETE", "/api/v1/session").catch(() => {}); me = null; location.hash = "#/signin"; } } }, t("signOut")),
@@ -441,7 +443,8 @@
       link.replaceChildren(el("p", { class: "ok" }, t("inviteLink")), secretWithCopy(made.link, "invite-link"),
         el("p", { class: "muted small" }, t("expires") + " " + when(made.expires_at)));
     }, "invite"), el("p", { class: "muted small" }, t("inviteHelp")), link);
-    if (!isSuper()) return page(t("accounts"), invite);
+    const pending = await pendingCard();
+    if (!isSuper()) return page(t("accounts"), invite, pending);
     // Not `accounts`: that name is this function, which the add-role form calls again.
     const { accounts: list } = await api("GET", "/api/v1/admin/accounts");
     const rows = list.map((a) => {
@@ -465,25 +468,96 @@
       return el("tr", { testid: "account-row" }, el("td", {}, a.email, a.active ? "" : el("span", { class: "muted" }, " (" + t("inactive") + ")"), linked,
           link ? el("details", {}, el("summary", {}, t("ownEmployee")), el("p", { class: "muted small" }, t("ownEmployeeHelp")), link) : null),
         el("td", {}, roles, add ? el("details", {}, el("summary", {}, t("addRole")), add) : null),
-        el("td", {}, a.active && a.id !== me.account.id ? el("button", { type: "button", class: "secondary", on: { click: async () => {
+        el("td", {}, a.active ? el("button", { type: "button", class: "secondary", testid: "reset-link-make", "aria-label": t("resetLinkMake") + ": " + a.email, on: { click: async () => {
+          try { const made = await api("POST", `/api/v1/admin/accounts/${a.id}/reset-link`); await accounts({ email: a.email, reset: true, ...made }); }
+          catch (e) { if (e.message !== "401") alert(e.message); } } } }, t("resetLinkMake")) : null, " ",
+          a.active && a.id !== me.account.id ? el("button", { type: "button", class: "secondary", on: { click: async () => {
           if (!confirm(t("confirmDeactivate"))) return;
           try { await api("DELETE", "/api/v1/admin/accounts/" + a.id); accounts_(); } catch (e) { if (e.message !== "401") alert(e.message); } } } }, t("deactivate")) : null));
     });
-    const grantCard = granted ? card(t("grantLinkTitle"), el("p", { class: "ok" }, t("grantLink").replace("{email}", granted.email)),
+    // A reset link is a grant link that adds no role: the same acceptance, the same copy button.
+    const grantCard = granted && granted.reset ? card(t("resetLinkTitle"), el("p", { class: "ok" }, t("resetLinkText").replace("{email}", granted.email)),
+      secretWithCopy(granted.link, "reset-link"), el("p", { class: "muted small" }, t("expires") + " " + when(granted.expires_at)),
+      el("p", { class: "muted small" }, t("resetLinkHelp")))
+      : granted ? card(t("grantLinkTitle"), el("p", { class: "ok" }, t("grantLink").replace("{email}", granted.email)),
       secretWithCopy(granted.link, "grant-link"), el("p", { class: "muted small" }, t("expires") + " " + when(granted.expires_at)),
       el("p", { class: "muted small" }, t("grantLinkHelp"))) : null;
-    page(t("accounts"), grantCard, card(null, table([t("email"), t("roles"), ""], rows)), invite);
+    page(t("accounts"), grantCard, card(null, table([t("email"), t("roles"), ""], rows)), invite, pending);
   }
   const accounts_ = () => accounts().catch(() => {});
 
-  async function audit(before) {
-    const r = await api("GET", "/api/v1/admin/audit" + (before ? "?before=" + before : ""));
-    const rows = r.entries.map((e) => el("tr", { testid: "audit-row" }, el("td", { class: "nowrap" }, when(e.at)), el("td", {}, e.actor),
-      el("td", {}, e.action), el("td", {}, e.object), el("td", { class: "detail" }, typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail))));
-    page(t("audit"), card(null, el("p", { class: "muted small" }, t("auditHelp")),
-      rows.length ? table([t("when"), t("who"), t("action"), t("object"), t("detail")], rows) : el("p", {}, t("empty")),
-      el("p", { class: "row" }, before ? el("a", { href: "#/audit" }, t("newest")) : null,
-        r.next ? el("a", { href: "#/audit/" + r.next, testid: "audit-more" }, t("more")) : null)));
+  // Open invitations and links (grant and reset links for superadmins), each revocable.
+  async function pendingCard() {
+    const { invitations } = await api("GET", "/api/v1/admin/invitations");
+    const roleText = (r) => t(r.role) + (r.unit_id ? " · " + (r.unit_name || "#" + r.unit_id) : "");
+    const what = (l) => l.kind === "password_reset" ? t("pendingReset")
+      : (l.kind === "roles" ? t("pendingRoles") + ": " : "") + l.roles.map(roleText).join(", ");
+    const msg = el("p", { role: "status", class: "muted small" });
+    const rows = invitations.map((l) => el("tr", { testid: "invitation-row" }, el("td", {}, l.email), el("td", {}, what(l)),
+      el("td", {}, l.invited_by || "—"), el("td", { class: "nowrap" }, when(l.expires_at)),
+      el("td", {}, el("button", { type: "button", class: "secondary", testid: "invitation-revoke", "aria-label": t("revokeLink") + ": " + l.email, on: { click: async (ev) => {
+        try { await api("DELETE", "/api/v1/admin/invitations/" + l.id); ev.target.closest("tr").remove(); msg.textContent = t("linkRevoked"); }
+        catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } } } } }, t("revokeLink")))));
+    return card(t("pendingTitle"), el("p", { class: "muted small" }, t("pendingHelp")),
+      rows.length ? table([t("email"), t("role"), t("invitedBy"), t("expires"), ""], rows) : el("p", { class: "muted" }, t("empty")), msg);
+  }
+
+  // The audit log's readable parts: an action's name, its object, its detail as words.
+  const named = (key, fallback) => { const s = t(key); return s === key ? fallback : s; };
+  const actionName = (a) => named("audit_action_" + a, a);
+  function objectText(o) {
+    const [kind, id] = String(o).split(/:(.*)/s);
+    const label = named("audit_obj_" + kind, kind);
+    if (kind === "unit" && id) return el("a", { href: "#/units/" + id }, label + " #" + id);
+    if (kind === "employee" && id) return el("a", { href: "#/employees/" + id }, label + " #" + id);
+    return id === undefined || id === "" ? label : label + (kind === "email" ? " " : " #") + id;
+  }
+  function valueText(key, v) {
+    if (v === null || v === undefined || v === "") return "—";
+    if (typeof v === "boolean") return t(v ? "auditYes" : "auditNo");
+    if (key === "expires_at" && typeof v === "number") return when(v);
+    if (key === "role" && typeof v === "string") return named(v, v);
+    if (key === "roles" && Array.isArray(v)) return v.length ? v.map((r) => named(r.role, r.role) + (r.unit_id ? " · #" + r.unit_id : "")).join(", ") : "—";
+    if (Array.isArray(v)) return v.map((x) => valueText("", x)).join(", ");
+    if (typeof v === "object") return Object.entries(v).map(([k, x]) => k + " " + valueText(k, x)).join(", ");
+    return String(v);
+  }
+  const detailText = (d) => (d && typeof d === "object" && !Array.isArray(d)
+    ? Object.entries(d).map(([k, v]) => named("audit_key_" + k, k) + ": " + valueText(k, v)).join("; ")
+    : valueText("", d));
+
+  // Filters live in the hash (#/audit?who=…&action=…&from=…&to=…, then before= or after=), so
+  // that older and newer pages keep them and a filtered view can be bookmarked.
+  async function audit(hash) {
+    const params = new URLSearchParams(hash.split("?")[1] || "");
+    const filters = new URLSearchParams();
+    for (const k of ["who", "action", "from", "to"]) if (params.get(k)) filters.set(k, params.get(k));
+    const query = new URLSearchParams(filters);
+    for (const k of ["before", "after"]) if (params.get(k)) query.set(k, params.get(k));
+    const r = await api("GET", "/api/v1/admin/audit" + (query.toString() ? "?" + query : ""));
+    const actions = Object.keys(window.I18N.en).filter((k) => k.startsWith("audit_action_")).map((k) => k.slice(13))
+      .map((a) => [a, actionName(a)]).sort((x, y) => x[1].localeCompare(y[1], lang));
+    const filter = form([
+      ["who", t("auditWho"), "text", "audit-who", { value: filters.get("who") || "", required: false }],
+      ["action", t("action"), "select", "audit-action", { options: [["", t("auditAllActions")], ...actions], value: filters.get("action") || "" }],
+      ["from", t("auditFrom"), "date", "audit-from", { value: filters.get("from") || "", required: false }],
+      ["to", t("auditTo"), "date", "audit-to", { value: filters.get("to") || "", required: false }],
+    ], t("auditShow"), async (v) => {
+      const next = new URLSearchParams();
+      for (const k of ["who", "action", "from", "to"]) if (v[k]) next.set(k, v[k].trim());
+      location.hash = "#/audit" + (next.toString() ? "?" + next : "");
+    }, "audit-filter");
+    filter.classList.add("filters");
+    const at = (k, id) => { const q = new URLSearchParams(filters); q.set(k, id); return "#/audit?" + q; };
+    const rows = r.entries.map((e) => el("tr", { testid: "audit-row", "data-action": e.action }, el("td", { class: "nowrap" }, when(e.at)), el("td", {}, e.actor),
+      el("td", {}, actionName(e.action)), el("td", {}, objectText(e.object)), el("td", { class: "detail" }, detailText(e.detail))));
+    const csv = new URLSearchParams(filters); csv.set("format", "csv");
+    page(t("audit"), card(null, el("p", { class: "muted small" }, t("auditHelp")), isSuper() ? null : el("p", { class: "muted small" }, t("auditScope")),
+      filter, el("p", {}, el("a", { href: "/api/v1/admin/audit?" + csv, download: "", testid: "audit-csv" }, t("auditCsv"))),
+      rows.length ? table([t("when"), t("who"), t("action"), t("object"), t("detail")], rows) : el("p", {}, t("auditNone")),
+      el("nav", { class: "row", "aria-label": t("audit") }, r.newer ? el("a", { href: at("after", r.newer), testid: "audit-newer" }, t("auditNewer")) : null,
+        params.get("before") || params.get("after") ? el("a", { href: "#/audit" + (filters.toString() ? "?" + filters : "") }, t("newest")) : null,
+        r.next ? el("a", { href: at("before", r.next), testid: "audit-more" }, t("more")) : null)));
   }
 
   async function keys() {
@@ -1000,7 +1074,7 @@
       if (hash.match(/^\/appeals(\?.*)?$/)) return await appeals(hash);
       if ((m = hash.match(/^\/units\/(\d+)\/import$/))) return await importPage(m[1]);
       if ((m = hash.match(/^\/employees\/(\d+)$/))) return await employee(m[1]);
-      if ((m = hash.match(/^\/audit(?:\/(\d+))?$/))) return await audit(m[1]);
+      if (hash.match(/^\/audit(\?.*)?$/)) return await audit(hash);
       if (hash === "/directions") return await directions();
       if (hash === "/accounts") return await accounts();
       if (hash === "/keys") return await keys();

@@ -40,7 +40,7 @@ pub fn asset(name: &str) -> Result<Response> {
 
 /// Random bytes for secrets (session ids, salts, tokens). `crypto.getRandomValues` does not
 /// fail for these sizes; if it ever did, the request fails rather than use a guessable secret.
-fn random<const N: usize>() -> std::result::Result<[u8; N], ApiError> {
+pub(super) fn random<const N: usize>() -> std::result::Result<[u8; N], ApiError> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| {
         console_error!("no random bytes: {e}");
@@ -598,26 +598,6 @@ pub async fn reissue_old_codes(app: &App, p: &Principal, unit: Option<UnitId>) -
     };
     match admin::reissue_old_codes(&app.store, &app.ring, p, unit, app.now).await {
         Ok(n) => ok_json(200, &serde_json::json!({ "unit_id": unit, "reissued": n })),
-        Err(e) => fail(&e),
-    }
-}
-
-pub async fn audit_log(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let before = match http::query(req, "before") {
-        None => None,
-        Some(b) => match b.parse::<i64>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                return http::api_error(&ApiError::new(
-                    422,
-                    "invalid_field",
-                    "`before` must be a positive entry id",
-                ))
-            }
-        },
-    };
-    match admin::audit_log(&app.store, p, before).await {
-        Ok(page) => ok_json(200, &page),
         Err(e) => fail(&e),
     }
 }

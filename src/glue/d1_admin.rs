@@ -8,7 +8,7 @@ use crate::integrity::Cidr;
 use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
 use crate::scale::{Criterion, Labels, Level};
 use crate::store::admin::{
-    Accepted, AccountGrants, AccountView, AdminStore, Audit, AuditView, Changed, CodeRow, Created,
+    Accepted, AccountGrants, AccountView, AdminStore, Audit, Changed, CodeRow, Created,
     DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, KeyCodes,
     LoginAccount, LoginReservation, OpenGrantLink, OpenInvitation, PathStep, PosterRow, RoleView,
     TokenView, UnitChanges, UnitDetail, UnitOldCodes, UnitView,
@@ -836,39 +836,6 @@ impl AdminStore for D1Store {
             Some(1) => Changed::Done,
             _ => Changed::NotFound,
         })
-    }
-
-    async fn audit_entries(
-        &self,
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<AuditView>, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            id: i64,
-            at: i64,
-            actor: String,
-            action: String,
-            object: String,
-            detail: String,
-        }
-        let rows: Vec<Row> = self
-            .all(
-                sql::AUDIT_ENTRIES,
-                &[before.map_or(JsValue::NULL, |b| num(b as f64)), num(limit)],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditView {
-                id: r.id,
-                at: r.at,
-                actor: r.actor,
-                action: r.action,
-                object: r.object,
-                detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
-            })
-            .collect())
     }
 
     async fn units(&self, scope: &Scope) -> Result<Vec<UnitView>, StoreError> {

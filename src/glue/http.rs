@@ -186,3 +186,20 @@ pub fn file(content_type: &str, body: Vec<u8>, cache: &str) -> Result<Response> 
     h.set("cache-control", cache)?;
     Ok(resp)
 }
+
+/// Every query parameter in order, decoded, for handlers that refuse unknown or repeated ones.
+pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
+    let url = req.inner().url();
+    let Some((_, query)) = url.split_once('?') else {
+        return Vec::new();
+    };
+    let query = query.split('#').next().unwrap_or(query);
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}

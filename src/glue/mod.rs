@@ -3,10 +3,12 @@
 
 mod admin;
 mod alert;
+mod audit;
 mod auth;
 mod cf_access;
 mod d1;
 mod d1_admin;
+mod d1_audit;
 mod d1_one_time;
 mod d1_public;
 mod d1_results;
@@ -345,7 +347,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::Tokens => admin::tokens(&app, &p).await,
         Route::CreateToken => admin::create_token(&app, &mut req, &p).await,
         Route::RevokeToken { id } => admin::revoke_token(&app, &p, id).await,
-        Route::AuditLog => admin::audit_log(&app, &req, &p).await,
+        Route::AuditLog => audit::audit_log(&app, &req, &p).await,
+        Route::PendingInvitations => audit::pending(&app, &p).await,
+        Route::RevokeInvitation { id } => audit::revoke(&app, &p, id).await,
+        Route::ResetLink { account } => audit::reset_link(&app, &p, account).await,
         Route::SigningKeys => admin::signing_keys(&app, &p).await,
         Route::Scale => admin::scale(&app).await,
         Route::SetScale => admin::set_scale(&app, &mut req, &p).await,

@@ -104,16 +104,6 @@ pub struct TokenView {
     pub expires_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct AuditView {
-    pub id: i64,
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub object: String,
-    pub detail: serde_json::Value,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnitView {
     pub id: UnitId,
@@ -383,7 +373,7 @@ pub trait AdminStore {
         audit: &Audit,
     ) -> Result<Changed, StoreError>;
 
-    // --- API tokens and the audit log ------------------------------------------------------
+    // --- API tokens (the audit log is read through `AuditStore`) --------------------------
     async fn tokens(&self, account: AccountId) -> Result<Vec<TokenView>, StoreError>;
     async fn create_token(
         &self,
@@ -399,12 +389,6 @@ pub trait AdminStore {
         id: i64,
         audit: &Audit,
     ) -> Result<Changed, StoreError>;
-    /// The newest entries before `before` (all when `None`), at most `limit`.
-    async fn audit_entries(
-        &self,
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<AuditView>, StoreError>;
 
     // --- the organisation -----------------------------------------------------------------
     async fn units(&self, scope: &Scope) -> Result<Vec<UnitView>, StoreError>;

@@ -545,7 +545,12 @@ async fn an_admin_prints_a_whole_unit_imports_a_csv_invites_and_reads_the_audit_
     let log = b
         .eval("return document.querySelector('main table').textContent")
         .await;
-    assert!(log.as_str().unwrap().contains("import_applied"), "{log}");
+    assert!(log.as_str().unwrap().contains("CSV"), "{log}");
+    assert!(
+        b.eval("return !!document.querySelector(\"[data-testid='audit-row'][data-action='import_applied']\")")
+            .await
+            == json!(true)
+    );
     b.screenshot("admin-audit").await;
 
     // Signing keys, and the whole page in Persian, right to left.
@@ -1386,4 +1391,129 @@ async fn the_admin_page_explains_its_figures_forms_and_errors_in_every_language(
         true
     );
     b.quit().await;
+}
+
+#[tokio::test]
+async fn an_admin_filters_the_audit_log_read_in_ukrainian_and_persian_and_revokes_a_pending_invitation(
+) {
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let unit = w.create_unit("ЦНАП", None).await;
+    let employee = w
+        .create_employee("Олена Коваль", "Адміністраторка", unit)
+        .await;
+    w.issue_code(employee).await;
+    let pending = w
+        .invite("new.clerk@city.example", "viewer", Some(unit))
+        .await;
+    let today = chrono::DateTime::from_timestamp(crate::helpers::unix_now(), 0)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
+    let axe = axe_source();
+    let b = Browser::start().await;
+    b.window(1280, 900).await;
+    b.accept_invitation(w, "auditor@city.example").await;
+    let mut found = String::new();
+    for (lang, issued, channel) in [
+        ("uk", "QR-код видано", "канал"),
+        ("fa", "کد QR صادر شد", "کانال"),
+    ] {
+        // The header's language menu, as a person switches it.
+        b.eval(&format!(
+            "localStorage.setItem('civicrate.lang', '{lang}'); const s = document.getElementById('lang'); \
+             s.value = '{lang}'; s.dispatchEvent(new Event('change')); return true"
+        ))
+        .await;
+        b.admin_screen("#/audit").await;
+        assert_eq!(b.eval("return document.documentElement.lang").await, lang);
+        // The filter form: one action, today only.
+        b.eval(&format!(
+            "const f = document.querySelector(\"[data-testid='audit-filter']\").closest('form'); \
+             f.querySelector('select[name=action]').value = 'qr_issued'; \
+             f.querySelector('input[name=from]').value = '{today}'; f.querySelector('input[name=to]').value = '{today}'; \
+             f.requestSubmit(); return true"
+        ))
+        .await;
+        let shown = b
+            .wait_for(
+                "const r = [...document.querySelectorAll(\"[data-testid='audit-row']\")]; \
+                 return location.hash.includes('action=qr_issued') && r.length === 1 && r[0].dataset.action === 'qr_issued' \
+                   && [...r[0].children].map((c) => c.textContent)",
+                "the filtered audit log",
+            )
+            .await;
+        let cells: Vec<String> = shown
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(cells[2], issued, "{lang}: {cells:?}");
+        assert!(
+            cells[4].contains(channel),
+            "{lang}: a readable detail: {cells:?}"
+        );
+        assert!(!cells[4].contains('{'), "{lang}: not JSON: {cells:?}");
+        assert!(
+            !cells.iter().any(|c| c.contains("qr_issued")),
+            "{lang}: {cells:?}"
+        );
+        // The form keeps the filters, and the CSV link carries them.
+        let csv = b
+            .eval(
+                "return document.querySelector(\"[data-testid='audit-csv']\").getAttribute('href')",
+            )
+            .await;
+        let csv = csv.as_str().unwrap();
+        assert!(
+            csv.contains("action=qr_issued")
+                && csv.contains(&format!("from={today}"))
+                && csv.contains("format=csv"),
+            "{csv}"
+        );
+        assert_eq!(
+            b.eval("return document.querySelector(\"[data-testid='audit-action']\").value")
+                .await,
+            "qr_issued"
+        );
+        b.screenshot(&format!("admin-audit-filtered-{lang}")).await;
+        found += &b.axe(&axe, &format!("audit filtered {lang}")).await;
+    }
+
+    // Accounts: the pending invitation with who sent it, revoked in place.
+    b.admin_screen("#/accounts").await;
+    b.wait_for(
+        "return [...document.querySelectorAll(\"[data-testid='invitation-row']\")].some((r) => r.textContent.includes('new.clerk@city.example'))",
+        "the pending invitation",
+    )
+    .await;
+    found += &b.axe(&axe, "accounts with pending invitations fa").await;
+    b.eval(
+        "const row = [...document.querySelectorAll(\"[data-testid='invitation-row']\")].find((r) => r.textContent.includes('new.clerk@city.example')); \
+         row.querySelector(\"[data-testid='invitation-revoke']\").click(); return true",
+    )
+    .await;
+    b.wait_for(
+        "return ![...document.querySelectorAll(\"[data-testid='invitation-row']\")].some((r) => r.textContent.includes('new.clerk@city.example'))",
+        "the revoked invitation gone",
+    )
+    .await;
+    b.screenshot("admin-invitation-revoked").await;
+    b.quit().await;
+    let accepted = w
+        .http
+        .post(w.url("/api/v1/invitations/accept"))
+        .json(&json!({"token": pending, "password": "каштани цвітуть у травні"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 404, "the revoked link no longer opens");
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'invitation_revoked' AND object = 'email:new.clerk@city.example'"),
+        1
+    );
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{found}"
+    );
 }

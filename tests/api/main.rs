@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod admin_audit;
 mod anonymity;
 mod bad_input;
 mod browser;

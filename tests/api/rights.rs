@@ -610,14 +610,16 @@ fn need(method: &str, pattern: &str) -> Need {
             | "/cases/overdue"
             | "/appeals",
         ) => Any,
-        ("GET", "/review" | "/keys") => AnyAdmin,
-        ("GET", "/accounts" | "/audit" | "/national") => Super,
+        // The audit log and pending invitations: each admin reads what concerns their subtrees.
+        ("GET", "/review" | "/keys" | "/audit" | "/invitations") => AnyAdmin,
+        ("GET", "/accounts" | "/national") => Super,
         // One-time codes vote: only who may issue them sees them.
         ("GET", _) if pattern.contains("one-time-batches") => Write,
         ("GET", _) => Read,
         ("PUT", "/units/{id}/networks") | ("POST", "/review" | "/appeals/{id}") => Above,
         (_, "/directions" | "/scale" | "/criteria" | "/criteria/{id}" | "/results/recompute")
         | (_, "/accounts/{id}/roles" | "/accounts/{id}/employee" | "/accounts/{id}") => Super,
+        ("POST", "/accounts/{id}/reset-link") => Super,
         _ => Write,
     }
 }
@@ -653,6 +655,8 @@ struct Ids {
     case: i64,
     appealed: i64,
     batch: i64,
+    /// An open invitation to the unit (the id `GET /invitations` gives it).
+    invitation: String,
 }
 
 fn path_and_body(method: &str, pattern: &str, ids: &Ids, role: Role) -> (String, Value) {
@@ -673,7 +677,11 @@ fn path_and_body(method: &str, pattern: &str, ids: &Ids, role: Role) -> (String,
         _ => ids.unit,
     };
     let u = ids.unit;
-    let mut path = pattern.replace("{id}", &id.to_string());
+    let mut path = if p == "/invitations/{id}" {
+        pattern.replace("{id}", &ids.invitation)
+    } else {
+        pattern.replace("{id}", &id.to_string())
+    };
     match p {
         "/import" | "/export.csv" | "/units/{id}/posters" => path.push_str(&format!("?unit={u}")),
         "/results/recompute" => path.push_str("?from=2026-01-01&to=2026-01-02"),
@@ -808,6 +816,29 @@ async fn every_admin_route_answers_every_role_as_its_grants_allow() {
         .unwrap()["batch"]["id"]
         .as_i64()
         .expect("a one-time batch");
+    let pending = w
+        .admin(Method::POST, "/api/v1/admin/invitations")
+        .json(&json!({"email": "pending@city.example", "role": "viewer", "unit_id": unit}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pending.status(), 201);
+    let invitation = w
+        .admin(Method::GET, "/api/v1/admin/invitations")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["email"] == "pending@city.example")
+        .expect("the pending invitation")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let ids = Ids {
         unit,
         employee,
@@ -821,6 +852,7 @@ async fn every_admin_route_answers_every_role_as_its_grants_allow() {
         case,
         appealed,
         batch,
+        invitation,
     };
     let roles = [
         (Role::Anonymous, None),
