@@ -11,6 +11,7 @@ mod browser;
 mod credentials;
 mod criteria;
 mod integrity;
+mod local_days;
 mod one_time;
 mod public;
 mod requests;
