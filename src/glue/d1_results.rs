@@ -126,10 +126,13 @@ impl ResultsStore for D1Store {
             statements.push(self.prepare(sql::SCREEN_DIRTY_DAYS, &args)?);
             statements.push(self.prepare(sql::SCREEN_FLAG, &args)?);
         }
-        statements.push(self.prepare(
-            sql::SET_STEP_OFFSETS,
-            &[num(from as f64), num(to as f64), text(offsets)],
-        )?);
+        // New votes read as UTC until set: an instance all in UTC reads nothing more.
+        if offsets != "[]" {
+            statements.push(self.prepare(
+                sql::SET_STEP_OFFSETS,
+                &[num(from as f64), num(to as f64), text(offsets)],
+            )?);
+        }
         statements.extend([
             self.prepare(sql::ADD_DAILY_EMPLOYEE, &range())?,
             self.prepare(sql::ADD_DAILY_UNIT, &range())?,

@@ -78,7 +78,7 @@ async fn a_tehran_vote_after_local_midnight_counts_on_the_local_day_in_results_a
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("timezone"));
     assert_eq!(w.count("SELECT COUNT(*) FROM units"), units);
     let resp = w
@@ -87,7 +87,7 @@ async fn a_tehran_vote_after_local_midnight_counts_on_the_local_day_in_results_a
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.status(), 422);
     let me = w.admin_get("/api/v1/session").await;
     assert_eq!(me["default_timezone"], "Asia/Tehran");
     assert!(me["time_zones"]
