@@ -423,7 +423,7 @@ pub async fn recompute(
     }
     let (from, to) = (iso_day(period.from), iso_day(period.to));
     // The votes of these UTC days first get their exact local offsets, a month at a time (one
-    // batch each, with the local days they can leave or join marked: one day either side), so
+    // batch each, with the days and the local days that moved votes leave and join marked), so
     // that votes from before migration 0022 move to their local days and none is lost.
     let units_zones = store.unit_zones().await?;
     let mut first = period.from;
@@ -437,13 +437,7 @@ pub async fn recompute(
             zones,
         );
         store
-            .relocalise(
-                start,
-                end,
-                &offsets,
-                &iso_day(first - Duration::days(1)),
-                &iso_day(last + Duration::days(1)),
-            )
+            .relocalise(start, end, &offsets, &iso_day(first), &iso_day(last))
             .await?;
         first = last + Duration::days(1);
     }

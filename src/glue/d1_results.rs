@@ -222,6 +222,10 @@ impl ResultsStore for D1Store {
         let results = self
             .batch(vec![
                 self.prepare(
+                    sql::MARK_MOVED_DAYS,
+                    &[num(start as f64), num(end as f64), text(offsets)],
+                )?,
+                self.prepare(
                     sql::SET_OFFSETS_BETWEEN,
                     &[num(start as f64), num(end as f64), text(offsets)],
                 )?,

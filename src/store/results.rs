@@ -240,7 +240,8 @@ pub trait ResultsStore {
     /// Every zone a unit has (`first`, `last` 0).
     async fn unit_zones(&self) -> Result<Vec<ZoneRange>, StoreError>;
     /// Sets the local offsets of the votes cast in `[start, end)` from `offsets` (as in
-    /// `add_new_votes`) and marks the local days `from` to `to` dirty, in one batch.
+    /// `add_new_votes`) and marks the local days `from` to `to` dirty, with the days that
+    /// votes whose offset changed leave and join, in one batch.
     async fn relocalise(
         &self,
         start: i64,

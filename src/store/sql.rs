@@ -1412,16 +1412,22 @@ SELECT unit_id AS key, criterion_id, score, SUM(counted) AS counted FROM monthly
 WHERE month = ?1 GROUP BY unit_id, criterion_id, score";
 
 // Local days (migration 0022, `local_day`): each vote's offset from UTC in its unit's zone.
-/// Sets the offsets of some votes (`?3`: a JSON array of `[zone, start, end, offset]` spans
-/// from the runtime's `Intl`; a zone with no span, unknown to the runtime, reads as UTC),
-/// writing only the votes whose offset changes.
+/// A vote `v`'s offset from `?3`, a JSON array of `[zone, start, end, offset]` spans from the
+/// runtime's `Intl`; a zone with no span (UTC, or unknown to the runtime) reads as UTC.
+macro_rules! new_offset {
+    () => {
+        "coalesce((SELECT json_extract(j.value, '$[3]') FROM units u, json_each(?3) j \
+         WHERE u.id = v.unit_id AND json_extract(j.value, '$[0]') = u.timezone \
+         AND v.created_at >= json_extract(j.value, '$[1]') AND v.created_at < json_extract(j.value, '$[2]') LIMIT 1), 0)"
+    };
+}
+/// Sets the offsets of some votes, writing only those whose offset changes.
 macro_rules! set_offsets {
     ($votes:literal) => {
         concat!(
-            "UPDATE votes SET local_offset = x.o FROM (SELECT v.id AS id, coalesce((SELECT json_extract(j.value, '$[3]') ",
-            "FROM units u, json_each(?3) j WHERE u.id = v.unit_id AND json_extract(j.value, '$[0]') = u.timezone ",
-            "AND v.created_at >= json_extract(j.value, '$[1]') AND v.created_at < json_extract(j.value, '$[2]') LIMIT 1), 0) AS o ",
-            "FROM votes v WHERE ",
+            "UPDATE votes SET local_offset = x.o FROM (SELECT v.id AS id, ",
+            new_offset!(),
+            " AS o FROM votes v WHERE ",
             $votes,
             ") AS x WHERE votes.id = x.id AND votes.local_offset <> x.o"
         )
@@ -1432,7 +1438,17 @@ macro_rules! set_offsets {
 pub const SET_STEP_OFFSETS: &str = set_offsets!(
     "v.id > ?1 AND v.id <= ?2 AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1"
 );
-/// A recompute's re-localisation of the votes cast in `[?1, ?2)` (unix seconds).
+/// A recompute's re-localisation of the votes cast in `[?1, ?2)` (unix seconds), in one batch:
+/// first the local days that votes whose offset changes leave and join are marked for the
+/// roll-up, then the offsets are set.
+pub const MARK_MOVED_DAYS: &str = concat!(
+    "WITH x AS (SELECT v.created_at AS at, v.local_offset AS old, ",
+    new_offset!(),
+    " AS o FROM votes v WHERE v.created_at >= ?1 AND v.created_at < ?2) ",
+    "INSERT OR IGNORE INTO rollup_dirty_days (day) ",
+    "SELECT date(at + old * 60, 'unixepoch') FROM x WHERE old <> o ",
+    "UNION SELECT date(at + o * 60, 'unixepoch') FROM x WHERE old <> o"
+);
 pub const SET_OFFSETS_BETWEEN: &str = set_offsets!("v.created_at >= ?1 AND v.created_at < ?2");
 /// The zones of the units the step's votes were cast in, with the step's first and last
 /// moments in each.
