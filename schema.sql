@@ -608,3 +608,6 @@ GROUP BY 1, 2, 3, 4, 5, 6;
 INSERT INTO monthly_criteria_stats (month, employee_id, unit_id, direction_id, criterion_id, score, counted)
 SELECT substr(day, 1, 7), employee_id, unit_id, direction_id, criterion_id, score, SUM(counted)
 FROM daily_criteria_stats GROUP BY 1, 2, 3, 4, 5, 6;
+
+-- 0022
+ALTER TABLE votes ADD COLUMN local_offset INTEGER NOT NULL DEFAULT 0;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Recomputes an instance's results for a range of UTC days from the votes themselves, after a
 # correction in the database: scripts/recompute.sh 2026-01-01 2026-03-31
+# The votes of those days first get their exact local offsets (their units' time zones), so the
+# same command moves votes stored before migration 0022 onto their local days (docs/results.md).
 #
 # Needs CIVICRATE_URL (e.g. https://rate.example-city.gov.ua) and CIVICRATE_TOKEN (an API token
 # of a superadmin, made in the admin page). Sends one request per 31 days, each of which

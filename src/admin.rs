@@ -755,14 +755,21 @@ pub async fn unit_detail(
         .ok_or(AdminError::NotFound("unit"))
 }
 
+/// `timezone`: the one asked for, else the instance's `default_zone` (`DEFAULT_TIMEZONE`).
 pub async fn create_unit(
     store: &impl AdminStore,
     p: &Principal,
     name: &str,
     parent: Option<i64>,
+    timezone: Option<&str>,
+    default_zone: &'static str,
     at: Timestamp,
 ) -> Result<UnitId, AdminError> {
     let name = Name::parse(name).map_err(field("name"))?;
+    let zone = match timezone {
+        Some(z) => crate::local_day::parse_zone(z).map_err(|e| invalid("timezone", e))?,
+        None => default_zone,
+    };
     let scope = write_scope(p)?;
     let parent = match parent {
         None => {
@@ -774,9 +781,12 @@ pub async fn create_unit(
     };
     let entry = with_detail(
         audit(p, at, "unit_created", String::from("unit:")),
-        serde_json::json!({ "name": name.as_str(), "parent_id": parent }),
+        serde_json::json!({ "name": name.as_str(), "parent_id": parent, "timezone": zone }),
     );
-    match store.create_unit_in(&scope, &name, parent, &entry).await? {
+    match store
+        .create_unit_in(&scope, &name, parent, zone, &entry)
+        .await?
+    {
         Created::Done(id) => Ok(id),
         Created::NotFound | Created::Duplicate => Err(AdminError::NotFound("parent unit")),
     }
@@ -825,8 +835,11 @@ pub async fn change_unit(
         ..UnitChanges::default()
     };
     if let Some(tz) = &patch.timezone {
-        changes.timezone =
-            Some(crate::org::parse_timezone(tz).map_err(|e| invalid("timezone", e))?);
+        changes.timezone = Some(
+            crate::local_day::parse_zone(tz)
+                .map_err(|e| invalid("timezone", e))?
+                .to_owned(),
+        );
     }
     if let Some(hours) = &patch.opening_hours {
         changes.opening_hours =

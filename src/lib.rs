@@ -29,6 +29,7 @@ pub mod criteria_results;
 pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;
+pub mod local_day;
 pub mod moderation;
 pub mod one_time;
 pub mod org;

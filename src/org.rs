@@ -115,45 +115,6 @@ impl Name {
     }
 }
 
-/// An IANA time zone name (`Europe/Kyiv`, `Asia/Tehran`) or `UTC`. Checked by shape and
-/// area: the tz database itself is not in the worker (chrono-tz would add hundreds of KB).
-pub fn parse_timezone(s: &str) -> Result<String, String> {
-    const AREAS: &[&str] = &[
-        "Africa",
-        "America",
-        "Antarctica",
-        "Arctic",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-        "Etc",
-    ];
-    let s = s.trim();
-    if s == "UTC" {
-        return Ok(s.to_owned());
-    }
-    let mut parts = s.split('/');
-    let area = parts.next().unwrap_or("");
-    let rest: Vec<&str> = parts.collect();
-    let segment_ok = |p: &&str| {
-        !p.is_empty()
-            && p.len() <= 30
-            && p.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c))
-    };
-    if AREAS.contains(&area) && (1..=2).contains(&rest.len()) && rest.iter().all(segment_ok) {
-        Ok(s.to_owned())
-    } else {
-        Err(String::from(
-            "must be an IANA time zone such as Europe/Kyiv, or UTC",
-        ))
-    }
-}
-
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Weekly opening hours: `{"mon": [["08:00", "17:00"]], ...}`, at most 4 intervals a day,
@@ -243,23 +204,6 @@ impl OpeningHours {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn time_zones_are_checked_by_shape() {
-        assert!(parse_timezone("Europe/Kyiv").is_ok());
-        assert!(parse_timezone("America/Argentina/Buenos_Aires").is_ok());
-        assert!(parse_timezone("UTC").is_ok());
-        for bad in [
-            "",
-            "Kyiv",
-            "Europe/",
-            "Mars/Base",
-            "Europe/Ky iv",
-            "Europe/../etc",
-        ] {
-            assert!(parse_timezone(bad).is_err(), "{bad}");
-        }
-    }
-
     #[test]
     fn stored_opening_hours_read_back_as_minutes_per_weekday() {
         let stored = parse_opening_hours(&serde_json::json!({

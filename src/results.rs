@@ -122,11 +122,20 @@ async fn roll_up_leased(
         let to = last.min(watermark + STEP_VOTES);
         let flags = screen_step(store, zones, hours.as_ref(), watermark, to).await?;
         flagged += flags.len();
+        let offsets = crate::local_day::offsets_json(
+            store
+                .step_zones(watermark, to)
+                .await?
+                .iter()
+                .map(|z| (z.zone.as_str(), z.first, z.last)),
+            zones,
+        );
         let (applied, c) = store
             .add_new_votes(
                 watermark,
                 to,
                 &flags,
+                &offsets,
                 budget.alerts.then_some(now),
                 i64::from(budget.case_deadline_days) * 86_400,
             )
@@ -413,7 +422,25 @@ pub async fn recompute(
         });
     }
     let (from, to) = (iso_day(period.from), iso_day(period.to));
-    store.mark_days_dirty(&from, &to).await?;
+    // The votes of these UTC days first get their exact local offsets, a month at a time (one
+    // batch each, with the days and the local days that moved votes leave and join marked), so
+    // that votes from before migration 0022 move to their local days and none is lost.
+    let units_zones = store.unit_zones().await?;
+    let mut first = period.from;
+    while first <= period.to {
+        let last = (first + Duration::days(30)).min(period.to);
+        let (start, end) = (day_start(first), day_start(last) + 86_400);
+        let offsets = crate::local_day::offsets_json(
+            units_zones
+                .iter()
+                .map(|z| (z.zone.as_str(), start, end - 1)),
+            zones,
+        );
+        store
+            .relocalise(start, end, &offsets, &iso_day(first), &iso_day(last))
+            .await?;
+        first = last + Duration::days(1);
+    }
     let roll_up = roll_up(
         store,
         zones,

@@ -68,7 +68,7 @@ pub struct Coarse {
 
 /// Minutes east of UTC at `unix` in `zone`, from the local minute of the day; UTC for a zone
 /// the runtime does not know (as screening treats it).
-fn offset_minutes(unix: i64, zone: &str, clock: &impl LocalTime) -> i64 {
+pub(crate) fn offset_minutes(unix: i64, zone: &str, clock: &impl LocalTime) -> i64 {
     let Some((_, local)) = clock.weekday_minute(zone, unix) else {
         return 0;
     };

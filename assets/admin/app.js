@@ -1,7 +1,7 @@
 // The admin page: a small single-page app over the JSON API (docs/admin-api.md).
 // Everything is built with createElement/textContent, so names and comments render inert.
 // data-testid: email, password, sign-in, new-password, new-password-2, accept, unit-link,
-// add-unit-name, add-unit, add-employee-name, add-employee-position, add-employee,
+// add-unit-name, add-unit-timezone, add-unit, unit-timezone, add-employee-name, add-employee-position, add-employee,
 // employee-link, issue-qr, qr-image, poster-a5, unit-posters, token-name, create-token,
 // token-secret, import-file, import-check, import-apply, import-report, invite-email,
 // invite-role, invite-unit, invite, invite-link, audit-row, key-row, reissue-unit,
@@ -193,8 +193,18 @@
         el("a", { href: "#/units/" + u.id, testid: "unit-link" }, u.name), u.active ? null : el("span", { class: "muted" }, " (" + t("inactive") + ")"),
         byParent.has(u.id) ? list(u.id, false) : null)));
     page(t("units"), card(null, units.length ? list(null, true) : el("p", {}, t("empty"))),
-      isSuper() ? card(t("addUnit"), form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }]], t("create"),
-        async (v) => { const u = await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: null }); location.hash = "#/units/" + u.id; }, "add-unit")) : null);
+      isSuper() ? card(t("addUnit"), form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }], zoneField("add-unit-timezone")], t("create"),
+        async (v) => { const u = await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: null, timezone: v.timezone }); location.hash = "#/units/" + u.id; }, "add-unit")) : null);
+  }
+
+  // A unit's time zone: a choice from the zones the server accepts (`time_zones` in the
+  // session), with the one it has now kept even if it is no longer offered. Results count its
+  // days and months in it.
+  function zoneField(testid, current) {
+    const zones = (me && me.time_zones) || ["UTC"];
+    const value = current || (me && me.default_timezone) || "UTC";
+    const options = (zones.includes(value) ? zones : [value, ...zones]).map((z) => [z, z]);
+    return ["timezone", t("timezone"), "select", testid, { options, value, help: t("tzHelp") }];
   }
 
   // Opening hours as one line per weekday: "08:00-12:00, 13:00-17:00"; empty = closed.
@@ -297,8 +307,8 @@
     const once = manage ? await oneTimeCodes(d) : null;
     const children = card(t("children"),
       d.children.length ? el("ul", {}, d.children.map((c) => el("li", {}, el("a", { href: "#/units/" + c.id, testid: "unit-link" }, c.name)))) : el("p", { class: "muted" }, t("empty")),
-      manage ? form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }]], t("addUnit"), async (v) => {
-        await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: d.unit.id }); unit(id); }, "add-unit") : null);
+      manage ? form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }], zoneField("add-unit-timezone", d.unit.timezone)], t("addUnit"), async (v) => {
+        await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: d.unit.id, timezone: v.timezone }); unit(id); }, "add-unit") : null);
     const below = new Set([d.unit.id]);
     for (const [uid, , u] of choices) if (below.has(u.parent_id)) below.add(uid);
     const parents = [["", t("topLevel")], ...choices.filter(([uid]) => !below.has(uid)).map(([uid, p]) => [String(uid), p])];
@@ -306,14 +316,14 @@
     const settings = manage ? card(t("settings"), form([
       ["name", t("name"), "text", undefined, { value: d.unit.name, maxlength: 200 }],
       ["parent_id", t("parent"), "select", "unit-parent", { options: parents, value: d.unit.parent_id === null ? "" : String(d.unit.parent_id) }],
-      ["timezone", t("timezone"), "text", "unit-timezone", { value: d.unit.timezone || "", required: false, placeholder: "Europe/Kyiv", dir: "ltr" }],
+      zoneField("unit-timezone", d.unit.timezone),
       // The hint before the days it explains; an empty day says "closed", never a made-up time.
       ["hours-help", t("hoursHelp"), "note", "hours-help"],
       ...DAYS.map((day, i) => ["h-" + day, t("days").split(",")[i], "text", "hours-" + day, { value: hoursText(hours[day]), required: false, placeholder: t("h_closed"), dir: "ltr", describedby: "hours-help" }]),
       ["active", t("active"), "checkbox", "unit-active", { checked: d.unit.active }],
     ], t("save"), async (v, msg) => {
       const patch = { name: v.name, active: v.active, opening_hours: hoursJson(v) };
-      if (v.timezone.trim()) patch.timezone = v.timezone.trim();
+      if (v.timezone !== d.unit.timezone) patch.timezone = v.timezone;
       const parent = v.parent_id === "" ? null : Number(v.parent_id);
       if (parent !== d.unit.parent_id) patch.parent_id = parent;
       await api("PATCH", "/api/v1/admin/units/" + id, patch); saved(msg);

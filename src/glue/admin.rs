@@ -95,6 +95,9 @@ struct Me<'a> {
     account: AccountOut<'a>,
     roles: Vec<RoleOut>,
     csrf: Option<&'a str>,
+    /// The zones a unit may have (`local_day::ZONES`) and the one new units get.
+    time_zones: &'static [&'static str],
+    default_timezone: &'static str,
 }
 
 async fn me_body(app: &App, p: &Principal, csrf: Option<&str>) -> Result<Response> {
@@ -124,6 +127,8 @@ async fn me_body(app: &App, p: &Principal, csrf: Option<&str>) -> Result<Respons
             },
             roles,
             csrf,
+            time_zones: crate::local_day::ZONES,
+            default_timezone: app.default_timezone,
         },
     )
 }
@@ -617,6 +622,9 @@ struct NewUnit {
     name: String,
     #[serde(default)]
     parent_id: Option<i64>,
+    /// One of `local_day::ZONES`; absent: `DEFAULT_TIMEZONE`.
+    #[serde(default)]
+    timezone: Option<String>,
 }
 
 async fn unit_answer(app: &App, p: &Principal, unit: UnitId, status: u16) -> Result<Response> {
@@ -631,7 +639,17 @@ pub async fn create_unit(app: &App, req: &mut Request, p: &Principal) -> Result<
         Ok(b) => b,
         Err(e) => return http::api_error(&e),
     };
-    match admin::create_unit(&app.store, p, &body.name, body.parent_id, app.now).await {
+    match admin::create_unit(
+        &app.store,
+        p,
+        &body.name,
+        body.parent_id,
+        body.timezone.as_deref(),
+        app.default_timezone,
+        app.now,
+    )
+    .await
+    {
         Ok(id) => unit_answer(app, p, id, 201).await,
         Err(e) => fail(&e),
     }

@@ -903,6 +903,7 @@ impl AdminStore for D1Store {
         scope: &Scope,
         name: &Name,
         parent: Option<UnitId>,
+        timezone: &str,
         audit: &Audit,
     ) -> Result<Created<UnitId>, StoreError> {
         let parent_arg = opt_num(parent.map(UnitId::get));
@@ -915,6 +916,7 @@ impl AdminStore for D1Store {
                         parent_arg.clone(),
                         num(audit.at.unix_seconds() as f64),
                         scope_arg(scope),
+                        text(timezone),
                     ],
                 )?,
                 self.prepare(sql::INSERT_UNIT_CLOSURE, &[parent_arg])?,

@@ -6,7 +6,7 @@ use crate::integrity::Flag;
 use crate::report::StatRow;
 use crate::store::results::{
     AddressRow, AlertStore, CommentFilter, CommentView, Cost, CriteriaQuery, DropWindow,
-    FlaggedView, MonthData, PendingAlert, ResultsStore, ScreenRow, StatQuery, UnitHours,
+    FlaggedView, MonthData, PendingAlert, ResultsStore, ScreenRow, StatQuery, UnitHours, ZoneRange,
 };
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -111,6 +111,7 @@ impl ResultsStore for D1Store {
         from: i64,
         to: i64,
         flags: &[(i64, Flag)],
+        offsets: &str,
         alerts_at: Option<i64>,
         case_deadline: i64,
     ) -> Result<(bool, Cost), StoreError> {
@@ -124,6 +125,13 @@ impl ResultsStore for D1Store {
             let args = [num(from as f64), num(to as f64), list];
             statements.push(self.prepare(sql::SCREEN_DIRTY_DAYS, &args)?);
             statements.push(self.prepare(sql::SCREEN_FLAG, &args)?);
+        }
+        // New votes read as UTC until set: an instance all in UTC reads nothing more.
+        if offsets != "[]" {
+            statements.push(self.prepare(
+                sql::SET_STEP_OFFSETS,
+                &[num(from as f64), num(to as f64), text(offsets)],
+            )?);
         }
         statements.extend([
             self.prepare(sql::ADD_DAILY_EMPLOYEE, &range())?,
@@ -192,6 +200,39 @@ impl ResultsStore for D1Store {
 
     async fn unit_hours(&self) -> Result<Vec<UnitHours>, StoreError> {
         self.all(sql::SCREEN_HOURS, &[]).await
+    }
+
+    async fn step_zones(&self, from: i64, to: i64) -> Result<Vec<ZoneRange>, StoreError> {
+        self.all(sql::STEP_ZONES, &[num(from as f64), num(to as f64)])
+            .await
+    }
+
+    async fn unit_zones(&self) -> Result<Vec<ZoneRange>, StoreError> {
+        self.all(sql::UNIT_ZONES, &[]).await
+    }
+
+    async fn relocalise(
+        &self,
+        start: i64,
+        end: i64,
+        offsets: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Cost, StoreError> {
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::MARK_MOVED_DAYS,
+                    &[num(start as f64), num(end as f64), text(offsets)],
+                )?,
+                self.prepare(
+                    sql::SET_OFFSETS_BETWEEN,
+                    &[num(start as f64), num(end as f64), text(offsets)],
+                )?,
+                self.prepare(sql::MARK_DIRTY_RANGE, &[text(from), text(to)])?,
+            ])
+            .await?;
+        Ok(cost(&results))
     }
 
     async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError> {

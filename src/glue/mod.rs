@@ -82,6 +82,8 @@ struct App {
     signed_weight: u32,
     /// Whether `/results` and the open-data endpoint answer (`PUBLIC_RESULTS` = "on").
     public_results: bool,
+    /// The time zone new units get (`DEFAULT_TIMEZONE`, one of `local_day::ZONES`).
+    default_timezone: &'static str,
     now: Timestamp,
 }
 
@@ -167,6 +169,13 @@ impl App {
             .collect();
         let limits = ClientLimits::parse(setting(env, "VOTE_DAILY_LIMIT").as_deref())?;
         let min_votes = min_votes(env)?;
+        let default_timezone = match setting(env, "DEFAULT_TIMEZONE") {
+            None => "UTC",
+            Some(z) if z.trim().is_empty() => "UTC",
+            Some(z) => {
+                crate::local_day::parse_zone(&z).map_err(|e| format!("DEFAULT_TIMEZONE {e}"))?
+            }
+        };
         let signed_weight = match setting(env, "SIGNED_WEIGHT") {
             None => 1,
             Some(v) => v
@@ -216,6 +225,7 @@ impl App {
             min_votes,
             signed_weight,
             public_results,
+            default_timezone,
             now,
         })
     }

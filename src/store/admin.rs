@@ -406,6 +406,7 @@ pub trait AdminStore {
         scope: &Scope,
         name: &Name,
         parent: Option<UnitId>,
+        timezone: &str,
         audit: &Audit,
     ) -> Result<Created<UnitId>, StoreError>;
     async fn change_unit(

@@ -48,6 +48,15 @@ pub struct UnitHours {
     pub hours: String,
 }
 
+/// A time zone of some votes' units, with the first and last of those votes' moments
+/// (`sql::STEP_ZONES`; both 0 for `sql::UNIT_ZONES`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ZoneRange {
+    pub zone: String,
+    pub first: i64,
+    pub last: i64,
+}
+
 /// The report queries of `sql`; each gives [`StatRow`]s for `[from, to]` (days or months).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatQuery {
@@ -196,12 +205,15 @@ pub trait ResultsStore {
     /// With `alerts_at` (now), the step's low scores with a comment are queued as alerts.
     /// Cases are opened for the step's votes with a comment or contact, due `case_deadline`
     /// seconds after the vote.
-    /// Screening flags (`integrity::screen`) are written first, in the same batch.
+    /// Screening flags (`integrity::screen`) are written first, in the same batch, and the
+    /// step's votes' local offsets (`offsets`: a JSON array of `[zone, start, end, offset]`,
+    /// `local_day::Span`s) before they are counted.
     async fn add_new_votes(
         &self,
         from: i64,
         to: i64,
         flags: &[(i64, Flag)],
+        offsets: &str,
         alerts_at: Option<i64>,
         case_deadline: i64,
     ) -> Result<(bool, Cost), StoreError>;
@@ -223,6 +235,21 @@ pub trait ResultsStore {
     ) -> Result<std::collections::HashMap<i64, i64>, StoreError>;
     /// Units that declare opening hours.
     async fn unit_hours(&self) -> Result<Vec<UnitHours>, StoreError>;
+    /// The zones of the units the votes `(from, to]` were cast in, with their moments' range.
+    async fn step_zones(&self, from: i64, to: i64) -> Result<Vec<ZoneRange>, StoreError>;
+    /// Every zone a unit has (`first`, `last` 0).
+    async fn unit_zones(&self) -> Result<Vec<ZoneRange>, StoreError>;
+    /// Sets the local offsets of the votes cast in `[start, end)` from `offsets` (as in
+    /// `add_new_votes`) and marks the local days `from` to `to` dirty, with the days that
+    /// votes whose offset changed leave and join, in one batch.
+    async fn relocalise(
+        &self,
+        start: i64,
+        end: i64,
+        offsets: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Cost, StoreError>;
     async fn dirty_days(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     async fn dirty_months(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     /// (days, months) still owed.

@@ -358,10 +358,11 @@ pub const UNIT_WEBSITE_CODES: &str = "\
 SELECT COUNT(*) AS n FROM employees e WHERE e.unit_id = ?1 AND e.active = 1 \
   AND EXISTS (SELECT 1 FROM qr_codes c WHERE c.employee_id = e.id AND c.channel = 4 AND c.revoked_at IS NULL)";
 
-/// Under an existing parent in scope `?4`; a top-level unit only with the NULL scope.
+/// Under an existing parent in scope `?4`, in time zone `?5`; a top-level unit only with the
+/// NULL scope.
 pub const INSERT_UNIT_IN_SCOPE: &str = "\
-INSERT INTO units (parent_id, name, created_at) \
-SELECT ?2, ?1, ?3 WHERE (?2 IS NULL AND ?4 IS NULL) OR (EXISTS (SELECT 1 FROM units WHERE id = ?2) \
+INSERT INTO units (parent_id, name, created_at, timezone) \
+SELECT ?2, ?1, ?3, ?5 WHERE (?2 IS NULL AND ?4 IS NULL) OR (EXISTS (SELECT 1 FROM units WHERE id = ?2) \
   AND (?4 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?4) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = ?2))) \
 RETURNING id";
 /// Renames, (de)activates, sets the time zone or hours of a unit in scope `?1`; NULL keeps.
@@ -583,9 +584,47 @@ macro_rules! new_votes {
         " FROM votes WHERE id > ?1 AND id <= ?2 AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 "
     };
 }
+/// A vote's local day and month in its unit's zone (migration 0022, `local_day`): the offset
+/// it was cast at, kept with it.
+macro_rules! local_day {
+    ($v:literal) => {
+        concat!(
+            "date(",
+            $v,
+            "created_at + ",
+            $v,
+            "local_offset * 60, 'unixepoch')"
+        )
+    };
+}
+macro_rules! local_month {
+    ($v:literal) => {
+        concat!(
+            "strftime('%Y-%m', ",
+            $v,
+            "created_at + ",
+            $v,
+            "local_offset * 60, 'unixepoch')"
+        )
+    };
+}
+/// The moments a local day `?1` can hold, from its UTC bounds `?2`/`?3` widened by the
+/// furthest offsets (+14:00, -12:00): the `votes_time` index reads them, the day filters.
+macro_rules! in_local_day {
+    ($v:literal) => {
+        concat!(
+            $v,
+            "created_at >= ?2 - 50400 AND ",
+            $v,
+            "created_at < ?3 + 43200 AND ",
+            local_day!($v),
+            " = ?1"
+        )
+    };
+}
 pub const ADD_DAILY_EMPLOYEE: &str = concat!(
     "INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
-    "SELECT date(created_at, 'unixepoch'), employee_id, unit_id, coalesce(direction_id, 0), score, ",
+    "SELECT ", local_day!(""), ", employee_id, unit_id, coalesce(direction_id, 0), score, ",
     counts_of_votes!(),
     new_votes!(),
     "GROUP BY 1, 2, 3, 4, 5 ON CONFLICT (employee_id, day, unit_id, direction_id, score)",
@@ -593,7 +632,7 @@ pub const ADD_DAILY_EMPLOYEE: &str = concat!(
 );
 pub const ADD_DAILY_UNIT: &str = concat!(
     "INSERT INTO daily_unit_stats (day, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
-    "SELECT date(created_at, 'unixepoch'), unit_id, score, ",
+    "SELECT ", local_day!(""), ", unit_id, score, ",
     counts_of_votes!(),
     new_votes!(),
     "GROUP BY 1, 2, 3 ON CONFLICT (unit_id, day, score)",
@@ -601,7 +640,7 @@ pub const ADD_DAILY_UNIT: &str = concat!(
 );
 pub const ADD_MONTHLY_UNIT: &str = concat!(
     "INSERT INTO monthly_unit_stats (month, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
-    "SELECT strftime('%Y-%m', created_at, 'unixepoch'), unit_id, score, ",
+    "SELECT ", local_month!(""), ", unit_id, score, ",
     counts_of_votes!(),
     new_votes!(),
     "GROUP BY 1, 2, 3 ON CONFLICT (unit_id, month, score)",
@@ -609,7 +648,7 @@ pub const ADD_MONTHLY_UNIT: &str = concat!(
 );
 pub const ADD_MONTHLY_EMPLOYEE: &str = concat!(
     "INSERT INTO monthly_employee_stats (month, employee_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
-    "SELECT strftime('%Y-%m', created_at, 'unixepoch'), employee_id, unit_id, score, ",
+    "SELECT ", local_month!(""), ", employee_id, unit_id, score, ",
     counts_of_votes!(),
     new_votes!(),
     "GROUP BY 1, 2, 3, 4 ON CONFLICT (employee_id, month, unit_id, score)",
@@ -617,7 +656,7 @@ pub const ADD_MONTHLY_EMPLOYEE: &str = concat!(
 );
 pub const ADD_MONTHLY_DIRECTION: &str = concat!(
     "INSERT INTO monthly_direction_stats (month, direction_id, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
-    "SELECT strftime('%Y-%m', created_at, 'unixepoch'), direction_id, unit_id, score, ",
+    "SELECT ", local_month!(""), ", direction_id, unit_id, score, ",
     counts_of_votes!(),
     new_votes!(),
     "AND direction_id IS NOT NULL GROUP BY 1, 2, 3, 4 ON CONFLICT (direction_id, month, unit_id, score)",
@@ -659,12 +698,13 @@ pub const SCREEN_HOURS: &str =
     "SELECT id AS unit, timezone AS zone, opening_hours AS hours FROM units WHERE opening_hours <> '{}'";
 /// First in a step's batch when screening flagged votes (`?3`: a JSON array of
 /// `[vote_id, reason]`): the days of flagged context votes, already rolled up, are recomputed.
-pub const SCREEN_DIRTY_DAYS: &str = "\
-INSERT OR IGNORE INTO rollup_dirty_days (day) \
-SELECT DISTINCT date(v.created_at, 'unixepoch') FROM votes v \
-JOIN json_each(?3) j ON v.id = json_extract(j.value, '$[0]') \
-WHERE v.id <= ?1 AND v.status = 'counted' AND v.flag_reason IS NULL \
-  AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1";
+pub const SCREEN_DIRTY_DAYS: &str = concat!(
+    "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT DISTINCT ",
+    local_day!("v."),
+    " FROM votes v JOIN json_each(?3) j ON v.id = json_extract(j.value, '$[0]') ",
+    "WHERE v.id <= ?1 AND v.status = 'counted' AND v.flag_reason IS NULL ",
+    "AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1"
+);
 /// Then the flags themselves, before the step's votes are counted.
 pub const SCREEN_FLAG: &str = "\
 UPDATE votes SET status = 'flagged', flag_reason = f.reason \
@@ -711,12 +751,14 @@ pub const MONTHLY_DIRECTION_DELTA: &str = concat!(
     add_counts!()
 );
 pub const CLEAR_DAILY_EMPLOYEE: &str = "DELETE FROM daily_employee_stats WHERE day = ?1";
-/// `?1` day, `?2`/`?3` its bounds in unix seconds (the `votes_time` index).
+/// `?1` local day, `?2`/`?3` its UTC bounds in unix seconds (`in_local_day`).
 pub const BUILD_DAILY_EMPLOYEE: &str = concat!(
     "INSERT INTO daily_employee_stats (day, employee_id, unit_id, direction_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) ",
     "SELECT ?1, employee_id, unit_id, coalesce(direction_id, 0), score, ",
     counts_of_votes!(),
-    " FROM votes WHERE created_at >= ?2 AND created_at < ?3 AND id <= (SELECT watermark FROM rollup_state WHERE name = 'votes') ",
+    " FROM votes WHERE ",
+    in_local_day!(""),
+    " AND id <= (SELECT watermark FROM rollup_state WHERE name = 'votes') ",
     "GROUP BY employee_id, unit_id, coalesce(direction_id, 0), score"
 );
 pub const CLEAR_DAILY_UNIT: &str = "DELETE FROM daily_unit_stats WHERE day = ?1";
@@ -840,7 +882,9 @@ SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name
        m.decision AS moderation, m.published_text AS published_text \
 FROM votes v JOIN employees e ON e.id = v.employee_id JOIN units u ON u.id = v.unit_id \
 LEFT JOIN vote_contacts c ON c.vote_id = v.id LEFT JOIN comment_moderation m ON m.vote_id = v.id \
-WHERE v.created_at >= ?2 AND v.created_at < ?3 AND coalesce(v.comment, '') <> '' \
+WHERE v.created_at >= ?2 - 50400 AND v.created_at < ?3 + 43200 AND coalesce(v.comment, '') <> '' \
+  AND date(v.created_at + v.local_offset * 60, 'unixepoch') >= date(?2, 'unixepoch') \
+  AND date(v.created_at + v.local_offset * 60, 'unixepoch') < date(?3, 'unixepoch') \
   AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) \
   AND (?4 IS NULL OR v.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?4)) \
   AND (?5 IS NULL OR v.employee_id = ?5) AND (?6 IS NULL OR v.score = ?6) \
@@ -851,12 +895,12 @@ pub const ANY_MONTHLY_REPORT: &str =
 
 // Alerts (alert.rs). Queued in the roll-up's incremental step: the step's new counted votes at
 // the lowest level with a comment (`?1`/`?2` as in `ADD_DAILY_EMPLOYEE`; `?3` now). The text
-// of the comment is not copied: alerts link to the admin page. `at` is the vote's UTC day, not
-// its moment (docs/privacy.md).
+// of the comment is not copied: alerts link to the admin page. `at` is the start of the vote's
+// local day (in its unit's zone), not its moment (docs/privacy.md).
 pub const QUEUE_LOW_SCORE_ALERTS: &str = concat!(
     "INSERT OR IGNORE INTO alert_outbox (dedupe, body, unit_id, created_at, next_at) ",
     "SELECT 'vote:' || v.id, json_object('kind', 'low_score_comment', 'unit_id', v.unit_id, 'unit', u.name, ",
-    "'employee_id', v.employee_id, 'employee', e.name, 'score', v.score, 'at', v.created_at - v.created_at % 86400), v.unit_id, ?3, ?3 ",
+    "'employee_id', v.employee_id, 'employee', e.name, 'score', v.score, 'at', v.created_at - (v.created_at + v.local_offset * 60) % 86400), v.unit_id, ?3, ?3 ",
     "FROM votes v JOIN units u ON u.id = v.unit_id JOIN employees e ON e.id = v.employee_id ",
     "WHERE v.id > ?1 AND v.id <= ?2 AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 ",
     "AND v.status = 'counted' AND coalesce(v.comment, '') <> '' AND v.score = (SELECT MIN(value) FROM scale_levels)"
@@ -916,7 +960,7 @@ ORDER BY v.id DESC LIMIT 100";
 /// pass NULL), and never votes for the employee the caller's account belongs to (`?3`).
 pub const MARK_FLAGGED_DAYS: &str = "\
 INSERT OR IGNORE INTO rollup_dirty_days (day) \
-SELECT DISTINCT date(v.created_at, 'unixepoch') FROM votes v \
+SELECT DISTINCT date(v.created_at + v.local_offset * 60, 'unixepoch') FROM votes v \
 WHERE v.id IN (SELECT value FROM json_each(?2)) AND v.status = 'flagged' \
   AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.depth > 0)) \
   AND v.employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?3)";
@@ -1037,7 +1081,9 @@ macro_rules! open_appeal {
     };
 }
 pub const UPHELD_APPEAL_DAY: &str = concat!(
-    "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT date(created_at, 'unixepoch') FROM votes ",
+    "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT ",
+    local_day!(""),
+    " FROM votes ",
     "WHERE id = ?2 AND ?3 = 'upheld' AND status IN ('counted', 'flagged') AND ",
     open_appeal!()
 );
@@ -1295,14 +1341,14 @@ pub const HAS_RECEIPT_TREE: &str = "SELECT 1 AS one FROM receipt_tree WHERE mont
 /// still `?1`).
 pub const ADD_DAILY_CRITERIA: &str = "\
 INSERT INTO daily_criteria_stats (day, employee_id, unit_id, direction_id, criterion_id, score, counted) \
-SELECT date(v.created_at, 'unixepoch'), v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) \
+SELECT date(v.created_at + v.local_offset * 60, 'unixepoch'), v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) \
 FROM votes v JOIN vote_criteria c ON c.vote_id = v.id \
 WHERE v.id > ?1 AND v.id <= ?2 AND v.status = 'counted' AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 \
 GROUP BY 1, 2, 3, 4, 5, 6 \
 ON CONFLICT (employee_id, day, unit_id, direction_id, criterion_id, score) DO UPDATE SET counted = counted + excluded.counted";
 pub const ADD_MONTHLY_CRITERIA: &str = "\
 INSERT INTO monthly_criteria_stats (month, employee_id, unit_id, direction_id, criterion_id, score, counted) \
-SELECT strftime('%Y-%m', v.created_at, 'unixepoch'), v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) \
+SELECT strftime('%Y-%m', v.created_at + v.local_offset * 60, 'unixepoch'), v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) \
 FROM votes v JOIN vote_criteria c ON c.vote_id = v.id \
 WHERE v.id > ?1 AND v.id <= ?2 AND v.status = 'counted' AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1 \
 GROUP BY 1, 2, 3, 4, 5, 6 \
@@ -1315,14 +1361,15 @@ SELECT substr(?1, 1, 7), employee_id, unit_id, direction_id, criterion_id, score
 FROM daily_criteria_stats WHERE day = ?1 GROUP BY employee_id, unit_id, direction_id, criterion_id, score \
 ON CONFLICT (employee_id, month, unit_id, direction_id, criterion_id, score) DO UPDATE SET counted = counted + excluded.counted";
 pub const CLEAR_DAILY_CRITERIA: &str = "DELETE FROM daily_criteria_stats WHERE day = ?1";
-/// `?1` day, `?2`/`?3` its bounds in unix seconds; votes up to the watermark only.
-pub const BUILD_DAILY_CRITERIA: &str = "\
-INSERT INTO daily_criteria_stats (day, employee_id, unit_id, direction_id, criterion_id, score, counted) \
-SELECT ?1, v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) \
-FROM votes v JOIN vote_criteria c ON c.vote_id = v.id \
-WHERE v.created_at >= ?2 AND v.created_at < ?3 AND v.status = 'counted' \
-  AND v.id <= (SELECT watermark FROM rollup_state WHERE name = 'votes') \
-GROUP BY v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score";
+/// `?1` local day, `?2`/`?3` its UTC bounds in unix seconds; votes up to the watermark only.
+pub const BUILD_DAILY_CRITERIA: &str = concat!(
+    "INSERT INTO daily_criteria_stats (day, employee_id, unit_id, direction_id, criterion_id, score, counted) ",
+    "SELECT ?1, v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score, COUNT(*) ",
+    "FROM votes v JOIN vote_criteria c ON c.vote_id = v.id WHERE ",
+    in_local_day!("v."),
+    " AND v.status = 'counted' AND v.id <= (SELECT watermark FROM rollup_state WHERE name = 'votes') ",
+    "GROUP BY v.employee_id, v.unit_id, coalesce(v.direction_id, 0), c.criterion_id, c.score"
+);
 /// The monthly close's rebuild, `?1` month, `?2`/`?3` its first day and the next month's.
 pub const CLEAR_MONTHLY_CRITERIA: &str = "DELETE FROM monthly_criteria_stats WHERE month = ?1";
 pub const BUILD_MONTHLY_CRITERIA: &str = "\
@@ -1423,3 +1470,50 @@ WHERE substr(token_hash, 1, 16) = ?1 AND used_at IS NULL AND expires_at > ?2 \
 pub const REVOKE_GRANT_LINK: &str = "\
 UPDATE grant_links SET expires_at = ?2 - 1 \
 WHERE substr(token_hash, 1, 16) = ?1 AND used_at IS NULL AND expires_at > ?2 AND ?3 IS NULL";
+
+// Local days (migration 0022, `local_day`): each vote's offset from UTC in its unit's zone.
+/// A vote `v`'s offset from `?3`, a JSON array of `[zone, start, end, offset]` spans from the
+/// runtime's `Intl`; a zone with no span (UTC, or unknown to the runtime) reads as UTC.
+macro_rules! new_offset {
+    () => {
+        "coalesce((SELECT json_extract(j.value, '$[3]') FROM units u, json_each(?3) j \
+         WHERE u.id = v.unit_id AND json_extract(j.value, '$[0]') = u.timezone \
+         AND v.created_at >= json_extract(j.value, '$[1]') AND v.created_at < json_extract(j.value, '$[2]') LIMIT 1), 0)"
+    };
+}
+/// Sets the offsets of some votes, writing only those whose offset changes.
+macro_rules! set_offsets {
+    ($votes:literal) => {
+        concat!(
+            "UPDATE votes SET local_offset = x.o FROM (SELECT v.id AS id, ",
+            new_offset!(),
+            " AS o FROM votes v WHERE ",
+            $votes,
+            ") AS x WHERE votes.id = x.id AND votes.local_offset <> x.o"
+        )
+    };
+}
+/// First in an incremental step's batch (`?1`/`?2` as in `ADD_DAILY_EMPLOYEE`): the step's
+/// votes get their offsets before they are counted.
+pub const SET_STEP_OFFSETS: &str = set_offsets!(
+    "v.id > ?1 AND v.id <= ?2 AND (SELECT watermark FROM rollup_state WHERE name = 'votes') = ?1"
+);
+/// A recompute's re-localisation of the votes cast in `[?1, ?2)` (unix seconds), in one batch:
+/// first the local days that votes whose offset changes leave and join are marked for the
+/// roll-up, then the offsets are set.
+pub const MARK_MOVED_DAYS: &str = concat!(
+    "WITH x AS (SELECT v.created_at AS at, v.local_offset AS old, ",
+    new_offset!(),
+    " AS o FROM votes v WHERE v.created_at >= ?1 AND v.created_at < ?2) ",
+    "INSERT OR IGNORE INTO rollup_dirty_days (day) ",
+    "SELECT date(at + old * 60, 'unixepoch') FROM x WHERE old <> o ",
+    "UNION SELECT date(at + o * 60, 'unixepoch') FROM x WHERE old <> o"
+);
+pub const SET_OFFSETS_BETWEEN: &str = set_offsets!("v.created_at >= ?1 AND v.created_at < ?2");
+/// The zones of the units the step's votes were cast in, with the step's first and last
+/// moments in each.
+pub const STEP_ZONES: &str = "\
+SELECT u.timezone AS zone, min(v.created_at) AS first, max(v.created_at) AS last \
+FROM votes v JOIN units u ON u.id = v.unit_id WHERE v.id > ?1 AND v.id <= ?2 GROUP BY u.timezone";
+/// Every zone a unit has.
+pub const UNIT_ZONES: &str = "SELECT DISTINCT timezone AS zone, 0 AS first, 0 AS last FROM units";

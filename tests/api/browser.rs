@@ -1517,3 +1517,94 @@ async fn an_admin_filters_the_audit_log_read_in_ukrainian_and_persian_and_revoke
         "axe found serious or critical violations:\n{found}"
     );
 }
+
+#[tokio::test]
+async fn an_admin_puts_a_new_unit_in_tehran_and_its_after_midnight_vote_shows_on_the_local_day() {
+    use crate::local_days::{at, insert};
+    use crate::results::{cron, first_of_last_month, today, HOURLY};
+    use chrono::Datelike;
+    let w = shared();
+    let b = Browser::start().await;
+    b.accept_invitation(w, "tz@city.example").await;
+
+    // The zone is a choice from the list; the instance's default (UTC here) comes selected.
+    let zones = b
+        .eval("const s = document.querySelector(\"[data-testid='add-unit-timezone']\"); return [s.tagName, s.value, [...s.options].map((o) => o.value).includes('Asia/Tehran')]")
+        .await;
+    assert_eq!(zones, json!(["SELECT", "UTC", true]));
+    b.fill("add-unit-name", "دفتر پیشخوان ونک").await;
+    b.eval("document.querySelector(\"[data-testid='add-unit-timezone']\").value = 'Asia/Tehran'; return true")
+        .await;
+    b.press("add-unit").await;
+    let hash = b
+        .wait_for(
+            "return location.hash.startsWith('#/units/') && document.querySelector(\"[data-testid='unit-timezone']\") && location.hash",
+            "the new unit's page",
+        )
+        .await;
+    let unit: i64 = hash.as_str().unwrap()["#/units/".len()..].parse().unwrap();
+    assert_eq!(
+        b.eval("return document.querySelector(\"[data-testid='unit-timezone']\").value")
+            .await,
+        "Asia/Tehran"
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM units WHERE id = {unit} AND timezone = 'Asia/Tehran'"
+        )),
+        1
+    );
+
+    // 21:00 UTC the day before last month began is 00:30 on its first in Tehran.
+    let clerk = w.create_employee("رضا احمدی", "کارشناس", unit).await;
+    let first = first_of_last_month();
+    let vote = insert(
+        w,
+        clerk,
+        unit,
+        2,
+        at(first - chrono::Duration::days(1), 21, 0),
+    );
+    // The shared instance's other tests run the cron too: one run may find the lease taken.
+    for _ in 0..20 {
+        cron(w, HOURLY).await;
+        if w.count(&format!(
+            "SELECT COUNT(*) FROM daily_unit_stats WHERE unit_id = {unit} AND day = '{first}' AND counted = 1"
+        )) == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        w.count(&format!("SELECT local_offset FROM votes WHERE id = {vote}")),
+        210
+    );
+
+    b.go(&w.url(&format!(
+        "/admin/#/results/units/{unit}?period=month&date={first}"
+    )))
+    .await;
+    b.wait_for(
+        "const v = document.querySelector(\"[data-testid='total-votes']\"); return v && v.textContent.startsWith('1')",
+        "last month's one vote",
+    )
+    .await;
+    // The day trend: the vote's bar is the first day's, and no other day has one.
+    let bars = b
+        .eval("return [...document.querySelectorAll(\"[data-testid='trend'] rect\")].map((r) => Number(r.getAttribute('height')) > 0)")
+        .await;
+    let bars: Vec<bool> = serde_json::from_value(bars).unwrap();
+    let days = (chrono::NaiveDate::from_ymd_opt(today().year(), today().month(), 1).unwrap()
+        - first)
+        .num_days() as usize;
+    assert_eq!(bars.len(), days, "a bar per day of the month");
+    assert_eq!(
+        bars.iter().position(|b| *b),
+        Some(0),
+        "on the 1st, not the day before"
+    );
+    assert_eq!(bars.iter().filter(|b| **b).count(), 1);
+    b.screenshot("local-day-tehran").await;
+    b.quit().await;
+}

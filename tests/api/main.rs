@@ -12,6 +12,7 @@ mod browser;
 mod credentials;
 mod criteria;
 mod integrity;
+mod local_days;
 mod one_time;
 mod public;
 mod requests;
