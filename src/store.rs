@@ -14,6 +14,7 @@ use crate::token::Claims;
 use crate::vote::Ballot;
 
 pub mod admin;
+pub mod directory;
 pub mod one_time;
 pub mod record;
 pub mod results;
