@@ -12,6 +12,7 @@ mod credentials;
 mod criteria;
 mod integrity;
 mod one_time;
+mod org_admin;
 mod public;
 mod requests;
 mod results;
