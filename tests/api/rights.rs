@@ -608,7 +608,9 @@ fn need(method: &str, pattern: &str) -> Need {
             | "/results/comments"
             | "/cases"
             | "/cases/overdue"
-            | "/appeals",
+            | "/appeals"
+            | "/search"
+            | "/employees",
         ) => Any,
         ("GET", "/review" | "/keys") => AnyAdmin,
         ("GET", "/accounts" | "/audit" | "/national") => Super,
