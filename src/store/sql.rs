@@ -1371,7 +1371,7 @@ WHERE month = ?1 GROUP BY unit_id, criterion_id, score";
 /// letters, then the spellings one letter has in the instance's languages: Russian ё as е,
 /// Arabic yeh and kaf as the Persian ones, the zero-width non-joiner and tatweel dropped, the
 /// typographic apostrophes of Ukrainian names as `'`. `directory::search_key` folds the
-/// searched text the same way (a test holds the two together).
+/// searched text the same way (a test holds the two together). Applied in this order.
 pub const SEARCH_FOLD: &[(&str, &str)] = &[
     ("А", "а"),
     ("Б", "б"),
@@ -1428,15 +1428,26 @@ pub const SEARCH_FOLD: &[(&str, &str)] = &[
     ("ʼ", "'"),
 ];
 
-/// `column` folded by `SEARCH_FOLD`, as SQL.
-pub fn folded(column: &str) -> String {
-    SEARCH_FOLD
-        .iter()
-        .fold(format!("lower({column})"), |expr, (from, to)| {
-            format!("replace({expr}, '{from}', '{to}')")
-        })
-}
+/// Replaces per level of [`folded_names`]: SQLite's parser overflows its stack on about 35
+/// nested calls, so the fold is split over derived tables, each nesting a dozen.
+const FOLD_PER_LEVEL: usize = 12;
 
+/// `(SELECT id, folded FROM …)`: every row of `table` with its `name` folded by
+/// `SEARCH_FOLD`, to join on `id`.
+pub fn folded_names(table: &str) -> String {
+    SEARCH_FOLD.chunks(FOLD_PER_LEVEL).fold(
+        format!("(SELECT id, lower(name) AS folded FROM {table})"),
+        |inner, pairs| {
+            let expr = pairs
+                .iter()
+                .fold(String::from("folded"), |expr, (from, to)| {
+                    let (from, to) = (from.replace('\'', "''"), to.replace('\'', "''"));
+                    format!("replace({expr}, '{from}', '{to}')")
+                });
+            format!("(SELECT id, {expr} AS folded FROM {inner})")
+        },
+    )
+}
 /// An employee's code status on channel `?2`: 'active', 'revoked' or 'none'.
 const QR_STATUS: &str = "\
 CASE WHEN EXISTS (SELECT 1 FROM qr_codes q WHERE q.employee_id = e.id AND q.channel = ?2 AND q.revoked_at IS NULL) THEN 'active' \
@@ -1448,11 +1459,11 @@ fn employee_rows() -> String {
     format!(
         "SELECT e.id AS id, e.name AS name, e.position AS position, e.unit_id AS unit_id, u.name AS unit_name, \
        e.active AS active, {QR_STATUS} AS qr \
-FROM employees e JOIN units u ON u.id = e.unit_id \
+FROM employees e JOIN units u ON u.id = e.unit_id JOIN {} f ON f.id = e.id \
 WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = e.unit_id)) \
   AND (?5 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = ?5 AND c.descendant_id = e.unit_id)) \
-  AND (?3 IS NULL OR instr({}, ?3) > 0)",
-        folded("e.name")
+  AND (?3 IS NULL OR instr(f.folded, ?3) > 0)",
+        folded_names("employees")
     )
 }
 
@@ -1476,10 +1487,10 @@ pub fn count_employees() -> String {
 pub fn find_units() -> String {
     format!(
         "SELECT u.id AS id, u.name AS name, p.name AS parent_name, u.active AS active \
-FROM units u LEFT JOIN units p ON p.id = u.parent_id \
+FROM units u JOIN {} f ON f.id = u.id LEFT JOIN units p ON p.id = u.parent_id \
 WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = u.id)) \
-  AND instr({}, ?2) > 0 ORDER BY u.name, u.id LIMIT ?3",
-        folded("u.name")
+  AND instr(f.folded, ?2) > 0 ORDER BY u.name, u.id LIMIT ?3",
+        folded_names("units")
     )
 }
 
