@@ -330,10 +330,11 @@ async fn a_bulk_issue_gives_codes_exactly_to_those_without_one_and_a_retry_nothi
         .admin_get(&format!("/api/v1/admin/employees/{without}"))
         .await;
     let url = detail["codes"][0]["url"].as_str().unwrap().to_owned();
+    // The printed address is in capitals (QR alphanumeric mode): `…/R/TOKEN`.
     let path = url
-        .split_once("/r/")
+        .split_once("/R/")
         .map(|(_, t)| format!("/r/{t}"))
-        .unwrap();
+        .unwrap_or_else(|| panic!("a vote URL: {url}"));
     let page = w.http.get(w.url(&path)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Без Коду"));
