@@ -1416,10 +1416,14 @@ async fn an_admin_finds_people_in_ukrainian_and_persian_lists_their_codes_and_is
     assert_eq!(resp.status(), 204);
     let b = Browser::start().await;
     b.window(1280, 900).await;
-    b.go(&w.url("/admin/#/signin")).await;
-    b.eval("localStorage.setItem('civicrate.lang', 'uk'); return true")
-        .await;
     b.accept_invitation(w, "finder@city.example").await;
+    b.eval("localStorage.setItem('civicrate.lang', 'uk'); location.reload(); return true")
+        .await;
+    b.wait_for(
+        "return document.documentElement.lang === 'uk' && document.querySelector(\"[data-testid='search']\")",
+        "the page in Ukrainian",
+    )
+    .await;
 
     // The header's search box, in capitals: the employee is found, with the code's state.
     b.fill("search", "ОЛЕНА").await;
