@@ -26,6 +26,7 @@ pub mod cf_access;
 pub mod clock;
 pub mod common_passwords;
 pub mod criteria_results;
+pub mod directory;
 pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;

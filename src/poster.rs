@@ -3,10 +3,12 @@
 //! name, position and unit, and the short URL under the code for people who type it.
 //!
 //! The page is for office staff, who print it from the browser: a screen-only toolbar says
-//! how (there is no JavaScript, so no print button), and the stylesheet ([`POSTER_CSS`],
+//! how, with a print button that its one small script ([`POSTER_JS`]) shows (without
+//! scripts the browser's menu prints), and on a unit's page the employees left out for want
+//! of a current code; the stylesheet ([`POSTER_CSS`],
 //! served by the worker at `/admin/assets/poster.css`) sets the sheet size with named
 //! `@page` rules, one poster per sheet. The page itself has no inline styles or scripts
-//! (CSP `style-src 'self'; img-src 'self' data:`); the QR code is inline SVG, which the
+//! (CSP `script-src 'self'; style-src 'self'; img-src 'self' data:`); the QR code is inline SVG, which the
 //! stylesheet sizes in millimetres. The sizes follow docs/posters.md: at least 1.2 mm a
 //! module for a version-4 code on the smallest sheet.
 
@@ -263,6 +265,14 @@ body{margin:0;background:#e8eaed;color:#000;font-family:system-ui,-apple-system,
 .slip .code{flex:0 0 32mm;width:32mm}.slip .code svg{width:100%;height:auto;display:block}
 .slip .about p{margin:0 0 .2em}.slip .once{font-weight:600}.slip .name{font-size:1.15em;font-weight:700}
 @media print{body.slips main{padding:0}}
+.print{font:inherit;padding:.5rem 1rem;border:1px solid #12355b;border-radius:6px;background:#12355b;color:#fff;cursor:pointer}
+.print:focus-visible,.skipped button:focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
+.skipped{margin:.5rem 0 0;padding:.75rem 1rem;border:2px solid #8a4b00;background:#fff}
+.skipped h2{margin:0 0 .4rem;font-size:1.125rem}
+.skipped ul{margin:0 0 .5rem;padding-inline-start:1.25rem}
+.skipped .muted{color:#4d5156;font-size:.95rem}
+.skipped button{font:inherit;padding:.5rem 1rem;border:1px solid #12355b;border-radius:6px;background:#fff;color:#12355b;cursor:pointer}
+@media print{.print,.skipped{display:none}}
 @media print{body{background:none}.toolbar{display:none}.poster{margin:0;box-shadow:none;break-inside:avoid;break-after:page}.poster:last-child{break-after:auto}}
 "#;
 
@@ -274,6 +284,32 @@ pub fn posters_page(
     size: PaperSize,
     langs: &[Lang],
     cards: &[PosterCard],
+) -> String {
+    unit_posters_page(ui_lang, size, langs, cards, &Skipped::default())
+}
+
+/// The employees a unit's poster page leaves out for want of a current code.
+#[derive(Debug, Clone, Default)]
+pub struct Skipped<'a> {
+    /// (name, unit name) of each, at most [`SKIPPED_SHOWN`].
+    pub employees: Vec<(&'a str, &'a str)>,
+    /// More were left out than are named.
+    pub more: bool,
+    /// The unit and channel whose missing codes the page's button issues, when the reader
+    /// administers the unit (`POST /api/v1/admin/units/{id}/issue-codes`, the subtree).
+    pub issue: Option<(u32, u8)>,
+}
+
+/// Employees a poster page names as left out, at most.
+pub const SKIPPED_SHOWN: usize = 200;
+
+/// [`posters_page`] of a unit, saying above the posters which employees it leaves out.
+pub fn unit_posters_page(
+    ui_lang: Lang,
+    size: PaperSize,
+    langs: &[Lang],
+    cards: &[PosterCard],
+    skipped: &Skipped,
 ) -> String {
     let mut poster_langs: Vec<Lang> = Vec::with_capacity(Lang::ALL.len());
     for &lang in langs {
@@ -296,11 +332,14 @@ pub fn posters_page(
                 link rel="icon" href=(crate::pages::ICON);
                 title { (t.title) " (" (size.name()) ")" }
                 link rel="stylesheet" href="/admin/assets/poster.css";
+                script src="/admin/assets/poster.js" defer {}
             }
             body class=(size.class()) {
                 header .toolbar {
                     h1 { (t.title) }
                     p { (t.print_hint.replace("{size}", size.name())) }
+                    (print_button(ui_lang))
+                    (skipped_list(ui_lang, skipped))
                 }
                 main {
                     @if cards.is_empty() {
@@ -485,11 +524,13 @@ pub fn slips_page(
                 link rel="icon" href=(crate::pages::ICON);
                 title { (t.title) }
                 link rel="stylesheet" href="/admin/assets/poster.css";
+                script src="/admin/assets/poster.js" defer {}
             }
             body .slips {
                 header .toolbar {
                     h1 { (t.title) }
                     p { (t.print_hint) }
+                    (print_button(ui_lang))
                 }
                 main {
                     @if cards.is_empty() {
@@ -525,6 +566,170 @@ pub fn slips_page(
     };
     page.into_string()
 }
+
+/// The texts of the print button and of the list of employees a unit's posters leave out.
+struct SkipText {
+    print: &'static str,
+    /// `{n}` is replaced by how many.
+    skipped: &'static str,
+    more: &'static str,
+    issue: &'static str,
+    issue_hint: &'static str,
+    issuing: &'static str,
+    failed: &'static str,
+}
+
+const SKIP_TEXTS: [(Lang, SkipText); 5] = [
+    (
+        Lang::Uk,
+        SkipText {
+            print: "Друкувати / PDF",
+            skipped: "Без плаката — немає чинного QR-коду ({n}):",
+            more: "…та інші (список скорочено).",
+            issue: "Видати їм QR-коди",
+            issue_hint: "Чинні коди не змінюються. Після видачі сторінка оновиться з новими плакатами.",
+            issuing: "Видаємо коди…",
+            failed: "Не вдалося видати коди. Оновіть сторінку й спробуйте ще раз.",
+        },
+    ),
+    (
+        Lang::Ru,
+        SkipText {
+            print: "Печать / PDF",
+            skipped: "Без плаката — нет действующего QR-кода ({n}):",
+            more: "…и другие (список сокращён).",
+            issue: "Выдать им QR-коды",
+            issue_hint: "Действующие коды не меняются. После выдачи страница обновится с новыми плакатами.",
+            issuing: "Выдаём коды…",
+            failed: "Не удалось выдать коды. Обновите страницу и попробуйте ещё раз.",
+        },
+    ),
+    (
+        Lang::Kk,
+        SkipText {
+            print: "Басып шығару / PDF",
+            skipped: "Плакатсыз — жарамды QR-коды жоқ ({n}):",
+            more: "…және басқалары (тізім қысқартылған).",
+            issue: "Оларға QR-кодтар беру",
+            issue_hint: "Жарамды кодтар өзгермейді. Кодтар берілген соң бет жаңа плакаттармен жаңарады.",
+            issuing: "Кодтар берілуде…",
+            failed: "Кодтарды беру мүмкін болмады. Бетті жаңартып, қайталап көріңіз.",
+        },
+    ),
+    (
+        Lang::Fa,
+        SkipText {
+            print: "چاپ / PDF",
+            skipped: "بدون پوستر — کد QR معتبر ندارند ({n}):",
+            more: "…و دیگران (فهرست کوتاه شده است).",
+            issue: "برای آنان کد QR صادر کنید",
+            issue_hint: "کدهای معتبر تغییر نمی‌کنند. پس از صدور، صفحه با پوسترهای تازه دوباره بارگیری می‌شود.",
+            issuing: "در حال صدور کدها…",
+            failed: "صدور کدها انجام نشد. صفحه را تازه کنید و دوباره تلاش کنید.",
+        },
+    ),
+    (
+        Lang::En,
+        SkipText {
+            print: "Print / PDF",
+            skipped: "Not printed — no current QR code ({n}):",
+            more: "…and more (the list is cut short).",
+            issue: "Issue them QR codes",
+            issue_hint: "Codes that work are not changed. Once issued, the page reloads with the new posters.",
+            issuing: "Issuing codes…",
+            failed: "The codes could not be issued. Reload the page and try again.",
+        },
+    ),
+];
+
+const ENGLISH_SKIP: SkipText = SkipText {
+    print: "Print / PDF",
+    skipped: "",
+    more: "",
+    issue: "",
+    issue_hint: "",
+    issuing: "",
+    failed: "",
+};
+
+fn skip_text(lang: Lang) -> &'static SkipText {
+    text_in(&SKIP_TEXTS, lang, &ENGLISH_SKIP)
+}
+
+/// Shown by `poster.js` (hidden without scripts, where the browser's menu prints): prints the
+/// page, or saves it as a PDF from the same dialog.
+fn print_button(lang: Lang) -> Markup {
+    html! {
+        p { button .print type="button" hidden data-print="" data-testid="print" { (skip_text(lang).print) } }
+    }
+}
+
+fn skipped_list(lang: Lang, skipped: &Skipped) -> Markup {
+    let t = skip_text(lang);
+    let n = skipped.employees.len();
+    let count = if skipped.more {
+        format!("{}+", crate::i18n::localize_digits(lang, &n.to_string()))
+    } else {
+        crate::i18n::localize_digits(lang, &n.to_string())
+    };
+    html! {
+        @if n > 0 {
+            section .skipped aria-labelledby="skipped-title" data-testid="skipped" {
+                h2 #skipped-title { (t.skipped.replace("{n}", &count)) }
+                ul {
+                    @for (name, unit) in &skipped.employees {
+                        li { span dir="auto" { (name) } " — " span dir="auto" { (unit) } }
+                    }
+                }
+                @if skipped.more {
+                    p { (t.more) }
+                }
+                @if let Some((unit, channel)) = skipped.issue {
+                    p .muted { (t.issue_hint) }
+                    p {
+                        button type="button" hidden data-issue-unit=(unit) data-channel=(channel)
+                            data-issuing=(t.issuing) data-failed=(t.failed) data-testid="issue-skipped" { (t.issue) }
+                    }
+                    p role="status" data-issue-status="" {}
+                }
+            }
+        }
+    }
+}
+
+/// The poster and slip pages' one script (served at `/admin/assets/poster.js`, so the pages'
+/// CSP keeps `script-src 'self'`): it shows the print button, and issues a unit's missing
+/// codes from the list of those left out, then reloads. Without it the pages still print from
+/// the browser's menu.
+pub const POSTER_JS: &str = r#""use strict";
+(() => {
+  const print = document.querySelector("[data-print]");
+  if (print) { print.hidden = false; print.addEventListener("click", () => window.print()); }
+  const issue = document.querySelector("[data-issue-unit]");
+  const status = document.querySelector("[data-issue-status]");
+  if (!issue || !status) return;
+  issue.hidden = false;
+  issue.addEventListener("click", async () => {
+    issue.disabled = true; status.textContent = issue.dataset.issuing;
+    try {
+      const me = await fetch("/api/v1/session", { credentials: "same-origin" });
+      if (!me.ok) throw new Error(String(me.status));
+      const { csrf } = await me.json();
+      const headers = { "content-type": "application/json" };
+      if (csrf) headers["x-csrf-token"] = csrf;
+      // A request issues a bounded number: ask again while some remain and each round issues some.
+      for (let round = 0; round < 100; round++) {
+        const r = await fetch(`/api/v1/admin/units/${issue.dataset.issueUnit}/issue-codes`, { method: "POST", credentials: "same-origin", headers,
+          body: JSON.stringify({ subtree: true, channel: Number(issue.dataset.channel) }) });
+        if (!r.ok) throw new Error(String(r.status));
+        const done = await r.json();
+        if (!done.remaining || !done.issued.length) break;
+      }
+      location.reload();
+    } catch (_) { status.textContent = issue.dataset.failed; issue.disabled = false; }
+  });
+})();
+"#;
 
 /// Whether `svg` is markup as [`crate::qr::svg`] draws it: one `<svg>` holding `<rect>` and
 /// `<path>` elements, no text, only the attributes that function writes, and values of
@@ -594,6 +799,62 @@ fn is_plain_qr_svg(svg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pages' one script, served from the worker under the CSP's `script-src 'self'`.
+    const OWN_SCRIPT: &str = r#"<script src="/admin/assets/poster.js" defer></script>"#;
+
+    fn without_own_script(page: &str) -> String {
+        page.replace(OWN_SCRIPT, "")
+    }
+
+    fn skipped_page(lang: Lang, issue: Option<(u32, u8)>, more: bool) -> String {
+        let svg = svg();
+        posters_page_with(lang, &[card("Олена", &svg)], issue, more)
+    }
+
+    fn posters_page_with(
+        lang: Lang,
+        cards: &[PosterCard],
+        issue: Option<(u32, u8)>,
+        more: bool,
+    ) -> String {
+        let skipped = Skipped {
+            employees: vec![("<b>Мар’яна</b>", "Відділ"), ("کریمی", "واحد")],
+            more,
+            issue,
+        };
+        unit_posters_page(lang, PaperSize::A5, &[lang], cards, &skipped)
+    }
+
+    #[test]
+    fn a_unit_page_names_whom_it_leaves_out_and_offers_their_codes_to_its_admins() {
+        for lang in Lang::ALL {
+            let page = skipped_page(lang, Some((7, 0)), false);
+            let t = skip_text(lang);
+            assert!(page.contains(
+                &t.skipped
+                    .replace("{n}", &crate::i18n::localize_digits(lang, "2"))
+            ));
+            assert!(page.contains("&lt;b&gt;Мар’яна&lt;/b&gt;") && page.contains("کریمی"));
+            assert!(page.contains(r#"data-issue-unit="7" data-channel="0""#));
+            assert!(page.contains(t.issue) && page.contains(t.print));
+            assert!(!page.contains(t.more));
+        }
+        // A reader who does not administer the unit sees the list without the button.
+        let page = skipped_page(Lang::En, None, true);
+        assert!(
+            page.contains("data-testid=\"skipped\"") && page.contains(skip_text(Lang::En).more)
+        );
+        assert!(page.contains("(2+)"));
+        assert!(!page.contains("data-issue-unit"));
+        // Nobody left out: no list at all, and the print button still there.
+        let svg = svg();
+        let page = posters_page(Lang::Uk, PaperSize::A5, &[Lang::Uk], &[card("Олена", &svg)]);
+        assert!(!page.contains("data-testid=\"skipped\""));
+        assert!(page.contains(r#"data-print="""#));
+        // Printed, neither the button nor the list shows.
+        assert!(POSTER_CSS.contains("@media print{.print,.skipped{display:none}}"));
+    }
     use crate::i18n::messages;
     use crate::qr;
 
@@ -687,7 +948,7 @@ mod tests {
             display_url: "https://x.ua/r/<b>",
             qr_svg: &svg,
         }];
-        let page = posters_page(Lang::Uk, PaperSize::A5, &[Lang::Uk], &cards);
+        let page = without_own_script(&posters_page(Lang::Uk, PaperSize::A5, &[Lang::Uk], &cards));
         assert!(!page.contains("<script"));
         assert!(!page.contains("<img"));
         assert!(!page.contains("<b>"));
@@ -727,7 +988,12 @@ mod tests {
         ];
         for bad in &evil {
             assert!(!is_plain_qr_svg(bad), "{bad}");
-            let page = posters_page(Lang::En, PaperSize::A5, &[Lang::En], &[card("A", bad)]);
+            let page = without_own_script(&posters_page(
+                Lang::En,
+                PaperSize::A5,
+                &[Lang::En],
+                &[card("A", bad)],
+            ));
             assert!(!page.contains("<svg") && !page.contains("<script"), "{bad}");
             // The rest of the poster is still there, for the URL under the code.
             assert!(page.contains(SHOWN));
@@ -814,6 +1080,12 @@ mod tests {
         let svg = svg();
         let cards = [card("Олена", &svg), card("Ivan", &svg)];
         let page = posters_page(Lang::En, PaperSize::A5, &Lang::ALL, &cards);
+        assert_eq!(
+            page.matches(OWN_SCRIPT).count(),
+            1,
+            "its one script, by address"
+        );
+        let page = without_own_script(&page);
         assert_eq!(
             page.matches(r#"<link rel="stylesheet" href="/admin/assets/poster.css">"#)
                 .count(),

@@ -205,6 +205,14 @@ pub enum Route<'a> {
     OneTimeSlips {
         id: Option<i64>,
     },
+    /// Units and employees by a part of their name, in the caller's subtrees.
+    Search,
+    /// Every employee in the caller's subtrees with their unit and code status, a page at a time.
+    EmployeeList,
+    /// Codes for every employee of a unit who has none (unit admins).
+    IssueMissingCodes {
+        unit: Option<UnitId>,
+    },
 }
 
 /// A positive id that fits a JavaScript number, or `None` (a 404 after authentication).
@@ -396,6 +404,13 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/admin/one-time-batches/{id}/revoke",
         Access::Admin,
     ),
+    ("GET", "/api/v1/admin/search", Access::Admin),
+    ("GET", "/api/v1/admin/employees", Access::Admin),
+    (
+        "POST",
+        "/api/v1/admin/units/{id}/issue-codes",
+        Access::Admin,
+    ),
 ];
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
@@ -568,6 +583,9 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         (Get, ["units", id, "one-time-batches"]) => Route::OneTimeBatches { unit: unit(id) },
         (Get, ["one-time-batches", id]) => Route::OneTimeBatch { id: row_id(id) },
         (Post, ["one-time-batches", id, "revoke"]) => Route::RevokeOneTimeBatch { id: row_id(id) },
+        (Get, ["search"]) => Route::Search,
+        (Get, ["employees"]) => Route::EmployeeList,
+        (Post, ["units", id, "issue-codes"]) => Route::IssueMissingCodes { unit: unit(id) },
         (Post, ["appeals", id]) => Route::DecideAppeal {
             vote: id
                 .parse::<i64>()

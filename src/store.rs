@@ -15,6 +15,7 @@ use crate::vote::Ballot;
 
 pub mod admin;
 pub mod audit;
+pub mod directory;
 pub mod one_time;
 pub mod record;
 pub mod results;

@@ -8,7 +8,9 @@
 // direction-name, add-direction, unit-settings, unit-networks, grant-link, grant-link-copy,
 // account-employee, link-employee, token-days, token-row, revoke-tokens, audit-who, audit-action,
 // audit-from, audit-to, audit-filter, audit-csv, audit-newer, audit-more, invitation-row,
-// invitation-revoke, reset-link-make, reset-link, reset-link-copy.
+// invitation-revoke, reset-link-make, reset-link-copy, reset-link, search, search-go,
+// search-unit, found-employee, qr-status, list-status, list-filter, list-next, list-prev,
+// bulk-issue, bulk-subtree, bulk-result, import-issue, unit-created.
 "use strict";
 (() => {
   const LANGS = [["uk", "Українська"], ["ru", "Русский"], ["kk", "Қазақша"], ["fa", "فارسی"], ["en", "English"]];
@@ -121,8 +123,11 @@
   // DOM's append and replaceChildren write null as the text "null": drop absent parts first.
   const put = (node, ...kids) => node.replaceChildren(...kids.flat().filter((c) => c !== null && c !== undefined));
 
+  // A message for the next screen only (a unit just created), shown under its title.
+  let flash = null;
   function page(title, ...content) {
-    main.replaceChildren(el("h1", {}, title), ...content.flat().filter((c) => c !== null && c !== undefined));
+    const once = flash; flash = null;
+    main.replaceChildren(el("h1", {}, title), once, ...content.flat().filter((c) => c !== null && c !== undefined));
     document.title = title + " · civicrate";
     main.focus();
   }
@@ -130,9 +135,12 @@
   function menu() {
     const nav = document.getElementById("menu");
     nav.replaceChildren();
+    const old = document.getElementById("search");
+    if (old) old.hidden = !me;
     if (!me) return;
     const link = (href, key) => el("a", { href }, t(key));
-    put(nav, link("#/", "units"), link("#/results", "results"), link("#/directions", "directions"),
+    searchBox();
+    put(nav, link("#/", "units"), link("#/employees", "el_menu"), link("#/results", "results"), link("#/directions", "directions"),
       canManage() ? link("#/accounts", "accounts") : null,
       canManage() ? link("#/keys", "keys") : null,
       link("#/inbox", "c_inbox"),
@@ -144,6 +152,98 @@
       el("button", { class: "link", type: "button", on: { click: async () => {
         await api("DELETE", "/api/v1/session").catch(() => {}); me = null; location.hash = "#/signin"; } } }, t("signOut")),
       el("span", { class: "muted" }, me.account.email));
+  }
+
+  // The header's search box: units and employees of the caller's subtrees by a part of a name.
+  function searchBox() {
+    const old = document.getElementById("search");
+    const q = new URLSearchParams((location.hash.split("?")[1]) || "").get("q") || "";
+    const input = el("input", { type: "search", id: "q-search", name: "q", testid: "search", dir: "auto", maxlength: 200, value: location.hash.startsWith("#/search") ? q : "", autocomplete: "off" });
+    const box = el("form", { id: "search", role: "search", class: "search", on: { submit: (e) => {
+      e.preventDefault();
+      if (input.value.trim()) location.hash = "#/search?q=" + encodeURIComponent(input.value.trim());
+    } } }, el("label", { for: "q-search", class: "sr-only" }, t("s_label")), input,
+      el("button", { type: "submit", class: "secondary", testid: "search-go" }, t("s_go")));
+    if (old) old.replaceWith(box); else document.getElementById("lang").before(box);
+  }
+
+  const qrCell = (e) => el("td", { testid: "qr-status", "data-qr": e.qr, class: e.qr === "active" ? "ok" : e.qr === "revoked" ? "warning" : "muted" }, t("qr_" + e.qr));
+  // Employees as the list and the search show them: name, position, unit, code status.
+  const employeeTable = (list) => table([t("fullName"), t("position"), t("unit"), t("el_qr")], list.map((e) => el("tr", {},
+    el("td", {}, el("a", { href: "#/employees/" + e.id, testid: "found-employee", dir: "auto" }, e.name), e.active ? null : el("span", { class: "muted" }, " (" + t("inactive") + ")")),
+    el("td", { dir: "auto" }, e.position), el("td", {}, el("a", { href: "#/units/" + e.unit_id, dir: "auto" }, e.unit_name)), qrCell(e))));
+
+  async function searchPage(hash) {
+    const q = new URLSearchParams(hash.split("?")[1] || "").get("q") || "";
+    const r = await api("GET", "/api/v1/admin/search?q=" + encodeURIComponent(q));
+    page(t("s_title").replace("{q}", q),
+      card(t("units"), r.units.length ? el("ul", {}, r.units.map((u) => el("li", {},
+        el("a", { href: "#/units/" + u.id, testid: "search-unit", dir: "auto" }, u.name),
+        u.parent_name ? el("span", { class: "muted small" }, " · ", el("span", { dir: "auto" }, u.parent_name)) : null,
+        u.active ? null : el("span", { class: "muted" }, " (" + t("inactive") + ")")))) : el("p", { class: "muted" }, t("s_none"))),
+      card(t("employees"), r.employees.length ? employeeTable(r.employees) : el("p", { class: "muted" }, t("s_none")),
+        el("p", {}, el("a", { href: "#/employees?q=" + encodeURIComponent(q), testid: "search-all" }, r.more_employees ? t("s_more") : t("s_list")))));
+  }
+
+  // Every employee of the caller's subtrees, 50 a page, by name; filtered by code status.
+  async function employeeList(hash) {
+    const q = new URLSearchParams(hash.split("?")[1] || "");
+    const params = new URLSearchParams();
+    for (const k of ["q", "status", "unit", "page"]) if (q.get(k)) params.set(k, q.get(k));
+    const r = await api("GET", "/api/v1/admin/employees?" + params);
+    const uid = "el" + (++formSeq);
+    const name = el("input", { type: "search", id: uid + "q", value: q.get("q") || "", dir: "auto", maxlength: 200 });
+    const status = el("select", { id: uid + "s", testid: "list-status" }, el("option", { value: "" }, t("r_any")),
+      ["active", "revoked", "none"].map((s) => el("option", { value: s, selected: q.get("status") === s }, t("qr_" + s))));
+    const filters = el("form", { class: "inline", on: { submit: (e) => {
+      e.preventDefault();
+      const p = new URLSearchParams();
+      if (name.value.trim()) p.set("q", name.value.trim());
+      if (status.value) p.set("status", status.value);
+      if (q.get("unit")) p.set("unit", q.get("unit"));
+      location.hash = "#/employees?" + p;
+    } } }, el("label", { for: uid + "q" }, t("el_name")), name, el("label", { for: uid + "s" }, t("el_qr")), status,
+      el("button", { type: "submit", testid: "list-filter" }, t("r_show")));
+    const at = (n) => { const p = new URLSearchParams(params); p.set("page", String(n)); return "#/employees?" + p; };
+    const pager = r.pages > 1 ? el("nav", { class: "row", "aria-label": t("el_pages") },
+      r.page > 1 ? el("a", { href: at(r.page - 1), testid: "list-prev" }, t("el_prev")) : null,
+      el("span", {}, t("el_page").replace("{p}", num(r.page)).replace("{n}", num(r.pages))),
+      r.page < r.pages ? el("a", { href: at(r.page + 1), testid: "list-next" }, t("el_next")) : null) : null;
+    page(t("el_title"), el("p", { class: "muted" }, t("el_help")), filters,
+      card(null, el("p", { role: "status" }, t("el_total").replace("{n}", num(r.total))),
+        r.employees.length ? employeeTable(r.employees) : el("p", { class: "muted" }, t("s_none")), pager));
+  }
+
+  // Codes for every active employee of a unit who has none; codes that work stay as they are.
+  // One request issues a bounded number: it is repeated while some remain.
+  async function issueMissing(unitId, subtree, employees) {
+    let issued = 0;
+    for (let round = 0; round < 100; round++) {
+      const body = { subtree };
+      if (employees) body.employees = employees;
+      const r = await api("POST", `/api/v1/admin/units/${unitId}/issue-codes`, body);
+      issued += r.issued.length;
+      if (!r.remaining || !r.issued.length) break;
+    }
+    return issued;
+  }
+
+  function bulkIssue(d) {
+    const uid = "bk" + (++formSeq);
+    const msg = el("p", { role: "status", testid: "bulk-result" });
+    const subtree = el("input", { type: "checkbox", id: uid, testid: "bulk-subtree", checked: d.children.length > 0 });
+    const run = async () => {
+      msg.className = ""; msg.textContent = t("b_working");
+      try {
+        const n = await issueMissing(d.unit.id, subtree.checked);
+        msg.className = "ok";
+        msg.replaceChildren(n ? t("b_done").replace("{n}", num(n)) : t("b_none"), " ",
+          n ? el("a", { href: `/admin/units/${d.unit.id}/posters?size=a5&lang=${lang}`, target: "_blank", rel: "noopener" }, t("b_print")) : null);
+      } catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+    };
+    return el("div", {}, el("h3", {}, t("b_title")), el("p", { class: "muted small" }, t("b_help")),
+      el("label", { class: "check", for: uid }, subtree, t("b_subtree")),
+      el("button", { type: "button", testid: "bulk-issue", on: { click: run } }, t("b_issue")), msg);
   }
 
   function signIn() {
@@ -179,6 +279,10 @@
     return units.map((u) => [u.id, path(u), u]);
   }
 
+  // The confirmation after a unit is created: what was made and the way to it.
+  const unitCreated = (u) => el("p", { class: "ok", role: "status", testid: "unit-created" }, t("u_created") + " ",
+    el("a", { href: "#/units/" + u.id, dir: "auto" }, u.name));
+
   async function tree() {
     const { units } = await api("GET", "/api/v1/admin/units");
     const byParent = new Map();
@@ -194,7 +298,7 @@
         byParent.has(u.id) ? list(u.id, false) : null)));
     page(t("units"), card(null, units.length ? list(null, true) : el("p", {}, t("empty"))),
       isSuper() ? card(t("addUnit"), form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }], zoneField("add-unit-timezone")], t("create"),
-        async (v) => { const u = await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: null, timezone: v.timezone }); location.hash = "#/units/" + u.id; }, "add-unit")) : null);
+        async (v) => { const u = await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: null, timezone: v.timezone }); flash = unitCreated(u); location.hash = "#/units/" + u.id; }, "add-unit")) : null);
   }
 
   // A unit's time zone: a choice from the zones the server accepts (`time_zones` in the
@@ -303,12 +407,14 @@
       el("p", { class: "row" }, ["a4", "a5", "a6"].map((s) => el("a", { class: "button", href: `/admin/units/${d.unit.id}/posters?size=${s}&lang=${lang}`, target: "_blank", rel: "noopener", testid: s === "a5" ? "unit-posters" : undefined }, `${t("poster")} ${s.toUpperCase()}`))),
       el("p", { class: "row" }, el("a", { href: `/api/v1/admin/export.csv?unit=${d.unit.id}`, testid: "export" }, t("export")),
         manage ? el("a", { href: `#/units/${d.unit.id}/import`, testid: "import-link" }, t("import")) : null),
+      manage ? bulkIssue(d) : null,
       websiteForm(d, manage));
     const once = manage ? await oneTimeCodes(d) : null;
     const children = card(t("children"),
       d.children.length ? el("ul", {}, d.children.map((c) => el("li", {}, el("a", { href: "#/units/" + c.id, testid: "unit-link" }, c.name)))) : el("p", { class: "muted" }, t("empty")),
       manage ? form([["name", t("name"), "text", "add-unit-name", { maxlength: 200 }], zoneField("add-unit-timezone", d.unit.timezone)], t("addUnit"), async (v) => {
-        await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: d.unit.id, timezone: v.timezone }); unit(id); }, "add-unit") : null);
+        const made = await api("POST", "/api/v1/admin/units", { name: v.name, parent_id: d.unit.id, timezone: v.timezone });
+        flash = unitCreated(made); await unit(id); }, "add-unit") : null);
     const below = new Set([d.unit.id]);
     for (const [uid, , u] of choices) if (below.has(u.parent_id)) below.add(uid);
     const parents = [["", t("topLevel")], ...choices.filter(([uid]) => !below.has(uid)).map(([uid, p]) => [String(uid), p])];
@@ -364,7 +470,23 @@
         el("td", {}, String(c.line)), el("td", {}, actions[c.action] || c.action), el("td", {}, c.name), el("td", {}, (c.fields || []).join(", "))))) : null;
       const apply = !r.applied && !r.errors.length && (r.created + r.updated) > 0
         ? el("button", { type: "button", testid: "import-apply", on: { click: () => send(false) } }, t("apply")) : null;
-      put(report, status, summary, errors, list, apply);
+      put(report, status, summary, errors, list, apply, r.applied && canManage() ? importCodes() : null);
+    }
+    // After an import: the imported people (and anyone else of the unit still without one)
+    // get codes, ready to print; codes that work are not touched.
+    function importCodes() {
+      const msg = el("p", { role: "status" });
+      const run = async (e) => {
+        e.target.disabled = true;
+        try {
+          const n = await issueMissing(Number(id), true);
+          msg.className = "ok";
+          msg.replaceChildren(n ? t("b_done").replace("{n}", num(n)) : t("b_none"), " ",
+            el("a", { href: `/admin/units/${id}/posters?size=a5&lang=${lang}`, target: "_blank", rel: "noopener" }, t("b_print")));
+        } catch (err) { e.target.disabled = false; if (err.message !== "401") { msg.className = "error"; msg.textContent = err.message; } }
+      };
+      return el("div", {}, el("p", {}, t("i_offer")),
+        el("button", { type: "button", testid: "import-issue", on: { click: run } }, t("b_issue")), msg);
     }
     file.addEventListener("change", () => { text = null; report.replaceChildren(); });
     page(t("importTitle"), crumbs(d.path), card(d.unit.name,
@@ -1084,6 +1206,8 @@
       if (hash.match(/^\/appeals(\?.*)?$/)) return await appeals(hash);
       if ((m = hash.match(/^\/units\/(\d+)\/import$/))) return await importPage(m[1]);
       if ((m = hash.match(/^\/employees\/(\d+)$/))) return await employee(m[1]);
+      if (hash.match(/^\/employees(\?.*)?$/)) return await employeeList(hash);
+      if (hash.match(/^\/search(\?.*)?$/)) return await searchPage(hash);
       if (hash.match(/^\/audit(\?.*)?$/)) return await audit(hash);
       if (hash === "/directions") return await directions();
       if (hash === "/accounts") return await accounts();

@@ -32,6 +32,7 @@ pub fn asset(name: &str) -> Result<Response> {
         "i18n.js" => (I18N_JS, "text/javascript; charset=utf-8"),
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "poster.css" => (poster::POSTER_CSS, "text/css; charset=utf-8"),
+        "poster.js" => (poster::POSTER_JS, "text/javascript; charset=utf-8"),
         _ => return http::api_error(&ApiError::not_found()),
     };
     // Short caching: a deployment must reach open admin pages within minutes.
@@ -1096,9 +1097,29 @@ pub async fn posters(
         http::header(req, "accept-language").as_deref(),
         app.default_lang,
     );
+    // A unit's page says whom it leaves out for want of a current code.
+    let uncoded = match unit {
+        Some(u) => match crate::directory::uncoded(&app.store, p, u, channel).await {
+            Ok(found) => Some((u, found)),
+            Err(e) => return fail(&e),
+        },
+        None => None,
+    };
+    let skipped = match &uncoded {
+        Some((u, (list, may_issue))) => poster::Skipped {
+            employees: list
+                .iter()
+                .take(poster::SKIPPED_SHOWN)
+                .map(|e| (e.name.as_str(), e.unit_name.as_str()))
+                .collect(),
+            more: list.len() > poster::SKIPPED_SHOWN,
+            issue: may_issue.then_some((u.get(), channel.get())),
+        },
+        None => poster::Skipped::default(),
+    };
     http::admin_html(
         200,
-        poster::posters_page(ui, paper(req), &app.poster_langs(), &cards),
+        poster::unit_posters_page(ui, paper(req), &app.poster_langs(), &cards, &skipped),
     )
 }
 

@@ -9,9 +9,11 @@ mod cf_access;
 mod d1;
 mod d1_admin;
 mod d1_audit;
+mod d1_directory;
 mod d1_one_time;
 mod d1_public;
 mod d1_results;
+mod directory;
 mod http;
 mod limiter;
 mod national;
@@ -393,6 +395,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::OneTimeBatch { id } => admin::one_time_batch(&app, &p, id).await,
         Route::RevokeOneTimeBatch { id } => admin::revoke_one_time(&app, &p, id).await,
         Route::OneTimeSlips { id } => admin::one_time_slips(&app, &req, &p, id).await,
+        Route::Search => directory::search(&app, &req, &p).await,
+        Route::EmployeeList => directory::employees(&app, &req, &p).await,
+        Route::IssueMissingCodes { unit } => {
+            directory::issue_missing(&app, &mut req, &p, unit).await
+        }
         // Public routes were answered above.
         _ => http::api_error(&ApiError::not_found()),
     }

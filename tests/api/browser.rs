@@ -1153,6 +1153,11 @@ async fn every_admin_and_citizen_screen_passes_axe_in_ukrainian_and_persian() {
         ("audit", "#/audit".to_owned()),
         ("tokens", "#/tokens".to_owned()),
         ("password", "#/password".to_owned()),
+        ("employees", "#/employees".to_owned()),
+        (
+            "search",
+            "#/search?q=%D0%BE%D0%BB%D0%B5%D0%BD%D0%B0".to_owned(),
+        ),
         (
             "results-unit",
             format!("#/results/units/{}?{month}", t.region),
@@ -1606,5 +1611,183 @@ async fn an_admin_puts_a_new_unit_in_tehran_and_its_after_midnight_vote_shows_on
     );
     assert_eq!(bars.iter().filter(|b| **b).count(), 1);
     b.screenshot("local-day-tehran").await;
+}
+
+#[tokio::test]
+async fn an_admin_finds_people_in_ukrainian_and_persian_lists_their_codes_and_issues_the_missing_ones(
+) {
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let unit = w.create_unit("Відділ обслуговування", None).await;
+    let with_code = w
+        .create_employee("Олена Коваль", "Адміністраторка", unit)
+        .await;
+    let revoked = w.create_employee("Петро Шевчук", "Фахівець", unit).await;
+    let without = w.create_employee("علی کریمی", "کارشناس", unit).await;
+    w.issue_code(with_code).await;
+    w.issue_code(revoked).await;
+    let resp = w
+        .admin(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/admin/employees/{revoked}/qr"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let b = Browser::start().await;
+    b.window(1280, 900).await;
+    b.accept_invitation(w, "finder@city.example").await;
+    b.eval("localStorage.setItem('civicrate.lang', 'uk'); location.reload(); return true")
+        .await;
+    b.wait_for(
+        "return document.documentElement.lang === 'uk' && document.querySelector(\"[data-testid='search']\")",
+        "the page in Ukrainian",
+    )
+    .await;
+
+    // The header's search box, in capitals: the employee is found, with the code's state.
+    b.fill("search", "ОЛЕНА").await;
+    b.press("search-go").await;
+    b.wait_for(
+        "return location.hash.startsWith('#/search') && document.querySelector(\"[data-testid='found-employee']\")",
+        "the search's answer",
+    )
+    .await;
+    let found = b
+        .eval("return [...document.querySelectorAll(\"[data-testid='found-employee']\")].map((a) => a.textContent)")
+        .await;
+    assert_eq!(found, json!(["Олена Коваль"]));
+    assert_eq!(
+        b.eval("return document.querySelector(\"[data-testid='qr-status']\").textContent")
+            .await,
+        "Чинний"
+    );
+    b.screenshot("search-uk").await;
+
+    // In Persian, typed with an Arabic keyboard's yeh: the page and the answer in Persian.
+    b.eval("localStorage.setItem('civicrate.lang', 'fa'); location.hash = '#/'; location.reload(); return true")
+        .await;
+    b.wait_for(
+        "return document.documentElement.dir === 'rtl' && document.querySelector(\"[data-testid='search']\")",
+        "the page in Persian",
+    )
+    .await;
+    b.fill("search", "علي").await;
+    b.press("search-go").await;
+    b.wait_for(
+        "return location.hash.startsWith('#/search') && document.querySelector(\"[data-testid='found-employee']\")",
+        "the Persian search's answer",
+    )
+    .await;
+    let found = b
+        .eval("return [...document.querySelectorAll(\"[data-testid='found-employee']\")].map((a) => a.textContent)")
+        .await;
+    assert_eq!(found, json!(["علی کریمی"]));
+    assert_eq!(
+        b.eval("return document.querySelector(\"[data-testid='qr-status']\").textContent")
+            .await,
+        "ندارد"
+    );
+    b.screenshot("search-fa").await;
+
+    // The list of everyone says each code's state, and filters by it.
+    b.eval("localStorage.setItem('civicrate.lang', 'uk'); return true")
+        .await;
+    b.admin_screen("#/employees").await;
+    let states = b
+        .eval("return Object.fromEntries([...document.querySelectorAll('main tbody tr')].map((r) => [r.querySelector(\"[data-testid='found-employee']\").textContent, r.querySelector(\"[data-testid='qr-status']\").dataset.qr]))")
+        .await;
+    assert_eq!(
+        states,
+        json!({"Олена Коваль": "active", "Петро Шевчук": "revoked", "علی کریمی": "none"})
+    );
+    b.admin_screen("#/employees?status=revoked").await;
+    let listed = b
+        .eval("return [...document.querySelectorAll(\"[data-testid='found-employee']\")].map((a) => a.textContent)")
+        .await;
+    assert_eq!(listed, json!(["Петро Шевчук"]));
+    b.screenshot("employees-revoked").await;
+
+    // The unit's poster page names the two left out, and has a print button that the print
+    // stylesheet hides with the list.
+    b.go(&w.url(&format!("/admin/units/{unit}/posters?size=a5&lang=uk")))
+        .await;
+    b.wait_for(
+        "return document.readyState === 'complete' && document.querySelector(\"[data-testid='print']\") && !document.querySelector(\"[data-testid='print']\").hidden",
+        "the print button",
+    )
+    .await;
+    let skipped = b
+        .eval("return document.querySelector(\"[data-testid='skipped']\").textContent")
+        .await;
+    let skipped = skipped.as_str().unwrap();
+    assert!(
+        skipped.contains("Петро Шевчук") && skipped.contains("علی کریمی"),
+        "{skipped}"
+    );
+    assert!(!skipped.contains("Олена Коваль"));
+    assert_eq!(
+        b.eval("return document.querySelector(\"[data-testid='print']\").textContent")
+            .await,
+        "Друкувати / PDF"
+    );
+    let pdf = b.print_pdf(14.8, 21.0).await;
+    assert_eq!(
+        pdf_pages(&pdf),
+        1,
+        "one poster, and neither the button nor the list printed"
+    );
+    b.screenshot("posters-skipped").await;
+
+    // Back on the unit's screen: the missing codes issued in one go, and again nothing more.
+    b.go(&w.url("/admin/#/")).await;
+    b.admin_screen(&format!("#/units/{unit}")).await;
+    b.press("bulk-issue").await;
+    let said = b
+        .wait_for(
+            "const m = document.querySelector(\"[data-testid='bulk-result']\"); return m && m.className === 'ok' && m.textContent",
+            "the bulk issue's answer",
+        )
+        .await;
+    assert!(
+        said.as_str().unwrap().starts_with("Видано QR-кодів: 2."),
+        "{said}"
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM qr_codes WHERE employee_id IN ({with_code}, {revoked}, {without}) AND revoked_at IS NULL"
+        )),
+        3
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM qr_codes WHERE employee_id = {with_code}"
+        )),
+        1,
+        "the working code was not reissued"
+    );
+    b.press("bulk-issue").await;
+    b.wait_for(
+        "const m = document.querySelector(\"[data-testid='bulk-result']\"); return m && m.textContent.startsWith('Усі активні')",
+        "nothing left to issue",
+    )
+    .await;
+    b.screenshot("bulk-issued").await;
+
+    // A unit created below this one is confirmed with a link to it.
+    b.fill("add-unit-name", "Сектор прийому").await;
+    let forms = b
+        .eval("return document.querySelectorAll(\"[data-testid='add-unit']\").length")
+        .await;
+    assert_eq!(forms, 1);
+    b.press("add-unit").await;
+    let link = b
+        .wait_for(
+            "const m = document.querySelector(\"[data-testid='unit-created'] a\"); return m && m.getAttribute('href') + ' ' + m.textContent",
+            "the confirmation",
+        )
+        .await;
+    let child: i64 = w.count("SELECT id FROM units WHERE name = 'Сектор прийому'");
+    assert_eq!(link, format!("#/units/{child} Сектор прийому"));
     b.quit().await;
 }

@@ -14,6 +14,7 @@ mod criteria;
 mod integrity;
 mod local_days;
 mod one_time;
+mod org_admin;
 mod public;
 mod requests;
 mod results;

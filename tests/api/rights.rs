@@ -608,7 +608,9 @@ fn need(method: &str, pattern: &str) -> Need {
             | "/results/comments"
             | "/cases"
             | "/cases/overdue"
-            | "/appeals",
+            | "/appeals"
+            | "/search"
+            | "/employees",
         ) => Any,
         // The audit log and pending invitations: each admin reads what concerns their subtrees.
         ("GET", "/review" | "/keys" | "/audit" | "/invitations") => AnyAdmin,
