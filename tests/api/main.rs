@@ -15,6 +15,7 @@ mod one_time;
 mod public;
 mod requests;
 mod results;
+mod review_undo;
 mod rights;
 mod scale;
 mod schema;
