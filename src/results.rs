@@ -1048,7 +1048,8 @@ pub async fn rejected<S: crate::store::results::RejectionStore>(
 /// again (not straight to counted: whoever undoes a mistake looks at the vote once more, and a
 /// wrong undo costs nothing). Its day is recounted at the next roll-up, as after a decision.
 /// The rule of `decide` holds: only an administrator strictly above the vote's unit, never
-/// about their own employee. A vote rejected on appeal, or not rejected, is a conflict.
+/// about their own employee (checked first: a refusal says nothing of the vote's state). A
+/// vote rejected on appeal, or not rejected, is a conflict.
 pub async fn undo_rejection<S: crate::store::results::RejectionStore>(
     store: &S,
     p: &Principal,
@@ -1064,14 +1065,14 @@ pub async fn undo_rejection<S: crate::store::results::RejectionStore>(
         .reviewed_vote(scope.as_deref(), vote, p.account.get())
         .await?
         .ok_or(AdminError::NotFound("vote"))?;
-    if !state.rejected_in_review {
-        return Err(AdminError::Conflict(
-            "only a vote rejected in review can be sent back to review; this one is not (a vote rejected on appeal stays rejected)",
-        ));
-    }
     if !state.decidable {
         return Err(AdminError::NeedsOversight(
             "a rejection is undone, as it is made, by an administrator above the vote's unit, never about their own employee",
+        ));
+    }
+    if !state.rejected_in_review {
+        return Err(AdminError::Conflict(
+            "only a vote rejected in review can be sent back to review; this one is not (a vote rejected on appeal stays rejected)",
         ));
     }
     let audit = crate::store::admin::Audit {

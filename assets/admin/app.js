@@ -686,21 +686,24 @@
     const bw = (W - 2 * side) / n;
     const x = (i) => (rtl ? W - side - (i + 1) * bw : side + i * bw);
     const y = (f) => top + plotH * (1 - f);
-    // Votes are labelled on the side the reading starts from, the share on the other.
+    // Positions are worked out left to right (the svg is ltr; Persian text still reads right to
+    // left inside each label). Votes are labelled on the side reading starts from, the share
+    // on the other.
     const votesX = rtl ? W - side + 6 : side - 6, shareX = rtl ? side - 6 : W - side + 6;
+    const share = (f) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(f);
     const grid = [0, 0.5, 1].map((f) => svg("g", { class: "grid-step", "data-testid": "trend-grid" },
       svg("line", { x1: side, x2: W - side, y1: y(f), y2: y(f), class: f ? "grid" : "axis" }),
-      svg("text", { x: votesX, y: y(f) + 4, "text-anchor": rtl ? "start" : "end", class: "tick", "data-testid": "trend-votes-tick" }, num((scaleTop * f))),
-      svg("text", { x: shareX, y: y(f) + 4, "text-anchor": rtl ? "end" : "start", class: "tick tick-share", "data-testid": "trend-share-tick" }, num(f * 100) + "%")));
+      svg("text", { x: votesX, y: y(f) + 4, "text-anchor": rtl ? "start" : "end", class: "tick", "data-testid": "trend-votes-tick" }, num(scaleTop * f)),
+      svg("text", { x: shareX, y: y(f) + 4, "text-anchor": rtl ? "end" : "start", class: "tick tick-share", "data-testid": "trend-share-tick" }, share(f))));
     const tip = (p) => `${span(p)}: ${t("votes")} ${num(p.votes)} · ${t("r_below")} ${pct(p.below_top_share)}`;
     const columns = points.map((p, i) => {
       const h = (plotH * p.votes) / scaleTop;
-      const share = p.below_top_share === null || p.below_top_share === undefined ? null : p.below_top_share;
+      const below = p.below_top_share === null || p.below_top_share === undefined ? null : p.below_top_share;
       return svg("g", { class: "trend-point", "data-testid": "trend-point" }, svg("title", {}, tip(p)),
         // The whole column answers the pointer, not only its bar.
         svg("rect", { x: x(i), y: top, width: bw, height: plotH, class: "hit" }),
         svg("rect", { x: x(i) + 1, y: y(0) - h, width: Math.max(bw - 2, 1), height: h, class: "bar-votes" }),
-        share === null ? null : svg("circle", { cx: x(i) + bw / 2, cy: y(share), r: 2.5, class: "dot-below" }));
+        below === null ? null : svg("circle", { cx: x(i) + bw / 2, cy: y(below), r: 2.5, class: "dot-below" }));
     });
     const pts = points.map((p, i) => (p.below_top_share === null || p.below_top_share === undefined ? null : `${x(i) + bw / 2},${y(p.below_top_share)}`)).filter(Boolean);
     const line = pts.length > 1 ? svg("polyline", { points: pts.join(" "), class: "line-below" }) : svg("g", {});
@@ -721,7 +724,7 @@
     figures.classList.add("sr-only");
     figures.dataset.testid = "trend-table";
     return el("figure", { class: "trend" },
-      svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${t("r_trend")}. ${summary}`, "data-testid": "trend" }, ...grid, ...columns, line, ...labels),
+      svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${t("r_trend")}. ${summary}`, "data-testid": "trend", direction: "ltr" }, ...grid, ...columns, line, ...labels),
       el("figcaption", { class: "muted small" }, t("r_trendHelp")), figures);
   }
 
