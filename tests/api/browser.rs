@@ -1469,6 +1469,8 @@ async fn a_bulk_reject_asks_first_and_a_rejected_vote_goes_back_to_review_in_a_r
         "{asked}"
     );
     b.screenshot("review-confirm-uk").await;
+    let axe = axe_source();
+    let mut found = b.axe(&axe, "review, confirming uk").await;
     b.press("reject-cancel").await;
     b.wait_for(
         "return !document.querySelector(\"[data-testid='reject-dialog']\").open",
@@ -1505,6 +1507,7 @@ async fn a_bulk_reject_asks_first_and_a_rejected_vote_goes_back_to_review_in_a_r
         .await;
     assert!(said.as_str().unwrap().contains('2'), "{said}");
     b.screenshot("review-rejected-uk").await;
+    found += &b.axe(&axe, "review with rejected votes uk").await;
 
     // Back to review: the newest rejected vote is flagged again and leaves the list.
     let newest = votes[2];
@@ -1547,8 +1550,13 @@ async fn a_bulk_reject_asks_first_and_a_rejected_vote_goes_back_to_review_in_a_r
         .await;
     assert!(asked.as_str().unwrap().contains("(۱)"), "{asked}");
     b.screenshot("review-confirm-fa").await;
+    found += &b.axe(&axe, "review, confirming fa").await;
     b.press("reject-cancel").await;
     b.quit().await;
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{found}"
+    );
 }
 
 #[tokio::test]
