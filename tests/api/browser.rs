@@ -1400,6 +1400,21 @@ async fn the_admin_page_explains_its_figures_forms_and_errors_in_every_language(
     b.quit().await;
 }
 
+impl Browser {
+    /// Switches the admin page to `lang` (read when the page loads) and waits for it.
+    async fn speak(&self, lang: &str) {
+        self.eval(&format!(
+            "localStorage.setItem('civicrate.lang', '{lang}'); location.reload(); return true"
+        ))
+        .await;
+        self.wait_for(
+            &format!("return document.readyState === 'complete' && document.documentElement.lang === '{lang}' && document.querySelector('main h1')"),
+            lang,
+        )
+        .await;
+    }
+}
+
 /// Flagged votes for the clerk, as screening leaves them (a reason each), on the 3rd of last
 /// month; their ids.
 fn flagged_votes(w: &crate::helpers::Worker, employee: i64, unit: i64, n: usize) -> Vec<i64> {
@@ -1443,8 +1458,7 @@ async fn a_bulk_reject_asks_first_and_a_rejected_vote_goes_back_to_review_in_a_r
     };
     let b = Browser::start().await;
     b.accept_invitation(w, "reviewer@city.example").await;
-    b.eval("localStorage.setItem('civicrate.lang', 'uk'); return true")
-        .await;
+    b.speak("uk").await;
     b.admin_screen("#/review").await;
     b.wait_for(
         "return document.querySelectorAll(\"[data-testid='flagged-row']\").length === 3 && document.querySelector(\"[data-testid='rejected-list'] p\")",
@@ -1531,8 +1545,7 @@ async fn a_bulk_reject_asks_first_and_a_rejected_vote_goes_back_to_review_in_a_r
     assert_eq!(said, "Оцінку (Олена Коваль) повернуто на перевірку.");
 
     // In Persian, the question is asked in Persian.
-    b.eval("localStorage.setItem('civicrate.lang', 'fa'); return true")
-        .await;
+    b.speak("fa").await;
     b.admin_screen("#/review").await;
     b.wait_for(
         "return document.querySelectorAll(\"[data-testid='flagged-row']\").length === 2",
@@ -1576,10 +1589,7 @@ async fn the_trend_names_its_axes_says_when_a_period_has_no_votes_and_fa_dates_r
         ("uk", "За цей період оцінок немає.", "100", '%'),
         ("fa", "در این دوره رأیی ثبت نشده است.", "۱۰۰", '٪'),
     ] {
-        b.eval(&format!(
-            "localStorage.setItem('civicrate.lang', '{lang}'); return true"
-        ))
-        .await;
+        b.speak(lang).await;
         b.admin_screen(&format!("#/results/units/{}?{month}", t.region))
             .await;
         b.wait_for(
