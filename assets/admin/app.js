@@ -719,10 +719,10 @@
     const busiest = points.reduce((a, b) => (b.votes > a.votes ? b : a));
     const summary = t("r_trendSummary").replace("{period}", span({ from: points[0].from, to: points[n - 1].to }))
       .replace("{votes}", num(total)).replace("{max}", num(busiest.votes)).replace("{when}", span(busiest));
-    const figures = table([t("r_period"), t("votes"), t("r_below")],
-      points.map((p) => el("tr", {}, el("td", {}, span(p)), el("td", {}, num(p.votes)), el("td", {}, pct(p.below_top_share)))));
-    figures.classList.add("sr-only");
-    figures.dataset.testid = "trend-table";
+    // Hidden, and not in a scroller: a scrollable region must be reachable by keyboard.
+    const figures = el("div", { class: "sr-only", testid: "trend-table" }, el("table", {},
+      el("thead", {}, el("tr", {}, [t("r_period"), t("votes"), t("r_below")].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, points.map((p) => el("tr", {}, el("td", {}, span(p)), el("td", {}, num(p.votes)), el("td", {}, pct(p.below_top_share)))))));
     return el("figure", { class: "trend" },
       svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${t("r_trend")}. ${summary}`, "data-testid": "trend", direction: "ltr" }, ...grid, ...columns, line, ...labels),
       el("figcaption", { class: "muted small" }, t("r_trendHelp")), figures);

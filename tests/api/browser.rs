@@ -1629,6 +1629,8 @@ async fn the_trend_names_its_axes_says_when_a_period_has_no_votes_and_fa_dates_r
             label.contains(if fa { "۱۵" } else { "15" }),
             "{lang}: {label}"
         );
+        b.eval("document.querySelector(\"[data-testid='trend']\").scrollIntoView(); return true")
+            .await;
         b.screenshot(&format!("trend-{lang}")).await;
 
         // A month without votes says so, and draws no empty frame.
