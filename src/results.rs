@@ -1055,6 +1055,68 @@ pub async fn decide<S: ResultsStore>(
         .await?)
 }
 
+/// Votes rejected in review within the caller's write scope, newest first, 100 a page; those
+/// whose rejection the caller may undo are marked `decidable`, by the rule of `decide`.
+pub async fn rejected<S: crate::store::results::RejectionStore>(
+    store: &S,
+    p: &Principal,
+    before: Option<i64>,
+) -> Result<Vec<crate::store::results::FlaggedView>, AdminError> {
+    let scope = p.write_scope();
+    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
+        return Err(AdminError::Forbidden);
+    }
+    Ok(store
+        .rejected_votes(scope.sql_param().as_deref(), before, p.account.get())
+        .await?)
+}
+
+/// Undoes a rejection made in review: the vote goes back to the flagged votes, to be decided
+/// again (not straight to counted: whoever undoes a mistake looks at the vote once more, and a
+/// wrong undo costs nothing). Its day is recounted at the next roll-up, as after a decision.
+/// The rule of `decide` holds: only an administrator strictly above the vote's unit, never
+/// about their own employee (checked first: a refusal says nothing of the vote's state). A
+/// vote rejected on appeal, or not rejected, is a conflict.
+pub async fn undo_rejection<S: crate::store::results::RejectionStore>(
+    store: &S,
+    p: &Principal,
+    vote: i64,
+    now: Timestamp,
+) -> Result<(), AdminError> {
+    let scope = p.write_scope();
+    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
+        return Err(AdminError::Forbidden);
+    }
+    let scope = scope.sql_param();
+    let state = store
+        .reviewed_vote(scope.as_deref(), vote, p.account.get())
+        .await?
+        .ok_or(AdminError::NotFound("vote"))?;
+    if !state.decidable {
+        return Err(AdminError::NeedsOversight(
+            "a rejection is undone, as it is made, by an administrator above the vote's unit, never about their own employee",
+        ));
+    }
+    if !state.rejected_in_review {
+        return Err(AdminError::Conflict(
+            "only a vote rejected in review can be sent back to review; this one is not (a vote rejected on appeal stays rejected)",
+        ));
+    }
+    let audit = crate::store::admin::Audit {
+        at: now,
+        account: Some(p.account),
+        actor: p.actor(),
+        action: "vote_rejection_undone",
+        object: format!("vote:{vote}"),
+        detail: serde_json::json!({ "from": "rejected", "to": "flagged" }).to_string(),
+    };
+    if store.undo_rejection(scope.as_deref(), vote, &audit).await? {
+        Ok(())
+    } else {
+        Err(AdminError::Conflict("this vote is no longer rejected"))
+    }
+}
+
 /// The feedback inbox of the caller's subtrees (a unit outside them is 404).
 pub async fn cases<S: AdminStore + crate::store::results::CaseStore>(
     store: &S,

@@ -174,6 +174,11 @@ pub enum Route<'a> {
     PublicResultsData,
     FlaggedVotes,
     DecideFlagged,
+    /// Votes rejected in review, and undoing one's rejection.
+    RejectedVotes,
+    UndoRejection {
+        vote: Option<i64>,
+    },
     Cases,
     OverdueCases,
     ChangeCase {
@@ -377,6 +382,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/admin/results/recompute", Access::Admin),
     ("GET", "/api/v1/admin/review", Access::Admin),
     ("POST", "/api/v1/admin/review", Access::Admin),
+    ("GET", "/api/v1/admin/review/rejected", Access::Admin),
+    (
+        "POST",
+        "/api/v1/admin/review/rejected/{id}/undo",
+        Access::Admin,
+    ),
     ("GET", "/api/v1/admin/cases", Access::Admin),
     ("GET", "/api/v1/admin/cases/overdue", Access::Admin),
     ("PATCH", "/api/v1/admin/cases/{id}", Access::Admin),
@@ -558,6 +569,8 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         (Post, ["results", "recompute"]) => Route::Recompute,
         (Get, ["review"]) => Route::FlaggedVotes,
         (Post, ["review"]) => Route::DecideFlagged,
+        (Get, ["review", "rejected"]) => Route::RejectedVotes,
+        (Post, ["review", "rejected", id, "undo"]) => Route::UndoRejection { vote: row_id(id) },
         (Get, ["cases"]) => Route::Cases,
         (Get, ["cases", "overdue"]) => Route::OverdueCases,
         (Patch, ["cases", id]) => Route::ChangeCase {

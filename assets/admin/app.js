@@ -791,6 +791,17 @@
   const avg = (x) => (x === null || x === undefined ? "–" : nf(2).format(x));
   const day = (iso) => new Date(iso + "T12:00:00Z").toLocaleDateString(locale(), { timeZone: "UTC", year: "numeric", month: "short", day: "numeric" });
   const span = (p) => (p.from === p.to ? day(p.from) : `${day(p.from)} – ${day(p.to)}`);
+  // A date field shows its day as the browser likes (Gregorian, 12/01/2026, even in fa); the
+  // day chosen is spelled out under it in the page's calendar and language (Solar Hijri in fa,
+  // and no doubt between day and month elsewhere). The field's value stays ISO for the API.
+  function dateEcho(input) {
+    const out = el("output", { for: input.id, class: "date-echo", testid: "date-echo" });
+    const show = () => { out.textContent = /^\d{4}-\d{2}-\d{2}$/.test(input.value)
+      ? new Date(input.value + "T12:00:00Z").toLocaleDateString(locale(), { timeZone: "UTC", weekday: "short", year: "numeric", month: "long", day: "numeric" }) : ""; };
+    input.addEventListener("input", show); input.addEventListener("change", show);
+    show();
+    return out;
+  }
   const lastMonth = () => { const d = new Date(); d.setUTCDate(0); return d.toISOString().slice(0, 7); };
   let scaleCache = null;
   const scaleLevels = async () => (scaleCache = scaleCache || (await api("GET", "/api/v1/admin/scale")).levels);
@@ -835,9 +846,9 @@
       go(p);
     };
     const fields = {
-      date: el("span", { class: "field" }, el("label", { for: uid + "d" }, t("r_date")), date),
-      from: el("span", { class: "field" }, el("label", { for: uid + "f" }, t("r_from")), from),
-      to: el("span", { class: "field" }, el("label", { for: uid + "t" }, t("r_to")), to),
+      date: el("span", { class: "field" }, el("label", { for: uid + "d" }, t("r_date")), date, dateEcho(date)),
+      from: el("span", { class: "field" }, el("label", { for: uid + "f" }, t("r_from")), from, dateEcho(from)),
+      to: el("span", { class: "field" }, el("label", { for: uid + "t" }, t("r_to")), to, dateEcho(to)),
     };
     const showFields = () => { const custom = kindSel.value === "custom"; fields.date.hidden = custom; fields.from.hidden = !custom; fields.to.hidden = !custom; };
     kindSel.addEventListener("change", showFields);
@@ -864,25 +875,63 @@
     return el("div", {}, bar, legend);
   }
 
-  // The trend: a bar of votes per day or month, and the share below the top as a line.
+  // The trend: a bar of votes per day or month, and the share below the top as a line, on
+  // gridlines at none, half and all (votes on one side, the share on the other), with the
+  // first, middle and last period named. Each column's figures show on hover (its title), and
+  // the same figures are in a table for screen readers. No votes at all: said, not drawn.
   function trendChart(points) {
+    const total = points.reduce((s, p) => s + p.votes, 0);
+    if (!total) return el("p", { class: "muted", testid: "trend-empty" }, t("r_trendEmpty"));
     const NS = "http://www.w3.org/2000/svg";
-    const svg = (tag, attrs, ...kids) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); e.append(...kids); return e; };
-    const W = 640, H = 180, pad = 28, n = Math.max(points.length, 1);
-    const maxVotes = Math.max(1, ...points.map((p) => p.votes));
-    const bw = (W - 2 * pad) / n;
-    const x = (i) => (lang === "fa" ? W - pad - (i + 1) * bw : pad + i * bw);
-    const bars = points.map((p, i) => svg("rect", { x: x(i) + 1, y: H - pad - ((H - 2 * pad) * p.votes) / maxVotes, width: Math.max(bw - 2, 1), height: ((H - 2 * pad) * p.votes) / maxVotes, class: "bar-votes" },
-      svg("title", {}, `${span(p)}: ${num(p.votes)} · ${t("r_below")} ${pct(p.below_top_share)}`)));
-    const pts = points.map((p, i) => (p.below_top_share === null ? null : `${x(i) + bw / 2},${H - pad - (H - 2 * pad) * p.below_top_share}`)).filter(Boolean);
+    const svg = (tag, attrs, ...kids) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); e.append(...kids.filter((k) => k !== null)); return e; };
+    const rtl = lang === "fa";
+    const W = 640, H = 200, side = 44, top = 10, bottom = 34, plotH = H - top - bottom, n = points.length;
+    // An even top of the scale, so that its middle is a whole number of votes.
+    const maxVotes = Math.max(...points.map((p) => p.votes));
+    const scaleTop = Math.max(2, maxVotes + (maxVotes % 2));
+    const bw = (W - 2 * side) / n;
+    const x = (i) => (rtl ? W - side - (i + 1) * bw : side + i * bw);
+    const y = (f) => top + plotH * (1 - f);
+    // Positions are worked out left to right (the svg is ltr; Persian text still reads right to
+    // left inside each label). Votes are labelled on the side reading starts from, the share
+    // on the other.
+    const votesX = rtl ? W - side + 6 : side - 6, shareX = rtl ? side - 6 : W - side + 6;
+    const share = (f) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(f);
+    const grid = [0, 0.5, 1].map((f) => svg("g", { class: "grid-step", "data-testid": "trend-grid" },
+      svg("line", { x1: side, x2: W - side, y1: y(f), y2: y(f), class: f ? "grid" : "axis" }),
+      svg("text", { x: votesX, y: y(f) + 4, "text-anchor": rtl ? "start" : "end", class: "tick", "data-testid": "trend-votes-tick" }, num(scaleTop * f)),
+      svg("text", { x: shareX, y: y(f) + 4, "text-anchor": rtl ? "end" : "start", class: "tick tick-share", "data-testid": "trend-share-tick" }, share(f))));
+    const tip = (p) => `${span(p)}: ${t("votes")} ${num(p.votes)} · ${t("r_below")} ${pct(p.below_top_share)}`;
+    const columns = points.map((p, i) => {
+      const h = (plotH * p.votes) / scaleTop;
+      const below = p.below_top_share === null || p.below_top_share === undefined ? null : p.below_top_share;
+      return svg("g", { class: "trend-point", "data-testid": "trend-point" }, svg("title", {}, tip(p)),
+        // The whole column answers the pointer, not only its bar.
+        svg("rect", { x: x(i), y: top, width: bw, height: plotH, class: "hit" }),
+        svg("rect", { x: x(i) + 1, y: y(0) - h, width: Math.max(bw - 2, 1), height: h, class: "bar-votes" }),
+        below === null ? null : svg("circle", { cx: x(i) + bw / 2, cy: y(below), r: 2.5, class: "dot-below" }));
+    });
+    const pts = points.map((p, i) => (p.below_top_share === null || p.below_top_share === undefined ? null : `${x(i) + bw / 2},${y(p.below_top_share)}`)).filter(Boolean);
     const line = pts.length > 1 ? svg("polyline", { points: pts.join(" "), class: "line-below" }) : svg("g", {});
-    const axis = svg("line", { x1: pad, x2: W - pad, y1: H - pad, y2: H - pad, class: "axis" });
-    const first = points[0], last = points[points.length - 1];
-    const labels = first ? [svg("text", { x: lang === "fa" ? W - pad : pad, y: H - 8, "text-anchor": "start", class: "tick" }, day(first.from)),
-      svg("text", { x: lang === "fa" ? pad : W - pad, y: H - 8, "text-anchor": "end", class: "tick" }, day(last.to))] : [];
+    // First, middle and last period, under their columns (one label for a single period).
+    const picks = [...new Set([0, Math.floor((n - 1) / 2), n - 1])];
+    const labels = picks.map((i) => {
+      const edge = i === 0 ? "first" : i === n - 1 ? "last" : "middle";
+      const atLeft = (edge === "first") !== rtl;
+      const anchor = n === 1 || edge === "middle" ? "middle" : atLeft ? "start" : "end";
+      const lx = anchor === "middle" ? x(i) + bw / 2 : atLeft ? x(i) : x(i) + bw;
+      return svg("text", { x: lx, y: H - 12, "text-anchor": anchor, class: "tick", "data-testid": "trend-period-tick" }, day(points[i].from));
+    });
+    const busiest = points.reduce((a, b) => (b.votes > a.votes ? b : a));
+    const summary = t("r_trendSummary").replace("{period}", span({ from: points[0].from, to: points[n - 1].to }))
+      .replace("{votes}", num(total)).replace("{max}", num(busiest.votes)).replace("{when}", span(busiest));
+    // Hidden, and not in a scroller: a scrollable region must be reachable by keyboard.
+    const figures = el("div", { class: "sr-only", testid: "trend-table" }, el("table", {},
+      el("thead", {}, el("tr", {}, [t("r_period"), t("votes"), t("r_below")].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, points.map((p) => el("tr", {}, el("td", {}, span(p)), el("td", {}, num(p.votes)), el("td", {}, pct(p.below_top_share)))))));
     return el("figure", { class: "trend" },
-      svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("r_trend"), "data-testid": "trend", direction: lang === "fa" ? "rtl" : "ltr" }, axis, ...bars, line, ...labels),
-      el("figcaption", { class: "muted small" }, t("r_trendHelp")));
+      svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${t("r_trend")}. ${summary}`, "data-testid": "trend", direction: "ltr" }, ...grid, ...columns, line, ...labels),
+      el("figcaption", { class: "muted small" }, t("r_trendHelp")), figures);
   }
 
   function rankedTable(rows, link, withPosition) {
@@ -1052,35 +1101,71 @@
         el("p", { class: "muted small" }, t("r_criteriaHelp"))) : null);
   }
 
-  // Flagged votes: accept (counted from the next roll-up) or reject, in bulk.
+  // Flagged votes: accept (counted from the next roll-up) or reject, in bulk, after saying how
+  // many will be rejected. Below, the votes rejected in review, each of which can be sent back
+  // to review (an undo made by mistake costs nothing: the vote is flagged again).
   async function review(before) {
     const [r, levels] = await Promise.all([api("GET", "/api/v1/admin/review" + (before ? "?before=" + before : "")), scaleLevels()]);
     const msg = el("p", { role: "status" });
+    const said = (ok, text) => { const m = main.querySelector("[role=status]"); m.className = ok ? "ok" : "error"; m.textContent = text; };
     // Votes of one's own unit, or about one's own employee, are decided by an admin above it.
     const boxes = r.votes.map((v) => el("input", { type: "checkbox", value: v.vote_id, disabled: !v.decidable, title: v.decidable ? null : t("r_notYours"), "aria-label": `${v.employee} ${moment(v.at, v)}` }));
     const all = el("input", { type: "checkbox", id: "rv-all", on: { change: () => boxes.forEach((b) => { if (!b.disabled) b.checked = all.checked; }) } });
+    const question = el("p", { id: "rv-confirm-text", testid: "reject-question" });
+    const dialog = el("dialog", { testid: "reject-dialog", "aria-labelledby": "rv-confirm-text" }, el("form", { method: "dialog" }, question,
+      el("div", { class: "row" },
+        el("button", { value: "reject", testid: "reject-confirm" }, t("r_reject")),
+        el("button", { value: "cancel", class: "secondary", testid: "reject-cancel", autofocus: true }, t("r_cancel")))));
+    // Resolves true when the admin confirms, false on cancel or Escape.
+    const confirmReject = (n) => new Promise((resolve) => {
+      question.textContent = t("r_confirmReject").replace("{n}", num(n));
+      dialog.returnValue = "";
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "reject"), { once: true });
+      dialog.showModal();
+    });
     const decide = async (decision) => {
       const votes = boxes.filter((b) => b.checked).map((b) => Number(b.value));
       if (!votes.length) { msg.className = "error"; msg.textContent = t("r_chooseVotes"); return; }
+      if (decision === "reject" && !(await confirmReject(votes.length))) return;
       try {
         const out = await api("POST", "/api/v1/admin/review", { votes, decision });
         await review(before);
-        main.querySelector("[role=status]").className = "ok";
-        main.querySelector("[role=status]").textContent = t("r_decided").replace("{n}", num(out.changed));
+        said(true, t("r_decided").replace("{n}", num(out.changed)));
       } catch (e) { if (e.message !== "401") { msg.className = "error"; msg.textContent = e.message; } }
+    };
+    const row = (v, ...cells) => [el("td", { class: "nowrap" }, moment(v.at, v)),
+      el("td", {}, el("a", { href: "#/results/employees/" + v.employee_id }, v.employee), el("div", { class: "muted small" }, v.unit)),
+      el("td", {}, levelLabel(levels, v.score)), el("td", {}, t("reason_" + v.reason), v.decidable ? null : el("div", { class: "muted small" }, t("r_notYours"))),
+      el("td", { dir: "auto" }, v.comment), ...cells];
+    // The rejected votes, 100 at a time.
+    const rejected = el("div", { testid: "rejected-list" });
+    const undo = async (v) => {
+      try {
+        await api("POST", `/api/v1/admin/review/rejected/${v.vote_id}/undo`);
+        await review(before);
+        said(true, t("r_undone").replace("{employee}", v.employee));
+      } catch (e) { if (e.message !== "401") said(false, e.message); }
+    };
+    const loadRejected = async (from) => {
+      const list = await api("GET", "/api/v1/admin/review/rejected" + (from ? "?before=" + from : ""));
+      const rows = list.votes.map((v) => el("tr", { testid: "rejected-row", "data-vote": v.vote_id }, ...row(v,
+        el("td", {}, el("button", { type: "button", class: "secondary", testid: "undo-rejection", disabled: !v.decidable,
+          "aria-label": `${t("r_undo")}: ${v.employee} ${moment(v.at, v)}`, on: { click: () => undo(v) } }, t("r_undo"))))));
+      const more = list.next_before ? el("button", { type: "button", class: "secondary", on: { click: (e) => { e.target.remove(); loadRejected(list.next_before).catch((err) => said(false, err.message)); } } }, t("more")) : null;
+      if (!from) put(rejected, rows.length ? table([t("when"), t("r_employee"), t("score"), t("r_reason"), t("r_comments"), ""], rows) : el("p", { class: "muted" }, t("r_noRejected")), more);
+      else { rejected.querySelector("tbody").append(...rows); if (more) rejected.append(more); }
     };
     page(t("r_review"), el("p", { class: "muted" }, t("r_reviewHelp")), msg,
       r.votes.length ? card(null,
         table([el("label", { class: "check", for: "rv-all" }, all, t("r_all")), t("when"), t("r_employee"), t("score"), t("r_reason"), t("r_comments")],
-          r.votes.map((v, i) => el("tr", { testid: "flagged-row" }, el("td", {}, boxes[i]), el("td", { class: "nowrap" }, moment(v.at, v)),
-            el("td", {}, el("a", { href: "#/results/employees/" + v.employee_id }, v.employee), el("div", { class: "muted small" }, v.unit)),
-            el("td", {}, levelLabel(levels, v.score)), el("td", {}, t("reason_" + v.reason), v.decidable ? null : el("div", { class: "muted small" }, t("r_notYours"))),
-            el("td", { dir: "auto" }, v.comment)))),
+          r.votes.map((v, i) => el("tr", { testid: "flagged-row", "data-vote": v.vote_id }, el("td", {}, boxes[i]), ...row(v)))),
         el("div", { class: "row" },
           el("button", { type: "button", testid: "review-accept", on: { click: () => decide("accept") } }, t("r_accept")),
           el("button", { type: "button", class: "secondary", testid: "review-reject", on: { click: () => decide("reject") } }, t("r_reject"))),
-        r.next_before ? el("p", {}, el("a", { href: "#/review/" + r.next_before }, t("more"))) : null)
-        : el("p", { class: "muted" }, t("r_noFlagged")));
+        r.next_before ? el("p", {}, el("a", { href: "#/review/" + r.next_before }, t("more"))) : null, dialog)
+        : el("p", { class: "muted" }, t("r_noFlagged")),
+      card(t("r_rejected"), el("p", { class: "muted small" }, t("r_rejectedHelp")), rejected));
+    await loadRejected(null);
   }
 
   // The feedback inbox: comments and contacts as cases to follow up.

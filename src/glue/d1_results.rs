@@ -809,3 +809,54 @@ impl crate::store::results::ReceiptStore for D1Store {
         Ok(row.map(|r| r.at))
     }
 }
+
+impl crate::store::results::RejectionStore for D1Store {
+    async fn rejected_votes(
+        &self,
+        scope: Option<&str>,
+        before: Option<i64>,
+        account: u32,
+    ) -> Result<Vec<FlaggedView>, StoreError> {
+        self.all(
+            sql::REJECTED_VOTES,
+            &[opt_text(scope), opt_num(before), num(account)],
+        )
+        .await
+    }
+
+    async fn reviewed_vote(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        account: u32,
+    ) -> Result<Option<crate::store::results::ReviewedVote>, StoreError> {
+        self.first(
+            sql::REVIEWED_VOTE,
+            &[opt_text(scope), num(id as f64), num(account)],
+        )
+        .await
+    }
+
+    async fn undo_rejection(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<bool, StoreError> {
+        let account = audit.account.map_or(JsValue::NULL, |a| num(a.get()));
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::MARK_UNDONE_DAY,
+                    &[opt_text(scope), num(id as f64), account.clone()],
+                )?,
+                self.prepare(
+                    sql::UNDO_REJECTION,
+                    &[opt_text(scope), num(id as f64), account],
+                )?,
+                self.audit_stmt(audit, false)?,
+            ])
+            .await?;
+        Ok(results.get(1).map_or(0, changes) > 0)
+    }
+}

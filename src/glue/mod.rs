@@ -379,6 +379,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::MonthlyReport { unit } => results::monthly_report(&app, &req, &p, unit).await,
         Route::FlaggedVotes => results::flagged(&app, &req, &p).await,
         Route::DecideFlagged => results::decide(&app, &mut req, &p).await,
+        Route::RejectedVotes => results::rejected(&app, &req, &p).await,
+        Route::UndoRejection { vote } => results::undo_rejection(&app, &p, vote).await,
         Route::Cases => results::cases(&app, &req, &p).await,
         Route::OverdueCases => results::overdue(&app, &p).await,
         Route::ChangeCase { id } => results::change_case(&app, &mut req, &p, id).await,

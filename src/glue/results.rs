@@ -314,6 +314,43 @@ pub async fn decide(app: &App, req: &mut Request, p: &Principal) -> Result<Respo
     }
 }
 
+pub async fn rejected(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+    let before = match query_id(req, "before") {
+        Ok(b) => b,
+        Err(f) => return invalid(f, "must be a positive whole number"),
+    };
+    match results::rejected(&app.store, p, before).await {
+        Ok(mut list) => {
+            // As the flagged list: every one shown by part of day.
+            let zones = super::zones::IntlZones::default();
+            for v in &mut list {
+                by_part_of_day(&zones, &mut v.at, &v.zone, &mut v.day, &mut v.part);
+            }
+            let next = (list.len() == 100)
+                .then(|| list.last().map(|v| v.vote_id))
+                .flatten();
+            ok_json(
+                200,
+                &serde_json::json!({ "votes": list, "next_before": next }),
+            )
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn undo_rejection(app: &App, p: &Principal, vote: Option<i64>) -> Result<Response> {
+    let Some(vote) = vote else {
+        return fail(&AdminError::NotFound("vote"));
+    };
+    match results::undo_rejection(&app.store, p, vote, app.now).await {
+        Ok(()) => ok_json(
+            200,
+            &serde_json::json!({ "vote_id": vote, "status": "flagged" }),
+        ),
+        Err(e) => fail(&e),
+    }
+}
+
 pub async fn cases(app: &App, req: &Request, p: &Principal) -> Result<Response> {
     let (unit, score, before) = match (
         query_id(req, "unit"),

@@ -574,3 +574,42 @@ pub trait ReceiptStore {
     /// When the vote with this stored receipt hash was cast, if there is one.
     async fn receipt_vote(&self, hash: &str) -> Result<Option<i64>, StoreError>;
 }
+
+/// A vote's state, for undoing its rejection in review.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ReviewedVote {
+    pub status: String,
+    /// Rejected in review (not on appeal), so the rejection may be undone.
+    #[serde(deserialize_with = "int_bool")]
+    pub rejected_in_review: bool,
+    /// Whether the caller may undo it (as `FlaggedView::decidable`).
+    #[serde(deserialize_with = "int_bool")]
+    pub decidable: bool,
+}
+
+/// Undoing a rejection made in review: the vote goes back to the flagged ones.
+pub trait RejectionStore {
+    /// Votes rejected in review within `scope`, newest first, 100 a page; `decidable` marks
+    /// those `account` may send back to review.
+    async fn rejected_votes(
+        &self,
+        scope: Option<&str>,
+        before: Option<i64>,
+        account: u32,
+    ) -> Result<Vec<FlaggedView>, StoreError>;
+    /// Vote `id` within `scope`, or `None`.
+    async fn reviewed_vote(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        account: u32,
+    ) -> Result<Option<ReviewedVote>, StoreError>;
+    /// Sets vote `id` back to flagged if it is rejected in review and `account` may decide it,
+    /// marks its day for the roll-up and writes the audit line, in one batch; whether it changed.
+    async fn undo_rejection(
+        &self,
+        scope: Option<&str>,
+        id: i64,
+        audit: &crate::store::admin::Audit,
+    ) -> Result<bool, StoreError>;
+}

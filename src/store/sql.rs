@@ -1689,3 +1689,58 @@ WHERE e.active = 1 \
   AND NOT EXISTS (SELECT 1 FROM qr_codes q WHERE q.employee_id = e.id AND q.channel = ?3 AND q.revoked_at IS NULL) \
   AND (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = e.unit_id)) \
 ORDER BY u.name, e.name, e.id LIMIT ?4";
+
+// Undoing a review's rejection (results.rs: `rejected`, `undo_rejection`). Scope `?1` as in
+// review. A vote rejected in review was flagged before (it keeps its flag reason) and has no
+// upheld appeal: a vote rejected on appeal stays rejected here.
+macro_rules! rejected_in_review {
+    () => {
+        "v.status = 'rejected' AND v.flag_reason IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM vote_appeals ap WHERE ap.vote_id = v.id AND ap.decision = 'upheld')"
+    };
+}
+/// Who may undo: as who may decide (`DECIDE_FLAGGED`), strictly below the caller's unit-admin
+/// grants and never about the employee the caller's account belongs to (`?3`).
+macro_rules! may_review {
+    () => {
+        "(?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.depth > 0)) \
+         AND v.employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?3)"
+    };
+}
+/// Votes rejected in review within the scope, newest first, 100 a page (`?2` before).
+pub const REJECTED_VOTES: &str = concat!(
+    "SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name AS employee, v.unit_id AS unit_id, ",
+    "u.name AS unit, u.timezone AS zone, v.score AS score, coalesce(v.flag_reason, '') AS reason, coalesce(v.comment, '') AS comment, (",
+    may_review!(),
+    ") AS decidable FROM votes v JOIN employees e ON e.id = v.employee_id JOIN units u ON u.id = v.unit_id WHERE ",
+    rejected_in_review!(),
+    " AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value)) ",
+    "AND (?2 IS NULL OR v.id < ?2) ORDER BY v.id DESC LIMIT 100"
+);
+/// Vote `?2` within the scope: its status, whether review rejected it, whether the caller may
+/// undo that; no row when it is not there.
+pub const REVIEWED_VOTE: &str = concat!(
+    "SELECT v.status AS status, (",
+    rejected_in_review!(),
+    ") AS rejected_in_review, (",
+    may_review!(),
+    ") AS decidable FROM votes v WHERE v.id = ?2 ",
+    "AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))"
+);
+/// First in an undo's batch, while the vote is still rejected: its day is recomputed by the
+/// next roll-up, as after a decision (`MARK_FLAGGED_DAYS`).
+pub const MARK_UNDONE_DAY: &str = concat!(
+    "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT date(v.created_at, 'unixepoch') FROM votes v WHERE v.id = ?2 AND ",
+    rejected_in_review!(),
+    " AND ",
+    may_review!()
+);
+/// The vote goes back to review (flagged, its reason kept). The audit line follows
+/// (`INSERT_AUDIT_IF_CHANGED`).
+pub const UNDO_REJECTION: &str = concat!(
+    "UPDATE votes SET status = 'flagged' WHERE id IN (SELECT v.id FROM votes v WHERE v.id = ?2 AND ",
+    rejected_in_review!(),
+    " AND ",
+    may_review!(),
+    ")"
+);

@@ -1113,6 +1113,14 @@ async fn every_admin_and_citizen_screen_passes_axe_in_ukrainian_and_persian() {
         .await
         .unwrap();
     assert!(resp.status().is_success(), "{}", resp.status());
+    // A vote rejected in review, so that the review screen lists one to send back.
+    w.db()
+        .execute(
+            &format!("INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, has_contact, lang, source, client_hash, created_at, status, flag_reason) \
+             SELECT employee_id, unit_id, 0, 1, 1, 0, 'uk', 'api', 'axe-rejected', created_at, 'rejected', 'too_fast' FROM votes WHERE employee_id = {} LIMIT 1", t.clerk),
+            [],
+        )
+        .unwrap();
     let axe = axe_source();
     let b = Browser::start().await;
     b.window(1280, 900).await;
@@ -1169,6 +1177,10 @@ async fn every_admin_and_citizen_screen_passes_axe_in_ukrainian_and_persian() {
         (
             "results-directions",
             format!("#/results/directions?{month}"),
+        ),
+        (
+            "results-no-votes",
+            format!("#/results/units/{}?period=month&date=2020-01-01", t.region),
         ),
     ];
     for lang in ["uk", "fa"] {
@@ -1789,5 +1801,281 @@ async fn an_admin_finds_people_in_ukrainian_and_persian_lists_their_codes_and_is
         .await;
     let child: i64 = w.count("SELECT id FROM units WHERE name = 'Сектор прийому'");
     assert_eq!(link, format!("#/units/{child} Сектор прийому"));
+    b.quit().await;
+}
+
+impl Browser {
+    /// Switches the admin page to `lang` (read when the page loads) and waits for it.
+    async fn speak(&self, lang: &str) {
+        self.eval(&format!(
+            "localStorage.setItem('civicrate.lang', '{lang}'); location.reload(); return true"
+        ))
+        .await;
+        self.wait_for(
+            &format!("return document.readyState === 'complete' && document.documentElement.lang === '{lang}' && document.querySelector('main h1')"),
+            lang,
+        )
+        .await;
+    }
+}
+
+/// Flagged votes for the clerk, as screening leaves them (a reason each), on the 3rd of last
+/// month; their ids.
+fn flagged_votes(w: &crate::helpers::Worker, employee: i64, unit: i64, n: usize) -> Vec<i64> {
+    let day = crate::results::first_of_last_month()
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp()
+        + 2 * 86_400;
+    let db = w.db();
+    (0..n)
+        .map(|i| {
+            db.execute(
+                "INSERT INTO votes (employee_id, unit_id, channel, qr_issue, score, comment, has_contact, lang, source, client_hash, created_at, status, flag_reason) \
+                 VALUES (?1, ?2, 0, 1, 1, NULL, 0, 'uk', 'api', ?3, ?4, 'flagged', 'too_fast')",
+                rusqlite::params![employee, unit, format!("review-{i}"), day + 600 * i as i64],
+            )
+            .unwrap();
+            db.last_insert_rowid()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bulk_reject_asks_first_and_a_rejected_vote_goes_back_to_review_in_a_real_browser() {
+    use crate::results::tree;
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    let votes = flagged_votes(w, t.clerk, t.hall, 3);
+    let statuses = || {
+        votes
+            .iter()
+            .map(|v| {
+                w.db()
+                    .query_row("SELECT status FROM votes WHERE id = ?1", [v], |r| {
+                        r.get::<_, String>(0)
+                    })
+                    .unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let b = Browser::start().await;
+    b.accept_invitation(w, "reviewer@city.example").await;
+    b.speak("uk").await;
+    b.admin_screen("#/review").await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='flagged-row']\").length === 3 && document.querySelector(\"[data-testid='rejected-list'] p\")",
+        "three flagged votes and an empty list of rejected ones",
+    )
+    .await;
+    // Tick the two newest and reject: a dialog asks first, saying how many.
+    let tick = "[...document.querySelectorAll(\"[data-testid='flagged-row'] input[type=checkbox]\")].slice(0, 2).forEach((c) => c.click()); return true";
+    b.eval(tick).await;
+    b.press("review-reject").await;
+    let asked = b
+        .wait_for(
+            "const d = document.querySelector(\"[data-testid='reject-dialog']\"); return d && d.open && d.textContent",
+            "the confirmation",
+        )
+        .await;
+    assert!(
+        asked
+            .as_str()
+            .unwrap()
+            .starts_with("Відхилити позначені оцінки (2)?"),
+        "{asked}"
+    );
+    b.screenshot("review-confirm-uk").await;
+    let axe = axe_source();
+    let mut found = b.axe(&axe, "review, confirming uk").await;
+    b.press("reject-cancel").await;
+    b.wait_for(
+        "return !document.querySelector(\"[data-testid='reject-dialog']\").open",
+        "the dialog closed",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        statuses(),
+        ["flagged", "flagged", "flagged"],
+        "cancel changes nothing"
+    );
+    assert_eq!(
+        b.eval("return document.querySelectorAll(\"[data-testid='flagged-row']\").length")
+            .await,
+        3
+    );
+
+    b.press("review-reject").await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='reject-dialog']\").open",
+        "the confirmation again",
+    )
+    .await;
+    b.press("reject-confirm").await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='flagged-row']\").length === 1 && document.querySelectorAll(\"[data-testid='rejected-row']\").length === 2",
+        "one flagged vote left and two rejected ones listed",
+    )
+    .await;
+    assert_eq!(statuses(), ["flagged", "rejected", "rejected"]);
+    let said = b
+        .eval("return document.querySelector('main [role=status]').textContent")
+        .await;
+    assert!(said.as_str().unwrap().contains('2'), "{said}");
+    b.screenshot("review-rejected-uk").await;
+    found += &b.axe(&axe, "review with rejected votes uk").await;
+
+    // Back to review: the newest rejected vote is flagged again and leaves the list.
+    let newest = votes[2];
+    b.eval(&format!(
+        "document.querySelector(\"[data-testid='rejected-row'][data-vote='{newest}'] [data-testid='undo-rejection']\").click(); return true"
+    ))
+    .await;
+    b.wait_for(
+        &format!("return document.querySelectorAll(\"[data-testid='flagged-row']\").length === 2 && document.querySelector(\"[data-testid='flagged-row'][data-vote='{newest}']\") && document.querySelectorAll(\"[data-testid='rejected-row']\").length === 1"),
+        "the vote back among the flagged",
+    )
+    .await;
+    assert_eq!(statuses(), ["flagged", "rejected", "flagged"]);
+    assert_eq!(
+        w.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'vote_rejection_undone' AND object = 'vote:{newest}'")),
+        1
+    );
+    let said = b
+        .eval("return document.querySelector('main [role=status]').textContent")
+        .await;
+    assert_eq!(said, "Оцінку (Олена Коваль) повернуто на перевірку.");
+
+    // In Persian, the question is asked in Persian.
+    b.speak("fa").await;
+    b.admin_screen("#/review").await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='flagged-row']\").length === 2",
+        "the flagged votes in fa",
+    )
+    .await;
+    b.eval("document.querySelector(\"[data-testid='flagged-row'] input[type=checkbox]\").click(); return true")
+        .await;
+    b.press("review-reject").await;
+    let asked = b
+        .wait_for(
+            "const d = document.querySelector(\"[data-testid='reject-dialog']\"); return d && d.open && d.textContent",
+            "the confirmation in fa",
+        )
+        .await;
+    assert!(asked.as_str().unwrap().contains("(۱)"), "{asked}");
+    b.screenshot("review-confirm-fa").await;
+    found += &b.axe(&axe, "review, confirming fa").await;
+    b.press("reject-cancel").await;
+    b.quit().await;
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{found}"
+    );
+}
+
+#[tokio::test]
+async fn the_trend_names_its_axes_says_when_a_period_has_no_votes_and_fa_dates_read_in_the_persian_calendar(
+) {
+    use crate::results::{cron, first_of_last_month, insert, sample_votes, tree, HOURLY};
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    insert(w, &sample_votes(&t));
+    cron(w, HOURLY).await;
+    let b = Browser::start().await;
+    b.window(1280, 900).await;
+    b.accept_invitation(w, "trend@city.example").await;
+    let month = format!("period=month&date={}", first_of_last_month());
+    let empty = "period=month&date=2020-01-01";
+    for (lang, no_votes, top_share, percent) in [
+        ("uk", "За цей період оцінок немає.", "100", '%'),
+        ("fa", "در این دوره رأیی ثبت نشده است.", "۱۰۰", '٪'),
+    ] {
+        b.speak(lang).await;
+        b.admin_screen(&format!("#/results/units/{}?{month}", t.region))
+            .await;
+        b.wait_for(
+            "return document.querySelector(\"[data-testid='trend']\")",
+            "the trend",
+        )
+        .await;
+        // Gridlines at none, half and all: votes on one side (the busiest day had 12, a scale
+        // of 12), the share on the other; the first, middle and last day under the columns.
+        let ticks = b
+            .eval("const q = (id) => [...document.querySelectorAll(`[data-testid='${id}']`)].map((e) => e.textContent); return [q('trend-votes-tick'), q('trend-share-tick'), q('trend-period-tick').length, document.querySelectorAll(\"[data-testid='trend-grid']\").length]")
+            .await;
+        let fa = lang == "fa";
+        let votes_ticks = if fa {
+            json!(["۰", "۶", "۱۲"])
+        } else {
+            json!(["0", "6", "12"])
+        };
+        assert_eq!(ticks[0], votes_ticks, "{lang}: {ticks}");
+        let all = ticks[1][2].as_str().unwrap();
+        assert!(
+            all.contains(top_share) && all.contains(percent),
+            "{lang}: {ticks}"
+        );
+        assert_eq!(ticks[2], 3, "{lang}: {ticks}");
+        assert_eq!(ticks[3], 3, "{lang}: {ticks}");
+        // Every day of the month has its title, and a row in the table screen readers get.
+        let points = b
+            .eval("const p = [...document.querySelectorAll(\"[data-testid='trend-point']\")]; return [p.length, p.every((g) => g.querySelector('title') && g.querySelector('title').textContent.length > 8), document.querySelectorAll(\"[data-testid='trend-table'] tbody tr\").length, document.querySelector(\"[data-testid='trend']\").getAttribute('aria-label')]")
+            .await;
+        let days = points[0].as_u64().unwrap();
+        assert!(days >= 28, "{points}");
+        assert_eq!(points[1], true, "{points}");
+        assert_eq!(points[2].as_u64().unwrap(), days, "{points}");
+        let label = points[3].as_str().unwrap();
+        assert!(
+            label.contains(if fa { "۱۵" } else { "15" }),
+            "{lang}: {label}"
+        );
+        b.eval("document.querySelector(\"[data-testid='trend']\").scrollIntoView(); return true")
+            .await;
+        b.screenshot(&format!("trend-{lang}")).await;
+
+        // A month without votes says so, and draws no empty frame.
+        b.admin_screen(&format!("#/results/units/{}?{empty}", t.region))
+            .await;
+        let said = b
+            .wait_for(
+                "const e = document.querySelector(\"[data-testid='trend-empty']\"); return e && e.textContent",
+                "the no-votes message",
+            )
+            .await;
+        assert_eq!(said, no_votes, "{lang}");
+        assert_eq!(
+            b.eval("return document.querySelector(\"[data-testid='trend']\")")
+                .await,
+            Value::Null
+        );
+    }
+
+    // In fa, the chosen day is read under the field in the Solar Hijri calendar, while the
+    // field keeps the ISO date for the API: 21 March 2026 is 1 Farvardin 1405 (Nowruz).
+    b.eval("const d = document.querySelector(\"[data-testid='period-date']\"); d.value = '2026-03-21'; d.dispatchEvent(new Event('input', {bubbles: true})); return true")
+        .await;
+    let echo = b
+        .eval("const d = document.querySelector(\"[data-testid='period-date']\"); const o = d.parentElement.querySelector(\"[data-testid='date-echo']\"); return [o.tagName, o.htmlFor.value, d.id, o.textContent, d.value]")
+        .await;
+    assert_eq!(echo[0], "OUTPUT", "{echo}");
+    assert_eq!(echo[1], echo[2], "the output is for its field: {echo}");
+    let text = echo[3].as_str().unwrap();
+    assert!(
+        text.contains("فروردین") && text.contains("۱۴۰۵") && text.contains('۱'),
+        "{text}"
+    );
+    assert!(!text.chars().any(|c| c.is_ascii_digit()), "{text}");
+    assert_eq!(echo[4], "2026-03-21");
+    b.screenshot("date-fa").await;
+    b.press("period-show").await;
+    b.wait_for(
+        "return location.hash.includes('date=2026-03-21')",
+        "the ISO date in the address",
+    )
+    .await;
     b.quit().await;
 }

@@ -18,6 +18,7 @@ mod org_admin;
 mod public;
 mod requests;
 mod results;
+mod review_undo;
 mod rights;
 mod scale;
 mod schema;

@@ -613,12 +613,13 @@ fn need(method: &str, pattern: &str) -> Need {
             | "/employees",
         ) => Any,
         // The audit log and pending invitations: each admin reads what concerns their subtrees.
-        ("GET", "/review" | "/keys" | "/audit" | "/invitations") => AnyAdmin,
+        ("GET", "/review" | "/review/rejected" | "/keys" | "/audit" | "/invitations") => AnyAdmin,
         ("GET", "/accounts" | "/national") => Super,
         // One-time codes vote: only who may issue them sees them.
         ("GET", _) if pattern.contains("one-time-batches") => Write,
         ("GET", _) => Read,
-        ("PUT", "/units/{id}/networks") | ("POST", "/review" | "/appeals/{id}") => Above,
+        ("PUT", "/units/{id}/networks")
+        | ("POST", "/review" | "/appeals/{id}" | "/review/rejected/{id}/undo") => Above,
         (_, "/directions" | "/scale" | "/criteria" | "/criteria/{id}" | "/results/recompute")
         | (_, "/accounts/{id}/roles" | "/accounts/{id}/employee" | "/accounts/{id}") => Super,
         ("POST", "/accounts/{id}/reset-link") => Super,
@@ -675,6 +676,7 @@ fn path_and_body(method: &str, pattern: &str, ids: &Ids, role: Role) -> (String,
             ids.case
         }
         _ if p.starts_with("/appeals/") => ids.appealed,
+        _ if p.starts_with("/review/") => ids.flagged,
         _ if pattern.contains("/one-time-batches/") => ids.batch,
         _ => ids.unit,
     };
