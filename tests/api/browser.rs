@@ -1609,7 +1609,7 @@ async fn an_admin_puts_a_new_unit_in_tehran_and_its_after_midnight_vote_shows_on
     .await;
     // The day trend: the vote's bar is the first day's, and no other day has one.
     let bars = b
-        .eval("return [...document.querySelectorAll(\"[data-testid='trend'] rect\")].map((r) => Number(r.getAttribute('height')) > 0)")
+        .eval("return [...document.querySelectorAll(\"[data-testid='trend'] rect.bar-votes\")].map((r) => Number(r.getAttribute('height')) > 0)")
         .await;
     let bars: Vec<bool> = serde_json::from_value(bars).unwrap();
     let days = (chrono::NaiveDate::from_ymd_opt(today().year(), today().month(), 1).unwrap()
