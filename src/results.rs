@@ -467,7 +467,7 @@ pub async fn recompute(
 /// How fresh a view's figures are (docs/results.md, "Fresh figures"). Official figures come
 /// only from the hourly roll-up, which screens votes before it counts them; votes that came
 /// after it are not in them, and the view says how many.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Freshness {
     /// When the last roll-up that reached every vote started (unix seconds): every vote that
     /// had arrived by then is in the figures. `None` before the first run.
@@ -475,6 +475,9 @@ pub struct Freshness {
     /// Votes of the view's scope and period that came after the roll-up's watermark: not yet
     /// screened, not yet counted (a few may yet be flagged).
     pub waiting: i64,
+    /// The waiting votes' average: a provisional figure, unscreened, never part of `totals`
+    /// or of any ranking. `None` while no vote waits.
+    pub provisional_average: Option<f64>,
     /// The time zone `updated_at` is shown in and the period's days are read in for `waiting`:
     /// the unit's (the employee's unit's; the instance's default for directions).
     pub zone: String,
@@ -501,6 +504,12 @@ fn local_bounds(period: Period, zone: &str, clock: &LiveClock<'_, impl LocalTime
     (start - offset, end - offset)
 }
 
+/// The waiting votes' average, to four places as `Figures` rounds its own.
+fn provisional_average(row: &crate::store::results::LiveRow) -> Option<f64> {
+    (row.waiting > 0)
+        .then(|| (row.score_sum as f64 / row.waiting as f64 * 10_000.0).round() / 10_000.0)
+}
+
 async fn freshness(
     store: &impl ResultsStore,
     (query, subject, scope): (LiveQuery, i64, Option<&str>),
@@ -513,6 +522,7 @@ async fn freshness(
     Ok(Freshness {
         updated_at: row.updated_at,
         waiting: row.waiting,
+        provisional_average: provisional_average(&row),
         zone,
     })
 }

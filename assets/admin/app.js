@@ -1035,7 +1035,10 @@
       at = t("r_liveAt").replace("{t}", text);
     }
     const waiting = live.waiting > 0 ? " · " + t("r_liveWaiting").replace("{n}", num(live.waiting)) : "";
-    return el("p", { class: "muted small", testid: "results-live", role: "status" }, at + waiting);
+    // Today's provisional figure: the waiting votes' average, apart from the counted figures.
+    const provisional = live.provisional_average != null
+      ? el("span", { testid: "results-provisional" }, " · " + t("r_liveProvisional").replace("{a}", nf(1).format(live.provisional_average))) : null;
+    return el("p", { class: "muted small", testid: "results-live", role: "status" }, at + waiting, provisional);
   }
 
   async function employeeResults(id, hash) {

@@ -38,6 +38,7 @@ struct Watermark {
 struct Live {
     updated_at: Option<f64>,
     waiting: f64,
+    score_sum: f64,
 }
 
 #[derive(Deserialize)]
@@ -138,6 +139,7 @@ impl ResultsStore for D1Store {
         Ok(row.map_or(LiveRow::default(), |r| LiveRow {
             updated_at: r.updated_at.map(|t| t as i64),
             waiting: r.waiting as i64,
+            score_sum: r.score_sum as i64,
         }))
     }
 

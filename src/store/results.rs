@@ -208,6 +208,8 @@ pub enum LiveQuery {
 pub struct LiveRow {
     pub updated_at: Option<i64>,
     pub waiting: i64,
+    /// The waiting votes' scores added up (scale values).
+    pub score_sum: i64,
 }
 
 pub trait ResultsStore {

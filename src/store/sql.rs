@@ -1762,7 +1762,7 @@ ON CONFLICT (name) DO UPDATE SET watermark = max(watermark, excluded.watermark)"
 macro_rules! waiting_votes {
     () => {
         "SELECT (SELECT watermark FROM rollup_state WHERE name = 'votes_run') AS updated_at, \
-         COUNT(*) AS waiting FROM votes v \
+         COUNT(*) AS waiting, TOTAL(v.score) AS score_sum FROM votes v \
          WHERE v.id > (SELECT watermark FROM rollup_state WHERE name = 'votes') \
          AND +v.created_at >= ?2 AND +v.created_at < ?3 AND +v.status = 'counted' AND "
     };

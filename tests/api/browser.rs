@@ -2117,6 +2117,15 @@ async fn the_results_screen_says_when_it_was_updated_and_how_many_votes_wait_in_
             line.contains(waiting) && line.contains(three),
             "{lang}: {line}"
         );
+        // The waiting votes' provisional average (3 + 2 + 1) / 3, apart from the figures.
+        let provisional = b
+            .eval("const e = document.querySelector(\"[data-testid='results-provisional']\"); return e && e.textContent")
+            .await;
+        let two = if lang == "fa" { "۲٫۰" } else { "2,0" };
+        assert!(
+            provisional.as_str().unwrap_or("").contains(two),
+            "{lang}: {provisional}"
+        );
         b.screenshot(&format!("results-live-{lang}")).await;
     }
     b.quit().await;

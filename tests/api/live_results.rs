@@ -62,6 +62,8 @@ async fn votes_wait_in_their_branch_until_the_roll_up_counts_them_and_moves_the_
     assert_eq!(now["live"]["waiting"], 3, "{}", now["live"]);
     assert_eq!(now["totals"]["votes"], 0, "not counted before the roll-up");
     assert_eq!(now["live"]["updated_at"], first);
+    // Their average stands apart, as a provisional figure: (3 + 2 + 3) / 3.
+    assert_eq!(now["live"]["provisional_average"], 2.6667);
     let person = get(w, &clerk_view, &viewer).await;
     assert_eq!(person["live"]["waiting"], 2);
     assert_eq!(person["totals"]["votes"], 0);
@@ -88,6 +90,7 @@ async fn votes_wait_in_their_branch_until_the_roll_up_counts_them_and_moves_the_
     let after = get(w, &city, &viewer).await;
     assert_eq!(after["live"]["waiting"], 0, "{}", after["live"]);
     assert_eq!(after["totals"]["votes"], 3);
+    assert!(after["live"]["provisional_average"].is_null());
     let moved = after["live"]["updated_at"].as_i64().expect("updated_at");
     assert!(moved > first, "{moved} after {first}");
     let person = get(w, &clerk_view, &viewer).await;
