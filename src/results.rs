@@ -13,7 +13,7 @@ use crate::report::{
 };
 use crate::store::admin::{AdminStore, PathStep};
 use crate::store::results::{
-    CommentFilter, CommentView, Cost, CriteriaQuery, ResultsStore, StatQuery,
+    CommentFilter, CommentView, Cost, CriteriaQuery, LiveQuery, ResultsStore, StatQuery,
 };
 use crate::store::StoreError;
 use chrono::{Duration, NaiveDate};
@@ -87,6 +87,13 @@ pub async fn roll_up(
         });
     };
     let outcome = roll_up_leased(store, zones, watermark, budget, t).await;
+    if let Ok(r) = &outcome {
+        // Only a run that reached every vote there was at its start may say the figures hold
+        // everything up to then (`Freshness::updated_at`).
+        if r.votes_left == 0 {
+            store.note_rollup_run(t).await?;
+        }
+    }
     // A failed run keeps nothing half-done (each step is one batch); free the lease anyway so
     // the next run does not wait for it to expire.
     store.release_rollup_lease().await?;
@@ -457,6 +464,69 @@ pub async fn recompute(
     Ok(Recompute { from, to, roll_up })
 }
 
+/// How fresh a view's figures are (docs/results.md, "Fresh figures"). Official figures come
+/// only from the hourly roll-up, which screens votes before it counts them; votes that came
+/// after it are not in them, and the view says how many.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Freshness {
+    /// When the last roll-up that reached every vote started (unix seconds): every vote that
+    /// had arrived by then is in the figures. `None` before the first run.
+    pub updated_at: Option<i64>,
+    /// Votes of the view's scope and period that came after the roll-up's watermark: not yet
+    /// screened, not yet counted (a few may yet be flagged).
+    pub waiting: i64,
+    /// The waiting votes' average: a provisional figure, unscreened, never part of `totals`
+    /// or of any ranking. `None` while no vote waits.
+    pub provisional_average: Option<f64>,
+    /// The time zone `updated_at` is shown in and the period's days are read in for `waiting`:
+    /// the unit's (the employee's unit's; the instance's default for directions).
+    pub zone: String,
+}
+
+/// What reading freshness needs from the runtime: the zones' offsets and the time.
+pub struct LiveClock<'a, Z: LocalTime> {
+    pub zones: &'a Z,
+    pub now: i64,
+    /// The zone of views that have no unit of their own (directions).
+    pub default_zone: &'a str,
+}
+
+/// The period's bounds in unix seconds on the local days of `zone` at its offset now. Waiting
+/// votes are at most a few hours old, so today's offset is theirs (a change of offset within
+/// the period moves its far end by an hour, where no vote waits).
+fn local_bounds(period: Period, zone: &str, clock: &LiveClock<'_, impl LocalTime>) -> (i64, i64) {
+    let offset = crate::vote_time::offset_minutes(clock.now, zone, clock.zones) * 60;
+    let (start, end) = crate::clock::DayRange {
+        from: period.from,
+        to: period.to,
+    }
+    .unix_bounds();
+    (start - offset, end - offset)
+}
+
+/// The waiting votes' average, to four places as `Figures` rounds its own.
+fn provisional_average(row: &crate::store::results::LiveRow) -> Option<f64> {
+    (row.waiting > 0)
+        .then(|| (row.score_sum as f64 / row.waiting as f64 * 10_000.0).round() / 10_000.0)
+}
+
+async fn freshness(
+    store: &impl ResultsStore,
+    (query, subject, scope): (LiveQuery, i64, Option<&str>),
+    period: Period,
+    zone: String,
+    clock: &LiveClock<'_, impl LocalTime>,
+) -> Result<Freshness, StoreError> {
+    let (start, end) = local_bounds(period, &zone, clock);
+    let row = store.live(query, subject, scope, start, end).await?;
+    Ok(Freshness {
+        updated_at: row.updated_at,
+        waiting: row.waiting,
+        provisional_average: provisional_average(&row),
+        zone,
+    })
+}
+
 /// The settings every view shares.
 #[derive(Debug, Clone)]
 pub struct ViewSettings {
@@ -646,6 +716,7 @@ pub struct UnitResults {
     /// Each extra criterion over the subtree and period.
     pub criteria: Vec<CriterionFigures>,
     pub min_votes: u32,
+    pub live: Freshness,
 }
 
 /// A unit with its subtree: totals, trend, each child's subtree, and its own employees.
@@ -655,6 +726,7 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
     unit: UnitId,
     period: Period,
     s: &ViewSettings,
+    clock: &LiveClock<'_, impl LocalTime>,
 ) -> Result<UnitResults, AdminError> {
     let detail = store
         .unit_detail(scope, unit)
@@ -739,6 +811,14 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         s,
     )
     .await?;
+    let live = freshness(
+        store,
+        (LiveQuery::Unit, id, None),
+        period,
+        detail.unit.timezone.clone(),
+        clock,
+    )
+    .await?;
     Ok(UnitResults {
         unit: PathStep {
             id: unit,
@@ -754,6 +834,7 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         employees: people,
         criteria,
         min_votes: s.min_votes,
+        live,
     })
 }
 
@@ -771,6 +852,7 @@ pub struct EmployeeResults {
     /// Each extra criterion over the employee's votes of the period, wherever cast.
     pub criteria: Vec<CriterionFigures>,
     pub min_votes: u32,
+    pub live: Freshness,
 }
 
 pub async fn employee_results<S: AdminStore + ResultsStore>(
@@ -779,6 +861,7 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
     employee: EmployeeId,
     period: Period,
     s: &ViewSettings,
+    clock: &LiveClock<'_, impl LocalTime>,
 ) -> Result<EmployeeResults, AdminError> {
     let detail = admin::employee_detail(store, p, employee).await?;
     let id = i64::from(employee.get());
@@ -798,6 +881,11 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
         s,
     )
     .await?;
+    let zone = store
+        .unit_zone(i64::from(detail.employee.unit_id.get()))
+        .await?
+        .unwrap_or_else(|| clock.default_zone.to_owned());
+    let live = freshness(store, (LiveQuery::Employee, id, None), period, zone, clock).await?;
     Ok(EmployeeResults {
         employee: Row {
             id,
@@ -813,6 +901,7 @@ pub async fn employee_results<S: AdminStore + ResultsStore>(
         totals,
         criteria,
         min_votes: s.min_votes,
+        live,
     })
 }
 
@@ -823,6 +912,7 @@ pub struct DirectionResults {
     /// Each direction's extra criteria, in the order of `directions`.
     pub criteria: Vec<DirectionCriteria>,
     pub min_votes: u32,
+    pub live: Freshness,
 }
 
 /// Each service direction, over the caller's subtrees.
@@ -831,6 +921,7 @@ pub async fn direction_results<S: AdminStore + ResultsStore>(
     p: &Principal,
     period: Period,
     s: &ViewSettings,
+    clock: &LiveClock<'_, impl LocalTime>,
 ) -> Result<DirectionResults, AdminError> {
     let scope = p.read_scope().sql_param();
     let rows = read(
@@ -884,11 +975,20 @@ pub async fn direction_results<S: AdminStore + ResultsStore>(
             })
             .collect();
     }
+    let live = freshness(
+        store,
+        (LiveQuery::Directions, 0, scope.as_deref()),
+        period,
+        clock.default_zone.to_owned(),
+        clock,
+    )
+    .await?;
     Ok(DirectionResults {
         period,
         directions: list,
         criteria,
         min_votes: s.min_votes,
+        live,
     })
 }
 

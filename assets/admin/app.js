@@ -1009,6 +1009,7 @@
     page(`${t("results")}: ${r.unit.name}`,
       crumbs(r.path, (s) => "#/results/units/" + s.id + "?" + q),
       periodControls(base, q, r),
+      liveLine(r.live),
       summaryCards(r, levels),
       criteriaCard(r.criteria, levels),
       card(t("r_trend"), trendChart(r.trend)),
@@ -1021,6 +1022,25 @@
       el("p", { class: "row" }, el("a", { href: "#/units/" + id }, t("settings")), el("a", { href: "#/results/directions?" + q }, t("r_directions"))));
   }
 
+  // How fresh the figures are: when the hourly roll-up last counted, in the unit's own time,
+  // and how many votes of the view wait for its screening (docs/results.md, "Fresh figures").
+  function liveLine(live) {
+    if (!live) return null;
+    let at = t("r_liveNever");
+    if (live.updated_at) {
+      const opts = { hour: "2-digit", minute: "2-digit", day: "numeric", month: "short" };
+      let text;
+      try { text = new Date(live.updated_at * 1000).toLocaleString(locale(), { ...opts, timeZone: live.zone || "UTC" }); }
+      catch (_) { text = new Date(live.updated_at * 1000).toLocaleString(locale(), opts); }
+      at = t("r_liveAt").replace("{t}", text);
+    }
+    const waiting = live.waiting > 0 ? " · " + t("r_liveWaiting").replace("{n}", num(live.waiting)) : "";
+    // Today's provisional figure: the waiting votes' average, apart from the counted figures.
+    const provisional = live.provisional_average != null
+      ? el("span", { testid: "results-provisional" }, " · " + t("r_liveProvisional").replace("{a}", nf(1).format(live.provisional_average))) : null;
+    return el("p", { class: "muted small", testid: "results-live", role: "status" }, at + waiting, provisional);
+  }
+
   async function employeeResults(id, hash) {
     const q = resultsQuery(hash);
     const [r, levels] = await Promise.all([api("GET", `/api/v1/admin/results/employees/${id}?${q}`), scaleLevels()]);
@@ -1028,6 +1048,7 @@
       crumbs(r.unit_path, (s) => "#/results/units/" + s.id + "?" + q),
       el("p", {}, r.employee.position),
       periodControls("#/results/employees/" + id, q, r),
+      liveLine(r.live),
       summaryCards(r, levels),
       criteriaCard(r.criteria, levels),
       card(t("r_trend"), trendChart(r.trend)),
@@ -1094,7 +1115,7 @@
     const fake = { period: r.period, previous_period: r.period };
     const names = new Map(r.directions.map((d) => [d.id, d.name]));
     const perDirection = (r.criteria || []).filter((d) => d.criteria.some((c) => c.votes > 0));
-    page(t("r_directions"), periodControls("#/results/directions", q, fake),
+    page(t("r_directions"), periodControls("#/results/directions", q, fake), liveLine(r.live),
       card(null, el("p", { class: "muted" }, span(r.period)), rankedTable(r.directions, () => "#/results/directions?" + q, false)),
       perDirection.length ? card(t("r_criteria"), el("div", { testid: "criteria-results" },
         perDirection.map((d) => el("section", {}, el("h3", {}, names.get(d.direction_id) || "#" + d.direction_id), criteriaTable(d.criteria, levels)))),

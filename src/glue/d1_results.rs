@@ -6,7 +6,8 @@ use crate::integrity::Flag;
 use crate::report::StatRow;
 use crate::store::results::{
     AddressRow, AlertStore, CommentFilter, CommentView, Cost, CriteriaQuery, DropWindow,
-    FlaggedView, MonthData, PendingAlert, ResultsStore, ScreenRow, StatQuery, UnitHours, ZoneRange,
+    FlaggedView, LiveQuery, LiveRow, MonthData, PendingAlert, ResultsStore, ScreenRow, StatQuery,
+    UnitHours, ZoneRange,
 };
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -31,6 +32,18 @@ fn opt_num(n: Option<i64>) -> JsValue {
 #[derive(Deserialize)]
 struct Watermark {
     watermark: f64,
+}
+
+#[derive(Deserialize)]
+struct Live {
+    updated_at: Option<f64>,
+    waiting: f64,
+    score_sum: f64,
+}
+
+#[derive(Deserialize)]
+struct Zone {
+    zone: String,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +112,40 @@ impl ResultsStore for D1Store {
         self.batch(vec![self.prepare(sql::RELEASE_ROLLUP_LEASE, &[])?])
             .await
             .map(|_| ())
+    }
+
+    async fn note_rollup_run(&self, at: i64) -> Result<(), StoreError> {
+        self.batch(vec![self.prepare(sql::NOTE_ROLLUP_RUN, &[num(at as f64)])?])
+            .await
+            .map(|_| ())
+    }
+
+    async fn live(
+        &self,
+        query: LiveQuery,
+        subject: i64,
+        scope: Option<&str>,
+        start: i64,
+        end: i64,
+    ) -> Result<LiveRow, StoreError> {
+        let (q, first) = match query {
+            LiveQuery::Unit => (sql::LIVE_UNIT, num(subject as f64)),
+            LiveQuery::Employee => (sql::LIVE_EMPLOYEE, num(subject as f64)),
+            LiveQuery::Directions => (sql::LIVE_DIRECTIONS, opt_text(scope)),
+        };
+        let row: Option<Live> = self
+            .first(q, &[first, num(start as f64), num(end as f64)])
+            .await?;
+        Ok(row.map_or(LiveRow::default(), |r| LiveRow {
+            updated_at: r.updated_at.map(|t| t as i64),
+            waiting: r.waiting as i64,
+            score_sum: r.score_sum as i64,
+        }))
+    }
+
+    async fn unit_zone(&self, unit: i64) -> Result<Option<String>, StoreError> {
+        let row: Option<Zone> = self.first(sql::UNIT_ZONE, &[num(unit as f64)]).await?;
+        Ok(row.map(|z| z.zone))
     }
 
     async fn last_vote_id(&self) -> Result<i64, StoreError> {

@@ -65,6 +65,17 @@ async fn view_inputs(
     Ok((period, s))
 }
 
+fn live_clock<'a>(
+    app: &'a App,
+    zones: &'a super::zones::IntlZones,
+) -> results::LiveClock<'a, super::zones::IntlZones> {
+    results::LiveClock {
+        zones,
+        now: app.now.unix_seconds(),
+        default_zone: app.default_timezone,
+    }
+}
+
 fn answer<T: serde::Serialize>(r: std::result::Result<T, AdminError>) -> Result<Response> {
     match r {
         Ok(v) => ok_json(200, &v),
@@ -85,7 +96,9 @@ pub async fn unit_results(
     let Some(unit) = unit else {
         return fail(&AdminError::NotFound("unit"));
     };
-    answer(results::unit_results(&app.store, &p.read_scope(), unit, period, &s).await)
+    let zones = super::zones::IntlZones::default();
+    let clock = live_clock(app, &zones);
+    answer(results::unit_results(&app.store, &p.read_scope(), unit, period, &s, &clock).await)
 }
 
 pub async fn employee_results(
@@ -101,7 +114,9 @@ pub async fn employee_results(
     let Some(employee) = employee else {
         return fail(&AdminError::NotFound("employee"));
     };
-    answer(results::employee_results(&app.store, p, employee, period, &s).await)
+    let zones = super::zones::IntlZones::default();
+    let clock = live_clock(app, &zones);
+    answer(results::employee_results(&app.store, p, employee, period, &s, &clock).await)
 }
 
 pub async fn direction_results(app: &App, req: &Request, p: &Principal) -> Result<Response> {
@@ -109,7 +124,9 @@ pub async fn direction_results(app: &App, req: &Request, p: &Principal) -> Resul
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    answer(results::direction_results(&app.store, p, period, &s).await)
+    let zones = super::zones::IntlZones::default();
+    let clock = live_clock(app, &zones);
+    answer(results::direction_results(&app.store, p, period, &s, &clock).await)
 }
 
 fn invalid(field: &'static str, reason: &str) -> Result<Response> {

@@ -193,10 +193,43 @@ fn int_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(n != 0.0)
 }
 
+/// Which view's waiting votes `ResultsStore::live` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveQuery {
+    /// A unit's whole subtree.
+    Unit,
+    Employee,
+    /// Votes with a direction, within a scope.
+    Directions,
+}
+
+/// When the roll-up last ran, and the votes of a view that wait for the next run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveRow {
+    pub updated_at: Option<i64>,
+    pub waiting: i64,
+    /// The waiting votes' scores added up (scale values).
+    pub score_sum: i64,
+}
+
 pub trait ResultsStore {
     /// Takes the roll-up lease until `until` if nobody holds it; the watermark if taken.
     async fn take_rollup_lease(&self, now: i64, until: i64) -> Result<Option<i64>, StoreError>;
     async fn release_rollup_lease(&self) -> Result<(), StoreError>;
+    /// Records that a run which started at `at` (unix seconds) completed (`sql::NOTE_ROLLUP_RUN`).
+    async fn note_rollup_run(&self, at: i64) -> Result<(), StoreError>;
+    /// `subject`'s (or `scope`'s, for directions) votes cast in `[start, end)` after the
+    /// watermark, with the last run's moment.
+    async fn live(
+        &self,
+        query: LiveQuery,
+        subject: i64,
+        scope: Option<&str>,
+        start: i64,
+        end: i64,
+    ) -> Result<LiveRow, StoreError>;
+    /// A unit's time zone; `None` for an unknown unit.
+    async fn unit_zone(&self, unit: i64) -> Result<Option<String>, StoreError>;
     /// The highest vote id.
     async fn last_vote_id(&self) -> Result<i64, StoreError>;
     /// Adds the votes with ids in (`from`, `to`] to every table and moves the watermark from

@@ -1744,3 +1744,41 @@ pub const UNDO_REJECTION: &str = concat!(
     may_review!(),
     ")"
 );
+
+// Live figures (`results::Freshness`, docs/results.md "Fresh figures"): when the roll-up last
+// ran, and how many votes of a view wait for it. The row 'votes_run' of `rollup_state` keeps
+// in `watermark` the moment (unix seconds) the last complete run started: every vote that had
+// arrived by then is screened and counted.
+/// `?1` the run's start; never moves back (a slow run finishing after a later one).
+pub const NOTE_ROLLUP_RUN: &str = "\
+INSERT INTO rollup_state (name, watermark, lease_until) VALUES ('votes_run', ?1, 0) \
+ON CONFLICT (name) DO UPDATE SET watermark = max(watermark, excluded.watermark)";
+/// The waiting votes are read from the vote after the watermark on, by the primary key
+/// (`SEARCH v USING INTEGER PRIMARY KEY (rowid>?)`): the unary `+` keeps the planner off the
+/// time and unit indexes, which would read the whole period. What follows the watermark is the
+/// last hour's votes, so the read stays small however many votes the table holds
+/// (`live_results::waiting_votes_are_read_by_the_primary_key_from_the_watermark_on`).
+/// Only votes still 'counted' wait: duplicates and office-network votes never will be.
+macro_rules! waiting_votes {
+    () => {
+        "SELECT (SELECT watermark FROM rollup_state WHERE name = 'votes_run') AS updated_at, \
+         COUNT(*) AS waiting, TOTAL(v.score) AS score_sum FROM votes v \
+         WHERE v.id > (SELECT watermark FROM rollup_state WHERE name = 'votes') \
+         AND +v.created_at >= ?2 AND +v.created_at < ?3 AND +v.status = 'counted' AND "
+    };
+}
+/// `?1` the unit (its whole subtree), `?2`/`?3` the period's bounds in unix seconds.
+pub const LIVE_UNIT: &str = concat!(
+    waiting_votes!(),
+    "+v.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1)"
+);
+/// `?1` the employee, wherever the votes were cast (as `EMPLOYEE_DAYS`).
+pub const LIVE_EMPLOYEE: &str = concat!(waiting_votes!(), "+v.employee_id = ?1");
+/// `?1` the caller's scope (JSON array of units, or NULL for all), as `DIRECTION_DAYS`.
+pub const LIVE_DIRECTIONS: &str = concat!(
+    waiting_votes!(),
+    "v.direction_id IS NOT NULL AND (?1 IS NULL OR +v.unit_id IN ",
+    "(SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))"
+);
+/// A unit's time zone (the employee view reads its period in the employee's unit's).
+pub const UNIT_ZONE: &str = "SELECT timezone AS zone FROM units WHERE id = ?1";

@@ -2079,3 +2079,54 @@ async fn the_trend_names_its_axes_says_when_a_period_has_no_votes_and_fa_dates_r
     .await;
     b.quit().await;
 }
+
+#[tokio::test]
+async fn the_results_screen_says_when_it_was_updated_and_how_many_votes_wait_in_uk_and_fa() {
+    use crate::results::{cron, tree, HOURLY};
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    cron(w, HOURLY).await;
+    let token = w.issue_code(t.clerk).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    for score in [3, 2, 1] {
+        let resp = w
+            .vote_json(json!({"token": token, "score": score, "lang": "uk"}))
+            .await;
+        assert_eq!(resp.status(), 201);
+    }
+    let b = Browser::start().await;
+    b.window(360, 800).await;
+    b.accept_invitation(w, "live@city.example").await;
+    for (lang, updated, waiting, three) in [
+        ("uk", "Оновлено ", "чекають на перевірку", "3"),
+        ("fa", "به‌روزشده در ", "در انتظار بررسی", "۳"),
+    ] {
+        b.speak(lang).await;
+        b.admin_screen(&format!("#/results/units/{}", t.city)).await;
+        let line = b
+            .wait_for(
+                "const e = document.querySelector(\"[data-testid='results-live']\"); return e && e.textContent",
+                "the updated/waiting line",
+            )
+            .await;
+        let line = line.as_str().unwrap();
+        assert!(line.starts_with(updated), "{lang}: {line}");
+        assert!(
+            line.contains(waiting) && line.contains(three),
+            "{lang}: {line}"
+        );
+        // The waiting votes' provisional average (3 + 2 + 1) / 3, apart from the figures.
+        let provisional = b
+            .eval("const e = document.querySelector(\"[data-testid='results-provisional']\"); return e && e.textContent")
+            .await;
+        let two = if lang == "fa" { "۲٫۰" } else { "2,0" };
+        assert!(
+            provisional.as_str().unwrap_or("").contains(two),
+            "{lang}: {provisional}"
+        );
+        b.screenshot(&format!("results-live-{lang}")).await;
+    }
+    b.quit().await;
+}

@@ -12,6 +12,7 @@ mod browser;
 mod credentials;
 mod criteria;
 mod integrity;
+mod live_results;
 mod local_days;
 mod one_time;
 mod org_admin;
