@@ -127,7 +127,7 @@
   let flash = null;
   function page(title, ...content) {
     const once = flash; flash = null;
-    main.replaceChildren(el("h1", {}, title), once, ...content.flat().filter((c) => c !== null && c !== undefined));
+    main.replaceChildren(...[el("h1", {}, title), once, ...content.flat()].filter((c) => c !== null && c !== undefined));
     document.title = title + " · civicrate";
     main.focus();
   }

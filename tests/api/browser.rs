@@ -633,6 +633,11 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
         .eval("return document.getElementById('menu').textContent")
         .await;
     assert!(!menu.as_str().unwrap().contains("null"), "{menu}");
+    // Nor as a text of its own in the page (a message not set was once printed as "null").
+    let stray = b
+        .eval("return [...document.querySelector('main').childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim() === 'null').length")
+        .await;
+    assert_eq!(stray, 0, "a stray 'null' under the heading");
 
     // A month whose report is not made yet is said in the page's language, not opened as JSON.
     b.eval("const m = document.querySelector('input[type=month]'); m.value = new Date().toISOString().slice(0, 7); document.querySelector(\"[data-testid='monthly-csv']\").click(); return true")
