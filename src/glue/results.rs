@@ -292,22 +292,25 @@ pub async fn flagged(app: &App, req: &Request, p: &Principal) -> Result<Response
         Err(f) => return invalid(f, "must be a positive whole number"),
     };
     match results::flagged(&app.store, p, before).await {
-        Ok(mut list) => {
-            // A flagged vote's contact is not read here: every one is shown by part of day.
-            let zones = super::zones::IntlZones::default();
-            for v in &mut list {
-                by_part_of_day(&zones, &mut v.at, &v.zone, &mut v.day, &mut v.part);
-            }
-            let next = (list.len() == 100)
-                .then(|| list.last().map(|v| v.vote_id))
-                .flatten();
-            ok_json(
-                200,
-                &serde_json::json!({ "votes": list, "next_before": next }),
-            )
-        }
+        Ok(list) => review_page(list),
         Err(e) => fail(&e),
     }
+}
+
+/// A page of the review's votes (flagged or rejected), 100 at most. A reviewed vote's contact is
+/// not read here: every one is shown by part of day.
+fn review_page(mut list: Vec<crate::store::results::FlaggedView>) -> Result<Response> {
+    let zones = super::zones::IntlZones::default();
+    for v in &mut list {
+        by_part_of_day(&zones, &mut v.at, &v.zone, &mut v.day, &mut v.part);
+    }
+    let next = (list.len() == 100)
+        .then(|| list.last().map(|v| v.vote_id))
+        .flatten();
+    ok_json(
+        200,
+        &serde_json::json!({ "votes": list, "next_before": next }),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -337,20 +340,7 @@ pub async fn rejected(app: &App, req: &Request, p: &Principal) -> Result<Respons
         Err(f) => return invalid(f, "must be a positive whole number"),
     };
     match results::rejected(&app.store, p, before).await {
-        Ok(mut list) => {
-            // As the flagged list: every one shown by part of day.
-            let zones = super::zones::IntlZones::default();
-            for v in &mut list {
-                by_part_of_day(&zones, &mut v.at, &v.zone, &mut v.day, &mut v.part);
-            }
-            let next = (list.len() == 100)
-                .then(|| list.last().map(|v| v.vote_id))
-                .flatten();
-            ok_json(
-                200,
-                &serde_json::json!({ "votes": list, "next_before": next }),
-            )
-        }
+        Ok(list) => review_page(list),
         Err(e) => fail(&e),
     }
 }
