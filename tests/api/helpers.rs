@@ -164,23 +164,7 @@ impl Worker {
         // binding's migrations are applied is that binding's.
         let mut files: Vec<(String, PathBuf)> = Vec::new();
         for binding in std::iter::once("DB").chain(databases.iter().copied()) {
-            let status = wrangler()
-                .arg("--config")
-                .arg(&config)
-                .args([
-                    "d1",
-                    "migrations",
-                    "apply",
-                    binding,
-                    "--local",
-                    "--persist-to",
-                ])
-                .arg(&dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("wrangler d1 migrations apply");
-            assert!(status.success(), "applying migrations to {binding} failed");
+            apply_migrations(Some(&config), binding, &dir);
             let file = all_sqlite(&dir.join("v3/d1"))
                 .into_iter()
                 .find(|f| files.iter().all(|(_, known)| known != f))
@@ -215,14 +199,9 @@ impl Worker {
             .join("target/e2e")
             .join(format!("{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("state folder");
-        let status = wrangler()
-            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("wrangler d1 migrations apply");
-        assert!(status.success(), "applying migrations failed");
+        // Every instance starts from the same migrated database: copying it is faster than a
+        // wrangler run per test and takes one chance of a failed run instead of one per test.
+        copy_dir(migrated_template(), &dir);
         Worker::run_with(dir, token_keys, settings)
     }
 
@@ -766,6 +745,60 @@ pub async fn session_of(resp: reqwest::Response) -> Session {
         csrf: me["csrf"].as_str().expect("csrf").to_owned(),
         set_cookie,
         me,
+    }
+}
+
+/// Applies the migrations to `binding`'s local D1 under `dir`. A failed run is tried again
+/// (a wrangler start can fail while several instances start at once) and its output goes
+/// into the panic message, so a failure says why.
+fn apply_migrations(config: Option<&Path>, binding: &str, dir: &Path) {
+    let mut output = String::new();
+    for attempt in 1..=3 {
+        let mut cmd = wrangler();
+        if let Some(config) = config {
+            cmd.arg("--config").arg(config);
+        }
+        let run = cmd
+            .args(["d1", "migrations", "apply", binding, "--local", "--persist-to"])
+            .arg(dir)
+            .output()
+            .expect("wrangler d1 migrations apply");
+        if run.status.success() {
+            return;
+        }
+        output = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        std::thread::sleep(Duration::from_secs(attempt));
+    }
+    panic!("applying migrations to {binding} failed 3 times; the last run said:\n{output}");
+}
+
+/// A state folder with `DB` migrated, made once per test binary; instances start from a copy.
+fn migrated_template() -> &'static Path {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = project_dir()
+            .join("target/e2e")
+            .join(format!("{}-template", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("template folder");
+        apply_migrations(None, "DB", &dir);
+        dir
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("copy target");
+    for entry in std::fs::read_dir(from).expect("copy source").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy state file");
+        }
     }
 }
 
