@@ -60,7 +60,8 @@ d1(
 if (flag("--token-only")) {
   console.log(token);
 } else {
-  console.log(`${base.replace(/\/$/, "")}/admin/#/invite/${token}`);
+  // The admin page says "reset your password" for #/reset/ (an invitation's is #/invite/).
+  console.log(`${base.replace(/\/$/, "")}/admin/#/reset/${token}`);
 }
 
 function fail(message) {

@@ -318,6 +318,16 @@ pub fn invitation_link(base: &PublicBaseUrl, token: &str) -> String {
     )
 }
 
+/// The link a password reset token opens (`audit::reset_link`, `scripts/reset.mjs`). The token
+/// is accepted as any invitation's is; the path tells the admin page to say "reset your
+/// password" rather than "invitation", and not to speak of new roles a reset never gives.
+pub fn reset_link_url(base: &PublicBaseUrl, token: &str) -> String {
+    format!(
+        "{}/admin/#/reset/{token}",
+        base.as_str().trim_end_matches('/')
+    )
+}
+
 /// A superadmin invites anyone; a unit admin invites unit admins and viewers into their own
 /// subtrees.
 #[allow(clippy::too_many_arguments)]

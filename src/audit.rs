@@ -3,7 +3,7 @@
 //! forgot their password: a reset link, which is a grant link that adds no role.
 
 use crate::account::{AccountId, Email, Principal, Scope, Secret, INVITATION_SECONDS};
-use crate::admin::{invitation_link, AdminError, Invitation};
+use crate::admin::{reset_link_url, AdminError, Invitation};
 use crate::clock::{parse_iso_day, Timestamp};
 use crate::qr::PublicBaseUrl;
 use crate::report;
@@ -50,6 +50,7 @@ pub const ACTIONS: &[&str] = &[
     "criterion_changed",
     "flagged_votes_accepted",
     "flagged_votes_rejected",
+    "vote_rejection_undone",
     "case_changed",
     "appeal_filed",
     "appeal_upheld",
@@ -395,7 +396,7 @@ pub async fn reset_link(
         return Err(AdminError::NotFound("account"));
     }
     Ok(Invitation {
-        link: invitation_link(base, &secret.shown),
+        link: reset_link_url(base, &secret.shown),
         expires_at,
     })
 }
@@ -510,6 +511,7 @@ mod tests {
                         "_dismissed",
                         "_published",
                         "_withheld",
+                        "_undone",
                     ]
                     .iter()
                     .any(|s| word.ends_with(s));

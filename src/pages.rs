@@ -379,8 +379,9 @@ fn language_switcher(lang: Lang, m: &Messages, path: &str) -> Markup {
 }
 
 /// The document shell every page shares.
-/// The site's icon inline, so that browsers do not ask for `/favicon.ico` (no such route: the
-/// request would only log a 404). A data: image is allowed by every page's CSP (`img-src data:`).
+/// The site's icon inline, so that an HTML page costs no request for it; a data: image is allowed
+/// by every page's CSP (`img-src data:`). The same icon is served at `/favicon.ico` for what has
+/// no head (`glue::http::favicon`).
 pub(crate) const ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%2312355b'/%3E%3C/svg%3E";
 
 pub(crate) fn document(lang: Lang, title: &str, body: Markup) -> String {

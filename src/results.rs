@@ -36,7 +36,7 @@ pub struct Budget {
     pub months: u32,
 }
 
-/// Days to follow up a vote with a comment or contact (`CASE_DEADLINE_DAYS` changes it).
+/// Days to answer a case of the inbox (`CASE_DEADLINE_DAYS` changes it).
 pub const DEFAULT_CASE_DEADLINE_DAYS: u32 = 30;
 
 /// New votes per incremental step: one batch that reads each of them five times.
@@ -1215,6 +1215,39 @@ pub async fn undo_rejection<S: crate::store::results::RejectionStore>(
     } else {
         Err(AdminError::Conflict("this vote is no longer rejected"))
     }
+}
+
+/// Undoes the rejections of several votes in one action, as `undo_rejection` does one: each goes
+/// back to the flagged votes, its day is recounted at the next roll-up, and each is audited as
+/// `vote_rejection_undone` with its own line. The rule is the single undo's (an administrator
+/// strictly above the vote's unit, never about their own employee); as in a bulk decision, votes
+/// outside it, or no longer rejected in review, are left as they are, and the answer says how
+/// many changed. Viewers and accounts without a unit to administer are refused.
+pub async fn undo_rejections<S: crate::store::results::RejectionStore>(
+    store: &S,
+    p: &Principal,
+    ids: &[i64],
+    now: Timestamp,
+) -> Result<u32, AdminError> {
+    let scope = p.write_scope();
+    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
+        return Err(AdminError::Forbidden);
+    }
+    if ids.is_empty() || ids.len() > 500 || ids.iter().any(|i| !(1..(1i64 << 53)).contains(i)) {
+        return Err(AdminError::Invalid {
+            field: "votes",
+            reason: "must list 1 to 500 vote ids".into(),
+        });
+    }
+    Ok(store
+        .undo_rejections(
+            scope.sql_param().as_deref(),
+            ids,
+            p.account.get(),
+            now,
+            &p.actor(),
+        )
+        .await?)
 }
 
 /// The feedback inbox of the caller's subtrees (a unit outside them is 404).

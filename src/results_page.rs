@@ -55,7 +55,7 @@ fn words(lang: Lang) -> Words {
             units: "Підрозділи",
             employees: "Працівники",
             up: "Вгору",
-            overdue: "Прострочених звернень",
+            overdue: "Прострочених відгуків до опрацювання",
         },
         Lang::Ru => Words {
             results: "Результаты оценки",
@@ -79,7 +79,7 @@ fn words(lang: Lang) -> Words {
             units: "Подразделения",
             employees: "Сотрудники",
             up: "Вверх",
-            overdue: "Просроченных обращений",
+            overdue: "Просроченных отзывов к обработке",
         },
         Lang::Kk => Words {
             results: "Бағалау нәтижелері",
@@ -103,7 +103,7 @@ fn words(lang: Lang) -> Words {
             units: "Бөлімшелер",
             employees: "Қызметкерлер",
             up: "Жоғары",
-            overdue: "Мерзімі өткен өтініштер",
+            overdue: "Мерзімі өткен өңделетін пікірлер",
         },
         Lang::Fa => Words {
             results: "نتایج ارزیابی",

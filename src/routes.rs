@@ -48,6 +48,8 @@ pub enum Access {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route<'a> {
     Health,
+    /// The site's icon, which browsers ask for on their own (`glue::http::favicon`).
+    Favicon,
     Home,
     Thanks,
     VotePage {
@@ -174,8 +176,9 @@ pub enum Route<'a> {
     PublicResultsData,
     FlaggedVotes,
     DecideFlagged,
-    /// Votes rejected in review, and undoing one's rejection.
+    /// Votes rejected in review, and undoing one's rejection or several at once.
     RejectedVotes,
+    UndoRejections,
     UndoRejection {
         vote: Option<i64>,
     },
@@ -231,6 +234,7 @@ impl Route<'_> {
     pub fn access(&self) -> Access {
         match self {
             Route::Health
+            | Route::Favicon
             | Route::Home
             | Route::Thanks
             | Route::VotePage { .. }
@@ -306,6 +310,7 @@ pub enum RouteError {
 /// Every route: method, pattern, access. The source of truth for docs and the route scan.
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/healthz", Access::Public),
+    ("GET", "/favicon.ico", Access::Public),
     ("GET", "/", Access::Public),
     ("GET", "/thanks", Access::Public),
     ("GET", "/r/{token}", Access::Public),
@@ -388,6 +393,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/admin/review/rejected/{id}/undo",
         Access::Admin,
     ),
+    ("POST", "/api/v1/admin/review/rejected/undo", Access::Admin),
     ("GET", "/api/v1/admin/cases", Access::Admin),
     ("GET", "/api/v1/admin/cases/overdue", Access::Admin),
     ("PATCH", "/api/v1/admin/cases/{id}", Access::Admin),
@@ -453,6 +459,7 @@ fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Route<'a>> {
     let unit = |id: &str| UnitId::parse_str(id);
     let r = match (m, segments) {
         (Get, ["healthz"]) => Route::Health,
+        (Get, ["favicon.ico"]) => Route::Favicon,
         (Get, [""]) => Route::Home,
         (Get, ["thanks"]) => Route::Thanks,
         (Get, [r, token]) if r.eq_ignore_ascii_case("r") && !token.is_empty() => {
@@ -571,6 +578,7 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         (Post, ["review"]) => Route::DecideFlagged,
         (Get, ["review", "rejected"]) => Route::RejectedVotes,
         (Post, ["review", "rejected", id, "undo"]) => Route::UndoRejection { vote: row_id(id) },
+        (Post, ["review", "rejected", "undo"]) => Route::UndoRejections,
         (Get, ["cases"]) => Route::Cases,
         (Get, ["cases", "overdue"]) => Route::OverdueCases,
         (Patch, ["cases", id]) => Route::ChangeCase {

@@ -10,7 +10,8 @@
 // audit-from, audit-to, audit-filter, audit-csv, audit-newer, audit-more, invitation-row,
 // invitation-revoke, reset-link-make, reset-link-copy, reset-link, search, search-go,
 // search-unit, found-employee, qr-status, list-status, list-filter, list-next, list-prev,
-// bulk-issue, bulk-subtree, bulk-result, import-issue, unit-created.
+// bulk-issue, bulk-subtree, bulk-result, import-issue, unit-created, accept-help, undo-box,
+// undo-all, undo-selected, undo-dialog, undo-question, undo-confirm, undo-cancel.
 "use strict";
 (() => {
   const LANGS = [["uk", "Українська"], ["ru", "Русский"], ["kk", "Қазақша"], ["fa", "فارسی"], ["en", "English"]];
@@ -260,8 +261,10 @@
       } } }, t("copy")), done);
   }
 
-  function accept(token) {
-    page(t("acceptTitle"), el("p", {}, t("passwordRules")), el("p", { class: "muted small" }, t("acceptHelp")),
+  // An invitation or grant link (#/invite/…) or a password reset link (#/reset/…): the same
+  // acceptance, but a reset says so and speaks of no new role, since it gives none.
+  function accept(token, reset) {
+    page(t(reset ? "resetTitle" : "acceptTitle"), el("p", {}, t("passwordRules")), el("p", { class: "muted small", testid: "accept-help" }, t(reset ? "resetHelp" : "acceptHelp")),
       form([["password", t("password"), "password", "new-password", { newPassword: true }],
         ["password2", t("repeat"), "password", "new-password-2", { newPassword: true }]], t("save"),
       async (v, msg) => {
@@ -1124,7 +1127,8 @@
 
   // Flagged votes: accept (counted from the next roll-up) or reject, in bulk, after saying how
   // many will be rejected. Below, the votes rejected in review, each of which can be sent back
-  // to review (an undo made by mistake costs nothing: the vote is flagged again).
+  // to review, alone or ticked with others after saying how many (an undo made by mistake
+  // costs nothing: the vote is flagged again).
   async function review(before) {
     const [r, levels] = await Promise.all([api("GET", "/api/v1/admin/review" + (before ? "?before=" + before : "")), scaleLevels()]);
     const msg = el("p", { role: "status" });
@@ -1167,14 +1171,45 @@
         said(true, t("r_undone").replace("{employee}", v.employee));
       } catch (e) { if (e.message !== "401") said(false, e.message); }
     };
+    // Several at once: the ticked rows go back in one action, after a confirmation saying how
+    // many (the server applies the single undo's rule to each and answers how many changed).
+    const undoBoxes = () => [...rejected.querySelectorAll("input[data-undo]")];
+    const undoAll = el("input", { type: "checkbox", id: "rj-all", testid: "undo-all", on: { change: () => undoBoxes().forEach((b) => { if (!b.disabled) b.checked = undoAll.checked; }) } });
+    const undoQuestion = el("p", { id: "rj-confirm-text", testid: "undo-question" });
+    const undoDialog = el("dialog", { testid: "undo-dialog", "aria-labelledby": "rj-confirm-text" }, el("form", { method: "dialog" }, undoQuestion,
+      el("div", { class: "row" },
+        el("button", { value: "undo", testid: "undo-confirm" }, t("r_undo")),
+        el("button", { value: "cancel", class: "secondary", testid: "undo-cancel", autofocus: true }, t("r_cancel")))));
+    const confirmUndo = (n) => new Promise((resolve) => {
+      undoQuestion.textContent = t("r_confirmUndo").replace("{n}", num(n));
+      undoDialog.returnValue = "";
+      undoDialog.addEventListener("close", () => resolve(undoDialog.returnValue === "undo"), { once: true });
+      undoDialog.showModal();
+    });
+    const undoSelected = async () => {
+      const votes = undoBoxes().filter((b) => b.checked).map((b) => Number(b.value));
+      if (!votes.length) { said(false, t("r_chooseVotes")); return; }
+      if (!(await confirmUndo(votes.length))) return;
+      try {
+        const out = await api("POST", "/api/v1/admin/review/rejected/undo", { votes });
+        await review(before);
+        said(true, t("r_undoneMany").replace("{n}", num(out.changed)));
+      } catch (e) { if (e.message !== "401") said(false, e.message); }
+    };
     const loadRejected = async (from) => {
       const list = await api("GET", "/api/v1/admin/review/rejected" + (from ? "?before=" + from : ""));
-      const rows = list.votes.map((v) => el("tr", { testid: "rejected-row", "data-vote": v.vote_id }, ...row(v,
+      const rows = list.votes.map((v) => el("tr", { testid: "rejected-row", "data-vote": v.vote_id },
+        el("td", {}, el("input", { type: "checkbox", value: v.vote_id, "data-undo": "", testid: "undo-box", disabled: !v.decidable,
+          title: v.decidable ? null : t("r_notYours"), "aria-label": `${v.employee} ${moment(v.at, v)}` })), ...row(v,
         el("td", {}, el("button", { type: "button", class: "secondary", testid: "undo-rejection", disabled: !v.decidable,
           "aria-label": `${t("r_undo")}: ${v.employee} ${moment(v.at, v)}`, on: { click: () => undo(v) } }, t("r_undo"))))));
       const more = list.next_before ? el("button", { type: "button", class: "secondary", on: { click: (e) => { e.target.remove(); loadRejected(list.next_before).catch((err) => said(false, err.message)); } } }, t("more")) : null;
-      if (!from) put(rejected, rows.length ? table([t("when"), t("r_employee"), t("score"), t("r_reason"), t("r_comments"), ""], rows) : el("p", { class: "muted" }, t("r_noRejected")), more);
-      else { rejected.querySelector("tbody").append(...rows); if (more) rejected.append(more); }
+      if (!from) {
+        put(rejected, rows.length ? [
+          table([el("label", { class: "check", for: "rj-all" }, undoAll, t("r_allOnPage")), t("when"), t("r_employee"), t("score"), t("r_reason"), t("r_comments"), ""], rows),
+          el("div", { class: "row" }, el("button", { type: "button", class: "secondary", testid: "undo-selected", on: { click: undoSelected } }, t("r_undoSelected"))),
+          undoDialog] : el("p", { class: "muted" }, t("r_noRejected")), more);
+      } else { rejected.querySelector("tbody").append(...rows); if (more) rejected.append(more); }
     };
     page(t("r_review"), el("p", { class: "muted" }, t("r_reviewHelp")), msg,
       r.votes.length ? card(null,
@@ -1189,7 +1224,8 @@
     await loadRejected(null);
   }
 
-  // The feedback inbox: comments and contacts as cases to follow up.
+  // The feedback inbox: what needs an answer (a contact, a comment below the top level) as
+  // cases to follow up; praise without a contact stays in the comments.
   async function inbox(hash) {
     const q = new URLSearchParams(hash.split("?")[1] || "");
     const params = new URLSearchParams();
@@ -1294,10 +1330,10 @@
 
   async function route() {
     const hash = location.hash.replace(/^#/, "") || "/";
-    const invite = hash.match(/^\/invite\/([A-Za-z0-9_-]{43})$/);
+    const invite = hash.match(/^\/(invite|reset)\/([A-Za-z0-9_-]{43})$/);
     menu();
     try {
-      if (invite) return accept(invite[1]);
+      if (invite) return accept(invite[2], invite[1] === "reset");
       if (!me) {
         try { me = await api("GET", "/api/v1/session"); menu(); } catch { return signIn(); }
       }

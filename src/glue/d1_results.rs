@@ -906,4 +906,28 @@ impl crate::store::results::RejectionStore for D1Store {
             .await?;
         Ok(results.get(1).map_or(0, changes) > 0)
     }
+
+    async fn undo_rejections(
+        &self,
+        scope: Option<&str>,
+        ids: &[i64],
+        account: u32,
+        at: crate::clock::Timestamp,
+        actor: &str,
+    ) -> Result<u32, StoreError> {
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let base = || [opt_text(scope), text(&ids), num(account)];
+        let [s, i, a] = base();
+        let results = self
+            .batch(vec![
+                self.prepare(
+                    sql::AUDIT_UNDONE_REJECTIONS,
+                    &[s, i, a, num(at.unix_seconds() as f64), text(actor)],
+                )?,
+                self.prepare(sql::MARK_UNDONE_DAYS, &base())?,
+                self.prepare(sql::UNDO_REJECTIONS, &base())?,
+            ])
+            .await?;
+        Ok(results.get(2).map_or(0, changes))
+    }
 }

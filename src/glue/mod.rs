@@ -246,6 +246,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if route == Route::Health {
         return Response::ok("ok");
     }
+    if route == Route::Favicon {
+        return http::favicon(&req);
+    }
     if public::is_public_read(&route) {
         let now_ms = Date::now().as_millis() as f64;
         if let Some(refused) = public::refuse_if_over_limit(&env, &req, &path, now_ms).await {
@@ -381,6 +384,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::DecideFlagged => results::decide(&app, &mut req, &p).await,
         Route::RejectedVotes => results::rejected(&app, &req, &p).await,
         Route::UndoRejection { vote } => results::undo_rejection(&app, &p, vote).await,
+        Route::UndoRejections => results::undo_rejections(&app, &mut req, &p).await,
         Route::Cases => results::cases(&app, &req, &p).await,
         Route::OverdueCases => results::overdue(&app, &p).await,
         Route::ChangeCase { id } => results::change_case(&app, &mut req, &p, id).await,

@@ -345,6 +345,23 @@ pub async fn rejected(app: &App, req: &Request, p: &Principal) -> Result<Respons
     }
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UndoBody {
+    votes: Vec<i64>,
+}
+
+pub async fn undo_rejections(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+    let body: UndoBody = match super::json_body(req).await {
+        Ok(b) => b,
+        Err(e) => return http::api_error(&e),
+    };
+    match results::undo_rejections(&app.store, p, &body.votes, app.now).await {
+        Ok(changed) => ok_json(200, &serde_json::json!({ "changed": changed })),
+        Err(e) => fail(&e),
+    }
+}
+
 pub async fn undo_rejection(app: &App, p: &Principal, vote: Option<i64>) -> Result<Response> {
     let Some(vote) = vote else {
         return fail(&AdminError::NotFound("vote"));

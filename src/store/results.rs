@@ -236,8 +236,8 @@ pub trait ResultsStore {
     /// `from` to `to`, in one batch; `false` if the watermark was no longer `from` (another
     /// run got there first), and then nothing was added.
     /// With `alerts_at` (now), the step's low scores with a comment are queued as alerts.
-    /// Cases are opened for the step's votes with a comment or contact, due `case_deadline`
-    /// seconds after the vote.
+    /// Cases are opened for the step's votes that need an answer (a contact, or a comment below
+    /// the scale's top level: `sql::OPEN_CASES`), due `case_deadline` seconds after the vote.
     /// Screening flags (`integrity::screen`) are written first, in the same batch, and the
     /// step's votes' local offsets (`offsets`: a JSON array of `[zone, start, end, offset]`,
     /// `local_day::Span`s) before they are counted.
@@ -645,4 +645,15 @@ pub trait RejectionStore {
         id: i64,
         audit: &crate::store::admin::Audit,
     ) -> Result<bool, StoreError>;
+    /// Sets those of votes `ids` that are rejected in review and `account` may decide back to
+    /// flagged, marks their days for the roll-up and writes one audit line per vote (`at`,
+    /// `actor`), in one batch; how many changed.
+    async fn undo_rejections(
+        &self,
+        scope: Option<&str>,
+        ids: &[i64],
+        account: u32,
+        at: crate::clock::Timestamp,
+        actor: &str,
+    ) -> Result<u32, StoreError>;
 }

@@ -973,13 +973,17 @@ WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'flagged' \
   AND employee_id IS NOT (SELECT employee_id FROM accounts WHERE id = ?4)";
 
 // The feedback inbox. Cases are opened in the roll-up's incremental step (`?1`/`?2` as in
-// `ADD_DAILY_EMPLOYEE`, `?3` the deadline in seconds): votes with a comment or a contact that
-// are not repeats.
+// `ADD_DAILY_EMPLOYEE`, `?3` the deadline in seconds), for votes that are not repeats and need
+// an answer: any that left a contact (the citizen expects one), and a comment with a score below
+// the scale's top level. Praise (a comment at the top level, no contact) opens no case: it stays
+// in the comments, where it can be published, and would otherwise fill the inbox with 30-day
+// deadlines nobody has to meet (docs/results.md, "the feedback inbox").
 pub const OPEN_CASES: &str = concat!(
     "INSERT OR IGNORE INTO cases (vote_id, unit_id, employee_id, score, created_at, due_at, updated_at) ",
     "SELECT id, unit_id, employee_id, score, created_at, created_at + ?3, created_at",
     new_votes!(),
-    "AND status <> 'duplicate' AND (coalesce(comment, '') <> '' OR has_contact = 1)"
+    "AND status <> 'duplicate' AND (has_contact = 1 OR (coalesce(comment, '') <> '' ",
+    "AND score < (SELECT MAX(value) FROM scale_levels)))"
 );
 /// Cases within a scope (`?1`) and filters, newest first, 50 a page; `?7` now (overdue).
 pub const CASES: &str = "\
@@ -1728,9 +1732,12 @@ pub const REVIEWED_VOTE: &str = concat!(
     "AND (?1 IS NULL OR v.unit_id IN (SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))"
 );
 /// First in an undo's batch, while the vote is still rejected: its day is recomputed by the
-/// next roll-up, as after a decision (`MARK_FLAGGED_DAYS`).
+/// next roll-up, as after a decision (`MARK_FLAGGED_DAYS`): its local day, as the roll-up keeps
+/// days (a vote after local midnight east of Greenwich is on the next day).
 pub const MARK_UNDONE_DAY: &str = concat!(
-    "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT date(v.created_at, 'unixepoch') FROM votes v WHERE v.id = ?2 AND ",
+    "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT ",
+    local_day!("v."),
+    " FROM votes v WHERE v.id = ?2 AND ",
     rejected_in_review!(),
     " AND ",
     may_review!()
@@ -1782,3 +1789,40 @@ pub const LIVE_DIRECTIONS: &str = concat!(
 );
 /// A unit's time zone (the employee view reads its period in the employee's unit's).
 pub const UNIT_ZONE: &str = "SELECT timezone AS zone FROM units WHERE id = ?1";
+
+// Bulk undo of review decisions (issue 18): several rejected votes back to review in one batch,
+// by the rule of the single undo (`rejected_in_review!`, `may_review!`). `?1` the caller's write
+// scope, `?2` a JSON array of vote ids, `?3` the caller's account. Votes outside the rule, or no
+// longer rejected, are left as they are, as in a bulk decision.
+macro_rules! undoable {
+    () => {
+        concat!(
+            "v.id IN (SELECT value FROM json_each(?2)) AND ",
+            rejected_in_review!(),
+            " AND ",
+            may_review!()
+        )
+    };
+}
+/// First, while the votes are still rejected: one audit line per vote, as the single undo writes
+/// (`?4` now, `?5` the actor).
+pub const AUDIT_UNDONE_REJECTIONS: &str = concat!(
+    "INSERT INTO audit_log (at, account_id, actor, action, object, detail) ",
+    "SELECT ?4, ?3, ?5, 'vote_rejection_undone', 'vote:' || v.id, '{\"from\":\"rejected\",\"to\":\"flagged\"}' ",
+    "FROM votes v WHERE ",
+    undoable!(),
+    " ORDER BY v.id"
+);
+/// Then their local days, for the next roll-up to recount.
+pub const MARK_UNDONE_DAYS: &str = concat!(
+    "INSERT OR IGNORE INTO rollup_dirty_days (day) SELECT DISTINCT ",
+    local_day!("v."),
+    " FROM votes v WHERE ",
+    undoable!()
+);
+/// Then the votes themselves go back to review, their reasons kept.
+pub const UNDO_REJECTIONS: &str = concat!(
+    "UPDATE votes SET status = 'flagged' WHERE id IN (SELECT v.id FROM votes v WHERE ",
+    undoable!(),
+    ")"
+);

@@ -542,7 +542,7 @@ async fn only_a_superadmin_issues_a_reset_link_and_it_ends_the_old_password_sess
     let (code, made) = reset_link(w, Some(&w.admin_token), target).await;
     assert_eq!(code, 201, "{made}");
     let link = made["link"].as_str().unwrap();
-    assert!(link.contains("/admin/#/invite/"), "{link}");
+    assert!(link.contains("/admin/#/reset/"), "{link}");
     let token = link.rsplit('/').next().unwrap().to_owned();
     assert!(made["expires_at"].as_i64().unwrap() > unix_now() + 71 * 3600);
     assert!(session_works(w, &forgetful).await);

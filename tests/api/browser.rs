@@ -2135,3 +2135,339 @@ async fn the_results_screen_says_when_it_was_updated_and_how_many_votes_wait_in_
     }
     b.quit().await;
 }
+
+/// The heading and help of the link-acceptance page at `hash`, in `lang`.
+async fn acceptance_page(
+    b: &Browser,
+    w: &crate::helpers::Worker,
+    hash: &str,
+    lang: &str,
+) -> (String, String) {
+    b.go(&w.url(&format!("/admin/{hash}"))).await;
+    b.speak(lang).await;
+    let seen = b
+        .wait_for(
+            "const h = document.querySelector('main h1'); const p = document.querySelector(\"[data-testid='accept-help']\"); return h && p && document.querySelector(\"[data-testid='accept']\") && [h.textContent, p.textContent]",
+            hash,
+        )
+        .await;
+    (
+        seen[0].as_str().unwrap().to_owned(),
+        seen[1].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_reset_link_says_reset_your_password_and_an_invitation_says_invitation_in_ukrainian_and_persian(
+) {
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let unit = w.create_unit("Міська рада", None).await;
+    let (forgetful, _) = w
+        .account("forgetful@city.example", "unit_admin", Some(unit))
+        .await;
+    let id = forgetful.me["account"]["id"].as_i64().unwrap();
+    let made = w
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/accounts/{id}/reset-link"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let link = made.json::<Value>().await.unwrap()["link"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reset = link.split_once("/admin/").unwrap().1.to_owned();
+    assert!(reset.starts_with("#/reset/"), "{link}");
+    let invitation = format!(
+        "#/invite/{}",
+        w.invite("newcomer@city.example", "viewer", Some(unit))
+            .await
+    );
+
+    let b = Browser::start().await;
+    let axe = axe_source();
+    let mut found = String::new();
+    for (lang, reset_title, invitation_title, new_role) in [
+        (
+            "uk",
+            "Відновлення доступу: задайте новий пароль",
+            "Запрошення: оберіть пароль",
+            "нову роль",
+        ),
+        (
+            "fa",
+            "بازیابی دسترسی: گذرواژهٔ تازه را تعیین کنید",
+            "دعوت‌نامه: گذرواژه را انتخاب کنید",
+            "نقش تازه",
+        ),
+    ] {
+        let (title, help) = acceptance_page(&b, w, &invitation, lang).await;
+        assert_eq!(title, invitation_title, "{lang}");
+        assert!(!help.is_empty(), "{lang}");
+        let (title, help) = acceptance_page(&b, w, &reset, lang).await;
+        assert_eq!(title, reset_title, "{lang}");
+        assert!(
+            !help.contains(new_role) && !title.contains(invitation_title),
+            "a reset offers no new role: {lang}: {help}"
+        );
+        b.screenshot(&format!("reset-link-{lang}")).await;
+        found += &b.axe(&axe, &format!("reset link {lang}")).await;
+    }
+    // The reset itself: a new password, then the owner is in.
+    b.fill("new-password", "нова весна у місті").await;
+    b.fill("new-password-2", "нова весна у місті").await;
+    b.press("accept").await;
+    b.wait_for(
+        "return document.getElementById('menu').textContent.length > 0",
+        "signed in after the reset",
+    )
+    .await;
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'password_reset_accepted'"),
+        1
+    );
+    b.quit().await;
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{found}"
+    );
+}
+
+#[tokio::test]
+async fn several_rejected_votes_go_back_to_review_at_once_after_a_confirmation_in_ukrainian_and_persian(
+) {
+    use crate::results::tree;
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    let votes = flagged_votes(w, t.clerk, t.hall, 4);
+    let rejected = w
+        .admin(reqwest::Method::POST, "/api/v1/admin/review")
+        .json(&json!({"votes": votes, "decision": "reject"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rejected.json::<Value>().await.unwrap()["changed"], 4);
+    let statuses = || {
+        votes
+            .iter()
+            .map(|v| {
+                w.db()
+                    .query_row("SELECT status FROM votes WHERE id = ?1", [v], |r| {
+                        r.get::<_, String>(0)
+                    })
+                    .unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let rows = "return [document.querySelectorAll(\"[data-testid='flagged-row']\").length, document.querySelectorAll(\"[data-testid='rejected-row']\").length]";
+    let b = Browser::start().await;
+    b.accept_invitation(w, "undoer@city.example").await;
+    b.speak("uk").await;
+    b.admin_screen("#/review").await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='rejected-row']\").length === 4",
+        "four rejected votes",
+    )
+    .await;
+    assert_eq!(b.eval(rows).await, json!([0, 4]));
+
+    // Nothing ticked: the page says so and asks nothing.
+    b.press("undo-selected").await;
+    let said = b
+        .wait_for(
+            "const s = document.querySelector('main [role=status]'); return s && s.textContent",
+            "the hint",
+        )
+        .await;
+    assert_eq!(said, "Позначте оцінки.");
+    assert_eq!(
+        b.eval("return document.querySelector(\"[data-testid='undo-dialog']\").open")
+            .await,
+        false
+    );
+
+    // "All on this page", then one unticked: the dialog asks about three.
+    b.press("undo-all").await;
+    assert_eq!(
+        b.eval("return [...document.querySelectorAll(\"[data-testid='undo-box']\")].filter((c) => c.checked).length")
+            .await,
+        4
+    );
+    let oldest = votes[0];
+    b.eval(&format!(
+        "document.querySelector(\"[data-testid='rejected-row'][data-vote='{oldest}'] [data-testid='undo-box']\").click(); return true"
+    ))
+    .await;
+    b.press("undo-selected").await;
+    let asked = b
+        .wait_for(
+            "const d = document.querySelector(\"[data-testid='undo-dialog']\"); return d && d.open && d.textContent",
+            "the confirmation",
+        )
+        .await;
+    assert!(
+        asked
+            .as_str()
+            .unwrap()
+            .starts_with("Повернути позначені оцінки (3) на перевірку?"),
+        "{asked}"
+    );
+    b.screenshot("undo-confirm-uk").await;
+    let axe = axe_source();
+    let mut found = b.axe(&axe, "bulk undo, confirming uk").await;
+    b.press("undo-cancel").await;
+    b.wait_for(
+        "return !document.querySelector(\"[data-testid='undo-dialog']\").open",
+        "the dialog closed",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(statuses(), ["rejected"; 4], "cancel changes nothing");
+
+    b.press("undo-selected").await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='undo-dialog']\").open",
+        "the confirmation again",
+    )
+    .await;
+    b.press("undo-confirm").await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='flagged-row']\").length === 3 && document.querySelectorAll(\"[data-testid='rejected-row']\").length === 1",
+        "three back among the flagged, one still rejected",
+    )
+    .await;
+    assert_eq!(statuses(), ["rejected", "flagged", "flagged", "flagged"]);
+    let said = b
+        .eval("return document.querySelector('main [role=status]').textContent")
+        .await;
+    assert_eq!(said, "Повернуто на перевірку: 3.");
+    for v in &votes[1..] {
+        assert_eq!(
+            w.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'vote_rejection_undone' AND object = 'vote:{v}' AND actor = 'undoer@city.example'")),
+            1,
+            "vote {v}"
+        );
+    }
+    found += &b.axe(&axe, "bulk undo done uk").await;
+
+    // In Persian: the last one, asked and said in Persian digits.
+    b.speak("fa").await;
+    b.admin_screen("#/review").await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='rejected-row']\").length === 1",
+        "the rejected vote in fa",
+    )
+    .await;
+    b.press("undo-all").await;
+    b.press("undo-selected").await;
+    let asked = b
+        .wait_for(
+            "const d = document.querySelector(\"[data-testid='undo-dialog']\"); return d && d.open && d.textContent",
+            "the confirmation in fa",
+        )
+        .await;
+    assert!(
+        asked
+            .as_str()
+            .unwrap()
+            .starts_with("آرای علامت‌خورده (۱) به بررسی برگردند؟"),
+        "{asked}"
+    );
+    b.screenshot("undo-confirm-fa").await;
+    found += &b.axe(&axe, "bulk undo, confirming fa").await;
+    b.press("undo-confirm").await;
+    b.wait_for(
+        "return document.querySelectorAll(\"[data-testid='flagged-row']\").length === 4 && !document.querySelector(\"[data-testid='rejected-row']\")",
+        "all four back in review",
+    )
+    .await;
+    let said = b
+        .eval("return document.querySelector('main [role=status]').textContent")
+        .await;
+    assert_eq!(said, "به بررسی برگشت: ۱.");
+    assert_eq!(statuses(), ["flagged"; 4]);
+    b.quit().await;
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{found}"
+    );
+}
+
+#[tokio::test]
+async fn the_inbox_holds_feedback_to_answer_not_praise_and_never_takes_the_citizen_pages_word_in_any_language(
+) {
+    use crate::results::{commented, cron, insert, tree, HOURLY};
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    // The seeded scale's top level is 3.
+    insert(
+        w,
+        &[
+            commented(t.clerk, t.hall, 3, "Дуже дякую, все швидко"),
+            commented(t.clerk, t.hall, 1, "Довго чекала в черзі"),
+        ],
+    );
+    cron(w, HOURLY).await;
+    let b = Browser::start().await;
+    b.accept_invitation(w, "inbox@city.example").await;
+    let axe = axe_source();
+    let mut found = String::new();
+    // (language, the inbox's name, a word of its help, the word the citizen page disclaims)
+    for (lang, name, help, disclaimed) in [
+        (
+            "uk",
+            "Відгуки до опрацювання",
+            "Подяки без контакту",
+            "зверн",
+        ),
+        (
+            "ru",
+            "Отзывы к обработке",
+            "Благодарности без контакта",
+            "обращ",
+        ),
+        ("kk", "Өңделетін пікірлер", "Байланыссыз алғыстар", "өтініш"),
+        ("fa", "پیگیری‌ها", "قدردانی‌های بدون اطلاعات تماس", "درخواست"),
+        ("en", "Inbox", "Praise without a contact", "request"),
+    ] {
+        b.speak(lang).await;
+        b.admin_screen("#/inbox").await;
+        let seen = b
+            .wait_for(
+                "const h = document.querySelector('main h1'); const m = [...document.querySelectorAll('#menu a')].find((a) => a.getAttribute('href') === '#/inbox'); const p = document.querySelector('main p.muted'); return h && m && p && document.querySelector(\"[data-testid='case']\") && [h.textContent, m.textContent, p.textContent, document.querySelectorAll(\"[data-testid='case']\").length, document.querySelector('main').textContent]",
+                "the inbox",
+            )
+            .await;
+        assert_eq!(seen[0], name, "{lang}: the heading");
+        assert_eq!(seen[1], name, "{lang}: the menu");
+        assert!(
+            seen[2].as_str().unwrap().contains(help),
+            "{lang}: {}",
+            seen[2]
+        );
+        for named in [&seen[0], &seen[1]] {
+            assert!(
+                !named.as_str().unwrap().to_lowercase().contains(disclaimed),
+                "{lang}: {named}"
+            );
+        }
+        assert_eq!(seen[3], 1, "{lang}: only the complaint is a case");
+        let text = seen[4].as_str().unwrap();
+        assert!(
+            text.contains("Довго чекала в черзі") && !text.contains("Дуже дякую"),
+            "{lang}"
+        );
+        if lang == "uk" || lang == "fa" {
+            b.screenshot(&format!("inbox-{lang}")).await;
+            found += &b.axe(&axe, &format!("inbox {lang}")).await;
+        }
+    }
+    b.quit().await;
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{found}"
+    );
+}

@@ -16,6 +16,7 @@ mod live_results;
 mod local_days;
 mod one_time;
 mod org_admin;
+mod polish;
 mod public;
 mod requests;
 mod results;

@@ -619,7 +619,10 @@ fn need(method: &str, pattern: &str) -> Need {
         ("GET", _) if pattern.contains("one-time-batches") => Write,
         ("GET", _) => Read,
         ("PUT", "/units/{id}/networks")
-        | ("POST", "/review" | "/appeals/{id}" | "/review/rejected/{id}/undo") => Above,
+        | (
+            "POST",
+            "/review" | "/appeals/{id}" | "/review/rejected/{id}/undo" | "/review/rejected/undo",
+        ) => Above,
         (_, "/directions" | "/scale" | "/criteria" | "/criteria/{id}" | "/results/recompute")
         | (_, "/accounts/{id}/roles" | "/accounts/{id}/employee" | "/accounts/{id}") => Super,
         ("POST", "/accounts/{id}/reset-link") => Super,
@@ -711,6 +714,7 @@ fn path_and_body(method: &str, pattern: &str, ids: &Ids, role: Role) -> (String,
         ("POST", "/criteria") => json!({"code": "waiting", "labels": {"en": "Waiting"}}),
         ("PATCH", "/criteria/{id}") => json!({"position": 7}),
         ("POST", "/review") => json!({"votes": [ids.flagged], "decision": "accept"}),
+        ("POST", "/review/rejected/undo") => json!({"votes": [ids.flagged]}),
         ("PATCH", "/cases/{id}") => json!({"status": "in_progress"}),
         ("POST", "/votes/{id}/appeal") => {
             json!({"reason": "Оцінку поставив колега, не відвідувач"})
@@ -748,12 +752,14 @@ async fn call(
 }
 
 /// A denial: 401 signed out (303 to the sign-in page for HTML), 403 or 404 signed in; a bulk
-/// review answers 200 with nothing changed.
+/// review or a bulk undo answers 200 with nothing changed.
 fn denied(role: Role, method: &str, pattern: &str, code: u16, body: &Value) -> bool {
     match role {
         Role::Anonymous if pattern.starts_with("/admin/") => code == 303,
         Role::Anonymous => code == 401,
-        _ if method == "POST" && pattern.ends_with("/review") => {
+        _ if method == "POST"
+            && (pattern.ends_with("/review") || pattern.ends_with("/review/rejected/undo")) =>
+        {
             code == 403 || (code == 200 && body["changed"] == 0)
         }
         _ => code == 403 || code == 404,
