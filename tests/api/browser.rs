@@ -639,8 +639,9 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
         .await;
     assert_eq!(stray, 0, "a stray 'null' under the heading");
 
-    // A month whose report is not made yet is said in the page's language, not opened as JSON.
-    b.eval("const m = document.querySelector('input[type=month]'); m.value = new Date().toISOString().slice(0, 7); document.querySelector(\"[data-testid='monthly-csv']\").click(); return true")
+    // A month without a report (one not begun) is said in the page's language, not opened as
+    // JSON. (The current month has one now, month to date: `month_to_date`.)
+    b.eval("const m = document.querySelector('input[type=month]'); m.value = '2099-01'; document.querySelector(\"[data-testid='monthly-csv']\").click(); return true")
         .await;
     b.wait_for(
         "const m = document.querySelector(\"[data-testid='monthly-message']\"); return m && m.getAttribute('role') === 'alert' && m.textContent.startsWith('There is no report for ')",
