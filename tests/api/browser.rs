@@ -2219,14 +2219,21 @@ async fn the_monthly_card_exports_this_months_csv_and_prints_it_marked_provision
 
         // The CSV: the file the page hands to the browser to download, read back.
         b.eval(
-            "window.__csv = null; window.__csvName = null; const click = HTMLAnchorElement.prototype.click; \
-             HTMLAnchorElement.prototype.click = function () { if (this.download) { window.__csvName = this.download; \
-             fetch(this.href).then((r) => r.arrayBuffer()).then((buf) => { const b = new Uint8Array(buf); \
-             window.__csv = [b[0], b[1], b[2]].join(',') + '|' + new TextDecoder().decode(b); }); } return click.call(this); }; return true",
+            "window.__csv = null; window.__csvName = null; const create = URL.createObjectURL; \
+             URL.createObjectURL = function (blob) { blob.arrayBuffer().then((buf) => { const b = new Uint8Array(buf); \
+             window.__csv = [b[0], b[1], b[2]].join(',') + '|' + new TextDecoder().decode(b); }); return create.call(URL, blob); }; \
+             const click = HTMLAnchorElement.prototype.click; \
+             HTMLAnchorElement.prototype.click = function () { if (this.download) window.__csvName = this.download; return click.call(this); }; return true",
         )
         .await;
         b.press("monthly-csv").await;
-        let csv = b.wait_for("return window.__csv", "the CSV download").await;
+        // An error message instead ends the wait at once, and the assertion below shows it.
+        let csv = b
+            .wait_for(
+                "const m = document.querySelector(\"[data-testid='monthly-message']\").textContent; return window.__csv || (m && 'message: ' + m)",
+                "the CSV download",
+            )
+            .await;
         let csv = csv.as_str().unwrap();
         assert!(csv.starts_with("239,187,191|"), "{lang}: a BOM: {csv}");
         assert!(
