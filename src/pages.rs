@@ -132,6 +132,7 @@ legend{margin-block-end:.75rem;padding:0;font-size:1.125rem;font-weight:700}
 .results thead th{background:#e9ecf1}
 .results small{color:#4a5260}
 .results .note{color:#4a5260;font-size:.875rem}
+.results .notice{margin:0 0 1rem;padding:.5rem .75rem;border:2px solid #8a5a00;background:#fff8e6;font-weight:700}
 @media print{body{background:#fff}.results a{color:inherit;text-decoration:none}}
 .field label{display:block;margin-block-end:.25rem;font-weight:700}
 .hint{margin:0 0 .5rem;color:#4a5260;font-size:.9375rem}

@@ -589,6 +589,27 @@ pub struct MonthlyReport {
     /// before criteria were rolled up have none.
     #[serde(default)]
     pub criteria: Vec<crate::criteria_results::CriterionFigures>,
+    /// A month-to-date report of the unit's open month, built on request from the roll-up
+    /// tables (docs/results.md, "Month to date"): its figures may still change. Stored reports
+    /// of closed months are never provisional.
+    #[serde(default)]
+    pub provisional: bool,
+    /// For a provisional report, when the last complete roll-up started (unix seconds): the
+    /// votes that had arrived by then are in it. `None` before the first run, and for stored
+    /// reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<i64>,
+}
+
+/// A provisional report's moment, as its notices give it: `YYYY-MM-DD HH:MM UTC` (the date in
+/// `lang`'s calendar and digits); `None` before the first roll-up.
+pub fn as_of_text(lang: Lang, as_of: Option<i64>) -> Option<String> {
+    let t = chrono::DateTime::from_timestamp(as_of?, 0)?;
+    Some(format!(
+        "{} {} UTC",
+        local_date(lang, t.date_naive()),
+        local_number(lang, &t.format("%H:%M").to_string())
+    ))
 }
 
 /// Builds a unit's monthly report. `employees`: each employee of the subtree with their tally
@@ -652,6 +673,8 @@ pub fn monthly_report(
         overdue_cases: 0,
         min_votes,
         criteria: Vec::new(),
+        provisional: false,
+        as_of: None,
     }
 }
 
@@ -775,6 +798,17 @@ pub fn monthly_report_csv(r: &MonthlyReport) -> String {
         }
     }
     crate::criteria_results::extend_csv(&mut rows, r);
+    if r.provisional {
+        // Said before the header, where whoever opens the file reads first; English, as the
+        // column keys are.
+        let as_of = as_of_text(Lang::En, r.as_of).unwrap_or_else(|| "not yet counted".into());
+        rows.insert(
+            0,
+            vec![format!(
+                "Month to date, not closed: figures may change; as of {as_of}"
+            )],
+        );
+    }
     csv(&rows)
 }
 
@@ -1015,6 +1049,54 @@ mod tests {
         let csv = monthly_report_csv(&r);
         assert!(csv.contains("best,7,Unit,2026-10,1,A,20,3.00"));
         assert!(csv.contains("previous_month,7,Unit,2026-09,"));
+    }
+
+    #[test]
+    fn a_provisional_csv_says_so_before_its_header_and_a_stored_one_does_not() {
+        let mut r = monthly_report(
+            7,
+            "Unit",
+            "2026-12",
+            &Tally::new(),
+            &Tally::new(),
+            &[],
+            0,
+            &[1, 2, 3],
+            5,
+        );
+        let closed = monthly_report_csv(&r);
+        assert!(closed.starts_with("\u{feff}section,"), "{closed}");
+        r.provisional = true;
+        r.as_of = Some(1_796_389_200); // 2026-12-04 13:00 UTC
+        let open = monthly_report_csv(&r);
+        assert!(
+            open.starts_with("\u{feff}\"Month to date, not closed: figures may change; as of 2026-12-04 13:00 UTC\"\r\nsection,"),
+            "{open}"
+        );
+        r.as_of = None;
+        assert!(monthly_report_csv(&r).contains("as of not yet counted"));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["provisional"], true);
+        let old: MonthlyReport = serde_json::from_str(
+            &serde_json::to_string(&monthly_report(
+                7,
+                "U",
+                "2026-11",
+                &Tally::new(),
+                &Tally::new(),
+                &[],
+                0,
+                &[1, 2, 3],
+                5,
+            ))
+            .unwrap()
+            .replace(",\"provisional\":false", ""),
+        )
+        .unwrap();
+        assert!(
+            !old.provisional && old.as_of.is_none(),
+            "reports stored before are closed ones"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::report::{
 };
 use crate::store::admin::{AdminStore, PathStep};
 use crate::store::results::{
-    CommentFilter, CommentView, Cost, CriteriaQuery, LiveQuery, ResultsStore, StatQuery,
+    CommentFilter, CommentView, Cost, CriteriaQuery, LiveQuery, MonthData, ResultsStore, StatQuery,
 };
 use crate::store::StoreError;
 use chrono::{Duration, NaiveDate};
@@ -328,6 +328,28 @@ pub async fn write_monthly_reports(
     let p = Period::month(month).map_err(|_| StoreError::Corrupt(format!("month {month}")))?;
     let last = month_key(p.previous().from);
     let data = store.month_data(month, &last).await?;
+    let mut bodies = Vec::with_capacity(data.units.len());
+    for r in build_monthly_reports(&data, month, levels, min_votes) {
+        let body = serde_json::to_string(&r)
+            .map_err(|e| StoreError::Corrupt(format!("report JSON: {e}")))?;
+        bodies.push((r.unit_id, body));
+    }
+    let cost = store
+        .store_monthly_reports(month, &bodies, now.unix_seconds())
+        .await?;
+    Ok((bodies.len(), cost))
+}
+
+/// The report of each unit of `data.units` for `month`, from the roll-up rows `data` holds: the
+/// close passes every unit with every row, a month-to-date report one unit with its subtree's
+/// rows (`ResultsStore::unit_month_data`). Each unit's figures are its subtree's: the rows of
+/// every unit below it are summed into it through `data.closure`.
+pub fn build_monthly_reports(
+    data: &MonthData,
+    month: &str,
+    levels: &[i64],
+    min_votes: u32,
+) -> Vec<MonthlyReport> {
     let this = tally_by_key(&data.this_month);
     let before = tally_by_key(&data.last_month);
     let names: HashMap<i64, &str> = data
@@ -372,7 +394,7 @@ pub async fn write_monthly_reports(
     }
     let no_criteria = criteria_results::CriteriaTally::new();
     let empty = Tally::new();
-    let mut bodies = Vec::with_capacity(data.units.len());
+    let mut reports = Vec::with_capacity(data.units.len());
     for (id, _, name) in &data.units {
         let t = this.get(&id.to_string()).unwrap_or(&empty);
         let l = before.get(&id.to_string()).unwrap_or(&empty);
@@ -393,14 +415,9 @@ pub async fn write_monthly_reports(
             levels,
             min_votes,
         );
-        let body = serde_json::to_string(&r)
-            .map_err(|e| StoreError::Corrupt(format!("report JSON: {e}")))?;
-        bodies.push((*id, body));
+        reports.push(r);
     }
-    let cost = store
-        .store_monthly_reports(month, &bodies, now.unix_seconds())
-        .await?;
-    Ok((bodies.len(), cost))
+    reports
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1022,12 +1039,77 @@ pub async fn stored_monthly_report<S: AdminStore + ResultsStore>(
     month: &str,
 ) -> Result<MonthlyReport, AdminError> {
     admin::unit_detail(store, p, unit).await?;
-    let body = store
-        .monthly_report(i64::from(unit.get()), month)
+    stored(store, unit, month)
         .await?
-        .ok_or(AdminError::NotFound("monthly report"))?;
+        .ok_or(AdminError::NotFound("monthly report"))
+}
+
+async fn stored(
+    store: &impl ResultsStore,
+    unit: UnitId,
+    month: &str,
+) -> Result<Option<MonthlyReport>, AdminError> {
+    let Some(body) = store.monthly_report(i64::from(unit.get()), month).await? else {
+        return Ok(None);
+    };
     serde_json::from_str(&body)
+        .map(Some)
         .map_err(|e| AdminError::Store(StoreError::Corrupt(format!("stored report: {e}"))))
+}
+
+/// What a month-to-date report needs besides the store: the zones, the time and the scale.
+pub struct ReportClock<'a, Z: LocalTime> {
+    pub zones: &'a Z,
+    pub now: i64,
+    pub levels: &'a [i64],
+    pub min_votes: u32,
+}
+
+/// A unit's monthly report, within the caller's subtrees (docs/results.md, "Month to date"):
+/// the stored one when the month is closed; for the unit's open month (its current month on
+/// its own calendar, or the month before while the close has not stored that month yet) one
+/// built now from the roll-up tables by the close's own builder, `provisional`, `as_of` the
+/// last complete roll-up. Any other month (future, before the unit's reports) is not found.
+/// Returns the report and what building it read (none for a stored one).
+pub async fn monthly_report<S: AdminStore + ResultsStore>(
+    store: &S,
+    p: &Principal,
+    unit: UnitId,
+    month: &str,
+    clock: &ReportClock<'_, impl LocalTime>,
+) -> Result<(MonthlyReport, Option<Cost>), AdminError> {
+    let detail = admin::unit_detail(store, p, unit).await?;
+    if let Some(r) = stored(store, unit, month).await? {
+        return Ok((r, None));
+    }
+    let not_found = AdminError::NotFound("monthly report");
+    let current = open_month(clock.now, &detail.unit.timezone, clock.zones);
+    let open = month == current
+        || (Period::month(&current)
+            .map(|p| month_key(p.previous().from))
+            .ok()
+            == Some(month.to_owned())
+            && !store.has_monthly_reports(month).await?);
+    if !open {
+        return Err(not_found);
+    }
+    let p = Period::month(month).map_err(|_| AdminError::NotFound("monthly report"))?;
+    let last = month_key(p.previous().from);
+    let id = i64::from(unit.get());
+    let (data, cost) = store.unit_month_data(id, month, &last).await?;
+    let mut r = build_monthly_reports(&data, month, clock.levels, clock.min_votes)
+        .into_iter()
+        .find(|r| r.unit_id == id)
+        .ok_or(not_found)?;
+    r.provisional = true;
+    r.as_of = store.last_rollup_run().await?;
+    Ok((r, Some(cost)))
+}
+
+/// The month (`YYYY-MM`) it is now in `zone`: the roll-up keys a vote's month by its unit's
+/// local day (`local_day`), so a unit's open month turns at its own midnight.
+pub fn open_month(now: i64, zone: &str, zones: &impl LocalTime) -> String {
+    crate::local_day::local_month(now, crate::vote_time::offset_minutes(now, zone, zones))
 }
 
 /// Daily: queues an alert for every employee and unit whose last 7 days are sharply worse than
@@ -1441,4 +1523,111 @@ pub async fn check_receipt(
         leaf: crate::receipt::hex(&leaf),
         path: crate::receipt::proof(&leaves, index),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, score: i64, counted: i64) -> StatRow {
+        StatRow {
+            key: key.to_owned(),
+            score,
+            counted,
+            with_contact: 0,
+            with_comment: i64::from(score == 1),
+            flagged: 0,
+            duplicates: 0,
+            verified: 0,
+        }
+    }
+
+    /// Root 1 → 2 → 3, and 1 → 4; employee 10 votes in 3, 11 (a few votes) in 2, 12 in 4.
+    fn whole() -> MonthData {
+        let own = [(3, 3, 12), (3, 1, 2), (2, 2, 3), (4, 3, 20)];
+        let closure = vec![
+            (1, 1),
+            (1, 2),
+            (1, 3),
+            (1, 4),
+            (2, 2),
+            (2, 3),
+            (3, 3),
+            (4, 4),
+        ];
+        let mut this_month = Vec::new();
+        for (a, d) in &closure {
+            for (u, s, n) in own {
+                if u == *d {
+                    this_month.push(row(&a.to_string(), s, n));
+                }
+            }
+        }
+        MonthData {
+            units: vec![
+                (1, None, "Root".into()),
+                (2, Some(1), "City".into()),
+                (3, Some(2), "Hall".into()),
+                (4, Some(1), "Other".into()),
+            ],
+            closure,
+            employees: vec![(10, "A".into()), (11, "B".into()), (12, "C".into())],
+            this_month,
+            last_month: vec![row("1", 3, 5), row("2", 3, 5)],
+            employee_rows: vec![
+                row("10:3", 3, 12),
+                row("10:3", 1, 2),
+                row("11:2", 2, 3),
+                row("12:4", 3, 20),
+            ],
+            overdue: vec![(3, 2), (4, 1)],
+            criteria: Vec::new(),
+            criteria_rows: Vec::new(),
+        }
+    }
+
+    /// What `unit_month_data` reads for unit 2: its subtree's rows alone.
+    fn subtree_of_2() -> MonthData {
+        let w = whole();
+        MonthData {
+            units: vec![(2, Some(1), "City".into())],
+            closure: vec![(2, 2), (2, 3)],
+            employees: vec![(10, "A".into()), (11, "B".into())],
+            this_month: w.this_month.into_iter().filter(|r| r.key == "2").collect(),
+            last_month: vec![row("2", 3, 5)],
+            employee_rows: w
+                .employee_rows
+                .into_iter()
+                .filter(|r| r.key.ends_with(":3") || r.key.ends_with(":2"))
+                .collect(),
+            overdue: vec![(3, 2)],
+            criteria: Vec::new(),
+            criteria_rows: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_units_report_from_its_subtree_equals_its_report_in_the_close() {
+        let levels = [1, 2, 3];
+        let all = build_monthly_reports(&whole(), "2026-12", &levels, 5);
+        assert_eq!(all.len(), 4);
+        let in_close = all.into_iter().find(|r| r.unit_id == 2).unwrap();
+        let alone = build_monthly_reports(&subtree_of_2(), "2026-12", &levels, 5);
+        assert_eq!(alone, vec![in_close.clone()]);
+        assert_eq!(in_close.figures.votes, 17);
+        assert_eq!(in_close.overdue_cases, 2);
+        assert_eq!(in_close.complaints, 1);
+    }
+
+    #[test]
+    fn an_employee_under_the_minimum_is_not_ranked_in_a_subtree_report() {
+        let r = build_monthly_reports(&subtree_of_2(), "2026-12", &[1, 2, 3], 5);
+        let ranked: Vec<i64> = r[0]
+            .best
+            .iter()
+            .chain(&r[0].worst)
+            .map(|e| e.employee_id)
+            .collect();
+        assert_eq!(ranked, vec![10], "B has 3 votes, under the minimum of 5");
+    }
 }

@@ -307,6 +307,9 @@ pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
     let body = html! {
         main.results {
             h1 { (title) }
+            @if r.provisional {
+                p.notice role="note" data-testid="provisional" { (provisional_notice(lang, r.as_of)) }
+            }
             p { (w.period) ": " (period) }
             table {
                 thead { (head_cells(&w, w.period)) }
@@ -323,6 +326,19 @@ pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
         }
     };
     pages::document(lang, &title, body)
+}
+
+/// A month-to-date report's notice: said first, before any figure (docs/results.md).
+fn provisional_notice(lang: Lang, as_of: Option<i64>) -> String {
+    let (text, never) = match lang {
+        Lang::Uk => ("Місяць ще триває, звіт не остаточний: показники можуть змінитися; станом на {t}.", "ще не підраховано"),
+        Lang::Ru => ("Месяц ещё идёт, отчёт не окончательный: показатели могут измениться; по состоянию на {t}.", "ещё не подсчитано"),
+        Lang::Kk => ("Ай әлі аяқталмаған, есеп түпкілікті емес: көрсеткіштер өзгеруі мүмкін; {t} жағдай бойынша.", "әлі есептелмеді"),
+        Lang::Fa => ("ماه هنوز تمام نشده و گزارش قطعی نیست: ارقام ممکن است تغییر کنند؛ به‌روز تا {t}.", "هنوز شمرده نشده است"),
+        Lang::En => ("Month to date, not closed: figures may change; as of {t}.", "not yet counted"),
+    };
+    let t = crate::report::as_of_text(lang, as_of).unwrap_or_else(|| never.to_owned());
+    text.replace("{t}", &t)
 }
 
 /// The monthly report's method: managers see every unit's figures; only rankings wait for the
@@ -410,6 +426,46 @@ mod tests {
         assert!(page.contains("&lt;b&gt;Hall&lt;/b&gt;"));
         let en = monthly_page(Lang::En, &r);
         assert!(en.contains("2026-10-01 – 2026-10-31"));
+    }
+
+    #[test]
+    fn a_provisional_report_says_so_at_the_top_in_every_language() {
+        let mut r = monthly_report(
+            1,
+            "Hall",
+            "2026-12",
+            &Tally::new(),
+            &Tally::new(),
+            &[],
+            0,
+            &[1, 2, 3],
+            10,
+        );
+        assert!(!monthly_page(Lang::En, &r).contains("data-testid=\"provisional\""));
+        r.provisional = true;
+        r.as_of = Some(1_796_389_200);
+        for (lang, words, time) in [
+            (Lang::Uk, "не остаточний", "2026-12-04 13:00 UTC"),
+            (Lang::Ru, "не окончательный", "2026-12-04 13:00 UTC"),
+            (Lang::Kk, "түпкілікті емес", "2026-12-04 13:00 UTC"),
+            (Lang::Fa, "قطعی نیست", "۱۴۰۵/۰۹/۱۳ ۱۳:۰۰ UTC"),
+            (
+                Lang::En,
+                "Month to date, not closed",
+                "2026-12-04 13:00 UTC",
+            ),
+        ] {
+            let page = monthly_page(lang, &r);
+            let notice = page.find("data-testid=\"provisional\"").expect("a notice");
+            assert!(
+                notice < page.find("<table").unwrap(),
+                "{lang:?}: before the figures"
+            );
+            assert!(
+                page.contains(words) && page.contains(time),
+                "{lang:?}: {page}"
+            );
+        }
     }
 
     #[test]

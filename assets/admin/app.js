@@ -806,6 +806,15 @@
     return out;
   }
   const lastMonth = () => { const d = new Date(); d.setUTCDate(0); return d.toISOString().slice(0, 7); };
+  // The month it is now in the unit's zone: the open month its month-to-date report covers.
+  const thisMonth = (zone) => {
+    try {
+      const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone || "UTC", year: "numeric", month: "2-digit" }).formatToParts(new Date());
+      const part = (type) => (parts.find((p) => p.type === type) || {}).value;
+      if (part("year") && part("month")) return `${part("year")}-${part("month")}`;
+    } catch (_) { /* an unknown zone: UTC's month */ }
+    return new Date().toISOString().slice(0, 7);
+  };
   let scaleCache = null;
   const scaleLevels = async () => (scaleCache = scaleCache || (await api("GET", "/api/v1/admin/scale")).levels);
   const levelLabel = (levels, v) => { const l = levels.find((x) => String(x.value) === String(v)); return l ? (l.labels[lang] || l.labels.en || String(v)) : String(v); };
@@ -991,17 +1000,18 @@
     const q = resultsQuery(hash);
     const [r, levels] = await Promise.all([api("GET", `/api/v1/admin/results/units/${id}?${q}`), scaleLevels()]);
     const base = "#/results/units/" + id;
-    const monthInput = el("input", { type: "month", id: "rm-" + id, value: lastMonth() });
+    const monthInput = el("input", { type: "month", id: "rm-" + id, value: thisMonth(r.live && r.live.zone), max: thisMonth(r.live && r.live.zone) });
     const reportMsg = el("p", { testid: "monthly-message", "aria-live": "polite" });
-    // A month without a report (not closed yet, or before the unit existed) is said here in the
-    // page's language, never opened as the API's raw JSON error in a new tab.
+    // A month without a report (not begun yet, or before the unit existed) is said here in the
+    // page's language, never opened as the API's raw JSON error in a new tab. The open month's
+    // report is built on request, month to date (provisional).
     const reportLink = (format) => el("a", { href: "#", testid: "monthly-" + format, on: { click: async (e) => { e.preventDefault();
       const url = `/api/v1/admin/results/units/${id}/monthly?month=${monthInput.value}&format=${format}&lang=${lang}`;
       reportMsg.className = ""; reportMsg.textContent = "";
       const resp = await fetch(url, { credentials: "same-origin" }).catch(() => null);
       if (!resp || !resp.ok) {
         reportMsg.className = "error"; reportMsg.setAttribute("role", "alert");
-        reportMsg.textContent = resp && resp.status === 404 ? t("r_noReport").replace("{month}", monthInput.value) : t("r_reportFailed");
+        reportMsg.textContent = resp && resp.status === 404 ? t("r_noReportMonth").replace("{month}", monthInput.value) : t("r_reportFailed");
         return;
       }
       if (format === "csv") {
@@ -1019,7 +1029,7 @@
       card(t("r_subunits"), rankedTable(r.units, (u) => "#/results/units/" + u.id + "?" + q, false)),
       card(t("employees"), rankedTable(r.employees, (e) => "#/results/employees/" + e.id + "?" + q, true),
         el("p", { class: "muted small" }, t("r_minVotes").replace("{n}", num(r.min_votes)))),
-      card(t("r_monthly"), el("p", { class: "muted small" }, t("r_monthlyHelp")),
+      card(t("r_monthly"), el("p", { class: "muted small", testid: "monthly-help" }, t("r_monthlyHelp") + " " + t("r_monthlyOpen")),
         el("div", { class: "row" }, el("label", { for: "rm-" + id }, t("r_month")), monthInput, reportLink("csv"), reportLink("html")), reportMsg),
       commentsCard({ unit: id }, r.period, levels),
       el("p", { class: "row" }, el("a", { href: "#/units/" + id }, t("settings")), el("a", { href: "#/results/directions?" + q }, t("r_directions"))));

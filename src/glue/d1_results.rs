@@ -42,6 +42,11 @@ struct Live {
 }
 
 #[derive(Deserialize)]
+struct LastRun {
+    updated_at: Option<f64>,
+}
+
+#[derive(Deserialize)]
 struct Zone {
     zone: String,
 }
@@ -418,6 +423,64 @@ impl ResultsStore for D1Store {
             criteria: self.criteria().await?,
             criteria_rows: self.all(sql::MONTH_CRITERIA_ROWS, &[text(month)]).await?,
         })
+    }
+
+    async fn unit_month_data(
+        &self,
+        unit: i64,
+        month: &str,
+        last_month: &str,
+    ) -> Result<(MonthData, Cost), StoreError> {
+        let (u, m) = (num(unit as f64), text(month));
+        let now = num(self.now().unix_seconds() as f64);
+        // One batch: one round trip, and every row of one snapshot.
+        let statements = vec![
+            self.prepare(sql::UNIT_MONTH_UNIT, std::slice::from_ref(&u))?,
+            self.prepare(sql::UNIT_MONTH_CLOSURE, std::slice::from_ref(&u))?,
+            self.prepare(sql::UNIT_MONTH_EMPLOYEES, &[u.clone(), m.clone()])?,
+            self.prepare(sql::UNIT_MONTH_UNIT_ROWS, &[u.clone(), m.clone()])?,
+            self.prepare(sql::UNIT_MONTH_UNIT_ROWS, &[u.clone(), text(last_month)])?,
+            self.prepare(sql::UNIT_MONTH_EMPLOYEE_ROWS, &[u.clone(), m.clone()])?,
+            self.prepare(sql::UNIT_MONTH_OVERDUE, &[u.clone(), now])?,
+            self.prepare(sql::UNIT_MONTH_CRITERIA_ROWS, &[u, m])?,
+        ];
+        let results = self.batch(statements).await?;
+        let spent = cost(&results);
+        let [units, closure, employees, this_month, last_month, employee_rows, overdue, criteria_rows] =
+            <[D1Result; 8]>::try_from(results)
+                .map_err(|_| StoreError::Corrupt("month-to-date batch".into()))?;
+        let units: Vec<UnitRow> = units.results().map_err(super::d1::corrupt)?;
+        let closure: Vec<ClosureRow> = closure.results().map_err(super::d1::corrupt)?;
+        let employees: Vec<NameRow> = employees.results().map_err(super::d1::corrupt)?;
+        let overdue: Vec<crate::store::results::OverdueView> =
+            overdue.results().map_err(super::d1::corrupt)?;
+        let data = MonthData {
+            units: units
+                .into_iter()
+                .map(|u| (u.id, u.parent_id, u.name))
+                .collect(),
+            closure: closure
+                .into_iter()
+                .map(|c| (c.ancestor_id, c.descendant_id))
+                .collect(),
+            employees: employees.into_iter().map(|e| (e.id, e.name)).collect(),
+            this_month: this_month.results().map_err(super::d1::corrupt)?,
+            last_month: last_month.results().map_err(super::d1::corrupt)?,
+            employee_rows: employee_rows.results().map_err(super::d1::corrupt)?,
+            overdue: overdue
+                .into_iter()
+                .map(|r| (r.unit_id, r.overdue))
+                .collect(),
+            // The instance's criteria: a handful of rows, outside the batch's cost.
+            criteria: self.criteria().await?,
+            criteria_rows: criteria_rows.results().map_err(super::d1::corrupt)?,
+        };
+        Ok((data, spent))
+    }
+
+    async fn last_rollup_run(&self) -> Result<Option<i64>, StoreError> {
+        let row: Option<LastRun> = self.first(sql::LAST_ROLLUP_RUN, &[]).await?;
+        Ok(row.and_then(|r| r.updated_at).map(|t| t as i64))
     }
 
     async fn criteria_rows(

@@ -256,8 +256,28 @@ pub async fn monthly_report(
     if !matches!(format.as_str(), "json" | "csv" | "html") {
         return invalid("format", "must be json, csv or html");
     }
-    let r = match results::stored_monthly_report(&app.store, p, unit, &month).await {
-        Ok(r) => r,
+    let s = match settings(app).await {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let zones = super::zones::IntlZones::default();
+    let clock = results::ReportClock {
+        zones: &zones,
+        now: app.now.unix_seconds(),
+        levels: &s.levels,
+        min_votes: s.min_votes,
+    };
+    let r = match results::monthly_report(&app.store, p, unit, &month, &clock).await {
+        Ok((r, cost)) => {
+            if let Some(c) = cost {
+                worker::console_log!(
+                    "monthly report: month to date of unit {} ({month}) built from {} rows read",
+                    unit.get(),
+                    c.rows_read
+                );
+            }
+            r
+        }
         Err(e) => return fail(&e),
     };
     match format.as_str() {

@@ -303,6 +303,18 @@ pub trait ResultsStore {
         to: &str,
     ) -> Result<Vec<StatRow>, StoreError>;
     async fn month_data(&self, month: &str, last_month: &str) -> Result<MonthData, StoreError>;
+    /// What `month_data` holds for one unit's report alone, read from its subtree only
+    /// (`sql::UNIT_MONTH_*`): `units` is the unit, `closure` its (unit, descendant) pairs, the
+    /// rows those of its subtree, `employees` only the employees those rows name. With what
+    /// the reads cost (a month-to-date report, docs/results.md).
+    async fn unit_month_data(
+        &self,
+        unit: i64,
+        month: &str,
+        last_month: &str,
+    ) -> Result<(MonthData, Cost), StoreError>;
+    /// When the last complete roll-up started (`sql::NOTE_ROLLUP_RUN`); `None` before one.
+    async fn last_rollup_run(&self) -> Result<Option<i64>, StoreError>;
     /// Counted criterion ratings (migration 0021), as `stat_rows` reads the score.
     async fn criteria_rows(
         &self,

@@ -1826,3 +1826,39 @@ pub const UNDO_REJECTIONS: &str = concat!(
     undoable!(),
     ")"
 );
+// Month-to-date reports (`results::monthly_report`, docs/results.md "Month to date"): one
+// unit's report of its open month, built by the close's builder from its subtree's rows only.
+// `?1` the unit, `?2` the month. Each reads through `unit_closure`'s primary key from the unit
+// (its subtree's units) and then each descendant's rows by the tables' (unit_id, month) keys,
+// never the whole month of every unit as the close's `MONTH_*` do. `CROSS JOIN` keeps that
+// order: left to itself SQLite reads the month's index of every unit and filters by the
+// closure afterwards (40,049 rows for one office at 2,000 units; `month_to_date`).
+pub const UNIT_MONTH_UNIT: &str = "SELECT id, parent_id, name FROM units WHERE id = ?1";
+pub const UNIT_MONTH_CLOSURE: &str =
+    "SELECT ancestor_id, descendant_id FROM unit_closure WHERE ancestor_id = ?1";
+/// The subtree's totals, keyed by the unit (as `MONTH_UNIT_ROWS` keys each ancestor).
+pub const UNIT_MONTH_UNIT_ROWS: &str = "\
+SELECT c.ancestor_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
+       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates, SUM(m.verified) AS verified \
+FROM unit_closure c CROSS JOIN monthly_unit_stats m ON m.unit_id = c.descendant_id AND m.month = ?2 \
+WHERE c.ancestor_id = ?1 GROUP BY c.ancestor_id, m.score";
+pub const UNIT_MONTH_EMPLOYEE_ROWS: &str = "\
+SELECT m.employee_id || ':' || m.unit_id AS key, m.score, m.counted, m.with_contact, m.with_comment, m.flagged, m.duplicates, m.verified \
+FROM unit_closure c CROSS JOIN monthly_employee_stats m ON m.unit_id = c.descendant_id AND m.month = ?2 \
+WHERE c.ancestor_id = ?1";
+/// The names of the employees with votes in the subtree this month (by the primary key).
+pub const UNIT_MONTH_EMPLOYEES: &str = "\
+SELECT id, name FROM employees WHERE id IN (SELECT m.employee_id FROM unit_closure c \
+  CROSS JOIN monthly_employee_stats m ON m.unit_id = c.descendant_id AND m.month = ?2 WHERE c.ancestor_id = ?1)";
+/// Open cases past their due date (`?2`: now), per unit of the subtree (`cases_unit_status`).
+pub const UNIT_MONTH_OVERDUE: &str = "\
+SELECT k.unit_id AS unit_id, '' AS unit, COUNT(*) AS overdue FROM unit_closure c \
+  CROSS JOIN cases k ON k.unit_id = c.descendant_id AND k.status IN ('new', 'in_progress') AND k.due_at < ?2 \
+WHERE c.ancestor_id = ?1 GROUP BY k.unit_id";
+pub const UNIT_MONTH_CRITERIA_ROWS: &str = "\
+SELECT m.unit_id AS key, m.criterion_id, m.score, SUM(m.counted) AS counted \
+FROM unit_closure c CROSS JOIN monthly_criteria_stats m ON m.unit_id = c.descendant_id AND m.month = ?2 \
+WHERE c.ancestor_id = ?1 GROUP BY m.unit_id, m.criterion_id, m.score";
+/// When the last complete roll-up started: a month-to-date report's `as_of`.
+pub const LAST_ROLLUP_RUN: &str =
+    "SELECT watermark AS updated_at FROM rollup_state WHERE name = 'votes_run'";

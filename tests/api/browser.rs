@@ -639,8 +639,9 @@ async fn a_manager_drills_down_from_the_region_to_one_person_in_a_real_browser()
         .await;
     assert_eq!(stray, 0, "a stray 'null' under the heading");
 
-    // A month whose report is not made yet is said in the page's language, not opened as JSON.
-    b.eval("const m = document.querySelector('input[type=month]'); m.value = new Date().toISOString().slice(0, 7); document.querySelector(\"[data-testid='monthly-csv']\").click(); return true")
+    // A month without a report (one not begun) is said in the page's language, not opened as
+    // JSON. (The current month has one now, month to date: `month_to_date`.)
+    b.eval("const m = document.querySelector('input[type=month]'); m.value = '2099-01'; document.querySelector(\"[data-testid='monthly-csv']\").click(); return true")
         .await;
     b.wait_for(
         "const m = document.querySelector(\"[data-testid='monthly-message']\"); return m && m.getAttribute('role') === 'alert' && m.textContent.startsWith('There is no report for ')",
@@ -2091,15 +2092,18 @@ async fn the_results_screen_says_when_it_was_updated_and_how_many_votes_wait_in_
     let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
     let t = tree(w).await;
     cron(w, HOURLY).await;
-    let token = w.issue_code(t.clerk).await["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    for score in [3, 2, 1] {
-        let resp = w
-            .vote_json(json!({"token": token, "score": score, "lang": "uk"}))
-            .await;
-        assert_eq!(resp.status(), 201);
+    // Three votes of this month, rolled up (written as the vote path stores them).
+    use crate::month_to_date::{at, first_of, spread, vote};
+    let first = first_of(crate::results::today());
+    for (i, score) in [3, 2, 1].into_iter().enumerate() {
+        vote(
+            w,
+            t.clerk,
+            t.hall,
+            score,
+            spread(at(first, 0, 5), i as i64),
+            None,
+        );
     }
     let b = Browser::start().await;
     b.window(360, 800).await;
@@ -2470,4 +2474,148 @@ async fn the_inbox_holds_feedback_to_answer_not_praise_and_never_takes_the_citiz
         found.is_empty(),
         "axe found serious or critical violations:\n{found}"
     );
+impl Browser {
+    async fn window_handles(&self) -> Vec<String> {
+        self.cmd(reqwest::Method::GET, "/window/handles", None)
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    async fn switch_to(&self, handle: &str) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window",
+            Some(json!({ "handle": handle })),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_monthly_card_exports_this_months_csv_and_prints_it_marked_provisional_in_uk_and_fa() {
+    use crate::results::{cron, tree, HOURLY};
+    let w = &crate::helpers::Worker::start(&crate::helpers::key(1));
+    let t = tree(w).await;
+    // Three votes of this month, rolled up (written as the vote path stores them).
+    use crate::month_to_date::{at, first_of, spread, vote};
+    let first = first_of(crate::results::today());
+    for (i, score) in [3, 2, 1].into_iter().enumerate() {
+        vote(
+            w,
+            t.clerk,
+            t.hall,
+            score,
+            spread(at(first, 0, 5), i as i64),
+            None,
+        );
+    }
+    cron(w, HOURLY).await;
+    let month = {
+        let d = crate::results::today();
+        format!("{}", d.format("%Y-%m"))
+    };
+    let axe = axe_source();
+    let mut violations = String::new();
+    let b = Browser::start().await;
+    b.window(360, 800).await;
+    b.accept_invitation(w, "month-to-date@city.example").await;
+    let main = b.window_handles().await;
+    assert_eq!(main.len(), 1);
+    for (lang, help, notice) in [
+        ("uk", "попередній", "звіт не остаточний"),
+        ("fa", "موقت است", "گزارش قطعی نیست"),
+    ] {
+        b.speak(lang).await;
+        b.admin_screen(&format!("#/results/units/{}", t.city)).await;
+        b.wait_for(
+            "return document.querySelector(\"[data-testid='monthly-csv']\")",
+            "the monthly card",
+        )
+        .await;
+        // The month input starts at the unit's current month, and the help says its report is
+        // provisional.
+        let value = b
+            .eval("return document.querySelector('input[type=month]').value")
+            .await;
+        assert_eq!(value, month.as_str(), "{lang}");
+        let text = b
+            .eval("return document.querySelector(\"[data-testid='monthly-help']\").textContent")
+            .await;
+        assert!(text.as_str().unwrap().contains(help), "{lang}: {text}");
+        violations.push_str(
+            &b.axe(&axe, &format!("results with the monthly card ({lang})"))
+                .await,
+        );
+
+        // The CSV: the file the page hands to the browser to download, read back.
+        b.eval(
+            "window.__csv = null; window.__csvName = null; const create = URL.createObjectURL; \
+             URL.createObjectURL = function (blob) { blob.arrayBuffer().then((buf) => { const b = new Uint8Array(buf); \
+             window.__csv = [b[0], b[1], b[2]].join(',') + '|' + new TextDecoder().decode(b); }); return create.call(URL, blob); }; \
+             const click = HTMLAnchorElement.prototype.click; \
+             HTMLAnchorElement.prototype.click = function () { if (this.download) window.__csvName = this.download; return click.call(this); }; return true",
+        )
+        .await;
+        b.press("monthly-csv").await;
+        // An error message instead ends the wait at once, and the assertion below shows it.
+        let csv = b
+            .wait_for(
+                "const m = document.querySelector(\"[data-testid='monthly-message']\").textContent; return window.__csv || (m && 'message: ' + m)",
+                "the CSV download",
+            )
+            .await;
+        let csv = csv.as_str().unwrap();
+        assert!(csv.starts_with("239,187,191|"), "{lang}: a BOM: {csv}");
+        assert!(
+            csv.contains("Month to date, not closed: figures may change; as of "),
+            "{lang}: {csv}"
+        );
+        assert!(
+            csv.contains(&format!("month,{},Місто,{month},,,3,", t.city)),
+            "{lang}: {csv}"
+        );
+        let name = b.eval("return window.__csvName").await;
+        assert_eq!(name, format!("report-{}-{month}.csv", t.city).as_str());
+        let message = b
+            .eval("return document.querySelector(\"[data-testid='monthly-message']\").textContent")
+            .await;
+        assert_eq!(message, "", "{lang}: no error message");
+
+        // The printable report opens in a new window, its notice at the top.
+        b.press("monthly-html").await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let printable = loop {
+            let handles = b.window_handles().await;
+            if let Some(h) = handles.iter().find(|h| !main.contains(h)) {
+                break h.clone();
+            }
+            assert!(Instant::now() < deadline, "{lang}: no printable window");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        b.switch_to(&printable).await;
+        let shown = b
+            .wait_for(
+                "const n = document.querySelector(\"[data-testid='provisional']\"); return document.readyState === 'complete' && n && n.textContent",
+                "the provisional notice",
+            )
+            .await;
+        assert!(shown.as_str().unwrap().contains(notice), "{lang}: {shown}");
+        let first = b
+            .eval("return document.querySelector('main').firstElementChild.nextElementSibling.dataset.testid")
+            .await;
+        assert_eq!(first, "provisional", "{lang}: right under the heading");
+        b.screenshot(&format!("monthly-to-date-{lang}")).await;
+        violations.push_str(
+            &b.axe(&axe, &format!("printable month to date ({lang})"))
+                .await,
+        );
+        b.cmd(reqwest::Method::DELETE, "/window", None).await;
+        b.switch_to(&main[0]).await;
+    }
+    b.quit().await;
+    assert!(violations.is_empty(), "{violations}");
 }

@@ -14,6 +14,7 @@ mod criteria;
 mod integrity;
 mod live_results;
 mod local_days;
+mod month_to_date;
 mod one_time;
 mod org_admin;
 mod polish;
