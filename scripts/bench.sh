@@ -265,7 +265,7 @@ migrate peer bench/peer "$peer_state"
 seed_tables="units unit_closure directions employees employee_directions qr_codes unit_networks scale_levels criteria"
 select_all=""
 for t in $seed_tables; do select_all+="SELECT * FROM $t; "; done
-(cd . && "$wrangler" d1 execute DB --local --persist-to "$civ_state" --json --command "$select_all" </dev/null 2>"$work/peer-dump.log") >"$work/peer-rows.json" || {
+"$wrangler" d1 execute DB --local --persist-to "$civ_state" --json --command "$select_all" </dev/null >"$work/peer-rows.json" 2>"$work/peer-dump.log" || {
   cat "$work/peer-dump.log" >&2
   die "peer: reading civicrate's rows failed"
 }
