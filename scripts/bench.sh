@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Prints civicrate's size and speed figures (`make bench`, which installs wrk and builds the
 # worker first): the WASM size raw and gzipped, and vote POST requests/s and p50/p99 latency
-# under wrk at fixed concurrency against `wrangler dev`, next to the same figures for the
-# floor in bench/floor (one D1 INSERT per request on the same runtime), with the ratio.
-# Targets: civicrate's vote POST >= 0.8x the floor's requests/s; WASM <= 350 KB gzipped.
-# Both servers run side by side and wrk measures them in alternating rounds (floor, civicrate,
-# floor, ...), so that a change in the machine's load during the run weighs on both alike.
+# under wrk at fixed concurrency against `wrangler dev`, next to the same figures for
+#  - the floor in bench/floor (Rust, one D1 INSERT per request on the same runtime), and
+#  - the peer in bench/peer (an idiomatic JavaScript Worker doing civicrate's vote step by
+#    step: WebCrypto HMAC check, validation, the same D1 reads and writes; issue 17),
+# with the ratios. Targets: civicrate's vote POST >= 0.8x the floor's requests/s and >= 1.0x
+# the peer's; WASM <= 350 KB gzipped. The peer gets civicrate's TOKEN_KEYS and a copy of the
+# org rows civicrate's admin API wrote, so the same wrk script and token get 201 from both.
+# The three servers run side by side and wrk measures them in alternating rounds (floor, peer,
+# civicrate, floor, ...), so that a change in the machine's load during the run weighs on all.
 # Everything runs on 127.0.0.1 with throwaway D1 state. Tunables: BENCH_THREADS,
 # BENCH_CONNECTIONS, BENCH_DURATION (seconds per worker, all rounds), BENCH_ROUNDS,
 # BENCH_WARMUP, BENCH_LOG_LEVEL.
@@ -81,23 +85,46 @@ civ_wasm=$(wasm_of build)
 floor_wasm=$(wasm_of bench/floor/build)
 [ -f build/worker/shim.mjs ] || die "build/worker/shim.mjs is missing: run make build"
 
+# The peer has no build of its own: its size is what wrangler bundles and would upload.
+say "bundling the peer (bench/peer) as wrangler would deploy it"
+(cd bench/peer && "$wrangler" deploy --dry-run --outdir "$work/peer-dist" </dev/null >"$work/peer-bundle.log" 2>&1) || {
+  cat "$work/peer-bundle.log" >&2
+  die "the peer did not bundle"
+}
+peer_js="$work/peer-dist/index.js"
+[ -f "$peer_js" ] || die "no bundle at $peer_js"
+
 # --- sizes --------------------------------------------------------------------------------
 civ_raw=$(wc -c <"$civ_wasm")
 civ_gz=$(gzip -9 -c "$civ_wasm" | wc -c)
 floor_raw=$(wc -c <"$floor_wasm")
 floor_gz=$(gzip -9 -c "$floor_wasm" | wc -c)
+peer_raw=$(wc -c <"$peer_js")
+peer_gz=$(gzip -9 -c "$peer_js" | wc -c)
 size_ok=$(awk -v g="$civ_gz" 'BEGIN { print (g <= 350 * 1024) ? "PASS" : "FAIL" }')
 
 # --- servers ------------------------------------------------------------------------------
-# start_server NAME CONFIG_DIR STATE_DIR PORT [wrangler dev args...]: applies the migrations
-# to a fresh local D1 in STATE_DIR and starts wrangler dev on PORT.
-start_server() {
-  local name=$1 dir=$2 state=$3 port=$4
-  shift 4
+# migrate NAME CONFIG_DIR STATE_DIR: applies the migrations to a fresh local D1 in STATE_DIR.
+migrate() {
+  local name=$1 dir=$2 state=$3
   (cd "$dir" && "$wrangler" d1 migrations apply DB --local --persist-to "$state" </dev/null >"$work/$name-migrate.log" 2>&1) || {
     cat "$work/$name-migrate.log" >&2
     die "$name: applying migrations failed"
   }
+}
+
+# start_server NAME CONFIG_DIR STATE_DIR PORT [wrangler dev args...]: applies the migrations
+# to a fresh local D1 in STATE_DIR and starts wrangler dev on PORT.
+start_server() {
+  migrate "$1" "$2" "$3"
+  start_dev "$@"
+}
+
+# start_dev NAME CONFIG_DIR STATE_DIR PORT [wrangler dev args...]: wrangler dev on PORT over
+# the local D1 in STATE_DIR, as it is.
+start_dev() {
+  local name=$1 dir=$2 state=$3 port=$4
+  shift 4
   (cd "$dir" && exec setsid "$wrangler" dev --log-level "$log_level" --ip 127.0.0.1 --port "$port" --inspector-port "$(free_port)" \
     --show-interactive-dev-session=false --persist-to "$state" "$@" </dev/null >"$work/$name-dev.log" 2>&1) &
   server_pid=$!
@@ -218,25 +245,142 @@ answer=$(admin_post /api/v1/admin/employees "{\"name\":\"Bench Person\",\"positi
 employee_id=$(json_get id <<<"$answer")
 answer=$(admin_post "/api/v1/admin/employees/$employee_id/qr")
 token=$(json_get token <<<"$answer")
-check=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-  -H 'CF-Connecting-IP: 192.0.2.1' --data "{\"token\":\"$token\",\"score\":2}" "$civ_base/api/v1/votes")
-[ "$check" = 201 ] || die "a first vote answered $check, not 201"
+first_vote() { # first_vote NAME URL: one vote with the token, which must answer 201
+  local out code
+  out=$(curl -s -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -H 'CF-Connecting-IP: 192.0.2.1' --data "{\"token\":\"$token\",\"score\":2}" "$2")
+  code=${out##*$'\n'}
+  [ "$code" = 201 ] || die "$1: a first vote answered $code, not 201: ${out%$'\n'*}"
+}
+first_vote civicrate "$civ_base/api/v1/votes"
+
+# --- the peer: civicrate's schema, keys and org rows ----------------------------------------
+# The peer's D1 gets civicrate's migrations, then a copy of the rows the vote reads (the unit
+# tree, the employee, the QR code's issue, office networks, scale and criteria), read from
+# civicrate's D1 as its admin API wrote them.
+peer_state=$(mktemp -d -p "$work")
+peer_port=$(free_port)
+peer_base="http://127.0.0.1:$peer_port"
+migrate peer bench/peer "$peer_state"
+seed_tables="units unit_closure directions employees employee_directions qr_codes unit_networks scale_levels criteria"
+select_all=""
+for t in $seed_tables; do select_all+="SELECT * FROM $t; "; done
+"$wrangler" d1 execute DB --local --persist-to "$civ_state" --json --command "$select_all" </dev/null >"$work/peer-rows.json" 2>"$work/peer-dump.log" || {
+  cat "$work/peer-dump.log" >&2
+  die "peer: reading civicrate's rows failed"
+}
+python3 - "$work/peer-rows.json" $seed_tables >"$work/peer-seed.sql" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))
+tables = sys.argv[2:]
+if len(results) != len(tables):
+    sys.exit(f"expected {len(tables)} results, got {len(results)}")
+def lit(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+for table, result in zip(tables, results):
+    for row in result["results"]:
+        cols = ", ".join(row)
+        vals = ", ".join(lit(v) for v in row.values())
+        print(f"INSERT OR REPLACE INTO {table} ({cols}) VALUES ({vals});")
+PY
+(cd bench/peer && "$wrangler" d1 execute DB --local --persist-to "$peer_state" --file "$work/peer-seed.sql" </dev/null >"$work/peer-seed.log" 2>&1) || {
+  cat "$work/peer-seed.log" >&2
+  die "peer: seeding its D1 failed"
+}
+cat >"$work/peer.env" <<EOF
+$(grep '^TOKEN_KEYS=' "$work/civicrate.env")
+PUBLIC_BASE_URL="$peer_base"
+EOF
+say "peer: wrangler dev on 127.0.0.1:$peer_port ($(grep -c '^INSERT' "$work/peer-seed.sql") rows copied from civicrate's D1)"
+start_dev peer bench/peer "$peer_state" "$peer_port" --env-file "$work/peer.env"
+peer_pid=$server_pid
+wait_up peer "$peer_base/api/v1/votes" '^405$'
+first_vote peer "$peer_base/api/v1/votes"
+
+# The same requests to both: the peer must answer each as civicrate does (status, error code,
+# a receipt on 201), or its figures would be for another job. Prints the 201s each stored.
+say "peer and civicrate: the same answers to valid and invalid votes"
+parity_created=$(node - "$civ_base/api/v1/votes" "$peer_base/api/v1/votes" "$token" <<'JS'
+const [civ, peer, token] = process.argv.slice(2);
+const json = (o) => JSON.stringify(o);
+const typed = token.toLowerCase().replace(/(.{4})/g, "$1-").replace(/-$/, "");
+const flip = token.slice(0, -1) + (token.endsWith("0") ? "1" : "0");
+const cases = [
+  ["a vote with comment, contact and language", { body: json({ token, score: 3, comment: " Дякую\r\n ", contact: "+380 (44) 123-45-67", lang: "EN" }) }],
+  ["a token typed in lower case with hyphens", { body: json({ token: typed, score: 1 }) }],
+  ["a forged tag", { body: json({ token: flip, score: 2 }) }],
+  ["a token of the wrong length", { body: json({ token: token.slice(1), score: 2 }) }],
+  ["a score off the scale", { body: json({ token, score: 9 }) }],
+  ["a score as text", { body: json({ token, score: "2" }) }],
+  ["a missing score", { body: json({ token }) }],
+  ["an unknown field", { body: json({ token, score: 2, extra: 1 }) }],
+  ["an unknown criterion", { body: json({ token, score: 2, criteria: { nope: 1 } }) }],
+  ["a comment over 1000 characters", { body: json({ token, score: 2, comment: "я".repeat(1001) }) }],
+  ["a contact that is neither", { body: json({ token, score: 2, contact: "call me" }) }],
+  ["an unsupported language", { body: json({ token, score: 2, lang: "uk-UA" }) }],
+  ["malformed JSON", { body: '{"token":' }],
+  ["not UTF-8", { body: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]) }],
+  ["text/plain", { body: json({ token, score: 2 }), type: "text/plain" }],
+  ["a body over 20 KiB", { body: json({ token, score: 2, comment: "x".repeat(21000) }) }],
+  ["another site's page", { body: json({ token, score: 2 }), headers: { origin: "https://evil.example" } }],
+  ["a GET", { method: "GET" }],
+];
+(async () => {
+  let created = 0, bad = 0, n = 0;
+  for (const [name, c] of cases) {
+    const answers = [];
+    for (const url of [civ, peer]) {
+      const headers = { "cf-connecting-ip": `192.0.2.${100 + n}`, ...(c.headers || {}) };
+      if (c.body !== undefined) headers["content-type"] = c.type || "application/json";
+      const r = await fetch(url, { method: c.method || "POST", headers, body: c.body });
+      const text = await r.text();
+      let code = "";
+      try { const b = JSON.parse(text); code = b.error?.code ?? (/^[0-9A-Z]{5}-[0-9A-Z]{5}$/.test(b.receipt) ? "receipt" : text); } catch { code = text.slice(0, 60); }
+      answers.push(`${r.status} ${code}`);
+    }
+    n++;
+    if (answers[0] !== answers[1]) { bad++; console.error(`  ${name}: civicrate ${answers[0]}, peer ${answers[1]}`); }
+    if (answers[0] === "201 receipt") created++;
+  }
+  if (bad) { console.error(`the peer answered ${bad} of ${cases.length} requests unlike civicrate`); process.exit(1); }
+  console.error(`  ${cases.length} requests, the same status and error code from both`);
+  console.log(created);
+})();
+JS
+) || die "the peer does not answer as civicrate does"
 
 # --- load ---------------------------------------------------------------------------------
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 say "warm-up: ${warmup} s each (not reported)"
 measure floor "$floor_url" bench-floor-token 0 "$warmup"
+measure peer "$peer_base/api/v1/votes" "$token" 0 "$warmup"
 measure civicrate "$civ_base/api/v1/votes" "$token" 0 "$warmup"
 for run in $(seq "$rounds"); do
-  say "round $run of $rounds: wrk -t$threads -c$connections -d${slice}s, floor then civicrate"
+  say "round $run of $rounds: wrk -t$threads -c$connections -d${slice}s, floor, peer, then civicrate"
   measure floor "$floor_url" bench-floor-token "$run" "$slice" --latency
+  measure peer "$peer_base/api/v1/votes" "$token" "$run" "$slice" --latency
   measure civicrate "$civ_base/api/v1/votes" "$token" "$run" "$slice" --latency
 done
 load_after=$(cut -d' ' -f1 /proc/loadavg)
 stop_server "$floor_pid"
+stop_server "$peer_pid"
 stop_server "$civ_pid"
 floor_votes=$(count_votes bench/floor "$floor_state")
+peer_votes=$(count_votes bench/peer "$peer_state")
 civ_votes=$(count_votes . "$civ_state")
+# The vote with a comment and a contact from the checks above, as each stored it: the same
+# values, hashes of the same lengths (the stored hashes differ: each has its own day's salt).
+stored_vote() { # stored_vote DIR STATE
+  (cd "$1" && "$wrangler" d1 execute DB --local --persist-to "$2" --json --command \
+    "SELECT v.employee_id, v.unit_id, v.channel, v.qr_issue, v.score, v.comment, v.has_contact, v.lang, v.source, v.status, v.flag_reason, v.direction_id, v.verified, length(v.client_hash) AS client_hash, length(v.network_hash) AS network_hash, length(v.receipt_hash) AS receipt_hash, c.contact FROM votes v LEFT JOIN vote_contacts c ON c.vote_id = v.id WHERE v.comment IS NOT NULL ORDER BY v.id" \
+    </dev/null 2>/dev/null) | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)[0]["results"], ensure_ascii=False))'
+}
+civ_stored=$(stored_vote . "$civ_state")
+peer_stored=$(stored_vote bench/peer "$peer_state")
 
 # summarize NAME: "req/s p50 p99 errors created" over the measured rounds (req/s from all
 # requests over all seconds; p50 and p99 the median of the rounds'), created with warm-up.
@@ -260,29 +404,40 @@ rps_of_round() { awk '/^Requests\/sec:/ { print $2; exit }' "$work/$1.$2"; }
 
 read -r civ_rps civ_p50 civ_p99 civ_errors civ_created < <(summarize civicrate)
 read -r floor_rps floor_p50 floor_p99 floor_errors floor_created < <(summarize floor)
-civ_created=$((civ_created + 1)) # + the first vote above
+read -r peer_rps peer_p50 peer_p99 peer_errors peer_created < <(summarize peer)
+civ_created=$((civ_created + 1 + parity_created))   # + the first vote and the checks above
+peer_created=$((peer_created + 1 + parity_created)) # the same for the peer
 
 # --- report -------------------------------------------------------------------------------
 echo
-echo "WASM size (after wasm-opt)"
+echo "Worker size (civicrate's WASM after wasm-opt, the floor's WASM, the peer's JS bundle)"
 printf '  %-10s %10s %14s\n' worker "raw KB" "gzip -9 KB"
 printf '  %-10s %10s %14s\n' civicrate "$(kb "$civ_raw")" "$(kb "$civ_gz")"
 printf '  %-10s %10s %14s\n' floor "$(kb "$floor_raw")" "$(kb "$floor_gz")"
+printf '  %-10s %10s %14s\n' peer "$(kb "$peer_raw")" "$(kb "$peer_gz")"
 echo "  civicrate gzipped $(kb "$civ_gz") KB, target <= 350 KB: $size_ok"
 echo
 echo "Vote POST on wrangler dev (wrk -t$threads -c$connections, $rounds alternating rounds of ${slice} s per worker, 127.0.0.1)"
 printf '  %-10s %10s %10s %10s %8s\n' worker "req/s" "p50 ms" "p99 ms" errors
 printf '  %-10s %10s %10s %10s %8s\n' civicrate "$civ_rps" "$civ_p50" "$civ_p99" "$civ_errors"
+printf '  %-10s %10s %10s %10s %8s\n' peer "$peer_rps" "$peer_p50" "$peer_p99" "$peer_errors"
 printf '  %-10s %10s %10s %10s %8s\n' floor "$floor_rps" "$floor_p50" "$floor_p99" "$floor_errors"
-awk -v c="$civ_rps" -v f="$floor_rps" 'BEGIN {
-  if (f <= 0) { print "  ratio civicrate/floor req/s: n/a (the floor served nothing)"; exit }
-  r = c / f
-  printf "  ratio civicrate/floor req/s: %.2f, target >= 0.80: %s\n", r, (r >= 0.8) ? "PASS" : "FAIL"
-}'
-echo "  per round, civicrate/floor req/s:"
+ratio() { # ratio OTHER OTHER_RPS TARGET
+  awk -v c="$civ_rps" -v f="$2" -v name="$1" -v t="$3" 'BEGIN {
+    if (f <= 0) { printf "  ratio civicrate/%s req/s: n/a (the %s served nothing): FAIL\n", name, name; exit }
+    r = c / f
+    printf "  ratio civicrate/%s req/s: %.2f, target >= %.2f: %s\n", name, r, t, (r >= t) ? "PASS" : "FAIL"
+  }'
+}
+ratio floor "$floor_rps" 0.8
+ratio peer "$peer_rps" 1.0
+echo "  per round, civicrate / floor and civicrate / peer req/s:"
 for run in $(seq "$rounds"); do
   awk -v n="$run" -v c="$(rps_of_round civicrate "$run")" -v f="$(rps_of_round floor "$run")" \
-    'BEGIN { printf "    %d: %.1f / %.1f = %s\n", n, c, f, (f > 0) ? sprintf("%.2f", c / f) : "n/a" }'
+    -v p="$(rps_of_round peer "$run")" 'BEGIN {
+      printf "    %d: %.1f / %.1f = %s; %.1f / %.1f = %s\n", n, c, f, (f > 0) ? sprintf("%.2f", c / f) : "n/a",
+        c, p, (p > 0) ? sprintf("%.2f", c / p) : "n/a"
+    }'
 done
 echo "  (p50/p99: median of the rounds; errors: non-201 answers + socket errors)"
 echo "  load average $load_before before, $load_after after, on $(nproc) CPUs: other work on this"
@@ -300,4 +455,10 @@ d1_check() { # d1_check NAME VOTES CREATED
   echo "$1: votes in D1 = $2, 201 answers = $3 ($verdict; warm-up included)"
 }
 d1_check civicrate "$civ_votes" "$civ_created"
+d1_check peer "$peer_votes" "$peer_created"
 d1_check floor "$floor_votes" "$floor_created"
+if [ "$civ_stored" = "$peer_stored" ] && [ "$civ_stored" != "[]" ]; then
+  echo "peer: stores the checked vote as civicrate does: $civ_stored"
+else
+  echo "peer: stores the checked vote UNLIKE civicrate: civicrate $civ_stored, peer $peer_stored"
+fi
