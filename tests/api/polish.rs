@@ -374,3 +374,87 @@ async fn several_rejected_votes_go_back_to_review_at_once_by_the_single_undos_ru
     );
     assert_eq!(w.checksum(), before);
 }
+
+#[tokio::test]
+async fn an_undo_marks_the_votes_local_day_for_the_roll_up_not_its_utc_day() {
+    let w = &Worker::start(&key(1));
+    let unit_in = |name: &'static str, parent: Option<i64>| async move {
+        let resp = w
+            .admin(Method::POST, "/api/v1/admin/units")
+            .json(&json!({"name": name, "parent_id": parent, "timezone": "Asia/Almaty"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    };
+    let city = unit_in("Алматы", None).await;
+    let office = unit_in("ЦОН", Some(city)).await;
+    let clerk = w.create_employee("Айгүл Сейітова", "Маман", office).await;
+    // 20:30 UTC yesterday is 01:30 today in Almaty (UTC+5).
+    let now = unix_now();
+    let evening = now - now % 86_400 - 86_400 + 20 * 3600 + 1800;
+    let local_day = chrono::DateTime::from_timestamp(evening + 5 * 3600, 0)
+        .unwrap()
+        .date_naive()
+        .to_string();
+    let votes: Vec<i64> = (0..2)
+        .map(|n| {
+            let v = vote(w, (clerk, office), 1, None, false, "flagged", n);
+            w.db()
+                .execute(
+                    "UPDATE votes SET created_at = ?1 WHERE id = ?2",
+                    [evening + n, v],
+                )
+                .unwrap();
+            v
+        })
+        .collect();
+    cron(w, HOURLY).await;
+    let rejected = w
+        .admin(Method::POST, "/api/v1/admin/review")
+        .json(&json!({"votes": votes, "decision": "reject"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rejected.json::<Value>().await.unwrap()["changed"], 2);
+    cron(w, HOURLY).await;
+    let dirty = || {
+        let db = w.db();
+        let mut stmt = db
+            .prepare("SELECT day FROM rollup_dirty_days ORDER BY day")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>()
+    };
+    assert_eq!(dirty(), Vec::<String>::new());
+
+    // One undone alone, then the other in bulk: each marks the Almaty day.
+    let one = w
+        .admin(
+            Method::POST,
+            &format!("/api/v1/admin/review/rejected/{}/undo", votes[0]),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.status(), 200);
+    assert_eq!(dirty(), vec![local_day.clone()]);
+    cron(w, HOURLY).await;
+    let many = w
+        .admin(Method::POST, "/api/v1/admin/review/rejected/undo")
+        .json(&json!({"votes": [votes[1]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(many.json::<Value>().await.unwrap()["changed"], 1);
+    assert_eq!(dirty(), vec![local_day.clone()]);
+    cron(w, HOURLY).await;
+    assert_eq!(
+        w.count(&format!(
+            "SELECT coalesce(SUM(flagged), 0) FROM daily_unit_stats WHERE unit_id = {office} AND day = '{local_day}'"
+        )),
+        2,
+        "both counted as flagged again on their local day"
+    );
+}
