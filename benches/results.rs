@@ -13,6 +13,7 @@
 #[path = "../tests/api/helpers.rs"]
 mod helpers;
 
+use chrono::Datelike;
 use helpers::{key, Rng, Worker};
 use rusqlite::params;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -335,6 +336,45 @@ async fn main() {
     println!(
         "waiting after the watermark: {after} counted votes of the last hour (live figures on)"
     );
+    // The live statements on their own, straight on the D1 file (SQLite's time, without the
+    // worker and wrangler around it): this month, at Kyiv's offset now (+2 in winter).
+    {
+        use civicrate::store::sql::{LIVE_DIRECTIONS, LIVE_EMPLOYEE, LIVE_UNIT};
+        use rusqlite::types::Value;
+        let db = w.db();
+        let d = chrono::DateTime::from_timestamp(now(), 0)
+            .unwrap()
+            .date_naive();
+        let first = d.with_day0(0).unwrap_or(d);
+        let start = first.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() - 7_200;
+        let end = now() + 86_400;
+        for (name, sql, subject) in [
+            ("top unit", LIVE_UNIT, Value::Integer(inst.levels[0][0])),
+            (
+                "employee",
+                LIVE_EMPLOYEE,
+                Value::Integer(inst.employees[0].0),
+            ),
+            ("directions", LIVE_DIRECTIONS, Value::Null),
+        ] {
+            let mut times = Vec::new();
+            let mut rows = 0;
+            for _ in 0..10 {
+                let t = Instant::now();
+                let mut stmt = db.prepare_cached(sql).unwrap();
+                rows = stmt
+                    .query_map(params![subject, start, end, 7_200], |_| Ok(()))
+                    .unwrap()
+                    .count();
+                times.push(t.elapsed());
+            }
+            times.sort();
+            println!(
+                "live statement alone, {name}: median {:.1} ms ({rows} rows)",
+                times[times.len() / 2].as_secs_f64() * 1000.0
+            );
+        }
+    }
 
     // The dashboard views, each asked 10 times after a first warm-up call.
     let top = inst.levels[0][0];
