@@ -498,6 +498,37 @@ pub struct Freshness {
     /// The time zone `updated_at` is shown in and the period's days are read in for `waiting`:
     /// the unit's (the employee's unit's; the instance's default for directions).
     pub zone: String,
+    /// The waiting votes per local day of `zone` (at its offset now), oldest first: the trend
+    /// shows them apart, on the day they were cast, as waiting for screening.
+    pub days: Vec<LiveDay>,
+    /// The waiting votes per score of the scale, ascending; scores no vote has are left out.
+    pub scores: Vec<LiveScore>,
+    /// The waiting votes' answers to the extra criteria, per criterion and score: provisional,
+    /// never part of the criteria's figures.
+    pub criteria: Vec<LiveCriterion>,
+}
+
+/// Waiting votes cast on one local day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LiveDay {
+    /// `YYYY-MM-DD` in the view's zone.
+    pub day: String,
+    pub waiting: i64,
+}
+
+/// Waiting votes with one score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LiveScore {
+    pub score: i64,
+    pub n: i64,
+}
+
+/// Waiting votes' answers with one score to one criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LiveCriterion {
+    pub criterion_id: i64,
+    pub score: i64,
+    pub n: i64,
 }
 
 /// What reading freshness needs from the runtime: the zones' offsets and the time.
@@ -508,17 +539,22 @@ pub struct LiveClock<'a, Z: LocalTime> {
     pub default_zone: &'a str,
 }
 
-/// The period's bounds in unix seconds on the local days of `zone` at its offset now. Waiting
-/// votes are at most a few hours old, so today's offset is theirs (a change of offset within
-/// the period moves its far end by an hour, where no vote waits).
-fn local_bounds(period: Period, zone: &str, clock: &LiveClock<'_, impl LocalTime>) -> (i64, i64) {
+/// The period's bounds in unix seconds on the local days of `zone` at its offset now, and that
+/// offset in seconds. Waiting votes are at most a few hours old, so today's offset is theirs (a
+/// change of offset within the period moves its far end by an hour, where no vote waits), and
+/// it gives each of them its local day.
+fn local_bounds(
+    period: Period,
+    zone: &str,
+    clock: &LiveClock<'_, impl LocalTime>,
+) -> ((i64, i64), i64) {
     let offset = crate::vote_time::offset_minutes(clock.now, zone, clock.zones) * 60;
     let (start, end) = crate::clock::DayRange {
         from: period.from,
         to: period.to,
     }
     .unix_bounds();
-    (start - offset, end - offset)
+    ((start - offset, end - offset), offset)
 }
 
 /// The waiting votes' average, to four places as `Figures` rounds its own.
@@ -534,13 +570,16 @@ async fn freshness(
     zone: String,
     clock: &LiveClock<'_, impl LocalTime>,
 ) -> Result<Freshness, StoreError> {
-    let (start, end) = local_bounds(period, &zone, clock);
-    let row = store.live(query, subject, scope, start, end).await?;
+    let (bounds, offset) = local_bounds(period, &zone, clock);
+    let row = store.live(query, subject, scope, bounds, offset).await?;
     Ok(Freshness {
         updated_at: row.updated_at,
         waiting: row.waiting,
         provisional_average: provisional_average(&row),
         zone,
+        days: row.days,
+        scores: row.scores,
+        criteria: row.criteria,
     })
 }
 

@@ -891,15 +891,23 @@
   // gridlines at none, half and all (votes on one side, the share on the other), with the
   // first, middle and last period named. Each column's figures show on hover (its title), and
   // the same figures are in a table for screen readers. No votes at all: said, not drawn.
-  function trendChart(points) {
-    const total = points.reduce((s, p) => s + p.votes, 0);
+  // Votes that wait for the roll-up's screening (`live.days`, on the view's local days) are
+  // stacked on their day's counted bar as a hatched segment, named in the legend, the titles,
+  // the summary and the table: apart from the counted figures, never added to them.
+  function trendChart(points, live) {
+    const days = (live && live.days) || [];
+    const waitingOf = (p) => days.reduce((s, d) => (d.day >= p.from && d.day <= p.to ? s + d.waiting : s), 0);
+    const waiting = points.map(waitingOf);
+    const waitingTotal = waiting.reduce((s, n) => s + n, 0);
+    const total = points.reduce((s, p) => s + p.votes, 0) + waitingTotal;
     if (!total) return el("p", { class: "muted", testid: "trend-empty" }, t("r_trendEmpty"));
+    const hatch = "wh" + (++formSeq);
     const NS = "http://www.w3.org/2000/svg";
     const svg = (tag, attrs, ...kids) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); e.append(...kids.filter((k) => k !== null)); return e; };
     const rtl = lang === "fa";
     const W = 640, H = 200, side = 44, top = 10, bottom = 34, plotH = H - top - bottom, n = points.length;
     // An even top of the scale, so that its middle is a whole number of votes.
-    const maxVotes = Math.max(...points.map((p) => p.votes));
+    const maxVotes = Math.max(...points.map((p, i) => p.votes + waiting[i]));
     const scaleTop = Math.max(2, maxVotes + (maxVotes % 2));
     const bw = (W - 2 * side) / n;
     const x = (i) => (rtl ? W - side - (i + 1) * bw : side + i * bw);
@@ -913,16 +921,22 @@
       svg("line", { x1: side, x2: W - side, y1: y(f), y2: y(f), class: f ? "grid" : "axis" }),
       svg("text", { x: votesX, y: y(f) + 4, "text-anchor": rtl ? "start" : "end", class: "tick", "data-testid": "trend-votes-tick" }, num(scaleTop * f)),
       svg("text", { x: shareX, y: y(f) + 4, "text-anchor": rtl ? "end" : "start", class: "tick tick-share", "data-testid": "trend-share-tick" }, share(f))));
-    const tip = (p) => `${span(p)}: ${t("votes")} ${num(p.votes)} · ${t("r_below")} ${pct(p.below_top_share)}`;
+    const tip = (p, i) => `${span(p)}: ${t("votes")} ${num(p.votes)} · ${t("r_below")} ${pct(p.below_top_share)}`
+      + (waiting[i] ? ` · ${t("r_trendWaiting")}: ${num(waiting[i])}` : "");
     const columns = points.map((p, i) => {
-      const h = (plotH * p.votes) / scaleTop;
+      const h = (plotH * p.votes) / scaleTop, hw = (plotH * waiting[i]) / scaleTop;
       const below = p.below_top_share === null || p.below_top_share === undefined ? null : p.below_top_share;
-      return svg("g", { class: "trend-point", "data-testid": "trend-point" }, svg("title", {}, tip(p)),
+      return svg("g", { class: "trend-point", "data-testid": "trend-point" }, svg("title", {}, tip(p, i)),
         // The whole column answers the pointer, not only its bar.
         svg("rect", { x: x(i), y: top, width: bw, height: plotH, class: "hit" }),
         svg("rect", { x: x(i) + 1, y: y(0) - h, width: Math.max(bw - 2, 1), height: h, class: "bar-votes" }),
+        waiting[i] ? svg("rect", { x: x(i) + 1, y: y(0) - h - hw, width: Math.max(bw - 2, 1), height: hw, class: "bar-waiting", fill: `url(#${hatch})`,
+          "data-testid": "trend-waiting", "data-from": p.from, "data-to": p.to, "data-waiting": waiting[i] }) : null,
         below === null ? null : svg("circle", { cx: x(i) + bw / 2, cy: y(below), r: 2.5, class: "dot-below" }));
     });
+    // The waiting segment's fill: stripes, told apart from the counted bar without colour.
+    const defs = svg("defs", {}, svg("pattern", { id: hatch, width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
+      svg("rect", { width: 6, height: 6, class: "hatch-ground" }), svg("line", { x1: 0, y1: 0, x2: 0, y2: 6, class: "hatch-line" })));
     const pts = points.map((p, i) => (p.below_top_share === null || p.below_top_share === undefined ? null : `${x(i) + bw / 2},${y(p.below_top_share)}`)).filter(Boolean);
     const line = pts.length > 1 ? svg("polyline", { points: pts.join(" "), class: "line-below" }) : svg("g", {});
     // First, middle and last period, under their columns (one label for a single period).
@@ -936,14 +950,21 @@
     });
     const busiest = points.reduce((a, b) => (b.votes > a.votes ? b : a));
     const summary = t("r_trendSummary").replace("{period}", span({ from: points[0].from, to: points[n - 1].to }))
-      .replace("{votes}", num(total)).replace("{max}", num(busiest.votes)).replace("{when}", span(busiest));
+      .replace("{votes}", num(total - waitingTotal)).replace("{max}", num(busiest.votes)).replace("{when}", span(busiest))
+      + (waitingTotal ? " " + t("r_trendWaitingSummary").replace("{n}", num(waitingTotal))
+        .replace("{days}", points.filter((_, i) => waiting[i]).map((p) => `${span(p)}: ${num(waitingOf(p))}`).join(", ")) : "");
+    // The legend, when some votes wait: the counted bar and the waiting segment, by name.
+    const legend = waitingTotal ? el("ul", { class: "legend", testid: "trend-legend" },
+      el("li", {}, el("span", { class: "swatch swatch-counted" }), t("r_trendCounted")),
+      el("li", { testid: "trend-legend-waiting" }, el("span", { class: "swatch swatch-waiting" }), `${t("r_trendWaiting")}: ${num(waitingTotal)}`)) : null;
     // Hidden, and not in a scroller: a scrollable region must be reachable by keyboard.
     const figures = el("div", { class: "sr-only", testid: "trend-table" }, el("table", {},
-      el("thead", {}, el("tr", {}, [t("r_period"), t("votes"), t("r_below")].map((h) => el("th", { scope: "col" }, h)))),
-      el("tbody", {}, points.map((p) => el("tr", {}, el("td", {}, span(p)), el("td", {}, num(p.votes)), el("td", {}, pct(p.below_top_share)))))));
+      el("thead", {}, el("tr", {}, [t("r_period"), t("votes"), t("r_below"), ...(waitingTotal ? [t("r_trendWaiting")] : [])].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, points.map((p, i) => el("tr", {}, el("td", {}, span(p)), el("td", {}, num(p.votes)), el("td", {}, pct(p.below_top_share)),
+        waitingTotal ? el("td", {}, num(waiting[i])) : null)))));
     return el("figure", { class: "trend" },
-      svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${t("r_trend")}. ${summary}`, "data-testid": "trend", direction: "ltr" }, ...grid, ...columns, line, ...labels),
-      el("figcaption", { class: "muted small" }, t("r_trendHelp")), figures);
+      svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${t("r_trend")}. ${summary}`, "data-testid": "trend", direction: "ltr" }, defs, ...grid, ...columns, line, ...labels),
+      legend, el("figcaption", { class: "muted small" }, t("r_trendHelp"), waitingTotal ? " " + t("r_trendWaitingHelp") : ""), figures);
   }
 
   function rankedTable(rows, link, withPosition) {
@@ -984,15 +1005,28 @@
   }
 
   // Each extra criterion over the period: its ratings, average and count per level of the scale.
-  function criteriaTable(list, levels) {
-    return table([t("r_criteria"), t("r_ratings"), t("r_average"), ...levels.map((l) => levelLabel(levels, l.value))],
-      list.map((c) => el("tr", { testid: "criterion-row" },
+  // Under a criterion, the waiting votes' answers (`live.criteria`) as a provisional line of
+  // their own: never added to the counted columns.
+  function criteriaTable(list, levels, waiting) {
+    const provisional = (c) => {
+      const answers = (waiting || []).filter((w) => w.criterion_id === c.id);
+      const n = answers.reduce((s, w) => s + w.n, 0);
+      if (!n) return null;
+      const a = answers.reduce((s, w) => s + w.score * w.n, 0) / n;
+      return el("tr", { class: "provisional", testid: "criterion-provisional", "data-criterion": c.id },
+        el("td", { colspan: 3 + levels.length, class: "muted small" }, t("r_criterionWaiting").replace("{n}", num(n)).replace("{a}", avg(a))));
+    };
+    // A phone scrolls the table sideways: the scroller takes the keyboard's focus, by name.
+    const wrap = table([t("r_criteria"), t("r_ratings"), t("r_average"), ...levels.map((l) => levelLabel(levels, l.value))],
+      list.flatMap((c) => [el("tr", { testid: "criterion-row" },
         el("td", {}, c.labels[lang] || c.labels.en || Object.values(c.labels)[0] || c.code),
         el("td", {}, num(c.votes)), el("td", {}, avg(c.average)),
-        ...levels.map((l) => el("td", {}, num(c.by_score[l.value] || 0))))));
+        ...levels.map((l) => el("td", {}, num(c.by_score[l.value] || 0)))), provisional(c)].filter(Boolean)));
+    wrap.tabIndex = 0; wrap.setAttribute("role", "region"); wrap.setAttribute("aria-label", t("r_criteria"));
+    return wrap;
   }
-  function criteriaCard(list, levels) {
-    return list && list.length ? card(t("r_criteria"), el("div", { testid: "criteria-results" }, criteriaTable(list, levels)),
+  function criteriaCard(list, levels, live) {
+    return list && list.length ? card(t("r_criteria"), el("div", { testid: "criteria-results" }, criteriaTable(list, levels, live && live.criteria)),
       el("p", { class: "muted small" }, t("r_criteriaHelp"))) : null;
   }
 
@@ -1022,10 +1056,10 @@
     page(`${t("results")}: ${r.unit.name}`,
       crumbs(r.path, (s) => "#/results/units/" + s.id + "?" + q),
       periodControls(base, q, r),
-      liveLine(r.live),
+      liveLine(r.live, levels),
       summaryCards(r, levels),
-      criteriaCard(r.criteria, levels),
-      card(t("r_trend"), trendChart(r.trend)),
+      criteriaCard(r.criteria, levels, r.live),
+      card(t("r_trend"), trendChart(r.trend, r.live)),
       card(t("r_subunits"), rankedTable(r.units, (u) => "#/results/units/" + u.id + "?" + q, false)),
       card(t("employees"), rankedTable(r.employees, (e) => "#/results/employees/" + e.id + "?" + q, true),
         el("p", { class: "muted small" }, t("r_minVotes").replace("{n}", num(r.min_votes)))),
@@ -1037,7 +1071,7 @@
 
   // How fresh the figures are: when the hourly roll-up last counted, in the unit's own time,
   // and how many votes of the view wait for its screening (docs/results.md, "Fresh figures").
-  function liveLine(live) {
+  function liveLine(live, levels) {
     if (!live) return null;
     let at = t("r_liveNever");
     if (live.updated_at) {
@@ -1048,10 +1082,14 @@
       at = t("r_liveAt").replace("{t}", text);
     }
     const waiting = live.waiting > 0 ? " · " + t("r_liveWaiting").replace("{n}", num(live.waiting)) : "";
+    // Which scores wait, best first, in the scale's words: "2 × exemplary, 1 × good".
+    const scores = (live.scores || []).slice().sort((a, b) => b.score - a.score);
+    const byScore = scores.length ? el("span", { testid: "results-live-scores" },
+      " · " + t("r_liveScores").replace("{list}", scores.map((s) => `${num(s.n)} × ${levelLabel(levels || [], s.score)}`).join(", "))) : null;
     // Today's provisional figure: the waiting votes' average, apart from the counted figures.
     const provisional = live.provisional_average != null
       ? el("span", { testid: "results-provisional" }, " · " + t("r_liveProvisional").replace("{a}", nf(1).format(live.provisional_average))) : null;
-    return el("p", { class: "muted small", testid: "results-live", role: "status" }, at + waiting, provisional);
+    return el("p", { class: "muted small", testid: "results-live", role: "status" }, at + waiting, byScore, provisional);
   }
 
   async function employeeResults(id, hash) {
@@ -1061,10 +1099,10 @@
       crumbs(r.unit_path, (s) => "#/results/units/" + s.id + "?" + q),
       el("p", {}, r.employee.position),
       periodControls("#/results/employees/" + id, q, r),
-      liveLine(r.live),
+      liveLine(r.live, levels),
       summaryCards(r, levels),
-      criteriaCard(r.criteria, levels),
-      card(t("r_trend"), trendChart(r.trend)),
+      criteriaCard(r.criteria, levels, r.live),
+      card(t("r_trend"), trendChart(r.trend, r.live)),
       commentsCard({ employee: id }, r.period, levels),
       el("p", {}, el("a", { href: "#/employees/" + id }, t("edit"))));
   }
@@ -1128,7 +1166,7 @@
     const fake = { period: r.period, previous_period: r.period };
     const names = new Map(r.directions.map((d) => [d.id, d.name]));
     const perDirection = (r.criteria || []).filter((d) => d.criteria.some((c) => c.votes > 0));
-    page(t("r_directions"), periodControls("#/results/directions", q, fake), liveLine(r.live),
+    page(t("r_directions"), periodControls("#/results/directions", q, fake), liveLine(r.live, levels),
       card(null, el("p", { class: "muted" }, span(r.period)), rankedTable(r.directions, () => "#/results/directions?" + q, false)),
       perDirection.length ? card(t("r_criteria"), el("div", { testid: "criteria-results" },
         perDirection.map((d) => el("section", {}, el("h3", {}, names.get(d.direction_id) || "#" + d.direction_id), criteriaTable(d.criteria, levels)))),

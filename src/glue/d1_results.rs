@@ -1,13 +1,13 @@
 //! `ResultsStore` on D1: the roll-up's batches and the report queries. The costs are D1's own
 //! figures (`meta.rows_read`, `meta.rows_written`), what Cloudflare bills and limits.
 
-use super::d1::{changes, num, opt_text, text, D1Store};
+use super::d1::{changes, corrupt, num, opt_text, text, unavailable, D1Store};
 use crate::integrity::Flag;
 use crate::report::StatRow;
 use crate::store::results::{
     AddressRow, AlertStore, CommentFilter, CommentView, Cost, CriteriaQuery, DropWindow,
-    FlaggedView, LiveQuery, LiveRow, MonthData, PendingAlert, ResultsStore, ScreenRow, StatQuery,
-    UnitHours, ZoneRange,
+    FlaggedView, LiveLine, LiveQuery, LiveRow, MonthData, PendingAlert, ResultsStore, ScreenRow,
+    StatQuery, UnitHours, ZoneRange,
 };
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -32,13 +32,6 @@ fn opt_num(n: Option<i64>) -> JsValue {
 #[derive(Deserialize)]
 struct Watermark {
     watermark: f64,
-}
-
-#[derive(Deserialize)]
-struct Live {
-    updated_at: Option<f64>,
-    waiting: f64,
-    score_sum: f64,
 }
 
 #[derive(Deserialize)]
@@ -130,22 +123,30 @@ impl ResultsStore for D1Store {
         query: LiveQuery,
         subject: i64,
         scope: Option<&str>,
-        start: i64,
-        end: i64,
+        (start, end): (i64, i64),
+        offset: i64,
     ) -> Result<LiveRow, StoreError> {
         let (q, first) = match query {
             LiveQuery::Unit => (sql::LIVE_UNIT, num(subject as f64)),
             LiveQuery::Employee => (sql::LIVE_EMPLOYEE, num(subject as f64)),
             LiveQuery::Directions => (sql::LIVE_DIRECTIONS, opt_text(scope)),
         };
-        let row: Option<Live> = self
-            .first(q, &[first, num(start as f64), num(end as f64)])
-            .await?;
-        Ok(row.map_or(LiveRow::default(), |r| LiveRow {
-            updated_at: r.updated_at.map(|t| t as i64),
-            waiting: r.waiting as i64,
-            score_sum: r.score_sum as i64,
-        }))
+        // One statement, one round trip: its rows tell the waiting votes four ways.
+        let rows = self
+            .prepare(
+                q,
+                &[
+                    first,
+                    num(start as f64),
+                    num(end as f64),
+                    num(offset as f64),
+                ],
+            )?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        let lines: Vec<LiveLine> = rows.results().map_err(corrupt)?;
+        Ok(LiveRow::from_lines(lines))
     }
 
     async fn unit_zone(&self, unit: i64) -> Result<Option<String>, StoreError> {

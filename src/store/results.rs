@@ -204,12 +204,72 @@ pub enum LiveQuery {
 }
 
 /// When the roll-up last ran, and the votes of a view that wait for the next run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LiveRow {
     pub updated_at: Option<i64>,
     pub waiting: i64,
     /// The waiting votes' scores added up (scale values).
     pub score_sum: i64,
+    /// The waiting votes per local day of the view's zone, oldest first.
+    pub days: Vec<crate::results::LiveDay>,
+    /// The waiting votes per score, ascending.
+    pub scores: Vec<crate::results::LiveScore>,
+    /// The waiting votes' criteria answers per criterion and score.
+    pub criteria: Vec<crate::results::LiveCriterion>,
+}
+
+/// One row of `sql::LIVE_UNIT` (`LIVE_EMPLOYEE`, `LIVE_DIRECTIONS`): the statement tells the
+/// waiting votes four ways, each row saying which by `kind`. SQLite answers numbers as floats.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct LiveLine {
+    /// `all`, `day`, `score` or `criterion`.
+    pub kind: String,
+    #[serde(default)]
+    pub updated_at: Option<f64>,
+    #[serde(default)]
+    pub day: Option<String>,
+    #[serde(default)]
+    pub criterion_id: Option<f64>,
+    #[serde(default)]
+    pub score: Option<f64>,
+    pub n: f64,
+    #[serde(default)]
+    pub score_sum: f64,
+}
+
+impl LiveRow {
+    /// Gathers the statement's rows; an unknown kind is ignored (a newer statement's).
+    pub fn from_lines(lines: Vec<LiveLine>) -> LiveRow {
+        use crate::results::{LiveCriterion, LiveDay, LiveScore};
+        let mut row = LiveRow::default();
+        for l in lines {
+            let n = l.n as i64;
+            match (l.kind.as_str(), l.day, l.criterion_id, l.score) {
+                ("all", ..) => {
+                    row.updated_at = l.updated_at.map(|t| t as i64);
+                    row.waiting = n;
+                    row.score_sum = l.score_sum as i64;
+                }
+                ("day", Some(day), ..) if n > 0 => row.days.push(LiveDay { day, waiting: n }),
+                ("score", _, _, Some(score)) if n > 0 => row.scores.push(LiveScore {
+                    score: score as i64,
+                    n,
+                }),
+                ("criterion", _, Some(c), Some(score)) if n > 0 => {
+                    row.criteria.push(LiveCriterion {
+                        criterion_id: c as i64,
+                        score: score as i64,
+                        n,
+                    })
+                }
+                _ => {}
+            }
+        }
+        row.days.sort_by(|a, b| a.day.cmp(&b.day));
+        row.scores.sort_by_key(|s| s.score);
+        row.criteria.sort_by_key(|c| (c.criterion_id, c.score));
+        row
+    }
 }
 
 pub trait ResultsStore {
@@ -218,15 +278,16 @@ pub trait ResultsStore {
     async fn release_rollup_lease(&self) -> Result<(), StoreError>;
     /// Records that a run which started at `at` (unix seconds) completed (`sql::NOTE_ROLLUP_RUN`).
     async fn note_rollup_run(&self, at: i64) -> Result<(), StoreError>;
-    /// `subject`'s (or `scope`'s, for directions) votes cast in `[start, end)` after the
-    /// watermark, with the last run's moment.
+    /// `subject`'s (or `scope`'s, for directions) votes cast within `bounds` (`[start, end)`,
+    /// unix seconds) after the watermark, with the last run's moment; their local days at
+    /// `offset` seconds from UTC.
     async fn live(
         &self,
         query: LiveQuery,
         subject: i64,
         scope: Option<&str>,
-        start: i64,
-        end: i64,
+        bounds: (i64, i64),
+        offset: i64,
     ) -> Result<LiveRow, StoreError>;
     /// A unit's time zone; `None` for an unknown unit.
     async fn unit_zone(&self, unit: i64) -> Result<Option<String>, StoreError>;
@@ -668,4 +729,91 @@ pub trait RejectionStore {
         at: crate::clock::Timestamp,
         actor: &str,
     ) -> Result<u32, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{LiveCriterion, LiveDay, LiveScore};
+
+    fn line(
+        kind: &str,
+        day: Option<&str>,
+        criterion: Option<f64>,
+        score: Option<f64>,
+        n: f64,
+    ) -> LiveLine {
+        LiveLine {
+            kind: kind.into(),
+            day: day.map(str::to_owned),
+            criterion_id: criterion,
+            score,
+            n,
+            ..LiveLine::default()
+        }
+    }
+
+    #[test]
+    fn the_live_statements_rows_gather_into_days_scores_and_criteria_in_order() {
+        let all = LiveLine {
+            kind: "all".into(),
+            updated_at: Some(1_700_000_000.0),
+            n: 3.0,
+            score_sum: 8.0,
+            ..LiveLine::default()
+        };
+        let row = LiveRow::from_lines(vec![
+            line("criterion", None, Some(2.0), Some(1.0), 1.0),
+            line("day", Some("2026-12-05"), None, None, 1.0),
+            line("score", None, None, Some(3.0), 2.0),
+            all,
+            line("day", Some("2026-12-04"), None, None, 2.0),
+            line("score", None, None, Some(2.0), 1.0),
+            line("criterion", None, Some(1.0), Some(3.0), 2.0),
+            line("something newer", None, None, None, 9.0),
+        ]);
+        assert_eq!(row.updated_at, Some(1_700_000_000));
+        assert_eq!((row.waiting, row.score_sum), (3, 8));
+        assert_eq!(
+            row.days,
+            vec![
+                LiveDay {
+                    day: "2026-12-04".into(),
+                    waiting: 2
+                },
+                LiveDay {
+                    day: "2026-12-05".into(),
+                    waiting: 1
+                }
+            ]
+        );
+        assert_eq!(
+            row.scores,
+            vec![LiveScore { score: 2, n: 1 }, LiveScore { score: 3, n: 2 }]
+        );
+        assert_eq!(
+            row.criteria,
+            vec![
+                LiveCriterion {
+                    criterion_id: 1,
+                    score: 3,
+                    n: 2
+                },
+                LiveCriterion {
+                    criterion_id: 2,
+                    score: 1,
+                    n: 1
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn no_waiting_vote_leaves_every_list_empty() {
+        let row = LiveRow::from_lines(vec![LiveLine {
+            kind: "all".into(),
+            ..LiveLine::default()
+        }]);
+        assert_eq!(row, LiveRow::default());
+    }
 }

@@ -1766,26 +1766,44 @@ ON CONFLICT (name) DO UPDATE SET watermark = max(watermark, excluded.watermark)"
 /// last hour's votes, so the read stays small however many votes the table holds
 /// (`live_results::waiting_votes_are_read_by_the_primary_key_from_the_watermark_on`).
 /// Only votes still 'counted' wait: duplicates and office-network votes never will be.
+/// `?4` the view's zone's offset now, in seconds: the local day of each waiting vote.
+/// The votes are read once into `w` (materialised), then told four ways in one statement, so
+/// the live part of a view is one D1 round trip: a row `all` (the run's moment, the count and
+/// the score sum), a row per local `day`, per `score`, and per `criterion` and score (the
+/// criteria answers of the waiting votes, by `vote_criteria`'s primary key).
 macro_rules! waiting_votes {
     () => {
-        "SELECT (SELECT watermark FROM rollup_state WHERE name = 'votes_run') AS updated_at, \
-         COUNT(*) AS waiting, TOTAL(v.score) AS score_sum FROM votes v \
+        "WITH w AS MATERIALIZED (SELECT v.id, v.score, date(v.created_at + ?4, 'unixepoch') AS day \
+         FROM votes v \
          WHERE v.id > (SELECT watermark FROM rollup_state WHERE name = 'votes') \
          AND +v.created_at >= ?2 AND +v.created_at < ?3 AND +v.status = 'counted' AND "
+    };
+}
+macro_rules! waiting_figures {
+    () => {
+        ") SELECT 'all' AS kind, (SELECT watermark FROM rollup_state WHERE name = 'votes_run') AS updated_at, \
+         NULL AS day, NULL AS criterion_id, NULL AS score, COUNT(*) AS n, TOTAL(w.score) AS score_sum FROM w \
+         UNION ALL SELECT 'day', NULL, w.day, NULL, NULL, COUNT(*), TOTAL(w.score) FROM w GROUP BY w.day \
+         UNION ALL SELECT 'score', NULL, NULL, NULL, w.score, COUNT(*), TOTAL(w.score) FROM w GROUP BY w.score \
+         UNION ALL SELECT 'criterion', NULL, NULL, c.criterion_id, c.score, COUNT(*), TOTAL(c.score) \
+         FROM w JOIN vote_criteria c ON c.vote_id = w.id GROUP BY c.criterion_id, c.score"
     };
 }
 /// `?1` the unit (its whole subtree), `?2`/`?3` the period's bounds in unix seconds.
 pub const LIVE_UNIT: &str = concat!(
     waiting_votes!(),
-    "+v.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1)"
+    "+v.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1)",
+    waiting_figures!()
 );
 /// `?1` the employee, wherever the votes were cast (as `EMPLOYEE_DAYS`).
-pub const LIVE_EMPLOYEE: &str = concat!(waiting_votes!(), "+v.employee_id = ?1");
+pub const LIVE_EMPLOYEE: &str =
+    concat!(waiting_votes!(), "+v.employee_id = ?1", waiting_figures!());
 /// `?1` the caller's scope (JSON array of units, or NULL for all), as `DIRECTION_DAYS`.
 pub const LIVE_DIRECTIONS: &str = concat!(
     waiting_votes!(),
     "v.direction_id IS NOT NULL AND (?1 IS NULL OR +v.unit_id IN ",
-    "(SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))"
+    "(SELECT sc.descendant_id FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value))",
+    waiting_figures!()
 );
 /// A unit's time zone (the employee view reads its period in the employee's unit's).
 pub const UNIT_ZONE: &str = "SELECT timezone AS zone FROM units WHERE id = ?1";

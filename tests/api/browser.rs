@@ -2474,6 +2474,8 @@ async fn the_inbox_holds_feedback_to_answer_not_praise_and_never_takes_the_citiz
         found.is_empty(),
         "axe found serious or critical violations:\n{found}"
     );
+}
+
 impl Browser {
     async fn window_handles(&self) -> Vec<String> {
         self.cmd(reqwest::Method::GET, "/window/handles", None)
@@ -2618,4 +2620,181 @@ async fn the_monthly_card_exports_this_months_csv_and_prints_it_marked_provision
     }
     b.quit().await;
     assert!(violations.is_empty(), "{violations}");
+}
+
+/// Live figures per local day, score and criterion: in a Tehran unit, votes waiting for the
+/// roll-up show as a striped "waiting for screening" segment on their local day (one of them
+/// cast at 21:00 UTC the day before, 00:30 local), named in the legend; the live line names
+/// their scores in the scale's words; the criteria card has a provisional line; axe finds
+/// nothing serious on the screen.
+#[tokio::test]
+async fn waiting_votes_show_on_their_local_day_in_the_trend_with_their_scores_and_criteria_in_uk_and_fa(
+) {
+    use crate::local_days::{at, insert};
+    use crate::results::{cron, tree, HOURLY};
+    let w = &crate::helpers::Worker::start_with(
+        &crate::helpers::key(1),
+        &[("DEFAULT_TIMEZONE", "Asia/Tehran")],
+    );
+    let resp = w
+        .admin(reqwest::Method::POST, "/api/v1/admin/criteria")
+        .json(&json!({"code": "waiting_time", "labels": {"uk": "Час очікування", "fa": "زمان انتظار", "en": "Waiting time"}, "position": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let criterion = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let t = tree(w).await;
+    cron(w, HOURLY).await;
+    let token = w.issue_code(t.clerk).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    for (score, answer) in [(3, 1), (2, 2)] {
+        let resp = w
+            .vote_json(json!({"token": token, "score": score, "lang": "fa", "criteria": {"waiting_time": answer}}))
+            .await;
+        assert_eq!(resp.status(), 201);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let local = chrono::DateTime::from_timestamp(now + 210 * 60, 0)
+        .unwrap()
+        .date_naive();
+    let late = insert(
+        w,
+        t.clerk,
+        t.hall,
+        3,
+        at(local - chrono::Duration::days(1), 21, 0),
+    );
+    w.db()
+        .execute(
+            "INSERT INTO vote_criteria (vote_id, criterion_id, score) VALUES (?1, ?2, 3)",
+            rusqlite::params![late, criterion],
+        )
+        .unwrap();
+
+    let axe = axe_source();
+    let b = Browser::start().await;
+    b.window(360, 800).await;
+    b.accept_invitation(w, "local-live@city.example").await;
+    let mut found = String::new();
+    for (lang, words, scores, answers) in [
+        (
+            "uk",
+            "чекають на перевірку",
+            ["2 × Зразково", "1 × Добре"],
+            ["відповідей 3", "2,00"],
+        ),
+        (
+            "fa",
+            "در انتظار بررسی",
+            ["۲ × عالی", "۱ × خوب"],
+            ["۳ پاسخ", "۲٫۰۰"],
+        ),
+    ] {
+        b.speak(lang).await;
+        b.admin_screen(&format!(
+            "#/results/units/{}?period=month&date={local}",
+            t.city
+        ))
+        .await;
+        // The striped segment sits on the local day (its UTC date is the day before for one).
+        let segment = b
+            .wait_for(
+                "const s = [...document.querySelectorAll(\"[data-testid='trend-waiting']\")]; \
+                 return s.length ? s.map((e) => [e.dataset.from, e.dataset.waiting, e.getAttribute('fill')]) : null",
+                "the waiting segment",
+            )
+            .await;
+        assert_eq!(
+            segment.as_array().map(Vec::len),
+            Some(1),
+            "{lang}: {segment}"
+        );
+        assert_eq!(segment[0][0], local.to_string(), "{lang}: {segment}");
+        assert_eq!(segment[0][1], "3", "{lang}: {segment}");
+        assert!(
+            segment[0][2].as_str().unwrap_or("").starts_with("url(#"),
+            "a pattern, not a colour alone: {segment}"
+        );
+        let legend = b
+            .eval("const e = document.querySelector(\"[data-testid='trend-legend-waiting']\"); return e && e.textContent")
+            .await;
+        assert!(
+            legend.as_str().unwrap_or("").contains(words),
+            "{lang}: {legend}"
+        );
+        let label = b
+            .eval("return document.querySelector(\"[data-testid='trend']\").getAttribute('aria-label')")
+            .await;
+        assert!(
+            label.as_str().unwrap_or("").contains(words),
+            "the chart's text names them: {lang}: {label}"
+        );
+        let table = b
+            .eval("return document.querySelector(\"[data-testid='trend-table']\").textContent")
+            .await;
+        assert!(table.as_str().unwrap_or("").contains(words), "{lang}");
+        // Nothing counted yet: the official total stays at zero.
+        let total = b
+            .eval("return document.querySelector(\"[data-testid='total-votes']\").textContent")
+            .await;
+        assert!(
+            total
+                .as_str()
+                .unwrap_or("")
+                .starts_with(if lang == "fa" { "۰" } else { "0" }),
+            "{lang}: {total}"
+        );
+        let line = b
+            .eval("const e = document.querySelector(\"[data-testid='results-live-scores']\"); return e && e.textContent")
+            .await;
+        for s in scores {
+            assert!(line.as_str().unwrap_or("").contains(s), "{lang}: {line}");
+        }
+        // (1 + 2 + 3) / 3 answers, apart from the criterion's counted columns.
+        let provisional = b
+            .eval("const e = document.querySelector(\"[data-testid='criterion-provisional']\"); return e && [e.dataset.criterion, e.textContent]")
+            .await;
+        assert_eq!(
+            provisional[0],
+            criterion.to_string(),
+            "{lang}: {provisional}"
+        );
+        for a in answers.iter().chain([&words]) {
+            assert!(
+                provisional[1].as_str().unwrap_or("").contains(a),
+                "{lang}: {provisional}"
+            );
+        }
+        b.eval("document.querySelector(\"[data-testid='trend']\").scrollIntoView(); return true")
+            .await;
+        b.screenshot(&format!("results-waiting-{lang}")).await;
+        found += &b
+            .axe(&axe, &format!("results with waiting votes {lang}"))
+            .await;
+    }
+    assert!(found.is_empty(), "serious or critical violations:\n{found}");
+
+    // After the roll-up the segment and the lines are gone: the votes are counted.
+    cron(w, HOURLY).await;
+    b.admin_screen(&format!(
+        "#/results/units/{}?period=month&date={local}",
+        t.city
+    ))
+    .await;
+    b.wait_for(
+        "return document.querySelector(\"[data-testid='trend']\")",
+        "the trend",
+    )
+    .await;
+    let left = b
+        .eval("return ['trend-waiting', 'trend-legend-waiting', 'results-live-scores', 'criterion-provisional'].filter((id) => document.querySelector(`[data-testid='${id}']`))")
+        .await;
+    assert_eq!(left, json!([]));
+    b.quit().await;
 }

@@ -3,7 +3,9 @@
 //! go back to zero (docs/results.md, "Fresh figures").
 
 use crate::helpers::{key, project_dir, Worker};
+use crate::local_days::{at, insert};
 use crate::results::{cron, tree, HOURLY};
+use chrono::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -103,13 +105,16 @@ async fn votes_wait_in_their_branch_until_the_roll_up_counts_them_and_moves_the_
 #[test]
 fn waiting_votes_are_read_by_the_primary_key_from_the_watermark_on() {
     use civicrate::store::sql::{LIVE_DIRECTIONS, LIVE_EMPLOYEE, LIVE_UNIT};
+    // One statement per view tells the waiting votes four ways (count, local days, scores,
+    // criteria): the votes are read once, by the primary key, into `w`, and their criteria
+    // answers by `vote_criteria`'s.
     let db = rusqlite::Connection::open_in_memory().unwrap();
     let schema = std::fs::read_to_string(project_dir().join("schema.sql")).unwrap();
     db.execute_batch(&schema).unwrap();
     for sql in [LIVE_UNIT, LIVE_EMPLOYEE, LIVE_DIRECTIONS] {
         let mut stmt = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let plan: Vec<String> = stmt
-            .query_map(rusqlite::params![1, 0, 4_102_444_800_i64], |r| {
+            .query_map(rusqlite::params![1, 0, 4_102_444_800_i64, 12_600], |r| {
                 r.get::<_, String>(3)
             })
             .unwrap()
@@ -125,6 +130,193 @@ fn waiting_votes_are_read_by_the_primary_key_from_the_watermark_on() {
             "{sql}\n{plan}"
         );
         assert!(!plan.contains("SCAN v"), "{plan}");
+        assert!(
+            plan.contains("SEARCH c USING PRIMARY KEY (vote_id=?)"),
+            "{sql}\n{plan}"
+        );
+        assert!(!plan.contains("SCAN c"), "{plan}");
+        // The waiting votes are read once, whatever the number of ways they are told.
+        assert_eq!(plan.matches("SEARCH v ").count(), 1, "{plan}");
         println!("{plan}");
     }
+}
+
+/// Tehran's local date now (+3:30 all year since 2022).
+fn tehran_today() -> chrono::NaiveDate {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    chrono::DateTime::from_timestamp(now + 210 * 60, 0)
+        .unwrap()
+        .date_naive()
+}
+
+fn list(v: &Value) -> Vec<Value> {
+    v.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn waiting_votes_show_on_their_local_day_with_their_scores_and_criteria_until_the_roll_up_counts_them(
+) {
+    let w = &Worker::start_with(&key(1), &[("DEFAULT_TIMEZONE", "Asia/Tehran")]);
+    let resp = w
+        .admin(Method::POST, "/api/v1/admin/criteria")
+        .json(&json!({"code": "waiting_time", "labels": {"uk": "Час очікування", "en": "Waiting time"}, "position": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let criterion = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // Every unit takes the instance's zone, Tehran; directions are read in it too.
+    let t = tree(w).await;
+    let direction = {
+        let db = w.db();
+        db.execute(
+            "INSERT INTO directions (name, created_at) VALUES ('Паспорти', 0)",
+            [],
+        )
+        .unwrap();
+        db.last_insert_rowid()
+    };
+    cron(w, HOURLY).await;
+
+    // Two votes through the API now: the clerk's 3 and the head's 2, each with an answer.
+    let local = tehran_today();
+    for (employee, score, answer) in [(t.clerk, 3, 1), (t.head, 2, 3)] {
+        let token = w.issue_code(employee).await["token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        let resp = w
+            .vote_json(json!({"token": token, "score": score, "lang": "fa", "criteria": {"waiting_time": answer}}))
+            .await;
+        let status = resp.status();
+        assert_eq!(status, 201, "{}", resp.text().await.unwrap_or_default());
+    }
+    // A vote cast at 21:00 UTC the day before (00:30 of today in Tehran), not yet rolled up:
+    // its UTC date is yesterday, its local day today.
+    let late = insert(w, t.clerk, t.hall, 1, at(local - Duration::days(1), 21, 0));
+    // A duplicate and a flagged vote, which will never be counted, are not waiting.
+    let duplicate = insert(w, t.clerk, t.hall, 1, at(local, 0, 0) - 600);
+    let flagged = insert(w, t.clerk, t.hall, 2, at(local, 0, 0) - 300);
+    {
+        let db = w.db();
+        for (id, answer) in [(late, 2), (duplicate, 1), (flagged, 1)] {
+            db.execute(
+                "INSERT INTO vote_criteria (vote_id, criterion_id, score) VALUES (?1, ?2, ?3)",
+                rusqlite::params![id, criterion, answer],
+            )
+            .unwrap();
+        }
+        db.execute(
+            "UPDATE votes SET status = 'duplicate' WHERE id = ?1",
+            [duplicate],
+        )
+        .unwrap();
+        db.execute(
+            "UPDATE votes SET status = 'flagged' WHERE id = ?1",
+            [flagged],
+        )
+        .unwrap();
+        db.execute("UPDATE votes SET direction_id = ?1", [direction])
+            .unwrap();
+    }
+
+    let month = format!("?period=month&date={local}");
+    let day = json!([{"day": local.to_string(), "waiting": 3}]);
+    let unit = w
+        .admin_get(&format!("/api/v1/admin/results/units/{}{month}", t.city))
+        .await;
+    let live = &unit["live"];
+    assert_eq!(live["zone"], "Asia/Tehran", "{live}");
+    assert_eq!(live["waiting"], 3, "{live}");
+    assert_eq!(live["days"], day, "on Tehran's day, not UTC's: {live}");
+    assert_eq!(
+        live["scores"],
+        json!([{"score": 1, "n": 1}, {"score": 2, "n": 1}, {"score": 3, "n": 1}]),
+        "{live}"
+    );
+    assert_eq!(
+        live["criteria"],
+        json!([
+            {"criterion_id": criterion, "score": 1, "n": 1},
+            {"criterion_id": criterion, "score": 2, "n": 1},
+            {"criterion_id": criterion, "score": 3, "n": 1}
+        ]),
+        "{live}"
+    );
+    // Nothing of it in the official figures.
+    assert_eq!(unit["totals"]["votes"], 0);
+    assert_eq!(unit["criteria"][0]["votes"], 0, "{}", unit["criteria"]);
+    assert!(list(&unit["trend"]).iter().all(|p| p["votes"] == 0));
+
+    let person = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/employees/{}{month}",
+            t.clerk
+        ))
+        .await;
+    let live = &person["live"];
+    assert_eq!(
+        live["days"],
+        json!([{"day": local.to_string(), "waiting": 2}]),
+        "{live}"
+    );
+    assert_eq!(
+        live["scores"],
+        json!([{"score": 1, "n": 1}, {"score": 3, "n": 1}])
+    );
+    assert_eq!(
+        live["criteria"],
+        json!([
+            {"criterion_id": criterion, "score": 1, "n": 1},
+            {"criterion_id": criterion, "score": 2, "n": 1}
+        ])
+    );
+    let directions = w
+        .admin_get(&format!("/api/v1/admin/results/directions{month}"))
+        .await;
+    let live = &directions["live"];
+    assert_eq!(live["zone"], "Asia/Tehran");
+    assert_eq!(live["days"], day, "{live}");
+    assert_eq!(list(&live["scores"]).len(), 3, "{live}");
+    assert_eq!(list(&live["criteria"]).len(), 3, "{live}");
+
+    // The roll-up counts them on the same local day, and nothing waits any more.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    cron(w, HOURLY).await;
+    let unit = w
+        .admin_get(&format!("/api/v1/admin/results/units/{}{month}", t.city))
+        .await;
+    let live = &unit["live"];
+    assert_eq!(live["waiting"], 0, "{live}");
+    for k in ["days", "scores", "criteria"] {
+        assert_eq!(live[k], json!([]), "{k}: {live}");
+    }
+    assert_eq!(unit["totals"]["votes"], 3);
+    assert_eq!(unit["criteria"][0]["votes"], 3, "{}", unit["criteria"]);
+    let counted: Vec<(String, i64)> = list(&unit["trend"])
+        .iter()
+        .filter(|p| p["votes"].as_i64().unwrap_or(0) > 0)
+        .map(|p| {
+            (
+                p["from"].as_str().unwrap_or("").to_owned(),
+                p["votes"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(counted, vec![(local.to_string(), 3)]);
+    let person = w
+        .admin_get(&format!(
+            "/api/v1/admin/results/employees/{}{month}",
+            t.clerk
+        ))
+        .await;
+    assert_eq!(person["live"]["days"], json!([]));
+    assert_eq!(person["totals"]["votes"], 2);
+    let directions = w
+        .admin_get(&format!("/api/v1/admin/results/directions{month}"))
+        .await;
+    assert_eq!(directions["live"]["scores"], json!([]));
 }
