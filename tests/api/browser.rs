@@ -2798,3 +2798,237 @@ async fn waiting_votes_show_on_their_local_day_in_the_trend_with_their_scores_an
     assert_eq!(left, json!([]));
     b.quit().await;
 }
+
+impl Browser {
+    /// Every request the browser sends from now on says it is `at` (unix seconds): the instance
+    /// runs with `SIMULATED_CLOCK=on`, so the walk can stand at any local midnight it needs.
+    async fn clock(&self, at: i64) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Network.enable", "params": {}})),
+        )
+        .await;
+        self.cmd(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Network.setExtraHTTPHeaders",
+                "params": {"headers": {"X-Simulated-Time": at.to_string()}}})),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_vote_cast_after_local_midnight_shows_on_its_local_day_within_a_minute_and_in_the_months_csv_and_print(
+) {
+    use crate::helpers::{key, unix_now, Worker};
+    // One vote is enough for its figures to show here.
+    let w = Worker::start_with(&key(1), &[("SIMULATED_CLOCK", "on"), ("MIN_VOTES", "1")]);
+    // Almaty is UTC+5 all year: its last midnight is 19:00 UTC on the day before, so a vote
+    // just after it is on today's local date and yesterday's UTC date.
+    const ALMATY: i64 = 5 * 3600;
+    let now = unix_now();
+    let midnight = (now + ALMATY).div_euclid(86_400) * 86_400 - ALMATY;
+    let local_day = chrono::DateTime::from_timestamp(midnight + ALMATY, 0)
+        .unwrap()
+        .date_naive();
+    let utc_day = chrono::DateTime::from_timestamp(midnight + 30, 0)
+        .unwrap()
+        .date_naive();
+    assert_ne!(local_day, utc_day);
+
+    for (position, code, kk, en) in [
+        (1, "waiting_time", "Күту уақыты", "Waiting time"),
+        (2, "premises", "Үй-жай", "Premises"),
+    ] {
+        let resp = w
+            .admin(reqwest::Method::POST, "/api/v1/admin/criteria")
+            .json(&json!({"code": code, "labels": {"kk": kk, "en": en}, "position": position}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    let b = Browser::start().await;
+    // Ten minutes before midnight, an administrator signs in and builds the unit.
+    b.clock(midnight - 600).await;
+    b.accept_invitation(&w, "walk@city.example").await;
+    b.fill("add-unit-name", "ЦНАП Алмали").await;
+    b.eval("document.querySelector(\"[data-testid='add-unit-timezone']\").value = 'Asia/Almaty'; return true")
+        .await;
+    b.press("add-unit").await;
+    let hash = b
+        .wait_for(
+            "return location.hash.startsWith('#/units/') && document.querySelector(\"[data-testid='unit-timezone']\") && location.hash",
+            "the new unit's page",
+        )
+        .await;
+    let unit: i64 = hash.as_str().unwrap()["#/units/".len()..].parse().unwrap();
+    let employee = w.create_employee("Айгүл Сейтқали", "Маман", unit).await;
+    let token = w.issue_code(employee).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Thirty seconds after local midnight, a citizen opens the page, rates, answers the
+    // criteria and sends twenty seconds later.
+    b.clock(midnight + 30).await;
+    b.go(&w.url(&format!("/r/{token}?lang=kk"))).await;
+    b.click(&b.find("label[for='score-3']").await).await;
+    b.eval("for (const g of new Set([...document.querySelectorAll('input[type=radio]:not([name=score])')].map((r) => r.name))) { const all = document.querySelectorAll(`input[name='${g}']`); all[all.length - 1].click(); } return true").await;
+    b.clock(midnight + 50).await;
+    b.click(&b.find("form button, form [type=submit]").await)
+        .await;
+    b.wait_for(
+        "return location.pathname.startsWith('/thanks')",
+        "the thank-you page",
+    )
+    .await;
+    let (created, criteria): (i64, i64) = w
+        .db()
+        .query_row(
+            "SELECT created_at, (SELECT COUNT(*) FROM vote_criteria c WHERE c.vote_id = v.id) FROM votes v WHERE employee_id = ?1",
+            [employee],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(created, midnight + 50);
+    assert_eq!(criteria, 2, "both criteria were answered");
+
+    // Fifty seconds after the vote, before any roll-up: the manager sees it waiting on the
+    // local day (the striped segment), with its criteria answers as a provisional line.
+    b.clock(midnight + 100).await;
+    let month_of = |d: chrono::NaiveDate| d.format("%Y-%m").to_string();
+    b.go(&w.url("/admin/")).await;
+    b.admin_screen(&format!(
+        "#/results/units/{unit}?period=month&date={local_day}"
+    ))
+    .await;
+    let segment = b
+        .wait_for(
+            "const s = [...document.querySelectorAll(\"[data-testid='trend-waiting']\")]; \
+             return s.length ? s.map((e) => [e.dataset.from, e.dataset.waiting]) : null",
+            "the waiting vote on the trend",
+        )
+        .await;
+    assert_eq!(
+        segment,
+        json!([[local_day.to_string(), "1"]]),
+        "on the local day, not {utc_day}"
+    );
+    let provisional = b
+        .eval("return [...document.querySelectorAll(\"[data-testid='criterion-provisional']\")].length")
+        .await;
+    assert_eq!(provisional, 2, "both criteria, provisionally");
+    b.screenshot("walk-waiting").await;
+
+    // The hourly roll-up screens and counts it: the official figures have it on the local day,
+    // criteria included; the UTC day before has nothing.
+    crate::results::cron(&w, crate::results::HOURLY).await;
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM daily_unit_stats WHERE unit_id = {unit} AND day = '{local_day}' AND counted = 1"
+        )),
+        1
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM daily_unit_stats WHERE unit_id = {unit} AND day = '{utc_day}'"
+        )),
+        0
+    );
+    b.clock(midnight + 160).await;
+    b.admin_screen(&format!(
+        "#/results/units/{unit}?period=day&date={local_day}"
+    ))
+    .await;
+    b.wait_for(
+        "const v = document.querySelector(\"[data-testid='total-votes']\"); return v && v.textContent.startsWith('1')",
+        "the counted vote on its local day",
+    )
+    .await;
+    let criteria_card = b
+        .eval("const c = document.querySelector(\"[data-testid='criteria-results']\"); return c && c.textContent")
+        .await;
+    assert!(
+        criteria_card.as_str().is_some_and(|t| !t.is_empty()),
+        "criteria results: {criteria_card}"
+    );
+
+    // The month's CSV (the unit's open month, month to date) as the page downloads it.
+    let month = month_of(local_day);
+    b.admin_screen(&format!(
+        "#/results/units/{unit}?period=month&date={local_day}"
+    ))
+    .await;
+    let value = b
+        .eval("return document.querySelector('input[type=month]').value")
+        .await;
+    assert_eq!(value, month.as_str(), "the unit's current month");
+    b.eval(
+        "window.__csv = null; const create = URL.createObjectURL; \
+         URL.createObjectURL = function (blob) { blob.arrayBuffer().then((buf) => { const b = new Uint8Array(buf); \
+         window.__csv = [b[0], b[1], b[2]].join(',') + '|' + new TextDecoder().decode(b); }); return create.call(URL, blob); }; return true",
+    )
+    .await;
+    b.press("monthly-csv").await;
+    let csv = b
+        .wait_for(
+            "const m = document.querySelector(\"[data-testid='monthly-message']\").textContent; return window.__csv || (m && 'message: ' + m)",
+            "the month's CSV",
+        )
+        .await;
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("239,187,191|"), "a BOM for Excel: {csv}");
+    assert!(
+        csv.contains(&format!("month,{unit},ЦНАП Алмали,{month},,,1,")),
+        "the vote in its local month: {csv}"
+    );
+    assert!(
+        csv.contains(&format!("criterion,{unit},ЦНАП Алмали,{month},,,1,"))
+            && csv.contains("waiting_time")
+            && csv.contains("premises"),
+        "each criterion: {csv}"
+    );
+
+    // The printable report opens in a new window with the same month.
+    let main = b.window_handles().await;
+    b.press("monthly-html").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let printable = loop {
+        if let Some(h) = b
+            .window_handles()
+            .await
+            .into_iter()
+            .find(|h| !main.contains(h))
+        {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "no printable window");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    b.switch_to(&printable).await;
+    // A new window is a new target: it gets the walk's clock too (its session, signed before
+    // midnight, has expired by the real clock), then loads again.
+    b.clock(midnight + 220).await;
+    b.eval("document.title = 'waiting'; location.reload(); return true")
+        .await;
+    let text = b
+        .wait_for(
+            "return document.title !== 'waiting' && document.readyState === 'complete' && document.body && document.body.innerText",
+            "the printable report",
+        )
+        .await;
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("ЦНАП Алмали") && text.contains(&month),
+        "{text}"
+    );
+    assert!(
+        text.contains("Waiting time") || text.contains("Күту уақыты"),
+        "the criteria are printed: {text}"
+    );
+    b.screenshot("walk-printable").await;
+    b.quit().await;
+}
