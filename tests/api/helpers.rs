@@ -759,7 +759,14 @@ fn apply_migrations(config: Option<&Path>, binding: &str, dir: &Path) {
             cmd.arg("--config").arg(config);
         }
         let run = cmd
-            .args(["d1", "migrations", "apply", binding, "--local", "--persist-to"])
+            .args([
+                "d1",
+                "migrations",
+                "apply",
+                binding,
+                "--local",
+                "--persist-to",
+            ])
             .arg(dir)
             .output()
             .expect("wrangler d1 migrations apply");
