@@ -120,6 +120,9 @@ impl de::Error for ShapeError {
     }
 }
 
+/// Floats below this (2^53) are exact, so a whole one is read as the integer it names.
+const INTEGRAL: f64 = 9_007_199_254_740_992.0;
+
 /// A parsed value read into a type the way `serde_json::Value` would be, except that a struct
 /// is only ever read from an object.
 struct Strict(Value);
@@ -150,10 +153,15 @@ impl<'de> Deserializer<'de> for Strict {
         match self.0 {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(b),
-            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-                (Some(u), _) => visitor.visit_u64(u),
-                (None, Some(i)) => visitor.visit_i64(i),
-                (None, None) => visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => visitor.visit_u64(u),
+                (None, Some(i), _) => visitor.visit_i64(i),
+                // JSON has one kind of number: `2.0` is the integer 2 (as JSON Schema says),
+                // so an integer field takes it; `2.5` stays a float and is refused there.
+                (None, None, Some(f)) if f.fract() == 0.0 && f.abs() < INTEGRAL => {
+                    visitor.visit_i64(f as i64)
+                }
+                (None, None, f) => visitor.visit_f64(f.unwrap_or(f64::NAN)),
             },
             Value::String(s) => visitor.visit_string(s),
             Value::Array(items) => {
@@ -300,6 +308,22 @@ mod tests {
         for text in ["", "{", "{\"name\":", "{name:1}", "{\"name\":\"a\"} x"] {
             assert!(
                 matches!(from_object::<Outer>(text), Err(BodyError::Malformed(_))),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_point_is_an_integer_and_a_fraction_is_not() {
+        let whole: Outer = from_object(r#"{"name":"a","parent":1988.0,"small":3.0}"#).unwrap();
+        assert_eq!((whole.parent, whole.small), (Some(1988), Some(3)));
+        for text in [
+            r#"{"name":"a","parent":2.5}"#,
+            r#"{"name":"a","parent":3768227133447612137472}"#,
+            r#"{"name":"a","small":256.0}"#,
+        ] {
+            assert!(
+                matches!(from_object::<Outer>(text), Err(BodyError::Shape(_))),
                 "{text}"
             );
         }

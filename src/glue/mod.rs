@@ -238,7 +238,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     let now = Timestamp::from_unix_millis(Date::now().as_millis());
     let path = req.path();
-    let method = Method::parse(req.method().as_ref());
+    let method = http::method(&req);
     let route = match routes::route(method, &path) {
         Ok(route) => route,
         Err(e) => return unrouted(&req, &path, e),
