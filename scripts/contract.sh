@@ -18,14 +18,18 @@ base="http://127.0.0.1:$port"
 
 printf 'TOKEN_KEYS="1:%s"\nSESSION_KEY="%s"\nPUBLIC_BASE_URL="%s"\n' \
   "$(head -c 32 /dev/urandom | base64 -w0)" "$(head -c 32 /dev/urandom | base64 -w0)" "$base" > "$state/vars.env"
-wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
+# `make contract` has just built the worker: a copy of wrangler.toml without its build
+# command, so that wrangler starts what was built rather than building again.
+config=.e2e-wrangler-contract-$port.toml
+awk '/^\[build\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' wrangler.toml > "$config"
+wrangler d1 migrations apply DB --local --config "$config" --persist-to "$state" >/dev/null
 
-wrangler dev --ip 127.0.0.1 --port "$port" --inspector-port "$(free_port)" \
+wrangler dev --config "$config" --ip 127.0.0.1 --port "$port" --inspector-port "$(free_port)" \
   --show-interactive-dev-session=false --persist-to "$state" --env-file "$state/vars.env" \
   > "$state/wrangler.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$state"' EXIT INT TERM
-for _ in $(seq 1 300); do
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$state" "$config"' EXIT INT TERM
+for _ in $(seq 1 600); do
   curl -fs "$base/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
@@ -37,7 +41,7 @@ CONTRACT_INVITATION=$(node scripts/invite.mjs --local --persist-to "$state" --to
 export CONTRACT_INVITATION
 mkdir -p "$report"
 # The document the worker serves is this file, minified into the build (build.rs).
-SCHEMATHESIS_HOOKS=contract_hooks PYTHONPATH=scripts schemathesis run src/openapi.json \
+SCHEMATHESIS_HOOKS=contract_hooks PYTHONPATH=scripts schemathesis --config-file scripts/schemathesis.toml run src/openapi.json \
   --url "$base" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \
