@@ -14,12 +14,13 @@ export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 
 SOURCES := $(shell find src assets -type f) build.rs Cargo.toml Cargo.lock
 
-.PHONY: help setup build build-debug dev test test-unit test-e2e lint bench bench-public bench-results bench-attack bench-load fuzz clean
+.PHONY: help setup build build-debug dev test test-unit test-e2e lint contract bench bench-public bench-results bench-attack bench-load fuzz clean
 
 help:
 	@echo "make dev    run civicrate locally on http://127.0.0.1:8787 with demo data"
 	@echo "make test   run every test (unit, property, end-to-end on wrangler dev, browser)"
 	@echo "make bench  print size and speed figures"
+	@echo "make contract  schemathesis against the OpenAPI document on a fresh local instance"
 	@echo "make bench-public   public results and receipt checks against /healthz"
 	@echo "make bench-results  seed 5 million votes and time the cron and the report views"
 	@echo "make bench-attack   replay stuffing attacks and an honest day; print what counted"
@@ -53,6 +54,13 @@ test: setup build
 	cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
 	cargo test --lib --quiet
 	cargo test --test api -- --test-threads 4
+
+# schemathesis (all checks; examples, coverage, fuzzing and stateful phases) against a fresh
+# local instance; non-zero on any failure. About 2 minutes on 2 cores with the default budget
+# (CONTRACT_EXAMPLES=5 per operation); reports in target/contract/.
+contract: build
+	@scripts/setup.sh --contract
+	@scripts/contract.sh
 
 bench:
 	@scripts/setup.sh --bench

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what civicrate's build, tests and benchmarks need, skipping what is already there.
-# Safe to run again and again. Usage: scripts/setup.sh [--browser] [--bench]
+# Safe to run again and again. Usage: scripts/setup.sh [--browser] [--bench] [--contract]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-want_browser=false want_bench=false
+want_browser=false want_bench=false want_contract=false
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --bench) want_bench=true ;;
+    --contract) want_contract=true ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -51,5 +52,15 @@ fi
 if $want_bench && ! command -v wrk >/dev/null 2>&1; then
   say "installing wrk for the benchmark"
   apt_install wrk
+fi
+# `make contract`: schemathesis 4 (Python), for this user only.
+schemathesis_version=4.32.5
+if $want_contract && ! PATH="$HOME/.local/bin:$PATH" schemathesis --version 2>/dev/null | grep -q "$schemathesis_version"; then
+  say "installing schemathesis $schemathesis_version for make contract (about a minute, once)"
+  if command -v pipx >/dev/null 2>&1; then
+    pipx install --force "schemathesis==$schemathesis_version"
+  else
+    python3 -m pip install --user --quiet "schemathesis==$schemathesis_version"
+  fi
 fi
 exit 0

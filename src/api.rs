@@ -127,6 +127,48 @@ impl ApiError {
             Category::Data => ApiError::new(422, "invalid_field", format!("{e}")),
         }
     }
+
+    /// A query that names a parameter twice (`?to=2026-01-01&to=2026-02-01`: which one was
+    /// meant?) or gives one no value (`?period=`: the default, or a mistake?). Refused for
+    /// every API route before its handler, which then reads each parameter's one value.
+    pub fn from_query(pairs: &[(String, String)]) -> Option<ApiError> {
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            if pairs.iter().take(i).any(|(k, _)| k == key) {
+                return Some(ApiError::new(
+                    400,
+                    "repeated_parameter",
+                    format!("the query parameter `{key}` is given more than once"),
+                ));
+            }
+            if value.is_empty() {
+                return Some(ApiError::new(
+                    400,
+                    "empty_parameter",
+                    format!(
+                        "the query parameter `{key}` has no value; leave it out for its default"
+                    ),
+                ));
+            }
+        }
+        None
+    }
+
+    /// A JSON body that is not read: not JSON (400), not an object (422), or an object of the
+    /// wrong shape (422).
+    pub fn from_body_error(e: crate::json_object::BodyError) -> ApiError {
+        use crate::json_object::BodyError;
+        match e {
+            BodyError::Malformed(m) => {
+                ApiError::new(400, "malformed_json", format!("malformed JSON: {m}"))
+            }
+            BodyError::NotAnObject => ApiError::new(
+                422,
+                "not_an_object",
+                "the body must be a JSON object of named fields, not an array or a single value",
+            ),
+            BodyError::Shape(m) => ApiError::new(422, "invalid_field", m),
+        }
+    }
 }
 
 impl From<&StoreError> for ApiError {
@@ -277,6 +319,96 @@ mod tests {
         let shape =
             serde_json::from_str::<crate::vote::JsonVote>("{\"token\":1,\"score\":1}").unwrap_err();
         assert_eq!(ApiError::from_json_error(&shape).status, 422);
+    }
+
+    #[test]
+    fn a_repeated_or_empty_query_parameter_is_refused_and_distinct_ones_pass() {
+        let q = |pairs: &[(&str, &str)]| {
+            let owned: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            ApiError::from_query(&owned).map(|e| (e.status, e.code))
+        };
+        assert_eq!(q(&[]), None);
+        assert_eq!(q(&[("from", "2026-01-01"), ("to", "2026-02-01")]), None);
+        assert_eq!(
+            q(&[("to", "2026-01-01"), ("to", "2026-02-01")]),
+            Some((400, "repeated_parameter"))
+        );
+        assert_eq!(
+            q(&[("to", "null"), ("to", "null")]),
+            Some((400, "repeated_parameter"))
+        );
+        assert_eq!(q(&[("period", "")]), Some((400, "empty_parameter")));
+    }
+
+    /// Every operation of the document, with its route's access in `routes::ROUTES`.
+    fn operations() -> Vec<(String, serde_json::Value, crate::routes::Access)> {
+        let v: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+        let mut out = Vec::new();
+        for (path, ops) in v["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                let name = format!("{} {path}", method.to_uppercase());
+                let access = crate::routes::ROUTES
+                    .iter()
+                    .find(|(m, p, _)| format!("{m} {p}") == name)
+                    .map(|(_, _, a)| *a)
+                    .unwrap_or_else(|| panic!("{name} is not routed"));
+                out.push((name, op.clone(), access));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn exactly_the_public_routes_say_they_need_no_authentication() {
+        use crate::routes::Access;
+        for (name, op, access) in operations() {
+            let open = op["security"].as_array().is_some_and(|s| s.is_empty());
+            assert_eq!(
+                open,
+                access == Access::Public,
+                "{name}: security {}",
+                op["security"]
+            );
+            // An admin route takes the document's default (an API token, a session or Access).
+            if access == Access::Admin {
+                assert!(op["responses"]["401"].is_object(), "{name} lists no 401");
+            }
+        }
+    }
+
+    #[test]
+    fn every_answer_the_shared_code_gives_is_listed() {
+        for (name, op, _) in operations() {
+            let responses = &op["responses"];
+            let has = |code: &str| responses[code].is_object();
+            let body = &op["requestBody"]["content"];
+            if body.is_object() {
+                for code in ["413", "415"] {
+                    assert!(has(code), "{name} lists no {code}");
+                }
+            }
+            if body["application/json"].is_object() {
+                // Malformed JSON; not an object, or of the wrong shape.
+                assert!(has("400") && has("422"), "{name}: 400 and 422");
+            }
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            if params.iter().any(|p| p["in"] == "query") {
+                // A repeated or empty query parameter.
+                assert!(has("400"), "{name} lists no 400");
+            }
+            if !name.starts_with("GET ") {
+                // A change sent from another site.
+                assert!(has("403"), "{name} lists no 403");
+            }
+            for p in params {
+                if p["in"] == "path" && p["schema"]["type"] == "integer" {
+                    assert_eq!(p["schema"]["minimum"], 1, "{name}: {} minimum", p["name"]);
+                }
+            }
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod directory;
 pub mod hr_csv;
 pub mod i18n;
 pub mod integrity;
+pub mod json_object;
 pub mod local_day;
 pub mod moderation;
 pub mod one_time;

@@ -304,7 +304,52 @@ impl Route<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteError {
     NotFound,
-    MethodNotAllowed,
+    /// A known path with another method: 405, with `Allow` listing the methods it takes.
+    MethodNotAllowed(Allow),
+}
+
+/// The methods a path takes, found by matching it against the route table with each method
+/// in turn, so the `Allow` header cannot drift from dispatch. HEAD goes with GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allow(u8);
+
+impl Allow {
+    const METHODS: [(Method, &'static str); 6] = [
+        (Method::Get, "GET"),
+        (Method::Head, "HEAD"),
+        (Method::Post, "POST"),
+        (Method::Put, "PUT"),
+        (Method::Patch, "PATCH"),
+        (Method::Delete, "DELETE"),
+    ];
+
+    fn of(segments: &[&str]) -> Allow {
+        let mut bits = 0u8;
+        for (i, (m, _)) in Allow::METHODS.iter().enumerate() {
+            let served = match m {
+                Method::Head => matched(Method::Get, segments).is_some(),
+                m => matched(*m, segments).is_some(),
+            };
+            if served {
+                bits |= 1 << i;
+            }
+        }
+        Allow(bits)
+    }
+
+    /// The methods by name, in a fixed order.
+    pub fn methods(self) -> impl Iterator<Item = &'static str> {
+        Allow::METHODS
+            .into_iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, (_, name))| name)
+    }
+
+    /// The `Allow` header's value: `GET, HEAD, POST`.
+    pub fn header(self) -> String {
+        self.methods().collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// Every route: method, pattern, access. The source of truth for docs and the route scan.
@@ -433,7 +478,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
 /// printed URL is in capitals to keep the QR code in alphanumeric mode. HEAD is served as GET.
 pub fn route(method: Method, path: &str) -> Result<Route<'_>, RouteError> {
-    use Method::{Delete, Get, Head, Patch, Post, Put};
+    use Method::{Get, Head};
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
     let m = match method {
         Head => Get,
@@ -443,11 +488,9 @@ pub fn route(method: Method, path: &str) -> Result<Route<'_>, RouteError> {
         return Ok(r);
     }
     // A known path with another method is 405; anything else 404.
-    let known = [Get, Post, Put, Patch, Delete]
-        .into_iter()
-        .any(|other| matched(other, &segments).is_some());
-    Err(if known {
-        RouteError::MethodNotAllowed
+    let allow = Allow::of(&segments);
+    Err(if allow.0 != 0 {
+        RouteError::MethodNotAllowed(allow)
     } else {
         RouteError::NotFound
     })
@@ -581,7 +624,8 @@ fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
         (Post, ["review", "rejected", "undo"]) => Route::UndoRejections,
         (Get, ["cases"]) => Route::Cases,
         (Get, ["cases", "overdue"]) => Route::OverdueCases,
-        (Patch, ["cases", id]) => Route::ChangeCase {
+        // `cases/overdue` is a list, not a case: PATCH there is a 405, as on any list.
+        (Patch, ["cases", id]) if *id != "overdue" => Route::ChangeCase {
             id: id
                 .parse::<i64>()
                 .ok()
@@ -638,8 +682,11 @@ mod tests {
     #[test]
     fn wrong_method_is_405_and_unknown_path_404() {
         assert_eq!(
-            route(Method::Get, "/api/v1/votes"),
-            Err(RouteError::MethodNotAllowed)
+            route(Method::Get, "/api/v1/votes").map_err(|e| match e {
+                RouteError::MethodNotAllowed(allow) => allow.header(),
+                RouteError::NotFound => String::from("404"),
+            }),
+            Err(String::from("POST"))
         );
         assert_eq!(
             route(Method::Get, "/api/v1/nothing"),
@@ -649,6 +696,38 @@ mod tests {
             route(Method::Get, "/../etc/passwd"),
             Err(RouteError::NotFound)
         );
+    }
+
+    #[test]
+    fn every_listed_path_allows_exactly_its_listed_methods() {
+        let mut by_path: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for (method, pattern, _) in ROUTES {
+            by_path.entry(pattern).or_default().push(method);
+        }
+        for (pattern, methods) in by_path {
+            let path = pattern
+                .replace("{token}", "T")
+                .replace("{id}", "1")
+                .replace("{name}", "app.js")
+                .replace("{code}", "C");
+            let mut expected: Vec<&str> = methods.clone();
+            if methods.contains(&"GET") {
+                expected.push("HEAD");
+            }
+            let unlisted = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+                .into_iter()
+                .find(|m| !methods.contains(m))
+                .unwrap();
+            match route(Method::parse(unlisted), &path) {
+                Err(RouteError::MethodNotAllowed(allow)) => {
+                    let mut got: Vec<&str> = allow.methods().collect();
+                    got.sort_unstable();
+                    expected.sort_unstable();
+                    assert_eq!(got, expected, "{unlisted} {pattern}");
+                }
+                other => panic!("{unlisted} {pattern}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -176,7 +176,7 @@
 
   async function searchPage(hash) {
     const q = new URLSearchParams(hash.split("?")[1] || "").get("q") || "";
-    const r = await api("GET", "/api/v1/admin/search?q=" + encodeURIComponent(q));
+    const r = await api("GET", "/api/v1/admin/search" + (q ? "?q=" + encodeURIComponent(q) : ""));
     page(t("s_title").replace("{q}", q),
       card(t("units"), r.units.length ? el("ul", {}, r.units.map((u) => el("li", {},
         el("a", { href: "#/units/" + u.id, testid: "search-unit", dir: "auto" }, u.name),

@@ -13,6 +13,12 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
+/// The request's method as sent. `Request::method()` reads any method it does not know
+/// (`QUERY`, `PROPFIND`) as GET, which would answer it as a GET instead of a 405.
+pub fn method(req: &Request) -> Method {
+    Method::parse(&req.inner().method())
+}
+
 /// The first value of a query parameter. Read from the raw URL rather than `Request::url()`:
 /// that parses with the `url` crate, whose IDNA tables would add ~100 KB to the WASM.
 pub fn query(req: &Request, key: &str) -> Option<String> {
@@ -37,7 +43,7 @@ fn decode(s: &str) -> String {
 /// by the same table without each handler passing it on.
 pub fn body_limit(req: &Request) -> usize {
     let path = req.path();
-    routes::route(Method::parse(req.method().as_ref()), &path)
+    routes::route(method(req), &path)
         .map_or(BodyLimit::Account, |r| r.body_limit())
         .bytes()
 }

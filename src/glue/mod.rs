@@ -43,7 +43,7 @@ use crate::store::Store;
 use crate::token::KeyRing;
 use crate::vote::{FormVote, InputError, JsonVote};
 use d1::D1Store;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use worker::{
     console_error, console_log, event, Context, Date, Env, Queue, Request, Response, Result,
     ScheduleContext, ScheduledEvent,
@@ -238,7 +238,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     let now = Timestamp::from_unix_millis(Date::now().as_millis());
     let path = req.path();
-    let method = Method::parse(req.method().as_ref());
+    let method = http::method(&req);
     let route = match routes::route(method, &path) {
         Ok(route) => route,
         Err(e) => return unrouted(&req, &path, e),
@@ -248,6 +248,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
     if route == Route::Favicon {
         return http::favicon(&req);
+    }
+    if Route::is_api(&path) {
+        if let Some(e) = ApiError::from_query(&http::query_pairs(&req)) {
+            return http::api_error(&e);
+        }
     }
     if public::is_public_read(&route) {
         let now_ms = Date::now().as_millis() as f64;
@@ -736,23 +741,29 @@ fn refuse_before_reading(
 }
 
 fn unrouted(req: &Request, path: &str, e: RouteError) -> Result<Response> {
-    if Route::is_api(path) {
-        return http::api_error(&match e {
+    let mut resp = if Route::is_api(path) {
+        http::api_error(&match e {
             RouteError::NotFound => ApiError::not_found(),
-            RouteError::MethodNotAllowed => ApiError::method_not_allowed(),
-        });
-    }
-    let lang = i18n::negotiate(
-        None,
-        http::header(req, "accept-language").as_deref(),
-        Lang::Uk,
-    );
-    match e {
-        RouteError::NotFound => http::html(404, pages::problem_page(lang, Problem::NotFound)),
-        RouteError::MethodNotAllowed => {
-            http::html(405, pages::problem_page(lang, Problem::BadRequest))
+            RouteError::MethodNotAllowed(_) => ApiError::method_not_allowed(),
+        })?
+    } else {
+        let lang = i18n::negotiate(
+            None,
+            http::header(req, "accept-language").as_deref(),
+            Lang::Uk,
+        );
+        match e {
+            RouteError::NotFound => http::html(404, pages::problem_page(lang, Problem::NotFound))?,
+            RouteError::MethodNotAllowed(_) => {
+                http::html(405, pages::problem_page(lang, Problem::BadRequest))?
+            }
         }
+    };
+    // RFC 9110: a 405 lists the methods the resource does take.
+    if let RouteError::MethodNotAllowed(allow) = e {
+        resp.headers_mut().set("allow", &allow.header())?;
     }
+    Ok(resp)
 }
 
 impl App {
@@ -1066,8 +1077,9 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
 }
 
 /// Reads a JSON body of type `T`: the media type, the size, UTF-8 and the shape, each with
-/// its own error.
-pub(crate) async fn json_body<T: for<'de> Deserialize<'de>>(
+/// its own error. Every JSON body is read here, and only as an object (`json_object`): an
+/// array of fields in order is refused before any handler runs.
+pub(crate) async fn json_body<T: DeserializeOwned>(
     req: &mut Request,
 ) -> std::result::Result<T, ApiError> {
     if !http::has_content_type(req, "application/json") {
@@ -1075,7 +1087,7 @@ pub(crate) async fn json_body<T: for<'de> Deserialize<'de>>(
     }
     let bytes = http::body(req).await?;
     let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::invalid_utf8())?;
-    serde_json::from_str(text).map_err(|e| ApiError::from_json_error(&e))
+    crate::json_object::from_object(text).map_err(ApiError::from_body_error)
 }
 
 pub(crate) fn created<T: serde::Serialize>(value: &T) -> Result<Response> {

@@ -115,7 +115,7 @@ async fn every_bad_input_gets_its_error_and_changes_nothing() {
             "POST",
             "/api/v1/votes",
             422,
-            Some("invalid_field"),
+            Some("not_an_object"),
         )
         .json(&b"[1,2,3]"[..]),
         case(
