@@ -141,6 +141,36 @@ fn waiting_votes_are_read_by_the_primary_key_from_the_watermark_on() {
     }
 }
 
+/// After each hourly run that reached every vote, earlier days' network hashes are forgotten.
+/// The statement must read the hashed votes (a day's at most) and the votes after the
+/// watermark, never the history: by the time index it read every vote before today.
+#[test]
+fn the_hourly_forgetting_of_network_hashes_reads_only_hashed_votes() {
+    use civicrate::store::sql::FORGET_NETWORK_HASHES;
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    let schema = std::fs::read_to_string(project_dir().join("schema.sql")).unwrap();
+    db.execute_batch(&schema).unwrap();
+    let mut stmt = db
+        .prepare(&format!("EXPLAIN QUERY PLAN {FORGET_NETWORK_HASHES}"))
+        .unwrap();
+    let plan: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("SEARCH votes USING INDEX votes_network"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("SEARCH u USING INTEGER PRIMARY KEY (rowid>?)"),
+        "{plan}"
+    );
+    // The time index may only answer max(created_at), never a range of votes.
+    assert!(!plan.contains("votes_time (created_at<?)"), "{plan}");
+}
+
 /// Tehran's local date now (+3:30 all year since 2022).
 fn tehran_today() -> chrono::NaiveDate {
     let now = std::time::SystemTime::now()
