@@ -1926,8 +1926,12 @@ async fn a_bulk_reject_asks_first_and_a_rejected_vote_goes_back_to_review_in_a_r
     )
     .await;
     assert_eq!(statuses(), ["flagged", "rejected", "rejected"]);
+    // The message is written after the list is drawn again: wait for it.
     let said = b
-        .eval("return document.querySelector('main [role=status]').textContent")
+        .wait_for(
+            "const s = document.querySelector('main [role=status]'); return s && s.textContent",
+            "the status message",
+        )
         .await;
     assert!(said.as_str().unwrap().contains('2'), "{said}");
     b.screenshot("review-rejected-uk").await;
@@ -1949,8 +1953,12 @@ async fn a_bulk_reject_asks_first_and_a_rejected_vote_goes_back_to_review_in_a_r
         w.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'vote_rejection_undone' AND object = 'vote:{newest}'")),
         1
     );
+    // The message is written after the list is drawn again: wait for it.
     let said = b
-        .eval("return document.querySelector('main [role=status]').textContent")
+        .wait_for(
+            "const s = document.querySelector('main [role=status]'); return s && s.textContent",
+            "the status message",
+        )
         .await;
     assert_eq!(said, "Оцінку (Олена Коваль) повернуто на перевірку.");
 
@@ -2344,8 +2352,12 @@ async fn several_rejected_votes_go_back_to_review_at_once_after_a_confirmation_i
     )
     .await;
     assert_eq!(statuses(), ["rejected", "flagged", "flagged", "flagged"]);
+    // The message is written after the list is drawn again: wait for it.
     let said = b
-        .eval("return document.querySelector('main [role=status]').textContent")
+        .wait_for(
+            "const s = document.querySelector('main [role=status]'); return s && s.textContent",
+            "the status message",
+        )
         .await;
     assert_eq!(said, "Повернуто на перевірку: 3.");
     for v in &votes[1..] {
@@ -2388,8 +2400,12 @@ async fn several_rejected_votes_go_back_to_review_at_once_after_a_confirmation_i
         "all four back in review",
     )
     .await;
+    // The message is written after the list is drawn again: wait for it.
     let said = b
-        .eval("return document.querySelector('main [role=status]').textContent")
+        .wait_for(
+            "const s = document.querySelector('main [role=status]'); return s && s.textContent",
+            "the status message",
+        )
         .await;
     assert_eq!(said, "به بررسی برگشت: ۱.");
     assert_eq!(statuses(), ["flagged"; 4]);
