@@ -1237,6 +1237,22 @@ impl Decision {
     }
 }
 
+/// What a review decision or its undo may touch: the caller's write scope, refused when it is
+/// empty (viewers, accounts without a unit), and a list of 1 to 500 vote ids.
+fn review_scope(p: &Principal, ids: &[i64]) -> Result<Scope, AdminError> {
+    let scope = p.write_scope();
+    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
+        return Err(AdminError::Forbidden);
+    }
+    if ids.is_empty() || ids.len() > 500 || ids.iter().any(|i| !(1..(1i64 << 53)).contains(i)) {
+        return Err(AdminError::Invalid {
+            field: "votes",
+            reason: "must list 1 to 500 vote ids".into(),
+        });
+    }
+    Ok(scope)
+}
+
 /// Accepts (counted from now on) or rejects (kept, never counted) flagged votes in bulk; the
 /// results follow at the next roll-up. Nobody audits themselves: only votes of units strictly
 /// below one the caller administers (any, for a superadmin) are decided, never votes for the
@@ -1249,16 +1265,7 @@ pub async fn decide<S: ResultsStore>(
     decision: Decision,
     now: Timestamp,
 ) -> Result<u32, AdminError> {
-    let scope = p.write_scope();
-    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
-        return Err(AdminError::Forbidden);
-    }
-    if ids.is_empty() || ids.len() > 500 || ids.iter().any(|i| !(1..(1i64 << 53)).contains(i)) {
-        return Err(AdminError::Invalid {
-            field: "votes",
-            reason: "must list 1 to 500 vote ids".into(),
-        });
-    }
+    let scope = review_scope(p, ids)?;
     let (status, action) = match decision {
         Decision::Accept => ("counted", "flagged_votes_accepted"),
         Decision::Reject => ("rejected", "flagged_votes_rejected"),
@@ -1350,16 +1357,7 @@ pub async fn undo_rejections<S: crate::store::results::RejectionStore>(
     ids: &[i64],
     now: Timestamp,
 ) -> Result<u32, AdminError> {
-    let scope = p.write_scope();
-    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
-        return Err(AdminError::Forbidden);
-    }
-    if ids.is_empty() || ids.len() > 500 || ids.iter().any(|i| !(1..(1i64 << 53)).contains(i)) {
-        return Err(AdminError::Invalid {
-            field: "votes",
-            reason: "must list 1 to 500 vote ids".into(),
-        });
-    }
+    let scope = review_scope(p, ids)?;
     Ok(store
         .undo_rejections(
             scope.sql_param().as_deref(),
