@@ -64,7 +64,9 @@ fn log(w: &Worker) -> String {
 /// The rows read by the last month-to-date report of `unit` the log names.
 async fn rows_read(w: &Worker, unit: i64) -> u64 {
     let needle = format!("month to date of unit {unit} (");
-    for _ in 0..50 {
+    // 30 s: wrangler's output reaches the file late on a loaded machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
         if let Some(n) = log(w)
             .lines()
             .rev()

@@ -415,12 +415,13 @@ fn direct_authority(w: &Worker) -> String {
         .unwrap_or_else(|| panic!("no worker among {listening:?}"))
 }
 
-/// Whether `GET /healthz` on `authority` answers 200 within a second.
+/// Whether `GET /healthz` on `authority` answers 200 within 10 s (a second can be too short on
+/// a loaded machine, and the worker's own address would then be missed).
 fn healthz(authority: &str) -> bool {
     let Ok(mut s) = std::net::TcpStream::connect(authority) else {
         return false;
     };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
     if write!(
         s,
         "GET /healthz HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
