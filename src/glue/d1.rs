@@ -129,6 +129,13 @@ impl D1Store {
         }
         .map_err(unavailable)
     }
+
+    /// One statement that changes something, on its own; its result is not needed.
+    pub(super) async fn run(&self, query: &str, args: &[JsValue]) -> Result<(), StoreError> {
+        self.batch(vec![self.prepare(query, args)?])
+            .await
+            .map(|_| ())
+    }
 }
 
 pub(super) fn unavailable(e: worker::Error) -> StoreError {

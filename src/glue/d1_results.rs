@@ -107,15 +107,11 @@ impl ResultsStore for D1Store {
     }
 
     async fn release_rollup_lease(&self) -> Result<(), StoreError> {
-        self.batch(vec![self.prepare(sql::RELEASE_ROLLUP_LEASE, &[])?])
-            .await
-            .map(|_| ())
+        self.run(sql::RELEASE_ROLLUP_LEASE, &[]).await
     }
 
     async fn note_rollup_run(&self, at: i64) -> Result<(), StoreError> {
-        self.batch(vec![self.prepare(sql::NOTE_ROLLUP_RUN, &[num(at as f64)])?])
-            .await
-            .map(|_| ())
+        self.run(sql::NOTE_ROLLUP_RUN, &[num(at as f64)]).await
     }
 
     async fn live(
@@ -354,17 +350,12 @@ impl ResultsStore for D1Store {
     }
 
     async fn mark_days_dirty(&self, from: &str, to: &str) -> Result<(), StoreError> {
-        self.batch(vec![
-            self.prepare(sql::MARK_DIRTY_RANGE, &[text(from), text(to)])?
-        ])
-        .await
-        .map(|_| ())
+        self.run(sql::MARK_DIRTY_RANGE, &[text(from), text(to)])
+            .await
     }
 
     async fn mark_month_dirty(&self, month: &str) -> Result<(), StoreError> {
-        self.batch(vec![self.prepare(sql::MARK_MONTH_DIRTY, &[text(month)])?])
-            .await
-            .map(|_| ())
+        self.run(sql::MARK_MONTH_DIRTY, &[text(month)]).await
     }
 
     async fn stat_rows(
@@ -649,21 +640,17 @@ impl AlertStore for D1Store {
     }
 
     async fn alert_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        self.batch(vec![
-            self.prepare(sql::ALERT_SENT, &[num(id as f64), num(now as f64)])?
-        ])
-        .await
-        .map(|_| ())
+        self.run(sql::ALERT_SENT, &[num(id as f64), num(now as f64)])
+            .await
     }
 
     async fn alert_failed(&self, id: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
         let error: String = error.chars().take(300).collect();
-        self.batch(vec![self.prepare(
+        self.run(
             sql::ALERT_FAILED,
             &[num(id as f64), num(next_at as f64), text(&error)],
-        )?])
+        )
         .await
-        .map(|_| ())
     }
 }
 
