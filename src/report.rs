@@ -53,6 +53,21 @@ pub struct StatRow {
     pub verified: i64,
 }
 
+impl StatRow {
+    /// The row with its counts taken `sign` times (a part of a month taken away from it).
+    pub(crate) fn signed(self, sign: i64) -> StatRow {
+        StatRow {
+            counted: self.counted * sign,
+            with_contact: self.with_contact * sign,
+            with_comment: self.with_comment * sign,
+            flagged: self.flagged * sign,
+            duplicates: self.duplicates * sign,
+            verified: self.verified * sign,
+            ..self
+        }
+    }
+}
+
 pub(crate) fn key_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]

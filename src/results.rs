@@ -17,6 +17,7 @@ use crate::store::results::{
 };
 use crate::store::StoreError;
 use chrono::{Duration, NaiveDate};
+use futures_util::future;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -693,56 +694,171 @@ fn total(rows: &[StatRow]) -> Tally {
     t
 }
 
-/// A long period's rows for the unit's totals and monthly trend, and for its children. Whole
-/// months come from the monthly table. A ragged end is read once, per child and for the unit
-/// itself: the subtree's totals there are their sum, keyed by the end's first day so that the
-/// trend puts them in their month. (Reading the subtree's days again would double the cost.)
-async fn long_unit_rows(
-    store: &impl ResultsStore,
-    id: i64,
-    period: Period,
-) -> Result<(Vec<StatRow>, Vec<StatRow>), StoreError> {
-    let plan = period.plan();
-    let mut rows = Vec::new();
-    let mut children = Vec::new();
-    if let Some((m1, m2)) = &plan.months {
-        rows.extend(
-            store
-                .stat_rows(StatQuery::UnitMonths, id, None, m1, m2)
-                .await?,
-        );
-        children.extend(
-            store
-                .stat_rows(StatQuery::ChildMonths, id, None, m1, m2)
-                .await?,
-        );
+/// What `long_unit_rows` reads: every [`ResultsStore`] (D1 in the worker), and in the native
+/// tests SQLite running the same statements on the same migrations.
+trait StatSource {
+    async fn report_rows(
+        &self,
+        query: StatQuery,
+        subject: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<StatRow>, StoreError>;
+    async fn months_waiting(&self, limit: u32) -> Result<Vec<String>, StoreError>;
+}
+
+impl<S: ResultsStore> StatSource for S {
+    async fn report_rows(
+        &self,
+        query: StatQuery,
+        subject: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<StatRow>, StoreError> {
+        self.stat_rows(query, subject, None, from, to).await
     }
-    // Ragged ends are cut at month boundaries, so that each piece lands in its trend bucket.
-    let mut pieces = Vec::new();
+    async fn months_waiting(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        self.dirty_months(limit).await
+    }
+}
+
+/// How a long unit view reads its period (`long_unit_rows`): one span of months from the monthly
+/// table, and spans of days from the daily table, each added (`1`) or taken away (`-1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LongPlan {
+    months: Option<(String, String)>,
+    days: Vec<(NaiveDate, NaiveDate, i64)>,
+}
+
+/// Whole months are read whole. A ragged end within a month is read as its days or, when the
+/// rest of its month has fewer days, as the whole month less that rest: a year from the 9th of
+/// a month reads its first eight days, not the twenty-three after, and the daily table is what
+/// costs (one row per unit, day and score). Only a month not waiting for its rebuild (`dirty`)
+/// is read so: the difference must be taken between a month and the days it was summed from.
+fn long_plan(period: Period, dirty: &Dirty) -> LongPlan {
+    use chrono::Datelike;
+    let plan = period.plan();
+    let mut months: Vec<String> = plan
+        .months
+        .iter()
+        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .collect();
+    let mut days = Vec::new();
     for (a, b) in plan.days {
         let mut d = a;
         while d <= b {
-            use chrono::Datelike;
-            let end = report::month_bounds(d.year(), d.month()).1.min(b);
-            pieces.push((d, end));
+            let (first, last) = report::month_bounds(d.year(), d.month());
+            let end = last.min(b);
+            let piece = (end - d).num_days() + 1;
+            let rest = (last - first).num_days() + 1 - piece;
+            let month = report::month_key(d);
+            if rest < piece && dirty.is_clean(&month) {
+                if first < d {
+                    days.push((first, d - Duration::days(1), -1));
+                }
+                if end < last {
+                    days.push((end + Duration::days(1), last, -1));
+                }
+                months.push(month);
+            } else {
+                days.push((d, end, 1));
+            }
             d = end + Duration::days(1);
         }
     }
-    for (a, b) in pieces {
-        let (from, to) = (iso_day(a), iso_day(b));
-        let below = store
-            .stat_rows(StatQuery::ChildDays, id, None, &from, &to)
-            .await?;
-        let own = store
-            .stat_rows(StatQuery::OwnUnitDays, id, None, &from, &to)
-            .await?;
-        rows.extend(below.iter().chain(own.iter()).map(|r| StatRow {
-            key: from.clone(),
-            ..r.clone()
-        }));
-        children.extend(below);
+    // Every month between the first and the last read is a whole month of the period.
+    let months = months
+        .iter()
+        .min()
+        .zip(months.iter().max())
+        .map(|(a, b)| (a.clone(), b.clone()));
+    LongPlan { months, days }
+}
+
+/// A long period's rows for the unit's totals and monthly trend (keyed by month), and for its
+/// children (keyed by child). Each row is read once for both (`CHILD_AND_OWN_MONTHS`,
+/// `CHILD_AND_OWN_DAYS`): the subtree is the children's subtrees and the unit's own votes.
+async fn long_unit_rows(
+    store: &impl StatSource,
+    id: i64,
+    period: Period,
+) -> Result<(Vec<StatRow>, Vec<StatRow>), StoreError> {
+    let dirty = if period.plan().days.is_empty() {
+        Dirty::None
+    } else {
+        Dirty::read(store).await?
+    };
+    let plan = long_plan(period, &dirty);
+    let mut rows = Vec::new();
+    let mut children = Vec::new();
+    if let Some((m1, m2)) = &plan.months {
+        for r in store
+            .report_rows(StatQuery::ChildAndOwnMonths, id, m1, m2)
+            .await?
+        {
+            let Some((child, month)) = r.key.split_once(':') else {
+                return Err(StoreError::Corrupt(format!("child month key {}", r.key)));
+            };
+            if !child.is_empty() {
+                children.push(StatRow {
+                    key: child.to_owned(),
+                    ..r.clone()
+                });
+            }
+            rows.push(StatRow {
+                key: month.to_owned(),
+                ..r
+            });
+        }
+    }
+    for (a, b, sign) in plan.days {
+        let month = report::month_key(a);
+        for r in store
+            .report_rows(StatQuery::ChildAndOwnDays, id, &iso_day(a), &iso_day(b))
+            .await?
+        {
+            let r = r.signed(sign);
+            if !r.key.is_empty() {
+                children.push(r.clone());
+            }
+            rows.push(StatRow {
+                key: month.clone(),
+                ..r
+            });
+        }
     }
     Ok((rows, children))
+}
+
+/// The months waiting for their rebuild, as a long view knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Dirty {
+    None,
+    These(Vec<String>),
+    /// More than a long view reads (after a recompute of years): none is taken as clean.
+    Unknown,
+}
+
+impl Dirty {
+    /// Far more months than a roll-up leaves waiting.
+    const READ: u32 = 1_000;
+
+    async fn read(store: &impl StatSource) -> Result<Dirty, StoreError> {
+        let months = store.months_waiting(Self::READ).await?;
+        Ok(if months.len() >= Self::READ as usize {
+            Dirty::Unknown
+        } else {
+            Dirty::These(months)
+        })
+    }
+
+    fn is_clean(&self, month: &str) -> bool {
+        match self {
+            Dirty::None => true,
+            Dirty::These(months) => !months.iter().any(|m| m == month),
+            Dirty::Unknown => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -791,25 +907,32 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
     let id = i64::from(unit.get());
     let short = period.days() <= 31;
     let unit_q = (StatQuery::UnitMonths, StatQuery::UnitDays);
-    let (rows, children) = if short {
-        let rows = read(store, unit_q, id, None, period, true).await?;
-        let children = read(
-            store,
-            (StatQuery::ChildMonths, StatQuery::ChildDays),
-            id,
-            None,
-            period,
-            false,
-        )
-        .await?;
-        (rows, children)
-    } else {
-        long_unit_rows(store, id, period).await?
-    };
     let previous_period = period.previous();
-    let before = match period.kind {
-        report::PeriodKind::Custom => None,
-        _ => Some(read(store, unit_q, id, None, previous_period, false).await?),
+    // The reads below do not depend on each other: asked at once, the view waits for the
+    // slowest rather than for their sum (on Cloudflare each is a round trip to the database).
+    let subtree = async {
+        if short {
+            let rows = read(store, unit_q, id, None, period, true);
+            let children = read(
+                store,
+                (StatQuery::ChildMonths, StatQuery::ChildDays),
+                id,
+                None,
+                period,
+                false,
+            );
+            future::try_join(rows, children).await
+        } else {
+            long_unit_rows(store, id, period).await
+        }
+    };
+    let before = async {
+        match period.kind {
+            report::PeriodKind::Custom => Ok(None),
+            _ => read(store, unit_q, id, None, previous_period, false)
+                .await
+                .map(Some),
+        }
     };
     let employees = read(
         store,
@@ -818,8 +941,23 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         None,
         period,
         false,
-    )
-    .await?;
+    );
+    let criteria = subject_criteria(
+        store,
+        (CriteriaQuery::UnitMonths, CriteriaQuery::UnitDays),
+        id,
+        period,
+        s,
+    );
+    let live = freshness(
+        store,
+        (LiveQuery::Unit, id, None),
+        period,
+        detail.unit.timezone.clone(),
+        clock,
+    );
+    let ((rows, children), before, employees, criteria, live) =
+        future::try_join5(subtree, before, employees, criteria, live).await?;
     let child_tallies = tally_by_key(&children);
     let empty = Tally::new();
     let mut units: Vec<Row> = detail
@@ -859,22 +997,6 @@ pub async fn unit_results<S: AdminStore + ResultsStore>(
         });
     }
     rank(&mut people, |r| &r.figures);
-    let criteria = subject_criteria(
-        store,
-        (CriteriaQuery::UnitMonths, CriteriaQuery::UnitDays),
-        id,
-        period,
-        s,
-    )
-    .await?;
-    let live = freshness(
-        store,
-        (LiveQuery::Unit, id, None),
-        period,
-        detail.unit.timezone.clone(),
-        clock,
-    )
-    .await?;
     Ok(UnitResults {
         unit: PathStep {
             id: unit,
@@ -1666,5 +1788,252 @@ mod tests {
             .map(|e| e.employee_id)
             .collect();
         assert_eq!(ranked, vec![10], "B has 3 votes, under the minimum of 5");
+    }
+
+    fn custom(from: &str, to: &str) -> Period {
+        Period::parse(None, None, Some(from), Some(to), NaiveDate::MIN).unwrap()
+    }
+
+    fn clean() -> Dirty {
+        Dirty::These(Vec::new())
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        crate::clock::parse_iso_day(s).unwrap()
+    }
+
+    #[test]
+    fn a_long_ragged_end_is_read_as_its_month_less_the_shorter_rest() {
+        let p = long_plan(custom("2025-12-09", "2026-12-04"), &clean());
+        assert_eq!(p.months, Some(("2025-12".into(), "2026-11".into())));
+        assert_eq!(
+            p.days,
+            vec![
+                (day("2025-12-01"), day("2025-12-08"), -1),
+                (day("2026-12-01"), day("2026-12-04"), 1),
+            ]
+        );
+        let p = long_plan(custom("2025-12-09", "2026-12-27"), &clean());
+        assert_eq!(p.months, Some(("2025-12".into(), "2026-12".into())));
+        assert_eq!(p.days[1], (day("2026-12-28"), day("2026-12-31"), -1));
+    }
+
+    #[test]
+    fn a_short_ragged_end_is_read_as_its_own_days() {
+        let p = long_plan(custom("2025-12-20", "2026-03-10"), &clean());
+        assert_eq!(p.months, Some(("2026-01".into(), "2026-02".into())));
+        assert_eq!(
+            p.days,
+            vec![
+                (day("2025-12-20"), day("2025-12-31"), 1),
+                (day("2026-03-01"), day("2026-03-10"), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_month_waiting_for_its_rebuild_is_read_by_its_days() {
+        let dirty = Dirty::These(vec!["2025-12".into()]);
+        let p = long_plan(custom("2025-12-09", "2026-02-28"), &dirty);
+        assert_eq!(p.months, Some(("2026-01".into(), "2026-02".into())));
+        assert_eq!(p.days, vec![(day("2025-12-09"), day("2025-12-31"), 1)]);
+        let p = long_plan(custom("2025-12-09", "2026-02-28"), &Dirty::Unknown);
+        assert_eq!(p.days, vec![(day("2025-12-09"), day("2025-12-31"), 1)]);
+    }
+
+    #[test]
+    fn a_long_period_without_a_whole_month_still_reads_each_month_once() {
+        // 37 days: no whole month; December's part is the longer, January's the shorter.
+        let p = long_plan(custom("2025-12-10", "2026-01-15"), &clean());
+        assert_eq!(p.months, Some(("2025-12".into(), "2025-12".into())));
+        assert_eq!(
+            p.days,
+            vec![
+                (day("2025-12-01"), day("2025-12-09"), -1),
+                (day("2026-01-01"), day("2026-01-15"), 1),
+            ]
+        );
+    }
+
+    /// The statements D1 runs, run by SQLite on the migrations' schema (`schema.sql`, which a
+    /// test keeps equal to the migrations): a native `StatSource`.
+    struct Sqlite(rusqlite::Connection);
+
+    impl StatSource for Sqlite {
+        async fn report_rows(
+            &self,
+            query: StatQuery,
+            subject: i64,
+            from: &str,
+            to: &str,
+        ) -> Result<Vec<StatRow>, StoreError> {
+            let mut st = self.0.prepare(query.sql()).unwrap();
+            let rows = st
+                .query_map(rusqlite::params![subject, from, to], |r| {
+                    let key = match r.get_ref(0)? {
+                        rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                        v => v.as_str()?.to_owned(),
+                    };
+                    Ok(StatRow {
+                        key,
+                        score: r.get(1)?,
+                        counted: r.get(2)?,
+                        with_contact: r.get(3)?,
+                        with_comment: r.get(4)?,
+                        flagged: r.get(5)?,
+                        duplicates: r.get(6)?,
+                        verified: r.get(7)?,
+                    })
+                })
+                .unwrap();
+            Ok(rows.map(Result::unwrap).collect())
+        }
+        async fn months_waiting(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+            let mut st = self.0.prepare(crate::store::sql::DIRTY_MONTHS).unwrap();
+            let rows = st.query_map([limit], |r| r.get(0)).unwrap();
+            Ok(rows.map(Result::unwrap).collect())
+        }
+    }
+
+    /// Units 1 > {2 > {4}, 3}, with rows for every unit, day from 2025-11-01 to 2026-02-28 and
+    /// score; the months built from the days as the roll-up builds them.
+    fn seeded() -> Sqlite {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../schema.sql")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO units (id, parent_id, name, created_at) VALUES (1, NULL, 'Top', 0), (2, 1, 'A', 0), (3, 1, 'B', 0), (4, 2, 'A1', 0);
+             INSERT INTO unit_closure (ancestor_id, descendant_id, depth) VALUES
+               (1, 1, 0), (1, 2, 1), (1, 3, 1), (1, 4, 2), (2, 2, 0), (2, 4, 1), (3, 3, 0), (4, 4, 0);",
+        )
+        .unwrap();
+        let mut d = day("2025-11-01");
+        let mut i = 0_i64;
+        while d <= day("2026-02-28") {
+            for unit in 1..=4_i64 {
+                for score in 1..=3_i64 {
+                    i += 1;
+                    let n = (i * 7919) % 11;
+                    conn.execute(
+                        "INSERT INTO daily_unit_stats (day, unit_id, score, counted, with_contact, with_comment, flagged, duplicates, verified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        rusqlite::params![iso_day(d), unit, score, n, n % 3, n % 2, n % 5, n % 4, n % 3],
+                    )
+                    .unwrap();
+                }
+            }
+            d += Duration::days(1);
+        }
+        for month in ["2025-11", "2025-12", "2026-01", "2026-02"] {
+            let p = Period::month(month).unwrap();
+            conn.execute(
+                crate::store::sql::BUILD_MONTHLY_UNIT,
+                rusqlite::params![month, iso_day(p.from), iso_day(p.to + Duration::days(1))],
+            )
+            .unwrap();
+        }
+        Sqlite(conn)
+    }
+
+    /// The period's counts straight from the daily table: (each child's subtree, the unit's
+    /// subtree per month), as the view must show them.
+    fn from_days(db: &Sqlite, p: Period) -> (BTreeMap<String, Tally>, BTreeMap<String, Tally>) {
+        let mut st = db
+            .0
+            .prepare(
+                "SELECT c.ancestor_id, d.unit_id, substr(d.day, 1, 7), d.score, d.counted, d.with_contact, d.with_comment, d.flagged, d.duplicates, d.verified \
+                 FROM daily_unit_stats d JOIN unit_closure c ON c.descendant_id = d.unit_id \
+                 WHERE c.ancestor_id IN (2, 3) AND d.day >= ?1 AND d.day <= ?2 \
+                 UNION ALL SELECT 0, unit_id, substr(day, 1, 7), score, counted, with_contact, with_comment, flagged, duplicates, verified \
+                 FROM daily_unit_stats WHERE unit_id = 1 AND day >= ?1 AND day <= ?2",
+            )
+            .unwrap();
+        let rows: Vec<(i64, StatRow, String)> = st
+            .query_map(rusqlite::params![iso_day(p.from), iso_day(p.to)], |r| {
+                Ok((
+                    r.get(0)?,
+                    StatRow {
+                        key: String::new(),
+                        score: r.get(3)?,
+                        counted: r.get(4)?,
+                        with_contact: r.get(5)?,
+                        with_comment: r.get(6)?,
+                        flagged: r.get(7)?,
+                        duplicates: r.get(8)?,
+                        verified: r.get(9)?,
+                    },
+                    r.get(2)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let children: Vec<StatRow> = rows
+            .iter()
+            .filter(|(child, _, _)| *child != 0)
+            .map(|(child, r, _)| StatRow {
+                key: child.to_string(),
+                ..r.clone()
+            })
+            .collect();
+        let months: Vec<StatRow> = rows
+            .iter()
+            .map(|(_, r, month)| StatRow {
+                key: month.clone(),
+                ..r.clone()
+            })
+            .collect();
+        (tally_by_key(&children), tally_by_key(&months))
+    }
+
+    async fn check_against_days(db: &Sqlite, p: Period) {
+        let (rows, children) = long_unit_rows(db, 1, p).await.unwrap();
+        let (want_children, want_months) = from_days(db, p);
+        let drop_zeros = |t: BTreeMap<String, Tally>| -> BTreeMap<String, Tally> {
+            t.into_iter()
+                .map(|(k, t)| {
+                    let t: Tally = t
+                        .into_iter()
+                        .filter(|(_, c)| *c != crate::report::Counts::default())
+                        .collect();
+                    (k, t)
+                })
+                .filter(|(_, t)| !t.is_empty())
+                .collect()
+        };
+        assert_eq!(
+            drop_zeros(tally_by_key(&children)),
+            drop_zeros(want_children),
+            "{p:?}"
+        );
+        assert_eq!(
+            drop_zeros(tally_by_key(&rows)),
+            drop_zeros(want_months),
+            "{p:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_long_unit_view_counts_what_its_days_hold_whatever_way_its_ends_are_read() {
+        let db = seeded();
+        for (from, to) in [
+            ("2025-11-09", "2026-02-04"),
+            ("2025-11-20", "2026-02-24"),
+            ("2025-11-01", "2026-02-28"),
+            ("2025-11-30", "2026-01-02"),
+            ("2025-12-10", "2026-01-15"),
+        ] {
+            check_against_days(&db, custom(from, to)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_month_waiting_for_its_rebuild_is_not_taken_apart() {
+        let db = seeded();
+        // A recount changed November's days; its month is not rebuilt yet.
+        db.0.execute_batch(
+            "UPDATE daily_unit_stats SET counted = counted + 5 WHERE day = '2025-11-03';
+             INSERT INTO rollup_dirty_months (month) VALUES ('2025-11');",
+        )
+        .unwrap();
+        check_against_days(&db, custom("2025-11-09", "2026-02-04")).await;
     }
 }

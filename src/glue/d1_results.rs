@@ -366,19 +366,7 @@ impl ResultsStore for D1Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<StatRow>, StoreError> {
-        let q = match query {
-            StatQuery::UnitMonths => sql::UNIT_MONTHS,
-            StatQuery::UnitDays => sql::UNIT_DAYS,
-            StatQuery::OwnUnitDays => sql::OWN_UNIT_DAYS,
-            StatQuery::ChildMonths => sql::CHILD_UNIT_MONTHS,
-            StatQuery::ChildDays => sql::CHILD_UNIT_DAYS,
-            StatQuery::UnitEmployeeMonths => sql::UNIT_EMPLOYEE_MONTHS,
-            StatQuery::UnitEmployeeDays => sql::UNIT_EMPLOYEE_DAYS,
-            StatQuery::EmployeeMonths => sql::EMPLOYEE_MONTHS,
-            StatQuery::EmployeeDays => sql::EMPLOYEE_DAYS,
-            StatQuery::DirectionMonths => sql::DIRECTION_MONTHS,
-            StatQuery::DirectionDays => sql::DIRECTION_DAYS,
-        };
+        let q = query.sql();
         let first = match query {
             StatQuery::DirectionMonths | StatQuery::DirectionDays => opt_text(scope),
             _ => num(subject as f64),

@@ -63,11 +63,14 @@ pub enum StatQuery {
     /// A unit's subtree, keyed by month / by day (`subject`: the unit).
     UnitMonths,
     UnitDays,
-    /// The unit's own votes (not its subtree's), keyed by day.
-    OwnUnitDays,
     /// The subtrees of a unit's children, keyed by child (`subject`: the parent).
     ChildMonths,
     ChildDays,
+    /// A long period's whole months once for both: each child's subtree keyed `child:month`
+    /// and the unit's own votes keyed `:month` (`subject`: the unit).
+    ChildAndOwnMonths,
+    /// A span of days: each child's subtree keyed by child, the unit's own votes by `''`.
+    ChildAndOwnDays,
     /// Votes cast in one unit, keyed by employee.
     UnitEmployeeMonths,
     UnitEmployeeDays,
@@ -77,6 +80,27 @@ pub enum StatQuery {
     /// Keyed by service direction, within a scope (`scope`).
     DirectionMonths,
     DirectionDays,
+}
+
+impl StatQuery {
+    /// The statement D1 runs, and the native tests with it.
+    pub fn sql(self) -> &'static str {
+        use super::sql;
+        match self {
+            StatQuery::UnitMonths => sql::UNIT_MONTHS,
+            StatQuery::UnitDays => sql::UNIT_DAYS,
+            StatQuery::ChildMonths => sql::CHILD_UNIT_MONTHS,
+            StatQuery::ChildDays => sql::CHILD_UNIT_DAYS,
+            StatQuery::ChildAndOwnMonths => sql::CHILD_AND_OWN_MONTHS,
+            StatQuery::ChildAndOwnDays => sql::CHILD_AND_OWN_DAYS,
+            StatQuery::UnitEmployeeMonths => sql::UNIT_EMPLOYEE_MONTHS,
+            StatQuery::UnitEmployeeDays => sql::UNIT_EMPLOYEE_DAYS,
+            StatQuery::EmployeeMonths => sql::EMPLOYEE_MONTHS,
+            StatQuery::EmployeeDays => sql::EMPLOYEE_DAYS,
+            StatQuery::DirectionMonths => sql::DIRECTION_MONTHS,
+            StatQuery::DirectionDays => sql::DIRECTION_DAYS,
+        }
+    }
 }
 
 /// Whole tables the monthly close reads once.

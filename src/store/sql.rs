@@ -807,10 +807,6 @@ SELECT d.day AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_contact) AS 
        SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates, SUM(d.verified) AS verified \
 FROM daily_unit_stats d WHERE d.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = ?1) \
   AND d.day >= ?2 AND d.day <= ?3 GROUP BY d.day, d.score";
-/// A unit's own votes (not below it) per day.
-pub const OWN_UNIT_DAYS: &str = "\
-SELECT day AS key, score, counted, with_contact, with_comment, flagged, duplicates, verified \
-FROM daily_unit_stats WHERE unit_id = ?1 AND day >= ?2 AND day <= ?3";
 /// The subtrees of a unit's children: months.
 pub const CHILD_UNIT_MONTHS: &str = "\
 SELECT c.ancestor_id AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
@@ -823,6 +819,29 @@ SELECT c.ancestor_id AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_cont
        SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates, SUM(d.verified) AS verified \
 FROM units u JOIN unit_closure c ON c.ancestor_id = u.id JOIN daily_unit_stats d ON d.unit_id = c.descendant_id \
 WHERE u.parent_id = ?1 AND d.day >= ?2 AND d.day <= ?3 GROUP BY c.ancestor_id, d.score";
+/// A long period's whole months for a unit's view, read once (`results::long_unit_rows`): each
+/// child's subtree per month, keyed `child:month`, and the unit's own votes, keyed `:month`.
+/// The unit's monthly trend and its children's totals are both sums of these rows; two
+/// statements (the subtree by month, the children by child) read the same rows twice.
+pub const CHILD_AND_OWN_MONTHS: &str = "\
+SELECT c.ancestor_id || ':' || m.month AS key, m.score, SUM(m.counted) AS counted, SUM(m.with_contact) AS with_contact, \
+       SUM(m.with_comment) AS with_comment, SUM(m.flagged) AS flagged, SUM(m.duplicates) AS duplicates, SUM(m.verified) AS verified \
+FROM units u JOIN unit_closure c ON c.ancestor_id = u.id JOIN monthly_unit_stats m ON m.unit_id = c.descendant_id \
+WHERE u.parent_id = ?1 AND m.month >= ?2 AND m.month <= ?3 GROUP BY c.ancestor_id, m.month, m.score \
+UNION ALL \
+SELECT ':' || month AS key, score, counted, with_contact, with_comment, flagged, duplicates, verified \
+FROM monthly_unit_stats WHERE unit_id = ?1 AND month >= ?2 AND month <= ?3";
+/// The same over a span of days, without the day: each child's subtree keyed by the child, the
+/// unit's own votes keyed by `''` (a ragged end of a long period, or a part of its month).
+pub const CHILD_AND_OWN_DAYS: &str = "\
+SELECT CAST(c.ancestor_id AS TEXT) AS key, d.score, SUM(d.counted) AS counted, SUM(d.with_contact) AS with_contact, \
+       SUM(d.with_comment) AS with_comment, SUM(d.flagged) AS flagged, SUM(d.duplicates) AS duplicates, SUM(d.verified) AS verified \
+FROM units u JOIN unit_closure c ON c.ancestor_id = u.id JOIN daily_unit_stats d ON d.unit_id = c.descendant_id \
+WHERE u.parent_id = ?1 AND d.day >= ?2 AND d.day <= ?3 GROUP BY c.ancestor_id, d.score \
+UNION ALL \
+SELECT '' AS key, score, SUM(counted) AS counted, SUM(with_contact) AS with_contact, SUM(with_comment) AS with_comment, \
+       SUM(flagged) AS flagged, SUM(duplicates) AS duplicates, SUM(verified) AS verified \
+FROM daily_unit_stats WHERE unit_id = ?1 AND day >= ?2 AND day <= ?3 GROUP BY score";
 /// Votes cast in one unit (not below it), per employee: months.
 pub const UNIT_EMPLOYEE_MONTHS: &str = "\
 SELECT employee_id AS key, score, SUM(counted) AS counted, SUM(with_contact) AS with_contact, \
