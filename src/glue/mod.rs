@@ -1,5 +1,6 @@
-//! The Workers glue: configuration and bindings resolved once per request at the entry,
-//! routing, and thin handlers that call `service` and render its answers.
+//! The Workers glue: the configuration parsed once per isolate (`crate::config`) and the
+//! bindings resolved per request at the entry, routing, and thin handlers that call `service`
+//! and render its answers.
 
 mod admin;
 mod alert;
