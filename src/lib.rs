@@ -25,6 +25,7 @@ pub mod audit;
 pub mod cf_access;
 pub mod clock;
 pub mod common_passwords;
+pub mod config;
 pub mod criteria_results;
 pub mod directory;
 pub mod hr_csv;

@@ -38,19 +38,47 @@ pub struct OpenCode {
     pub scale: Scale,
 }
 
-/// Verifies the signature before any database read; only then checks the issue in D1.
-pub fn verify_code(ring: &KeyRing, text: &str) -> Result<(Token, Claims), CodeError> {
-    let token = Token::parse(text).map_err(|_| CodeError::Invalid)?;
-    let claims = ring.verify(&token).map_err(|_| CodeError::Invalid)?;
-    Ok((token, claims))
+pub use verified::VerifiedCode;
+
+mod verified {
+    use super::CodeError;
+    use crate::token::{Claims, KeyRing, Token};
+
+    /// A code whose signature verified under the key ring, with what it claims. Its fields are
+    /// private to this module, so one exists only through `verify`: whatever takes one (the
+    /// choice of a shard's store, opening the code, casting a vote) needs no second check.
+    #[derive(Debug)]
+    pub struct VerifiedCode {
+        token: Token,
+        claims: Claims,
+    }
+
+    impl VerifiedCode {
+        /// Parses and verifies the signature, before any database read; malformed, forged or
+        /// signed by a retired key is `Invalid`.
+        pub fn verify(ring: &KeyRing, text: &str) -> Result<VerifiedCode, CodeError> {
+            let token = Token::parse(text).map_err(|_| CodeError::Invalid)?;
+            let claims = ring.verify(&token).map_err(|_| CodeError::Invalid)?;
+            Ok(VerifiedCode { token, claims })
+        }
+
+        pub fn token(&self) -> &Token {
+            &self.token
+        }
+
+        pub fn claims(&self) -> &Claims {
+            &self.claims
+        }
+
+        pub(super) fn into_parts(self) -> (Token, Claims) {
+            (self.token, self.claims)
+        }
+    }
 }
 
-pub async fn open_code(
-    store: &impl Store,
-    ring: &KeyRing,
-    text: &str,
-) -> Result<OpenCode, CodeError> {
-    let (token, claims) = verify_code(ring, text)?;
+/// A verified code's holder and scale: its issue is checked in D1 (current, revoked, used).
+pub async fn open_code(store: &impl Store, code: VerifiedCode) -> Result<OpenCode, CodeError> {
+    let (token, claims) = code.into_parts();
     let holder = current_holder(store, &claims).await?;
     let scale = store.scale().await?;
     Ok(OpenCode {
@@ -134,10 +162,10 @@ impl Client<'_> {
     }
 }
 
-/// A vote as submitted, before any check.
+/// A vote as submitted, before any check but its code's signature (`VerifiedCode`, passed
+/// beside it).
 #[derive(Debug, Clone, Copy)]
 pub struct Submission<'a> {
-    pub token: &'a str,
     pub score: Option<i64>,
     pub comment: &'a str,
     pub contact: &'a str,
@@ -196,12 +224,14 @@ pub struct Arrival<'a> {
     pub receipt: &'a crate::receipt::Receipt,
 }
 
-/// Records a vote. The token is checked before anything else; the fields against the
-/// instance's scale; then one conditional insert writes it (and its contact) or nothing.
+/// Records a vote for a code already verified (the caller chose the store by its shard); the
+/// fields are checked against the instance's scale; then one conditional insert writes it (and
+/// its contact) or nothing.
 pub async fn cast_vote(
     store: &impl Store,
     ring: &KeyRing,
     challenge: &impl Challenge,
+    code: &VerifiedCode,
     vote: Submission<'_>,
     client: Client<'_>,
     arrival: Arrival<'_>,
@@ -213,7 +243,7 @@ pub async fn cast_vote(
         receipt,
     } = arrival;
     let receipt_hash = receipt.stored_hash();
-    let (token, claims) = verify_code(ring, vote.token)?;
+    let (token, claims) = (code.token(), code.claims());
     let scale = store.scale().await?;
     let ballot = Ballot::parse(
         vote.score,
@@ -244,7 +274,7 @@ pub async fn cast_vote(
         Err(_) => Vec::new(),
     };
     let new = NewVote {
-        claims: &claims,
+        claims,
         ballot: &ballot,
         lang: vote.lang,
         source: vote.source,
@@ -252,7 +282,7 @@ pub async fn cast_vote(
         client_key: &client_key,
         network_hash: &network_hash,
         daily_limit: limits.daily,
-        flag: PageStamp::check(ring, &token, vote.source, vote.page_stamp, at),
+        flag: PageStamp::check(ring, token, vote.source, vote.page_stamp, at),
         office_units: &office_units,
         receipt_hash: &receipt_hash,
         at,
@@ -268,7 +298,7 @@ pub async fn cast_vote(
     }
     // Nothing written: say why (the code was revoked or never existed). A current code here
     // means the scale changed between the two reads; the score is then off the scale.
-    current_holder(store, &claims).await?;
+    current_holder(store, claims).await?;
     Err(VoteError::Input(InputError::ScoreOutOfScale))
 }
 
@@ -413,6 +443,32 @@ pub async fn summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verified_code_is_made_only_from_a_signature_that_verifies() {
+        use base64::Engine;
+        let b64 = |b: u8| base64::engine::general_purpose::STANDARD.encode([b; 32]);
+        let ring = KeyRing::parse(&format!("1:{}", b64(1))).unwrap();
+        let other = KeyRing::parse(&format!("1:{}", b64(2))).unwrap();
+        let claims = Claims {
+            shard: 3,
+            employee: EmployeeId::parse(42).unwrap(),
+            channel: crate::org::Channel::WEBSITE,
+            issue: 1,
+            kind: crate::token::CodeKind::Standing,
+        };
+        let signed = ring.sign(&claims);
+        let code = VerifiedCode::verify(&ring, signed.as_str()).unwrap();
+        assert_eq!(code.claims(), &claims);
+        assert_eq!(code.token().as_str(), signed.as_str());
+        let forged = other.sign(&claims);
+        for text in [forged.as_str(), "not-a-code", ""] {
+            assert!(matches!(
+                VerifiedCode::verify(&ring, text),
+                Err(CodeError::Invalid)
+            ));
+        }
+    }
 
     #[test]
     fn client_hash_depends_on_salt_client_and_employee() {

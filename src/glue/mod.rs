@@ -1,5 +1,6 @@
-//! The Workers glue: configuration and bindings resolved once per request at the entry,
-//! routing, and thin handlers that call `service` and render its answers.
+//! The Workers glue: the configuration parsed once per isolate (`crate::config`) and the
+//! bindings resolved per request at the entry, routing, and thin handlers that call `service`
+//! and render its answers.
 
 mod admin;
 mod alert;
@@ -23,93 +24,79 @@ mod results;
 mod turnstile;
 mod zones;
 
-use crate::account::{Principal, SessionKey};
+use crate::account::Principal;
 use crate::api::{self, ApiError, OPENAPI_JSON};
-use crate::cf_access::AccessConfig;
 use crate::clock::{DayRange, Timestamp};
+use crate::config::{Config, ConfigError};
 use crate::i18n::{self, Lang};
 use crate::integrity::PageStamp;
 use crate::org::EmployeeId;
 use crate::pages::{self, EmployeeCard, FormProblem, FormState, Problem};
-use crate::qr::PublicBaseUrl;
 use crate::receipt::Receipt;
 use crate::routes::{self, Access, Method, Route, RouteError};
-use crate::service::{self, Client, ClientLimits, CodeError, Submission, VoteError};
+use crate::service::{self, Client, CodeError, Submission, VerifiedCode, VoteError};
 use crate::shard::{Destination, ShardMap};
 use crate::store::admin::AdminStore;
 use crate::store::results::ResultsStore;
 use crate::store::Source;
 use crate::store::Store;
-use crate::token::KeyRing;
 use crate::vote::{FormVote, InputError, JsonVote};
 use d1::D1Store;
 use serde::de::DeserializeOwned;
+use std::rc::Rc;
 use worker::{
     console_error, console_log, event, Context, Date, Env, Queue, Request, Response, Result,
     ScheduleContext, ScheduledEvent,
 };
 
-/// Everything a request needs, resolved from the environment once.
+// The configuration, parsed once per isolate: an isolate's environment does not change, so
+// every request and cron run after the first reads this value instead of the settings.
+// A bad configuration is kept too, so each request answers with its error at no cost.
+thread_local! {
+    static CONFIG: std::cell::OnceCell<std::result::Result<Rc<Config>, ConfigError>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// This isolate's configuration (`config::Config`), from its settings and binding names.
+fn config(env: &Env) -> std::result::Result<Rc<Config>, ConfigError> {
+    CONFIG.with(|c| {
+        c.get_or_init(|| {
+            let names = binding_names(env);
+            Config::parse(|name| setting(env, name), names.iter().map(String::as_str)).map(Rc::new)
+        })
+        .clone()
+    })
+}
+
+/// Everything a request needs: the configuration and the bindings.
 struct App {
+    config: Rc<Config>,
     /// The home shard's database, `DB`: administration, results and crons use only this one.
     store: D1Store,
     /// Other shards' databases are looked up here once a code names one.
     env: Env,
-    /// `HOME_SHARD` and the bound `DB_SHARD_<n>` databases.
-    shards: ShardMap,
-    /// `NATIONAL_SHARDS`: the shards the national view collects.
-    national: Vec<u8>,
     /// `VOTE_QUEUE`: when bound, votes are answered once queued and written by the consumer.
     queue: Option<Queue>,
-    /// `SIMULATED_REDELIVERY` (local runs only): every queued vote is sent twice.
-    redeliver: bool,
-    ring: KeyRing,
-    base_url: PublicBaseUrl,
-    default_lang: Lang,
-    /// Signs session cookies and CSRF values (`SESSION_KEY`); without it nobody can sign in.
-    session_key: Option<SessionKey>,
-    /// Cloudflare Access in front of the admin (`ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`), if used.
-    access: Option<AccessConfig>,
-    /// Languages printed on posters after the default one (`POSTER_LANGS`, e.g. `en,ru`).
-    extra_poster_langs: Vec<Lang>,
-    /// What one network may do (`VOTE_DAILY_LIMIT`).
-    limits: ClientLimits,
-    /// Cloudflare Turnstile on the vote, if configured.
-    turnstile: Option<turnstile::Turnstile>,
     /// The Workers Rate Limiting binding `VOTE_RATE_LIMITER`, if configured.
     limiter: Option<limiter::Limiter>,
-    /// Votes before an employee's score shows in rankings and public results (`MIN_VOTES`).
-    min_votes: u32,
-    /// How many times a signed vote counts in weighted averages (`SIGNED_WEIGHT`, 1 to 5).
-    signed_weight: u32,
-    /// Whether `/results` and the open-data endpoint answer (`PUBLIC_RESULTS` = "on").
-    public_results: bool,
-    /// The time zone new units get (`DEFAULT_TIMEZONE`, one of `local_day::ZONES`).
-    default_timezone: &'static str,
     now: Timestamp,
 }
 
-fn min_votes(env: &Env) -> std::result::Result<u32, String> {
-    match setting(env, "MIN_VOTES") {
-        None => Ok(crate::report::DEFAULT_MIN_VOTES),
-        Some(v) => v
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| String::from("MIN_VOTES must be a whole number from 1 to 1000")),
+/// Handlers read settings as `app.min_votes`, `app.ring`…: the configuration is part of
+/// what a request has, and this keeps them from spelling out where it lives.
+impl std::ops::Deref for App {
+    type Target = Config;
+
+    fn deref(&self) -> &Config {
+        &self.config
     }
 }
 
-/// `SIMULATED_CLOCK = "on"` lets a request say what time it is (`X-Simulated-Time`, unix
-/// seconds), so the attack simulation and tests can replay a day in seconds. Refused by
-/// `App::from_env` unless the instance is a local run.
-fn simulated_clock(env: &Env) -> bool {
-    setting(env, "SIMULATED_CLOCK").is_some_and(|v| v.trim() == "on")
-}
-
-fn simulated_now(env: &Env, req: &Request) -> Option<Timestamp> {
-    if !simulated_clock(env) {
+/// `SIMULATED_CLOCK = "on"` (local runs only, `config`) lets a request say what time it is
+/// (`X-Simulated-Time`, unix seconds), so the attack simulation and tests can replay a day in
+/// seconds.
+fn simulated_now(config: &Config, req: &Request) -> Option<Timestamp> {
+    if !config.simulated_clock {
         return None;
     }
     let t = req.headers().get("x-simulated-time").ok()??;
@@ -119,13 +106,20 @@ fn simulated_now(env: &Env, req: &Request) -> Option<Timestamp> {
         .map(Timestamp::from_unix_seconds)
 }
 
-/// `HOME_SHARD` and the shards bound as `DB_SHARD_<n>`, from the names of every binding.
-fn shard_map(env: &Env) -> std::result::Result<ShardMap, String> {
+/// The names of every binding, among them the shards' `DB_SHARD_<n>`.
+fn binding_names(env: &Env) -> Vec<String> {
     use wasm_bindgen::JsCast;
-    let names: Vec<String> = js_sys::Object::keys(env.unchecked_ref::<js_sys::Object>())
+    js_sys::Object::keys(env.unchecked_ref::<js_sys::Object>())
         .iter()
         .filter_map(|k| k.as_string())
-        .collect();
+        .collect()
+}
+
+/// `HOME_SHARD` and the shards bound as `DB_SHARD_<n>`, from the names of every binding. The
+/// queue consumer's own reading (requests and crons use `config`): it writes votes already
+/// accepted, which no other setting concerns, so a setting broken since does not hold them.
+fn shard_map(env: &Env) -> std::result::Result<ShardMap, String> {
+    let names = binding_names(env);
     ShardMap::parse(
         setting(env, "HOME_SHARD").as_deref(),
         names.iter().map(String::as_str),
@@ -147,90 +141,42 @@ fn setting(env: &Env, name: &str) -> Option<String> {
 }
 
 impl App {
-    fn from_env(env: &Env, now: Timestamp) -> std::result::Result<App, String> {
-        let keys = setting(env, "TOKEN_KEYS").ok_or("TOKEN_KEYS is not set")?;
-        let ring = KeyRing::parse(&keys).map_err(|e| e.to_string())?;
-        let base = setting(env, "PUBLIC_BASE_URL").ok_or("PUBLIC_BASE_URL is not set")?;
-        let base_url = PublicBaseUrl::parse(&base).map_err(|e| e.to_string())?;
-        let default_lang = setting(env, "DEFAULT_LANG")
-            .and_then(|l| Lang::parse(&l))
-            .unwrap_or(Lang::Uk);
-        let session_key = match setting(env, "SESSION_KEY") {
-            None => None,
-            Some(k) => Some(SessionKey::parse(&k).map_err(|e| e.to_string())?),
-        };
-        let access = AccessConfig::from_settings(
-            setting(env, "ACCESS_TEAM_DOMAIN").as_deref(),
-            setting(env, "ACCESS_AUD").as_deref(),
-        )
-        .map_err(|e| e.to_string())?;
-        let extra_poster_langs = setting(env, "POSTER_LANGS")
-            .unwrap_or_else(|| String::from("en"))
-            .split(',')
-            .filter_map(|l| Lang::parse(l.trim()))
-            .collect();
-        let limits = ClientLimits::parse(setting(env, "VOTE_DAILY_LIMIT").as_deref())?;
-        let min_votes = min_votes(env)?;
-        let default_timezone = match setting(env, "DEFAULT_TIMEZONE") {
-            None => "UTC",
-            Some(z) if z.trim().is_empty() => "UTC",
-            Some(z) => {
-                crate::local_day::parse_zone(&z).map_err(|e| format!("DEFAULT_TIMEZONE {e}"))?
-            }
-        };
-        let signed_weight = match setting(env, "SIGNED_WEIGHT") {
-            None => 1,
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=5).contains(n))
-                .ok_or("SIGNED_WEIGHT must be a whole number from 1 to 5")?,
-        };
-        let public_results = match setting(env, "PUBLIC_RESULTS").as_deref().map(str::trim) {
-            None | Some("" | "off") => false,
-            Some("on") => true,
-            Some(_) => return Err("PUBLIC_RESULTS must be on or off".into()),
-        };
-        if simulated_clock(env) && !base_url.is_local() {
-            return Err("SIMULATED_CLOCK is for local tests only (PUBLIC_BASE_URL must be http://127.0.0.1 or localhost)".into());
-        }
-        let turnstile = turnstile::Turnstile::from_settings(
-            setting(env, "TURNSTILE_SITE_KEY"),
-            setting(env, "TURNSTILE_SECRET"),
-            setting(env, "TURNSTILE_VERIFY_URL"),
-            base_url.is_local(),
-        )?;
-        let shards = shard_map(env)?;
-        let national = shards.national(setting(env, "NATIONAL_SHARDS").as_deref())?;
-        let redeliver = queue::simulated_redelivery(env);
-        if redeliver && !base_url.is_local() {
-            return Err("SIMULATED_REDELIVERY is for local tests only (PUBLIC_BASE_URL must be http://127.0.0.1 or localhost)".into());
-        }
+    /// The configuration with this request's bindings; only a missing `DB` fails here.
+    fn new(config: Rc<Config>, env: &Env, now: Timestamp) -> std::result::Result<App, String> {
         let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
         Ok(App {
-            store: D1Store::new(db, shards.home(), now),
+            store: D1Store::new(db, config.shards.home(), now),
             env: env.clone(),
-            shards,
-            national,
             queue: env.queue("VOTE_QUEUE").ok(),
-            redeliver,
-            ring,
-            base_url,
-            default_lang,
-            session_key,
-            access,
-            extra_poster_langs,
-            limits,
-            turnstile,
             limiter: limiter::Limiter::from_env(env),
-            min_votes,
-            signed_weight,
-            public_results,
-            default_timezone,
+            config,
             now,
         })
     }
+}
+
+/// A misconfigured instance's answer: the API's `misconfigured` error, a page's "unavailable".
+fn misconfigured(path: &str) -> Result<Response> {
+    if Route::is_api(path) {
+        http::api_error(&ApiError::new(
+            500,
+            "misconfigured",
+            "the instance is not configured; see the deployment guide",
+        ))
+    } else {
+        http::html(503, pages::problem_page(Lang::Uk, Problem::Unavailable))
+    }
+}
+
+/// `/healthz`: "ok" only when the configuration is valid; else 503 naming the setting at
+/// fault (the message never carries a secret's value), so a monitor sees a bad deployment.
+fn health(env: &Env) -> Result<Response> {
+    let mut resp = match config(env) {
+        Ok(_) => Response::ok("ok")?,
+        Err(e) => Response::error(format!("misconfigured: {e}"), 503)?,
+    };
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
 }
 
 #[event(fetch)]
@@ -244,7 +190,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Err(e) => return unrouted(&req, &path, e),
     };
     if route == Route::Health {
-        return Response::ok("ok");
+        return health(&env);
     }
     if route == Route::Favicon {
         return http::favicon(&req);
@@ -254,29 +200,30 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             return http::api_error(&e);
         }
     }
+    let config = match config(&env) {
+        Ok(config) => config,
+        Err(e) => {
+            console_error!("configuration error: {e}");
+            return misconfigured(&path);
+        }
+    };
     if public::is_public_read(&route) {
         let now_ms = Date::now().as_millis() as f64;
-        if let Some(refused) = public::refuse_if_over_limit(&env, &req, &path, now_ms).await {
+        if let Some(refused) =
+            public::refuse_if_over_limit(&env, &config, &req, &path, now_ms).await
+        {
             return refused;
         }
-        if let Some(kept) = public::from_memory(&env, &req, &route, now) {
+        if let Some(kept) = public::from_memory(&config, &req, &route, now) {
             return Ok(kept);
         }
     }
-    let now = simulated_now(&env, &req).unwrap_or(now);
-    let app = match App::from_env(&env, now) {
+    let now = simulated_now(&config, &req).unwrap_or(now);
+    let app = match App::new(config, &env, now) {
         Ok(app) => app,
         Err(e) => {
             console_error!("configuration error: {e}");
-            return if Route::is_api(&path) {
-                http::api_error(&ApiError::new(
-                    500,
-                    "misconfigured",
-                    "the instance is not configured; see the deployment guide",
-                ))
-            } else {
-                http::html(503, pages::problem_page(Lang::Uk, Problem::Unavailable))
-            };
+            return misconfigured(&path);
         }
     };
     // Public results are aggregates the hourly cron wrote: a replica a little behind the
@@ -422,45 +369,40 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
     let now = Timestamp::from_unix_millis(Date::now().as_millis());
+    // A bad configuration stops the whole run: no half-configured roll-up, close or alert.
+    let config = match config(&env) {
+        Ok(c) => c,
+        Err(e) => return console_error!("cron: configuration error: {e}"),
+    };
     let db = match env.d1("DB") {
         Ok(db) => db,
         Err(e) => return console_error!("cron: D1 binding DB: {e}"),
     };
-    let shards = match shard_map(&env) {
-        Ok(s) => s,
-        Err(e) => return console_error!("cron: configuration error: {e}"),
-    };
-    let store = D1Store::new(db, shards.home(), now);
-    let alerts = match crate::alert::AlertConfig::from_settings(
-        setting(&env, "ALERT_WEBHOOK_URL").as_deref(),
-        setting(&env, "ALERT_FORMAT").as_deref(),
-        setting(&env, "TELEGRAM_CHAT_ID").as_deref(),
-    ) {
-        Ok(a) => a,
-        Err(e) => {
-            console_error!("cron: alerts are off: {e}");
-            None
-        }
-    };
+    let store = D1Store::new(db, config.shards.home(), now);
+    let alerts = config.alerts.is_some();
     match event.cron().as_str() {
         HOUSEKEEPING_CRON => {
-            housekeeping(&env, &store, now).await;
-            if alerts.is_some() {
+            housekeeping(&config, &store, now).await;
+            if alerts {
                 queue_drops(&store, now).await;
             }
         }
-        MONTHLY_CLOSE_CRON => close_month(&env, &store, now).await,
+        MONTHLY_CLOSE_CRON => close_month(&config, &store, now).await,
         _ => {
-            hourly(&env, &store, now, alerts.is_some()).await;
-            collect_national(&env, &shards, &store, now).await;
+            hourly(&config, &store, now).await;
+            collect_national(&env, &config, &store, now).await;
         }
     }
-    if let Some(config) = &alerts {
-        let lang = setting(&env, "DEFAULT_LANG")
-            .and_then(|l| Lang::parse(&l))
-            .unwrap_or(Lang::Uk);
-        let base = setting(&env, "PUBLIC_BASE_URL").unwrap_or_default();
-        alert::deliver(&store, config, lang, base.trim_end_matches('/'), now).await;
+    if let Some(alerts) = &config.alerts {
+        let base = config.base_url.as_str();
+        alert::deliver(
+            &store,
+            alerts,
+            config.default_lang,
+            base.trim_end_matches('/'),
+            now,
+        )
+        .await;
     }
 }
 
@@ -479,13 +421,10 @@ async fn queue_drops(store: &D1Store, now: Timestamp) {
 const HOUSEKEEPING_CRON: &str = "5 0 * * *";
 const MONTHLY_CLOSE_CRON: &str = "30 0 1 * *";
 
-async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
+async fn hourly(config: &Config, store: &D1Store, now: Timestamp) {
     let budget = crate::results::Budget {
-        alerts,
-        case_deadline_days: setting(env, "CASE_DEADLINE_DAYS")
-            .and_then(|v| v.trim().parse::<u32>().ok())
-            .filter(|d| (1..=365).contains(d))
-            .unwrap_or(crate::results::DEFAULT_CASE_DEADLINE_DAYS),
+        alerts: config.alerts.is_some(),
+        case_deadline_days: config.case_deadline_days,
         ..crate::results::Budget::CRON
     };
     let rolled = crate::results::roll_up(store, &zones::IntlZones::default(), now, budget).await;
@@ -510,7 +449,7 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
         // The next run redoes it: every step is a batch, and the dirty days stay dirty.
         Err(e) => console_error!("cron: roll-up failed: {e}"),
     }
-    public::refresh_after_roll_up(env, store, now, changed).await;
+    public::refresh_after_roll_up(store, now, changed, config.min_votes).await;
     // After the roll-up, whose screening is what needed the exact times.
     match coarsen_times(store, now).await {
         Ok(0) => {}
@@ -525,7 +464,7 @@ async fn hourly(env: &Env, store: &D1Store, now: Timestamp, alerts: bool) {
             .from,
     );
     match store.has_monthly_reports(&last).await {
-        Ok(false) => close_month(env, store, now).await,
+        Ok(false) => close_month(config, store, now).await,
         Ok(true) => {}
         Err(e) => console_error!("cron: checking last month's reports failed: {e}"),
     }
@@ -595,7 +534,7 @@ async fn coarsen_times(
     Ok(done)
 }
 
-async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
+async fn close_month(config: &Config, store: &D1Store, now: Timestamp) {
     let levels = match store.scale().await {
         Ok(s) => s
             .levels()
@@ -604,7 +543,7 @@ async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
             .collect::<Vec<_>>(),
         Err(e) => return console_error!("cron: monthly close: reading the scale failed: {e}"),
     };
-    let min_votes = min_votes(env).unwrap_or(crate::report::DEFAULT_MIN_VOTES);
+    let min_votes = config.min_votes;
     match crate::results::monthly_close(
         store,
         &zones::IntlZones::default(),
@@ -625,7 +564,7 @@ async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
             if c.reports > 0 {
                 // The closed month's pages, rebuilt from the rebuilt month, and every page
                 // anew: they show the digest just published.
-                public::refresh(env, store, now, std::slice::from_ref(&c.month)).await;
+                public::refresh(store, now, std::slice::from_ref(&c.month), min_votes).await;
                 public::renew_versions(store, now).await;
             }
         }
@@ -636,11 +575,8 @@ async fn close_month(env: &Env, store: &D1Store, now: Timestamp) {
 /// Hourly: this month and last month of every shard in `NATIONAL_SHARDS`, copied into the
 /// national view. Last month keeps being collected through this one, so corrections made
 /// there after the close still arrive.
-async fn collect_national(env: &Env, shards: &ShardMap, home: &D1Store, now: Timestamp) {
-    let listed = match shards.national(setting(env, "NATIONAL_SHARDS").as_deref()) {
-        Ok(l) => l,
-        Err(e) => return console_error!("cron: national view is off: {e}"),
-    };
+async fn collect_national(env: &Env, config: &Config, home: &D1Store, now: Timestamp) {
+    let (shards, listed) = (&config.shards, &config.national);
     if listed.is_empty() {
         return;
     }
@@ -650,7 +586,7 @@ async fn collect_national(env: &Env, shards: &ShardMap, home: &D1Store, now: Tim
         crate::report::month_key(this.from),
     ];
     let mut stores = Vec::with_capacity(listed.len());
-    for shard in listed {
+    for &shard in listed {
         let store = match shards.route(shard) {
             Destination::Home => env.d1("DB"),
             Destination::Bound(n) => env.d1(&ShardMap::binding(n)),
@@ -664,15 +600,9 @@ async fn collect_national(env: &Env, shards: &ShardMap, home: &D1Store, now: Tim
     national::collect(home, &stores, &months).await;
 }
 
-/// Contacts are deleted after this many days unless `CONTACT_RETENTION_DAYS` says otherwise.
-const DEFAULT_CONTACT_RETENTION_DAYS: u32 = 180;
-
 /// Daily: forget earlier days' salts, old sign-in failures and expired contacts.
-async fn housekeeping(env: &Env, store: &D1Store, now: Timestamp) {
-    let retention = setting(env, "CONTACT_RETENTION_DAYS")
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .filter(|d| (1..=3650).contains(d))
-        .unwrap_or(DEFAULT_CONTACT_RETENTION_DAYS);
+async fn housekeeping(config: &Config, store: &D1Store, now: Timestamp) {
+    let retention = config.contact_retention_days;
     // Failed sign-ins only matter for 15 minutes, sessions for 12 hours: a day is plenty.
     if let Err(e) = store
         .forget_login_failures_before(now.unix_seconds() - 86_400)
@@ -776,18 +706,16 @@ impl App {
         )
     }
 
-    /// Records a vote from this request's client (its network only goes into the day's keyed
-    /// hashes).
-    /// The database of the shard a code names. The signature is checked first, so a forged
-    /// code, like a code of a shard with no database here, is invalid without any read.
-    /// A one-time code's store also carries the code's spent mark (`KeyRing::spent_mark`).
-    fn store_for_code(&self, token: &str) -> std::result::Result<CodeStore<'_>, CodeError> {
-        let (token, claims) = service::verify_code(&self.ring, token)?;
+    /// The database of the shard a verified code names: a forged code never gets here, and a
+    /// code of a shard with no database here is invalid without any read. A one-time code's
+    /// store also carries the code's spent mark (`KeyRing::spent_mark`).
+    fn store_for_code(&self, code: &VerifiedCode) -> std::result::Result<CodeStore<'_>, CodeError> {
+        let (token, claims) = (code.token(), code.claims());
         let mark = match claims.kind {
             crate::token::CodeKind::Standing => None,
             crate::token::CodeKind::OneTime => Some(
                 self.ring
-                    .spent_mark(token.key_id(), &claims)
+                    .spent_mark(token.key_id(), claims)
                     .ok_or(CodeError::Invalid)?,
             ),
         };
@@ -811,9 +739,12 @@ impl App {
         }
     }
 
+    /// Records a vote from this request's client (its network only goes into the day's keyed
+    /// hashes) for the code `token`, whose signature is verified once, here.
     async fn cast(
         &self,
         req: &Request,
+        token: &str,
         submission: Submission<'_>,
     ) -> std::result::Result<Receipt, VoteError> {
         let address = http::header(req, "cf-connecting-ip");
@@ -844,17 +775,22 @@ impl App {
             limits: self.limits,
             receipt: &receipt,
         };
-        let store = self.store_for_code(submission.token)?;
+        let code = VerifiedCode::verify(&self.ring, token)?;
+        let store = self.store_for_code(&code)?;
         match &self.queue {
             Some(queue) => {
                 let queued = queue::QueuedStore {
                     store: &store,
                     queue,
-                    twice: self.redeliver,
+                    twice: self.simulated_redelivery,
                 };
-                self.cast_into(&queued, submission, client, arrival).await
+                self.cast_into(&queued, &code, submission, client, arrival)
+                    .await
             }
-            None => self.cast_into(&*store, submission, client, arrival).await,
+            None => {
+                self.cast_into(&*store, &code, submission, client, arrival)
+                    .await
+            }
         }
         .map(|()| receipt)
     }
@@ -862,15 +798,17 @@ impl App {
     async fn cast_into(
         &self,
         store: &impl Store,
+        code: &VerifiedCode,
         submission: Submission<'_>,
         client: Client<'_>,
         arrival: service::Arrival<'_>,
     ) -> std::result::Result<(), VoteError> {
+        let ring = &self.ring;
         match &self.turnstile {
-            Some(t) => service::cast_vote(store, &self.ring, t, submission, client, arrival).await,
+            Some(t) => service::cast_vote(store, ring, t, code, submission, client, arrival).await,
             None => {
                 let none = &service::NoChallenge;
-                service::cast_vote(store, &self.ring, none, submission, client, arrival).await
+                service::cast_vote(store, ring, none, code, submission, client, arrival).await
             }
         }
     }
@@ -966,8 +904,11 @@ async fn render_vote_page(
     state: &FormState<'_>,
     status: u16,
 ) -> Result<Response> {
-    let opened = match app.store_for_code(token) {
-        Ok(store) => service::open_code(&*store, &app.ring, token).await,
+    let opened = match VerifiedCode::verify(&app.ring, token) {
+        Ok(code) => match app.store_for_code(&code) {
+            Ok(store) => service::open_code(&*store, code).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match opened {
@@ -1021,7 +962,6 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
     let lang = app.page_lang(req, form.lang.as_deref());
     let criteria = form.criteria_numbers();
     let submission = Submission {
-        token,
         score: form.score_number(),
         comment: &form.comment,
         contact: &form.contact,
@@ -1031,7 +971,7 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
         criteria: &criteria,
         challenge: form.challenge.as_deref(),
     };
-    match app.cast(req, submission).await {
+    match app.cast(req, token, submission).await {
         Ok(receipt) => http::see_other(&format!(
             "/thanks?lang={}&receipt={}",
             lang.code(),
@@ -1111,7 +1051,6 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
     };
     let criteria = vote.criteria();
     let submission = Submission {
-        token: &vote.token,
         score: Some(vote.score),
         comment: vote.comment.as_deref().unwrap_or(""),
         contact: vote.contact.as_deref().unwrap_or(""),
@@ -1121,7 +1060,7 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         criteria: &criteria,
         challenge: vote.turnstile.as_deref(),
     };
-    match app.cast(req, submission).await {
+    match app.cast(req, &vote.token, submission).await {
         Ok(receipt) => http::json(
             201,
             serde_json::json!({"status": "recorded", "receipt": receipt.display()}).to_string(),

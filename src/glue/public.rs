@@ -16,10 +16,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{console_error, console_log, Cache, Env, Request, Response, Result};
 
-/// Requests per client per minute on the public routes, unless `PUBLIC_RATE_LIMIT` says
-/// otherwise. A person reading results clicks a few times a minute; a script of open data
-/// needs one request per month.
-pub const DEFAULT_LIMIT_PER_MINUTE: u32 = 120;
 const WINDOW_MS: f64 = 60_000.0;
 /// Clients an isolate keeps count of in one window. Past that, new clients go uncounted
 /// (their answers still come from the cache), so a flood of addresses cannot grow memory.
@@ -82,24 +78,18 @@ fn known_version(month: &str) -> Option<(String, i64)> {
     })
 }
 
-/// The fast path, before the configuration is read: an answer this isolate already holds for
+/// The fast path, before any D1 read: an answer this isolate already holds for
 /// this request's month, page and language under the month's current version.
 pub fn from_memory(
-    env: &Env,
+    config: &crate::config::Config,
     req: &Request,
     route: &Route,
     now: crate::clock::Timestamp,
 ) -> Option<Response> {
-    if super::setting(env, "PUBLIC_RESULTS")
-        .as_deref()
-        .map(str::trim)
-        != Some("on")
-    {
+    if !config.public_results {
         return None;
     }
-    let default = super::setting(env, "DEFAULT_LANG")
-        .and_then(|l| Lang::parse(&l))
-        .unwrap_or(Lang::Uk);
+    let default = config.default_lang;
     let today = super::today(now);
     let (month, what) = match route {
         Route::PublicResultsPage => page_key(req, default, today)?,
@@ -154,13 +144,6 @@ fn client_key(req: &Request) -> u64 {
     "civicrate/public-limit".hash(&mut h);
     address.trim().hash(&mut h);
     h.finish()
-}
-
-fn limit_per_minute(env: &Env) -> u32 {
-    super::setting(env, "PUBLIC_RATE_LIMIT")
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .filter(|n| (1..=1_000_000).contains(n))
-        .unwrap_or(DEFAULT_LIMIT_PER_MINUTE)
 }
 
 /// One more request from this client in this isolate's current minute; false when over.
@@ -228,16 +211,17 @@ async fn binding_allows(env: &Env, key: u64) -> bool {
     }
 }
 
-/// `Some(429)` when this client is over the public routes' limit. Runs before the
-/// configuration is read, so a refused request costs next to nothing.
+/// `Some(429)` when this client is over the public routes' limit (`PUBLIC_RATE_LIMIT`). Runs
+/// before any D1 read, so a refused request costs next to nothing.
 pub async fn refuse_if_over_limit(
     env: &Env,
+    config: &crate::config::Config,
     req: &Request,
     path: &str,
     now_ms: f64,
 ) -> Option<Result<Response>> {
     let key = client_key(req);
-    if count_in_isolate(key, limit_per_minute(env), now_ms) && binding_allows(env, key).await {
+    if count_in_isolate(key, config.public_rate_limit, now_ms) && binding_allows(env, key).await {
         return None;
     }
     let retry = (WINDOW_MS / 1000.0) as u32;
@@ -695,10 +679,10 @@ pub async fn check_receipt(app: &App, code: &str) -> Result<Response> {
 /// After a roll-up: rebuild the pages of this month and last month (when the roll-up moved
 /// anything, or they are missing), and of up to two older months that have none yet.
 pub async fn refresh_after_roll_up(
-    env: &Env,
     store: &super::D1Store,
     now: crate::clock::Timestamp,
     changed: bool,
+    min_votes: u32,
 ) {
     let this = Period::around(PeriodKind::Month, super::today(now));
     let mut months = Vec::new();
@@ -718,15 +702,15 @@ pub async fn refresh_after_roll_up(
         }
         Err(e) => console_error!("cron: public results: listing months failed: {e}"),
     }
-    refresh(env, store, now, &months).await;
+    refresh(store, now, &months, min_votes).await;
 }
 
 /// Rebuilds these months' pages and keeps their versions for this isolate.
 pub async fn refresh(
-    env: &Env,
     store: &super::D1Store,
     now: crate::clock::Timestamp,
     months: &[String],
+    min_votes: u32,
 ) {
     if months.is_empty() {
         return;
@@ -737,7 +721,7 @@ pub async fn refresh(
     };
     let s = crate::results::ViewSettings {
         levels,
-        min_votes: super::min_votes(env).unwrap_or(crate::report::DEFAULT_MIN_VOTES),
+        min_votes,
         signed_weight: 1,
     };
     for month in months {

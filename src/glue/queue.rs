@@ -3,7 +3,7 @@
 //! writes each batch of messages in one D1 batch with the same statements as the direct write.
 
 use super::d1::D1Store;
-use super::{setting, shard_map};
+use super::shard_map;
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{EmployeeId, UnitId};
@@ -243,9 +243,4 @@ async fn write(store: &D1Store, messages: Vec<(RawMessage, QueuedVote)>, tally: 
             },
         }
     }
-}
-
-/// `SIMULATED_REDELIVERY`, checked like `SIMULATED_CLOCK`: local runs only.
-pub(super) fn simulated_redelivery(env: &Env) -> bool {
-    setting(env, "SIMULATED_REDELIVERY").is_some_and(|v| v.trim() == "on")
 }

@@ -1,53 +1,21 @@
 //! Cloudflare Turnstile, when an instance configures it (`TURNSTILE_SITE_KEY` and the secret
 //! `TURNSTILE_SECRET`): the vote form carries the widget and every vote's answer is checked
 //! with Cloudflare's siteverify before anything is written.
+//!
+//! The settings are read and checked with the rest (`config::TurnstileConfig`); this is the
+//! check itself.
 
+use crate::config::TurnstileConfig;
 use crate::service::Challenge;
 use wasm_bindgen::JsValue;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
-
-const SITEVERIFY: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
-
-#[derive(Debug, Clone)]
-pub struct Turnstile {
-    pub site_key: String,
-    secret: String,
-    verify_url: String,
-}
-
-impl Turnstile {
-    /// Both settings or neither; `verify_url` (`TURNSTILE_VERIFY_URL`) replaces Cloudflare's
-    /// endpoint and is only for local tests, which cannot reach it.
-    pub fn from_settings(
-        site_key: Option<String>,
-        secret: Option<String>,
-        verify_url: Option<String>,
-        local: bool,
-    ) -> Result<Option<Turnstile>, String> {
-        let verify_url = match verify_url {
-            Some(_) if !local => return Err("TURNSTILE_VERIFY_URL is for local tests only".into()),
-            Some(u) => u,
-            None => SITEVERIFY.to_owned(),
-        };
-        let present = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-        match (present(site_key), present(secret)) {
-            (None, None) => Ok(None),
-            (Some(site_key), Some(secret)) => Ok(Some(Turnstile {
-                site_key,
-                secret,
-                verify_url,
-            })),
-            _ => Err("set both TURNSTILE_SITE_KEY and TURNSTILE_SECRET, or neither".into()),
-        }
-    }
-}
 
 #[derive(serde::Deserialize)]
 struct Verdict {
     success: bool,
 }
 
-impl Challenge for Turnstile {
+impl Challenge for TurnstileConfig {
     async fn passes(&self, answer: Option<&str>) -> Result<bool, String> {
         // Turnstile answers are at most 2,048 characters; no request for an empty one.
         let Some(answer) = answer.filter(|a| !a.is_empty() && a.len() <= 2048) else {
@@ -57,7 +25,10 @@ impl Challenge for Turnstile {
         // more place an address goes.
         let body = format!(
             "secret={}&response={}",
-            percent_encoding::utf8_percent_encode(&self.secret, percent_encoding::NON_ALPHANUMERIC),
+            percent_encoding::utf8_percent_encode(
+                self.secret(),
+                percent_encoding::NON_ALPHANUMERIC
+            ),
             percent_encoding::utf8_percent_encode(answer, percent_encoding::NON_ALPHANUMERIC)
         );
         let headers = Headers::new();

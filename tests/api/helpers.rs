@@ -416,7 +416,32 @@ impl Worker {
         (session, token)
     }
 
+    /// An instance whose configuration the worker refuses (`settings` over the usual ones):
+    /// up once it answers `/healthz` at all, whatever the status; no admin is made.
+    pub fn start_misconfigured(settings: &[(&str, &str)]) -> Worker {
+        let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
+        let dir = project_dir()
+            .join("target/e2e")
+            .join(format!("{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("state folder");
+        copy_dir(migrated_template(), &dir);
+        for _ in 0..3 {
+            let mut worker = Worker::spawn(dir.clone(), &key(1), settings);
+            match worker.wait_until_answering(|_| true) {
+                Ok(()) => return worker,
+                Err(logs) if logs.contains("Address already in use") => worker.kill(),
+                Err(logs) => panic!("{logs}"),
+            }
+        }
+        panic!("wrangler dev found no free port in 3 attempts");
+    }
+
     fn wait_until_up(&mut self) -> Result<(), String> {
+        self.wait_until_answering(|status| status == 200)
+    }
+
+    /// Waits until `/healthz` answers a status that `up` accepts.
+    fn wait_until_answering(&mut self, up: impl Fn(u16) -> bool) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(120);
         let url = format!("{}/healthz", self.base);
         let port = self.base.rsplit(':').next().unwrap_or_default().to_owned();
@@ -429,7 +454,7 @@ impl Worker {
                 // address makes the answer ours.
                 let ours = std::fs::read_to_string(self.dir.join(format!("wrangler-{port}.log")))
                     .is_ok_and(|log| log.contains(&ready));
-                if resp == 200 && ours {
+                if up(resp) && ours {
                     return Ok(());
                 }
             }

@@ -9,6 +9,7 @@ mod admin_audit;
 mod anonymity;
 mod bad_input;
 mod browser;
+mod config;
 mod contract;
 mod credentials;
 mod criteria;
