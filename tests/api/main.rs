@@ -14,6 +14,7 @@ mod contract;
 mod credentials;
 mod criteria;
 mod integrity;
+mod layout;
 mod live_results;
 mod local_days;
 mod month_to_date;
