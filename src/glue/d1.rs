@@ -271,7 +271,10 @@ struct CountRow {
 impl Store for D1Store {
     async fn code_holder(&self, claims: &Claims) -> Result<Option<CodeHolder>, StoreError> {
         let query = statement::code_holder(claims, self.now, self.one_time_mark.as_deref());
-        let Some(row) = self.first::<HolderRow>(query.sql, &args(&query.args)).await? else {
+        let Some(row) = self
+            .first::<HolderRow>(query.sql, &args(&query.args))
+            .await?
+        else {
             return Ok(None);
         };
         let status = statement::code_status(
