@@ -233,11 +233,7 @@ impl World {
     }
 
     async fn open(&self, code: &VerifiedCode) -> Result<CodeStatus, CodeError> {
-        let code = self.code(
-            code.claims().employee,
-            code.claims().channel,
-            code.claims().issue,
-        );
+        let code = VerifiedCode::verify(&self.ring, code.token().as_str())?;
         service::open_code(&self.store, code)
             .await
             .map(|open| open.holder.status)
@@ -822,5 +818,60 @@ async fn a_units_website_form_lists_its_active_employees_with_a_current_website_
             .await
             .unwrap(),
         None
+    );
+}
+
+#[tokio::test]
+async fn a_one_time_code_takes_one_vote_and_then_is_used_and_an_expired_one_is_refused() {
+    let mut w = World::new();
+    let unit = w.unit("ЦНАП", None);
+    let (employee, _) = w.person("Остап Вовк", unit);
+    // Plain INSERTs: a batch of one code each, one valid for a day and one already expired (the
+    // admin's one-time statements also write its audit line and PDF numbering).
+    w.store
+        .conn()
+        .execute_batch(&format!(
+            "INSERT INTO one_time_batches (id, unit_id, channel, codes, issued_at, expires_at) VALUES \
+               (1, {unit}, 2, 1, {T}, {T} + 86400), (2, {unit}, 2, 1, {T} - 90000, {T} - 3600); \
+             INSERT INTO one_time_codes (employee_id, channel, serial, key_id, batch_id) VALUES \
+               ({employee}, 2, 1, 1, 1), ({employee}, 2, 2, 1, 2);"
+        ))
+        .unwrap();
+    let one_time = |serial| {
+        let claims = Claims {
+            shard: 0,
+            employee,
+            channel: Channel::WRITTEN_REPLY,
+            issue: serial,
+            kind: CodeKind::OneTime,
+        };
+        VerifiedCode::verify(&w.ring, w.ring.sign(&claims).as_str()).unwrap()
+    };
+    let (fresh, expired) = (one_time(1), one_time(2));
+    w.store.one_time_mark = Some("mark of serial 1".into());
+    assert_eq!(w.open(&fresh).await.unwrap(), CodeStatus::Current);
+    w.vote(&fresh, 3, "203.0.113.1").await.unwrap();
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM votes WHERE verified = 1 AND qr_issue = 0"),
+        1,
+        "a one-time vote is verified and keeps no serial"
+    );
+    assert_eq!(w.count("SELECT COUNT(*) FROM one_time_spent"), 1);
+    assert!(matches!(w.open(&fresh).await, Err(CodeError::Used)));
+    assert!(matches!(
+        w.vote(&fresh, 1, "203.0.113.2").await,
+        Err(VoteError::Code(CodeError::Used))
+    ));
+    w.store.one_time_mark = Some("mark of serial 2".into());
+    assert!(matches!(w.open(&expired).await, Err(CodeError::Revoked)));
+    assert!(revoked(w.vote(&expired, 3, "203.0.113.3").await));
+    assert_eq!(w.votes_of(employee), 1);
+    w.store.one_time_mark = None;
+    assert!(
+        matches!(
+            w.vote(&fresh, 3, "203.0.113.4").await,
+            Err(VoteError::Store(_))
+        ),
+        "a one-time vote without its spent mark is never written"
     );
 }
