@@ -20,6 +20,9 @@ pub mod one_time;
 pub mod record;
 pub mod results;
 pub mod sql;
+#[cfg(test)]
+pub(crate) mod sqlite;
+pub mod statement;
 
 /// A failure of the database itself. Logged with its cause; shown to nobody.
 #[derive(Debug, thiserror::Error)]

@@ -6,10 +6,9 @@ use crate::integrity::Cidr;
 use crate::org::{EmployeeId, UnitId};
 use crate::scale::{Criterion, Face, Labels, Level, Scale};
 use crate::store::record::{QueuedVote, VoteRecord};
-use crate::store::{
-    sql, CodeHolder, CodeStatus, NewVote, Recorded, ScoreCounts, Store, StoreError,
-};
-use crate::token::{Claims, CodeKind};
+use crate::store::statement::{self, Arg};
+use crate::store::{sql, CodeHolder, NewVote, Recorded, ScoreCounts, Store, StoreError};
+use crate::token::Claims;
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -271,32 +270,18 @@ struct CountRow {
 
 impl Store for D1Store {
     async fn code_holder(&self, claims: &Claims) -> Result<Option<CodeHolder>, StoreError> {
-        let mut args = vec![
-            num(claims.employee.get()),
-            num(claims.channel.get()),
-            num(claims.issue),
-        ];
-        let query = match claims.kind {
-            CodeKind::Standing => sql::CODE_HOLDER,
-            CodeKind::OneTime => {
-                args.push(num(self.now.unix_seconds() as f64));
-                args.push(opt_text(self.one_time_mark.as_deref()));
-                sql::ONE_TIME_HOLDER
-            }
-        };
-        let Some(row) = self.first::<HolderRow>(query, &args).await? else {
+        let query = statement::code_holder(claims, self.now, self.one_time_mark.as_deref());
+        let Some(row) = self
+            .first::<HolderRow>(query.sql, &args(&query.args))
+            .await?
+        else {
             return Ok(None);
         };
-        let status = match (
+        let status = statement::code_status(
             row.issued != 0,
             row.used != 0,
             row.unrevoked != 0 && row.active != 0,
-        ) {
-            (false, _, _) => CodeStatus::NeverIssued,
-            (true, true, _) => CodeStatus::Used,
-            (true, false, true) => CodeStatus::Current,
-            (true, false, false) => CodeStatus::Revoked,
-        };
+        );
         Ok(Some(CodeHolder {
             employee: EmployeeId::parse(row.employee_id)
                 .ok_or_else(|| StoreError::Corrupt("employee id".into()))?,
@@ -488,74 +473,12 @@ impl Store for D1Store {
 }
 
 impl D1Store {
-    /// The vote's batch: the client's count of the day first, then the conditional insert,
-    /// then its contact and criteria, which `changes()` ties to the insert.
+    /// The vote's batch (`statement::vote`), prepared.
     fn vote_statements(&self, vote: &VoteRecord) -> Result<Vec<D1PreparedStatement>, StoreError> {
-        let at = vote.at as f64;
-        let day = vote.day();
-        let (employee, channel, issue) = (num(vote.employee), num(vote.channel), num(vote.issue));
-        let mut counted = vec![
-            text(&day),
-            text(&vote.client_key),
-            employee.clone(),
-            channel.clone(),
-            issue.clone(),
-        ];
-        // A one-time vote needs its code's spent mark; without one nothing is written.
-        let mark = match (&self.one_time_mark, vote.one_time) {
-            (Some(mark), true) => Some(text(mark)),
-            (None, true) => {
-                return Err(StoreError::Corrupt(
-                    "a one-time vote without its code's spent mark".into(),
-                ))
-            }
-            (_, false) => None,
-        };
-        let (count_sql, insert_sql) = if vote.one_time {
-            counted.push(num(at));
-            counted.extend(mark.clone());
-            (sql::COUNT_CLIENT_ONE_TIME_VOTE, sql::INSERT_ONE_TIME_VOTE)
-        } else {
-            (sql::COUNT_CLIENT_VOTE, sql::INSERT_VOTE)
-        };
-        let count = self.prepare(count_sql, &counted)?;
-        // Right after the insert, so the contact's and criteria's `changes()` guards still
-        // see a written vote only when the code was unused.
-        let used_up = match &mark {
-            Some(m) => Some(self.prepare(sql::USE_ONE_TIME_CODE, std::slice::from_ref(m))?),
-            None => None,
-        };
-        let mut insert_args = vec![
-            employee,
-            channel,
-            issue,
-            num(vote.score),
-            opt_text(vote.comment.as_deref()),
-            num(u8::from(vote.contact.is_some())),
-            text(&vote.lang),
-            text(&vote.source),
-            text(&vote.client_hash),
-            num(at),
-            text(&day),
-            text(&vote.client_key),
-            num(vote.daily_limit),
-            opt_text(vote.flag.as_deref()),
-            text(&serde_json::to_string(&vote.office_units).unwrap_or_else(|_| "[]".into())),
-            text(&vote.network_hash),
-            text(&vote.receipt_hash),
-        ];
-        insert_args.extend(mark);
-        let insert = self.prepare(insert_sql, &insert_args)?;
-        let mut statements = vec![count, insert];
-        statements.extend(used_up);
-        if let Some(contact) = &vote.contact {
-            statements.push(self.prepare(sql::INSERT_VOTE_CONTACT, &[text(contact), num(at)])?);
-        }
-        if !vote.criteria.is_empty() {
-            let rated = serde_json::to_string(&vote.criteria).unwrap_or_else(|_| "[]".into());
-            statements.push(self.prepare(sql::INSERT_VOTE_CRITERIA, &[text(&rated)])?);
-        }
-        Ok(statements)
+        statement::vote(vote, self.one_time_mark.as_deref())?
+            .iter()
+            .map(|s| self.prepare(s.sql, &args(&s.args)))
+            .collect()
     }
 
     /// Writes queued votes in one D1 batch (one transaction, one round trip), each with its
@@ -605,13 +528,22 @@ impl D1Store {
 
 /// What a vote's batch did, from its results starting at the client's count.
 fn recorded(results: &[D1Result], daily_limit: u32) -> Result<Recorded, StoreError> {
-    if results.get(1).is_some_and(|r| changes(r) == 1) {
-        return Ok(Recorded::Stored);
-    }
-    let counted = first_row::<VotesRow>(results.first())?.map_or(0, |r| r.votes);
-    Ok(if counted > i64::from(daily_limit) {
-        Recorded::OverLimit
+    let inserted = results.get(1).is_some_and(|r| changes(r) == 1);
+    let counted = if inserted {
+        None
     } else {
-        Recorded::NotStored
-    })
+        first_row::<VotesRow>(results.first())?.map(|r| r.votes)
+    };
+    Ok(statement::recorded(inserted, counted, daily_limit))
+}
+
+/// A statement's arguments as D1 binds them.
+fn args(args: &[Arg]) -> Vec<JsValue> {
+    args.iter()
+        .map(|a| match a {
+            Arg::Num(n) => num(*n),
+            Arg::Text(s) => text(s),
+            Arg::Null => JsValue::NULL,
+        })
+        .collect()
 }
