@@ -53,14 +53,16 @@ if $want_bench && ! command -v wrk >/dev/null 2>&1; then
   say "installing wrk for the benchmark"
   apt_install wrk
 fi
-# `make contract`: schemathesis 4 (Python), for this user only.
+# `make contract` and `make test`: schemathesis 4 (Python), for this user only.
 schemathesis_version=4.32.5
 if $want_contract && ! PATH="$HOME/.local/bin:$PATH" schemathesis --version 2>/dev/null | grep -q "$schemathesis_version"; then
   say "installing schemathesis $schemathesis_version for make contract (about a minute, once)"
   if command -v pipx >/dev/null 2>&1; then
     pipx install --force "schemathesis==$schemathesis_version"
-  else
-    python3 -m pip install --user --quiet "schemathesis==$schemathesis_version"
+  elif ! python3 -m pip install --user --quiet "schemathesis==$schemathesis_version"; then
+    # Debian's own Python refuses pip outside a virtual environment (PEP 668): its pipx does not.
+    apt_install pipx
+    pipx install --force "schemathesis==$schemathesis_version"
   fi
 fi
 exit 0

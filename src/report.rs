@@ -295,8 +295,11 @@ impl Period {
             None => Ok(None),
             Some(s) => parse_iso_day(s).map(Some).ok_or(PeriodError::BadDate(name)),
         };
+        // Every date given is checked, used or not: `to=null` on a monthly view is a mistake
+        // to name, not a parameter to ignore.
+        let (date, from, to) = (day(date, "date")?, day(from, "from")?, day(to, "to")?);
         if kind == PeriodKind::Custom {
-            let (Some(from), Some(to)) = (day(from, "from")?, day(to, "to")?) else {
+            let (Some(from), Some(to)) = (from, to) else {
                 return Err(PeriodError::BadRange);
             };
             if from > to {
@@ -307,8 +310,7 @@ impl Period {
             }
             return Ok(Period { kind, from, to });
         }
-        let d = day(date, "date")?.unwrap_or(today);
-        Ok(Period::around(kind, d))
+        Ok(Period::around(kind, date.unwrap_or(today)))
     }
 
     /// The period of `kind` that contains `d` (weeks are ISO weeks, Monday first).
@@ -921,6 +923,33 @@ mod tests {
             Err(PeriodError::BadDate("date"))
         );
         assert_eq!(Period::month("2026-13"), Err(PeriodError::BadMonth));
+    }
+
+    #[test]
+    fn a_bad_date_is_refused_even_where_the_period_does_not_use_it() {
+        let today = d("2026-11-23");
+        assert_eq!(
+            Period::parse(None, None, None, Some("null"), today),
+            Err(PeriodError::BadDate("to"))
+        );
+        assert_eq!(
+            Period::parse(Some("week"), None, Some("2026-1-1"), None, today),
+            Err(PeriodError::BadDate("from"))
+        );
+        assert_eq!(
+            Period::parse(
+                Some("custom"),
+                Some("yesterday"),
+                Some("2026-01-01"),
+                Some("2026-01-31"),
+                today
+            ),
+            Err(PeriodError::BadDate("date"))
+        );
+        assert_eq!(
+            Period::parse(None, None, None, Some("2026-01-31"), today),
+            Ok(Period::around(PeriodKind::Month, today))
+        );
     }
 
     #[test]
