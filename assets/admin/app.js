@@ -270,7 +270,7 @@
       async (v, msg) => {
         if (v.password !== v.password2) { msg.textContent = t("mismatch"); return; }
         me = await api("POST", "/api/v1/invitations/accept", { token, password: v.password });
-        history.replaceState(null, "", "/admin/#/"); route();
+        history.replaceState(null, "", "/admin/#/"); navigate();
       }, "accept"));
   }
 
@@ -1420,8 +1420,18 @@
 
   const select = document.getElementById("lang");
   for (const [code, label] of LANGS) select.append(el("option", { value: code, selected: code === lang }, label));
-  select.addEventListener("change", () => { setLang(select.value); route(); });
+  // One screen is drawn at a time, in the order asked: a screen still waiting for its data
+  // when another is asked for (a click during a slow load) would otherwise draw itself over
+  // the newer one, leaving the old screen under the new address. A load stuck for 10 s on a
+  // bad network does not hold the next screen back for longer.
+  let drawing = Promise.resolve();
+  function navigate() {
+    const before = Promise.race([drawing, new Promise((done) => setTimeout(done, 10000))]);
+    drawing = before.then(route, route);
+  }
+
+  select.addEventListener("change", () => { setLang(select.value); navigate(); });
   setLang(lang);
-  window.addEventListener("hashchange", route);
-  route();
+  window.addEventListener("hashchange", navigate);
+  navigate();
 })();
