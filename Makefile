@@ -14,10 +14,11 @@ export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 
 SOURCES := $(shell find src assets -type f) build.rs Cargo.toml Cargo.lock
 
-.PHONY: help setup build build-debug dev test test-unit test-e2e lint contract bench bench-public bench-results bench-attack bench-load fuzz clean
+.PHONY: help setup build build-debug dev deploy test test-unit test-e2e lint contract bench bench-public bench-results bench-attack bench-load fuzz clean
 
 help:
 	@echo "make dev    run civicrate locally on http://127.0.0.1:8787 with demo data"
+	@echo "make deploy build and ship both workers (README, \"Deploying\")"
 	@echo "make test   run every test (unit, property, end-to-end on wrangler dev, browser, schemathesis)"
 	@echo "make bench  print size and speed figures"
 	@echo "make contract  schemathesis against the OpenAPI document on a fresh local instance"
@@ -29,24 +30,41 @@ help:
 setup:
 	@scripts/setup.sh --browser
 
-build: build/worker/shim.mjs
+build: build/workers.stamp wrangler.backoffice.toml
 
-# The same worker with function names kept, so a panic's trace names its functions.
+# The same workers with function names kept, so a panic's trace names its functions.
 build-debug:
-	worker-build --release
-	@touch build/worker/shim.mjs
+	worker-build --release --out-dir build/backoffice
+	worker-build --release --out-dir build/citizen --features citizen
+	@touch build/workers.stamp
 
 # worker-build keeps the WASM name section (164 KB of function names, 36 KB gzipped) for
 # readable panic traces; the shipped worker drops it. Debug a panic with `make build-debug`.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 
-build/worker/shim.mjs: $(SOURCES)
-	worker-build --release
-	wasm-opt $(WASM_FEATURES) --strip-debug build/index_bg.wasm -o build/index_bg.wasm
+# Two workers from one crate (docs/deploy.md, "Two workers"): the back office, and the citizen
+# worker with `--features citizen`. One recipe builds both in turn: they share target/ and the
+# file cargo links to.
+build/workers.stamp: $(SOURCES)
+	worker-build --release --out-dir build/backoffice
+	wasm-opt $(WASM_FEATURES) --strip-debug build/backoffice/index_bg.wasm -o build/backoffice/index_bg.wasm
+	worker-build --release --out-dir build/citizen --features citizen
+	wasm-opt $(WASM_FEATURES) --strip-debug build/citizen/index_bg.wasm -o build/citizen/index_bg.wasm
 	@touch $@
+
+# The back office's configuration, made from the citizen worker's (scripts/backoffice-config.mjs).
+wrangler.backoffice.toml: wrangler.toml scripts/backoffice-config.mjs
+	node scripts/backoffice-config.mjs wrangler.toml $@
 
 dev: setup build
 	@scripts/dev.sh
+
+# Both workers, the back office first: the citizen worker's service binding names it.
+deploy:
+	@scripts/setup.sh
+	@$(MAKE) -s build
+	wrangler deploy --config wrangler.backoffice.toml
+	wrangler deploy --config wrangler.toml
 
 # The last step is `make contract` on the build just made (about 80 s on 2 cores).
 test: setup build
@@ -54,6 +72,7 @@ test: setup build
 	cargo fmt --check
 	cargo clippy --all-targets --quiet -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --features citizen --quiet -- -D warnings
 	cargo test --lib --quiet
 	cargo test --test api -- --test-threads 4
 	@scripts/contract.sh

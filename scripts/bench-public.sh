@@ -36,7 +36,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { echo "bench-public: $*" >&2; exit 1; }
 command -v wrk >/dev/null || die "wrk is missing (scripts/setup.sh --bench installs it)"
 [ -x "$wrangler" ] || die "wrangler is missing (scripts/setup.sh installs it)"
-[ -f build/worker/shim.mjs ] || die "build/worker/shim.mjs is missing: run make build"
+[ -f build/workers.stamp ] || die "the workers are not built: run make build"
 
 work=$(mktemp -d)
 server_pid=
@@ -68,7 +68,8 @@ EOF
 "$wrangler" d1 migrations apply DB --local --persist-to "$state" </dev/null >"$work/migrate.log" 2>&1 ||
   { cat "$work/migrate.log" >&2; die "applying migrations failed"; }
 say "civicrate: wrangler dev on 127.0.0.1:$port"
-(exec setsid "$wrangler" dev --log-level "$log_level" --ip 127.0.0.1 --port "$port" --inspector-port "$(free_port)" \
+node scripts/backoffice-config.mjs wrangler.toml "$work/backoffice/wrangler.toml" --secrets "$work/env"
+(WRANGLER_REGISTRY_PATH="$work/registry" exec setsid "$wrangler" dev --config wrangler.toml --config "$work/backoffice/wrangler.toml" --log-level "$log_level" --ip 127.0.0.1 --port "$port" --inspector-port "$(free_port)" \
   --show-interactive-dev-session=false --test-scheduled --persist-to "$state" --env-file "$work/env" \
   </dev/null >"$work/dev.log" 2>&1) &
 server_pid=$!

@@ -81,9 +81,10 @@ wasm_of() {
   [ -n "$found" ] || die "no .wasm under $1 (did the build run?)"
   echo "$found"
 }
-civ_wasm=$(wasm_of build)
+civ_wasm=$(wasm_of build/citizen)
+back_wasm=$(wasm_of build/backoffice)
 floor_wasm=$(wasm_of bench/floor/build)
-[ -f build/worker/shim.mjs ] || die "build/worker/shim.mjs is missing: run make build"
+[ -f build/workers.stamp ] || die "the workers are not built: run make build"
 
 # The peer has no build of its own: its size is what wrangler bundles and would upload.
 say "bundling the peer (bench/peer) as wrangler would deploy it"
@@ -97,6 +98,8 @@ peer_js="$work/peer-dist/index.js"
 # --- sizes --------------------------------------------------------------------------------
 civ_raw=$(wc -c <"$civ_wasm")
 civ_gz=$(gzip -9 -c "$civ_wasm" | wc -c)
+back_raw=$(wc -c <"$back_wasm")
+back_gz=$(gzip -9 -c "$back_wasm" | wc -c)
 floor_raw=$(wc -c <"$floor_wasm")
 floor_gz=$(gzip -9 -c "$floor_wasm" | wc -c)
 peer_raw=$(wc -c <"$peer_js")
@@ -206,8 +209,10 @@ TOKEN_KEYS="1:$(head -c 32 /dev/urandom | base64 -w0)"
 SESSION_KEY="$(head -c 32 /dev/urandom | base64 -w0)"
 PUBLIC_BASE_URL="$civ_base"
 EOF
-say "civicrate: wrangler dev on 127.0.0.1:$civ_port"
-start_server civicrate . "$civ_state" "$civ_port" --env-file "$work/civicrate.env"
+say "civicrate: wrangler dev on 127.0.0.1:$civ_port (the citizen worker, the back office behind it)"
+node scripts/backoffice-config.mjs wrangler.toml "$civ_state/backoffice/wrangler.toml" --secrets "$work/civicrate.env"
+WRANGLER_REGISTRY_PATH="$civ_state/registry" start_server civicrate . "$civ_state" "$civ_port" --env-file "$work/civicrate.env" \
+  --config wrangler.toml --config "$civ_state/backoffice/wrangler.toml"
 civ_pid=$server_pid
 wait_up civicrate "$civ_base/healthz" '^200$'
 # An API token the way an operator gets one: a one-time invitation, accepted, then a token.
@@ -410,12 +415,13 @@ peer_created=$((peer_created + 1 + parity_created)) # the same for the peer
 
 # --- report -------------------------------------------------------------------------------
 echo
-echo "Worker size (civicrate's WASM after wasm-opt, the floor's WASM, the peer's JS bundle)"
+echo "Worker size (civicrate's two WASMs after wasm-opt, the floor's WASM, the peer's JS bundle)"
 printf '  %-10s %10s %14s\n' worker "raw KB" "gzip -9 KB"
-printf '  %-10s %10s %14s\n' civicrate "$(kb "$civ_raw")" "$(kb "$civ_gz")"
+printf '  %-10s %10s %14s\n' citizen "$(kb "$civ_raw")" "$(kb "$civ_gz")"
+printf '  %-10s %10s %14s\n' backoffice "$(kb "$back_raw")" "$(kb "$back_gz")"
 printf '  %-10s %10s %14s\n' floor "$(kb "$floor_raw")" "$(kb "$floor_gz")"
 printf '  %-10s %10s %14s\n' peer "$(kb "$peer_raw")" "$(kb "$peer_gz")"
-echo "  civicrate gzipped $(kb "$civ_gz") KB, target <= 350 KB: $size_ok"
+echo "  the citizen worker (what a scan loads) gzipped $(kb "$civ_gz") KB, target <= 350 KB: $size_ok"
 echo
 echo "Vote POST on wrangler dev (wrk -t$threads -c$connections, $rounds alternating rounds of ${slice} s per worker, 127.0.0.1)"
 printf '  %-10s %10s %10s %10s %8s\n' worker "req/s" "p50 ms" "p99 ms" errors

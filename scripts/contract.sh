@@ -24,7 +24,10 @@ config=.e2e-wrangler-contract-$port.toml
 awk '/^\[build\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' wrangler.toml > "$config"
 wrangler d1 migrations apply DB --local --config "$config" --persist-to "$state" >/dev/null
 
-wrangler dev --config "$config" --ip 127.0.0.1 --port "$port" --inspector-port "$(free_port)" \
+# The back office beside it, as deployed (docs/deploy.md, "Two workers").
+node scripts/backoffice-config.mjs "$config" "$state/backoffice/wrangler.toml" --secrets "$state/vars.env"
+WRANGLER_REGISTRY_PATH="$state/registry" \
+wrangler dev --config "$config" --config "$state/backoffice/wrangler.toml" --ip 127.0.0.1 --port "$port" --inspector-port "$(free_port)" \
   --show-interactive-dev-session=false --persist-to "$state" --env-file "$state/vars.env" \
   > "$state/wrangler.log" 2>&1 &
 server=$!

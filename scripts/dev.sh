@@ -16,7 +16,9 @@ fi
 wrangler d1 migrations apply DB --local >/dev/null
 echo "local D1 is up to date with migrations/"
 
-wrangler dev --ip 127.0.0.1 --port "$port" &
+# The citizen worker (the entry) and the back office behind its service binding, as deployed;
+# `make build` wrote wrangler.backoffice.toml, and the back office reads .dev.vars too.
+wrangler dev --config wrangler.toml --config wrangler.backoffice.toml --ip 127.0.0.1 --port "$port" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 300); do

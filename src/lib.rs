@@ -22,6 +22,7 @@ pub mod alert;
 pub mod api;
 pub mod appeal;
 pub mod audit;
+pub mod between_workers;
 pub mod cf_access;
 pub mod clock;
 pub mod common_passwords;

@@ -5,7 +5,9 @@ use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{EmployeeId, UnitId};
 use crate::scale::{Criterion, Face, Labels, Level, Scale};
-use crate::store::record::{QueuedVote, VoteRecord};
+#[cfg(feature = "citizen")]
+use crate::store::record::QueuedVote;
+use crate::store::record::VoteRecord;
 use crate::store::statement::{self, Arg};
 use crate::store::{sql, CodeHolder, NewVote, Recorded, ScoreCounts, Store, StoreError};
 use crate::token::Claims;
@@ -481,6 +483,7 @@ impl D1Store {
             .collect()
     }
 
+    #[cfg(feature = "citizen")]
     /// Writes queued votes in one D1 batch (one transaction, one round trip), each with its
     /// key. Fails whole, writing nothing, if any key was already written or D1 fails.
     pub async fn record_queued(&self, votes: &[QueuedVote]) -> Result<Vec<Recorded>, StoreError> {
@@ -507,6 +510,7 @@ impl D1Store {
             .collect()
     }
 
+    #[cfg(feature = "citizen")]
     /// Whether a queued vote's key was written: its message was handled before.
     pub async fn queued_key_written(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self

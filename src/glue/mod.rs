@@ -2,52 +2,71 @@
 //! bindings resolved per request at the entry, routing, and thin handlers that call `service`
 //! and render its answers.
 
+// The citizen worker builds a subset of the shared glue (D1 adapter, HTTP helpers); what it
+// does not call is dropped by the linker, so unused helpers are expected there, not a smell.
+#![cfg_attr(feature = "citizen", allow(dead_code))]
+
+#[cfg(not(feature = "citizen"))]
 mod admin;
+#[cfg(not(feature = "citizen"))]
 mod alert;
+#[cfg(not(feature = "citizen"))]
 mod audit;
+#[cfg(not(feature = "citizen"))]
 mod auth;
+#[cfg(not(feature = "citizen"))]
+mod back_office;
+#[cfg(not(feature = "citizen"))]
 mod cf_access;
+#[cfg(feature = "citizen")]
+mod citizen;
 mod d1;
+#[cfg(not(feature = "citizen"))]
 mod d1_admin;
+#[cfg(not(feature = "citizen"))]
 mod d1_audit;
+#[cfg(not(feature = "citizen"))]
 mod d1_directory;
+#[cfg(not(feature = "citizen"))]
 mod d1_one_time;
+#[cfg(not(feature = "citizen"))]
 mod d1_public;
+#[cfg(not(feature = "citizen"))]
 mod d1_results;
+#[cfg(not(feature = "citizen"))]
 mod directory;
 mod http;
 mod limiter;
+#[cfg(not(feature = "citizen"))]
 mod national;
+#[cfg(not(feature = "citizen"))]
 mod public;
 mod queue;
+#[cfg(feature = "citizen")]
+mod queue_consumer;
+#[cfg(not(feature = "citizen"))]
 mod results;
 mod turnstile;
+#[cfg(not(feature = "citizen"))]
 mod zones;
 
-use crate::account::Principal;
-use crate::api::{self, ApiError, OPENAPI_JSON};
-use crate::clock::{DayRange, Timestamp};
+use crate::api::{self, ApiError};
+use crate::clock::Timestamp;
 use crate::config::{Config, ConfigError};
 use crate::i18n::{self, Lang};
 use crate::integrity::PageStamp;
-use crate::org::EmployeeId;
 use crate::pages::{self, EmployeeCard, FormProblem, FormState, Problem};
 use crate::receipt::Receipt;
 use crate::routes::{self, Access, Method, Route, RouteError};
 use crate::service::{self, Client, CodeError, Submission, VerifiedCode, VoteError};
 use crate::shard::{Destination, ShardMap};
-use crate::store::admin::AdminStore;
-use crate::store::results::ResultsStore;
 use crate::store::Source;
 use crate::store::Store;
 use crate::vote::{FormVote, InputError, JsonVote};
 use d1::D1Store;
 use serde::de::DeserializeOwned;
 use std::rc::Rc;
-use worker::{
-    console_error, console_log, event, Context, Date, Env, Queue, Request, Response, Result,
-    ScheduleContext, ScheduledEvent,
-};
+use worker::{console_error, event, Context, Date, Env, Queue, Request, Response, Result};
 
 // The configuration, parsed once per isolate: an isolate's environment does not change, so
 // every request and cron run after the first reads this value instead of the settings.
@@ -115,17 +134,6 @@ fn binding_names(env: &Env) -> Vec<String> {
         .collect()
 }
 
-/// `HOME_SHARD` and the shards bound as `DB_SHARD_<n>`, from the names of every binding. The
-/// queue consumer's own reading (requests and crons use `config`): it writes votes already
-/// accepted, which no other setting concerns, so a setting broken since does not hold them.
-fn shard_map(env: &Env) -> std::result::Result<ShardMap, String> {
-    let names = binding_names(env);
-    ShardMap::parse(
-        setting(env, "HOME_SHARD").as_deref(),
-        names.iter().map(String::as_str),
-    )
-}
-
 /// The UTC date of a moment.
 fn today(now: Timestamp) -> chrono::NaiveDate {
     chrono::DateTime::from_timestamp(now.unix_seconds(), 0)
@@ -170,10 +178,23 @@ fn misconfigured(path: &str) -> Result<Response> {
 
 /// `/healthz`: "ok" only when the configuration is valid; else 503 naming the setting at
 /// fault (the message never carries a secret's value), so a monitor sees a bad deployment.
-fn health(env: &Env) -> Result<Response> {
-    let mut resp = match config(env) {
-        Ok(_) => Response::ok("ok")?,
-        Err(e) => Response::error(format!("misconfigured: {e}"), 503)?,
+/// The back office also answers 503 when the citizen worker's key ring (`RING_HEADER`) is not
+/// its own: codes it signs would not verify where citizens scan them.
+fn health(env: &Env, req: &Request) -> Result<Response> {
+    use crate::between_workers::{same_ring, RING_HEADER};
+    let problem = match config(env) {
+        Err(e) => Some(format!("misconfigured: {e}")),
+        Ok(c) => match http::header(req, RING_HEADER) {
+            Some(theirs) if !same_ring(&c.ring, &theirs) => Some(
+                "misconfigured: TOKEN_KEYS differs between the citizen worker and the back office"
+                    .to_owned(),
+            ),
+            _ => None,
+        },
+    };
+    let mut resp = match problem {
+        None => Response::ok("ok")?,
+        Some(problem) => Response::error(problem, 503)?,
     };
     resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
@@ -185,12 +206,24 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let now = Timestamp::from_unix_millis(Date::now().as_millis());
     let path = req.path();
     let method = http::method(&req);
+    #[cfg(not(feature = "citizen"))]
+    if path == crate::between_workers::PATH {
+        return back_office::cron_call(&req, &env, now).await;
+    }
     let route = match routes::route(method, &path) {
         Ok(route) => route,
         Err(e) => return unrouted(&req, &path, e),
     };
+    // The citizen worker answers a scan and a vote; everything else is the back office's.
+    #[cfg(feature = "citizen")]
+    if !citizen::serves(&route) {
+        return citizen::forward(req, &env).await;
+    }
     if route == Route::Health {
-        return health(&env);
+        #[cfg(feature = "citizen")]
+        return citizen::health(&env, &req).await;
+        #[cfg(not(feature = "citizen"))]
+        return health(&env, &req);
     }
     if route == Route::Favicon {
         return http::favicon(&req);
@@ -207,6 +240,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             return misconfigured(&path);
         }
     };
+    #[cfg(not(feature = "citizen"))]
     if public::is_public_read(&route) {
         let now_ms = Date::now().as_millis() as f64;
         if let Some(refused) =
@@ -228,6 +262,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
     // Public results are aggregates the hourly cron wrote: a replica a little behind the
     // primary serves them as well, and spares the one primary of a busy shard.
+    #[cfg(not(feature = "citizen"))]
     let app = match route {
         Route::PublicResultsPage | Route::PublicResultsData | Route::ReceiptCheck { .. } => App {
             store: app.store.read_replica(),
@@ -252,381 +287,22 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                     ),
                 )
             }
-            Route::ReceiptCheck { code } => public::check_receipt(&app, code).await,
             Route::VotePage { token } => vote_page(&app, &req, token).await,
             Route::UnitForm { unit } => unit_form(&app, &req, unit).await,
             Route::VoteForm { token } => vote_form(&app, &mut req, token).await,
             Route::ApiVote => api_vote(&app, &mut req).await,
-            Route::OpenApi => {
-                let mut resp = http::json(200, OPENAPI_JSON.to_owned())?;
-                resp.headers_mut()
-                    .set("cache-control", "public, max-age=300")?;
-                Ok(resp)
-            }
-            Route::AdminApp => admin::app_shell(),
-            Route::AdminAsset { name } => admin::asset(name),
-            Route::SignIn => admin::sign_in(&app, &mut req).await,
-            Route::AcceptInvitation => admin::accept_invitation(&app, &mut req).await,
-            Route::PublicResultsPage => public::public_page(&app, &req).await,
-            Route::PublicResultsData => public::public_data(&app, &req).await,
-            _ => Response::ok("ok"),
+            #[cfg(not(feature = "citizen"))]
+            _ => back_office::public(&app, &mut req, route).await,
+            // The citizen worker handed every other route on before this (`citizen::serves`).
+            #[cfg(feature = "citizen")]
+            _ => http::api_error(&ApiError::not_found()),
         };
     }
-    let p = match auth::principal(&app, &req, method).await {
-        Ok(p) => p,
-        Err(e) => {
-            return if Route::is_api(&path) {
-                http::api_error(&e)
-            } else {
-                // A poster link opened while signed out: back to the admin page to sign in.
-                http::see_other("/admin/")
-            };
-        }
-    };
-    match route {
-        Route::Me => admin::me(&app, &p).await,
-        Route::SignOut => admin::sign_out(&app, &req, &p).await,
-        Route::ChangePassword => admin::change_password(&app, &mut req, &p).await,
-        Route::Units => admin::units(&app, &p).await,
-        Route::CreateUnit => admin::create_unit(&app, &mut req, &p).await,
-        Route::UnitDetail { unit } => admin::unit_detail(&app, &p, unit).await,
-        Route::ChangeUnit { unit } => admin::change_unit(&app, &mut req, &p, unit).await,
-        Route::SetNetworks { unit } => admin::set_networks(&app, &mut req, &p, unit).await,
-        Route::CreateEmployee => admin::create_employee(&app, &mut req, &p).await,
-        Route::EmployeeDetail { employee } => admin::employee_detail(&app, &p, employee).await,
-        Route::ChangeEmployee { employee } => {
-            admin::change_employee(&app, &mut req, &p, employee).await
-        }
-        Route::IssueCode { employee } => admin::issue_code(&app, &req, &p, employee).await,
-        Route::RevokeCode { employee } => admin::revoke_code(&app, &req, &p, employee).await,
-        Route::QrSvg { employee } => admin::qr_image(&app, &req, &p, employee, false).await,
-        Route::QrPng { employee } => admin::qr_image(&app, &req, &p, employee, true).await,
-        Route::Summary { employee } => summary(&app, &req, &p, employee).await,
-        Route::Directions => admin::directions(&app).await,
-        Route::CreateDirection => admin::create_direction(&app, &mut req, &p).await,
-        Route::Import => admin::import(&app, &mut req, &p).await,
-        Route::Export => admin::export(&app, &req, &p).await,
-        Route::Accounts => admin::accounts(&app, &p).await,
-        Route::Invite => admin::invite(&app, &mut req, &p).await,
-        Route::SetRoles { account } => admin::set_roles(&app, &mut req, &p, account).await,
-        Route::LinkEmployee { account } => admin::link_employee(&app, &mut req, &p, account).await,
-        Route::DeactivateAccount { account } => admin::deactivate_account(&app, &p, account).await,
-        Route::Tokens => admin::tokens(&app, &p).await,
-        Route::CreateToken => admin::create_token(&app, &mut req, &p).await,
-        Route::RevokeToken { id } => admin::revoke_token(&app, &p, id).await,
-        Route::AuditLog => audit::audit_log(&app, &req, &p).await,
-        Route::PendingInvitations => audit::pending(&app, &p).await,
-        Route::RevokeInvitation { id } => audit::revoke(&app, &p, id).await,
-        Route::ResetLink { account } => audit::reset_link(&app, &p, account).await,
-        Route::SigningKeys => admin::signing_keys(&app, &p).await,
-        Route::Scale => admin::scale(&app).await,
-        Route::SetScale => admin::set_scale(&app, &mut req, &p).await,
-        Route::CreateCriterion => admin::create_criterion(&app, &mut req, &p).await,
-        Route::ChangeCriterion { id } => admin::change_criterion(&app, &mut req, &p, id).await,
-        Route::ReissueOldCodes { unit } => admin::reissue_old_codes(&app, &p, unit).await,
-        Route::UnitResults { unit } => results::unit_results(&app, &req, &p, unit).await,
-        Route::EmployeeResults { employee } => {
-            results::employee_results(&app, &req, &p, employee).await
-        }
-        Route::DirectionResults => results::direction_results(&app, &req, &p).await,
-        Route::Comments => results::comments(&app, &req, &p).await,
-        Route::Recompute => results::recompute(&app, &req, &p).await,
-        Route::MonthlyReport { unit } => results::monthly_report(&app, &req, &p, unit).await,
-        Route::FlaggedVotes => results::flagged(&app, &req, &p).await,
-        Route::DecideFlagged => results::decide(&app, &mut req, &p).await,
-        Route::RejectedVotes => results::rejected(&app, &req, &p).await,
-        Route::UndoRejection { vote } => results::undo_rejection(&app, &p, vote).await,
-        Route::UndoRejections => results::undo_rejections(&app, &mut req, &p).await,
-        Route::Cases => results::cases(&app, &req, &p).await,
-        Route::OverdueCases => results::overdue(&app, &p).await,
-        Route::ChangeCase { id } => results::change_case(&app, &mut req, &p, id).await,
-        Route::FileAppeal { vote } => results::file_appeal(&app, &mut req, &p, vote).await,
-        Route::Appeals => results::appeals(&app, &req, &p).await,
-        Route::DecideAppeal { vote } => results::decide_appeal(&app, &mut req, &p, vote).await,
-        Route::ModerateComment { vote } => results::moderate(&app, &mut req, &p, vote).await,
-        Route::National => national::national(&app, &req, &p).await,
-        Route::Poster { .. } | Route::UnitPosters { .. } => {
-            admin::posters(&app, &req, &p, &route).await
-        }
-        Route::IssueOneTimeCodes { unit } => admin::issue_one_time(&app, &mut req, &p, unit).await,
-        Route::OneTimeBatches { unit } => admin::one_time_batches(&app, &p, unit).await,
-        Route::OneTimeBatch { id } => admin::one_time_batch(&app, &p, id).await,
-        Route::RevokeOneTimeBatch { id } => admin::revoke_one_time(&app, &p, id).await,
-        Route::OneTimeSlips { id } => admin::one_time_slips(&app, &req, &p, id).await,
-        Route::Search => directory::search(&app, &req, &p).await,
-        Route::EmployeeList => directory::employees(&app, &req, &p).await,
-        Route::IssueMissingCodes { unit } => {
-            directory::issue_missing(&app, &mut req, &p, unit).await
-        }
-        // Public routes were answered above.
-        _ => http::api_error(&ApiError::not_found()),
-    }
+    #[cfg(not(feature = "citizen"))]
+    return back_office::signed_in(&app, &mut req, &path, method, route).await;
+    #[cfg(feature = "citizen")]
+    http::api_error(&ApiError::not_found())
 }
-
-/// Cron triggers (wrangler.toml), told apart by their schedule: the hourly roll-up, the
-/// monthly close on the 1st, and the daily housekeeping. An unknown schedule rolls up.
-#[event(scheduled)]
-async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    console_error_panic_hook::set_once();
-    let now = Timestamp::from_unix_millis(Date::now().as_millis());
-    // A bad configuration stops the whole run: no half-configured roll-up, close or alert.
-    let config = match config(&env) {
-        Ok(c) => c,
-        Err(e) => return console_error!("cron: configuration error: {e}"),
-    };
-    let db = match env.d1("DB") {
-        Ok(db) => db,
-        Err(e) => return console_error!("cron: D1 binding DB: {e}"),
-    };
-    let store = D1Store::new(db, config.shards.home(), now);
-    let alerts = config.alerts.is_some();
-    match event.cron().as_str() {
-        HOUSEKEEPING_CRON => {
-            housekeeping(&config, &store, now).await;
-            if alerts {
-                queue_drops(&store, now).await;
-            }
-        }
-        MONTHLY_CLOSE_CRON => close_month(&config, &store, now).await,
-        _ => {
-            hourly(&config, &store, now).await;
-            collect_national(&env, &config, &store, now).await;
-        }
-    }
-    if let Some(alerts) = &config.alerts {
-        let base = config.base_url.as_str();
-        alert::deliver(
-            &store,
-            alerts,
-            config.default_lang,
-            base.trim_end_matches('/'),
-            now,
-        )
-        .await;
-    }
-}
-
-async fn queue_drops(store: &D1Store, now: Timestamp) {
-    let top = match store.scale().await {
-        Ok(s) => i64::from(s.max()),
-        Err(e) => return console_error!("cron: drop alerts: reading the scale failed: {e}"),
-    };
-    match crate::results::queue_drop_alerts(store, now, top).await {
-        Ok(0) => {}
-        Ok(n) => console_log!("cron: {n} sharp drops found"),
-        Err(e) => console_error!("cron: drop alerts failed: {e}"),
-    }
-}
-
-const HOUSEKEEPING_CRON: &str = "5 0 * * *";
-const MONTHLY_CLOSE_CRON: &str = "30 0 1 * *";
-
-async fn hourly(config: &Config, store: &D1Store, now: Timestamp) {
-    let budget = crate::results::Budget {
-        alerts: config.alerts.is_some(),
-        case_deadline_days: config.case_deadline_days,
-        ..crate::results::Budget::CRON
-    };
-    let rolled = crate::results::roll_up(store, &zones::IntlZones::default(), now, budget).await;
-    // The public pages follow what the roll-up changed (public.rs).
-    let changed = rolled.as_ref().is_ok_and(|r| {
-        !r.skipped && (r.new_votes > 0 || !r.days.is_empty() || !r.months.is_empty())
-    });
-    match rolled {
-        Ok(r) if r.skipped => console_log!("cron: roll-up skipped, another run holds the lease"),
-        Ok(r) => console_log!(
-            "cron: rolled up to vote {} ({} new votes, {} days, {} months; {} votes, {} days and {} months left; {} rows read, {} written)",
-            r.watermark,
-            r.new_votes,
-            r.days.len(),
-            r.months.len(),
-            r.votes_left,
-            r.days_left,
-            r.months_left,
-            r.cost.rows_read,
-            r.cost.rows_written
-        ),
-        // The next run redoes it: every step is a batch, and the dirty days stay dirty.
-        Err(e) => console_error!("cron: roll-up failed: {e}"),
-    }
-    public::refresh_after_roll_up(store, now, changed, config.min_votes).await;
-    // After the roll-up, whose screening is what needed the exact times.
-    match coarsen_times(store, now).await {
-        Ok(0) => {}
-        Ok(n) => console_log!("cron: vote times coarsened to the half hour through vote {n}"),
-        Err(e) => console_error!("cron: coarsening vote times failed: {e}"),
-    }
-    // A monthly close that failed or found the lease taken is made up by the next hour.
-    let today = crate::clock::parse_iso_day(&now.utc_day()).unwrap_or_default();
-    let last = crate::report::month_key(
-        crate::report::Period::around(crate::report::PeriodKind::Month, today)
-            .previous()
-            .from,
-    );
-    match store.has_monthly_reports(&last).await {
-        Ok(false) => close_month(config, store, now).await,
-        Ok(true) => {}
-        Err(e) => console_error!("cron: checking last month's reports failed: {e}"),
-    }
-}
-
-/// Votes per coarsening step, and steps per run: a first run over millions of votes spreads
-/// over several hours, each step one batch well within D1's 30 s.
-const COARSEN_STEP: i64 = 50_000;
-const COARSEN_STEPS: u32 = 20;
-
-#[derive(serde::Deserialize)]
-struct CoarseningState {
-    through_vote: i64,
-    watermark: i64,
-    oldest_unscreened: Option<i64>,
-}
-
-/// Floors to the half hour the stored times of votes that screening and their UTC day are
-/// done with (`vote_time::coarsen_before`), with their copies in cases and moderation; the
-/// last vote id done, 0 when nothing was left to do.
-async fn coarsen_times(
-    store: &D1Store,
-    now: Timestamp,
-) -> std::result::Result<i64, crate::store::StoreError> {
-    use crate::store::sql;
-    use d1::num;
-    let mut done = 0;
-    for _ in 0..COARSEN_STEPS {
-        let Some(state) = store
-            .first::<CoarseningState>(sql::COARSENING_STATE, &[])
-            .await?
-        else {
-            return Ok(done);
-        };
-        let cut = crate::vote_time::coarsen_before(now.unix_seconds(), state.oldest_unscreened);
-        let limit = state.watermark.min(state.through_vote + COARSEN_STEP);
-        if limit <= state.through_vote {
-            return Ok(done);
-        }
-        let three = [
-            num(state.through_vote as f64),
-            num(limit as f64),
-            num(cut as f64),
-        ];
-        let mut four = three.to_vec();
-        four.push(num(crate::vote_time::BUCKET_SECONDS as f64));
-        store
-            .batch(vec![
-                store.prepare(sql::COARSEN_VOTE_TIMES, &four)?,
-                store.prepare(sql::COARSEN_CASE_TIMES, &four)?,
-                store.prepare(sql::COARSEN_MODERATION_TIMES, &four)?,
-                store.prepare(sql::ADVANCE_COARSENING, &three)?,
-            ])
-            .await?;
-        let Some(after) = store
-            .first::<CoarseningState>(sql::COARSENING_STATE, &[])
-            .await?
-        else {
-            return Ok(done);
-        };
-        if after.through_vote <= state.through_vote {
-            // A newer vote stops it here until it is old enough.
-            return Ok(done);
-        }
-        done = after.through_vote;
-    }
-    Ok(done)
-}
-
-async fn close_month(config: &Config, store: &D1Store, now: Timestamp) {
-    let levels = match store.scale().await {
-        Ok(s) => s
-            .levels()
-            .iter()
-            .map(|l| i64::from(l.value))
-            .collect::<Vec<_>>(),
-        Err(e) => return console_error!("cron: monthly close: reading the scale failed: {e}"),
-    };
-    let min_votes = config.min_votes;
-    match crate::results::monthly_close(
-        store,
-        &zones::IntlZones::default(),
-        now,
-        &levels,
-        min_votes,
-    )
-    .await
-    {
-        Ok(c) => {
-            console_log!(
-                "cron: closed {}: {} reports ({} rows read, {} written)",
-                c.month,
-                c.reports,
-                c.roll_up.cost.rows_read + c.cost.rows_read,
-                c.roll_up.cost.rows_written + c.cost.rows_written
-            );
-            if c.reports > 0 {
-                // The closed month's pages, rebuilt from the rebuilt month, and every page
-                // anew: they show the digest just published.
-                public::refresh(store, now, std::slice::from_ref(&c.month), min_votes).await;
-                public::renew_versions(store, now).await;
-            }
-        }
-        Err(e) => console_error!("cron: monthly close failed: {e}"),
-    }
-}
-
-/// Hourly: this month and last month of every shard in `NATIONAL_SHARDS`, copied into the
-/// national view. Last month keeps being collected through this one, so corrections made
-/// there after the close still arrive.
-async fn collect_national(env: &Env, config: &Config, home: &D1Store, now: Timestamp) {
-    let (shards, listed) = (&config.shards, &config.national);
-    if listed.is_empty() {
-        return;
-    }
-    let this = crate::report::Period::around(crate::report::PeriodKind::Month, today(now));
-    let months = [
-        crate::report::month_key(this.previous().from),
-        crate::report::month_key(this.from),
-    ];
-    let mut stores = Vec::with_capacity(listed.len());
-    for &shard in listed {
-        let store = match shards.route(shard) {
-            Destination::Home => env.d1("DB"),
-            Destination::Bound(n) => env.d1(&ShardMap::binding(n)),
-            Destination::Unbound => continue,
-        };
-        match store {
-            Ok(db) => stores.push((shard, D1Store::new(db, shard, now))),
-            Err(e) => console_error!("cron: national view: shard {shard}: {e}"),
-        }
-    }
-    national::collect(home, &stores, &months).await;
-}
-
-/// Daily: forget earlier days' salts, old sign-in failures and expired contacts.
-async fn housekeeping(config: &Config, store: &D1Store, now: Timestamp) {
-    let retention = config.contact_retention_days;
-    // Failed sign-ins only matter for 15 minutes, sessions for 12 hours: a day is plenty.
-    if let Err(e) = store
-        .forget_login_failures_before(now.unix_seconds() - 86_400)
-        .await
-    {
-        console_error!("cron: forgetting old sign-in failures failed: {e}");
-    }
-    if let Err(e) = store
-        .forget_queued_keys_before(now.unix_seconds() - queue::KEY_RETENTION_SECONDS)
-        .await
-    {
-        console_error!("cron: forgetting old queued votes' keys failed: {e}");
-    }
-    match service::daily_housekeeping(store, now, retention).await {
-        Ok(done) => console_log!(
-            "cron: forgot {} old salts and {} contacts older than {retention} days",
-            done.salts,
-            done.contacts
-        ),
-        // Retried by the next run: every deletion is idempotent.
-        Err(e) => console_error!("cron: housekeeping failed: {e}"),
-    }
-}
-
 /// Refusals made from the request's head alone, before authentication, any read of D1 or
 /// of the body: a change sent by a page of another site (a hidden form on any page a citizen
 /// visits would otherwise vote through their browser), and a body whose `Content-Length` is
@@ -1071,50 +747,6 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
             }
             if let VoteError::ChallengeUnavailable(cause) = &e {
                 console_error!("turnstile: {cause}");
-            }
-            http::api_error(&(&e).into())
-        }
-    }
-}
-
-async fn summary(
-    app: &App,
-    req: &Request,
-    p: &Principal,
-    employee: Option<EmployeeId>,
-) -> Result<Response> {
-    let Some(employee) = employee else {
-        return http::api_error(&ApiError::new(404, "not_found", "employee not found"));
-    };
-    let today = chrono::DateTime::from_timestamp(app.now.unix_seconds(), 0)
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
-    let range = match DayRange::parse(
-        http::query(req, "from").as_deref(),
-        http::query(req, "to").as_deref(),
-        today,
-    ) {
-        Ok(r) => r,
-        Err(e) => return http::api_error(&(&e).into()),
-    };
-    match app.store.employee_in_scope(&p.read_scope(), employee).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return http::api_error(&ApiError::new(404, "not_found", "employee not found"))
-        }
-        Err(e) => {
-            console_error!("store error on summary: {e}");
-            return http::api_error(&ApiError::unavailable());
-        }
-    }
-    match service::summary(&app.store, employee, range).await {
-        Ok(s) => match serde_json::to_string(&s) {
-            Ok(body) => http::json(200, body),
-            Err(_) => http::api_error(&ApiError::unavailable()),
-        },
-        Err(e) => {
-            if let Some(cause) = api::admin_internal_cause(&e) {
-                console_error!("store error on summary: {cause}");
             }
             http::api_error(&(&e).into())
         }

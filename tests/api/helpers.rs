@@ -82,6 +82,8 @@ pub struct Worker {
 thread_local! {
     static EXTRA_CONFIG: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
     static DATABASES: std::cell::RefCell<Vec<(String, PathBuf)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Settings the back office gets over the usual ones (`start_with_back_office`).
+    static BACK_OFFICE_ONLY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// A signed-in browser session: the cookie to send and the CSRF value for changes.
@@ -247,9 +249,18 @@ impl Worker {
             std::fs::File::create(dir.join(format!("wrangler-{port}.log"))).expect("log file");
         let mut cmd = wrangler();
         let config = EXTRA_CONFIG.with(|c| c.borrow().clone());
-        if let Some(config) = &config {
-            cmd.arg("--config").arg(config);
-        }
+        let citizen = config
+            .clone()
+            .unwrap_or_else(|| project_dir().join("wrangler.toml"));
+        let back_office = back_office_config(&citizen, &dir, &env_file);
+        // Both workers in one wrangler dev, as deployed: the first config is the entry, the
+        // second is reached through its service binding (docs/deploy.md, "Two workers").
+        // A registry of its own keeps parallel instances' workers, all of one name, apart.
+        cmd.arg("--config")
+            .arg(&citizen)
+            .arg("--config")
+            .arg(&back_office)
+            .env("WRANGLER_REGISTRY_PATH", dir.join("registry"));
         cmd.args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .args(["--inspector-port", &free_port().to_string()])
             .args([
@@ -418,6 +429,19 @@ impl Worker {
 
     /// An instance whose configuration the worker refuses (`settings` over the usual ones):
     /// up once it answers `/healthz` at all, whatever the status; no admin is made.
+    /// An instance whose back office alone gets `settings` over the usual ones, as when a
+    /// secret was set in one worker only; up once `/healthz` answers at all.
+    pub fn start_with_back_office(settings: &[(&str, &str)]) -> Worker {
+        let lines: String = settings
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{v}\"\n"))
+            .collect();
+        BACK_OFFICE_ONLY.with(|b| *b.borrow_mut() = lines);
+        let w = Worker::start_misconfigured(&[]);
+        BACK_OFFICE_ONLY.with(|b| b.borrow_mut().clear());
+        w
+    }
+
     pub fn start_misconfigured(settings: &[(&str, &str)]) -> Worker {
         let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
         let dir = project_dir()
@@ -776,6 +800,43 @@ pub async fn session_of(resp: reqwest::Response) -> Session {
 /// Applies the migrations to `binding`'s local D1 under `dir`. A failed run is tried again
 /// (a wrangler start can fail while several instances start at once) and its output goes
 /// into the panic message, so a failure says why.
+/// The back office's configuration for an instance, made from the citizen worker's by the same
+/// script `make build` runs, in a folder of the instance's with that instance's secrets as
+/// its `.dev.vars` (wrangler dev reads a second worker's secrets from beside its config).
+fn back_office_config(citizen: &Path, dir: &Path, env_file: &Path) -> PathBuf {
+    let config = dir.join("backoffice/wrangler.toml");
+    let run = Command::new("node")
+        .current_dir(project_dir())
+        .arg("scripts/backoffice-config.mjs")
+        .arg(citizen)
+        .arg(&config)
+        .arg("--secrets")
+        .arg(env_file)
+        .output()
+        .expect("node scripts/backoffice-config.mjs");
+    assert!(
+        run.status.success(),
+        "scripts/backoffice-config.mjs failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let only = BACK_OFFICE_ONLY.with(|b| b.borrow().clone());
+    if !only.is_empty() {
+        let vars = dir.join("backoffice/.dev.vars");
+        let usual = std::fs::read_to_string(&vars).expect("back office secrets");
+        // One line per name: the usual value of a name given here is left out.
+        let kept: String = usual
+            .lines()
+            .filter(|l| {
+                let name = l.split('=').next().unwrap_or_default();
+                !only.lines().any(|o| o.starts_with(&format!("{name}=")))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&vars, format!("{kept}{only}")).expect("back office secrets");
+    }
+    config
+}
+
 fn apply_migrations(config: Option<&Path>, binding: &str, dir: &Path) {
     let mut output = String::new();
     for attempt in 1..=3 {

@@ -30,4 +30,5 @@ mod scale;
 mod schema;
 mod scopes;
 mod tokens;
+mod two_workers;
 mod votes;

@@ -1,0 +1,460 @@
+//! The back office worker: administration, results, the public results and receipts, the
+//! admin page and the OpenAPI document, and the crons. Citizens' scans and votes never load
+//! it: the citizen worker (`citizen.rs`) answers those and hands everything else here through
+//! the `BACKOFFICE` service binding (docs/deploy.md).
+
+use super::*;
+use crate::account::Principal;
+use crate::api::OPENAPI_JSON;
+use crate::between_workers::CronCall;
+use crate::clock::DayRange;
+use crate::org::EmployeeId;
+use crate::store::admin::AdminStore;
+use crate::store::results::ResultsStore;
+use worker::console_log;
+
+/// The public routes a scan does not need: the receipt check, the admin page, its assets and
+/// sign-in, the OpenAPI document and the public results.
+pub(super) async fn public(app: &App, req: &mut Request, route: Route<'_>) -> Result<Response> {
+    match route {
+        Route::ReceiptCheck { code } => public::check_receipt(app, code).await,
+        Route::OpenApi => {
+            let mut resp = http::json(200, OPENAPI_JSON.to_owned())?;
+            resp.headers_mut()
+                .set("cache-control", "public, max-age=300")?;
+            Ok(resp)
+        }
+        Route::AdminApp => admin::app_shell(),
+        Route::AdminAsset { name } => admin::asset(name),
+        Route::SignIn => admin::sign_in(app, req).await,
+        Route::AcceptInvitation => admin::accept_invitation(app, req).await,
+        Route::PublicResultsPage => public::public_page(app, req).await,
+        Route::PublicResultsData => public::public_data(app, req).await,
+        _ => http::api_error(&ApiError::not_found()),
+    }
+}
+
+/// The routes that need a signed-in account or an API token.
+pub(super) async fn signed_in(
+    app: &App,
+    req: &mut Request,
+    path: &str,
+    method: Method,
+    route: Route<'_>,
+) -> Result<Response> {
+    let p = match auth::principal(app, req, method).await {
+        Ok(p) => p,
+        Err(e) => {
+            return if Route::is_api(path) {
+                http::api_error(&e)
+            } else {
+                // A poster link opened while signed out: back to the admin page to sign in.
+                http::see_other("/admin/")
+            };
+        }
+    };
+    match route {
+        Route::Me => admin::me(app, &p).await,
+        Route::SignOut => admin::sign_out(app, req, &p).await,
+        Route::ChangePassword => admin::change_password(app, req, &p).await,
+        Route::Units => admin::units(app, &p).await,
+        Route::CreateUnit => admin::create_unit(app, req, &p).await,
+        Route::UnitDetail { unit } => admin::unit_detail(app, &p, unit).await,
+        Route::ChangeUnit { unit } => admin::change_unit(app, req, &p, unit).await,
+        Route::SetNetworks { unit } => admin::set_networks(app, req, &p, unit).await,
+        Route::CreateEmployee => admin::create_employee(app, req, &p).await,
+        Route::EmployeeDetail { employee } => admin::employee_detail(app, &p, employee).await,
+        Route::ChangeEmployee { employee } => admin::change_employee(app, req, &p, employee).await,
+        Route::IssueCode { employee } => admin::issue_code(app, req, &p, employee).await,
+        Route::RevokeCode { employee } => admin::revoke_code(app, req, &p, employee).await,
+        Route::QrSvg { employee } => admin::qr_image(app, req, &p, employee, false).await,
+        Route::QrPng { employee } => admin::qr_image(app, req, &p, employee, true).await,
+        Route::Summary { employee } => summary(app, req, &p, employee).await,
+        Route::Directions => admin::directions(app).await,
+        Route::CreateDirection => admin::create_direction(app, req, &p).await,
+        Route::Import => admin::import(app, req, &p).await,
+        Route::Export => admin::export(app, req, &p).await,
+        Route::Accounts => admin::accounts(app, &p).await,
+        Route::Invite => admin::invite(app, req, &p).await,
+        Route::SetRoles { account } => admin::set_roles(app, req, &p, account).await,
+        Route::LinkEmployee { account } => admin::link_employee(app, req, &p, account).await,
+        Route::DeactivateAccount { account } => admin::deactivate_account(app, &p, account).await,
+        Route::Tokens => admin::tokens(app, &p).await,
+        Route::CreateToken => admin::create_token(app, req, &p).await,
+        Route::RevokeToken { id } => admin::revoke_token(app, &p, id).await,
+        Route::AuditLog => audit::audit_log(app, req, &p).await,
+        Route::PendingInvitations => audit::pending(app, &p).await,
+        Route::RevokeInvitation { id } => audit::revoke(app, &p, id).await,
+        Route::ResetLink { account } => audit::reset_link(app, &p, account).await,
+        Route::SigningKeys => admin::signing_keys(app, &p).await,
+        Route::Scale => admin::scale(app).await,
+        Route::SetScale => admin::set_scale(app, req, &p).await,
+        Route::CreateCriterion => admin::create_criterion(app, req, &p).await,
+        Route::ChangeCriterion { id } => admin::change_criterion(app, req, &p, id).await,
+        Route::ReissueOldCodes { unit } => admin::reissue_old_codes(app, &p, unit).await,
+        Route::UnitResults { unit } => results::unit_results(app, req, &p, unit).await,
+        Route::EmployeeResults { employee } => {
+            results::employee_results(app, req, &p, employee).await
+        }
+        Route::DirectionResults => results::direction_results(app, req, &p).await,
+        Route::Comments => results::comments(app, req, &p).await,
+        Route::Recompute => results::recompute(app, req, &p).await,
+        Route::MonthlyReport { unit } => results::monthly_report(app, req, &p, unit).await,
+        Route::FlaggedVotes => results::flagged(app, req, &p).await,
+        Route::DecideFlagged => results::decide(app, req, &p).await,
+        Route::RejectedVotes => results::rejected(app, req, &p).await,
+        Route::UndoRejection { vote } => results::undo_rejection(app, &p, vote).await,
+        Route::UndoRejections => results::undo_rejections(app, req, &p).await,
+        Route::Cases => results::cases(app, req, &p).await,
+        Route::OverdueCases => results::overdue(app, &p).await,
+        Route::ChangeCase { id } => results::change_case(app, req, &p, id).await,
+        Route::FileAppeal { vote } => results::file_appeal(app, req, &p, vote).await,
+        Route::Appeals => results::appeals(app, req, &p).await,
+        Route::DecideAppeal { vote } => results::decide_appeal(app, req, &p, vote).await,
+        Route::ModerateComment { vote } => results::moderate(app, req, &p, vote).await,
+        Route::National => national::national(app, req, &p).await,
+        Route::Poster { .. } | Route::UnitPosters { .. } => {
+            admin::posters(app, req, &p, &route).await
+        }
+        Route::IssueOneTimeCodes { unit } => admin::issue_one_time(app, req, &p, unit).await,
+        Route::OneTimeBatches { unit } => admin::one_time_batches(app, &p, unit).await,
+        Route::OneTimeBatch { id } => admin::one_time_batch(app, &p, id).await,
+        Route::RevokeOneTimeBatch { id } => admin::revoke_one_time(app, &p, id).await,
+        Route::OneTimeSlips { id } => admin::one_time_slips(app, req, &p, id).await,
+        Route::Search => directory::search(app, req, &p).await,
+        Route::EmployeeList => directory::employees(app, req, &p).await,
+        Route::IssueMissingCodes { unit } => directory::issue_missing(app, req, &p, unit).await,
+        // Public routes were answered above.
+        _ => http::api_error(&ApiError::not_found()),
+    }
+}
+
+async fn summary(
+    app: &App,
+    req: &Request,
+    p: &Principal,
+    employee: Option<EmployeeId>,
+) -> Result<Response> {
+    let Some(employee) = employee else {
+        return http::api_error(&ApiError::new(404, "not_found", "employee not found"));
+    };
+    let today = chrono::DateTime::from_timestamp(app.now.unix_seconds(), 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    let range = match DayRange::parse(
+        http::query(req, "from").as_deref(),
+        http::query(req, "to").as_deref(),
+        today,
+    ) {
+        Ok(r) => r,
+        Err(e) => return http::api_error(&(&e).into()),
+    };
+    match app.store.employee_in_scope(&p.read_scope(), employee).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return http::api_error(&ApiError::new(404, "not_found", "employee not found"))
+        }
+        Err(e) => {
+            console_error!("store error on summary: {e}");
+            return http::api_error(&ApiError::unavailable());
+        }
+    }
+    match service::summary(&app.store, employee, range).await {
+        Ok(s) => match serde_json::to_string(&s) {
+            Ok(body) => http::json(200, body),
+            Err(_) => http::api_error(&ApiError::unavailable()),
+        },
+        Err(e) => {
+            if let Some(cause) = api::admin_internal_cause(&e) {
+                console_error!("store error on summary: {cause}");
+            }
+            http::api_error(&(&e).into())
+        }
+    }
+}
+
+/// `POST /__cron` from the citizen worker's scheduled handler (`citizen.rs`): one run of a
+/// cron trigger, answered 204 once done. A call that is not the citizen worker's, signed just
+/// now, is refused with 403 and changes nothing.
+pub(super) async fn cron_call(req: &Request, env: &Env, now: Timestamp) -> Result<Response> {
+    let config = match config(env) {
+        Ok(c) => c,
+        Err(e) => {
+            console_error!("cron: configuration error: {e}");
+            return Response::error("misconfigured", 503);
+        }
+    };
+    let header = |name| http::header(req, name);
+    let call = match CronCall::verify(
+        &config.ring,
+        header(crate::between_workers::SCHEDULE_HEADER).as_deref(),
+        header(crate::between_workers::AT_HEADER).as_deref(),
+        header(crate::between_workers::MAC_HEADER).as_deref(),
+        now.unix_seconds(),
+    ) {
+        Ok(call) if http::method(req) == Method::Post => call,
+        Ok(_) => return Response::error("method not allowed", 405),
+        Err(e) => {
+            console_error!("cron: refused a call: {e}");
+            return Response::error("forbidden", 403);
+        }
+    };
+    run_cron(&call.schedule, env, &config, now).await;
+    http::no_content()
+}
+
+/// Cron triggers (wrangler.toml), told apart by their schedule: the hourly roll-up, the
+/// monthly close on the 1st, and the daily housekeeping. An unknown schedule rolls up.
+async fn run_cron(schedule: &str, env: &Env, config: &Config, now: Timestamp) {
+    let db = match env.d1("DB") {
+        Ok(db) => db,
+        Err(e) => return console_error!("cron: D1 binding DB: {e}"),
+    };
+    let store = D1Store::new(db, config.shards.home(), now);
+    let alerts = config.alerts.is_some();
+    match schedule {
+        HOUSEKEEPING_CRON => {
+            housekeeping(config, &store, now).await;
+            if alerts {
+                queue_drops(&store, now).await;
+            }
+        }
+        MONTHLY_CLOSE_CRON => close_month(config, &store, now).await,
+        _ => {
+            hourly(config, &store, now).await;
+            collect_national(env, config, &store, now).await;
+        }
+    }
+    if let Some(alerts) = &config.alerts {
+        let base = config.base_url.as_str();
+        alert::deliver(
+            &store,
+            alerts,
+            config.default_lang,
+            base.trim_end_matches('/'),
+            now,
+        )
+        .await;
+    }
+}
+
+async fn queue_drops(store: &D1Store, now: Timestamp) {
+    let top = match store.scale().await {
+        Ok(s) => i64::from(s.max()),
+        Err(e) => return console_error!("cron: drop alerts: reading the scale failed: {e}"),
+    };
+    match crate::results::queue_drop_alerts(store, now, top).await {
+        Ok(0) => {}
+        Ok(n) => console_log!("cron: {n} sharp drops found"),
+        Err(e) => console_error!("cron: drop alerts failed: {e}"),
+    }
+}
+
+const HOUSEKEEPING_CRON: &str = "5 0 * * *";
+const MONTHLY_CLOSE_CRON: &str = "30 0 1 * *";
+
+async fn hourly(config: &Config, store: &D1Store, now: Timestamp) {
+    let budget = crate::results::Budget {
+        alerts: config.alerts.is_some(),
+        case_deadline_days: config.case_deadline_days,
+        ..crate::results::Budget::CRON
+    };
+    let rolled = crate::results::roll_up(store, &zones::IntlZones::default(), now, budget).await;
+    // The public pages follow what the roll-up changed (public.rs).
+    let changed = rolled.as_ref().is_ok_and(|r| {
+        !r.skipped && (r.new_votes > 0 || !r.days.is_empty() || !r.months.is_empty())
+    });
+    match rolled {
+        Ok(r) if r.skipped => console_log!("cron: roll-up skipped, another run holds the lease"),
+        Ok(r) => console_log!(
+            "cron: rolled up to vote {} ({} new votes, {} days, {} months; {} votes, {} days and {} months left; {} rows read, {} written)",
+            r.watermark,
+            r.new_votes,
+            r.days.len(),
+            r.months.len(),
+            r.votes_left,
+            r.days_left,
+            r.months_left,
+            r.cost.rows_read,
+            r.cost.rows_written
+        ),
+        // The next run redoes it: every step is a batch, and the dirty days stay dirty.
+        Err(e) => console_error!("cron: roll-up failed: {e}"),
+    }
+    public::refresh_after_roll_up(store, now, changed, config.min_votes).await;
+    // After the roll-up, whose screening is what needed the exact times.
+    match coarsen_times(store, now).await {
+        Ok(0) => {}
+        Ok(n) => console_log!("cron: vote times coarsened to the half hour through vote {n}"),
+        Err(e) => console_error!("cron: coarsening vote times failed: {e}"),
+    }
+    // A monthly close that failed or found the lease taken is made up by the next hour.
+    let today = crate::clock::parse_iso_day(&now.utc_day()).unwrap_or_default();
+    let last = crate::report::month_key(
+        crate::report::Period::around(crate::report::PeriodKind::Month, today)
+            .previous()
+            .from,
+    );
+    match store.has_monthly_reports(&last).await {
+        Ok(false) => close_month(config, store, now).await,
+        Ok(true) => {}
+        Err(e) => console_error!("cron: checking last month's reports failed: {e}"),
+    }
+}
+
+/// Votes per coarsening step, and steps per run: a first run over millions of votes spreads
+/// over several hours, each step one batch well within D1's 30 s.
+const COARSEN_STEP: i64 = 50_000;
+const COARSEN_STEPS: u32 = 20;
+
+#[derive(serde::Deserialize)]
+struct CoarseningState {
+    through_vote: i64,
+    watermark: i64,
+    oldest_unscreened: Option<i64>,
+}
+
+/// Floors to the half hour the stored times of votes that screening and their UTC day are
+/// done with (`vote_time::coarsen_before`), with their copies in cases and moderation; the
+/// last vote id done, 0 when nothing was left to do.
+async fn coarsen_times(
+    store: &D1Store,
+    now: Timestamp,
+) -> std::result::Result<i64, crate::store::StoreError> {
+    use crate::store::sql;
+    use d1::num;
+    let mut done = 0;
+    for _ in 0..COARSEN_STEPS {
+        let Some(state) = store
+            .first::<CoarseningState>(sql::COARSENING_STATE, &[])
+            .await?
+        else {
+            return Ok(done);
+        };
+        let cut = crate::vote_time::coarsen_before(now.unix_seconds(), state.oldest_unscreened);
+        let limit = state.watermark.min(state.through_vote + COARSEN_STEP);
+        if limit <= state.through_vote {
+            return Ok(done);
+        }
+        let three = [
+            num(state.through_vote as f64),
+            num(limit as f64),
+            num(cut as f64),
+        ];
+        let mut four = three.to_vec();
+        four.push(num(crate::vote_time::BUCKET_SECONDS as f64));
+        store
+            .batch(vec![
+                store.prepare(sql::COARSEN_VOTE_TIMES, &four)?,
+                store.prepare(sql::COARSEN_CASE_TIMES, &four)?,
+                store.prepare(sql::COARSEN_MODERATION_TIMES, &four)?,
+                store.prepare(sql::ADVANCE_COARSENING, &three)?,
+            ])
+            .await?;
+        let Some(after) = store
+            .first::<CoarseningState>(sql::COARSENING_STATE, &[])
+            .await?
+        else {
+            return Ok(done);
+        };
+        if after.through_vote <= state.through_vote {
+            // A newer vote stops it here until it is old enough.
+            return Ok(done);
+        }
+        done = after.through_vote;
+    }
+    Ok(done)
+}
+
+async fn close_month(config: &Config, store: &D1Store, now: Timestamp) {
+    let levels = match store.scale().await {
+        Ok(s) => s
+            .levels()
+            .iter()
+            .map(|l| i64::from(l.value))
+            .collect::<Vec<_>>(),
+        Err(e) => return console_error!("cron: monthly close: reading the scale failed: {e}"),
+    };
+    let min_votes = config.min_votes;
+    match crate::results::monthly_close(
+        store,
+        &zones::IntlZones::default(),
+        now,
+        &levels,
+        min_votes,
+    )
+    .await
+    {
+        Ok(c) => {
+            console_log!(
+                "cron: closed {}: {} reports ({} rows read, {} written)",
+                c.month,
+                c.reports,
+                c.roll_up.cost.rows_read + c.cost.rows_read,
+                c.roll_up.cost.rows_written + c.cost.rows_written
+            );
+            if c.reports > 0 {
+                // The closed month's pages, rebuilt from the rebuilt month, and every page
+                // anew: they show the digest just published.
+                public::refresh(store, now, std::slice::from_ref(&c.month), min_votes).await;
+                public::renew_versions(store, now).await;
+            }
+        }
+        Err(e) => console_error!("cron: monthly close failed: {e}"),
+    }
+}
+
+/// Hourly: this month and last month of every shard in `NATIONAL_SHARDS`, copied into the
+/// national view. Last month keeps being collected through this one, so corrections made
+/// there after the close still arrive.
+async fn collect_national(env: &Env, config: &Config, home: &D1Store, now: Timestamp) {
+    let (shards, listed) = (&config.shards, &config.national);
+    if listed.is_empty() {
+        return;
+    }
+    let this = crate::report::Period::around(crate::report::PeriodKind::Month, today(now));
+    let months = [
+        crate::report::month_key(this.previous().from),
+        crate::report::month_key(this.from),
+    ];
+    let mut stores = Vec::with_capacity(listed.len());
+    for &shard in listed {
+        let store = match shards.route(shard) {
+            Destination::Home => env.d1("DB"),
+            Destination::Bound(n) => env.d1(&ShardMap::binding(n)),
+            Destination::Unbound => continue,
+        };
+        match store {
+            Ok(db) => stores.push((shard, D1Store::new(db, shard, now))),
+            Err(e) => console_error!("cron: national view: shard {shard}: {e}"),
+        }
+    }
+    national::collect(home, &stores, &months).await;
+}
+
+/// Daily: forget earlier days' salts, old sign-in failures and expired contacts.
+async fn housekeeping(config: &Config, store: &D1Store, now: Timestamp) {
+    let retention = config.contact_retention_days;
+    // Failed sign-ins only matter for 15 minutes, sessions for 12 hours: a day is plenty.
+    if let Err(e) = store
+        .forget_login_failures_before(now.unix_seconds() - 86_400)
+        .await
+    {
+        console_error!("cron: forgetting old sign-in failures failed: {e}");
+    }
+    if let Err(e) = store
+        .forget_queued_keys_before(now.unix_seconds() - queue::KEY_RETENTION_SECONDS)
+        .await
+    {
+        console_error!("cron: forgetting old queued votes' keys failed: {e}");
+    }
+    match service::daily_housekeeping(store, now, retention).await {
+        Ok(done) => console_log!(
+            "cron: forgot {} old salts and {} contacts older than {retention} days",
+            done.salts,
+            done.contacts
+        ),
+        // Retried by the next run: every deletion is idempotent.
+        Err(e) => console_error!("cron: housekeeping failed: {e}"),
+    }
+}
