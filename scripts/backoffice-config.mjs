@@ -28,9 +28,14 @@ const fail = (message) => {
   process.exit(1);
 };
 
-// Tables of the entry only. `env.*` sections are refused below: a per-environment split is
-// not something this generator knows how to do, and guessing would deploy the wrong thing.
+// Tables are sorted into the entry's and both workers'; a table in neither list stops the
+// script, so that nothing reaches the back office (or is kept from it) by a guess.
 const ENTRY_ONLY = new Set(["build", "triggers", "queues.consumers", "services", "assets", "routes"]);
+const SHARED_TABLES = new Set([
+  "vars", "d1_databases", "ratelimits", "queues.producers", "observability", "observability.logs",
+  "observability.traces", "placement", "limits", "kv_namespaces", "r2_buckets", "hyperdrive",
+  "analytics_engine_datasets", "version_metadata",
+]);
 // Top-level keys both workers share; every other top-level key is the entry's.
 const SHARED_TOP = new Set(["compatibility_date", "compatibility_flags", "account_id", "keep_vars"]);
 
@@ -48,10 +53,16 @@ const services = [];
 let service = null;
 const kept = [];
 for (const line of readFileSync(src, "utf8").split("\n")) {
-  const header = line.match(/^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?\s*(#.*)?$/);
-  if (header && !inArray) {
+  if (!inArray && /^\s*\[/.test(line)) {
+    // Only plain headers: a quoted or spaced one ([env."prod"], [ vars ]) is refused rather
+    // than misread.
+    const header = line.match(/^\[\[?([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\]\]?\s*(#.*)?$/);
+    if (!header) fail(`a table header this script does not read: ${line.trim()}`);
     table = header[1];
-    if (table.startsWith("env.")) fail(`[${table}]: environments are not supported; use one file per deployment`);
+    if (table === "env" || table.startsWith("env."))
+      fail(`[${table}]: environments are not supported; use one file per deployment`);
+    if (!ENTRY_ONLY.has(table) && !SHARED_TABLES.has(table))
+      fail(`[${table}] is not known to scripts/backoffice-config.mjs: add it there to the entry's tables or to both workers'`);
     skipping = ENTRY_ONLY.has(table);
     if (table === "services") services.push((service = {}));
     if (!skipping) kept.push(line);
@@ -77,6 +88,7 @@ for (const line of readFileSync(src, "utf8").split("\n")) {
 }
 
 if (!name) fail("no top-level name");
+if (inArray) fail("a top-level array is not closed");
 const backOffice = `${name}-backoffice`;
 const binding = services.find((s) => s.binding === "BACKOFFICE");
 if (!binding) fail('no [[services]] binding "BACKOFFICE": the citizen worker hands everything else to it');

@@ -16,7 +16,9 @@ else
   IFS= read -r value
 fi
 [ -n "$value" ] || { echo "an empty value: nothing was set" >&2; exit 1; }
-# The back office first: the citizen worker's /healthz compares the two.
-printf '%s' "$value" | "$wrangler" secret put "$name" --config wrangler.backoffice.toml
+# The citizen worker first: with a key added to TOKEN_KEYS it verifies the new key's codes
+# before the back office signs any, and with a key retired nothing it still verifies is new.
+# Between the two steps /healthz says the rings differ, and a cron run may be refused once.
 printf '%s' "$value" | "$wrangler" secret put "$name" --config wrangler.toml
+printf '%s' "$value" | "$wrangler" secret put "$name" --config wrangler.backoffice.toml
 echo "$name is set in both workers"

@@ -20,7 +20,7 @@ pub const AT_HEADER: &str = "x-civicrate-cron-at";
 pub const MAC_HEADER: &str = "x-civicrate-cron-mac";
 /// How far apart the two workers' clocks (in practice the same machine's) and the call's
 /// journey may put the two moments, in seconds.
-const SKEW_SECONDS: i64 = 300;
+const SKEW_SECONDS: u64 = 300;
 /// Cron expressions are short; anything longer is not one of ours.
 const MAX_SCHEDULE: usize = 64;
 const CONTEXT: &[u8] = b"civicrate/cron-call/v1";
@@ -30,11 +30,10 @@ const CONTEXT: &[u8] = b"civicrate/cron-call/v1";
 pub const RING_HEADER: &str = "x-civicrate-ring";
 const RING_CONTEXT: &[u8] = b"civicrate/ring-check/v1";
 
-/// A fingerprint of a key ring: its key ids and, through a MAC under it, its signing key.
-/// It tells two rings apart and says nothing of the secrets.
+/// A fingerprint of a key ring: every key's id and a MAC under it (`KeyRing::ring_mac`). It
+/// tells two rings apart, an older key that differs too, and says nothing of the secrets.
 pub fn ring_fingerprint(ring: &KeyRing) -> String {
-    let ids: Vec<String> = ring.key_ids().iter().map(u8::to_string).collect();
-    hex(&ring.keyed_mac(RING_CONTEXT, ids.join(",").as_bytes()))
+    hex(&ring.ring_mac(RING_CONTEXT))
 }
 
 /// Whether a fingerprint the citizen worker sent is this ring's.
@@ -87,7 +86,7 @@ impl CronCall {
         if schedule.len() > MAX_SCHEDULE {
             return Err(CronCallError::BadMac);
         }
-        if (now - at).abs() > SKEW_SECONDS {
+        if now.abs_diff(at) > SKEW_SECONDS {
             return Err(CronCallError::Stale);
         }
         let expected = CronCall::sign(ring, schedule, at);
@@ -172,6 +171,15 @@ mod tests {
     #[test]
     fn rings_with_the_same_keys_match() {
         assert!(same_ring(&ring(1), &ring_fingerprint(&ring(1))));
+    }
+
+    #[test]
+    fn rings_that_differ_in_an_older_key_differ() {
+        let b64 = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+        let one = KeyRing::parse(&format!("1:{},2:{}", b64(1), b64(9))).unwrap();
+        let other = KeyRing::parse(&format!("1:{},2:{}", b64(3), b64(9))).unwrap();
+        assert!(!same_ring(&one, &ring_fingerprint(&other)));
+        assert!(same_ring(&one, &ring_fingerprint(&one)));
     }
 
     #[test]

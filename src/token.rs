@@ -277,6 +277,19 @@ impl KeyRing {
             .into()
     }
 
+    /// One MAC over the whole ring: each key's id and a MAC under that key, domain-separated
+    /// by `context`. Two rings give the same value only with the same ids and secrets in the
+    /// same order; the value says nothing of the secrets.
+    pub fn ring_mac(&self, context: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        let mut all = Sha256::new();
+        for (id, secret) in &self.keys {
+            all.update([*id]);
+            all.update(Self::mac(secret, context, &[*id]).finalize().into_bytes());
+        }
+        all.finalize().into()
+    }
+
     fn mac(secret: &[u8], context: &[u8], body: &[u8]) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail; the fallback only keeps the
         // signature total. An empty key is never in a ring (secrets are ≥ 32 bytes).

@@ -62,11 +62,24 @@ pub(super) async fn health(env: &Env, req: &Request) -> Result<Response> {
             let probe = Request::new_with_init("https://backoffice.internal/healthz", &init)?;
             match back_office.fetch_request(probe).await {
                 Ok(resp) if resp.status_code() == 200 => None,
-                Ok(mut resp) => Some(resp.text().await.unwrap_or_default()),
-                Err(e) => Some(format!("unreachable: {e}")),
+                // The back office's own answer names the setting (never a value).
+                Ok(mut resp) if resp.status_code() == 503 => {
+                    Some(resp.text().await.unwrap_or_default())
+                }
+                Ok(resp) => {
+                    console_error!("healthz: the back office answered {}", resp.status_code());
+                    Some("unavailable".to_owned())
+                }
+                Err(e) => {
+                    console_error!("healthz: the back office did not answer: {e}");
+                    Some("unreachable".to_owned())
+                }
             }
         }
-        Err(e) => Some(format!("service binding {BACKOFFICE}: {e}")),
+        Err(e) => {
+            console_error!("healthz: service binding {BACKOFFICE}: {e}");
+            Some(format!("the {BACKOFFICE} binding is missing"))
+        }
     };
     match back {
         None => Ok(own),
