@@ -30,7 +30,7 @@ help:
 setup:
 	@scripts/setup.sh --browser
 
-build: build/workers.stamp wrangler.backoffice.toml
+build: build/workers.stamp build/assets.stamp wrangler.backoffice.toml
 
 # The same workers with function names kept, so a panic's trace names its functions.
 build-debug:
@@ -50,6 +50,16 @@ build/workers.stamp: $(SOURCES)
 	wasm-opt $(WASM_FEATURES) --strip-debug build/backoffice/index_bg.wasm -o build/backoffice/index_bg.wasm
 	worker-build --release --out-dir build/citizen --features citizen
 	wasm-opt $(WASM_FEATURES) --strip-debug build/citizen/index_bg.wasm -o build/citizen/index_bg.wasm
+	@touch $@
+
+# The admin page and the OpenAPI document as Workers Static Assets of the deployment
+# (wrangler.toml, [assets]), read by the citizen worker through its ASSETS binding: in no WASM.
+build/assets.stamp: $(wildcard assets/admin/*) src/openapi.json
+	rm -rf build/assets
+	mkdir -p build/assets/admin/assets build/assets/api/v1
+	cp assets/admin/index.html build/assets/admin/
+	cp assets/admin/app.js assets/admin/i18n.js assets/admin/app.css build/assets/admin/assets/
+	node -e 'const fs = require("fs"); process.stdout.write(JSON.stringify(JSON.parse(fs.readFileSync("src/openapi.json", "utf8"))))' > build/assets/api/v1/openapi.json
 	@touch $@
 
 # The back office's configuration, made from the citizen worker's (scripts/backoffice-config.mjs).

@@ -15,28 +15,25 @@ use crate::store::admin::AdminStore;
 use serde::{Deserialize, Serialize};
 use worker::{console_error, Request, Response, Result};
 
-/// The admin page: static files compiled into the worker, so the page and the API it calls
-/// always come from the same version.
-const INDEX_HTML: &str = include_str!("../../assets/admin/index.html");
-const APP_JS: &str = include_str!("../../assets/admin/app.js");
-const APP_CSS: &str = include_str!("../../assets/admin/app.css");
-const I18N_JS: &str = include_str!("../../assets/admin/i18n.js");
-
-pub fn app_shell() -> Result<Response> {
-    http::admin_html(200, INDEX_HTML.to_owned())
-}
-
+/// The admin page's own files (`/admin/`, its script and stylesheet) and the OpenAPI document
+/// are Workers Static Assets (wrangler.toml, `[assets]`), served before any worker runs; only
+/// the posters' stylesheet and script, which the poster pages share with no one, are here.
 pub fn asset(name: &str) -> Result<Response> {
     let (body, kind) = match name {
-        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
-        "i18n.js" => (I18N_JS, "text/javascript; charset=utf-8"),
-        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "poster.css" => (poster::POSTER_CSS, "text/css; charset=utf-8"),
         "poster.js" => (poster::POSTER_JS, "text/javascript; charset=utf-8"),
         _ => return http::api_error(&ApiError::not_found()),
     };
     // Short caching: a deployment must reach open admin pages within minutes.
     http::file(kind, body.as_bytes().to_vec(), "public, max-age=300")
+}
+
+/// A static asset's route that reached a worker: the deployment lacks its `[assets]`.
+pub fn static_asset_missing() -> Result<Response> {
+    console_error!(
+        "a static asset reached the worker: is [assets] in wrangler.toml? (docs/deploy.md)"
+    );
+    http::api_error(&ApiError::not_found())
 }
 
 /// Random bytes for secrets (session ids, salts, tokens). `crypto.getRandomValues` does not

@@ -5,7 +5,6 @@
 
 use super::*;
 use crate::account::Principal;
-use crate::api::OPENAPI_JSON;
 use crate::between_workers::CronCall;
 use crate::clock::DayRange;
 use crate::org::EmployeeId;
@@ -18,13 +17,7 @@ use worker::console_log;
 pub(super) async fn public(app: &App, req: &mut Request, route: Route<'_>) -> Result<Response> {
     match route {
         Route::ReceiptCheck { code } => public::check_receipt(app, code).await,
-        Route::OpenApi => {
-            let mut resp = http::json(200, OPENAPI_JSON.to_owned())?;
-            resp.headers_mut()
-                .set("cache-control", "public, max-age=300")?;
-            Ok(resp)
-        }
-        Route::AdminApp => admin::app_shell(),
+        Route::OpenApi | Route::AdminApp => admin::static_asset_missing(),
         Route::AdminAsset { name } => admin::asset(name),
         Route::SignIn => admin::sign_in(app, req).await,
         Route::AcceptInvitation => admin::accept_invitation(app, req).await,

@@ -16,11 +16,19 @@ use worker::{
 /// The binding to the back office worker (wrangler.toml, `[[services]]`).
 const BACKOFFICE: &str = "BACKOFFICE";
 
+/// The admin page's own files among `/admin/assets/`; the posters' are the back office's.
+const ADMIN_FILES: [&str; 3] = ["app.js", "i18n.js", "app.css"];
+
 /// The routes this worker answers itself; `unrouted` answers paths no route has.
 pub(super) fn serves(route: &Route<'_>) -> bool {
+    if let Route::AdminAsset { name } = route {
+        return ADMIN_FILES.contains(name);
+    }
     matches!(
         route,
-        Route::Health
+        Route::AdminApp
+            | Route::OpenApi
+            | Route::Health
             | Route::Favicon
             | Route::Home
             | Route::Thanks
@@ -29,6 +37,64 @@ pub(super) fn serves(route: &Route<'_>) -> bool {
             | Route::VoteForm { .. }
             | Route::ApiVote
     )
+}
+
+/// The admin page, its script and stylesheet, and the OpenAPI document: Workers Static Assets
+/// (wrangler.toml, `[assets]`; `make build` puts them in build/assets), read through the
+/// `ASSETS` binding. So they are in neither worker's WASM, while this worker still decides
+/// methods (405 with `Allow`), headers and caching, as when they were compiled in.
+pub(super) async fn static_asset(env: &Env, req: &Request, route: &Route<'_>) -> Result<Response> {
+    let (path, page, cache) = match route {
+        // `/admin` and `/admin/` are the one page (the asset server would redirect the first).
+        Route::AdminApp => ("/admin/".to_owned(), true, "no-store"),
+        Route::AdminAsset { name } => (
+            format!("/admin/assets/{name}"),
+            false,
+            "public, max-age=300",
+        ),
+        _ => (
+            "/api/v1/openapi.json".to_owned(),
+            false,
+            "public, max-age=300",
+        ),
+    };
+    let headers = Headers::new();
+    if let Some(tags) = http::header(req, "if-none-match") {
+        headers.set("if-none-match", &tags)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(req.method()).with_headers(headers);
+    let url = format!("https://assets.internal{path}");
+    let asset = env
+        .assets("ASSETS")?
+        .fetch_request(Request::new_with_init(&url, &init)?)
+        .await?;
+    match asset.status_code() {
+        200 | 304 => with_own_headers(asset, page, cache),
+        status => {
+            console_error!("static asset {path}: {status} (is build/assets complete? make build)");
+            http::api_error(&crate::api::ApiError::not_found())
+        }
+    }
+}
+
+/// A static asset's answer (`ASSETS` binding) with this worker's headers: its media type,
+/// ETag and status (200, or 304 to a matching If-None-Match) kept, everything else set here,
+/// as when the file was compiled in. `page` is the admin app shell, never framed.
+fn with_own_headers(asset: Response, page: bool, cache: &str) -> Result<Response> {
+    let h = Headers::new();
+    for name in ["content-type", "etag"] {
+        if let Some(value) = asset.headers().get(name)? {
+            h.set(name, &value)?;
+        }
+    }
+    http::common_headers(&h)?;
+    h.set("content-security-policy", http::ADMIN_CSP)?;
+    if page {
+        h.set("x-frame-options", "DENY")?;
+    }
+    h.set("cache-control", cache)?;
+    Ok(asset.with_headers(h))
 }
 
 /// Hands a request, unread and as it came (its client's address header included), to the

@@ -107,7 +107,7 @@ pub fn has_content_type(req: &Request, expected: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn common_headers(h: &Headers) -> Result<()> {
+pub(super) fn common_headers(h: &Headers) -> Result<()> {
     h.set("x-content-type-options", "nosniff")?;
     // Vote URLs carry the token: never send them on as a referrer.
     h.set("referrer-policy", "no-referrer")?;

@@ -298,6 +298,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Route::UnitForm { unit } => unit_form(&app, &req, unit).await,
             Route::VoteForm { token } => vote_form(&app, &mut req, token).await,
             Route::ApiVote => api_vote(&app, &mut req).await,
+            #[cfg(feature = "citizen")]
+            Route::AdminApp | Route::AdminAsset { .. } | Route::OpenApi => {
+                citizen::static_asset(&env, &req, &route).await
+            }
             #[cfg(not(feature = "citizen"))]
             _ => back_office::public(&app, &mut req, route).await,
             // The citizen worker handed every other route on before this (`citizen::serves`).
