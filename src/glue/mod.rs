@@ -1,54 +1,35 @@
 //! The Workers glue: the configuration parsed once per isolate (`crate::config`) and the
 //! bindings resolved per request at the entry, routing, and thin handlers that call `service`
-//! and render its answers.
+//! and render its answers. The one entry below serves both workers of a deployment
+//! (docs/deploy.md): built with `--features citizen` it answers a scan's routes and hands the
+//! rest to the back office (`citizen.rs`); built without, it is the back office
+//! (`back_office.rs`).
 
 // The citizen worker builds a subset of the shared glue (D1 adapter, HTTP helpers); what it
 // does not call is dropped by the linker, so unused helpers are expected there, not a smell.
 #![cfg_attr(feature = "citizen", allow(dead_code))]
 
-#[cfg(not(feature = "citizen"))]
-mod admin;
-#[cfg(not(feature = "citizen"))]
-mod alert;
-#[cfg(not(feature = "citizen"))]
-mod audit;
-#[cfg(not(feature = "citizen"))]
-mod auth;
-#[cfg(not(feature = "citizen"))]
-mod back_office;
-#[cfg(not(feature = "citizen"))]
-mod cf_access;
-#[cfg(feature = "citizen")]
-mod citizen;
+/// Modules for one worker only (docs/deploy.md, "Two workers"): each builds just its own.
+macro_rules! modules_of {
+    ($when:meta: $($module:ident),* $(,)?) => {
+        $( #[cfg($when)] mod $module; )*
+    };
+}
+
+// Shared by both workers: the D1 adapter, HTTP helpers, the vote path's limiter, Queue
+// producer and Turnstile check.
 mod d1;
-#[cfg(not(feature = "citizen"))]
-mod d1_admin;
-#[cfg(not(feature = "citizen"))]
-mod d1_audit;
-#[cfg(not(feature = "citizen"))]
-mod d1_directory;
-#[cfg(not(feature = "citizen"))]
-mod d1_one_time;
-#[cfg(not(feature = "citizen"))]
-mod d1_public;
-#[cfg(not(feature = "citizen"))]
-mod d1_results;
-#[cfg(not(feature = "citizen"))]
-mod directory;
 mod http;
 mod limiter;
-#[cfg(not(feature = "citizen"))]
-mod national;
-#[cfg(not(feature = "citizen"))]
-mod public;
 mod queue;
-#[cfg(feature = "citizen")]
-mod queue_consumer;
-#[cfg(not(feature = "citizen"))]
-mod results;
 mod turnstile;
-#[cfg(not(feature = "citizen"))]
-mod zones;
+// The citizen worker's own: what it answers and hands on, and the Queue consumer.
+modules_of!(feature = "citizen": citizen, queue_consumer);
+// The back office's: its routes and crons, and their D1 adapters.
+modules_of!(not(feature = "citizen"):
+    admin, alert, audit, auth, back_office, cf_access, d1_admin, d1_audit, d1_directory,
+    d1_one_time, d1_public, d1_results, directory, national, public, results, zones,
+);
 
 use crate::api::{self, ApiError};
 use crate::clock::Timestamp;
