@@ -1,5 +1,11 @@
 //! The JSON API's error shape and the one place where every use-case error becomes a status
 //! and a code. Internal causes are logged by the caller and never shown.
+//!
+//! Handlers return `Result<Response, ApiError>` and use `?`. An error with no internal cause
+//! converts here, owned or borrowed. One that may hide an internal failure (`AdminError`,
+//! `StoreError`, `SignInError`, `VoteError`) converts owned only in the glue (`glue/http.rs`),
+//! which logs the cause this module names (`admin_internal_cause`, `sign_in_internal_cause`,
+//! `internal_cause`) as it converts: a handler's `?` cannot drop it unlogged.
 
 use crate::admin::{AdminError, SignInError};
 use crate::clock::DayRangeError;
@@ -288,6 +294,33 @@ impl From<&crate::report::PeriodError> for ApiError {
     }
 }
 
+/// The internal cause of a failed sign-in, to log (never to show).
+pub fn sign_in_internal_cause(e: &SignInError) -> Option<String> {
+    match e {
+        SignInError::Store(cause) => Some(cause.to_string()),
+        SignInError::Kdf(cause) => Some(cause.clone()),
+        _ => None,
+    }
+}
+
+impl From<DayRangeError> for ApiError {
+    fn from(e: DayRangeError) -> ApiError {
+        (&e).into()
+    }
+}
+
+impl From<crate::report::PeriodError> for ApiError {
+    fn from(e: crate::report::PeriodError) -> ApiError {
+        (&e).into()
+    }
+}
+
+impl From<InputError> for ApiError {
+    fn from(e: InputError) -> ApiError {
+        (&e).into()
+    }
+}
+
 /// Whether an error hides an internal failure that must be logged (its cause, not the input).
 pub fn internal_cause(e: &VoteError) -> Option<&StoreError> {
     match e {
@@ -310,6 +343,66 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
         assert_eq!(v["error"]["code"], "comment_too_long");
         assert_eq!(v["error"]["message"], "too \"long\"");
+    }
+
+    #[test]
+    fn an_owned_range_period_or_input_error_answers_as_its_borrowed_one() {
+        use crate::report::PeriodError;
+        assert_eq!(
+            ApiError::from(DayRangeError::Reversed),
+            ApiError::from(&DayRangeError::Reversed)
+        );
+        let period = ApiError::from(PeriodError::BadMonth);
+        assert_eq!(period, ApiError::from(&PeriodError::BadMonth));
+        assert_eq!((period.status, period.code), (422, "invalid_period"));
+        let input = ApiError::from(InputError::CommentTooLong);
+        assert_eq!((input.status, input.code), (422, "comment_too_long"));
+    }
+
+    #[test]
+    fn only_store_and_hashing_failures_have_an_internal_cause_to_log() {
+        let store = || StoreError::Unavailable("D1 said: disk on fire".into());
+        assert_eq!(
+            admin_internal_cause(&AdminError::Store(store())).as_deref(),
+            Some("database unavailable: D1 said: disk on fire")
+        );
+        assert_eq!(
+            admin_internal_cause(&AdminError::Kdf("no subtle crypto".into())).as_deref(),
+            Some("no subtle crypto")
+        );
+        assert_eq!(admin_internal_cause(&AdminError::Forbidden), None);
+        assert_eq!(admin_internal_cause(&AdminError::NotFound("unit")), None);
+        assert_eq!(
+            sign_in_internal_cause(&SignInError::Store(store())).as_deref(),
+            Some("database unavailable: D1 said: disk on fire")
+        );
+        assert_eq!(
+            sign_in_internal_cause(&SignInError::Kdf("no subtle crypto".into())).as_deref(),
+            Some("no subtle crypto")
+        );
+        assert_eq!(
+            sign_in_internal_cause(&SignInError::InvalidCredentials),
+            None
+        );
+        assert_eq!(
+            sign_in_internal_cause(&SignInError::Throttled { retry_after: 60 }),
+            None
+        );
+    }
+
+    #[test]
+    fn an_internal_cause_is_never_in_the_answer() {
+        let secret = "D1_ERROR: table accounts: SQLITE_BUSY";
+        for e in [
+            ApiError::from(&AdminError::Store(StoreError::Corrupt(secret.into()))),
+            ApiError::from(&AdminError::Kdf(secret.into())),
+            ApiError::from(&SignInError::Store(StoreError::Unavailable(secret.into()))),
+            ApiError::from(&SignInError::Kdf(secret.into())),
+            ApiError::from(&StoreError::Unavailable(secret.into())),
+        ] {
+            assert_eq!(e, ApiError::unavailable());
+            assert!(!e.to_json().contains("SQLITE"), "{}", e.to_json());
+        }
     }
 
     #[test]

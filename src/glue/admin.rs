@@ -2,10 +2,11 @@
 //! API. Each parses its input, calls one use case in `admin` and renders the answer.
 
 use super::auth::{self, WebCryptoKdf};
-use super::{created, http, json_body, App};
+use super::http::{self, Answer};
+use super::{json_body, App};
 use crate::account::{self, AccountId, Principal, Via, SESSION_SECONDS};
 use crate::admin::{self, AdminError, EmployeePatch, RoleInput, UnitPatch};
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::i18n::{self, Lang};
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::poster::{self, PaperSize, PosterCard};
@@ -13,27 +14,31 @@ use crate::qr;
 use crate::routes::Route;
 use crate::store::admin::AdminStore;
 use serde::{Deserialize, Serialize};
-use worker::{console_error, Request, Response, Result};
+use worker::{console_error, Request};
 
 /// The admin page's own files (`/admin/`, its script and stylesheet) and the OpenAPI document
 /// are Workers Static Assets (wrangler.toml, `[assets]`), served before any worker runs; only
 /// the posters' stylesheet and script, which the poster pages share with no one, are here.
-pub fn asset(name: &str) -> Result<Response> {
+pub fn asset(name: &str) -> Answer {
     let (body, kind) = match name {
         "poster.css" => (poster::POSTER_CSS, "text/css; charset=utf-8"),
         "poster.js" => (poster::POSTER_JS, "text/javascript; charset=utf-8"),
-        _ => return http::api_error(&ApiError::not_found()),
+        _ => return Err(ApiError::not_found()),
     };
     // Short caching: a deployment must reach open admin pages within minutes.
-    http::file(kind, body.as_bytes().to_vec(), "public, max-age=300")
+    Ok(http::file(
+        kind,
+        body.as_bytes().to_vec(),
+        "public, max-age=300",
+    )?)
 }
 
 /// A static asset's route that reached a worker: the deployment lacks its `[assets]`.
-pub fn static_asset_missing() -> Result<Response> {
+pub fn static_asset_missing() -> Answer {
     console_error!(
         "a static asset reached the worker: is [assets] in wrangler.toml? (docs/deploy.md)"
     );
-    http::api_error(&ApiError::not_found())
+    Err(ApiError::not_found())
 }
 
 /// Random bytes for secrets (session ids, salts, tokens). `crypto.getRandomValues` does not
@@ -52,25 +57,16 @@ fn randoms() -> std::result::Result<([u8; 32], [u8; 16]), ApiError> {
     Ok((random()?, random()?))
 }
 
-pub(super) fn fail(e: &AdminError) -> Result<Response> {
-    if let Some(cause) = api::admin_internal_cause(e) {
-        console_error!("admin request failed: {cause}");
-    }
-    http::api_error(&e.into())
+pub(super) fn ok_json<T: Serialize>(status: u16, value: &T) -> Answer {
+    let body = serde_json::to_string(value).map_err(|e| {
+        console_error!("serialising a response: {e}");
+        ApiError::unavailable()
+    })?;
+    Ok(http::json(status, body)?)
 }
 
-pub(super) fn ok_json<T: Serialize>(status: u16, value: &T) -> Result<Response> {
-    match serde_json::to_string(value) {
-        Ok(body) => http::json(status, body),
-        Err(e) => {
-            console_error!("serialising a response: {e}");
-            http::api_error(&ApiError::unavailable())
-        }
-    }
-}
-
-fn not_found(what: &'static str) -> Result<Response> {
-    fail(&AdminError::NotFound(what))
+fn not_found(what: &'static str) -> ApiError {
+    AdminError::NotFound(what).into()
 }
 
 // --- sessions -----------------------------------------------------------------------------
@@ -98,13 +94,10 @@ struct Me<'a> {
     default_timezone: &'static str,
 }
 
-async fn me_body(app: &App, p: &Principal, csrf: Option<&str>) -> Result<Response> {
+async fn me_body(app: &App, p: &Principal, csrf: Option<&str>) -> Answer {
     // Only the granted units' names: a superadmin's scope is the whole tree.
     let granted: Vec<UnitId> = p.grants.iter().filter_map(|g| g.unit()).collect();
-    let units = match app.store.unit_names(&granted).await {
-        Ok(u) => u,
-        Err(e) => return fail(&AdminError::Store(e)),
-    };
+    let units = app.store.unit_names(&granted).await?;
     let roles = p
         .grants
         .iter()
@@ -131,7 +124,7 @@ async fn me_body(app: &App, p: &Principal, csrf: Option<&str>) -> Result<Respons
     )
 }
 
-pub async fn me(app: &App, p: &Principal) -> Result<Response> {
+pub async fn me(app: &App, p: &Principal) -> Answer {
     let csrf = match &p.via {
         Via::Session { csrf } | Via::Access { csrf } => Some(csrf.as_str()),
         Via::ApiToken => None,
@@ -147,12 +140,12 @@ struct Credentials {
 }
 
 /// Answers a new session: `Me` plus the cookie.
-async fn session_started(app: &App, session: admin::NewSession) -> Result<Response> {
-    let grants = match app.store.account(session.account).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return not_found("account"),
-        Err(e) => return fail(&AdminError::Store(e)),
-    };
+async fn session_started(app: &App, session: admin::NewSession) -> Answer {
+    let grants = app
+        .store
+        .account(session.account)
+        .await?
+        .ok_or_else(|| not_found("account"))?;
     let p = Principal {
         account: grants.id,
         email: grants.email,
@@ -182,22 +175,16 @@ fn cross_site(req: &Request) -> bool {
     )
 }
 
-pub async fn sign_in(app: &App, req: &mut Request) -> Result<Response> {
+pub async fn sign_in(app: &App, req: &mut Request) -> Answer {
     if cross_site(req) {
-        return http::api_error(&ApiError::csrf());
+        return Err(ApiError::csrf());
     }
     let Some(key) = &app.session_key else {
-        return http::api_error(&misconfigured());
+        return Err(misconfigured());
     };
-    let c: Credentials = match json_body(req).await {
-        Ok(c) => c,
-        Err(e) => return http::api_error(&e),
-    };
-    let r32: [u8; 32] = match random() {
-        Ok(r) => r,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::sign_in(
+    let c: Credentials = json_body(req).await?;
+    let r32: [u8; 32] = random()?;
+    let session = admin::sign_in(
         &app.store,
         &WebCryptoKdf,
         key,
@@ -207,19 +194,8 @@ pub async fn sign_in(app: &App, req: &mut Request) -> Result<Response> {
         r32,
         app.now,
     )
-    .await
-    {
-        Ok(session) => session_started(app, session).await,
-        Err(e) => {
-            if let admin::SignInError::Store(cause) = &e {
-                console_error!("sign-in failed: {cause}");
-            }
-            if let admin::SignInError::Kdf(cause) = &e {
-                console_error!("sign-in failed: {cause}");
-            }
-            http::api_error(&(&e).into())
-        }
-    }
+    .await?;
+    session_started(app, session).await
 }
 
 fn misconfigured() -> ApiError {
@@ -230,15 +206,13 @@ fn misconfigured() -> ApiError {
     )
 }
 
-pub async fn sign_out(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+pub async fn sign_out(app: &App, req: &Request, p: &Principal) -> Answer {
     if let Some(id) = app
         .session_key
         .as_ref()
         .and_then(|k| auth::session_id(req, k))
     {
-        if let Err(e) = admin::sign_out(&app.store, p, &id.storage_hash(), app.now).await {
-            return fail(&e);
-        }
+        admin::sign_out(&app.store, p, &id.storage_hash(), app.now).await?;
     }
     let mut resp = http::no_content()?;
     resp.headers_mut()
@@ -256,21 +230,15 @@ struct PasswordChange {
     revoke_tokens: bool,
 }
 
-pub async fn change_password(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: PasswordChange = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+pub async fn change_password(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let body: PasswordChange = json_body(req).await?;
     let keep = app
         .session_key
         .as_ref()
         .and_then(|k| auth::session_id(req, k))
         .map(|id| id.storage_hash());
-    let r16: [u8; 16] = match random() {
-        Ok(r) => r,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::change_password(
+    let r16: [u8; 16] = random()?;
+    admin::change_password(
         &app.store,
         &WebCryptoKdf,
         p,
@@ -281,11 +249,8 @@ pub async fn change_password(app: &App, req: &mut Request, p: &Principal) -> Res
         r16,
         app.now,
     )
-    .await
-    {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    .await?;
+    Ok(http::no_content()?)
 }
 
 #[derive(Deserialize)]
@@ -295,22 +260,16 @@ struct Acceptance {
     password: String,
 }
 
-pub async fn accept_invitation(app: &App, req: &mut Request) -> Result<Response> {
+pub async fn accept_invitation(app: &App, req: &mut Request) -> Answer {
     if cross_site(req) {
-        return http::api_error(&ApiError::csrf());
+        return Err(ApiError::csrf());
     }
     let Some(key) = &app.session_key else {
-        return http::api_error(&misconfigured());
+        return Err(misconfigured());
     };
-    let body: Acceptance = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    let (r32, r16) = match randoms() {
-        Ok(r) => r,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::accept_invitation(
+    let body: Acceptance = json_body(req).await?;
+    let (r32, r16) = randoms()?;
+    let session = admin::accept_invitation(
         &app.store,
         &WebCryptoKdf,
         key,
@@ -320,20 +279,15 @@ pub async fn accept_invitation(app: &App, req: &mut Request) -> Result<Response>
         r16,
         app.now,
     )
-    .await
-    {
-        Ok(session) => session_started(app, session).await,
-        Err(e) => fail(&e),
-    }
+    .await?;
+    session_started(app, session).await
 }
 
 // --- accounts, tokens, audit ----------------------------------------------------------------
 
-pub async fn accounts(app: &App, p: &Principal) -> Result<Response> {
-    match admin::accounts(&app.store, p).await {
-        Ok(list) => ok_json(200, &serde_json::json!({ "accounts": list })),
-        Err(e) => fail(&e),
-    }
+pub async fn accounts(app: &App, p: &Principal) -> Answer {
+    let list = admin::accounts(&app.store, p).await?;
+    ok_json(200, &serde_json::json!({ "accounts": list }))
 }
 
 #[derive(Deserialize)]
@@ -345,16 +299,10 @@ struct InvitationIn {
     unit_id: Option<i64>,
 }
 
-pub async fn invite(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: InvitationIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    let r32: [u8; 32] = match random() {
-        Ok(r) => r,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::invite(
+pub async fn invite(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let body: InvitationIn = json_body(req).await?;
+    let r32: [u8; 32] = random()?;
+    let inv = admin::invite(
         &app.store,
         &app.base_url,
         p,
@@ -364,11 +312,8 @@ pub async fn invite(app: &App, req: &mut Request, p: &Principal) -> Result<Respo
         r32,
         app.now,
     )
-    .await
-    {
-        Ok(inv) => ok_json(201, &inv),
-        Err(e) => fail(&e),
-    }
+    .await?;
+    ok_json(201, &inv)
 }
 
 #[derive(Deserialize)]
@@ -382,19 +327,13 @@ pub async fn set_roles(
     req: &mut Request,
     p: &Principal,
     account: Option<AccountId>,
-) -> Result<Response> {
-    let body: RolesIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let body: RolesIn = json_body(req).await?;
     let Some(account) = account else {
-        return not_found("account");
+        return Err(not_found("account"));
     };
-    let r32: [u8; 32] = match random() {
-        Ok(r) => r,
-        Err(e) => return http::api_error(&e),
-    };
-    let change = match admin::set_roles(
+    let r32: [u8; 32] = random()?;
+    let change = admin::set_roles(
         &app.store,
         &app.base_url,
         p,
@@ -403,30 +342,25 @@ pub async fn set_roles(
         r32,
         app.now,
     )
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    match admin::accounts(&app.store, p).await {
-        Ok(list) => match list.into_iter().find(|a| a.id == account) {
-            // Roles added wait for their owner: 202 with the link to hand over.
-            Some(a) => ok_json(
-                if change.grant_link.is_some() {
-                    202
-                } else {
-                    200
-                },
-                &serde_json::json!({
-                    "account": a,
-                    "grant_link": change.grant_link,
-                    "pending": change.pending,
-                }),
-            ),
-            None => not_found("account"),
+    .await?;
+    let a = admin::accounts(&app.store, p)
+        .await?
+        .into_iter()
+        .find(|a| a.id == account)
+        .ok_or_else(|| not_found("account"))?;
+    // Roles added wait for their owner: 202 with the link to hand over.
+    ok_json(
+        if change.grant_link.is_some() {
+            202
+        } else {
+            200
         },
-        Err(e) => fail(&e),
-    }
+        &serde_json::json!({
+            "account": a,
+            "grant_link": change.grant_link,
+            "pending": change.pending,
+        }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -440,39 +374,26 @@ pub async fn link_employee(
     req: &mut Request,
     p: &Principal,
     account: Option<AccountId>,
-) -> Result<Response> {
-    let body: EmployeeLinkIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let body: EmployeeLinkIn = json_body(req).await?;
     let Some(account) = account else {
-        return not_found("account");
+        return Err(not_found("account"));
     };
-    match admin::link_employee(&app.store, p, account, body.employee_id, app.now).await {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    admin::link_employee(&app.store, p, account, body.employee_id, app.now).await?;
+    Ok(http::no_content()?)
 }
 
-pub async fn deactivate_account(
-    app: &App,
-    p: &Principal,
-    account: Option<AccountId>,
-) -> Result<Response> {
+pub async fn deactivate_account(app: &App, p: &Principal, account: Option<AccountId>) -> Answer {
     let Some(account) = account else {
-        return not_found("account");
+        return Err(not_found("account"));
     };
-    match admin::deactivate_account(&app.store, p, account, app.now).await {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    admin::deactivate_account(&app.store, p, account, app.now).await?;
+    Ok(http::no_content()?)
 }
 
-pub async fn tokens(app: &App, p: &Principal) -> Result<Response> {
-    match admin::tokens(&app.store, p).await {
-        Ok(list) => ok_json(200, &serde_json::json!({ "tokens": list })),
-        Err(e) => fail(&e),
-    }
+pub async fn tokens(app: &App, p: &Principal) -> Answer {
+    let list = admin::tokens(&app.store, p).await?;
+    ok_json(200, &serde_json::json!({ "tokens": list }))
 }
 
 #[derive(Deserialize)]
@@ -489,16 +410,10 @@ struct TokenIn {
     expires_in_days: Option<i64>,
 }
 
-pub async fn create_token(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: TokenIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    let r32: [u8; 32] = match random() {
-        Ok(r) => r,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::create_token(
+pub async fn create_token(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let body: TokenIn = json_body(req).await?;
+    let r32: [u8; 32] = random()?;
+    let t = admin::create_token(
         &app.store,
         p,
         &body.name,
@@ -506,28 +421,21 @@ pub async fn create_token(app: &App, req: &mut Request, p: &Principal) -> Result
         r32,
         app.now,
     )
-    .await
-    {
-        Ok(t) => ok_json(201, &t),
-        Err(e) => fail(&e),
-    }
+    .await?;
+    ok_json(201, &t)
 }
 
-pub async fn revoke_token(app: &App, p: &Principal, id: Option<i64>) -> Result<Response> {
+pub async fn revoke_token(app: &App, p: &Principal, id: Option<i64>) -> Answer {
     let Some(id) = id else {
-        return not_found("token");
+        return Err(not_found("token"));
     };
-    match admin::revoke_token(&app.store, p, id, app.now).await {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    admin::revoke_token(&app.store, p, id, app.now).await?;
+    Ok(http::no_content()?)
 }
 
-pub async fn scale(app: &App) -> Result<Response> {
-    match admin::scale(&app.store).await {
-        Ok(view) => ok_json(200, &view),
-        Err(e) => fail(&e),
-    }
+pub async fn scale(app: &App) -> Answer {
+    let view = admin::scale(&app.store).await?;
+    ok_json(200, &view)
 }
 
 #[derive(Deserialize)]
@@ -538,32 +446,22 @@ struct ScaleIn {
 
 // Instance-wide settings: anyone but a superadmin is refused before the body is read, so a
 // unit admin learns nothing from validation messages.
-pub async fn set_scale(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+pub async fn set_scale(app: &App, req: &mut Request, p: &Principal) -> Answer {
     if !p.is_superadmin() {
-        return fail(&AdminError::Forbidden);
+        return Err(AdminError::Forbidden.into());
     }
-    let body: ScaleIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::set_scale(&app.store, p, &body.levels, app.default_lang, app.now).await {
-        Ok(()) => scale(app).await,
-        Err(e) => fail(&e),
-    }
+    let body: ScaleIn = json_body(req).await?;
+    admin::set_scale(&app.store, p, &body.levels, app.default_lang, app.now).await?;
+    scale(app).await
 }
 
-pub async fn create_criterion(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
+pub async fn create_criterion(app: &App, req: &mut Request, p: &Principal) -> Answer {
     if !p.is_superadmin() {
-        return fail(&AdminError::Forbidden);
+        return Err(AdminError::Forbidden.into());
     }
-    let body: admin::CriterionIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::create_criterion(&app.store, p, &body, app.default_lang, app.now).await {
-        Ok(id) => ok_json(201, &serde_json::json!({ "id": id })),
-        Err(e) => fail(&e),
-    }
+    let body: admin::CriterionIn = json_body(req).await?;
+    let id = admin::create_criterion(&app.store, p, &body, app.default_lang, app.now).await?;
+    ok_json(201, &serde_json::json!({ "id": id }))
 }
 
 pub async fn change_criterion(
@@ -571,47 +469,36 @@ pub async fn change_criterion(
     req: &mut Request,
     p: &Principal,
     id: Option<i64>,
-) -> Result<Response> {
+) -> Answer {
     if !p.is_superadmin() {
-        return fail(&AdminError::Forbidden);
+        return Err(AdminError::Forbidden.into());
     }
-    let body: admin::CriterionIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+    let body: admin::CriterionIn = json_body(req).await?;
     let Some(id) = id else {
-        return not_found("criterion");
+        return Err(not_found("criterion"));
     };
-    match admin::change_criterion(&app.store, p, id, &body, app.default_lang, app.now).await {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    admin::change_criterion(&app.store, p, id, &body, app.default_lang, app.now).await?;
+    Ok(http::no_content()?)
 }
 
-pub async fn signing_keys(app: &App, p: &Principal) -> Result<Response> {
-    match admin::signing_keys(&app.store, &app.ring, p).await {
-        Ok(report) => ok_json(200, &report),
-        Err(e) => fail(&e),
-    }
+pub async fn signing_keys(app: &App, p: &Principal) -> Answer {
+    let report = admin::signing_keys(&app.store, &app.ring, p).await?;
+    ok_json(200, &report)
 }
 
-pub async fn reissue_old_codes(app: &App, p: &Principal, unit: Option<UnitId>) -> Result<Response> {
+pub async fn reissue_old_codes(app: &App, p: &Principal, unit: Option<UnitId>) -> Answer {
     let Some(unit) = unit else {
-        return not_found("unit");
+        return Err(not_found("unit"));
     };
-    match admin::reissue_old_codes(&app.store, &app.ring, p, unit, app.now).await {
-        Ok(n) => ok_json(200, &serde_json::json!({ "unit_id": unit, "reissued": n })),
-        Err(e) => fail(&e),
-    }
+    let n = admin::reissue_old_codes(&app.store, &app.ring, p, unit, app.now).await?;
+    ok_json(200, &serde_json::json!({ "unit_id": unit, "reissued": n }))
 }
 
 // --- the organisation -----------------------------------------------------------------------
 
-pub async fn units(app: &App, p: &Principal) -> Result<Response> {
-    match admin::units(&app.store, p).await {
-        Ok(list) => ok_json(200, &serde_json::json!({ "units": list })),
-        Err(e) => fail(&e),
-    }
+pub async fn units(app: &App, p: &Principal) -> Answer {
+    let list = admin::units(&app.store, p).await?;
+    ok_json(200, &serde_json::json!({ "units": list }))
 }
 
 #[derive(Deserialize)]
@@ -625,19 +512,14 @@ struct NewUnit {
     timezone: Option<String>,
 }
 
-async fn unit_answer(app: &App, p: &Principal, unit: UnitId, status: u16) -> Result<Response> {
-    match admin::unit_detail(&app.store, p, unit).await {
-        Ok(d) => ok_json(status, &d.unit),
-        Err(e) => fail(&e),
-    }
+async fn unit_answer(app: &App, p: &Principal, unit: UnitId, status: u16) -> Answer {
+    let d = admin::unit_detail(&app.store, p, unit).await?;
+    ok_json(status, &d.unit)
 }
 
-pub async fn create_unit(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: NewUnit = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::create_unit(
+pub async fn create_unit(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let body: NewUnit = json_body(req).await?;
+    let id = admin::create_unit(
         &app.store,
         p,
         &body.name,
@@ -646,21 +528,16 @@ pub async fn create_unit(app: &App, req: &mut Request, p: &Principal) -> Result<
         app.default_timezone,
         app.now,
     )
-    .await
-    {
-        Ok(id) => unit_answer(app, p, id, 201).await,
-        Err(e) => fail(&e),
-    }
+    .await?;
+    unit_answer(app, p, id, 201).await
 }
 
-pub async fn unit_detail(app: &App, p: &Principal, unit: Option<UnitId>) -> Result<Response> {
+pub async fn unit_detail(app: &App, p: &Principal, unit: Option<UnitId>) -> Answer {
     let Some(unit) = unit else {
-        return not_found("unit");
+        return Err(not_found("unit"));
     };
-    match admin::unit_detail(&app.store, p, unit).await {
-        Ok(d) => ok_json(200, &d),
-        Err(e) => fail(&e),
-    }
+    let d = admin::unit_detail(&app.store, p, unit).await?;
+    ok_json(200, &d)
 }
 
 pub async fn change_unit(
@@ -668,18 +545,13 @@ pub async fn change_unit(
     req: &mut Request,
     p: &Principal,
     unit: Option<UnitId>,
-) -> Result<Response> {
-    let patch: UnitPatch = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let patch: UnitPatch = json_body(req).await?;
     let Some(unit) = unit else {
-        return not_found("unit");
+        return Err(not_found("unit"));
     };
-    match admin::change_unit(&app.store, p, unit, &patch, app.now).await {
-        Ok(view) => ok_json(200, &view),
-        Err(e) => fail(&e),
-    }
+    let view = admin::change_unit(&app.store, p, unit, &patch, app.now).await?;
+    ok_json(200, &view)
 }
 
 #[derive(Deserialize)]
@@ -693,21 +565,14 @@ pub async fn set_networks(
     req: &mut Request,
     p: &Principal,
     unit: Option<UnitId>,
-) -> Result<Response> {
-    let body: Networks = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let body: Networks = json_body(req).await?;
     let Some(unit) = unit else {
-        return not_found("unit");
+        return Err(not_found("unit"));
     };
-    match admin::set_office_networks(&app.store, p, unit, &body.cidrs, app.now).await {
-        Ok(networks) => {
-            let cidrs: Vec<String> = networks.iter().map(ToString::to_string).collect();
-            ok_json(200, &serde_json::json!({ "unit_id": unit, "cidrs": cidrs }))
-        }
-        Err(e) => fail(&e),
-    }
+    let networks = admin::set_office_networks(&app.store, p, unit, &body.cidrs, app.now).await?;
+    let cidrs: Vec<String> = networks.iter().map(ToString::to_string).collect();
+    ok_json(200, &serde_json::json!({ "unit_id": unit, "cidrs": cidrs }))
 }
 
 #[derive(Deserialize)]
@@ -720,24 +585,14 @@ struct NewEmployee {
     directions: Vec<i64>,
 }
 
-async fn employee_answer(
-    app: &App,
-    p: &Principal,
-    employee: EmployeeId,
-    status: u16,
-) -> Result<Response> {
-    match admin::employee_detail(&app.store, p, employee).await {
-        Ok(d) => ok_json(status, &d.employee),
-        Err(e) => fail(&e),
-    }
+async fn employee_answer(app: &App, p: &Principal, employee: EmployeeId, status: u16) -> Answer {
+    let d = admin::employee_detail(&app.store, p, employee).await?;
+    ok_json(status, &d.employee)
 }
 
-pub async fn create_employee(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: NewEmployee = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::create_employee(
+pub async fn create_employee(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let body: NewEmployee = json_body(req).await?;
+    let id = admin::create_employee(
         &app.store,
         p,
         &body.name,
@@ -746,11 +601,8 @@ pub async fn create_employee(app: &App, req: &mut Request, p: &Principal) -> Res
         &body.directions,
         app.now,
     )
-    .await
-    {
-        Ok(id) => employee_answer(app, p, id, 201).await,
-        Err(e) => fail(&e),
-    }
+    .await?;
+    employee_answer(app, p, id, 201).await
 }
 
 #[derive(Serialize)]
@@ -763,52 +615,44 @@ struct CodeOut {
     url: Option<String>,
 }
 
-pub async fn employee_detail(
-    app: &App,
-    p: &Principal,
-    employee: Option<EmployeeId>,
-) -> Result<Response> {
+pub async fn employee_detail(app: &App, p: &Principal, employee: Option<EmployeeId>) -> Answer {
     let Some(employee) = employee else {
-        return not_found("employee");
+        return Err(not_found("employee"));
     };
-    match admin::employee_detail(&app.store, p, employee).await {
-        Ok(d) => {
-            let codes: Vec<CodeOut> = d
-                .codes
-                .iter()
-                .map(|c| CodeOut {
-                    channel: c.channel,
-                    issue: c.issue,
-                    direction_id: c.direction_id,
-                    issued_at: c.issued_at,
-                    revoked_at: c.revoked_at,
-                    url: c
-                        .revoked_at
-                        .is_none()
-                        .then(|| {
-                            admin::code_url(
-                                &app.ring,
-                                &app.base_url,
-                                app.shards.home(),
-                                employee,
-                                c.channel,
-                                c.issue,
-                                c.key_id,
-                            )
-                        })
-                        .flatten()
-                        .map(|(url, _)| url),
+    let d = admin::employee_detail(&app.store, p, employee).await?;
+    let codes: Vec<CodeOut> = d
+        .codes
+        .iter()
+        .map(|c| CodeOut {
+            channel: c.channel,
+            issue: c.issue,
+            direction_id: c.direction_id,
+            issued_at: c.issued_at,
+            revoked_at: c.revoked_at,
+            url: c
+                .revoked_at
+                .is_none()
+                .then(|| {
+                    admin::code_url(
+                        &app.ring,
+                        &app.base_url,
+                        app.shards.home(),
+                        employee,
+                        c.channel,
+                        c.issue,
+                        c.key_id,
+                    )
                 })
-                .collect();
-            ok_json(
-                200,
-                &serde_json::json!({
-                    "employee": d.employee, "unit_path": d.unit_path, "codes": codes
-                }),
-            )
-        }
-        Err(e) => fail(&e),
-    }
+                .flatten()
+                .map(|(url, _)| url),
+        })
+        .collect();
+    ok_json(
+        200,
+        &serde_json::json!({
+            "employee": d.employee, "unit_path": d.unit_path, "codes": codes
+        }),
+    )
 }
 
 pub async fn change_employee(
@@ -816,18 +660,13 @@ pub async fn change_employee(
     req: &mut Request,
     p: &Principal,
     employee: Option<EmployeeId>,
-) -> Result<Response> {
-    let patch: EmployeePatch = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let patch: EmployeePatch = json_body(req).await?;
     let Some(employee) = employee else {
-        return not_found("employee");
+        return Err(not_found("employee"));
     };
-    match admin::change_employee(&app.store, p, employee, &patch, app.now).await {
-        Ok(()) => employee_answer(app, p, employee, 200).await,
-        Err(e) => fail(&e),
-    }
+    admin::change_employee(&app.store, p, employee, &patch, app.now).await?;
+    employee_answer(app, p, employee, 200).await
 }
 
 fn invalid(field: &'static str, reason: &str) -> ApiError {
@@ -861,15 +700,12 @@ pub async fn issue_code(
     req: &Request,
     p: &Principal,
     employee: Option<EmployeeId>,
-) -> Result<Response> {
-    let (channel, direction) = match (channel(req), direction(req)) {
-        (Ok(c), Ok(d)) => (c, d),
-        (Err(e), _) | (_, Err(e)) => return http::api_error(&e),
-    };
+) -> Answer {
+    let (channel, direction) = (channel(req)?, direction(req)?);
     let Some(employee) = employee else {
-        return not_found("employee");
+        return Err(not_found("employee"));
     };
-    match admin::issue_code(
+    let code = admin::issue_code(
         &app.store,
         &app.ring,
         &app.base_url,
@@ -880,11 +716,8 @@ pub async fn issue_code(
         direction,
         app.now,
     )
-    .await
-    {
-        Ok(code) => created(&code),
-        Err(e) => fail(&e),
-    }
+    .await?;
+    ok_json(201, &code)
 }
 
 pub async fn revoke_code(
@@ -892,18 +725,13 @@ pub async fn revoke_code(
     req: &Request,
     p: &Principal,
     employee: Option<EmployeeId>,
-) -> Result<Response> {
-    let channel = match channel(req) {
-        Ok(c) => c,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let channel = channel(req)?;
     let Some(employee) = employee else {
-        return not_found("employee");
+        return Err(not_found("employee"));
     };
-    match admin::revoke_codes(&app.store, p, employee, channel, app.now).await {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    admin::revoke_codes(&app.store, p, employee, channel, app.now).await?;
+    Ok(http::no_content()?)
 }
 
 pub async fn qr_image(
@@ -912,15 +740,12 @@ pub async fn qr_image(
     p: &Principal,
     employee: Option<EmployeeId>,
     png: bool,
-) -> Result<Response> {
-    let channel = match channel(req) {
-        Ok(c) => c,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let channel = channel(req)?;
     let Some(employee) = employee else {
-        return not_found("employee");
+        return Err(not_found("employee"));
     };
-    let url = match admin::current_code_url(
+    let url = admin::current_code_url(
         &app.store,
         &app.ring,
         &app.base_url,
@@ -929,21 +754,17 @@ pub async fn qr_image(
         employee,
         channel,
     )
-    .await
-    {
-        Ok(url) => url,
-        Err(e) => return fail(&e),
-    };
+    .await?;
     let file_name = format!("civicrate-{}-{}", employee.get(), channel.get());
     let mut resp = if png {
         match qr::png(&url, 10) {
             Ok(bytes) => http::file("image/png", bytes, "private, no-store")?,
-            Err(_) => return http::api_error(&ApiError::unavailable()),
+            Err(_) => return Err(ApiError::unavailable()),
         }
     } else {
         match qr::svg(&url) {
             Ok(svg) => http::file("image/svg+xml", svg.into_bytes(), "private, no-store")?,
-            Err(_) => return http::api_error(&ApiError::unavailable()),
+            Err(_) => return Err(ApiError::unavailable()),
         }
     };
     if http::query(req, "download").is_some() {
@@ -956,25 +777,18 @@ pub async fn qr_image(
     Ok(resp)
 }
 
-pub async fn directions(app: &App) -> Result<Response> {
-    match admin::directions(&app.store).await {
-        Ok(list) => ok_json(200, &serde_json::json!({ "directions": list })),
-        Err(e) => fail(&e),
-    }
+pub async fn directions(app: &App) -> Answer {
+    let list = admin::directions(&app.store).await?;
+    ok_json(200, &serde_json::json!({ "directions": list }))
 }
 
-pub async fn create_direction(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: NamedIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::create_direction(&app.store, p, &body.name, app.now).await {
-        Ok(id) => ok_json(
-            201,
-            &serde_json::json!({ "id": id, "name": body.name.trim() }),
-        ),
-        Err(e) => fail(&e),
-    }
+pub async fn create_direction(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let body: NamedIn = json_body(req).await?;
+    let id = admin::create_direction(&app.store, p, &body.name, app.now).await?;
+    ok_json(
+        201,
+        &serde_json::json!({ "id": id, "name": body.name.trim() }),
+    )
 }
 
 fn unit_param(req: &Request) -> std::result::Result<UnitId, ApiError> {
@@ -983,49 +797,34 @@ fn unit_param(req: &Request) -> std::result::Result<UnitId, ApiError> {
         .ok_or_else(|| invalid("unit", "must be the id of a unit"))
 }
 
-pub async fn import(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let unit = match unit_param(req) {
-        Ok(u) => u,
-        Err(e) => return http::api_error(&e),
-    };
+pub async fn import(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let unit = unit_param(req)?;
     let dry_run = match http::query(req, "dry_run").as_deref() {
         None | Some("true" | "1") => true,
         Some("false" | "0") => false,
-        Some(_) => return http::api_error(&invalid("dry_run", "must be true or false")),
+        Some(_) => return Err(invalid("dry_run", "must be true or false")),
     };
     if !http::has_content_type(req, "text/csv") {
-        return http::api_error(&ApiError::unsupported_media_type("text/csv"));
+        return Err(ApiError::unsupported_media_type("text/csv"));
     }
-    let body = match http::body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::import(&app.store, p, unit, &body, dry_run, app.now).await {
-        Ok(report) => ok_json(200, &report),
-        Err(e) => fail(&e),
-    }
+    let body = http::body(req).await?;
+    let report = admin::import(&app.store, p, unit, &body, dry_run, app.now).await?;
+    ok_json(200, &report)
 }
 
-pub async fn export(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let unit = match unit_param(req) {
-        Ok(u) => u,
-        Err(e) => return http::api_error(&e),
-    };
-    match admin::export(&app.store, p, unit).await {
-        Ok(csv) => {
-            let mut resp = http::file(
-                "text/csv; charset=utf-8",
-                csv.into_bytes(),
-                "private, no-store",
-            )?;
-            resp.headers_mut().set(
-                "content-disposition",
-                &format!("attachment; filename=\"employees-{}.csv\"", unit.get()),
-            )?;
-            Ok(resp)
-        }
-        Err(e) => fail(&e),
-    }
+pub async fn export(app: &App, req: &Request, p: &Principal) -> Answer {
+    let unit = unit_param(req)?;
+    let csv = admin::export(&app.store, p, unit).await?;
+    let mut resp = http::file(
+        "text/csv; charset=utf-8",
+        csv.into_bytes(),
+        "private, no-store",
+    )?;
+    resp.headers_mut().set(
+        "content-disposition",
+        &format!("attachment; filename=\"employees-{}.csv\"", unit.get()),
+    )?;
+    Ok(resp)
 }
 
 // --- posters --------------------------------------------------------------------------------
@@ -1037,32 +836,19 @@ fn paper(req: &Request) -> PaperSize {
 }
 
 /// The poster page of one employee or of a unit's subtree (HTML, printed from the browser).
-pub async fn posters(
-    app: &App,
-    req: &Request,
-    p: &Principal,
-    route: &Route<'_>,
-) -> Result<Response> {
-    let channel = match channel(req) {
-        Ok(c) => c,
-        Err(e) => return http::api_error(&e),
-    };
+pub async fn posters(app: &App, req: &Request, p: &Principal, route: &Route<'_>) -> Answer {
+    let channel = channel(req)?;
     let (unit, employee) = match route {
         Route::Poster { employee: Some(e) } => (None, Some(*e)),
         Route::UnitPosters { unit: Some(u) } => (Some(*u), None),
-        _ => return not_found("poster"),
+        _ => return Err(not_found("poster")),
     };
     if let Some(u) = unit {
-        if let Err(e) = admin::unit_detail(&app.store, p, u).await {
-            return fail(&e);
-        }
+        admin::unit_detail(&app.store, p, u).await?;
     }
-    let rows = match admin::poster_rows(&app.store, p, unit, employee, channel).await {
-        Ok(rows) => rows,
-        Err(e) => return fail(&e),
-    };
+    let rows = admin::poster_rows(&app.store, p, unit, employee, channel).await?;
     if employee.is_some() && rows.is_empty() {
-        return not_found("current code");
+        return Err(not_found("current code"));
     }
     let prepared: Vec<(String, String, &crate::store::admin::PosterRow)> = rows
         .iter()
@@ -1096,10 +882,10 @@ pub async fn posters(
     );
     // A unit's page says whom it leaves out for want of a current code.
     let uncoded = match unit {
-        Some(u) => match crate::directory::uncoded(&app.store, p, u, channel).await {
-            Ok(found) => Some((u, found)),
-            Err(e) => return fail(&e),
-        },
+        Some(u) => Some((
+            u,
+            crate::directory::uncoded(&app.store, p, u, channel).await?,
+        )),
         None => None,
     };
     let skipped = match &uncoded {
@@ -1114,10 +900,10 @@ pub async fn posters(
         },
         None => poster::Skipped::default(),
     };
-    http::admin_html(
+    Ok(http::admin_html(
         200,
         poster::unit_posters_page(ui, paper(req), &app.poster_langs(), &cards, &skipped),
-    )
+    )?)
 }
 
 impl App {
@@ -1153,70 +939,49 @@ pub async fn issue_one_time(
     req: &mut Request,
     p: &Principal,
     unit: Option<UnitId>,
-) -> Result<Response> {
-    let body: crate::one_time::BatchIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    let request = match crate::one_time::BatchRequest::parse(&body) {
-        Ok(r) => r,
-        Err(e) => return fail(&e),
-    };
+) -> Answer {
+    let body: crate::one_time::BatchIn = json_body(req).await?;
+    let request = crate::one_time::BatchRequest::parse(&body)?;
     let Some(unit) = unit else {
-        return not_found("unit");
+        return Err(not_found("unit"));
     };
-    match crate::one_time::issue(&app.store, app.issuer(), p, unit, &request, app.now).await {
-        Ok(batch) => created(&batch),
-        Err(e) => fail(&e),
-    }
+    let batch =
+        crate::one_time::issue(&app.store, app.issuer(), p, unit, &request, app.now).await?;
+    ok_json(201, &batch)
 }
 
-pub async fn one_time_batches(app: &App, p: &Principal, unit: Option<UnitId>) -> Result<Response> {
+pub async fn one_time_batches(app: &App, p: &Principal, unit: Option<UnitId>) -> Answer {
     let Some(unit) = unit else {
-        return not_found("unit");
+        return Err(not_found("unit"));
     };
-    match crate::one_time::batches(&app.store, app.issuer(), p, unit).await {
-        Ok(list) => ok_json(200, &serde_json::json!({ "batches": list })),
-        Err(e) => fail(&e),
-    }
+    let list = crate::one_time::batches(&app.store, app.issuer(), p, unit).await?;
+    ok_json(200, &serde_json::json!({ "batches": list }))
 }
 
-pub async fn one_time_batch(app: &App, p: &Principal, id: Option<i64>) -> Result<Response> {
+pub async fn one_time_batch(app: &App, p: &Principal, id: Option<i64>) -> Answer {
     let Some(id) = id else {
-        return not_found("batch");
+        return Err(not_found("batch"));
     };
-    match crate::one_time::codes_of(&app.store, app.issuer(), p, id).await {
-        Ok(batch) => ok_json(200, &batch),
-        Err(e) => fail(&e),
-    }
+    let batch = crate::one_time::codes_of(&app.store, app.issuer(), p, id).await?;
+    ok_json(200, &batch)
 }
 
-pub async fn revoke_one_time(app: &App, p: &Principal, id: Option<i64>) -> Result<Response> {
+pub async fn revoke_one_time(app: &App, p: &Principal, id: Option<i64>) -> Answer {
     let Some(id) = id else {
-        return not_found("batch");
+        return Err(not_found("batch"));
     };
-    match crate::one_time::revoke(&app.store, p, id, app.now).await {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    crate::one_time::revoke(&app.store, p, id, app.now).await?;
+    Ok(http::no_content()?)
 }
 
 /// The batch's codes as slips to print and cut out (HTML).
-pub async fn one_time_slips(
-    app: &App,
-    req: &Request,
-    p: &Principal,
-    id: Option<i64>,
-) -> Result<Response> {
+pub async fn one_time_slips(app: &App, req: &Request, p: &Principal, id: Option<i64>) -> Answer {
     let Some(id) = id else {
-        return not_found("batch");
+        return Err(not_found("batch"));
     };
-    let batch = match crate::one_time::codes_of(&app.store, app.issuer(), p, id).await {
-        Ok(b) => b,
-        Err(e) => return fail(&e),
-    };
+    let batch = crate::one_time::codes_of(&app.store, app.issuer(), p, id).await?;
     if batch.batch.revoked_at.is_some() {
-        return fail(&AdminError::Conflict("this batch is revoked"));
+        return Err(AdminError::Conflict("this batch is revoked").into());
     }
     // Every code, used or not: leaving the used ones out would tell, code by code, which
     // were used (docs/privacy.md). A used code reprinted only answers that it was used.
@@ -1242,7 +1007,7 @@ pub async fn one_time_slips(
     );
     // The last day the codes work, in UTC like every date the admin page prints.
     let until = crate::clock::Timestamp::from_unix_seconds(batch.batch.expires_at - 1).utc_day();
-    http::admin_html(
+    Ok(http::admin_html(
         200,
         poster::slips_page(
             ui,
@@ -1252,5 +1017,5 @@ pub async fn one_time_slips(
             &until,
             &cards,
         ),
-    )
+    )?)
 }

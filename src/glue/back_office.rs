@@ -15,16 +15,18 @@ use worker::console_log;
 /// The public routes a scan does not need: the receipt check, the admin page, its assets and
 /// sign-in, the OpenAPI document and the public results.
 pub(super) async fn public(app: &App, req: &mut Request, route: Route<'_>) -> Result<Response> {
-    match route {
-        Route::ReceiptCheck { code } => public::check_receipt(app, code).await,
+    let answer = match route {
+        // The public results and receipts answer their own errors (`public.rs`).
+        Route::ReceiptCheck { code } => return public::check_receipt(app, code).await,
+        Route::PublicResultsPage => return public::public_page(app, req).await,
+        Route::PublicResultsData => return public::public_data(app, req).await,
         Route::OpenApi | Route::AdminApp => admin::static_asset_missing(),
         Route::AdminAsset { name } => admin::asset(name),
         Route::SignIn => admin::sign_in(app, req).await,
         Route::AcceptInvitation => admin::accept_invitation(app, req).await,
-        Route::PublicResultsPage => public::public_page(app, req).await,
-        Route::PublicResultsData => public::public_data(app, req).await,
-        _ => http::api_error(&ApiError::not_found()),
-    }
+        _ => Err(ApiError::not_found()),
+    };
+    http::respond(answer)
 }
 
 /// The routes that need a signed-in account or an API token.
@@ -46,7 +48,7 @@ pub(super) async fn signed_in(
             };
         }
     };
-    match route {
+    let answer = match route {
         Route::Me => admin::me(app, &p).await,
         Route::SignOut => admin::sign_out(app, req, &p).await,
         Route::ChangePassword => admin::change_password(app, req, &p).await,
@@ -118,8 +120,9 @@ pub(super) async fn signed_in(
         Route::EmployeeList => directory::employees(app, req, &p).await,
         Route::IssueMissingCodes { unit } => directory::issue_missing(app, req, &p, unit).await,
         // Public routes were answered above.
-        _ => http::api_error(&ApiError::not_found()),
-    }
+        _ => Err(ApiError::not_found()),
+    };
+    http::respond(answer)
 }
 
 async fn summary(
@@ -127,43 +130,27 @@ async fn summary(
     req: &Request,
     p: &Principal,
     employee: Option<EmployeeId>,
-) -> Result<Response> {
-    let Some(employee) = employee else {
-        return http::api_error(&ApiError::new(404, "not_found", "employee not found"));
-    };
+) -> http::Answer {
+    let not_found = || ApiError::new(404, "not_found", "employee not found");
+    let employee = employee.ok_or_else(not_found)?;
     let today = chrono::DateTime::from_timestamp(app.now.unix_seconds(), 0)
         .map(|t| t.date_naive())
         .unwrap_or_default();
-    let range = match DayRange::parse(
+    let range = DayRange::parse(
         http::query(req, "from").as_deref(),
         http::query(req, "to").as_deref(),
         today,
-    ) {
-        Ok(r) => r,
-        Err(e) => return http::api_error(&(&e).into()),
-    };
-    match app.store.employee_in_scope(&p.read_scope(), employee).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return http::api_error(&ApiError::new(404, "not_found", "employee not found"))
-        }
-        Err(e) => {
-            console_error!("store error on summary: {e}");
-            return http::api_error(&ApiError::unavailable());
-        }
+    )?;
+    if !app
+        .store
+        .employee_in_scope(&p.read_scope(), employee)
+        .await?
+    {
+        return Err(not_found());
     }
-    match service::summary(&app.store, employee, range).await {
-        Ok(s) => match serde_json::to_string(&s) {
-            Ok(body) => http::json(200, body),
-            Err(_) => http::api_error(&ApiError::unavailable()),
-        },
-        Err(e) => {
-            if let Some(cause) = api::admin_internal_cause(&e) {
-                console_error!("store error on summary: {cause}");
-            }
-            http::api_error(&(&e).into())
-        }
-    }
+    let s = service::summary(&app.store, employee, range).await?;
+    let body = serde_json::to_string(&s).map_err(|_| ApiError::unavailable())?;
+    Ok(http::json(200, body)?)
 }
 
 /// `POST /__cron` from the citizen worker's scheduled handler (`citizen.rs`): one run of a

@@ -1,22 +1,21 @@
 //! Handlers of the directory (`crate::directory`): search, the employee list, bulk codes.
 
-use super::admin::{fail, ok_json};
-use super::{http, json_body, App};
+use super::admin::ok_json;
+use super::http::{self, Answer};
+use super::{json_body, App};
 use crate::account::Principal;
 use crate::admin::AdminError;
 use crate::directory::{self, BulkIn, ListQuery};
 use crate::org::UnitId;
-use worker::{Request, Response, Result};
+use worker::Request;
 
-pub async fn search(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+pub async fn search(app: &App, req: &Request, p: &Principal) -> Answer {
     let q = http::query(req, "q").unwrap_or_default();
-    match directory::search(&app.store, p, &q).await {
-        Ok(found) => ok_json(200, &found),
-        Err(e) => fail(&e),
-    }
+    let found = directory::search(&app.store, p, &q).await?;
+    ok_json(200, &found)
 }
 
-pub async fn employees(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+pub async fn employees(app: &App, req: &Request, p: &Principal) -> Answer {
     let query = ListQuery {
         q: http::query(req, "q"),
         status: http::query(req, "status"),
@@ -24,10 +23,8 @@ pub async fn employees(app: &App, req: &Request, p: &Principal) -> Result<Respon
         channel: http::query(req, "channel"),
         page: http::query(req, "page"),
     };
-    match directory::employees(&app.store, p, &query).await {
-        Ok(list) => ok_json(200, &list),
-        Err(e) => fail(&e),
-    }
+    let list = directory::employees(&app.store, p, &query).await?;
+    ok_json(200, &list)
 }
 
 pub async fn issue_missing(
@@ -35,15 +32,12 @@ pub async fn issue_missing(
     req: &mut Request,
     p: &Principal,
     unit: Option<UnitId>,
-) -> Result<Response> {
-    let body: BulkIn = match json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let body: BulkIn = json_body(req).await?;
     let Some(unit) = unit else {
-        return fail(&AdminError::NotFound("unit"));
+        return Err(AdminError::NotFound("unit").into());
     };
-    match directory::issue_missing(
+    let done = directory::issue_missing(
         &app.store,
         app.ring.signing_key_id(),
         p,
@@ -51,9 +45,6 @@ pub async fn issue_missing(
         &body,
         app.now,
     )
-    .await
-    {
-        Ok(done) => ok_json(200, &done),
-        Err(e) => fail(&e),
-    }
+    .await?;
+    ok_json(200, &done)
 }

@@ -1,13 +1,75 @@
 //! Reading requests and writing responses: body limits, content types, security headers.
 
-use crate::api::ApiError;
+use crate::admin::{AdminError, SignInError};
+use crate::api::{self, ApiError};
 use crate::pages;
 use crate::routes::{self, BodyLimit, Method};
+use crate::service::VoteError;
+use crate::store::StoreError;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
-use worker::{Headers, Request, Response, Result};
+use worker::{console_error, Headers, Request, Response, Result};
+
+/// What a JSON API handler answers: a response, or the error its `?` met. The entry turns it
+/// into a response once (`respond`).
+pub type Answer = std::result::Result<Response, ApiError>;
+
+/// The one place an API handler's error becomes its response.
+pub fn respond(answer: Answer) -> Result<Response> {
+    match answer {
+        Ok(resp) => Ok(resp),
+        Err(e) => api_error(&e),
+    }
+}
+
+// The conversions that may hide an internal failure: its cause is logged here, as the error
+// converts, and never shown (`api` keeps the pure, borrowed ones).
+
+/// Building a response failed (a header refused, a body not made): the cause is logged.
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> ApiError {
+        console_error!("building a response failed: {e}");
+        ApiError::unavailable()
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> ApiError {
+        if let Some(cause) = api::admin_internal_cause(&e) {
+            console_error!("admin request failed: {cause}");
+        }
+        (&e).into()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        AdminError::Store(e).into()
+    }
+}
+
+impl From<VoteError> for ApiError {
+    fn from(e: VoteError) -> ApiError {
+        if let Some(cause) = api::internal_cause(&e) {
+            console_error!("store error on vote: {cause}");
+        }
+        if let VoteError::ChallengeUnavailable(cause) = &e {
+            console_error!("turnstile: {cause}");
+        }
+        (&e).into()
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(e: SignInError) -> ApiError {
+        if let Some(cause) = api::sign_in_internal_cause(&e) {
+            console_error!("sign-in failed: {cause}");
+        }
+        (&e).into()
+    }
+}
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()

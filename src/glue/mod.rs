@@ -31,7 +31,7 @@ modules_of!(not(feature = "citizen"):
     d1_one_time, d1_public, d1_results, directory, national, public, results, zones,
 );
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::clock::Timestamp;
 use crate::config::{Config, ConfigError};
 use crate::i18n::{self, Lang};
@@ -278,7 +278,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Route::VotePage { token } => vote_page(&app, &req, token).await,
             Route::UnitForm { unit } => unit_form(&app, &req, unit).await,
             Route::VoteForm { token } => vote_form(&app, &mut req, token).await,
-            Route::ApiVote => api_vote(&app, &mut req).await,
+            Route::ApiVote => http::respond(api_vote(&app, &mut req).await),
             #[cfg(feature = "citizen")]
             Route::AdminApp | Route::AdminAsset { .. } | Route::OpenApi => {
                 citizen::static_asset(&env, &req, &route).await
@@ -698,25 +698,9 @@ pub(crate) async fn json_body<T: DeserializeOwned>(
     crate::json_object::from_object(text).map_err(ApiError::from_body_error)
 }
 
-pub(crate) fn created<T: serde::Serialize>(value: &T) -> Result<Response> {
-    match serde_json::to_string(value) {
-        Ok(body) => http::json(201, body),
-        Err(e) => {
-            console_error!("serialising a response: {e}");
-            http::api_error(&ApiError::unavailable())
-        }
-    }
-}
-
-async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
-    let vote: JsonVote = match json_body(req).await {
-        Ok(v) => v,
-        Err(e) => return http::api_error(&e),
-    };
-    let lang = match vote.lang(app.default_lang) {
-        Ok(l) => l,
-        Err(e) => return http::api_error(&(&e).into()),
-    };
+async fn api_vote(app: &App, req: &mut Request) -> http::Answer {
+    let vote: JsonVote = json_body(req).await?;
+    let lang = vote.lang(app.default_lang)?;
     let criteria = vote.criteria();
     let submission = Submission {
         score: Some(vote.score),
@@ -728,19 +712,9 @@ async fn api_vote(app: &App, req: &mut Request) -> Result<Response> {
         criteria: &criteria,
         challenge: vote.turnstile.as_deref(),
     };
-    match app.cast(req, &vote.token, submission).await {
-        Ok(receipt) => http::json(
-            201,
-            serde_json::json!({"status": "recorded", "receipt": receipt.display()}).to_string(),
-        ),
-        Err(e) => {
-            if let Some(cause) = api::internal_cause(&e) {
-                console_error!("store error on vote: {cause}");
-            }
-            if let VoteError::ChallengeUnavailable(cause) = &e {
-                console_error!("turnstile: {cause}");
-            }
-            http::api_error(&(&e).into())
-        }
-    }
+    let receipt = app.cast(req, &vote.token, submission).await?;
+    Ok(http::json(
+        201,
+        serde_json::json!({"status": "recorded", "receipt": receipt.display()}).to_string(),
+    )?)
 }

@@ -1,17 +1,17 @@
 //! The national view (`NATIONAL_SHARDS`, docs/scale.md): each listed shard's monthly unit
 //! aggregates copied into this deployment's database, and read back per shard.
 
-use super::admin::{fail, ok_json};
+use super::admin::ok_json;
 use super::d1::{corrupt, num, text, unavailable, D1Store};
-use super::{http, App};
+use super::http::{self, Answer};
+use super::App;
 use crate::account::Principal;
 use crate::admin::AdminError;
-use crate::api::ApiError;
 use crate::report::{month_key, Period};
 use crate::shard::{national_changes, shard_months, CopiedRow, NationalRow};
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
-use worker::{Request, Response, Result};
+use worker::Request;
 
 /// Rows per insert: `[unit, score, counted, flagged, duplicates, verified]` is under 50 bytes of JSON,
 /// so 1,000 rows stay well inside D1's 100 KB per statement.
@@ -176,29 +176,24 @@ pub(super) async fn collect(home: &D1Store, shards: &[(u8, D1Store)], months: &[
 }
 
 /// `GET /api/v1/admin/national?month=YYYY-MM` (default: this month), superadmins only.
-pub(super) async fn national(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+pub(super) async fn national(app: &App, req: &Request, p: &Principal) -> Answer {
     if !p.is_superadmin() {
-        return fail(&AdminError::Forbidden);
+        return Err(AdminError::Forbidden.into());
     }
     let month = match http::query(req, "month") {
         Some(m) => m,
         None => month_key(super::today(app.now)),
     };
     if !Period::month(&month).is_ok_and(|p| month_key(p.from) == month) {
-        return http::api_error(&(&crate::report::PeriodError::BadMonth).into());
+        return Err(crate::report::PeriodError::BadMonth.into());
     }
-    match app.store.national_month(&month).await {
-        Ok(rows) => ok_json(
-            200,
-            &serde_json::json!({
-                "month": month,
-                "collected": app.national,
-                "shards": shard_months(&rows),
-            }),
-        ),
-        Err(e) => {
-            worker::console_error!("store error on the national view: {e}");
-            http::api_error(&ApiError::unavailable())
-        }
-    }
+    let rows = app.store.national_month(&month).await?;
+    ok_json(
+        200,
+        &serde_json::json!({
+            "month": month,
+            "collected": app.national,
+            "shards": shard_months(&rows),
+        }),
+    )
 }

@@ -1,8 +1,9 @@
 //! Results handlers: the report views, comments, recompute and the monthly report (admin), and
 //! the public results (only when `PUBLIC_RESULTS` is "on").
 
-use super::admin::{fail, ok_json};
-use super::{http, App};
+use super::admin::ok_json;
+use super::http::{self, Answer};
+use super::App;
 use crate::account::Principal;
 use crate::admin::AdminError;
 use crate::api::ApiError;
@@ -13,7 +14,7 @@ use crate::results::{self, ViewSettings};
 use crate::results_page;
 use crate::store::results::CommentFilter;
 use crate::store::Store;
-use worker::{Request, Response, Result};
+use worker::Request;
 
 /// The moment of an anonymous vote as managers see it: `at` becomes the start of its part of
 /// the unit's local day (`vote_time`). Votes with a contact keep their moment.
@@ -43,7 +44,7 @@ fn period(app: &App, req: &Request) -> std::result::Result<Period, ApiError> {
         http::query(req, "to").as_deref(),
         today(app),
     )
-    .map_err(|e| (&e).into())
+    .map_err(ApiError::from)
 }
 
 async fn settings(app: &App) -> std::result::Result<ViewSettings, AdminError> {
@@ -59,10 +60,8 @@ async fn settings(app: &App) -> std::result::Result<ViewSettings, AdminError> {
 async fn view_inputs(
     app: &App,
     req: &Request,
-) -> std::result::Result<(Period, ViewSettings), Result<Response>> {
-    let period = period(app, req).map_err(|e| http::api_error(&e))?;
-    let s = settings(app).await.map_err(|e| fail(&e))?;
-    Ok((period, s))
+) -> std::result::Result<(Period, ViewSettings), ApiError> {
+    Ok((period(app, req)?, settings(app).await?))
 }
 
 fn live_clock<'a>(
@@ -76,29 +75,17 @@ fn live_clock<'a>(
     }
 }
 
-fn answer<T: serde::Serialize>(r: std::result::Result<T, AdminError>) -> Result<Response> {
-    match r {
-        Ok(v) => ok_json(200, &v),
-        Err(e) => fail(&e),
-    }
-}
-
-pub async fn unit_results(
-    app: &App,
-    req: &Request,
-    p: &Principal,
-    unit: Option<UnitId>,
-) -> Result<Response> {
-    let (period, s) = match view_inputs(app, req).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
+pub async fn unit_results(app: &App, req: &Request, p: &Principal, unit: Option<UnitId>) -> Answer {
+    let (period, s) = view_inputs(app, req).await?;
     let Some(unit) = unit else {
-        return fail(&AdminError::NotFound("unit"));
+        return Err(AdminError::NotFound("unit").into());
     };
     let zones = super::zones::IntlZones::default();
     let clock = live_clock(app, &zones);
-    answer(results::unit_results(&app.store, &p.read_scope(), unit, period, &s, &clock).await)
+    ok_json(
+        200,
+        &results::unit_results(&app.store, &p.read_scope(), unit, period, &s, &clock).await?,
+    )
 }
 
 pub async fn employee_results(
@@ -106,38 +93,39 @@ pub async fn employee_results(
     req: &Request,
     p: &Principal,
     employee: Option<EmployeeId>,
-) -> Result<Response> {
-    let (period, s) = match view_inputs(app, req).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
+) -> Answer {
+    let (period, s) = view_inputs(app, req).await?;
     let Some(employee) = employee else {
-        return fail(&AdminError::NotFound("employee"));
+        return Err(AdminError::NotFound("employee").into());
     };
     let zones = super::zones::IntlZones::default();
     let clock = live_clock(app, &zones);
-    answer(results::employee_results(&app.store, p, employee, period, &s, &clock).await)
+    ok_json(
+        200,
+        &results::employee_results(&app.store, p, employee, period, &s, &clock).await?,
+    )
 }
 
-pub async fn direction_results(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let (period, s) = match view_inputs(app, req).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
+pub async fn direction_results(app: &App, req: &Request, p: &Principal) -> Answer {
+    let (period, s) = view_inputs(app, req).await?;
     let zones = super::zones::IntlZones::default();
     let clock = live_clock(app, &zones);
-    answer(results::direction_results(&app.store, p, period, &s, &clock).await)
+    ok_json(
+        200,
+        &results::direction_results(&app.store, p, period, &s, &clock).await?,
+    )
 }
 
-fn invalid(field: &'static str, reason: &str) -> Result<Response> {
-    fail(&AdminError::Invalid {
+fn invalid(field: &'static str, reason: &str) -> ApiError {
+    AdminError::Invalid {
         field,
         reason: reason.to_owned(),
-    })
+    }
+    .into()
 }
 
-/// An optional positive id from the query; `Err` names the field when it is not one.
-fn query_id(req: &Request, name: &'static str) -> std::result::Result<Option<i64>, &'static str> {
+/// An optional positive id from the query; 422 naming the field when it is not one.
+fn query_id(req: &Request, name: &'static str) -> std::result::Result<Option<i64>, ApiError> {
     match http::query(req, name) {
         None => Ok(None),
         Some(v) => v
@@ -145,32 +133,23 @@ fn query_id(req: &Request, name: &'static str) -> std::result::Result<Option<i64
             .ok()
             .filter(|n| (1..(1i64 << 53)).contains(n))
             .map(Some)
-            .ok_or(name),
+            .ok_or_else(|| invalid(name, "must be a positive whole number")),
     }
 }
 
-pub async fn comments(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let period = match period(app, req) {
-        Ok(p) => p,
-        Err(e) => return http::api_error(&e),
-    };
-    let ids = (
-        query_id(req, "unit"),
-        query_id(req, "employee"),
-        query_id(req, "score"),
-        query_id(req, "before"),
+pub async fn comments(app: &App, req: &Request, p: &Principal) -> Answer {
+    let period = period(app, req)?;
+    let (unit, employee, score, before) = (
+        query_id(req, "unit")?,
+        query_id(req, "employee")?,
+        query_id(req, "score")?,
+        query_id(req, "before")?,
     );
-    let (unit, employee, score, before) = match ids {
-        (Ok(u), Ok(e), Ok(s), Ok(b)) => (u, e, s, b),
-        (Err(f), ..) | (_, Err(f), ..) | (_, _, Err(f), _) | (.., Err(f)) => {
-            return invalid(f, "must be a positive whole number")
-        }
-    };
     let with_contact = match http::query(req, "contact").as_deref() {
         None | Some("") => None,
         Some("yes") => Some(true),
         Some("no") => Some(false),
-        Some(_) => return invalid("contact", "must be yes or no"),
+        Some(_) => return Err(invalid("contact", "must be yes or no")),
     };
     let (start, end) = crate::clock::DayRange {
         from: period.from,
@@ -187,50 +166,40 @@ pub async fn comments(app: &App, req: &Request, p: &Principal) -> Result<Respons
         end,
         before,
     };
-    match results::comments(&app.store, p, filter).await {
-        Ok(mut list) => {
-            let zones = super::zones::IntlZones::default();
-            for c in list.iter_mut().filter(|c| c.contact.is_none()) {
-                by_part_of_day(&zones, &mut c.at, &c.zone, &mut c.day, &mut c.part);
-            }
-            let next = (list.len() == 50)
-                .then(|| list.last().map(|c| c.vote_id))
-                .flatten();
-            ok_json(
-                200,
-                &serde_json::json!({ "comments": list, "next_before": next }),
-            )
-        }
-        Err(e) => fail(&e),
+    let mut list = results::comments(&app.store, p, filter).await?;
+    let zones = super::zones::IntlZones::default();
+    for c in list.iter_mut().filter(|c| c.contact.is_none()) {
+        by_part_of_day(&zones, &mut c.at, &c.zone, &mut c.day, &mut c.part);
     }
+    let next = (list.len() == 50)
+        .then(|| list.last().map(|c| c.vote_id))
+        .flatten();
+    ok_json(
+        200,
+        &serde_json::json!({ "comments": list, "next_before": next }),
+    )
 }
 
-pub async fn recompute(app: &App, req: &Request, p: &Principal) -> Result<Response> {
+pub async fn recompute(app: &App, req: &Request, p: &Principal) -> Answer {
     if !p.is_superadmin() {
-        return fail(&AdminError::Forbidden);
+        return Err(AdminError::Forbidden.into());
     }
-    let period = match Period::parse(
+    let period = Period::parse(
         Some("custom"),
         None,
         http::query(req, "from").as_deref(),
         http::query(req, "to").as_deref(),
         today(app),
-    ) {
-        Ok(p) => p,
-        Err(e) => return http::api_error(&(&e).into()),
-    };
-    match results::recompute(
+    )?;
+    let r = results::recompute(
         &app.store,
         &super::zones::IntlZones::default(),
         p,
         period,
         app.now,
     )
-    .await
-    {
-        Ok(r) => ok_json(200, &r),
-        Err(e) => fail(&e),
-    }
+    .await?;
+    ok_json(200, &r)
 }
 
 pub async fn monthly_report(
@@ -238,7 +207,7 @@ pub async fn monthly_report(
     req: &Request,
     p: &Principal,
     unit: Option<UnitId>,
-) -> Result<Response> {
+) -> Answer {
     let month = http::query(req, "month").unwrap_or_else(|| {
         month_key(
             Period::around(PeriodKind::Month, today(app))
@@ -247,19 +216,16 @@ pub async fn monthly_report(
         )
     });
     if Period::month(&month).is_err() {
-        return http::api_error(&(&report::PeriodError::BadMonth).into());
+        return Err(report::PeriodError::BadMonth.into());
     }
     let Some(unit) = unit else {
-        return fail(&AdminError::NotFound("unit"));
+        return Err(AdminError::NotFound("unit").into());
     };
     let format = http::query(req, "format").unwrap_or_else(|| "json".into());
     if !matches!(format.as_str(), "json" | "csv" | "html") {
-        return invalid("format", "must be json, csv or html");
+        return Err(invalid("format", "must be json, csv or html"));
     }
-    let s = match settings(app).await {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
+    let s = settings(app).await?;
     let zones = super::zones::IntlZones::default();
     let clock = results::ReportClock {
         zones: &zones,
@@ -267,19 +233,14 @@ pub async fn monthly_report(
         levels: &s.levels,
         min_votes: s.min_votes,
     };
-    let r = match results::monthly_report(&app.store, p, unit, &month, &clock).await {
-        Ok((r, cost)) => {
-            if let Some(c) = cost {
-                worker::console_log!(
-                    "monthly report: month to date of unit {} ({month}) built from {} rows read",
-                    unit.get(),
-                    c.rows_read
-                );
-            }
-            r
-        }
-        Err(e) => return fail(&e),
-    };
+    let (r, cost) = results::monthly_report(&app.store, p, unit, &month, &clock).await?;
+    if let Some(c) = cost {
+        worker::console_log!(
+            "monthly report: month to date of unit {} ({month}) built from {} rows read",
+            unit.get(),
+            c.rows_read
+        );
+    }
     match format.as_str() {
         "csv" => {
             let name = format!("report-{}-{month}.csv", unit.get());
@@ -291,13 +252,13 @@ pub async fn monthly_report(
         }
         "html" => {
             let lang = app.page_lang(req, None);
-            http::html(200, results_page::monthly_page(lang, &r))
+            Ok(http::html(200, results_page::monthly_page(lang, &r))?)
         }
         _ => ok_json(200, &r),
     }
 }
 
-fn download(body: Vec<u8>, content_type: &str, name: &str) -> Result<Response> {
+fn download(body: Vec<u8>, content_type: &str, name: &str) -> Answer {
     let mut resp = http::file(content_type, body, "no-store")?;
     resp.headers_mut().set(
         "content-disposition",
@@ -306,20 +267,15 @@ fn download(body: Vec<u8>, content_type: &str, name: &str) -> Result<Response> {
     Ok(resp)
 }
 
-pub async fn flagged(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let before = match query_id(req, "before") {
-        Ok(b) => b,
-        Err(f) => return invalid(f, "must be a positive whole number"),
-    };
-    match results::flagged(&app.store, p, before).await {
-        Ok(list) => review_page(list),
-        Err(e) => fail(&e),
-    }
+pub async fn flagged(app: &App, req: &Request, p: &Principal) -> Answer {
+    let before = query_id(req, "before")?;
+    let list = results::flagged(&app.store, p, before).await?;
+    review_page(list)
 }
 
 /// A page of the review's votes (flagged or rejected), 100 at most. A reviewed vote's contact is
 /// not read here: every one is shown by part of day.
-fn review_page(mut list: Vec<crate::store::results::FlaggedView>) -> Result<Response> {
+fn review_page(mut list: Vec<crate::store::results::FlaggedView>) -> Answer {
     let zones = super::zones::IntlZones::default();
     for v in &mut list {
         by_part_of_day(&zones, &mut v.at, &v.zone, &mut v.day, &mut v.part);
@@ -340,29 +296,19 @@ struct DecisionBody {
     decision: String,
 }
 
-pub async fn decide(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: DecisionBody = match super::json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+pub async fn decide(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let body: DecisionBody = super::json_body(req).await?;
     let Some(decision) = results::Decision::parse(&body.decision) else {
-        return invalid("decision", "must be accept or reject");
+        return Err(invalid("decision", "must be accept or reject"));
     };
-    match results::decide(&app.store, p, &body.votes, decision, app.now).await {
-        Ok(changed) => ok_json(200, &serde_json::json!({ "changed": changed })),
-        Err(e) => fail(&e),
-    }
+    let changed = results::decide(&app.store, p, &body.votes, decision, app.now).await?;
+    ok_json(200, &serde_json::json!({ "changed": changed }))
 }
 
-pub async fn rejected(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let before = match query_id(req, "before") {
-        Ok(b) => b,
-        Err(f) => return invalid(f, "must be a positive whole number"),
-    };
-    match results::rejected(&app.store, p, before).await {
-        Ok(list) => review_page(list),
-        Err(e) => fail(&e),
-    }
+pub async fn rejected(app: &App, req: &Request, p: &Principal) -> Answer {
+    let before = query_id(req, "before")?;
+    let list = results::rejected(&app.store, p, before).await?;
+    review_page(list)
 }
 
 #[derive(serde::Deserialize)]
@@ -371,45 +317,33 @@ struct UndoBody {
     votes: Vec<i64>,
 }
 
-pub async fn undo_rejections(app: &App, req: &mut Request, p: &Principal) -> Result<Response> {
-    let body: UndoBody = match super::json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
-    match results::undo_rejections(&app.store, p, &body.votes, app.now).await {
-        Ok(changed) => ok_json(200, &serde_json::json!({ "changed": changed })),
-        Err(e) => fail(&e),
-    }
+pub async fn undo_rejections(app: &App, req: &mut Request, p: &Principal) -> Answer {
+    let body: UndoBody = super::json_body(req).await?;
+    let changed = results::undo_rejections(&app.store, p, &body.votes, app.now).await?;
+    ok_json(200, &serde_json::json!({ "changed": changed }))
 }
 
-pub async fn undo_rejection(app: &App, p: &Principal, vote: Option<i64>) -> Result<Response> {
+pub async fn undo_rejection(app: &App, p: &Principal, vote: Option<i64>) -> Answer {
     let Some(vote) = vote else {
-        return fail(&AdminError::NotFound("vote"));
+        return Err(AdminError::NotFound("vote").into());
     };
-    match results::undo_rejection(&app.store, p, vote, app.now).await {
-        Ok(()) => ok_json(
-            200,
-            &serde_json::json!({ "vote_id": vote, "status": "flagged" }),
-        ),
-        Err(e) => fail(&e),
-    }
+    results::undo_rejection(&app.store, p, vote, app.now).await?;
+    ok_json(
+        200,
+        &serde_json::json!({ "vote_id": vote, "status": "flagged" }),
+    )
 }
 
-pub async fn cases(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let (unit, score, before) = match (
-        query_id(req, "unit"),
-        query_id(req, "score"),
-        query_id(req, "before"),
-    ) {
-        (Ok(u), Ok(s), Ok(b)) => (u, s, b),
-        (Err(f), ..) | (_, Err(f), _) | (.., Err(f)) => {
-            return invalid(f, "must be a positive whole number")
-        }
-    };
+pub async fn cases(app: &App, req: &Request, p: &Principal) -> Answer {
+    let (unit, score, before) = (
+        query_id(req, "unit")?,
+        query_id(req, "score")?,
+        query_id(req, "before")?,
+    );
     let overdue = match http::query(req, "overdue").as_deref() {
         None | Some("" | "no") => false,
         Some("yes") => true,
-        Some(_) => return invalid("overdue", "must be yes or no"),
+        Some(_) => return Err(invalid("overdue", "must be yes or no")),
     };
     let filter = crate::store::results::CaseFilter {
         scope: None,
@@ -420,31 +354,25 @@ pub async fn cases(app: &App, req: &Request, p: &Principal) -> Result<Response> 
         before,
         now: app.now.unix_seconds(),
     };
-    match results::cases(&app.store, p, filter).await {
-        Ok(mut list) => {
-            // The due date is the vote's moment plus the deadline: shown by its day alone.
-            let zones = super::zones::IntlZones::default();
-            for c in list.iter_mut().filter(|c| c.contact.is_none()) {
-                by_part_of_day(&zones, &mut c.created_at, &c.zone, &mut c.day, &mut c.part);
-                c.due_at = crate::vote_time::coarse(c.due_at, &c.zone, &zones).day_start;
-            }
-            let next = (list.len() == 50)
-                .then(|| list.last().map(|c| c.vote_id))
-                .flatten();
-            ok_json(
-                200,
-                &serde_json::json!({ "cases": list, "next_before": next }),
-            )
-        }
-        Err(e) => fail(&e),
+    let mut list = results::cases(&app.store, p, filter).await?;
+    // The due date is the vote's moment plus the deadline: shown by its day alone.
+    let zones = super::zones::IntlZones::default();
+    for c in list.iter_mut().filter(|c| c.contact.is_none()) {
+        by_part_of_day(&zones, &mut c.created_at, &c.zone, &mut c.day, &mut c.part);
+        c.due_at = crate::vote_time::coarse(c.due_at, &c.zone, &zones).day_start;
     }
+    let next = (list.len() == 50)
+        .then(|| list.last().map(|c| c.vote_id))
+        .flatten();
+    ok_json(
+        200,
+        &serde_json::json!({ "cases": list, "next_before": next }),
+    )
 }
 
-pub async fn overdue(app: &App, p: &Principal) -> Result<Response> {
-    match results::overdue(&app.store, p, app.now).await {
-        Ok(units) => ok_json(200, &serde_json::json!({ "units": units })),
-        Err(e) => fail(&e),
-    }
+pub async fn overdue(app: &App, p: &Principal) -> Answer {
+    let units = results::overdue(&app.store, p, app.now).await?;
+    ok_json(200, &serde_json::json!({ "units": units }))
 }
 
 #[derive(serde::Deserialize)]
@@ -458,28 +386,18 @@ struct CasePatch {
     note: Option<String>,
 }
 
-pub async fn change_case(
-    app: &App,
-    req: &mut Request,
-    p: &Principal,
-    id: Option<i64>,
-) -> Result<Response> {
-    let body: CasePatch = match super::json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+pub async fn change_case(app: &App, req: &mut Request, p: &Principal, id: Option<i64>) -> Answer {
+    let body: CasePatch = super::json_body(req).await?;
     let Some(id) = id else {
-        return fail(&AdminError::NotFound("case"));
+        return Err(AdminError::NotFound("case").into());
     };
     let change = crate::store::results::CaseChange {
         status: body.status,
         assignee: body.assignee_id,
         note: body.note,
     };
-    match results::change_case(&app.store, p, id, change, app.now).await {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    results::change_case(&app.store, p, id, change, app.now).await?;
+    Ok(http::no_content()?)
 }
 
 // --- appeals ----------------------------------------------------------------------------------
@@ -498,48 +416,31 @@ struct AppealDecisionBody {
     note: Option<String>,
 }
 
-pub async fn file_appeal(
-    app: &App,
-    req: &mut Request,
-    p: &Principal,
-    vote: Option<i64>,
-) -> Result<Response> {
-    let body: AppealBody = match super::json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+pub async fn file_appeal(app: &App, req: &mut Request, p: &Principal, vote: Option<i64>) -> Answer {
+    let body: AppealBody = super::json_body(req).await?;
     let Some(vote) = vote else {
-        return fail(&AdminError::NotFound("vote"));
+        return Err(AdminError::NotFound("vote").into());
     };
-    match crate::appeal::file(&app.store, p, vote, &body.reason, app.now).await {
-        Ok(()) => ok_json(
-            201,
-            &serde_json::json!({ "vote_id": vote, "status": "open" }),
-        ),
-        Err(e) => fail(&e),
-    }
+    crate::appeal::file(&app.store, p, vote, &body.reason, app.now).await?;
+    ok_json(
+        201,
+        &serde_json::json!({ "vote_id": vote, "status": "open" }),
+    )
 }
 
-pub async fn appeals(app: &App, req: &Request, p: &Principal) -> Result<Response> {
-    let before = match query_id(req, "before") {
-        Ok(b) => b,
-        Err(f) => return invalid(f, "must be a positive whole number"),
-    };
+pub async fn appeals(app: &App, req: &Request, p: &Principal) -> Answer {
+    let before = query_id(req, "before")?;
     let open_only = match http::query(req, "status").as_deref() {
         None | Some("" | "all") => false,
         Some("open") => true,
-        Some(_) => return invalid("status", "must be open or all"),
+        Some(_) => return Err(invalid("status", "must be open or all")),
     };
-    match crate::appeal::list(&app.store, p, open_only, before).await {
-        Ok(mut list) => {
-            let zones = super::zones::IntlZones::default();
-            for a in &mut list {
-                by_part_of_day(&zones, &mut a.voted_at, &a.zone, &mut a.day, &mut a.part);
-            }
-            ok_json(200, &serde_json::json!({ "appeals": list }))
-        }
-        Err(e) => fail(&e),
+    let mut list = crate::appeal::list(&app.store, p, open_only, before).await?;
+    let zones = super::zones::IntlZones::default();
+    for a in &mut list {
+        by_part_of_day(&zones, &mut a.voted_at, &a.zone, &mut a.day, &mut a.part);
     }
+    ok_json(200, &serde_json::json!({ "appeals": list }))
 }
 
 pub async fn decide_appeal(
@@ -547,23 +448,14 @@ pub async fn decide_appeal(
     req: &mut Request,
     p: &Principal,
     vote: Option<i64>,
-) -> Result<Response> {
-    let body: AppealDecisionBody = match super::json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+) -> Answer {
+    let body: AppealDecisionBody = super::json_body(req).await?;
     let Some(vote) = vote else {
-        return fail(&AdminError::NotFound("appeal"));
+        return Err(AdminError::NotFound("appeal").into());
     };
-    let decision = match crate::appeal::Decision::parse(&body.decision) {
-        Ok(d) => d,
-        Err(e) => return fail(&e),
-    };
-    match crate::appeal::decide(&app.store, p, vote, decision, body.note.as_deref(), app.now).await
-    {
-        Ok(()) => http::no_content(),
-        Err(e) => fail(&e),
-    }
+    let decision = crate::appeal::Decision::parse(&body.decision)?;
+    crate::appeal::decide(&app.store, p, vote, decision, body.note.as_deref(), app.now).await?;
+    Ok(http::no_content()?)
 }
 
 // --- comment moderation ------------------------------------------------------------------------
@@ -576,29 +468,14 @@ struct ModerationBody {
     text: Option<String>,
 }
 
-pub async fn moderate(
-    app: &App,
-    req: &mut Request,
-    p: &Principal,
-    vote: Option<i64>,
-) -> Result<Response> {
-    let body: ModerationBody = match super::json_body(req).await {
-        Ok(b) => b,
-        Err(e) => return http::api_error(&e),
-    };
+pub async fn moderate(app: &App, req: &mut Request, p: &Principal, vote: Option<i64>) -> Answer {
+    let body: ModerationBody = super::json_body(req).await?;
     let Some(vote) = vote else {
-        return fail(&AdminError::NotFound("comment"));
+        return Err(AdminError::NotFound("comment").into());
     };
-    let decision = match crate::moderation::Decision::parse(&body.decision, body.text.as_deref()) {
-        Ok(d) => d,
-        Err(e) => return fail(&e),
-    };
-    match crate::moderation::moderate(&app.store, p, vote, &decision, app.now).await {
-        Ok(()) => {
-            // The public pages list published comments: they get new cache keys.
-            super::public::renew_versions(&app.store, app.now).await;
-            http::no_content()
-        }
-        Err(e) => fail(&e),
-    }
+    let decision = crate::moderation::Decision::parse(&body.decision, body.text.as_deref())?;
+    crate::moderation::moderate(&app.store, p, vote, &decision, app.now).await?;
+    // The public pages list published comments: they get new cache keys.
+    super::public::renew_versions(&app.store, app.now).await;
+    Ok(http::no_content()?)
 }
