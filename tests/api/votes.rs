@@ -1,4 +1,4 @@
-use crate::helpers::{key, shared, Worker};
+use crate::helpers::{key, shared, unix_now, Worker};
 use serde_json::json;
 
 #[tokio::test]
@@ -728,13 +728,6 @@ async fn votes_from_a_units_office_network_are_flagged_as_possible_self_votes() 
         2,
         "no longer flagged once the network is removed"
     );
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// A JSON vote from `address` at the simulated moment `at` (unix seconds).
