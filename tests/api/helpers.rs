@@ -135,10 +135,7 @@ impl Worker {
     /// of the original resolve, and is deleted when the worker stops.
     pub fn start_with_bindings(token_keys: &str, settings: &[(&str, &str)], extra: &str) -> Worker {
         let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
-        let config = project_dir().join(format!(".e2e-wrangler-{}-{n}.toml", std::process::id()));
-        let base =
-            std::fs::read_to_string(project_dir().join("wrangler.toml")).expect("wrangler.toml");
-        std::fs::write(&config, format!("{base}\n{extra}\n")).expect("config copy");
+        let config = instance_config(&format!("{}-{n}", std::process::id()), extra);
         EXTRA_CONFIG.with(|c| *c.borrow_mut() = Some(config));
         let w = Worker::start_with(token_keys, settings);
         EXTRA_CONFIG.with(|c| *c.borrow_mut() = None);
@@ -154,10 +151,7 @@ impl Worker {
         databases: &[&str],
     ) -> Worker {
         let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
-        let config = project_dir().join(format!(".e2e-wrangler-{}-{n}.toml", std::process::id()));
-        let base =
-            std::fs::read_to_string(project_dir().join("wrangler.toml")).expect("wrangler.toml");
-        std::fs::write(&config, format!("{base}\n{extra}\n")).expect("config copy");
+        let config = instance_config(&format!("{}-{n}", std::process::id()), extra);
         let dir = project_dir()
             .join("target/e2e")
             .join(format!("{}-{n}", std::process::id()));
@@ -249,10 +243,11 @@ impl Worker {
             std::fs::File::create(dir.join(format!("wrangler-{port}.log"))).expect("log file");
         let mut cmd = wrangler();
         let config = EXTRA_CONFIG.with(|c| c.borrow().clone());
+        let name = dir.file_name().expect("state folder").to_string_lossy();
         let citizen = config
             .clone()
-            .unwrap_or_else(|| project_dir().join("wrangler.toml"));
-        let back_office = back_office_config(&citizen, &dir, &env_file);
+            .unwrap_or_else(|| instance_config(&format!("{name}-{port}"), ""));
+        let back_office = back_office_config(&citizen, &env_file);
         // Both workers in one wrangler dev, as deployed: the first config is the entry, the
         // second is reached through its service binding (docs/deploy.md, "Two workers").
         // A registry of its own keeps parallel instances' workers, all of one name, apart.
@@ -800,11 +795,48 @@ pub async fn session_of(resp: reqwest::Response) -> Session {
 /// Applies the migrations to `binding`'s local D1 under `dir`. A failed run is tried again
 /// (a wrangler start can fail while several instances start at once) and its output goes
 /// into the panic message, so a failure says why.
+/// An instance's copy of wrangler.toml (with `extra` appended), in a folder of its own under
+/// target/e2e-config/: paths (`main`, `directory`, `migrations_dir`) made absolute, and no `[build]` (`make test` has built the
+/// workers). Never in the project's root: wrangler's bundler watches the folders above the
+/// worker's files, so a file made or removed there while instances run rebuilt and restarted
+/// every one of them ("Your worker restarted mid-request"), and now and then deadlocked the
+/// bundler with a request held.
+fn instance_config(name: &str, extra: &str) -> PathBuf {
+    let root = project_dir();
+    let base = std::fs::read_to_string(root.join("wrangler.toml")).expect("wrangler.toml");
+    let mut out = String::new();
+    let mut in_build = false;
+    for line in format!("{base}\n{extra}\n").lines() {
+        if line.trim_start().starts_with('[') {
+            in_build = line.trim() == "[build]";
+        }
+        if in_build {
+            continue;
+        }
+        let key = line.split('=').next().unwrap_or_default().trim();
+        match line.split_once('"') {
+            Some((head, rest)) if ["main", "directory", "migrations_dir"].contains(&key) => {
+                let value = rest.trim_end().trim_end_matches('"');
+                out.push_str(&format!("{head}\"{}\"\n", root.join(value).display()));
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    let folder = root.join("target/e2e-config").join(name);
+    std::fs::create_dir_all(&folder).expect("config folder");
+    let config = folder.join("wrangler.toml");
+    std::fs::write(&config, out).expect("config copy");
+    config
+}
+
 /// The back office's configuration for an instance, made from the citizen worker's by the same
 /// script `make build` runs, in a folder of the instance's with that instance's secrets as
 /// its `.dev.vars` (wrangler dev reads a second worker's secrets from beside its config).
-fn back_office_config(citizen: &Path, dir: &Path, env_file: &Path) -> PathBuf {
-    let config = dir.join("backoffice/wrangler.toml");
+fn back_office_config(citizen: &Path, env_file: &Path) -> PathBuf {
+    let config = citizen.with_file_name("backoffice").join("wrangler.toml");
     let run = Command::new("node")
         .current_dir(project_dir())
         .arg("scripts/backoffice-config.mjs")
@@ -821,7 +853,7 @@ fn back_office_config(citizen: &Path, dir: &Path, env_file: &Path) -> PathBuf {
     );
     let only = BACK_OFFICE_ONLY.with(|b| b.borrow().clone());
     if !only.is_empty() {
-        let vars = dir.join("backoffice/.dev.vars");
+        let vars = config.with_file_name(".dev.vars");
         let usual = std::fs::read_to_string(&vars).expect("back office secrets");
         // One line per name: the usual value of a name given here is left out.
         let kept: String = usual
