@@ -133,9 +133,7 @@ async fn summary(
 ) -> http::Answer {
     let not_found = || ApiError::new(404, "not_found", "employee not found");
     let employee = employee.ok_or_else(not_found)?;
-    let today = chrono::DateTime::from_timestamp(app.now.unix_seconds(), 0)
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
+    let today = today(app.now);
     let range = DayRange::parse(
         http::query(req, "from").as_deref(),
         http::query(req, "to").as_deref(),
