@@ -54,12 +54,12 @@ build/workers.stamp: $(SOURCES)
 
 # The admin page and the OpenAPI document as Workers Static Assets of the deployment
 # (wrangler.toml, [assets]), read by the citizen worker through its ASSETS binding: in no WASM.
-build/assets.stamp: $(wildcard assets/admin/*) src/openapi.json
+build/assets.stamp: $(wildcard assets/admin/*) src/openapi.json $(wildcard src/*/openapi.json) scripts/openapi.mjs
 	rm -rf build/assets
 	mkdir -p build/assets/admin/assets build/assets/api/v1
 	cp assets/admin/index.html build/assets/admin/
 	cp assets/admin/app.js assets/admin/i18n.js assets/admin/app.css build/assets/admin/assets/
-	node -e 'const fs = require("fs"); process.stdout.write(JSON.stringify(JSON.parse(fs.readFileSync("src/openapi.json", "utf8"))))' > build/assets/api/v1/openapi.json
+	node scripts/openapi.mjs > build/assets/api/v1/openapi.json
 	@touch $@
 
 # The back office's configuration, made from the citizen worker's (scripts/backoffice-config.mjs).

@@ -330,7 +330,7 @@ pub fn internal_cause(e: &VoteError) -> Option<&StoreError> {
 }
 
 /// The OpenAPI 3.1 description served at `/api/v1/openapi.json`; a test checks it lists
-/// every API route of `routes::ROUTES`.
+/// every API route of the route tables (`routes::all`).
 pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json"));
 
 #[cfg(test)]
@@ -436,17 +436,16 @@ mod tests {
         assert_eq!(q(&[("period", "")]), Some((400, "empty_parameter")));
     }
 
-    /// Every operation of the document, with its route's access in `routes::ROUTES`.
+    /// Every operation of the document, with its route's access in the route tables.
     fn operations() -> Vec<(String, serde_json::Value, crate::routes::Access)> {
         let v: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
         let mut out = Vec::new();
         for (path, ops) in v["paths"].as_object().unwrap() {
             for (method, op) in ops.as_object().unwrap() {
                 let name = format!("{} {path}", method.to_uppercase());
-                let access = crate::routes::ROUTES
-                    .iter()
-                    .find(|(m, p, _)| format!("{m} {p}") == name)
-                    .map(|(_, _, a)| *a)
+                let access = crate::routes::all()
+                    .find(|d| format!("{} {}", d.method_name(), d.path) == name)
+                    .map(|d| d.access)
                     .unwrap_or_else(|| panic!("{name} is not routed"));
                 out.push((name, op.clone(), access));
             }
@@ -524,10 +523,9 @@ mod tests {
                     .map(move |m| format!("{} {path}", m.to_uppercase()))
             })
             .collect();
-        let routed: std::collections::BTreeSet<String> = crate::routes::ROUTES
-            .iter()
-            .filter(|(_, p, _)| p.starts_with("/api/") || *p == "/healthz")
-            .map(|(m, p, _)| format!("{m} {p}"))
+        let routed: std::collections::BTreeSet<String> = crate::routes::all()
+            .filter(|d| d.path.starts_with("/api/") || d.path == "/healthz")
+            .map(|d| format!("{} {}", d.method_name(), d.path))
             .collect();
         assert_eq!(documented, routed);
     }

@@ -485,7 +485,7 @@ mod tests {
             include_str!("audit.rs"),
             include_str!("appeal.rs"),
             include_str!("moderation.rs"),
-            include_str!("one_time.rs"),
+            include_str!("one_time/mod.rs"),
             include_str!("results.rs"),
         ];
         for src in sources {

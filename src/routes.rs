@@ -197,22 +197,8 @@ pub enum Route<'a> {
     ModerateComment {
         vote: Option<i64>,
     },
-    IssueOneTimeCodes {
-        unit: Option<UnitId>,
-    },
-    OneTimeBatches {
-        unit: Option<UnitId>,
-    },
-    OneTimeBatch {
-        id: Option<i64>,
-    },
-    RevokeOneTimeBatch {
-        id: Option<i64>,
-    },
-    /// The printable slips of a batch (HTML).
-    OneTimeSlips {
-        id: Option<i64>,
-    },
+    /// One-time codes: batches, their codes and slips (`one_time::routes`).
+    OneTime(crate::one_time::routes::OneTimeRoute),
     /// Units and employees by a part of their name, in the caller's subtrees.
     Search,
     /// Every employee in the caller's subtrees with their unit and code status, a page at a time.
@@ -223,36 +209,7 @@ pub enum Route<'a> {
     },
 }
 
-/// A positive id that fits a JavaScript number, or `None` (a 404 after authentication).
-fn row_id(id: &str) -> Option<i64> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| (1..(1i64 << 53)).contains(n))
-}
-
 impl Route<'_> {
-    pub fn access(&self) -> Access {
-        match self {
-            Route::Health
-            | Route::Favicon
-            | Route::Home
-            | Route::Thanks
-            | Route::VotePage { .. }
-            | Route::VoteForm { .. }
-            | Route::UnitForm { .. }
-            | Route::ReceiptCheck { .. }
-            | Route::ApiVote
-            | Route::OpenApi
-            | Route::AdminApp
-            | Route::AdminAsset { .. }
-            | Route::SignIn
-            | Route::AcceptInvitation
-            | Route::PublicResultsPage
-            | Route::PublicResultsData => Access::Public,
-            _ => Access::Admin,
-        }
-    }
-
     /// API routes answer in JSON, even their 404s; everything else in HTML.
     pub fn is_api(path: &str) -> bool {
         path == "/api" || path.starts_with("/api/")
@@ -285,18 +242,6 @@ impl BodyLimit {
             BodyLimit::Vote => 20 * 1024,
             BodyLimit::Admin => 32 * 1024,
             BodyLimit::Import => 512 * 1024,
-        }
-    }
-}
-
-impl Route<'_> {
-    /// This route's cap on its request body.
-    pub fn body_limit(&self) -> BodyLimit {
-        match self {
-            Route::VoteForm { .. } | Route::ApiVote => BodyLimit::Vote,
-            Route::SignIn | Route::AcceptInvitation | Route::ChangePassword => BodyLimit::Account,
-            Route::Import => BodyLimit::Import,
-            _ => BodyLimit::Admin,
         }
     }
 }
@@ -352,136 +297,432 @@ impl Allow {
     }
 }
 
-/// Every route: method, pattern, access. The source of truth for docs and the route scan.
-pub const ROUTES: &[(&str, &str, Access)] = &[
-    ("GET", "/healthz", Access::Public),
-    ("GET", "/favicon.ico", Access::Public),
-    ("GET", "/", Access::Public),
-    ("GET", "/thanks", Access::Public),
-    ("GET", "/r/{token}", Access::Public),
-    ("POST", "/r/{token}", Access::Public),
-    ("GET", "/f/{id}", Access::Public),
-    ("GET", "/admin", Access::Public),
-    ("GET", "/admin/assets/{name}", Access::Public),
-    ("GET", "/admin/employees/{id}/poster", Access::Admin),
-    ("GET", "/admin/units/{id}/posters", Access::Admin),
-    ("GET", "/admin/one-time-batches/{id}/slips", Access::Admin),
-    ("GET", "/results", Access::Public),
-    ("GET", "/api/v1/public/results", Access::Public),
-    ("GET", "/api/v1/public/receipts/{code}", Access::Public),
-    ("POST", "/api/v1/votes", Access::Public),
-    ("GET", "/api/v1/openapi.json", Access::Public),
-    ("POST", "/api/v1/session", Access::Public),
-    ("GET", "/api/v1/session", Access::Admin),
-    ("DELETE", "/api/v1/session", Access::Admin),
-    ("PUT", "/api/v1/session/password", Access::Admin),
-    ("POST", "/api/v1/invitations/accept", Access::Public),
-    ("GET", "/api/v1/admin/units", Access::Admin),
-    ("POST", "/api/v1/admin/units", Access::Admin),
-    ("GET", "/api/v1/admin/units/{id}", Access::Admin),
-    ("PATCH", "/api/v1/admin/units/{id}", Access::Admin),
-    ("PUT", "/api/v1/admin/units/{id}/networks", Access::Admin),
-    ("POST", "/api/v1/admin/employees", Access::Admin),
-    ("GET", "/api/v1/admin/employees/{id}", Access::Admin),
-    ("PATCH", "/api/v1/admin/employees/{id}", Access::Admin),
-    ("POST", "/api/v1/admin/employees/{id}/qr", Access::Admin),
-    ("DELETE", "/api/v1/admin/employees/{id}/qr", Access::Admin),
-    ("GET", "/api/v1/admin/employees/{id}/qr.svg", Access::Admin),
-    ("GET", "/api/v1/admin/employees/{id}/qr.png", Access::Admin),
-    ("GET", "/api/v1/admin/employees/{id}/summary", Access::Admin),
-    ("GET", "/api/v1/admin/directions", Access::Admin),
-    ("POST", "/api/v1/admin/directions", Access::Admin),
-    ("POST", "/api/v1/admin/import", Access::Admin),
-    ("GET", "/api/v1/admin/export.csv", Access::Admin),
-    ("GET", "/api/v1/admin/accounts", Access::Admin),
-    ("POST", "/api/v1/admin/invitations", Access::Admin),
-    ("PUT", "/api/v1/admin/accounts/{id}/roles", Access::Admin),
-    ("PUT", "/api/v1/admin/accounts/{id}/employee", Access::Admin),
-    (
-        "POST",
-        "/api/v1/admin/accounts/{id}/reset-link",
-        Access::Admin,
-    ),
-    ("DELETE", "/api/v1/admin/accounts/{id}", Access::Admin),
-    ("GET", "/api/v1/admin/tokens", Access::Admin),
-    ("POST", "/api/v1/admin/tokens", Access::Admin),
-    ("DELETE", "/api/v1/admin/tokens/{id}", Access::Admin),
-    ("GET", "/api/v1/admin/audit", Access::Admin),
-    ("GET", "/api/v1/admin/invitations", Access::Admin),
-    ("DELETE", "/api/v1/admin/invitations/{id}", Access::Admin),
-    ("GET", "/api/v1/admin/keys", Access::Admin),
-    ("GET", "/api/v1/admin/national", Access::Admin),
-    ("GET", "/api/v1/admin/scale", Access::Admin),
-    ("PUT", "/api/v1/admin/scale", Access::Admin),
-    ("POST", "/api/v1/admin/criteria", Access::Admin),
-    ("PATCH", "/api/v1/admin/criteria/{id}", Access::Admin),
-    (
-        "POST",
-        "/api/v1/admin/units/{id}/reissue-codes",
-        Access::Admin,
-    ),
-    ("GET", "/api/v1/admin/results/units/{id}", Access::Admin),
-    (
-        "GET",
-        "/api/v1/admin/results/units/{id}/monthly",
-        Access::Admin,
-    ),
-    ("GET", "/api/v1/admin/results/employees/{id}", Access::Admin),
-    ("GET", "/api/v1/admin/results/directions", Access::Admin),
-    ("GET", "/api/v1/admin/results/comments", Access::Admin),
-    ("POST", "/api/v1/admin/results/recompute", Access::Admin),
-    ("GET", "/api/v1/admin/review", Access::Admin),
-    ("POST", "/api/v1/admin/review", Access::Admin),
-    ("GET", "/api/v1/admin/review/rejected", Access::Admin),
-    (
-        "POST",
-        "/api/v1/admin/review/rejected/{id}/undo",
-        Access::Admin,
-    ),
-    ("POST", "/api/v1/admin/review/rejected/undo", Access::Admin),
-    ("GET", "/api/v1/admin/cases", Access::Admin),
-    ("GET", "/api/v1/admin/cases/overdue", Access::Admin),
-    ("PATCH", "/api/v1/admin/cases/{id}", Access::Admin),
-    ("POST", "/api/v1/admin/votes/{id}/appeal", Access::Admin),
-    ("GET", "/api/v1/admin/appeals", Access::Admin),
-    ("POST", "/api/v1/admin/appeals/{id}", Access::Admin),
-    (
-        "POST",
-        "/api/v1/admin/comments/{id}/moderation",
-        Access::Admin,
-    ),
-    (
-        "POST",
-        "/api/v1/admin/units/{id}/one-time-codes",
-        Access::Admin,
-    ),
-    (
-        "GET",
-        "/api/v1/admin/units/{id}/one-time-batches",
-        Access::Admin,
-    ),
-    ("GET", "/api/v1/admin/one-time-batches/{id}", Access::Admin),
-    (
-        "POST",
-        "/api/v1/admin/one-time-batches/{id}/revoke",
-        Access::Admin,
-    ),
-    ("GET", "/api/v1/admin/search", Access::Admin),
-    ("GET", "/api/v1/admin/employees", Access::Admin),
-    (
-        "POST",
-        "/api/v1/admin/units/{id}/issue-codes",
-        Access::Admin,
-    ),
+/// One route, declared once: its method, its path pattern, who may call it, its body cap and
+/// the `Route` it dispatches to. Dispatch (`route`), the `Allow` header of a 405, the body cap,
+/// authorisation before any handler runs, the OpenAPI drift test (`api::tests`) and the API
+/// tests' scans (`tests/api/scopes.rs`, `rights.rs`) all read these tables; nothing else lists
+/// routes. A pattern has at most one `{placeholder}`, whose segment `Params` hands to `route`.
+pub struct Def {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub body: BodyLimit,
+    /// The route a matching path leads to, or `None` when the segment rules it out (an empty
+    /// token, `cases/overdue` for a case id): then the path is not this route.
+    pub route: for<'a> fn(&Params<'a>) -> Option<Route<'a>>,
+}
+
+impl Def {
+    /// A route for signed-in accounts with the admin API's body cap; `public` and `body`
+    /// say otherwise.
+    pub const fn new(
+        method: Method,
+        path: &'static str,
+        route: for<'a> fn(&Params<'a>) -> Option<Route<'a>>,
+    ) -> Def {
+        Def {
+            method,
+            path,
+            access: Access::Admin,
+            body: BodyLimit::Admin,
+            route,
+        }
+    }
+
+    pub const fn public(self) -> Def {
+        Def {
+            access: Access::Public,
+            ..self
+        }
+    }
+
+    pub const fn body(self, body: BodyLimit) -> Def {
+        Def { body, ..self }
+    }
+
+    /// The method's name as HTTP and OpenAPI spell it.
+    pub fn method_name(&self) -> &'static str {
+        match self.method {
+            Method::Get | Method::Head => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete | Method::Other => "DELETE",
+        }
+    }
+
+    /// The path's segments when it matches this pattern, its placeholder's segment kept.
+    fn matches<'a>(&self, segments: &[&'a str]) -> Option<Params<'a>> {
+        let pattern = self.path.strip_prefix('/').unwrap_or(self.path);
+        let mut value = "";
+        let mut count = 0;
+        for (i, p) in pattern.split('/').enumerate() {
+            let s = segments.get(i)?;
+            if p.starts_with('{') {
+                value = s;
+            } else if p != *s {
+                return None;
+            }
+            count += 1;
+        }
+        (count == segments.len()).then_some(Params { value })
+    }
+}
+
+/// The segment a pattern's placeholder matched, read as what the route needs. Ids that do
+/// not parse read as `None`, so the handler answers 404 after authentication rather than the
+/// router revealing anything.
+#[derive(Debug, Clone, Copy)]
+pub struct Params<'a> {
+    value: &'a str,
+}
+
+impl<'a> Params<'a> {
+    pub fn text(&self) -> &'a str {
+        self.value
+    }
+
+    /// The segment, if it is not empty.
+    pub fn nonempty(&self) -> Option<&'a str> {
+        (!self.value.is_empty()).then_some(self.value)
+    }
+
+    pub fn unit(&self) -> Option<UnitId> {
+        UnitId::parse_str(self.value)
+    }
+
+    pub fn employee(&self) -> Option<EmployeeId> {
+        EmployeeId::parse_str(self.value)
+    }
+
+    pub fn account(&self) -> Option<AccountId> {
+        AccountId::parse_str(self.value)
+    }
+
+    /// A positive row id that fits a JavaScript number.
+    pub fn row_id(&self) -> Option<i64> {
+        self.value
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..(1i64 << 53)).contains(n))
+    }
+
+    /// A positive id of a small table (API tokens, criteria): below 2^31.
+    pub fn small_id(&self) -> Option<i64> {
+        self.value
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..(1i64 << 31)).contains(n))
+    }
+}
+
+/// Every feature's table, in the order they are tried (a path matches at most one route per
+/// method, a test checks it).
+const TABLES: &[&[Def]] = &[
+    CITIZEN,
+    SIGN_IN,
+    ORG,
+    CODES,
+    ACCOUNTS,
+    AUDIT,
+    SCALE,
+    RESULTS,
+    REVIEW,
+    crate::one_time::routes::ROUTES,
+    DIRECTORY,
+    POSTERS,
+    PUBLIC,
 ];
+
+/// Every route of every feature.
+pub fn all() -> impl Iterator<Item = &'static Def> {
+    TABLES.iter().flat_map(|t| t.iter())
+}
+
+use Method::{Delete, Get, Patch, Post, Put};
+
+/// A scan: the vote page, its form and the JSON vote, the unit's form, the thank-you page;
+/// and what every deployment answers: health, icon, the admin page and its assets, OpenAPI.
+const CITIZEN: &[Def] = &[
+    Def::new(Get, "/healthz", |_| Some(Route::Health)).public(),
+    Def::new(Get, "/favicon.ico", |_| Some(Route::Favicon)).public(),
+    Def::new(Get, "/", |_| Some(Route::Home)).public(),
+    Def::new(Get, "/thanks", |_| Some(Route::Thanks)).public(),
+    Def::new(Get, "/r/{token}", |p| {
+        p.nonempty().map(|token| Route::VotePage { token })
+    })
+    .public(),
+    Def::new(Post, "/r/{token}", |p| {
+        p.nonempty().map(|token| Route::VoteForm { token })
+    })
+    .public()
+    .body(BodyLimit::Vote),
+    Def::new(Get, "/f/{id}", |p| Some(Route::UnitForm { unit: p.unit() })).public(),
+    Def::new(Post, "/api/v1/votes", |_| Some(Route::ApiVote))
+        .public()
+        .body(BodyLimit::Vote),
+    Def::new(Get, "/admin", |_| Some(Route::AdminApp)).public(),
+    Def::new(Get, "/admin/", |_| Some(Route::AdminApp)).public(),
+    Def::new(Get, "/admin/assets/{name}", |p| {
+        p.nonempty().map(|name| Route::AdminAsset { name })
+    })
+    .public(),
+    Def::new(Get, "/api/v1/openapi.json", |_| Some(Route::OpenApi)).public(),
+];
+
+const SIGN_IN: &[Def] = &[
+    Def::new(Post, "/api/v1/session", |_| Some(Route::SignIn))
+        .public()
+        .body(BodyLimit::Account),
+    Def::new(Get, "/api/v1/session", |_| Some(Route::Me)),
+    Def::new(Delete, "/api/v1/session", |_| Some(Route::SignOut)),
+    Def::new(Put, "/api/v1/session/password", |_| {
+        Some(Route::ChangePassword)
+    })
+    .body(BodyLimit::Account),
+    Def::new(Post, "/api/v1/invitations/accept", |_| {
+        Some(Route::AcceptInvitation)
+    })
+    .public()
+    .body(BodyLimit::Account),
+];
+
+const ORG: &[Def] = &[
+    Def::new(Get, "/api/v1/admin/units", |_| Some(Route::Units)),
+    Def::new(Post, "/api/v1/admin/units", |_| Some(Route::CreateUnit)),
+    Def::new(Get, "/api/v1/admin/units/{id}", |p| {
+        Some(Route::UnitDetail { unit: p.unit() })
+    }),
+    Def::new(Patch, "/api/v1/admin/units/{id}", |p| {
+        Some(Route::ChangeUnit { unit: p.unit() })
+    }),
+    Def::new(Put, "/api/v1/admin/units/{id}/networks", |p| {
+        Some(Route::SetNetworks { unit: p.unit() })
+    }),
+    Def::new(Post, "/api/v1/admin/employees", |_| {
+        Some(Route::CreateEmployee)
+    }),
+    Def::new(Get, "/api/v1/admin/employees/{id}", |p| {
+        Some(Route::EmployeeDetail {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Patch, "/api/v1/admin/employees/{id}", |p| {
+        Some(Route::ChangeEmployee {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Get, "/api/v1/admin/directions", |_| Some(Route::Directions)),
+    Def::new(Post, "/api/v1/admin/directions", |_| {
+        Some(Route::CreateDirection)
+    }),
+    Def::new(Post, "/api/v1/admin/import", |_| Some(Route::Import)).body(BodyLimit::Import),
+    Def::new(Get, "/api/v1/admin/export.csv", |_| Some(Route::Export)),
+];
+
+const CODES: &[Def] = &[
+    Def::new(Post, "/api/v1/admin/employees/{id}/qr", |p| {
+        Some(Route::IssueCode {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Delete, "/api/v1/admin/employees/{id}/qr", |p| {
+        Some(Route::RevokeCode {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Get, "/api/v1/admin/employees/{id}/qr.svg", |p| {
+        Some(Route::QrSvg {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Get, "/api/v1/admin/employees/{id}/qr.png", |p| {
+        Some(Route::QrPng {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Get, "/api/v1/admin/keys", |_| Some(Route::SigningKeys)),
+    Def::new(Post, "/api/v1/admin/units/{id}/reissue-codes", |p| {
+        Some(Route::ReissueOldCodes { unit: p.unit() })
+    }),
+];
+
+const ACCOUNTS: &[Def] = &[
+    Def::new(Get, "/api/v1/admin/accounts", |_| Some(Route::Accounts)),
+    Def::new(Post, "/api/v1/admin/invitations", |_| Some(Route::Invite)),
+    Def::new(Put, "/api/v1/admin/accounts/{id}/roles", |p| {
+        Some(Route::SetRoles {
+            account: p.account(),
+        })
+    }),
+    Def::new(Put, "/api/v1/admin/accounts/{id}/employee", |p| {
+        Some(Route::LinkEmployee {
+            account: p.account(),
+        })
+    }),
+    Def::new(Post, "/api/v1/admin/accounts/{id}/reset-link", |p| {
+        Some(Route::ResetLink {
+            account: p.account(),
+        })
+    }),
+    Def::new(Delete, "/api/v1/admin/accounts/{id}", |p| {
+        Some(Route::DeactivateAccount {
+            account: p.account(),
+        })
+    }),
+    Def::new(Get, "/api/v1/admin/tokens", |_| Some(Route::Tokens)),
+    Def::new(Post, "/api/v1/admin/tokens", |_| Some(Route::CreateToken)),
+    Def::new(Delete, "/api/v1/admin/tokens/{id}", |p| {
+        Some(Route::RevokeToken { id: p.small_id() })
+    }),
+    Def::new(Get, "/api/v1/admin/invitations", |_| {
+        Some(Route::PendingInvitations)
+    }),
+    Def::new(Delete, "/api/v1/admin/invitations/{id}", |p| {
+        Some(Route::RevokeInvitation { id: p.text() })
+    }),
+];
+
+const AUDIT: &[Def] = &[Def::new(Get, "/api/v1/admin/audit", |_| {
+    Some(Route::AuditLog)
+})];
+
+const SCALE: &[Def] = &[
+    Def::new(Get, "/api/v1/admin/scale", |_| Some(Route::Scale)),
+    Def::new(Put, "/api/v1/admin/scale", |_| Some(Route::SetScale)),
+    Def::new(Post, "/api/v1/admin/criteria", |_| {
+        Some(Route::CreateCriterion)
+    }),
+    Def::new(Patch, "/api/v1/admin/criteria/{id}", |p| {
+        Some(Route::ChangeCriterion { id: p.small_id() })
+    }),
+];
+
+const RESULTS: &[Def] = &[
+    Def::new(Get, "/api/v1/admin/employees/{id}/summary", |p| {
+        Some(Route::Summary {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Get, "/api/v1/admin/national", |_| Some(Route::National)),
+    Def::new(Get, "/api/v1/admin/results/units/{id}", |p| {
+        Some(Route::UnitResults { unit: p.unit() })
+    }),
+    Def::new(Get, "/api/v1/admin/results/units/{id}/monthly", |p| {
+        Some(Route::MonthlyReport { unit: p.unit() })
+    }),
+    Def::new(Get, "/api/v1/admin/results/employees/{id}", |p| {
+        Some(Route::EmployeeResults {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Get, "/api/v1/admin/results/directions", |_| {
+        Some(Route::DirectionResults)
+    }),
+    Def::new(Get, "/api/v1/admin/results/comments", |_| {
+        Some(Route::Comments)
+    }),
+    Def::new(Post, "/api/v1/admin/results/recompute", |_| {
+        Some(Route::Recompute)
+    }),
+];
+
+/// Review of flagged votes, cases, appeals and comment moderation.
+const REVIEW: &[Def] = &[
+    Def::new(Get, "/api/v1/admin/review", |_| Some(Route::FlaggedVotes)),
+    Def::new(Post, "/api/v1/admin/review", |_| Some(Route::DecideFlagged)),
+    Def::new(Get, "/api/v1/admin/review/rejected", |_| {
+        Some(Route::RejectedVotes)
+    }),
+    Def::new(Post, "/api/v1/admin/review/rejected/{id}/undo", |p| {
+        Some(Route::UndoRejection { vote: p.row_id() })
+    }),
+    Def::new(Post, "/api/v1/admin/review/rejected/undo", |_| {
+        Some(Route::UndoRejections)
+    }),
+    Def::new(Get, "/api/v1/admin/cases", |_| Some(Route::Cases)),
+    Def::new(Get, "/api/v1/admin/cases/overdue", |_| {
+        Some(Route::OverdueCases)
+    }),
+    // `cases/overdue` is a list, not a case: PATCH there is a 405, as on any list.
+    Def::new(Patch, "/api/v1/admin/cases/{id}", |p| {
+        (p.text() != "overdue").then(|| Route::ChangeCase { id: p.row_id() })
+    }),
+    Def::new(Post, "/api/v1/admin/votes/{id}/appeal", |p| {
+        Some(Route::FileAppeal { vote: p.row_id() })
+    }),
+    Def::new(Get, "/api/v1/admin/appeals", |_| Some(Route::Appeals)),
+    Def::new(Post, "/api/v1/admin/appeals/{id}", |p| {
+        Some(Route::DecideAppeal { vote: p.row_id() })
+    }),
+    Def::new(Post, "/api/v1/admin/comments/{id}/moderation", |p| {
+        Some(Route::ModerateComment { vote: p.row_id() })
+    }),
+];
+
+const DIRECTORY: &[Def] = &[
+    Def::new(Get, "/api/v1/admin/search", |_| Some(Route::Search)),
+    Def::new(Get, "/api/v1/admin/employees", |_| {
+        Some(Route::EmployeeList)
+    }),
+    Def::new(Post, "/api/v1/admin/units/{id}/issue-codes", |p| {
+        Some(Route::IssueMissingCodes { unit: p.unit() })
+    }),
+];
+
+/// Posters to print, opened from the admin page (HTML, not API).
+const POSTERS: &[Def] = &[
+    Def::new(Get, "/admin/employees/{id}/poster", |p| {
+        Some(Route::Poster {
+            employee: p.employee(),
+        })
+    }),
+    Def::new(Get, "/admin/units/{id}/posters", |p| {
+        Some(Route::UnitPosters { unit: p.unit() })
+    }),
+];
+
+/// Published results and the receipt check.
+const PUBLIC: &[Def] = &[
+    Def::new(Get, "/results", |_| Some(Route::PublicResultsPage)).public(),
+    Def::new(Get, "/api/v1/public/results", |_| {
+        Some(Route::PublicResultsData)
+    })
+    .public(),
+    Def::new(Get, "/api/v1/public/receipts/{code}", |p| {
+        Some(Route::ReceiptCheck { code: p.text() })
+    })
+    .public(),
+];
+
+/// A matched request: its route and the declaration it matched.
+#[derive(Clone)]
+pub struct Matched<'a> {
+    pub route: Route<'a>,
+    pub def: &'static Def,
+}
+
+impl std::fmt::Debug for Matched<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} ({} {})",
+            self.route,
+            self.def.method_name(),
+            self.def.path
+        )
+    }
+}
 
 /// Matches a path (without query). `/r/` and `/R/` both lead to the vote page, since the
 /// printed URL is in capitals to keep the QR code in alphanumeric mode. HEAD is served as GET.
-pub fn route(method: Method, path: &str) -> Result<Route<'_>, RouteError> {
-    use Method::{Get, Head};
-    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+pub fn route(method: Method, path: &str) -> Result<Matched<'_>, RouteError> {
+    let mut segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+    if let Some(first @ &mut "R") = segments.first_mut() {
+        *first = "r";
+    }
     let m = match method {
-        Head => Get,
+        Method::Head => Method::Get,
         other => other,
     };
     if let Some(r) = matched(m, &segments) {
@@ -496,213 +737,56 @@ pub fn route(method: Method, path: &str) -> Result<Route<'_>, RouteError> {
     })
 }
 
-fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Route<'a>> {
-    use Method::{Delete, Get, Post, Put};
-    let employee = |id: &str| EmployeeId::parse_str(id);
-    let unit = |id: &str| UnitId::parse_str(id);
-    let r = match (m, segments) {
-        (Get, ["healthz"]) => Route::Health,
-        (Get, ["favicon.ico"]) => Route::Favicon,
-        (Get, [""]) => Route::Home,
-        (Get, ["thanks"]) => Route::Thanks,
-        (Get, [r, token]) if r.eq_ignore_ascii_case("r") && !token.is_empty() => {
-            Route::VotePage { token }
-        }
-        (Post, [r, token]) if r.eq_ignore_ascii_case("r") && !token.is_empty() => {
-            Route::VoteForm { token }
-        }
-        (Get, ["f", id]) => Route::UnitForm { unit: unit(id) },
-        (Get, ["admin"] | ["admin", ""]) => Route::AdminApp,
-        (Get, ["admin", "assets", name]) if !name.is_empty() => Route::AdminAsset { name },
-        (Get, ["admin", "employees", id, "poster"]) => Route::Poster {
-            employee: employee(id),
-        },
-        (Get, ["admin", "units", id, "posters"]) => Route::UnitPosters { unit: unit(id) },
-        (Get, ["admin", "one-time-batches", id, "slips"]) => Route::OneTimeSlips { id: row_id(id) },
-        (Get, ["results"]) => Route::PublicResultsPage,
-        (Get, ["api", "v1", "public", "results"]) => Route::PublicResultsData,
-        (Get, ["api", "v1", "public", "receipts", code]) => Route::ReceiptCheck { code },
-        (Post, ["api", "v1", "votes"]) => Route::ApiVote,
-        (Get, ["api", "v1", "openapi.json"]) => Route::OpenApi,
-        (Post, ["api", "v1", "session"]) => Route::SignIn,
-        (Get, ["api", "v1", "session"]) => Route::Me,
-        (Delete, ["api", "v1", "session"]) => Route::SignOut,
-        (Put, ["api", "v1", "session", "password"]) => Route::ChangePassword,
-        (Post, ["api", "v1", "invitations", "accept"]) => Route::AcceptInvitation,
-        (m, ["api", "v1", "admin", rest @ ..]) => return admin_route(m, rest),
-        _ => return None,
-    };
-    Some(r)
-}
-
-fn admin_route<'a>(m: Method, rest: &[&'a str]) -> Option<Route<'a>> {
-    use Method::{Delete, Get, Patch, Post, Put};
-    let employee = |id: &str| EmployeeId::parse_str(id);
-    let unit = |id: &str| UnitId::parse_str(id);
-    let account = |id: &str| AccountId::parse_str(id);
-    let r = match (m, rest) {
-        (Get, ["units"]) => Route::Units,
-        (Post, ["units"]) => Route::CreateUnit,
-        (Get, ["units", id]) => Route::UnitDetail { unit: unit(id) },
-        (Patch, ["units", id]) => Route::ChangeUnit { unit: unit(id) },
-        (Put, ["units", id, "networks"]) => Route::SetNetworks { unit: unit(id) },
-        (Post, ["employees"]) => Route::CreateEmployee,
-        (Get, ["employees", id]) => Route::EmployeeDetail {
-            employee: employee(id),
-        },
-        (Patch, ["employees", id]) => Route::ChangeEmployee {
-            employee: employee(id),
-        },
-        (Post, ["employees", id, "qr"]) => Route::IssueCode {
-            employee: employee(id),
-        },
-        (Delete, ["employees", id, "qr"]) => Route::RevokeCode {
-            employee: employee(id),
-        },
-        (Get, ["employees", id, "qr.svg"]) => Route::QrSvg {
-            employee: employee(id),
-        },
-        (Get, ["employees", id, "qr.png"]) => Route::QrPng {
-            employee: employee(id),
-        },
-        (Get, ["employees", id, "summary"]) => Route::Summary {
-            employee: employee(id),
-        },
-        (Get, ["directions"]) => Route::Directions,
-        (Post, ["directions"]) => Route::CreateDirection,
-        (Post, ["import"]) => Route::Import,
-        (Get, ["export.csv"]) => Route::Export,
-        (Get, ["accounts"]) => Route::Accounts,
-        (Post, ["invitations"]) => Route::Invite,
-        (Put, ["accounts", id, "roles"]) => Route::SetRoles {
-            account: account(id),
-        },
-        (Put, ["accounts", id, "employee"]) => Route::LinkEmployee {
-            account: account(id),
-        },
-        (Delete, ["accounts", id]) => Route::DeactivateAccount {
-            account: account(id),
-        },
-        (Get, ["tokens"]) => Route::Tokens,
-        (Post, ["tokens"]) => Route::CreateToken,
-        (Delete, ["tokens", id]) => Route::RevokeToken {
-            id: id
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..(1 << 31)).contains(n)),
-        },
-        (Get, ["audit"]) => Route::AuditLog,
-        (Get, ["invitations"]) => Route::PendingInvitations,
-        (Delete, ["invitations", id]) => Route::RevokeInvitation { id },
-        (Post, ["accounts", id, "reset-link"]) => Route::ResetLink {
-            account: account(id),
-        },
-        (Get, ["keys"]) => Route::SigningKeys,
-        (Get, ["national"]) => Route::National,
-        (Get, ["scale"]) => Route::Scale,
-        (Put, ["scale"]) => Route::SetScale,
-        (Post, ["criteria"]) => Route::CreateCriterion,
-        (Patch, ["criteria", id]) => Route::ChangeCriterion {
-            id: id
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..(1 << 31)).contains(n)),
-        },
-        (Post, ["units", id, "reissue-codes"]) => Route::ReissueOldCodes { unit: unit(id) },
-        (Get, ["results", "units", id]) => Route::UnitResults { unit: unit(id) },
-        (Get, ["results", "units", id, "monthly"]) => Route::MonthlyReport { unit: unit(id) },
-        (Get, ["results", "employees", id]) => Route::EmployeeResults {
-            employee: employee(id),
-        },
-        (Get, ["results", "directions"]) => Route::DirectionResults,
-        (Get, ["results", "comments"]) => Route::Comments,
-        (Post, ["results", "recompute"]) => Route::Recompute,
-        (Get, ["review"]) => Route::FlaggedVotes,
-        (Post, ["review"]) => Route::DecideFlagged,
-        (Get, ["review", "rejected"]) => Route::RejectedVotes,
-        (Post, ["review", "rejected", id, "undo"]) => Route::UndoRejection { vote: row_id(id) },
-        (Post, ["review", "rejected", "undo"]) => Route::UndoRejections,
-        (Get, ["cases"]) => Route::Cases,
-        (Get, ["cases", "overdue"]) => Route::OverdueCases,
-        // `cases/overdue` is a list, not a case: PATCH there is a 405, as on any list.
-        (Patch, ["cases", id]) if *id != "overdue" => Route::ChangeCase {
-            id: id
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..(1i64 << 53)).contains(n)),
-        },
-        (Post, ["votes", id, "appeal"]) => Route::FileAppeal {
-            vote: id
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..(1i64 << 53)).contains(n)),
-        },
-        (Get, ["appeals"]) => Route::Appeals,
-        (Post, ["comments", id, "moderation"]) => Route::ModerateComment {
-            vote: id
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..(1i64 << 53)).contains(n)),
-        },
-        (Post, ["units", id, "one-time-codes"]) => Route::IssueOneTimeCodes { unit: unit(id) },
-        (Get, ["units", id, "one-time-batches"]) => Route::OneTimeBatches { unit: unit(id) },
-        (Get, ["one-time-batches", id]) => Route::OneTimeBatch { id: row_id(id) },
-        (Post, ["one-time-batches", id, "revoke"]) => Route::RevokeOneTimeBatch { id: row_id(id) },
-        (Get, ["search"]) => Route::Search,
-        (Get, ["employees"]) => Route::EmployeeList,
-        (Post, ["units", id, "issue-codes"]) => Route::IssueMissingCodes { unit: unit(id) },
-        (Post, ["appeals", id]) => Route::DecideAppeal {
-            vote: id
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..(1i64 << 53)).contains(n)),
-        },
-        _ => return None,
-    };
-    Some(r)
+fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Matched<'a>> {
+    all().filter(|d| d.method == m).find_map(|def| {
+        let params = def.matches(segments)?;
+        (def.route)(&params).map(|route| Matched { route, def })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The route a request dispatches to, or why none.
+    fn to(method: Method, path: &str) -> Result<Route<'_>, RouteError> {
+        route(method, path).map(|m| m.route)
+    }
+
     #[test]
     fn vote_path_is_case_insensitive() {
         assert_eq!(
-            route(Method::Get, "/R/ABC"),
+            to(Method::Get, "/R/ABC"),
             Ok(Route::VotePage { token: "ABC" })
         );
         assert_eq!(
-            route(Method::Post, "/r/abc"),
+            to(Method::Post, "/r/abc"),
             Ok(Route::VoteForm { token: "abc" })
         );
-        assert_eq!(route(Method::Get, "/r/"), Err(RouteError::NotFound));
+        assert_eq!(to(Method::Get, "/r/"), Err(RouteError::NotFound));
     }
 
     #[test]
     fn wrong_method_is_405_and_unknown_path_404() {
         assert_eq!(
-            route(Method::Get, "/api/v1/votes").map_err(|e| match e {
+            to(Method::Get, "/api/v1/votes").map_err(|e| match e {
                 RouteError::MethodNotAllowed(allow) => allow.header(),
                 RouteError::NotFound => String::from("404"),
             }),
             Err(String::from("POST"))
         );
         assert_eq!(
-            route(Method::Get, "/api/v1/nothing"),
+            to(Method::Get, "/api/v1/nothing"),
             Err(RouteError::NotFound)
         );
-        assert_eq!(
-            route(Method::Get, "/../etc/passwd"),
-            Err(RouteError::NotFound)
-        );
+        assert_eq!(to(Method::Get, "/../etc/passwd"), Err(RouteError::NotFound));
     }
 
     #[test]
     fn every_listed_path_allows_exactly_its_listed_methods() {
         let mut by_path: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-        for (method, pattern, _) in ROUTES {
-            by_path.entry(pattern).or_default().push(method);
+        for d in all() {
+            by_path.entry(d.path).or_default().push(d.method_name());
         }
         for (pattern, methods) in by_path {
             let path = pattern
@@ -735,7 +819,7 @@ mod tests {
         for id in ["0", "-1", "99999999999", "1e3", "x"] {
             let path = format!("/api/v1/admin/employees/{id}/qr");
             assert_eq!(
-                route(Method::Post, &path),
+                to(Method::Post, &path),
                 Ok(Route::IssueCode { employee: None }),
                 "{id}"
             );
@@ -749,11 +833,11 @@ mod tests {
         let largest_form_vote = 1000 * 12 + 254 * 12 + 2048 + 512;
         assert!(largest_form_vote <= BodyLimit::Vote.bytes());
         assert_eq!(
-            route(Method::Post, "/r/T").map(|r| r.body_limit()),
+            route(Method::Post, "/r/T").map(|m| m.def.body),
             Ok(BodyLimit::Vote)
         );
         assert_eq!(
-            route(Method::Post, "/api/v1/admin/import").map(|r| r.body_limit()),
+            route(Method::Post, "/api/v1/admin/import").map(|m| m.def.body),
             Ok(BodyLimit::Import)
         );
         assert!(BodyLimit::Vote.bytes() < BodyLimit::Admin.bytes());
@@ -761,15 +845,62 @@ mod tests {
     }
 
     #[test]
-    fn every_listed_route_matches_with_its_access() {
-        for (method, pattern, access) in ROUTES {
-            let path = pattern
+    fn every_declared_route_is_the_one_its_own_path_reaches() {
+        // No route shadows another: a path made from a pattern reaches that declaration.
+        for d in all() {
+            let path = d
+                .path
                 .replace("{token}", "T")
                 .replace("{id}", "1")
-                .replace("{name}", "app.js");
-            let r = route(Method::parse(method), &path)
-                .unwrap_or_else(|e| panic!("{method} {pattern}: {e:?}"));
-            assert_eq!(r.access(), *access, "{method} {pattern}");
+                .replace("{name}", "app.js")
+                .replace("{code}", "C");
+            let m = route(d.method, &path)
+                .unwrap_or_else(|e| panic!("{} {}: {e:?}", d.method_name(), d.path));
+            assert!(
+                std::ptr::eq(m.def, d),
+                "{} {} reaches {m:?}",
+                d.method_name(),
+                d.path
+            );
         }
+    }
+
+    #[test]
+    fn each_pattern_has_at_most_one_placeholder_and_is_declared_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for d in all() {
+            assert!(d.path.matches('{').count() <= 1, "{}", d.path);
+            assert!(
+                seen.insert((d.method_name(), d.path)),
+                "{} {} twice",
+                d.method_name(),
+                d.path
+            );
+        }
+    }
+
+    #[test]
+    fn a_case_id_of_overdue_is_the_overdue_list_not_a_case() {
+        assert!(matches!(
+            route(Method::Patch, "/api/v1/admin/cases/overdue"),
+            Err(RouteError::MethodNotAllowed(_))
+        ));
+        assert_eq!(
+            to(Method::Patch, "/api/v1/admin/cases/7"),
+            Ok(Route::ChangeCase { id: Some(7) })
+        );
+    }
+
+    #[test]
+    fn a_features_route_dispatches_to_its_own_enum() {
+        use crate::one_time::routes::OneTimeRoute;
+        assert_eq!(
+            to(Method::Get, "/api/v1/admin/one-time-batches/12"),
+            Ok(Route::OneTime(OneTimeRoute::Batch { id: Some(12) }))
+        );
+        assert_eq!(
+            to(Method::Get, "/admin/one-time-batches/x/slips"),
+            Ok(Route::OneTime(OneTimeRoute::Slips { id: None }))
+        );
     }
 }

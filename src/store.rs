@@ -16,7 +16,6 @@ use crate::vote::Ballot;
 pub mod admin;
 pub mod audit;
 pub mod directory;
-pub mod one_time;
 pub mod record;
 pub mod results;
 pub mod sql;

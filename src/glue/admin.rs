@@ -2,8 +2,9 @@
 //! API. Each parses its input, calls one use case in `admin` and renders the answer.
 
 use super::auth::{self, WebCryptoKdf};
-use super::http::{self, Answer};
-use super::{json_body, App};
+use super::http::{self, ok_json, Answer};
+use super::http::json_body;
+use super::App;
 use crate::account::{self, AccountId, Principal, Via, SESSION_SECONDS};
 use crate::admin::{self, AdminError, EmployeePatch, RoleInput, UnitPatch};
 use crate::api::ApiError;
@@ -55,14 +56,6 @@ pub(super) fn random<const N: usize>() -> std::result::Result<[u8; N], ApiError>
 /// Two secrets at once, or the error answer.
 fn randoms() -> std::result::Result<([u8; 32], [u8; 16]), ApiError> {
     Ok((random()?, random()?))
-}
-
-pub(super) fn ok_json<T: Serialize>(status: u16, value: &T) -> Answer {
-    let body = serde_json::to_string(value).map_err(|e| {
-        console_error!("serialising a response: {e}");
-        ApiError::unavailable()
-    })?;
-    Ok(http::json(status, body)?)
 }
 
 fn not_found(what: &'static str) -> ApiError {
@@ -918,104 +911,4 @@ impl App {
         }
         langs
     }
-}
-
-// --- one-time codes -------------------------------------------------------------------------
-
-impl App {
-    /// This instance's codes: its keys, address, `HOME_SHARD` and `MIN_VOTES`.
-    fn issuer(&self) -> crate::one_time::Issuer<'_> {
-        crate::one_time::Issuer {
-            ring: &self.ring,
-            base: &self.base_url,
-            shard: self.shards.home(),
-            min_votes: self.min_votes,
-        }
-    }
-}
-
-pub async fn issue_one_time(
-    app: &App,
-    req: &mut Request,
-    p: &Principal,
-    unit: Option<UnitId>,
-) -> Answer {
-    let body: crate::one_time::BatchIn = json_body(req).await?;
-    let request = crate::one_time::BatchRequest::parse(&body)?;
-    let Some(unit) = unit else {
-        return Err(not_found("unit"));
-    };
-    let batch =
-        crate::one_time::issue(&app.store, app.issuer(), p, unit, &request, app.now).await?;
-    ok_json(201, &batch)
-}
-
-pub async fn one_time_batches(app: &App, p: &Principal, unit: Option<UnitId>) -> Answer {
-    let Some(unit) = unit else {
-        return Err(not_found("unit"));
-    };
-    let list = crate::one_time::batches(&app.store, app.issuer(), p, unit).await?;
-    ok_json(200, &serde_json::json!({ "batches": list }))
-}
-
-pub async fn one_time_batch(app: &App, p: &Principal, id: Option<i64>) -> Answer {
-    let Some(id) = id else {
-        return Err(not_found("batch"));
-    };
-    let batch = crate::one_time::codes_of(&app.store, app.issuer(), p, id).await?;
-    ok_json(200, &batch)
-}
-
-pub async fn revoke_one_time(app: &App, p: &Principal, id: Option<i64>) -> Answer {
-    let Some(id) = id else {
-        return Err(not_found("batch"));
-    };
-    crate::one_time::revoke(&app.store, p, id, app.now).await?;
-    Ok(http::no_content()?)
-}
-
-/// The batch's codes as slips to print and cut out (HTML).
-pub async fn one_time_slips(app: &App, req: &Request, p: &Principal, id: Option<i64>) -> Answer {
-    let Some(id) = id else {
-        return Err(not_found("batch"));
-    };
-    let batch = crate::one_time::codes_of(&app.store, app.issuer(), p, id).await?;
-    if batch.batch.revoked_at.is_some() {
-        return Err(AdminError::Conflict("this batch is revoked").into());
-    }
-    // Every code, used or not: leaving the used ones out would tell, code by code, which
-    // were used (docs/privacy.md). A used code reprinted only answers that it was used.
-    let prepared: Vec<(String, &crate::one_time::Slip)> = batch
-        .codes
-        .iter()
-        .filter_map(|c| Some((qr::svg(&c.url).ok()?, c)))
-        .collect();
-    let cards: Vec<poster::SlipCard> = prepared
-        .iter()
-        .map(|(svg, c)| poster::SlipCard {
-            name: &c.name,
-            position: &c.position,
-            serial: c.serial,
-            display_url: &c.display_url,
-            qr_svg: svg,
-        })
-        .collect();
-    let ui = i18n::negotiate(
-        http::query(req, "lang").as_deref(),
-        http::header(req, "accept-language").as_deref(),
-        app.default_lang,
-    );
-    // The last day the codes work, in UTC like every date the admin page prints.
-    let until = crate::clock::Timestamp::from_unix_seconds(batch.batch.expires_at - 1).utc_day();
-    Ok(http::admin_html(
-        200,
-        poster::slips_page(
-            ui,
-            &app.poster_langs(),
-            &batch.batch.unit,
-            batch.batch.document.as_deref(),
-            &until,
-            &cards,
-        ),
-    )?)
 }

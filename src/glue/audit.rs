@@ -1,6 +1,7 @@
 //! Handlers of the audit log's reader, the pending links and the reset link (`crate::audit`).
 
-use super::admin::{ok_json, random};
+use super::admin::random;
+use super::http::ok_json;
 use super::http::{self, Answer};
 use super::App;
 use crate::account::{AccountId, Principal};

@@ -111,11 +111,7 @@ pub(super) async fn signed_in(
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(app, req, &p, &route).await
         }
-        Route::IssueOneTimeCodes { unit } => admin::issue_one_time(app, req, &p, unit).await,
-        Route::OneTimeBatches { unit } => admin::one_time_batches(app, &p, unit).await,
-        Route::OneTimeBatch { id } => admin::one_time_batch(app, &p, id).await,
-        Route::RevokeOneTimeBatch { id } => admin::revoke_one_time(app, &p, id).await,
-        Route::OneTimeSlips { id } => admin::one_time_slips(app, req, &p, id).await,
+        Route::OneTime(r) => crate::one_time::handlers::dispatch(app, req, &p, r).await,
         Route::Search => directory::search(app, req, &p).await,
         Route::EmployeeList => directory::employees(app, req, &p).await,
         Route::IssueMissingCodes { unit } => directory::issue_missing(app, req, &p, unit).await,

@@ -50,7 +50,7 @@ pub struct D1Store {
 }
 
 /// Votes read office networks through a cache; a change must reach this isolate at once.
-pub(super) fn forget_network_cache() {
+pub(crate) fn forget_network_cache() {
     NETWORK_CACHE.with(|c| c.borrow_mut().clear());
 }
 
@@ -90,11 +90,11 @@ impl D1Store {
     }
 
     /// The request's (or the cron run's) moment.
-    pub(super) fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         self.now
     }
 
-    pub(super) fn prepare(
+    pub(crate) fn prepare(
         &self,
         query: &str,
         args: &[JsValue],
@@ -107,7 +107,7 @@ impl D1Store {
         .map_err(unavailable)
     }
 
-    pub(super) async fn first<T: for<'de> Deserialize<'de>>(
+    pub(crate) async fn first<T: for<'de> Deserialize<'de>>(
         &self,
         query: &str,
         args: &[JsValue],
@@ -120,7 +120,7 @@ impl D1Store {
         Ok(rows.results::<T>().map_err(corrupt)?.into_iter().next())
     }
 
-    pub(super) async fn batch(
+    pub(crate) async fn batch(
         &self,
         statements: Vec<D1PreparedStatement>,
     ) -> Result<Vec<D1Result>, StoreError> {
@@ -132,34 +132,34 @@ impl D1Store {
     }
 
     /// One statement that changes something, on its own; its result is not needed.
-    pub(super) async fn run(&self, query: &str, args: &[JsValue]) -> Result<(), StoreError> {
+    pub(crate) async fn run(&self, query: &str, args: &[JsValue]) -> Result<(), StoreError> {
         self.batch(vec![self.prepare(query, args)?])
             .await
             .map(|_| ())
     }
 }
 
-pub(super) fn unavailable(e: worker::Error) -> StoreError {
+pub(crate) fn unavailable(e: worker::Error) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
-pub(super) fn corrupt(e: worker::Error) -> StoreError {
+pub(crate) fn corrupt(e: worker::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
-pub(super) fn num(n: impl Into<f64>) -> JsValue {
+pub(crate) fn num(n: impl Into<f64>) -> JsValue {
     JsValue::from_f64(n.into())
 }
 
-pub(super) fn text(s: &str) -> JsValue {
+pub(crate) fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
-pub(super) fn opt_text(s: Option<&str>) -> JsValue {
+pub(crate) fn opt_text(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-pub(super) fn changes(result: &D1Result) -> u32 {
+pub(crate) fn changes(result: &D1Result) -> u32 {
     result
         .meta()
         .ok()
@@ -168,7 +168,7 @@ pub(super) fn changes(result: &D1Result) -> u32 {
         .map_or(0, |c| c as u32)
 }
 
-pub(super) fn first_row<T: for<'de> Deserialize<'de>>(
+pub(crate) fn first_row<T: for<'de> Deserialize<'de>>(
     result: Option<&D1Result>,
 ) -> Result<Option<T>, StoreError> {
     match result {

@@ -168,7 +168,7 @@ fn path_of(rows: Vec<StepRow>) -> Vec<PathStep> {
 }
 
 impl D1Store {
-    pub(super) fn audit_stmt(
+    pub(crate) fn audit_stmt(
         &self,
         a: &Audit,
         created: bool,

@@ -1,8 +1,9 @@
 //! Handlers of the directory (`crate::directory`): search, the employee list, bulk codes.
 
-use super::admin::ok_json;
+use super::http::ok_json;
 use super::http::{self, Answer};
-use super::{json_body, App};
+use super::http::json_body;
+use super::App;
 use crate::account::Principal;
 use crate::admin::AdminError;
 use crate::directory::{self, BulkIn, ListQuery};

@@ -106,7 +106,7 @@ fn decode(s: &str) -> String {
 pub fn body_limit(req: &Request) -> usize {
     let path = req.path();
     routes::route(method(req), &path)
-        .map_or(BodyLimit::Account, |r| r.body_limit())
+        .map_or(BodyLimit::Account, |m| m.def.body)
         .bytes()
 }
 
@@ -311,4 +311,27 @@ pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
             (decode(k), decode(v))
         })
         .collect()
+}
+
+/// Reads a JSON body of type `T`: the media type, the size, UTF-8 and the shape, each with
+/// its own error. Every JSON body is read here, and only as an object (`json_object`): an
+/// array of fields in order is refused before any handler runs.
+pub async fn json_body<T: serde::de::DeserializeOwned>(
+    req: &mut Request,
+) -> std::result::Result<T, ApiError> {
+    if !has_content_type(req, "application/json") {
+        return Err(ApiError::unsupported_media_type("application/json"));
+    }
+    let bytes = body(req).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::invalid_utf8())?;
+    crate::json_object::from_object(text).map_err(ApiError::from_body_error)
+}
+
+/// A value as a JSON answer; a value that cannot be serialised is logged and answered 503.
+pub fn ok_json<T: serde::Serialize>(status: u16, value: &T) -> Answer {
+    let body = serde_json::to_string(value).map_err(|e| {
+        worker::console_error!("serialising a response: {e}");
+        ApiError::unavailable()
+    })?;
+    Ok(json(status, body)?)
 }

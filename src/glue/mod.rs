@@ -18,8 +18,8 @@ macro_rules! modules_of {
 
 // Shared by both workers: the D1 adapter, HTTP helpers, the vote path's limiter, Queue
 // producer and Turnstile check.
-mod d1;
-mod http;
+pub(crate) mod d1;
+pub(crate) mod http;
 mod limiter;
 mod queue;
 mod turnstile;
@@ -28,7 +28,7 @@ modules_of!(feature = "citizen": citizen, queue_consumer);
 // The back office's: its routes and crons, and their D1 adapters.
 modules_of!(not(feature = "citizen"):
     admin, alert, audit, auth, back_office, cf_access, d1_admin, d1_audit, d1_directory,
-    d1_one_time, d1_public, d1_results, directory, national, public, results, zones,
+    d1_public, d1_results, directory, national, public, results, zones,
 );
 
 use crate::api::ApiError;
@@ -45,7 +45,6 @@ use crate::store::Source;
 use crate::store::Store;
 use crate::vote::{FormVote, InputError, JsonVote};
 use d1::D1Store;
-use serde::de::DeserializeOwned;
 use std::rc::Rc;
 use worker::{console_error, event, Context, Date, Env, Queue, Request, Response, Result};
 
@@ -69,17 +68,17 @@ fn config(env: &Env) -> std::result::Result<Rc<Config>, ConfigError> {
 }
 
 /// Everything a request needs: the configuration and the bindings.
-struct App {
+pub(crate) struct App {
     config: Rc<Config>,
     /// The home shard's database, `DB`: administration, results and crons use only this one.
-    store: D1Store,
+    pub(crate) store: D1Store,
     /// Other shards' databases are looked up here once a code names one.
-    env: Env,
+    pub(crate) env: Env,
     /// `VOTE_QUEUE`: when bound, votes are answered once queued and written by the consumer.
-    queue: Option<Queue>,
+    pub(crate) queue: Option<Queue>,
     /// The Workers Rate Limiting binding `VOTE_RATE_LIMITER`, if configured.
-    limiter: Option<limiter::Limiter>,
-    now: Timestamp,
+    pub(crate) limiter: Option<limiter::Limiter>,
+    pub(crate) now: Timestamp,
 }
 
 /// Handlers read settings as `app.min_votes`, `app.ring`…: the configuration is part of
@@ -198,8 +197,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if path == crate::between_workers::PATH {
         return back_office::cron_call(&req, &env, now).await;
     }
-    let route = match routes::route(method, &path) {
-        Ok(route) => route,
+    let (route, def) = match routes::route(method, &path) {
+        Ok(m) => (m.route, m.def),
         Err(e) => return unrouted(&req, &path, e),
     };
     // The citizen worker answers a scan and a vote; everything else is the back office's.
@@ -258,10 +257,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         },
         _ => app,
     };
-    if let Some(refusal) = refuse_before_reading(&app, &req, &path, method, &route) {
+    if let Some(refusal) = refuse_before_reading(&app, &req, &path, method, def.body) {
         return refusal;
     }
-    if route.access() == Access::Public {
+    if def.access == Access::Public {
         return match route {
             Route::Home => home(&app, &req),
             Route::Thanks => {
@@ -304,7 +303,7 @@ fn refuse_before_reading(
     req: &Request,
     path: &str,
     method: Method,
-    route: &Route<'_>,
+    body: routes::BodyLimit,
 ) -> Option<Result<Response>> {
     let api = Route::is_api(path);
     let lang = || app.page_lang(req, None);
@@ -327,7 +326,7 @@ fn refuse_before_reading(
             });
         }
     }
-    let max = route.body_limit().bytes();
+    let max = body.bytes();
     if http::declared_too_large(req, max) {
         return Some(if api {
             http::api_error(&ApiError::payload_too_large(max))
@@ -684,22 +683,8 @@ async fn vote_form(app: &App, req: &mut Request, token: &str) -> Result<Response
     }
 }
 
-/// Reads a JSON body of type `T`: the media type, the size, UTF-8 and the shape, each with
-/// its own error. Every JSON body is read here, and only as an object (`json_object`): an
-/// array of fields in order is refused before any handler runs.
-pub(crate) async fn json_body<T: DeserializeOwned>(
-    req: &mut Request,
-) -> std::result::Result<T, ApiError> {
-    if !http::has_content_type(req, "application/json") {
-        return Err(ApiError::unsupported_media_type("application/json"));
-    }
-    let bytes = http::body(req).await?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::invalid_utf8())?;
-    crate::json_object::from_object(text).map_err(ApiError::from_body_error)
-}
-
 async fn api_vote(app: &App, req: &mut Request) -> http::Answer {
-    let vote: JsonVote = json_body(req).await?;
+    let vote: JsonVote = http::json_body(req).await?;
     let lang = vote.lang(app.default_lang)?;
     let criteria = vote.criteria();
     let submission = Submission {

@@ -1,7 +1,7 @@
 //! The national view (`NATIONAL_SHARDS`, docs/scale.md): each listed shard's monthly unit
 //! aggregates copied into this deployment's database, and read back per shard.
 
-use super::admin::ok_json;
+use super::http::ok_json;
 use super::d1::{corrupt, num, text, unavailable, D1Store};
 use super::http::{self, Answer};
 use super::App;

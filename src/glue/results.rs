@@ -1,7 +1,7 @@
 //! Results handlers: the report views, comments, recompute and the monthly report (admin), and
 //! the public results (only when `PUBLIC_RESULTS` is "on").
 
-use super::admin::ok_json;
+use super::http::ok_json;
 use super::http::{self, Answer};
 use super::App;
 use crate::account::Principal;
@@ -297,7 +297,7 @@ struct DecisionBody {
 }
 
 pub async fn decide(app: &App, req: &mut Request, p: &Principal) -> Answer {
-    let body: DecisionBody = super::json_body(req).await?;
+    let body: DecisionBody = super::http::json_body(req).await?;
     let Some(decision) = results::Decision::parse(&body.decision) else {
         return Err(invalid("decision", "must be accept or reject"));
     };
@@ -318,7 +318,7 @@ struct UndoBody {
 }
 
 pub async fn undo_rejections(app: &App, req: &mut Request, p: &Principal) -> Answer {
-    let body: UndoBody = super::json_body(req).await?;
+    let body: UndoBody = super::http::json_body(req).await?;
     let changed = results::undo_rejections(&app.store, p, &body.votes, app.now).await?;
     ok_json(200, &serde_json::json!({ "changed": changed }))
 }
@@ -387,7 +387,7 @@ struct CasePatch {
 }
 
 pub async fn change_case(app: &App, req: &mut Request, p: &Principal, id: Option<i64>) -> Answer {
-    let body: CasePatch = super::json_body(req).await?;
+    let body: CasePatch = super::http::json_body(req).await?;
     let Some(id) = id else {
         return Err(AdminError::NotFound("case").into());
     };
@@ -417,7 +417,7 @@ struct AppealDecisionBody {
 }
 
 pub async fn file_appeal(app: &App, req: &mut Request, p: &Principal, vote: Option<i64>) -> Answer {
-    let body: AppealBody = super::json_body(req).await?;
+    let body: AppealBody = super::http::json_body(req).await?;
     let Some(vote) = vote else {
         return Err(AdminError::NotFound("vote").into());
     };
@@ -449,7 +449,7 @@ pub async fn decide_appeal(
     p: &Principal,
     vote: Option<i64>,
 ) -> Answer {
-    let body: AppealDecisionBody = super::json_body(req).await?;
+    let body: AppealDecisionBody = super::http::json_body(req).await?;
     let Some(vote) = vote else {
         return Err(AdminError::NotFound("appeal").into());
     };
@@ -469,7 +469,7 @@ struct ModerationBody {
 }
 
 pub async fn moderate(app: &App, req: &mut Request, p: &Principal, vote: Option<i64>) -> Answer {
-    let body: ModerationBody = super::json_body(req).await?;
+    let body: ModerationBody = super::http::json_body(req).await?;
     let Some(vote) = vote else {
         return Err(AdminError::NotFound("comment").into());
     };

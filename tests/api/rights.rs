@@ -6,7 +6,7 @@
 
 use crate::helpers::{key, Session, Worker, PASSWORD};
 use crate::results::{cron, HOURLY};
-use civicrate::routes::{Access, ROUTES};
+use civicrate::routes::{self, Access};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -880,10 +880,9 @@ async fn every_admin_route_answers_every_role_as_its_grants_allow() {
             );
         }
     }
-    let admin_routes: Vec<(&str, &str)> = ROUTES
-        .iter()
-        .filter(|(_, _, access)| *access == Access::Admin)
-        .map(|(m, p, _)| (*m, *p))
+    let admin_routes: Vec<(&str, &str)> = routes::all()
+        .filter(|d| d.access == Access::Admin)
+        .map(|d| (d.method_name(), d.path))
         .collect();
     assert!(
         admin_routes.len() > 50,

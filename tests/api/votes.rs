@@ -248,6 +248,9 @@ async fn health_and_openapi_answer() {
         .await
         .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
+    // The served document (scripts/openapi.mjs) is the one the route tests read (build.rs).
+    let tested: serde_json::Value = serde_json::from_str(civicrate::api::OPENAPI_JSON).unwrap();
+    assert_eq!(doc, tested);
 }
 
 #[tokio::test]

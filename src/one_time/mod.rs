@@ -14,15 +14,24 @@
 //! printed on. Used counts are shown per batch only where they cannot point at one citizen's
 //! vote ([`used_withheld`]), and never per code (docs/privacy.md).
 
+pub mod routes;
+pub mod sql;
+pub mod store;
+// The Workers side, in the back office only (docs/deploy.md): D1 and the handlers.
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+mod d1;
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+pub(crate) mod handlers;
+
 use crate::account::Principal;
 use crate::admin::AdminError;
 use crate::appeal::writable;
 use crate::clock::Timestamp;
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::store::admin::Audit;
-use crate::store::one_time::{BatchView, CodeKey, NewBatch, OneTimeStore};
 use crate::token::{Claims, CodeKind, KeyRing};
 use serde::{Deserialize, Serialize};
+use store::{BatchView, CodeKey, NewBatch, OneTimeStore};
 
 /// More codes than this per employee in one batch is a typing mistake, not a day of visits.
 pub const MAX_PER_EMPLOYEE: u32 = 200;

@@ -1,10 +1,11 @@
 //! `OneTimeStore` on D1.
 
-use super::d1::{changes, first_row, num, opt_text, text, D1Store};
+use super::sql;
+use super::store::{BatchView, CodeKey, CodeRow, NewBatch, OneTimeStore};
+use crate::glue::d1::{self, changes, first_row, num, opt_text, text, D1Store};
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::store::admin::Audit;
-use crate::store::one_time::{BatchView, CodeKey, CodeRow, NewBatch, OneTimeStore};
-use crate::store::{sql, StoreError};
+use crate::store::StoreError;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
@@ -96,8 +97,8 @@ impl D1Store {
             .prepare(query, args)?
             .all()
             .await
-            .map_err(super::d1::unavailable)?;
-        rows.results::<T>().map_err(super::d1::corrupt)
+            .map_err(d1::unavailable)?;
+        rows.results::<T>().map_err(d1::corrupt)
     }
 }
 

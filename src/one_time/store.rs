@@ -1,6 +1,9 @@
 //! What one-time codes (`crate::one_time`) need from storage. `scope` is always the caller's
 //! write scope as a SQL parameter (`None`: everything).
 
+// Implemented by one store per runtime, in this crate only: no caller needs `Send` futures.
+#![allow(async_fn_in_trait)]
+
 use crate::account::AccountId;
 use crate::clock::Timestamp;
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
