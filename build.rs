@@ -36,8 +36,20 @@ fn main() {
     folders.sort();
     for file in folders {
         let part = read(&file);
-        let paths = doc["paths"].as_object_mut().expect("paths");
-        add(paths, &part["paths"], "path", &file);
+        // A path's operations may come from several features (`GET /admin/employees` is the
+        // directory's, `POST` the organisation's): joined by operation.
+        for (path, ops) in part["paths"].as_object().into_iter().flatten() {
+            let paths = doc["paths"].as_object_mut().expect("paths");
+            let into = paths
+                .entry(path.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            add(
+                into.as_object_mut().expect("path"),
+                ops,
+                &format!("{path}:"),
+                &file,
+            );
+        }
         for (kind, entries) in part["components"].as_object().into_iter().flatten() {
             let components = doc["components"].as_object_mut().expect("components");
             let into = components

@@ -18,7 +18,12 @@ const folders = readdirSync("src", { withFileTypes: true })
   .sort();
 for (const file of folders) {
   const part = read(file);
-  add(doc.paths, part.paths, "path", file);
+  // A path's operations may come from several features (GET /admin/employees is the
+  // directory's, POST the organisation's): joined by operation.
+  for (const [path, ops] of Object.entries(part.paths ?? {})) {
+    doc.paths[path] ??= {};
+    add(doc.paths[path], ops, `${path}:`, file);
+  }
   for (const [kind, entries] of Object.entries(part.components ?? {})) {
     doc.components[kind] ??= {};
     add(doc.components[kind], entries, kind, file);

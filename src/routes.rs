@@ -131,17 +131,6 @@ pub enum Route<'a> {
     RevokeToken {
         id: Option<i64>,
     },
-    AuditLog,
-    /// Open invitations and grant links in the caller's scope.
-    PendingInvitations,
-    /// An open invitation or grant link ended (its id: 16 hex digits of its stored hash).
-    RevokeInvitation {
-        id: &'a str,
-    },
-    /// A one-time link back into an account whose owner forgot the password (superadmins).
-    ResetLink {
-        account: Option<AccountId>,
-    },
     SigningKeys,
     /// Every collected shard's month, summed per shard (superadmins).
     National,
@@ -199,14 +188,10 @@ pub enum Route<'a> {
     },
     /// One-time codes: batches, their codes and slips (`one_time::routes`).
     OneTime(crate::one_time::routes::OneTimeRoute),
-    /// Units and employees by a part of their name, in the caller's subtrees.
-    Search,
-    /// Every employee in the caller's subtrees with their unit and code status, a page at a time.
-    EmployeeList,
-    /// Codes for every employee of a unit who has none (unit admins).
-    IssueMissingCodes {
-        unit: Option<UnitId>,
-    },
+    /// The audit log, pending links and reset links (`audit::routes`).
+    Audit(crate::audit::routes::AuditRoute<'a>),
+    /// Search, the employee list and missing codes in bulk (`directory::routes`).
+    Directory(crate::directory::routes::DirectoryRoute),
 }
 
 impl Route<'_> {
@@ -424,12 +409,12 @@ const TABLES: &[&[Def]] = &[
     ORG,
     CODES,
     ACCOUNTS,
-    AUDIT,
+    crate::audit::routes::ROUTES,
     SCALE,
     RESULTS,
     REVIEW,
     crate::one_time::routes::ROUTES,
-    DIRECTORY,
+    crate::directory::routes::ROUTES,
     POSTERS,
     PUBLIC,
 ];
@@ -560,11 +545,6 @@ const ACCOUNTS: &[Def] = &[
             account: p.account(),
         })
     }),
-    Def::new(Post, "/api/v1/admin/accounts/{id}/reset-link", |p| {
-        Some(Route::ResetLink {
-            account: p.account(),
-        })
-    }),
     Def::new(Delete, "/api/v1/admin/accounts/{id}", |p| {
         Some(Route::DeactivateAccount {
             account: p.account(),
@@ -575,17 +555,7 @@ const ACCOUNTS: &[Def] = &[
     Def::new(Delete, "/api/v1/admin/tokens/{id}", |p| {
         Some(Route::RevokeToken { id: p.small_id() })
     }),
-    Def::new(Get, "/api/v1/admin/invitations", |_| {
-        Some(Route::PendingInvitations)
-    }),
-    Def::new(Delete, "/api/v1/admin/invitations/{id}", |p| {
-        Some(Route::RevokeInvitation { id: p.text() })
-    }),
 ];
-
-const AUDIT: &[Def] = &[Def::new(Get, "/api/v1/admin/audit", |_| {
-    Some(Route::AuditLog)
-})];
 
 const SCALE: &[Def] = &[
     Def::new(Get, "/api/v1/admin/scale", |_| Some(Route::Scale)),
@@ -657,16 +627,6 @@ const REVIEW: &[Def] = &[
     }),
     Def::new(Post, "/api/v1/admin/comments/{id}/moderation", |p| {
         Some(Route::ModerateComment { vote: p.row_id() })
-    }),
-];
-
-const DIRECTORY: &[Def] = &[
-    Def::new(Get, "/api/v1/admin/search", |_| Some(Route::Search)),
-    Def::new(Get, "/api/v1/admin/employees", |_| {
-        Some(Route::EmployeeList)
-    }),
-    Def::new(Post, "/api/v1/admin/units/{id}/issue-codes", |p| {
-        Some(Route::IssueMissingCodes { unit: p.unit() })
     }),
 ];
 

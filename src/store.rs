@@ -14,8 +14,6 @@ use crate::token::Claims;
 use crate::vote::Ballot;
 
 pub mod admin;
-pub mod audit;
-pub mod directory;
 pub mod record;
 pub mod results;
 pub mod sql;

@@ -2,7 +2,7 @@
 //! API. Each parses its input, calls one use case in `admin` and renders the answer.
 
 use super::auth::{self, WebCryptoKdf};
-use super::http::{self, ok_json, Answer};
+use super::http::{self, ok_json, random, Answer};
 use super::http::json_body;
 use super::App;
 use crate::account::{self, AccountId, Principal, Via, SESSION_SECONDS};
@@ -40,17 +40,6 @@ pub fn static_asset_missing() -> Answer {
         "a static asset reached the worker: is [assets] in wrangler.toml? (docs/deploy.md)"
     );
     Err(ApiError::not_found())
-}
-
-/// Random bytes for secrets (session ids, salts, tokens). `crypto.getRandomValues` does not
-/// fail for these sizes; if it ever did, the request fails rather than use a guessable secret.
-pub(super) fn random<const N: usize>() -> std::result::Result<[u8; N], ApiError> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        console_error!("no random bytes: {e}");
-        ApiError::unavailable()
-    })?;
-    Ok(bytes)
 }
 
 /// Two secrets at once, or the error answer.

@@ -77,10 +77,7 @@ pub(super) async fn signed_in(
         Route::Tokens => admin::tokens(app, &p).await,
         Route::CreateToken => admin::create_token(app, req, &p).await,
         Route::RevokeToken { id } => admin::revoke_token(app, &p, id).await,
-        Route::AuditLog => audit::audit_log(app, req, &p).await,
-        Route::PendingInvitations => audit::pending(app, &p).await,
-        Route::RevokeInvitation { id } => audit::revoke(app, &p, id).await,
-        Route::ResetLink { account } => audit::reset_link(app, &p, account).await,
+        Route::Audit(r) => crate::audit::handlers::dispatch(app, req, &p, r).await,
         Route::SigningKeys => admin::signing_keys(app, &p).await,
         Route::Scale => admin::scale(app).await,
         Route::SetScale => admin::set_scale(app, req, &p).await,
@@ -112,9 +109,7 @@ pub(super) async fn signed_in(
             admin::posters(app, req, &p, &route).await
         }
         Route::OneTime(r) => crate::one_time::handlers::dispatch(app, req, &p, r).await,
-        Route::Search => directory::search(app, req, &p).await,
-        Route::EmployeeList => directory::employees(app, req, &p).await,
-        Route::IssueMissingCodes { unit } => directory::issue_missing(app, req, &p, unit).await,
+        Route::Directory(r) => crate::directory::handlers::dispatch(app, req, &p, r).await,
         // Public routes were answered above.
         _ => Err(ApiError::not_found()),
     };

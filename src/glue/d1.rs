@@ -107,6 +107,20 @@ impl D1Store {
         .map_err(unavailable)
     }
 
+    /// Every row a statement returns.
+    pub(crate) async fn all<T: for<'de> Deserialize<'de>>(
+        &self,
+        query: &str,
+        args: &[JsValue],
+    ) -> Result<Vec<T>, StoreError> {
+        let r = self
+            .prepare(query, args)?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        r.results::<T>().map_err(corrupt)
+    }
+
     pub(crate) async fn first<T: for<'de> Deserialize<'de>>(
         &self,
         query: &str,

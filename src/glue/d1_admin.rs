@@ -201,19 +201,6 @@ impl D1Store {
         )
     }
 
-    pub(super) async fn all<T: for<'de> Deserialize<'de>>(
-        &self,
-        query: &str,
-        args: &[JsValue],
-    ) -> Result<Vec<T>, StoreError> {
-        let r = self
-            .prepare(query, args)?
-            .all()
-            .await
-            .map_err(super::d1::unavailable)?;
-        r.results::<T>().map_err(corrupt)
-    }
-
     async fn grants_query(
         &self,
         query: &str,

@@ -335,3 +335,14 @@ pub fn ok_json<T: serde::Serialize>(status: u16, value: &T) -> Answer {
     })?;
     Ok(json(status, body)?)
 }
+
+/// Random bytes for secrets (session ids, salts, tokens). `crypto.getRandomValues` does not
+/// fail for these sizes; if it ever did, the request fails rather than use a guessable secret.
+pub fn random<const N: usize>() -> std::result::Result<[u8; N], ApiError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        console_error!("no random bytes: {e}");
+        ApiError::unavailable()
+    })?;
+    Ok(bytes)
+}

@@ -27,8 +27,8 @@ mod turnstile;
 modules_of!(feature = "citizen": citizen, queue_consumer);
 // The back office's: its routes and crons, and their D1 adapters.
 modules_of!(not(feature = "citizen"):
-    admin, alert, audit, auth, back_office, cf_access, d1_admin, d1_audit, d1_directory,
-    d1_public, d1_results, directory, national, public, results, zones,
+    admin, alert, auth, back_office, cf_access, d1_admin,
+    d1_public, d1_results, national, public, results, zones,
 );
 
 use crate::api::ApiError;

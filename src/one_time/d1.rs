@@ -2,7 +2,7 @@
 
 use super::sql;
 use super::store::{BatchView, CodeKey, CodeRow, NewBatch, OneTimeStore};
-use crate::glue::d1::{self, changes, first_row, num, opt_text, text, D1Store};
+use crate::glue::d1::{changes, first_row, num, opt_text, text, D1Store};
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::store::admin::Audit;
 use crate::store::StoreError;
@@ -87,21 +87,6 @@ struct IdRow {
     id: i64,
 }
 
-impl D1Store {
-    async fn rows<T: for<'de> Deserialize<'de>>(
-        &self,
-        query: &str,
-        args: &[JsValue],
-    ) -> Result<Vec<T>, StoreError> {
-        let rows = self
-            .prepare(query, args)?
-            .all()
-            .await
-            .map_err(d1::unavailable)?;
-        rows.results::<T>().map_err(d1::corrupt)
-    }
-}
-
 impl OneTimeStore for D1Store {
     async fn unit_employees(
         &self,
@@ -110,7 +95,7 @@ impl OneTimeStore for D1Store {
         channel: Channel,
     ) -> Result<Option<Vec<(EmployeeId, i64)>>, StoreError> {
         let rows: Vec<EmployeeSerialRow> = self
-            .rows(
+            .all(
                 sql::ONE_TIME_UNIT_EMPLOYEES,
                 &[opt_text(scope), num(unit.get()), num(channel.get())],
             )
@@ -178,7 +163,7 @@ impl OneTimeStore for D1Store {
     }
 
     async fn batch_codes(&self, id: i64) -> Result<Vec<CodeRow>, StoreError> {
-        let rows: Vec<CodeDbRow> = self.rows(sql::ONE_TIME_CODES, &[num(id as f64)]).await?;
+        let rows: Vec<CodeDbRow> = self.all(sql::ONE_TIME_CODES, &[num(id as f64)]).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(CodeRow {
@@ -198,7 +183,7 @@ impl OneTimeStore for D1Store {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(batches).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<CodeKeyRow> = self.rows(sql::ONE_TIME_CODE_KEYS, &[text(&ids)]).await?;
+        let rows: Vec<CodeKeyRow> = self.all(sql::ONE_TIME_CODE_KEYS, &[text(&ids)]).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(CodeKey {
@@ -218,7 +203,7 @@ impl OneTimeStore for D1Store {
         }
         let pairs = serde_json::to_string(marks).unwrap_or_else(|_| "[]".into());
         let rows: Vec<SpentRow> = self
-            .rows(sql::ONE_TIME_SPENT_COUNTS, &[text(&pairs)])
+            .all(sql::ONE_TIME_SPENT_COUNTS, &[text(&pairs)])
             .await?;
         Ok(rows.into_iter().map(|r| (r.batch, r.used)).collect())
     }
@@ -229,7 +214,7 @@ impl OneTimeStore for D1Store {
         unit: UnitId,
     ) -> Result<Vec<BatchView>, StoreError> {
         let rows: Vec<BatchRow> = self
-            .rows(sql::ONE_TIME_BATCHES, &[opt_text(scope), num(unit.get())])
+            .all(sql::ONE_TIME_BATCHES, &[opt_text(scope), num(unit.get())])
             .await?;
         rows.into_iter().map(BatchRow::view).collect()
     }

@@ -2,15 +2,24 @@
 //! (invitations and grant links: listed, revoked) and the way back in for an administrator who
 //! forgot their password: a reset link, which is a grant link that adds no role.
 
+pub mod routes;
+pub mod sql;
+pub mod store;
+// The Workers side, in the back office only (docs/deploy.md): D1 and the handlers.
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+mod d1;
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+pub(crate) mod handlers;
+
 use crate::account::{AccountId, Email, Principal, Scope, Secret, INVITATION_SECONDS};
 use crate::admin::{reset_link_url, AdminError, Invitation};
 use crate::clock::{parse_iso_day, Timestamp};
 use crate::qr::PublicBaseUrl;
 use crate::report;
 use crate::store::admin::{AdminStore, Audit};
-use crate::store::audit::{AuditCursor, AuditEntry, AuditFilter, AuditStore, PendingLink};
 use chrono::DateTime;
 use serde::Serialize;
+use store::{AuditCursor, AuditEntry, AuditFilter, AuditStore, PendingLink};
 
 /// Every action the log records, so that a filter names one of them (anything else is 422)
 /// and the admin page has a readable name for each (a test checks `i18n.js` in every language).
@@ -466,7 +475,7 @@ mod tests {
 
     #[test]
     fn every_action_has_a_readable_name_in_every_language_of_the_admin_page() {
-        let i18n = include_str!("../assets/admin/i18n.js");
+        let i18n = include_str!("../../assets/admin/i18n.js");
         for action in ACTIONS {
             let key = format!("audit_action_{action}:");
             let found = i18n.matches(&key).count();
@@ -481,12 +490,12 @@ mod tests {
     fn every_action_written_in_the_source_is_listed() {
         // Actions are written as string literals beside `action` in the use cases.
         let sources = [
-            include_str!("admin.rs"),
-            include_str!("audit.rs"),
-            include_str!("appeal.rs"),
-            include_str!("moderation.rs"),
-            include_str!("one_time/mod.rs"),
-            include_str!("results.rs"),
+            include_str!("../admin.rs"),
+            include_str!("mod.rs"),
+            include_str!("../appeal.rs"),
+            include_str!("../moderation.rs"),
+            include_str!("../one_time/mod.rs"),
+            include_str!("../results.rs"),
         ];
         for src in sources {
             for (i, _) in src.match_indices("\"") {

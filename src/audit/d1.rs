@@ -1,12 +1,11 @@
 //! `AuditStore` on D1: the audit log read through the caller's scope, and pending links.
 
-use super::d1::{changes, num, opt_text, text, D1Store};
+use super::sql;
+use super::store::{AuditCursor, AuditEntry, AuditFilter, AuditStore, PendingLink, PendingRole};
 use crate::account::{AccountId, Scope};
+use crate::glue::d1::{changes, num, opt_text, text, D1Store};
 use crate::store::admin::Audit;
-use crate::store::audit::{
-    AuditCursor, AuditEntry, AuditFilter, AuditStore, PendingLink, PendingRole,
-};
-use crate::store::{sql, StoreError};
+use crate::store::StoreError;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 

@@ -1,22 +1,35 @@
 //! Handlers of the directory (`crate::directory`): search, the employee list, bulk codes.
 
-use super::http::ok_json;
-use super::http::{self, Answer};
-use super::http::json_body;
-use super::App;
+use super::routes::DirectoryRoute;
 use crate::account::Principal;
 use crate::admin::AdminError;
 use crate::directory::{self, BulkIn, ListQuery};
+use crate::glue::http::{self, json_body, ok_json, Answer};
+use crate::glue::App;
 use crate::org::UnitId;
 use worker::Request;
 
-pub async fn search(app: &App, req: &Request, p: &Principal) -> Answer {
+/// Answers a directory route for a signed-in caller.
+pub async fn dispatch(
+    app: &App,
+    req: &mut Request,
+    p: &Principal,
+    route: DirectoryRoute,
+) -> Answer {
+    match route {
+        DirectoryRoute::Search => search(app, req, p).await,
+        DirectoryRoute::Employees => employees(app, req, p).await,
+        DirectoryRoute::IssueMissing { unit } => issue_missing(app, req, p, unit).await,
+    }
+}
+
+async fn search(app: &App, req: &Request, p: &Principal) -> Answer {
     let q = http::query(req, "q").unwrap_or_default();
     let found = directory::search(&app.store, p, &q).await?;
     ok_json(200, &found)
 }
 
-pub async fn employees(app: &App, req: &Request, p: &Principal) -> Answer {
+async fn employees(app: &App, req: &Request, p: &Principal) -> Answer {
     let query = ListQuery {
         q: http::query(req, "q"),
         status: http::query(req, "status"),
@@ -28,7 +41,7 @@ pub async fn employees(app: &App, req: &Request, p: &Principal) -> Answer {
     ok_json(200, &list)
 }
 
-pub async fn issue_missing(
+async fn issue_missing(
     app: &App,
     req: &mut Request,
     p: &Principal,

@@ -9,16 +9,25 @@
 //! no collation that does this, so the database folds the stored names with the same table
 //! (`sql::SEARCH_FOLD`) in the query itself.
 
+pub mod routes;
+pub mod sql;
+pub mod store;
+// The Workers side, in the back office only (docs/deploy.md): D1 and the handlers.
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+mod d1;
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+pub(crate) mod handlers;
+
 use crate::account::{Principal, Scope};
 use crate::admin::AdminError;
 use crate::clock::Timestamp;
 use crate::org::{Channel, EmployeeId, UnitId};
 use crate::store::admin::{AdminStore, Audit};
-use crate::store::directory::{
+use serde::{Deserialize, Serialize};
+use sql::SEARCH_FOLD;
+use store::{
     BulkCode, DirectoryStore, EmployeeFilter, FoundUnit, ListedEmployee, Missing, QrStatus, Uncoded,
 };
-use crate::store::sql::SEARCH_FOLD;
-use serde::{Deserialize, Serialize};
 
 /// Answers per kind in a search: a search box shows a short list, not a directory.
 pub const SEARCH_LIMIT: u32 = 20;

@@ -4,8 +4,8 @@
 
 #![allow(async_fn_in_trait)]
 
-use super::admin::Audit;
-use super::StoreError;
+use crate::store::admin::Audit;
+use crate::store::StoreError;
 use crate::account::{AccountId, Scope};
 use serde::Serialize;
 

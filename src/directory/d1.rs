@@ -1,14 +1,15 @@
 //! `DirectoryStore` on D1.
 
-use super::d1::{corrupt, first_row, num, opt_text, text, D1Store};
-use crate::account::{AccountId, Scope};
-use crate::org::{EmployeeId, UnitId};
-use crate::store::admin::Audit;
-use crate::store::directory::{
+use super::sql;
+use super::store::{
     BulkCode, DirectoryStore, EmployeeFilter, EmployeePage, FoundUnit, ListedEmployee, Missing,
     QrStatus, Uncoded,
 };
-use crate::store::{sql, StoreError};
+use crate::account::{AccountId, Scope};
+use crate::glue::d1::{corrupt, first_row, num, opt_text, text, D1Store};
+use crate::org::{EmployeeId, UnitId};
+use crate::store::admin::Audit;
+use crate::store::StoreError;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
