@@ -4,9 +4,9 @@
 
 #![allow(async_fn_in_trait)]
 
+use crate::account::{AccountId, Scope};
 use crate::store::admin::Audit;
 use crate::store::StoreError;
-use crate::account::{AccountId, Scope};
 use serde::Serialize;
 
 /// The filters of an audit-log query, already checked (`audit::AuditQuery`).
