@@ -1668,6 +1668,15 @@ pub async fn export(
     ))
 }
 
+/// The caller's write scope as a SQL parameter; a viewer-only caller is refused (403).
+pub(crate) fn writable(p: &Principal) -> Result<Option<String>, AdminError> {
+    let scope = p.write_scope();
+    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
+        return Err(AdminError::Forbidden);
+    }
+    Ok(scope.sql_param())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

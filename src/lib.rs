@@ -20,7 +20,6 @@ pub mod account;
 pub mod admin;
 pub mod alert;
 pub mod api;
-pub mod appeal;
 pub mod audit;
 pub mod between_workers;
 pub mod cf_access;

@@ -206,7 +206,7 @@ pub struct PublicView {
     pub min_votes: u32,
     pub month: String,
     /// Comments an administrator published (moderated), newest first.
-    pub comments: Vec<crate::store::results::PublishedComment>,
+    pub comments: Vec<crate::moderation::store::PublishedComment>,
     /// The month's digest of counted receipts, once the month is closed.
     pub digest: Option<crate::store::results::Digest>,
 }

@@ -176,18 +176,10 @@ pub enum Route<'a> {
     ChangeCase {
         id: Option<i64>,
     },
-    FileAppeal {
-        vote: Option<i64>,
-    },
-    Appeals,
-    DecideAppeal {
-        vote: Option<i64>,
-    },
-    ModerateComment {
-        vote: Option<i64>,
-    },
     /// One-time codes: batches, their codes and slips (`one_time::routes`).
     OneTime(crate::one_time::routes::OneTimeRoute),
+    /// Appeals and comment moderation (`moderation::routes`).
+    Moderation(crate::moderation::routes::ModerationRoute),
     /// The audit log, pending links and reset links (`audit::routes`).
     Audit(crate::audit::routes::AuditRoute<'a>),
     /// Search, the employee list and missing codes in bulk (`directory::routes`).
@@ -413,6 +405,7 @@ const TABLES: &[&[Def]] = &[
     SCALE,
     RESULTS,
     REVIEW,
+    crate::moderation::routes::ROUTES,
     crate::one_time::routes::ROUTES,
     crate::directory::routes::ROUTES,
     POSTERS,
@@ -597,7 +590,7 @@ const RESULTS: &[Def] = &[
     }),
 ];
 
-/// Review of flagged votes, cases, appeals and comment moderation.
+/// Review of flagged votes and cases.
 const REVIEW: &[Def] = &[
     Def::new(Get, "/api/v1/admin/review", |_| Some(Route::FlaggedVotes)),
     Def::new(Post, "/api/v1/admin/review", |_| Some(Route::DecideFlagged)),
@@ -617,16 +610,6 @@ const REVIEW: &[Def] = &[
     // `cases/overdue` is a list, not a case: PATCH there is a 405, as on any list.
     Def::new(Patch, "/api/v1/admin/cases/{id}", |p| {
         (p.text() != "overdue").then(|| Route::ChangeCase { id: p.row_id() })
-    }),
-    Def::new(Post, "/api/v1/admin/votes/{id}/appeal", |p| {
-        Some(Route::FileAppeal { vote: p.row_id() })
-    }),
-    Def::new(Get, "/api/v1/admin/appeals", |_| Some(Route::Appeals)),
-    Def::new(Post, "/api/v1/admin/appeals/{id}", |p| {
-        Some(Route::DecideAppeal { vote: p.row_id() })
-    }),
-    Def::new(Post, "/api/v1/admin/comments/{id}/moderation", |p| {
-        Some(Route::ModerateComment { vote: p.row_id() })
     }),
 ];
 

@@ -492,8 +492,8 @@ mod tests {
         let sources = [
             include_str!("../admin.rs"),
             include_str!("mod.rs"),
-            include_str!("../appeal.rs"),
-            include_str!("../moderation.rs"),
+            include_str!("../moderation/appeal.rs"),
+            include_str!("../moderation/mod.rs"),
             include_str!("../one_time/mod.rs"),
             include_str!("../results.rs"),
         ];

@@ -100,10 +100,7 @@ pub(super) async fn signed_in(
         Route::Cases => results::cases(app, req, &p).await,
         Route::OverdueCases => results::overdue(app, &p).await,
         Route::ChangeCase { id } => results::change_case(app, req, &p, id).await,
-        Route::FileAppeal { vote } => results::file_appeal(app, req, &p, vote).await,
-        Route::Appeals => results::appeals(app, req, &p).await,
-        Route::DecideAppeal { vote } => results::decide_appeal(app, req, &p, vote).await,
-        Route::ModerateComment { vote } => results::moderate(app, req, &p, vote).await,
+        Route::Moderation(r) => crate::moderation::handlers::dispatch(app, req, &p, r).await,
         Route::National => national::national(app, req, &p).await,
         Route::Poster { .. } | Route::UnitPosters { .. } => {
             admin::posters(app, req, &p, &route).await

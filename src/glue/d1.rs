@@ -165,6 +165,11 @@ pub(crate) fn num(n: impl Into<f64>) -> JsValue {
     JsValue::from_f64(n.into())
 }
 
+/// An optional whole number (an id, a moment): NULL when absent.
+pub(crate) fn opt_int(n: Option<i64>) -> JsValue {
+    n.map_or(JsValue::NULL, |n| num(n as f64))
+}
+
 pub(crate) fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }

@@ -346,3 +346,25 @@ pub fn random<const N: usize>() -> std::result::Result<[u8; N], ApiError> {
     })?;
     Ok(bytes)
 }
+
+/// A field of the request that is not what it must be: 422 naming it.
+pub fn invalid(field: &'static str, reason: &str) -> ApiError {
+    crate::admin::AdminError::Invalid {
+        field,
+        reason: reason.to_owned(),
+    }
+    .into()
+}
+
+/// An optional positive id from the query; 422 naming the field when it is not one.
+pub fn query_id(req: &Request, name: &'static str) -> std::result::Result<Option<i64>, ApiError> {
+    match query(req, name) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..(1i64 << 53)).contains(n))
+            .map(Some)
+            .ok_or_else(|| invalid(name, "must be a positive whole number")),
+    }
+}

@@ -12,7 +12,7 @@
 /// Modules for one worker only (docs/deploy.md, "Two workers"): each builds just its own.
 macro_rules! modules_of {
     ($when:meta: $($module:ident),* $(,)?) => {
-        $( #[cfg($when)] mod $module; )*
+        $( #[cfg($when)] pub(crate) mod $module; )*
     };
 }
 

@@ -2,7 +2,8 @@
 //! the public results (only when `PUBLIC_RESULTS` is "on").
 
 use super::http::ok_json;
-use super::http::{self, Answer};
+use super::http::{self, invalid, query_id, Answer};
+use super::zones::by_part_of_day;
 use super::App;
 use crate::account::Principal;
 use crate::admin::AdminError;
@@ -15,22 +16,6 @@ use crate::results_page;
 use crate::store::results::CommentFilter;
 use crate::store::Store;
 use worker::Request;
-
-/// The moment of an anonymous vote as managers see it: `at` becomes the start of its part of
-/// the unit's local day (`vote_time`). Votes with a contact keep their moment.
-fn by_part_of_day(
-    zones: &super::zones::IntlZones,
-    at: &mut i64,
-    zone: &str,
-    day: &mut Option<String>,
-    part: &mut Option<crate::vote_time::PartOfDay>,
-) -> i64 {
-    let c = crate::vote_time::coarse(*at, zone, zones);
-    *at = c.at;
-    *day = Some(c.day);
-    *part = Some(c.part);
-    c.day_start
-}
 
 fn today(app: &App) -> chrono::NaiveDate {
     parse_iso_day(&app.now.utc_day()).unwrap_or_default()
@@ -114,27 +99,6 @@ pub async fn direction_results(app: &App, req: &Request, p: &Principal) -> Answe
         200,
         &results::direction_results(&app.store, p, period, &s, &clock).await?,
     )
-}
-
-fn invalid(field: &'static str, reason: &str) -> ApiError {
-    AdminError::Invalid {
-        field,
-        reason: reason.to_owned(),
-    }
-    .into()
-}
-
-/// An optional positive id from the query; 422 naming the field when it is not one.
-fn query_id(req: &Request, name: &'static str) -> std::result::Result<Option<i64>, ApiError> {
-    match http::query(req, name) {
-        None => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..(1i64 << 53)).contains(n))
-            .map(Some)
-            .ok_or_else(|| invalid(name, "must be a positive whole number")),
-    }
 }
 
 pub async fn comments(app: &App, req: &Request, p: &Principal) -> Answer {
@@ -400,82 +364,3 @@ pub async fn change_case(app: &App, req: &mut Request, p: &Principal, id: Option
     Ok(http::no_content()?)
 }
 
-// --- appeals ----------------------------------------------------------------------------------
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AppealBody {
-    reason: String,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AppealDecisionBody {
-    decision: String,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-pub async fn file_appeal(app: &App, req: &mut Request, p: &Principal, vote: Option<i64>) -> Answer {
-    let body: AppealBody = super::http::json_body(req).await?;
-    let Some(vote) = vote else {
-        return Err(AdminError::NotFound("vote").into());
-    };
-    crate::appeal::file(&app.store, p, vote, &body.reason, app.now).await?;
-    ok_json(
-        201,
-        &serde_json::json!({ "vote_id": vote, "status": "open" }),
-    )
-}
-
-pub async fn appeals(app: &App, req: &Request, p: &Principal) -> Answer {
-    let before = query_id(req, "before")?;
-    let open_only = match http::query(req, "status").as_deref() {
-        None | Some("" | "all") => false,
-        Some("open") => true,
-        Some(_) => return Err(invalid("status", "must be open or all")),
-    };
-    let mut list = crate::appeal::list(&app.store, p, open_only, before).await?;
-    let zones = super::zones::IntlZones::default();
-    for a in &mut list {
-        by_part_of_day(&zones, &mut a.voted_at, &a.zone, &mut a.day, &mut a.part);
-    }
-    ok_json(200, &serde_json::json!({ "appeals": list }))
-}
-
-pub async fn decide_appeal(
-    app: &App,
-    req: &mut Request,
-    p: &Principal,
-    vote: Option<i64>,
-) -> Answer {
-    let body: AppealDecisionBody = super::http::json_body(req).await?;
-    let Some(vote) = vote else {
-        return Err(AdminError::NotFound("appeal").into());
-    };
-    let decision = crate::appeal::Decision::parse(&body.decision)?;
-    crate::appeal::decide(&app.store, p, vote, decision, body.note.as_deref(), app.now).await?;
-    Ok(http::no_content()?)
-}
-
-// --- comment moderation ------------------------------------------------------------------------
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ModerationBody {
-    decision: String,
-    #[serde(default)]
-    text: Option<String>,
-}
-
-pub async fn moderate(app: &App, req: &mut Request, p: &Principal, vote: Option<i64>) -> Answer {
-    let body: ModerationBody = super::http::json_body(req).await?;
-    let Some(vote) = vote else {
-        return Err(AdminError::NotFound("comment").into());
-    };
-    let decision = crate::moderation::Decision::parse(&body.decision, body.text.as_deref())?;
-    crate::moderation::moderate(&app.store, p, vote, &decision, app.now).await?;
-    // The public pages list published comments: they get new cache keys.
-    super::public::renew_versions(&app.store, app.now).await;
-    Ok(http::no_content()?)
-}

@@ -108,3 +108,19 @@ fn local_seconds(formatter: &JsValue, unix: i64) -> Option<i64> {
         + get("second")? * 1000.0;
     Some((ms / 1000.0) as i64)
 }
+
+/// The moment of an anonymous vote as managers see it: `at` becomes the start of its part of
+/// the unit's local day (`vote_time`). Votes with a contact keep their moment.
+pub(crate) fn by_part_of_day(
+    zones: &IntlZones,
+    at: &mut i64,
+    zone: &str,
+    day: &mut Option<String>,
+    part: &mut Option<crate::vote_time::PartOfDay>,
+) -> i64 {
+    let c = crate::vote_time::coarse(*at, zone, zones);
+    *at = c.at;
+    *day = Some(c.day);
+    *part = Some(c.part);
+    c.day_start
+}

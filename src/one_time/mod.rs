@@ -24,8 +24,8 @@ mod d1;
 pub(crate) mod handlers;
 
 use crate::account::Principal;
+use crate::admin::writable;
 use crate::admin::AdminError;
-use crate::appeal::writable;
 use crate::clock::Timestamp;
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::store::admin::Audit;

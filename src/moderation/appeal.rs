@@ -5,13 +5,13 @@
 //! kept with its appeal, never counted, and the results follow at the next roll-up. Every step
 //! goes to the audit log.
 
-use crate::account::{may_decide_appeal, AccountId, Principal, Scope};
-use crate::admin::AdminError;
+use super::store::{AppealStore, AppealView};
+use crate::account::{may_decide_appeal, AccountId, Principal};
+use crate::admin::{writable, AdminError};
 use crate::clock::Timestamp;
 use crate::org::UnitId;
 use crate::store::admin::AdminStore;
 use crate::store::admin::Audit;
-use crate::store::results::{AppealStore, AppealView};
 
 /// Why the employee believes the vote is false, as the manager writes it down.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,15 +52,6 @@ impl Decision {
             }),
         }
     }
-}
-
-/// The caller's write scope as a SQL parameter; a viewer-only caller is refused (403).
-pub(crate) fn writable(p: &Principal) -> Result<Option<String>, AdminError> {
-    let scope = p.write_scope();
-    if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
-        return Err(AdminError::Forbidden);
-    }
-    Ok(scope.sql_param())
 }
 
 /// Files an appeal against vote `vote` (counted or flagged, within the caller's subtrees).

@@ -2,12 +2,25 @@
 //! administrator publishes it, as written or shortened (personal data taken out). Published
 //! comments appear on the public results with their unit and month, never with the employee's
 //! name or anything about the voter. Every decision goes to the audit log.
+//!
+//! This folder also holds appeals against votes (`appeal`): both are an administrator's
+//! decision about one citizen's vote, within their subtrees and never about their own employee.
+
+pub mod appeal;
+pub mod routes;
+pub mod sql;
+pub mod store;
+// The Workers side, in the back office only (docs/deploy.md): D1 and the handlers.
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+mod d1;
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+pub(crate) mod handlers;
 
 use crate::account::{Principal, Scope};
 use crate::admin::AdminError;
 use crate::clock::Timestamp;
 use crate::store::admin::Audit;
-use crate::store::results::ModerationStore;
+use store::ModerationStore;
 
 /// The text a published comment shows: 1 to 1,000 characters, no control characters but line
 /// breaks (the vote's own limit).
