@@ -143,12 +143,8 @@ pub enum Route<'a> {
     ReissueOldCodes {
         unit: Option<UnitId>,
     },
-    Poster {
-        employee: Option<EmployeeId>,
-    },
-    UnitPosters {
-        unit: Option<UnitId>,
-    },
+    /// The poster pages (`poster::routes`).
+    Poster(crate::poster::routes::PosterRoute),
     UnitResults {
         unit: Option<UnitId>,
     },
@@ -408,7 +404,7 @@ const TABLES: &[&[Def]] = &[
     crate::moderation::routes::ROUTES,
     crate::one_time::routes::ROUTES,
     crate::directory::routes::ROUTES,
-    POSTERS,
+    crate::poster::routes::ROUTES,
     PUBLIC,
 ];
 
@@ -610,18 +606,6 @@ const REVIEW: &[Def] = &[
     // `cases/overdue` is a list, not a case: PATCH there is a 405, as on any list.
     Def::new(Patch, "/api/v1/admin/cases/{id}", |p| {
         (p.text() != "overdue").then(|| Route::ChangeCase { id: p.row_id() })
-    }),
-];
-
-/// Posters to print, opened from the admin page (HTML, not API).
-const POSTERS: &[Def] = &[
-    Def::new(Get, "/admin/employees/{id}/poster", |p| {
-        Some(Route::Poster {
-            employee: p.employee(),
-        })
-    }),
-    Def::new(Get, "/admin/units/{id}/posters", |p| {
-        Some(Route::UnitPosters { unit: p.unit() })
     }),
 ];
 

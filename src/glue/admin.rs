@@ -8,11 +8,9 @@ use super::App;
 use crate::account::{self, AccountId, Principal, Via, SESSION_SECONDS};
 use crate::admin::{self, AdminError, EmployeePatch, RoleInput, UnitPatch};
 use crate::api::ApiError;
-use crate::i18n::{self, Lang};
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
-use crate::poster::{self, PaperSize, PosterCard};
+use crate::poster;
 use crate::qr;
-use crate::routes::Route;
 use crate::store::admin::AdminStore;
 use serde::{Deserialize, Serialize};
 use worker::{console_error, Request};
@@ -656,7 +654,8 @@ fn invalid(field: &'static str, reason: &str) -> ApiError {
 }
 
 /// `?channel=` (0..=255, default 0): which service point's code.
-fn channel(req: &Request) -> std::result::Result<Channel, ApiError> {
+/// The `channel` query parameter (unspecified when absent).
+pub(crate) fn channel(req: &Request) -> std::result::Result<Channel, ApiError> {
     match http::query(req, "channel") {
         None => Ok(Channel::UNSPECIFIED),
         Some(c) => c
@@ -807,97 +806,4 @@ pub async fn export(app: &App, req: &Request, p: &Principal) -> Answer {
         &format!("attachment; filename=\"employees-{}.csv\"", unit.get()),
     )?;
     Ok(resp)
-}
-
-// --- posters --------------------------------------------------------------------------------
-
-fn paper(req: &Request) -> PaperSize {
-    http::query(req, "size")
-        .and_then(|s| PaperSize::parse(&s))
-        .unwrap_or(PaperSize::A5)
-}
-
-/// The poster page of one employee or of a unit's subtree (HTML, printed from the browser).
-pub async fn posters(app: &App, req: &Request, p: &Principal, route: &Route<'_>) -> Answer {
-    let channel = channel(req)?;
-    let (unit, employee) = match route {
-        Route::Poster { employee: Some(e) } => (None, Some(*e)),
-        Route::UnitPosters { unit: Some(u) } => (Some(*u), None),
-        _ => return Err(not_found("poster")),
-    };
-    if let Some(u) = unit {
-        admin::unit_detail(&app.store, p, u).await?;
-    }
-    let rows = admin::poster_rows(&app.store, p, unit, employee, channel).await?;
-    if employee.is_some() && rows.is_empty() {
-        return Err(not_found("current code"));
-    }
-    let prepared: Vec<(String, String, &crate::store::admin::PosterRow)> = rows
-        .iter()
-        .filter_map(|r| {
-            let (url, shown) = admin::code_url(
-                &app.ring,
-                &app.base_url,
-                app.shards.home(),
-                r.employee,
-                r.channel,
-                r.issue,
-                r.key_id,
-            )?;
-            Some((qr::svg(&url).ok()?, shown, r))
-        })
-        .collect();
-    let cards: Vec<PosterCard> = prepared
-        .iter()
-        .map(|(svg, shown, r)| PosterCard {
-            name: &r.name,
-            position: &r.position,
-            unit: &r.unit_name,
-            display_url: shown,
-            qr_svg: svg,
-        })
-        .collect();
-    let ui = i18n::negotiate(
-        http::query(req, "lang").as_deref(),
-        http::header(req, "accept-language").as_deref(),
-        app.default_lang,
-    );
-    // A unit's page says whom it leaves out for want of a current code.
-    let uncoded = match unit {
-        Some(u) => Some((
-            u,
-            crate::directory::uncoded(&app.store, p, u, channel).await?,
-        )),
-        None => None,
-    };
-    let skipped = match &uncoded {
-        Some((u, (list, may_issue))) => poster::Skipped {
-            employees: list
-                .iter()
-                .take(poster::SKIPPED_SHOWN)
-                .map(|e| (e.name.as_str(), e.unit_name.as_str()))
-                .collect(),
-            more: list.len() > poster::SKIPPED_SHOWN,
-            issue: may_issue.then_some((u.get(), channel.get())),
-        },
-        None => poster::Skipped::default(),
-    };
-    Ok(http::admin_html(
-        200,
-        poster::unit_posters_page(ui, paper(req), &app.poster_langs(), &cards, &skipped),
-    )?)
-}
-
-impl App {
-    /// The languages printed on posters: the instance's default first, then the others the
-    /// instance lists in `POSTER_LANGS` (default: the default language and English).
-    pub fn poster_langs(&self) -> Vec<Lang> {
-        let mut langs = vec![self.default_lang];
-        for l in &self.extra_poster_langs {
-            if !langs.contains(l) {
-                langs.push(*l);
-            }
-        }
-        langs
-    }
 }

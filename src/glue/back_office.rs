@@ -102,9 +102,7 @@ pub(super) async fn signed_in(
         Route::ChangeCase { id } => results::change_case(app, req, &p, id).await,
         Route::Moderation(r) => crate::moderation::handlers::dispatch(app, req, &p, r).await,
         Route::National => national::national(app, req, &p).await,
-        Route::Poster { .. } | Route::UnitPosters { .. } => {
-            admin::posters(app, req, &p, &route).await
-        }
+        Route::Poster(r) => crate::poster::handlers::dispatch(app, req, &p, r).await,
         Route::OneTime(r) => crate::one_time::handlers::dispatch(app, req, &p, r).await,
         Route::Directory(r) => crate::directory::handlers::dispatch(app, req, &p, r).await,
         // Public routes were answered above.

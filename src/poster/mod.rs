@@ -12,6 +12,11 @@
 //! stylesheet sizes in millimetres. The sizes follow docs/posters.md: at least 1.2 mm a
 //! module for a version-4 code on the smallest sheet.
 
+pub mod routes;
+// The Workers side, in the back office only (docs/deploy.md).
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+pub(crate) mod handlers;
+
 use crate::i18n::Lang;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -1165,7 +1170,7 @@ mod tests {
     /// or more for a version-4 code (33 modules and the 8 of the quiet zone).
     #[test]
     fn the_css_prints_the_qr_sizes_of_the_docs() {
-        let docs = include_str!("../docs/posters.md");
+        let docs = include_str!("../../docs/posters.md");
         for size in PaperSize::ALL {
             let qr = size.qr_width_mm();
             assert!(
