@@ -9,9 +9,9 @@
 
 use crate::admin::{AdminError, SignInError};
 use crate::clock::DayRangeError;
-use crate::service::{CodeError, VoteError};
 use crate::store::StoreError;
-use crate::vote::InputError;
+use crate::voting::service::{CodeError, VoteError};
+use crate::voting::vote::InputError;
 use serde::Serialize;
 
 /// An error answer: `{"error": {"code": "...", "message": "..."}}`.
@@ -407,10 +407,12 @@ mod tests {
 
     #[test]
     fn malformed_json_is_400_and_wrong_shape_is_422() {
-        let syntax = serde_json::from_str::<crate::vote::JsonVote>("{\"token\":").unwrap_err();
+        let syntax =
+            serde_json::from_str::<crate::voting::vote::JsonVote>("{\"token\":").unwrap_err();
         assert_eq!(ApiError::from_json_error(&syntax).status, 400);
         let shape =
-            serde_json::from_str::<crate::vote::JsonVote>("{\"token\":1,\"score\":1}").unwrap_err();
+            serde_json::from_str::<crate::voting::vote::JsonVote>("{\"token\":1,\"score\":1}")
+                .unwrap_err();
         assert_eq!(ApiError::from_json_error(&shape).status, 422);
     }
 

@@ -14,9 +14,9 @@ use crate::alert::AlertConfig;
 use crate::cf_access::AccessConfig;
 use crate::i18n::Lang;
 use crate::qr::PublicBaseUrl;
-use crate::service::ClientLimits;
 use crate::shard::ShardMap;
 use crate::token::KeyRing;
+use crate::voting::service::ClientLimits;
 use std::fmt;
 
 /// Cloudflare's Turnstile verification endpoint.

@@ -47,12 +47,11 @@ pub mod results_page;
 pub mod routes;
 pub mod same_site;
 pub mod scale;
-pub mod service;
 pub mod shard;
 pub mod store;
 pub mod token;
-pub mod vote;
 pub mod vote_time;
+pub mod voting;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;

@@ -50,23 +50,12 @@ pub enum Route<'a> {
     Health,
     /// The site's icon, which browsers ask for on their own (`glue::http::favicon`).
     Favicon,
-    Home,
-    Thanks,
-    VotePage {
-        token: &'a str,
-    },
-    /// A unit's feedback form for its website: who served you, then their vote page.
-    UnitForm {
-        unit: Option<UnitId>,
-    },
+    /// What a citizen's scan reaches (`voting::routes`).
+    Voting(crate::voting::routes::VotingRoute<'a>),
     /// Anyone holding a receipt checks it against the month's published digest.
     ReceiptCheck {
         code: &'a str,
     },
-    VoteForm {
-        token: &'a str,
-    },
-    ApiVote,
     OpenApi,
     AdminApp,
     AdminAsset {
@@ -392,7 +381,8 @@ impl<'a> Params<'a> {
 /// Every feature's table, in the order they are tried (a path matches at most one route per
 /// method, a test checks it).
 const TABLES: &[&[Def]] = &[
-    CITIZEN,
+    PLATFORM,
+    crate::voting::routes::ROUTES,
     SIGN_IN,
     ORG,
     CODES,
@@ -415,26 +405,10 @@ pub fn all() -> impl Iterator<Item = &'static Def> {
 
 use Method::{Delete, Get, Patch, Post, Put};
 
-/// A scan: the vote page, its form and the JSON vote, the unit's form, the thank-you page;
-/// and what every deployment answers: health, icon, the admin page and its assets, OpenAPI.
-const CITIZEN: &[Def] = &[
+/// What every deployment answers: health, icon, the admin page and its assets, OpenAPI.
+const PLATFORM: &[Def] = &[
     Def::new(Get, "/healthz", |_| Some(Route::Health)).public(),
     Def::new(Get, "/favicon.ico", |_| Some(Route::Favicon)).public(),
-    Def::new(Get, "/", |_| Some(Route::Home)).public(),
-    Def::new(Get, "/thanks", |_| Some(Route::Thanks)).public(),
-    Def::new(Get, "/r/{token}", |p| {
-        p.nonempty().map(|token| Route::VotePage { token })
-    })
-    .public(),
-    Def::new(Post, "/r/{token}", |p| {
-        p.nonempty().map(|token| Route::VoteForm { token })
-    })
-    .public()
-    .body(BodyLimit::Vote),
-    Def::new(Get, "/f/{id}", |p| Some(Route::UnitForm { unit: p.unit() })).public(),
-    Def::new(Post, "/api/v1/votes", |_| Some(Route::ApiVote))
-        .public()
-        .body(BodyLimit::Vote),
     Def::new(Get, "/admin", |_| Some(Route::AdminApp)).public(),
     Def::new(Get, "/admin/", |_| Some(Route::AdminApp)).public(),
     Def::new(Get, "/admin/assets/{name}", |p| {
@@ -674,6 +648,7 @@ fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Matched<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::voting::routes::VotingRoute;
 
     /// The route a request dispatches to, or why none.
     fn to(method: Method, path: &str) -> Result<Route<'_>, RouteError> {
@@ -684,11 +659,11 @@ mod tests {
     fn vote_path_is_case_insensitive() {
         assert_eq!(
             to(Method::Get, "/R/ABC"),
-            Ok(Route::VotePage { token: "ABC" })
+            Ok(Route::Voting(VotingRoute::VotePage { token: "ABC" }))
         );
         assert_eq!(
             to(Method::Post, "/r/abc"),
-            Ok(Route::VoteForm { token: "abc" })
+            Ok(Route::Voting(VotingRoute::VoteForm { token: "abc" }))
         );
         assert_eq!(to(Method::Get, "/r/"), Err(RouteError::NotFound));
     }

@@ -11,7 +11,7 @@ use crate::integrity::{Cidr, Flag};
 use crate::org::{EmployeeId, UnitId};
 use crate::scale::Scale;
 use crate::token::Claims;
-use crate::vote::Ballot;
+use crate::voting::vote::Ballot;
 
 pub mod admin;
 pub mod record;

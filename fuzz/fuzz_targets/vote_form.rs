@@ -2,7 +2,7 @@
 //! Any bytes as a vote form body and as a JSON vote: parsing must never panic.
 
 use civicrate::scale::Scale;
-use civicrate::vote::{Ballot, FormVote, JsonVote};
+use civicrate::voting::vote::{Ballot, FormVote, JsonVote};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

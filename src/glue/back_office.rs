@@ -8,8 +8,11 @@ use crate::account::Principal;
 use crate::between_workers::CronCall;
 use crate::clock::DayRange;
 use crate::org::EmployeeId;
+use crate::shard::{Destination, ShardMap};
+use crate::voting::service;
 use crate::store::admin::AdminStore;
 use crate::store::results::ResultsStore;
+use crate::store::Store;
 use worker::console_log;
 
 /// The public routes a scan does not need: the receipt check, the admin page, its assets and

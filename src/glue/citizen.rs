@@ -30,12 +30,7 @@ pub(super) fn serves(route: &Route<'_>) -> bool {
             | Route::OpenApi
             | Route::Health
             | Route::Favicon
-            | Route::Home
-            | Route::Thanks
-            | Route::VotePage { .. }
-            | Route::UnitForm { .. }
-            | Route::VoteForm { .. }
-            | Route::ApiVote
+            | Route::Voting(_)
     )
 }
 

@@ -13,10 +13,10 @@ use worker::Queue;
 
 /// Keys are kept longer than the Queue keeps a message (14 days at most), so any redelivery
 /// still finds its key.
-pub(super) const KEY_RETENTION_SECONDS: i64 = 15 * 86_400;
+pub(crate) const KEY_RETENTION_SECONDS: i64 = 15 * 86_400;
 
 /// The shard's store, with the vote's write replaced by a message on the Queue.
-pub(super) struct QueuedStore<'a> {
+pub(crate) struct QueuedStore<'a> {
     pub store: &'a D1Store,
     pub queue: &'a Queue,
     /// `SIMULATED_REDELIVERY = "on"` (local runs only): each vote is sent twice, as an

@@ -6,7 +6,7 @@
 //! check itself.
 
 use crate::config::TurnstileConfig;
-use crate::service::Challenge;
+use crate::voting::service::Challenge;
 use wasm_bindgen::JsValue;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 

@@ -91,7 +91,7 @@ mod tests {
     use crate::org::{Channel, EmployeeId, UnitId};
     use crate::store::Source;
     use crate::token::Claims;
-    use crate::vote::Ballot;
+    use crate::voting::vote::Ballot;
 
     #[test]
     fn a_queued_vote_survives_the_trip_through_json_unchanged_and_carries_no_address() {

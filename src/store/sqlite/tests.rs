@@ -10,14 +10,14 @@ use crate::i18n::Lang;
 use crate::integrity::Flag;
 use crate::org::{Channel, EmployeeId, UnitId};
 use crate::receipt::Receipt;
-use crate::service::{
-    self, Arrival, Client, ClientLimits, CodeError, NoChallenge, Submission, VerifiedCode,
-    VoteError,
-};
 use crate::store::statement::{Arg, Statement};
 use crate::store::{sql, CodeStatus, NewVote, Recorded, Source, Store};
 use crate::token::{Claims, CodeKind, KeyRing};
-use crate::vote::{Ballot, InputError};
+use crate::voting::service::{
+    self, Arrival, Client, ClientLimits, CodeError, NoChallenge, Submission, VerifiedCode,
+    VoteError,
+};
+use crate::voting::vote::{Ballot, InputError};
 
 /// 2026-01-01 10:00 UTC.
 const T: i64 = 1_767_225_600 + 10 * 3600;

@@ -9,7 +9,7 @@ use crate::org::EmployeeId;
 use crate::scale::Scale;
 use crate::store::{CodeHolder, CodeStatus, NewVote, Recorded, Source, Store, StoreError};
 use crate::token::{Claims, KeyRing, Token};
-use crate::vote::{Ballot, InputError};
+use crate::voting::vote::{Ballot, InputError};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
