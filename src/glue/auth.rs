@@ -1,7 +1,8 @@
 //! Who is calling: an API token, a session cookie (with its CSRF check), or nobody. Also the
 //! WebCrypto PBKDF2 behind password hashes.
 
-use super::http;
+use super::http::{self, same_origin};
+use super::webcrypto::{js_err, subtle};
 use super::App;
 use crate::account::{self, constant_time_eq, Kdf, Principal, SessionId, SessionKey, Via};
 use crate::api::ApiError;
@@ -14,22 +15,6 @@ use worker::{console_error, Request};
 
 /// PBKDF2 through the runtime's WebCrypto: native code, far faster than hashing in WASM.
 pub struct WebCryptoKdf;
-
-pub(super) fn subtle() -> Result<web_sys::SubtleCrypto, String> {
-    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
-        .map_err(|_| String::from("no crypto global"))?;
-    Ok(crypto.unchecked_into::<web_sys::Crypto>().subtle())
-}
-
-pub(super) fn js_err(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            Reflect::get(&e, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|m| m.as_string())
-        })
-        .unwrap_or_else(|| String::from("WebCrypto error"))
-}
 
 impl Kdf for WebCryptoKdf {
     async fn pbkdf2_sha256(
@@ -82,19 +67,6 @@ fn principal_of(grants: AccountGrants, via: Via) -> Principal {
 pub fn session_id(req: &Request, key: &SessionKey) -> Option<SessionId> {
     let cookie = http::header(req, "cookie")?;
     SessionId::from_cookie(account::cookie_from_header(&cookie)?, key)
-}
-
-/// Whether a browser request comes from this site. Browsers send `Origin` on every
-/// cross-site POST, PUT, PATCH and DELETE; scripts without it are not browsers.
-pub(super) fn same_origin(req: &Request) -> bool {
-    let Some(origin) = http::header(req, "origin") else {
-        return true;
-    };
-    let host = http::header(req, "host").unwrap_or_default();
-    let origin_host = origin
-        .split_once("://")
-        .map_or(origin.as_str(), |(_, rest)| rest);
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(&host)
 }
 
 /// Resolves the caller or answers 401 (nobody) / 403 (a session without its CSRF value).

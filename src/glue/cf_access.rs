@@ -1,7 +1,7 @@
 //! Cloudflare Access: the team's keys fetched and cached per isolate, RS256 checked by
 //! WebCrypto, the e-mail mapped to an account.
 
-use super::auth::{js_err, subtle};
+use super::webcrypto::{js_err, subtle};
 use super::{http, App};
 use crate::account::{constant_time_eq, Principal, Via};
 use crate::api::ApiError;
@@ -177,7 +177,7 @@ pub async fn principal(
     if method.is_unsafe() {
         let sent = http::header(req, "x-csrf-token").unwrap_or_default();
         if csrf.is_empty()
-            || !super::auth::same_origin(req)
+            || !http::same_origin(req)
             || !constant_time_eq(sent.trim().as_bytes(), csrf.as_bytes())
         {
             return Err(ApiError::csrf());

@@ -368,3 +368,16 @@ pub fn query_id(req: &Request, name: &'static str) -> std::result::Result<Option
             .ok_or_else(|| invalid(name, "must be a positive whole number")),
     }
 }
+
+/// Whether a browser request comes from this site. Browsers send `Origin` on every
+/// cross-site POST, PUT, PATCH and DELETE; scripts without it are not browsers.
+pub fn same_origin(req: &Request) -> bool {
+    let Some(origin) = header(req, "origin") else {
+        return true;
+    };
+    let host = header(req, "host").unwrap_or_default();
+    let origin_host = origin
+        .split_once("://")
+        .map_or(origin.as_str(), |(_, rest)| rest);
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(&host)
+}

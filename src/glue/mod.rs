@@ -23,6 +23,8 @@ pub(crate) mod http;
 pub(crate) mod limiter;
 pub(crate) mod queue;
 pub(crate) mod turnstile;
+#[cfg(not(feature = "citizen"))]
+pub(crate) mod webcrypto;
 // The citizen worker's own: what it answers and hands on, and the Queue consumer.
 modules_of!(feature = "citizen": citizen, queue_consumer);
 // The back office's: its routes and crons, and their D1 adapters.
