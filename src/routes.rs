@@ -50,6 +50,8 @@ pub enum Route<'a> {
     Health,
     /// The site's icon, which browsers ask for on their own (`glue::http::favicon`).
     Favicon,
+    /// The HR list in and out (`import::routes`).
+    Import(crate::import::routes::ImportRoute),
     /// What a citizen's scan reaches (`voting::routes`).
     Voting(crate::voting::routes::VotingRoute<'a>),
     /// Anyone holding a receipt checks it against the month's published digest.
@@ -101,8 +103,6 @@ pub enum Route<'a> {
     },
     Directions,
     CreateDirection,
-    Import,
-    Export,
     Accounts,
     Invite,
     SetRoles {
@@ -385,6 +385,7 @@ const TABLES: &[&[Def]] = &[
     crate::voting::routes::ROUTES,
     SIGN_IN,
     ORG,
+    crate::import::routes::ROUTES,
     CODES,
     ACCOUNTS,
     crate::audit::routes::ROUTES,
@@ -464,8 +465,6 @@ const ORG: &[Def] = &[
     Def::new(Post, "/api/v1/admin/directions", |_| {
         Some(Route::CreateDirection)
     }),
-    Def::new(Post, "/api/v1/admin/import", |_| Some(Route::Import)).body(BodyLimit::Import),
-    Def::new(Get, "/api/v1/admin/export.csv", |_| Some(Route::Export)),
 ];
 
 const CODES: &[Def] = &[

@@ -3,7 +3,7 @@
 //! employees and directions, and a clean plan, once applied and exported, must read back
 //! unchanged.
 
-use civicrate::hr_csv::{self, Action, DirectionRef, ExistingEmployee, UnitRef};
+use civicrate::import::hr_csv::{self, Action, DirectionRef, ExistingEmployee, UnitRef};
 use civicrate::org::{EmployeeId, Name, UnitId};
 use libfuzzer_sys::fuzz_target;
 

@@ -491,6 +491,8 @@ mod tests {
         // Actions are written as string literals beside `action` in the use cases.
         let sources = [
             include_str!("../admin.rs"),
+            include_str!("../directory/mod.rs"),
+            include_str!("../import/mod.rs"),
             include_str!("mod.rs"),
             include_str!("../moderation/appeal.rs"),
             include_str!("../moderation/mod.rs"),

@@ -772,38 +772,3 @@ pub async fn create_direction(app: &App, req: &mut Request, p: &Principal) -> An
     )
 }
 
-fn unit_param(req: &Request) -> std::result::Result<UnitId, ApiError> {
-    http::query(req, "unit")
-        .and_then(|u| UnitId::parse_str(&u))
-        .ok_or_else(|| invalid("unit", "must be the id of a unit"))
-}
-
-pub async fn import(app: &App, req: &mut Request, p: &Principal) -> Answer {
-    let unit = unit_param(req)?;
-    let dry_run = match http::query(req, "dry_run").as_deref() {
-        None | Some("true" | "1") => true,
-        Some("false" | "0") => false,
-        Some(_) => return Err(invalid("dry_run", "must be true or false")),
-    };
-    if !http::has_content_type(req, "text/csv") {
-        return Err(ApiError::unsupported_media_type("text/csv"));
-    }
-    let body = http::body(req).await?;
-    let report = admin::import(&app.store, p, unit, &body, dry_run, app.now).await?;
-    ok_json(200, &report)
-}
-
-pub async fn export(app: &App, req: &Request, p: &Principal) -> Answer {
-    let unit = unit_param(req)?;
-    let csv = admin::export(&app.store, p, unit).await?;
-    let mut resp = http::file(
-        "text/csv; charset=utf-8",
-        csv.into_bytes(),
-        "private, no-store",
-    )?;
-    resp.headers_mut().set(
-        "content-disposition",
-        &format!("attachment; filename=\"employees-{}.csv\"", unit.get()),
-    )?;
-    Ok(resp)
-}
