@@ -48,6 +48,7 @@ pub const ACTIONS: &[&str] = &[
     "employee_created",
     "employee_changed",
     "qr_issued",
+    "qr_bulk_issued",
     "qr_revoked",
     "qr_reissued_for_key",
     "one_time_codes_issued",
@@ -484,6 +485,22 @@ mod tests {
                 "{key} appears {found} times, not once per language"
             );
         }
+    }
+
+    #[test]
+    fn the_documented_action_filter_takes_exactly_the_listed_actions() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("openapi.json")).unwrap();
+        let params = doc["paths"]["/api/v1/admin/audit"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let action = params.iter().find(|p| p["name"] == "action").unwrap();
+        let documented: Vec<&str> = action["schema"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(documented, ACTIONS);
     }
 
     #[test]
