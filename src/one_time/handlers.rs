@@ -7,7 +7,7 @@ use crate::admin::AdminError;
 use crate::api::ApiError;
 use crate::glue::http::{self, json_body, ok_json, Answer};
 use crate::glue::App;
-use crate::{i18n, poster, qr};
+use crate::{poster, qr};
 use worker::Request;
 
 /// Answers a one-time codes route for a signed-in caller.
@@ -86,11 +86,7 @@ async fn slips(app: &App, req: &Request, p: &Principal, id: i64) -> Answer {
             qr_svg: svg,
         })
         .collect();
-    let ui = i18n::negotiate(
-        http::query(req, "lang").as_deref(),
-        http::header(req, "accept-language").as_deref(),
-        app.default_lang,
-    );
+    let ui = app.page_lang(req, None);
     // The last day the codes work, in UTC like every date the admin page prints.
     let until = crate::clock::Timestamp::from_unix_seconds(batch.batch.expires_at - 1).utc_day();
     Ok(http::admin_html(

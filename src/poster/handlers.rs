@@ -9,7 +9,7 @@ use crate::api::ApiError;
 use crate::glue::admin::channel;
 use crate::glue::http::{self, Answer};
 use crate::glue::App;
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::qr;
 use worker::Request;
 
@@ -68,11 +68,7 @@ async fn posters(app: &App, req: &Request, p: &Principal, route: PosterRoute) ->
             qr_svg: svg,
         })
         .collect();
-    let ui = i18n::negotiate(
-        http::query(req, "lang").as_deref(),
-        http::header(req, "accept-language").as_deref(),
-        app.default_lang,
-    );
+    let ui = app.page_lang(req, None);
     // A unit's page says whom it leaves out for want of a current code.
     let uncoded = match unit {
         Some(u) => Some((
