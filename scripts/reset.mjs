@@ -1,6 +1,6 @@
 // Makes a one-time link back into an existing, active account whose owner forgot the password,
 // straight in D1: the way back in when no superadmin can sign in to make one in the admin page.
-// It is a grant link that adds no role (src/audit.rs, `reset_link`): accepting it sets a new
+// It is a grant link that adds no role (src/audit/mod.rs, `reset_link`): accepting it sets a new
 // password, ends every session of the account and revokes its API tokens. Valid for 72 hours;
 // the audit log records it as made by "command line".
 //

@@ -50,14 +50,12 @@ pub enum Route<'a> {
     Health,
     /// The site's icon, which browsers ask for on their own (`glue::http::favicon`).
     Favicon,
+    /// The public results and the receipt check (`public::routes`).
+    Public(crate::public::routes::PublicRoute<'a>),
     /// The HR list in and out (`import::routes`).
     Import(crate::import::routes::ImportRoute),
     /// What a citizen's scan reaches (`voting::routes`).
     Voting(crate::voting::routes::VotingRoute<'a>),
-    /// Anyone holding a receipt checks it against the month's published digest.
-    ReceiptCheck {
-        code: &'a str,
-    },
     OpenApi,
     AdminApp,
     AdminAsset {
@@ -146,8 +144,6 @@ pub enum Route<'a> {
     MonthlyReport {
         unit: Option<UnitId>,
     },
-    PublicResultsPage,
-    PublicResultsData,
     FlaggedVotes,
     DecideFlagged,
     /// Votes rejected in review, and undoing one's rejection or several at once.
@@ -396,7 +392,7 @@ const TABLES: &[&[Def]] = &[
     crate::one_time::routes::ROUTES,
     crate::directory::routes::ROUTES,
     crate::poster::routes::ROUTES,
-    PUBLIC,
+    crate::public::routes::ROUTES,
 ];
 
 /// Every route of every feature.
@@ -580,19 +576,6 @@ const REVIEW: &[Def] = &[
     Def::new(Patch, "/api/v1/admin/cases/{id}", |p| {
         (p.text() != "overdue").then(|| Route::ChangeCase { id: p.row_id() })
     }),
-];
-
-/// Published results and the receipt check.
-const PUBLIC: &[Def] = &[
-    Def::new(Get, "/results", |_| Some(Route::PublicResultsPage)).public(),
-    Def::new(Get, "/api/v1/public/results", |_| {
-        Some(Route::PublicResultsData)
-    })
-    .public(),
-    Def::new(Get, "/api/v1/public/receipts/{code}", |p| {
-        Some(Route::ReceiptCheck { code: p.text() })
-    })
-    .public(),
 ];
 
 /// A matched request: its route and the declaration it matched.

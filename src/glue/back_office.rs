@@ -20,9 +20,7 @@ use worker::console_log;
 pub(super) async fn public(app: &App, req: &mut Request, route: Route<'_>) -> Result<Response> {
     let answer = match route {
         // The public results and receipts answer their own errors (`public.rs`).
-        Route::ReceiptCheck { code } => return public::check_receipt(app, code).await,
-        Route::PublicResultsPage => return public::public_page(app, req).await,
-        Route::PublicResultsData => return public::public_data(app, req).await,
+        Route::Public(r) => return crate::public::handlers::dispatch(app, req, r).await,
         Route::OpenApi | Route::AdminApp => admin::static_asset_missing(),
         Route::AdminAsset { name } => admin::asset(name),
         Route::SignIn => admin::sign_in(app, req).await,
@@ -247,7 +245,7 @@ async fn hourly(config: &Config, store: &D1Store, now: Timestamp) {
         // The next run redoes it: every step is a batch, and the dirty days stay dirty.
         Err(e) => console_error!("cron: roll-up failed: {e}"),
     }
-    public::refresh_after_roll_up(store, now, changed, config.min_votes).await;
+    crate::public::handlers::refresh_after_roll_up(store, now, changed, config.min_votes).await;
     // After the roll-up, whose screening is what needed the exact times.
     match coarsen_times(store, now).await {
         Ok(0) => {}
@@ -362,8 +360,8 @@ async fn close_month(config: &Config, store: &D1Store, now: Timestamp) {
             if c.reports > 0 {
                 // The closed month's pages, rebuilt from the rebuilt month, and every page
                 // anew: they show the digest just published.
-                public::refresh(store, now, std::slice::from_ref(&c.month), min_votes).await;
-                public::renew_versions(store, now).await;
+                crate::public::handlers::refresh(store, now, std::slice::from_ref(&c.month), min_votes).await;
+                crate::public::handlers::renew_versions(store, now).await;
             }
         }
         Err(e) => console_error!("cron: monthly close failed: {e}"),

@@ -30,7 +30,7 @@ modules_of!(feature = "citizen": citizen, queue_consumer);
 // The back office's: its routes and crons, and their D1 adapters.
 modules_of!(not(feature = "citizen"):
     admin, alert, auth, back_office, cf_access, d1_admin,
-    d1_public, d1_results, national, public, results, zones,
+    d1_results, national, results, zones,
 );
 
 use crate::api::ApiError;
@@ -110,7 +110,7 @@ fn binding_names(env: &Env) -> Vec<String> {
 }
 
 /// The UTC date of a moment.
-fn today(now: Timestamp) -> chrono::NaiveDate {
+pub(crate) fn today(now: Timestamp) -> chrono::NaiveDate {
     chrono::DateTime::from_timestamp(now.unix_seconds(), 0)
         .map(|t| t.date_naive())
         .unwrap_or_default()
@@ -223,14 +223,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     };
     #[cfg(not(feature = "citizen"))]
-    if public::is_public_read(&route) {
+    if crate::public::handlers::is_public_read(&route) {
         let now_ms = Date::now().as_millis() as f64;
         if let Some(refused) =
-            public::refuse_if_over_limit(&env, &config, &req, &path, now_ms).await
+            crate::public::handlers::refuse_if_over_limit(&env, &config, &req, &path, now_ms).await
         {
             return refused;
         }
-        if let Some(kept) = public::from_memory(&config, &req, &route, now) {
+        if let Some(kept) = crate::public::handlers::from_memory(&config, &req, &route, now) {
             return Ok(kept);
         }
     }
@@ -246,7 +246,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // primary serves them as well, and spares the one primary of a busy shard.
     #[cfg(not(feature = "citizen"))]
     let app = match route {
-        Route::PublicResultsPage | Route::PublicResultsData | Route::ReceiptCheck { .. } => App {
+        Route::Public(_) => App {
             store: app.store.read_replica(),
             ..app
         },

@@ -95,6 +95,6 @@ async fn moderate(app: &App, req: &mut Request, p: &Principal, vote: Option<i64>
     let decision = super::Decision::parse(&body.decision, body.text.as_deref())?;
     super::moderate(&app.store, p, vote, &decision, app.now).await?;
     // The public pages list published comments: they get new cache keys.
-    crate::glue::public::renew_versions(&app.store, app.now).await;
+    crate::public::handlers::renew_versions(&app.store, app.now).await;
     Ok(http::no_content()?)
 }

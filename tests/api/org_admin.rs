@@ -1,4 +1,4 @@
-//! The directory (`src/directory.rs`): search and the organisation-wide employee list within
+//! The directory (`src/directory/`): search and the organisation-wide employee list within
 //! the caller's subtrees, each employee's code status, missing codes issued in bulk (exactly
 //! those, once, by the unit's admins only), and a unit's posters naming whom they leave out.
 

@@ -1,21 +1,32 @@
 //! The public routes (`/results`, `/api/v1/public/results`, `/api/v1/public/receipts/{code}`):
 //! a per-client rate limit, then the Workers cache under the month's version, then the stored
-//! pages (`public.rs`); nothing is computed from the roll-up tables per request.
+//! pages (`mod.rs`); nothing is computed from the roll-up tables per request.
 
-use super::{http, App};
+use super::routes::PublicRoute;
+use super::{PublicStore, PublicUnit};
 use crate::api::ApiError;
 use crate::clock::iso_day;
+use crate::glue::d1::D1Store;
+use crate::glue::{http, today, App};
 use crate::i18n::Lang;
+use crate::moderation::store::ModerationStore;
 use crate::pages::{problem_page, Problem};
-use crate::public::{PublicStore, PublicUnit};
 use crate::report::{self, month_key, Figures, Period, PeriodKind};
 use crate::results_page::{self, PublicView};
 use crate::routes::Route;
-use crate::moderation::store::ModerationStore;
 use crate::store::results::ReceiptStore;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{console_error, console_log, Cache, Env, Request, Response, Result};
+
+/// Answers a public route; each answers its own errors, as pages or JSON.
+pub async fn dispatch(app: &App, req: &Request, route: PublicRoute<'_>) -> Result<Response> {
+    match route {
+        PublicRoute::Page => public_page(app, req).await,
+        PublicRoute::Data => public_data(app, req).await,
+        PublicRoute::Receipt { code } => check_receipt(app, code).await,
+    }
+}
 
 const WINDOW_MS: f64 = 60_000.0;
 /// Clients an isolate keeps count of in one window. Past that, new clients go uncounted
@@ -91,10 +102,10 @@ pub fn from_memory(
         return None;
     }
     let default = config.default_lang;
-    let today = super::today(now);
+    let today = today(now);
     let (month, what) = match route {
-        Route::PublicResultsPage => page_key(req, default, today)?,
-        Route::PublicResultsData => data_key(req, today)?,
+        Route::Public(PublicRoute::Page) => page_key(req, default, today)?,
+        Route::Public(PublicRoute::Data) => data_key(req, today)?,
         _ => return None,
     };
     let (version, made_at) = known_version(&month)?;
@@ -131,10 +142,7 @@ fn data_key(req: &Request, today: chrono::NaiveDate) -> Option<(String, String)>
 }
 
 pub fn is_public_read(route: &Route) -> bool {
-    matches!(
-        route,
-        Route::PublicResultsPage | Route::PublicResultsData | Route::ReceiptCheck { .. }
-    )
+    matches!(route, Route::Public(_))
 }
 
 /// The client's key: a hash of its address (never the address itself, even in memory).
@@ -386,7 +394,7 @@ impl Versioned {
 
 /// The month shown publicly: `?month=`, else the last closed month.
 fn public_month(app: &App, req: &Request) -> std::result::Result<Period, report::PeriodError> {
-    month_of(req, super::today(app.now))
+    month_of(req, today(app.now))
 }
 
 fn month_of(
@@ -415,7 +423,7 @@ fn page_problem(lang: Lang, status: u16, p: Problem) -> Result<Response> {
 }
 
 /// `GET /results`: a unit's stored page (or the top units), in the reader's language.
-pub async fn public_page(app: &App, req: &Request) -> Result<Response> {
+async fn public_page(app: &App, req: &Request) -> Result<Response> {
     let lang = app.page_lang(req, None);
     if !app.public_results {
         return page_problem(lang, 404, Problem::NotFound);
@@ -507,7 +515,7 @@ fn day_start(d: chrono::NaiveDate) -> i64 {
 }
 
 /// `GET /api/v1/public/results`: open data of a month from its stored pages.
-pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
+async fn public_data(app: &App, req: &Request) -> Result<Response> {
     if !app.public_results {
         return http::api_error(&ApiError::not_found());
     }
@@ -639,7 +647,7 @@ pub async fn public_data(app: &App, req: &Request) -> Result<Response> {
 
 /// `GET /api/v1/public/receipts/{code}`: the receipt's month, root and path, read from the
 /// month's stored tree (log2(n) rows); the rows read are logged.
-pub async fn check_receipt(app: &App, code: &str) -> Result<Response> {
+async fn check_receipt(app: &App, code: &str) -> Result<Response> {
     if !app.public_results {
         return http::api_error(&ApiError::not_found());
     }
@@ -680,12 +688,12 @@ pub async fn check_receipt(app: &App, code: &str) -> Result<Response> {
 /// After a roll-up: rebuild the pages of this month and last month (when the roll-up moved
 /// anything, or they are missing), and of up to two older months that have none yet.
 pub async fn refresh_after_roll_up(
-    store: &super::D1Store,
+    store: &D1Store,
     now: crate::clock::Timestamp,
     changed: bool,
     min_votes: u32,
 ) {
-    let this = Period::around(PeriodKind::Month, super::today(now));
+    let this = Period::around(PeriodKind::Month, today(now));
     let mut months = Vec::new();
     for m in [month_key(this.from), month_key(this.previous().from)] {
         let missing = matches!(store.public_version(&m).await, Ok(None));
@@ -708,7 +716,7 @@ pub async fn refresh_after_roll_up(
 
 /// Rebuilds these months' pages and keeps their versions for this isolate.
 pub async fn refresh(
-    store: &super::D1Store,
+    store: &D1Store,
     now: crate::clock::Timestamp,
     months: &[String],
     min_votes: u32,
@@ -739,7 +747,7 @@ pub async fn refresh(
 
 /// Every month's pages get a new version (the digest or a published comment changed what
 /// they show), in this isolate at once and in others within `VERSION_TTL_MS`.
-pub async fn renew_versions(store: &super::D1Store, now: crate::clock::Timestamp) {
+pub async fn renew_versions(store: &D1Store, now: crate::clock::Timestamp) {
     // Milliseconds: a comment published and withheld within one second still gets two.
     let stamp = (worker::Date::now().as_millis() as i64).max(now.unix_seconds() * 1000);
     if let Err(e) = store.renew_public_versions(stamp).await {

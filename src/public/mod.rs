@@ -8,6 +8,13 @@
 //! the month's version, which changes whenever a roll-up changes what the month shows.
 #![allow(async_fn_in_trait)]
 
+pub mod routes;
+// The Workers side, in the back office only (docs/deploy.md): D1, the cache and the handlers.
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+mod d1;
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+pub(crate) mod handlers;
+
 use crate::report::{merge, Figures, StatRow, Tally};
 use crate::results::ViewSettings;
 use crate::store::StoreError;

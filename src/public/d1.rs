@@ -1,7 +1,7 @@
 //! `PublicStore` and `ReceiptTreeStore` on D1: the stored public pages and receipt trees.
 
-use super::d1::{num, text, unavailable, D1Store};
-use crate::public::{EmployeeIn, PublicStore, ReceiptTreeStore, Source, UnitIn};
+use super::{EmployeeIn, PublicStore, ReceiptTreeStore, Source, UnitIn};
+use crate::glue::d1::{num, text, unavailable, D1Store};
 use crate::store::results::Digest;
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -163,7 +163,7 @@ impl ReceiptTreeStore for D1Store {
         let read = rows_read(std::slice::from_ref(&r));
         let row = r
             .results::<Row>()
-            .map_err(super::d1::corrupt)?
+            .map_err(crate::glue::d1::corrupt)?
             .into_iter()
             .next();
         Ok((
@@ -198,7 +198,7 @@ impl ReceiptTreeStore for D1Store {
             .await
             .map_err(unavailable)?;
         let read = rows_read(std::slice::from_ref(&r));
-        let rows = r.results::<Row>().map_err(super::d1::corrupt)?;
+        let rows = r.results::<Row>().map_err(crate::glue::d1::corrupt)?;
         Ok((
             rows.into_iter()
                 .map(|r| (r.level as u32, r.idx as u64, r.hash))
