@@ -2,7 +2,7 @@
 //! API. Each parses its input, calls one use case in `admin` and renders the answer.
 
 use super::auth::{self, WebCryptoKdf};
-use super::http::{self, ok_json, random, Answer};
+use super::http::{self, invalid, ok_json, query_channel, random, Answer};
 use super::http::json_body;
 use super::App;
 use crate::account::{self, AccountId, Principal, Via, SESSION_SECONDS};
@@ -649,22 +649,6 @@ pub async fn change_employee(
     employee_answer(app, p, employee, 200).await
 }
 
-fn invalid(field: &'static str, reason: &str) -> ApiError {
-    ApiError::new(422, "invalid_field", format!("`{field}` {reason}"))
-}
-
-/// `?channel=` (0..=255, default 0): which service point's code.
-/// The `channel` query parameter (unspecified when absent).
-pub(crate) fn channel(req: &Request) -> std::result::Result<Channel, ApiError> {
-    match http::query(req, "channel") {
-        None => Ok(Channel::UNSPECIFIED),
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
-            .and_then(Channel::parse)
-            .ok_or_else(|| invalid("channel", "must be an integer from 0 to 255")),
-    }
-}
 
 fn direction(req: &Request) -> std::result::Result<Option<DirectionId>, ApiError> {
     match http::query(req, "direction") {
@@ -682,7 +666,7 @@ pub async fn issue_code(
     p: &Principal,
     employee: Option<EmployeeId>,
 ) -> Answer {
-    let (channel, direction) = (channel(req)?, direction(req)?);
+    let (channel, direction) = (query_channel(req)?, direction(req)?);
     let Some(employee) = employee else {
         return Err(not_found("employee"));
     };
@@ -707,7 +691,7 @@ pub async fn revoke_code(
     p: &Principal,
     employee: Option<EmployeeId>,
 ) -> Answer {
-    let channel = channel(req)?;
+    let channel = query_channel(req)?;
     let Some(employee) = employee else {
         return Err(not_found("employee"));
     };
@@ -722,7 +706,7 @@ pub async fn qr_image(
     employee: Option<EmployeeId>,
     png: bool,
 ) -> Answer {
-    let channel = channel(req)?;
+    let channel = query_channel(req)?;
     let Some(employee) = employee else {
         return Err(not_found("employee"));
     };

@@ -381,3 +381,15 @@ pub fn same_origin(req: &Request) -> bool {
         .map_or(origin.as_str(), |(_, rest)| rest);
     !host.is_empty() && origin_host.eq_ignore_ascii_case(&host)
 }
+
+/// `?channel=` (0..=255, default 0): which service point's code.
+pub fn query_channel(req: &Request) -> std::result::Result<crate::org::Channel, ApiError> {
+    match query(req, "channel") {
+        None => Ok(crate::org::Channel::UNSPECIFIED),
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .and_then(crate::org::Channel::parse)
+            .ok_or_else(|| invalid("channel", "must be an integer from 0 to 255")),
+    }
+}

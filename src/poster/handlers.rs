@@ -6,8 +6,7 @@ use super::{PaperSize, PosterCard};
 use crate::account::Principal;
 use crate::admin::{self, AdminError};
 use crate::api::ApiError;
-use crate::glue::admin::channel;
-use crate::glue::http::{self, Answer};
+use crate::glue::http::{self, query_channel, Answer};
 use crate::glue::App;
 use crate::i18n::Lang;
 use crate::qr;
@@ -30,7 +29,7 @@ fn paper(req: &Request) -> PaperSize {
 
 /// The poster page of one employee or of a unit's subtree (HTML, printed from the browser).
 async fn posters(app: &App, req: &Request, p: &Principal, route: PosterRoute) -> Answer {
-    let channel = channel(req)?;
+    let channel = query_channel(req)?;
     let (unit, employee) = match route {
         PosterRoute::Employee { employee: Some(e) } => (None, Some(e)),
         PosterRoute::Unit { unit: Some(u) } => (Some(u), None),
