@@ -156,16 +156,33 @@ impl Worker {
             .join("target/e2e")
             .join(format!("{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("state folder");
-        // Miniflare names each database's file by a hash: the file that appears when a
-        // binding's migrations are applied is that binding's.
-        let mut files: Vec<(String, PathBuf)> = Vec::new();
-        for binding in std::iter::once("DB").chain(databases.iter().copied()) {
-            apply_migrations(Some(&config), binding, &dir);
-            let file = all_sqlite(&dir.join("v3/d1"))
-                .into_iter()
-                .find(|f| files.iter().all(|(_, known)| known != f))
-                .unwrap_or_else(|| panic!("no new D1 file for {binding}"));
-            files.push((binding.to_owned(), file));
+        // Every database starts from a migrated copy, as in `start_with`: applying the
+        // migrations costs a wrangler run (about 5 CPU-seconds), once per binding per run.
+        copy_dir(migrated_template(), &dir);
+        let mut files: Vec<(String, PathBuf)> = vec![(
+            "DB".to_owned(),
+            dir.join(
+                find_sqlite(migrated_template())
+                    .expect("the template's D1 file")
+                    .strip_prefix(migrated_template())
+                    .expect("inside the template"),
+            ),
+        )];
+        for binding in databases {
+            let file = dir.join(migrated_binding(&config, binding));
+            std::fs::create_dir_all(file.parent().expect("a folder")).expect("D1 folder");
+            // With its write-ahead log: the migrations may still be only there.
+            for suffix in ["", "-wal", "-shm"] {
+                let from = migrated_template_of(binding).join(format!(
+                    "{}{suffix}",
+                    migrated_binding(&config, binding).display()
+                ));
+                if from.exists() {
+                    std::fs::copy(&from, format!("{}{suffix}", file.display()))
+                        .expect("copy a migrated database");
+                }
+            }
+            files.push(((*binding).to_owned(), file));
         }
         EXTRA_CONFIG.with(|c| *c.borrow_mut() = Some(config));
         DATABASES.with(|d| *d.borrow_mut() = files);
@@ -913,6 +930,38 @@ fn migrated_template() -> &'static Path {
         apply_migrations(None, "DB", &dir);
         dir
     })
+}
+
+/// The folder where a binding's migrations were applied once for this run.
+fn migrated_template_of(binding: &str) -> PathBuf {
+    project_dir()
+        .join("target/e2e")
+        .join(format!("{}-template-{binding}", std::process::id()))
+}
+
+/// The path of a binding's D1 file under a state folder. Miniflare names the file by a hash of
+/// the database's id: the file that appears when the binding's migrations are applied is the
+/// binding's, and every instance declaring the binding alike finds it at the same path.
+fn migrated_binding(config: &Path, binding: &str) -> PathBuf {
+    static KNOWN: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, path)) = known.iter().find(|(b, _)| b == binding) {
+        return path.clone();
+    }
+    let dir = migrated_template_of(binding);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("template folder");
+    apply_migrations(Some(config), binding, &dir);
+    let files = all_sqlite(&dir);
+    let [file] = files.as_slice() else {
+        panic!("applying {binding}'s migrations made these D1 files, not one: {files:?}");
+    };
+    let path = file
+        .strip_prefix(&dir)
+        .expect("inside the template")
+        .to_owned();
+    known.push((binding.to_owned(), path.clone()));
+    path
 }
 
 fn copy_dir(from: &Path, to: &Path) {
