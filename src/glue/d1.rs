@@ -5,12 +5,14 @@ use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{EmployeeId, UnitId};
 use crate::scale::{Criterion, Face, Labels, Level, Scale};
+use crate::store::db::{Database, Outcome};
 #[cfg(feature = "citizen")]
 use crate::store::record::QueuedVote;
 use crate::store::record::VoteRecord;
-use crate::store::statement::{self, Arg};
+use crate::store::statement::{self, Arg, Statement};
 use crate::store::{sql, CodeHolder, NewVote, Recorded, ScoreCounts, Store, StoreError};
 use crate::token::Claims;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -558,6 +560,34 @@ fn recorded(results: &[D1Result], daily_limit: u32) -> Result<Recorded, StoreErr
         first_row::<VotesRow>(results.first())?.map(|r| r.votes)
     };
     Ok(statement::recorded(inserted, counted, daily_limit))
+}
+
+impl Database for D1Store {
+    async fn rows<T: DeserializeOwned>(&self, statement: Statement) -> Result<Vec<T>, StoreError> {
+        self.all(statement.sql, &args(&statement.args)).await
+    }
+
+    async fn transaction(&self, statements: Vec<Statement>) -> Result<Vec<Outcome>, StoreError> {
+        let prepared = statements
+            .iter()
+            .map(|s| self.prepare(s.sql, &args(&s.args)))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch(prepared)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Outcome {
+                    rows: r.results::<serde_json::Value>().map_err(corrupt)?,
+                    changes: u64::from(changes(r)),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A statement on D1, from its platform-neutral form.
+pub(crate) fn prepared(store: &D1Store, s: &Statement) -> Result<D1PreparedStatement, StoreError> {
+    store.prepare(s.sql, &args(&s.args))
 }
 
 /// A statement's arguments as D1 binds them.

@@ -1,7 +1,7 @@
 //! `AdminStore` on D1. Every change goes out as one batch with its audit line, so a failure
 //! leaves neither the change nor the line.
 
-use super::d1::{changes, corrupt, first_row, num, opt_text, text, D1Store};
+use super::d1::{changes, corrupt, first_row, num, opt_text, prepared, text, D1Store};
 use crate::account::{AccountId, Email, Grant, Scope};
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
@@ -173,18 +173,7 @@ impl D1Store {
         a: &Audit,
         created: bool,
     ) -> Result<D1PreparedStatement, StoreError> {
-        self.prepare(
-            sql::INSERT_AUDIT_IF_CHANGED,
-            &[
-                num(a.at.unix_seconds() as f64),
-                opt_num(a.account.map(AccountId::get)),
-                text(&a.actor),
-                text(a.action),
-                text(&a.object),
-                text(&a.detail),
-                num(u8::from(created)),
-            ],
-        )
+        prepared(self, &a.statement(created))
     }
 
     fn audit_always(&self, a: &Audit) -> Result<D1PreparedStatement, StoreError> {

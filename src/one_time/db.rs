@@ -1,13 +1,13 @@
-//! `OneTimeStore` on D1.
+//! `OneTimeStore` on any `Database`: D1 in the worker, SQLite in the native tests below.
 
 use super::sql;
 use super::store::{BatchView, CodeKey, CodeRow, NewBatch, OneTimeStore};
-use crate::glue::d1::{changes, first_row, num, opt_text, text, D1Store};
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::store::admin::Audit;
+use crate::store::db::{nth, opt_num, stmt, Database};
+use crate::store::statement::Arg;
 use crate::store::StoreError;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected {what}"))
@@ -87,7 +87,7 @@ struct IdRow {
     id: i64,
 }
 
-impl OneTimeStore for D1Store {
+impl<D: Database> OneTimeStore for D {
     async fn unit_employees(
         &self,
         scope: Option<&str>,
@@ -95,10 +95,14 @@ impl OneTimeStore for D1Store {
         channel: Channel,
     ) -> Result<Option<Vec<(EmployeeId, i64)>>, StoreError> {
         let rows: Vec<EmployeeSerialRow> = self
-            .all(
+            .rows(stmt(
                 sql::ONE_TIME_UNIT_EMPLOYEES,
-                &[opt_text(scope), num(unit.get()), num(channel.get())],
-            )
+                vec![
+                    Arg::opt_text(scope),
+                    Arg::num(unit.get()),
+                    Arg::num(channel.get()),
+                ],
+            ))
             .await?;
         if rows.is_empty() {
             return Ok(None);
@@ -124,46 +128,51 @@ impl OneTimeStore for D1Store {
         let employees: Vec<i64> = batch.employees.iter().map(|e| i64::from(e.get())).collect();
         let employees = serde_json::to_string(&employees).unwrap_or_else(|_| "[]".into());
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_ONE_TIME_BATCH,
-                    &[
-                        opt_text(scope),
-                        num(batch.unit.get()),
-                        num(batch.channel.get()),
-                        batch.direction.map_or(JsValue::NULL, |d| num(d.get())),
-                        opt_text(batch.document),
-                        num(batch.codes as f64),
-                        num(batch.account.get()),
-                        num(batch.at.unix_seconds() as f64),
-                        num(batch.expires_at.unix_seconds() as f64),
+                    vec![
+                        Arg::opt_text(scope),
+                        Arg::num(batch.unit.get()),
+                        Arg::num(batch.channel.get()),
+                        opt_num(batch.direction.map(|d| d.get())),
+                        Arg::opt_text(batch.document),
+                        Arg::num(batch.codes as f64),
+                        Arg::num(batch.account.get()),
+                        Arg::num(batch.at.unix_seconds() as f64),
+                        Arg::num(batch.expires_at.unix_seconds() as f64),
                     ],
-                )?,
-                self.prepare(
+                ),
+                stmt(
                     sql::INSERT_ONE_TIME_CODES,
-                    &[
-                        num(batch.unit.get()),
-                        text(&employees),
-                        num(batch.channel.get()),
-                        num(batch.per_employee),
-                        num(batch.key_id),
+                    vec![
+                        Arg::num(batch.unit.get()),
+                        Arg::text(&employees),
+                        Arg::num(batch.channel.get()),
+                        Arg::num(batch.per_employee),
+                        Arg::num(batch.key_id),
                     ],
-                )?,
-                self.audit_stmt(audit, true)?,
+                ),
+                audit.statement(true),
             ])
             .await?;
-        Ok(first_row::<IdRow>(results.first())?.map(|r| r.id))
+        Ok(nth(&results, 0)?.first::<IdRow>()?.map(|r| r.id))
     }
 
     async fn batch(&self, scope: Option<&str>, id: i64) -> Result<Option<BatchView>, StoreError> {
-        self.first::<BatchRow>(sql::ONE_TIME_BATCH, &[opt_text(scope), num(id as f64)])
-            .await?
-            .map(BatchRow::view)
-            .transpose()
+        self.first::<BatchRow>(stmt(
+            sql::ONE_TIME_BATCH,
+            vec![Arg::opt_text(scope), Arg::num(id as f64)],
+        ))
+        .await?
+        .map(BatchRow::view)
+        .transpose()
     }
 
     async fn batch_codes(&self, id: i64) -> Result<Vec<CodeRow>, StoreError> {
-        let rows: Vec<CodeDbRow> = self.all(sql::ONE_TIME_CODES, &[num(id as f64)]).await?;
+        let rows: Vec<CodeDbRow> = self
+            .rows(stmt(sql::ONE_TIME_CODES, vec![Arg::num(id as f64)]))
+            .await?;
         rows.into_iter()
             .map(|r| {
                 Ok(CodeRow {
@@ -183,7 +192,9 @@ impl OneTimeStore for D1Store {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(batches).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<CodeKeyRow> = self.all(sql::ONE_TIME_CODE_KEYS, &[text(&ids)]).await?;
+        let rows: Vec<CodeKeyRow> = self
+            .rows(stmt(sql::ONE_TIME_CODE_KEYS, vec![Arg::text(&ids)]))
+            .await?;
         rows.into_iter()
             .map(|r| {
                 Ok(CodeKey {
@@ -203,7 +214,7 @@ impl OneTimeStore for D1Store {
         }
         let pairs = serde_json::to_string(marks).unwrap_or_else(|_| "[]".into());
         let rows: Vec<SpentRow> = self
-            .all(sql::ONE_TIME_SPENT_COUNTS, &[text(&pairs)])
+            .rows(stmt(sql::ONE_TIME_SPENT_COUNTS, vec![Arg::text(&pairs)]))
             .await?;
         Ok(rows.into_iter().map(|r| (r.batch, r.used)).collect())
     }
@@ -214,7 +225,10 @@ impl OneTimeStore for D1Store {
         unit: UnitId,
     ) -> Result<Vec<BatchView>, StoreError> {
         let rows: Vec<BatchRow> = self
-            .all(sql::ONE_TIME_BATCHES, &[opt_text(scope), num(unit.get())])
+            .rows(stmt(
+                sql::ONE_TIME_BATCHES,
+                vec![Arg::opt_text(scope), Arg::num(unit.get())],
+            ))
             .await?;
         rows.into_iter().map(BatchRow::view).collect()
     }
@@ -226,18 +240,18 @@ impl OneTimeStore for D1Store {
         audit: &Audit,
     ) -> Result<bool, StoreError> {
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::REVOKE_ONE_TIME_BATCH,
-                    &[
-                        opt_text(scope),
-                        num(id as f64),
-                        num(audit.at.unix_seconds() as f64),
+                    vec![
+                        Arg::opt_text(scope),
+                        Arg::num(id as f64),
+                        Arg::num(audit.at.unix_seconds() as f64),
                     ],
-                )?,
-                self.audit_stmt(audit, false)?,
+                ),
+                audit.statement(false),
             ])
             .await?;
-        Ok(results.first().is_some_and(|r| changes(r) == 1))
+        Ok(nth(&results, 0)?.changes == 1)
     }
 }

@@ -14,12 +14,13 @@
 //! printed on. Used counts are shown per batch only where they cannot point at one citizen's
 //! vote ([`used_withheld`]), and never per code (docs/privacy.md).
 
+mod db;
 pub mod routes;
 pub mod sql;
 pub mod store;
-// The Workers side, in the back office only (docs/deploy.md): D1 and the handlers.
-#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
-mod d1;
+#[cfg(test)]
+mod store_tests;
+// The Workers side, in the back office only (docs/deploy.md): the handlers.
 #[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
 pub(crate) mod handlers;
 

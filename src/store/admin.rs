@@ -4,7 +4,9 @@
 
 #![allow(async_fn_in_trait)]
 
-use super::StoreError;
+use super::db::opt_num;
+use super::statement::{Arg, Statement};
+use super::{sql, StoreError};
 use crate::account::{AccountId, Email, Grant, Scope};
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
@@ -24,6 +26,25 @@ pub struct Audit {
     pub object: String,
     /// JSON with whatever else helps a reader (never a secret or a password).
     pub detail: String,
+}
+
+impl Audit {
+    /// The audit line's statement, after the change it describes in one batch: written only
+    /// if that change touched a row; with `created`, the new row's id is appended to `object`.
+    pub fn statement(&self, created: bool) -> Statement {
+        Statement {
+            sql: sql::INSERT_AUDIT_IF_CHANGED,
+            args: vec![
+                Arg::num(self.at.unix_seconds() as f64),
+                opt_num(self.account.map(AccountId::get)),
+                Arg::text(&self.actor),
+                Arg::text(self.action),
+                Arg::text(&self.object),
+                Arg::text(&self.detail),
+                Arg::num(u8::from(created)),
+            ],
+        }
+    }
 }
 
 /// The account a sign-in names.

@@ -9,6 +9,7 @@
 //! (D1 keeps the scale and office networks for a minute and the day's salt for the day), so
 //! every call reads the database.
 
+use super::db::{read_row, Database, Outcome};
 use super::record::VoteRecord;
 use super::statement::{self, Arg, Statement};
 use super::{sql, CodeHolder, NewVote, Recorded, ScoreCounts, Store, StoreError};
@@ -19,6 +20,7 @@ use crate::scale::{Criterion, Face, Labels, Level, Scale};
 use crate::token::Claims;
 use rusqlite::types::Value;
 use rusqlite::Connection;
+use serde::de::DeserializeOwned;
 
 pub struct SqliteStore {
     conn: Connection,
@@ -125,6 +127,49 @@ impl SqliteStore {
             now,
             one_time_mark: None,
         }
+    }
+
+    // Seeds through the admin's own statements (NULL scope: a whole-instance admin, without
+    // the audit lines), so a unit's closure is made as the worker makes it.
+    fn seed_id(&self, statements: &[Statement]) -> i64 {
+        let done = self.batch(statements).unwrap();
+        done[0].rows[0].int("id").unwrap()
+    }
+
+    pub fn seed_unit(&self, name: &str, parent: Option<UnitId>) -> UnitId {
+        let parent = parent.map_or(Arg::Null, |p| Arg::num(p.get()));
+        let id = self.seed_id(&[
+            Statement {
+                sql: sql::INSERT_UNIT_IN_SCOPE,
+                args: vec![
+                    Arg::text(name),
+                    parent.clone(),
+                    Arg::Num(self.now.unix_seconds() as f64),
+                    Arg::Null,
+                    Arg::text("UTC"),
+                ],
+            },
+            Statement {
+                sql: sql::INSERT_UNIT_CLOSURE,
+                args: vec![parent],
+            },
+        ]);
+        UnitId::parse(id).unwrap()
+    }
+
+    pub fn seed_employee(&self, name: &str, unit: UnitId) -> EmployeeId {
+        let id = self.seed_id(&[Statement {
+            sql: sql::INSERT_EMPLOYEE_IN_SCOPE,
+            args: vec![
+                Arg::text(name),
+                Arg::text("Інспектор"),
+                Arg::num(unit.get()),
+                Arg::Num(self.now.unix_seconds() as f64),
+                Arg::Null,
+                Arg::text("[]"),
+            ],
+        }]);
+        EmployeeId::parse(id).unwrap()
     }
 
     /// The database itself, for a test's own reads and seeds.
@@ -353,3 +398,47 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests;
+
+/// A row as D1 hands it to the worker: one JSON object by column name. Numbers lose SQLite's
+/// INTEGER/REAL distinction as they do in JavaScript, so a whole REAL (every number D1 binds
+/// is one) reads back as an integer.
+fn json_row(row: &Row) -> serde_json::Value {
+    let object = row
+        .0
+        .iter()
+        .map(|(name, value)| {
+            let json = match value {
+                Value::Null => serde_json::Value::Null,
+                Value::Integer(n) => (*n).into(),
+                Value::Real(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => (*f as i64).into(),
+                Value::Real(f) => (*f).into(),
+                Value::Text(s) => s.clone().into(),
+                // D1 gives a BLOB as an array of bytes.
+                Value::Blob(b) => b.iter().map(|&x| serde_json::Value::from(x)).collect(),
+            };
+            (name.clone(), json)
+        })
+        .collect();
+    serde_json::Value::Object(object)
+}
+
+impl Database for SqliteStore {
+    async fn rows<T: DeserializeOwned>(&self, statement: Statement) -> Result<Vec<T>, StoreError> {
+        run(&self.conn, &statement)?
+            .rows
+            .iter()
+            .map(|row| read_row(json_row(row)))
+            .collect()
+    }
+
+    async fn transaction(&self, statements: Vec<Statement>) -> Result<Vec<Outcome>, StoreError> {
+        Ok(self
+            .batch(&statements)?
+            .iter()
+            .map(|done| Outcome {
+                rows: done.rows.iter().map(json_row).collect(),
+                changes: done.changes,
+            })
+            .collect())
+    }
+}

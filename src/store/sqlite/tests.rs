@@ -57,45 +57,12 @@ impl World {
         }
     }
 
-    fn id(&self, statements: &[Statement]) -> i64 {
-        let done = self.store.batch(statements).unwrap();
-        done[0].rows[0].int("id").unwrap()
-    }
-
     fn unit(&self, name: &str, parent: Option<UnitId>) -> UnitId {
-        let parent = parent.map_or(Arg::Null, |p| Arg::num(p.get()));
-        let id = self.id(&[
-            Statement {
-                sql: sql::INSERT_UNIT_IN_SCOPE,
-                args: vec![
-                    Arg::text(name),
-                    parent.clone(),
-                    Arg::Num(T as f64),
-                    Arg::Null,
-                    Arg::text("UTC"),
-                ],
-            },
-            Statement {
-                sql: sql::INSERT_UNIT_CLOSURE,
-                args: vec![parent],
-            },
-        ]);
-        UnitId::parse(id).unwrap()
+        self.store.seed_unit(name, parent)
     }
 
     fn employee(&self, name: &str, unit: UnitId) -> EmployeeId {
-        let id = self.id(&[Statement {
-            sql: sql::INSERT_EMPLOYEE_IN_SCOPE,
-            args: vec![
-                Arg::text(name),
-                Arg::text("Інспектор"),
-                Arg::num(unit.get()),
-                Arg::Num(T as f64),
-                Arg::Null,
-                Arg::text("[]"),
-            ],
-        }]);
-        EmployeeId::parse(id).unwrap()
+        self.store.seed_employee(name, unit)
     }
 
     /// A new issue of the employee's code on `channel` (revoking the older ones), verified.
