@@ -2,12 +2,13 @@
 //! (invitations and grant links: listed, revoked) and the way back in for an administrator who
 //! forgot their password: a reset link, which is a grant link that adds no role.
 
+mod db;
 pub mod routes;
 pub mod sql;
 pub mod store;
-// The Workers side, in the back office only (docs/deploy.md): D1 and the handlers.
-#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
-mod d1;
+#[cfg(test)]
+mod store_tests;
+// The Workers side, in the back office only (docs/deploy.md): the handlers.
 #[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
 pub(crate) mod handlers;
 

@@ -9,12 +9,13 @@
 //! no collation that does this, so the database folds the stored names with the same table
 //! (`sql::SEARCH_FOLD`) in the query itself.
 
+mod db;
 pub mod routes;
 pub mod sql;
 pub mod store;
-// The Workers side, in the back office only (docs/deploy.md): D1 and the handlers.
-#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
-mod d1;
+#[cfg(test)]
+mod store_tests;
+// The Workers side, in the back office only (docs/deploy.md): the handlers.
 #[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
 pub(crate) mod handlers;
 

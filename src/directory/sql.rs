@@ -1,6 +1,8 @@
 //! The directory's SQL: search, the organisation-wide employee list, missing codes issued in
 //! bulk and the employees a unit's posters leave out.
 
+use std::sync::LazyLock;
+
 /// Capitals that SQLite's `lower()` leaves alone (it folds ASCII only), with their small
 /// letters, then the spellings one letter has in the instance's languages: Russian ё as е,
 /// Arabic yeh and kaf as the Persian ones, the zero-width non-joiner and tatweel dropped, the
@@ -102,30 +104,39 @@ WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj
 }
 
 /// One page (`?6` rows from `?7`) of `employee_rows` with status `?4`, by name.
-pub fn list_employees() -> String {
-    format!(
-        "SELECT * FROM ({}) WHERE ?4 IS NULL OR qr = ?4 ORDER BY name, id LIMIT ?6 OFFSET ?7",
-        employee_rows()
-    )
+pub fn list_employees() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT * FROM ({}) WHERE ?4 IS NULL OR qr = ?4 ORDER BY name, id LIMIT ?6 OFFSET ?7",
+            employee_rows()
+        )
+    });
+    &SQL
 }
 
 /// How many rows `list_employees` has over all its pages (its first five parameters).
-pub fn count_employees() -> String {
-    format!(
-        "SELECT COUNT(*) AS n FROM ({}) WHERE ?4 IS NULL OR qr = ?4",
-        employee_rows()
-    )
+pub fn count_employees() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT COUNT(*) AS n FROM ({}) WHERE ?4 IS NULL OR qr = ?4",
+            employee_rows()
+        )
+    });
+    &SQL
 }
 
 /// Units in scope `?1` whose folded name contains `?2`, at most `?3`.
-pub fn find_units() -> String {
-    format!(
-        "SELECT u.id AS id, u.name AS name, p.name AS parent_name, u.active AS active \
-FROM units u JOIN {} f ON f.id = u.id LEFT JOIN units p ON p.id = u.parent_id \
-WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = u.id)) \
-  AND instr(f.folded, ?2) > 0 ORDER BY u.name, u.id LIMIT ?3",
-        folded_names("units")
-    )
+pub fn find_units() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT u.id AS id, u.name AS name, p.name AS parent_name, u.active AS active \
+    FROM units u JOIN {} f ON f.id = u.id LEFT JOIN units p ON p.id = u.parent_id \
+    WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure sc JOIN json_each(?1) sj ON sc.ancestor_id = sj.value WHERE sc.descendant_id = u.id)) \
+      AND instr(f.folded, ?2) > 0 ORDER BY u.name, u.id LIMIT ?3",
+            folded_names("units")
+        )
+    });
+    &SQL
 }
 
 /// The employees a bulk issue is for: active, of unit `?1` (its subtree when `?2` = 1), among

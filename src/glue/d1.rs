@@ -563,6 +563,10 @@ fn recorded(results: &[D1Result], daily_limit: u32) -> Result<Recorded, StoreErr
 }
 
 impl Database for D1Store {
+    fn now(&self) -> Timestamp {
+        self.now
+    }
+
     async fn rows<T: DeserializeOwned>(&self, statement: Statement) -> Result<Vec<T>, StoreError> {
         self.all(statement.sql, &args(&statement.args)).await
     }

@@ -7,12 +7,13 @@
 //! decision about one citizen's vote, within their subtrees and never about their own employee.
 
 pub mod appeal;
+mod db;
 pub mod routes;
 pub mod sql;
 pub mod store;
-// The Workers side, in the back office only (docs/deploy.md): D1 and the handlers.
-#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
-mod d1;
+#[cfg(test)]
+mod store_tests;
+// The Workers side, in the back office only (docs/deploy.md): the handlers.
 #[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
 pub(crate) mod handlers;
 

@@ -9,6 +9,7 @@
 
 use super::statement::{Arg, Statement};
 use super::StoreError;
+use crate::clock::Timestamp;
 use serde::de::DeserializeOwned;
 
 /// What one statement of a batch gave: its rows (as D1 hands them over, one JSON object per
@@ -20,6 +21,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Every row, read as `T`.
+    pub fn read<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        self.rows.iter().cloned().map(read_row).collect()
+    }
+
     /// The first row, read as `T`.
     pub fn first<T: DeserializeOwned>(&self) -> Result<Option<T>, StoreError> {
         self.rows
@@ -42,6 +48,9 @@ pub fn nth(outcomes: &[Outcome], i: usize) -> Result<&Outcome, StoreError> {
 }
 
 pub trait Database {
+    /// The request's (or the cron run's) moment.
+    fn now(&self) -> Timestamp;
+
     /// Every row one statement returns, each read as `T`.
     async fn rows<T: DeserializeOwned>(&self, statement: Statement) -> Result<Vec<T>, StoreError>;
 
@@ -66,4 +75,9 @@ pub fn stmt(sql: &'static str, args: Vec<Arg>) -> Statement {
 /// An optional whole number (an id, a moment): NULL when absent.
 pub fn opt_num(n: Option<impl Into<f64>>) -> Arg {
     n.map_or(Arg::Null, Arg::num)
+}
+
+/// An optional id or moment as D1 binds it (a JavaScript number): NULL when absent.
+pub fn opt_int(n: Option<i64>) -> Arg {
+    n.map_or(Arg::Null, |n| Arg::Num(n as f64))
 }

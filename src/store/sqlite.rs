@@ -423,6 +423,10 @@ fn json_row(row: &Row) -> serde_json::Value {
 }
 
 impl Database for SqliteStore {
+    fn now(&self) -> Timestamp {
+        self.now
+    }
+
     async fn rows<T: DeserializeOwned>(&self, statement: Statement) -> Result<Vec<T>, StoreError> {
         run(&self.conn, &statement)?
             .rows

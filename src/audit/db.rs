@@ -1,23 +1,20 @@
-//! `AuditStore` on D1: the audit log read through the caller's scope, and pending links.
+//! `AuditStore` on any `Database` (D1 in the worker, SQLite in tests): the audit log read
+//! through the caller's scope, and pending links.
 
 use super::sql;
 use super::store::{AuditCursor, AuditEntry, AuditFilter, AuditStore, PendingLink, PendingRole};
 use crate::account::{AccountId, Scope};
-use crate::glue::d1::{changes, num, opt_text, text, D1Store};
 use crate::store::admin::Audit;
+use crate::store::db::{opt_int, stmt, Database};
+use crate::store::statement::Arg;
 use crate::store::StoreError;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 
-fn scope_arg(scope: &Scope) -> JsValue {
-    opt_text(scope.sql_param().as_deref())
+fn scope_arg(scope: &Scope) -> Arg {
+    Arg::opt_text(scope.sql_param().as_deref())
 }
 
-fn opt_i64(n: Option<i64>) -> JsValue {
-    n.map_or(JsValue::NULL, |n| num(n as f64))
-}
-
-impl AuditStore for D1Store {
+impl<D: Database> AuditStore for D {
     async fn audit_page(
         &self,
         scope: &Scope,
@@ -41,20 +38,20 @@ impl AuditStore for D1Store {
             AuditCursor::After(a) => (sql::AUDIT_NEWER, None, Some(a)),
         };
         let rows: Vec<Row> = self
-            .all(
+            .rows(stmt(
                 query,
-                &[
-                    opt_i64(before),
-                    opt_i64(after),
-                    opt_i64(filter.account.map(|a| i64::from(AccountId::get(a)))),
-                    opt_text(filter.email.as_deref()),
-                    opt_text(filter.action),
-                    opt_i64(filter.from),
-                    opt_i64(filter.to),
+                vec![
+                    opt_int(before),
+                    opt_int(after),
+                    opt_int(filter.account.map(|a| i64::from(AccountId::get(a)))),
+                    Arg::opt_text(filter.email.as_deref()),
+                    Arg::opt_text(filter.action),
+                    opt_int(filter.from),
+                    opt_int(filter.to),
                     scope_arg(scope),
-                    num(limit),
+                    Arg::num(limit),
                 ],
-            )
+            ))
             .await?;
         Ok(rows
             .into_iter()
@@ -92,9 +89,12 @@ impl AuditStore for D1Store {
             created_at: i64,
             expires_at: i64,
         }
-        let now = num(self.now().unix_seconds() as f64);
+        let now = Arg::num(self.now().unix_seconds() as f64);
         let invitations: Vec<InvitationRow> = self
-            .all(sql::PENDING_INVITATIONS, &[scope_arg(scope), now.clone()])
+            .rows(stmt(
+                sql::PENDING_INVITATIONS,
+                vec![scope_arg(scope), now.clone()],
+            ))
             .await?;
         let mut links: Vec<PendingLink> = invitations
             .into_iter()
@@ -114,7 +114,8 @@ impl AuditStore for D1Store {
             })
             .collect();
         if matches!(scope, Scope::All) {
-            let grants: Vec<GrantRow> = self.all(sql::PENDING_GRANT_LINKS, &[now]).await?;
+            let grants: Vec<GrantRow> =
+                self.rows(stmt(sql::PENDING_GRANT_LINKS, vec![now])).await?;
             for r in grants {
                 let roles: Vec<(String, Option<i64>, Option<String>)> =
                     serde_json::from_str(&r.roles).unwrap_or_default();
@@ -156,18 +157,18 @@ impl AuditStore for D1Store {
             sql::REVOKE_INVITATION
         };
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     query,
-                    &[
-                        text(&link.id),
-                        num(audit.at.unix_seconds() as f64),
+                    vec![
+                        Arg::text(&link.id),
+                        Arg::num(audit.at.unix_seconds() as f64),
                         scope_arg(scope),
                     ],
-                )?,
-                self.audit_stmt(audit, false)?,
+                ),
+                audit.statement(false),
             ])
             .await?;
-        Ok(results.first().map(changes) == Some(1))
+        Ok(results.first().map(|r| r.changes) == Some(1))
     }
 }

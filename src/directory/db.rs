@@ -1,4 +1,4 @@
-//! `DirectoryStore` on D1.
+//! `DirectoryStore` on any `Database`: D1 in the worker, SQLite in the native tests.
 
 use super::sql;
 use super::store::{
@@ -6,19 +6,19 @@ use super::store::{
     QrStatus, Uncoded,
 };
 use crate::account::{AccountId, Scope};
-use crate::glue::d1::{corrupt, first_row, num, opt_text, text, D1Store};
 use crate::org::{EmployeeId, UnitId};
 use crate::store::admin::Audit;
+use crate::store::db::{nth, stmt, Database};
+use crate::store::statement::Arg;
 use crate::store::StoreError;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected {what}"))
 }
 
-fn scope_arg(scope: &Scope) -> JsValue {
-    opt_text(scope.sql_param().as_deref())
+fn scope_arg(scope: &Scope) -> Arg {
+    Arg::opt_text(scope.sql_param().as_deref())
 }
 
 #[derive(Deserialize)]
@@ -56,21 +56,21 @@ impl ListedRow {
 }
 
 /// The five parameters `sql::missing_codes!` reads.
-fn missing_args(scope: &Scope, m: &Missing) -> Vec<JsValue> {
+fn missing_args(scope: &Scope, m: &Missing) -> Vec<Arg> {
     let named = m.employees.as_ref().map(|ids| {
         let ids: Vec<u32> = ids.iter().map(|e| e.get()).collect();
         serde_json::to_string(&ids).unwrap_or_else(|_| String::from("[]"))
     });
     vec![
-        num(m.unit.get()),
-        num(u8::from(m.subtree)),
-        opt_text(named.as_deref()),
-        num(m.channel.get()),
+        Arg::num(m.unit.get()),
+        Arg::num(u8::from(m.subtree)),
+        Arg::opt_text(named.as_deref()),
+        Arg::num(m.channel.get()),
         scope_arg(scope),
     ]
 }
 
-impl DirectoryStore for D1Store {
+impl<D: Database> DirectoryStore for D {
     async fn list_employees(
         &self,
         scope: &Scope,
@@ -78,31 +78,25 @@ impl DirectoryStore for D1Store {
     ) -> Result<EmployeePage, StoreError> {
         let args = [
             scope_arg(scope),
-            num(filter.channel.get()),
-            opt_text(filter.name.as_deref()),
-            opt_text(filter.status.map(QrStatus::as_str)),
-            filter.unit.map_or(JsValue::NULL, |u| num(u.get())),
+            Arg::num(filter.channel.get()),
+            Arg::opt_text(filter.name.as_deref()),
+            Arg::opt_text(filter.status.map(QrStatus::as_str)),
+            filter.unit.map_or(Arg::Null, |u| Arg::num(u.get())),
         ];
         let mut page_args = args.to_vec();
-        page_args.push(num(filter.limit));
-        page_args.push(num(filter.offset));
+        page_args.push(Arg::num(filter.limit));
+        page_args.push(Arg::num(filter.offset));
         let (list, total) = (sql::list_employees(), sql::count_employees());
         let results = self
-            .batch(vec![
-                self.prepare(&list, &page_args)?,
-                self.prepare(&total, &args)?,
-            ])
+            .transaction(vec![stmt(list, page_args), stmt(total, args.to_vec())])
             .await?;
-        let rows: Vec<ListedRow> = match results.first() {
-            Some(r) => r.results().map_err(corrupt)?,
-            None => return Err(bad("batch result count")),
-        };
+        let rows: Vec<ListedRow> = nth(&results, 0)?.read()?;
         Ok(EmployeePage {
             employees: rows
                 .into_iter()
                 .map(ListedRow::view)
                 .collect::<Result<_, _>>()?,
-            total: count(first_row(results.get(1))?),
+            total: count(nth(&results, 1)?.first()?),
         })
     }
 
@@ -120,10 +114,10 @@ impl DirectoryStore for D1Store {
             active: i64,
         }
         let rows: Vec<Row> = self
-            .all(
-                &sql::find_units(),
-                &[scope_arg(scope), text(key), num(limit)],
-            )
+            .rows(stmt(
+                sql::find_units(),
+                vec![scope_arg(scope), Arg::text(key), Arg::num(limit)],
+            ))
             .await?;
         Ok(rows
             .into_iter()
@@ -148,26 +142,26 @@ impl DirectoryStore for D1Store {
     ) -> Result<(Vec<BulkCode>, u32), StoreError> {
         let base = missing_args(scope, missing);
         let mut issue_args = base.clone();
-        issue_args.push(num(key_id));
-        issue_args.push(num(audit.at.unix_seconds() as f64));
-        issue_args.push(num(limit));
+        issue_args.push(Arg::num(key_id));
+        issue_args.push(Arg::num(audit.at.unix_seconds() as f64));
+        issue_args.push(Arg::num(limit));
         let results = self
-            .batch(vec![
-                self.prepare(sql::ISSUE_MISSING_CODES, &issue_args)?,
-                self.prepare(
+            .transaction(vec![
+                stmt(sql::ISSUE_MISSING_CODES, issue_args),
+                stmt(
                     sql::INSERT_BULK_ISSUE_AUDIT,
-                    &[
-                        num(audit.at.unix_seconds() as f64),
+                    vec![
+                        Arg::num(audit.at.unix_seconds() as f64),
                         audit
                             .account
-                            .map_or(JsValue::NULL, |a| num(AccountId::get(a))),
-                        text(&audit.actor),
-                        text(audit.action),
-                        text(&audit.object),
-                        text(&audit.detail),
+                            .map_or(Arg::Null, |a| Arg::num(AccountId::get(a))),
+                        Arg::text(&audit.actor),
+                        Arg::text(audit.action),
+                        Arg::text(&audit.object),
+                        Arg::text(&audit.detail),
                     ],
-                )?,
-                self.prepare(sql::COUNT_MISSING_CODES, &base)?,
+                ),
+                stmt(sql::COUNT_MISSING_CODES, base),
             ])
             .await?;
         #[derive(Deserialize)]
@@ -175,10 +169,7 @@ impl DirectoryStore for D1Store {
             employee_id: i64,
             issue: i64,
         }
-        let rows: Vec<Row> = match results.first() {
-            Some(r) => r.results().map_err(corrupt)?,
-            None => return Err(bad("batch result count")),
-        };
+        let rows: Vec<Row> = nth(&results, 0)?.read()?;
         let issued = rows
             .into_iter()
             .map(|r| {
@@ -189,7 +180,7 @@ impl DirectoryStore for D1Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok((issued, count(first_row(results.get(2))?)))
+        Ok((issued, count(nth(&results, 2)?.first()?)))
     }
 
     async fn uncoded(
@@ -206,15 +197,15 @@ impl DirectoryStore for D1Store {
             unit_name: String,
         }
         let rows: Vec<Row> = self
-            .all(
+            .rows(stmt(
                 sql::UNCODED_EMPLOYEES,
-                &[
+                vec![
                     scope_arg(scope),
-                    num(unit.get()),
-                    num(channel.get()),
-                    num(limit),
+                    Arg::num(unit.get()),
+                    Arg::num(channel.get()),
+                    Arg::num(limit),
                 ],
-            )
+            ))
             .await?;
         Ok(rows
             .into_iter()
