@@ -14,6 +14,7 @@ use crate::token::Claims;
 use crate::voting::vote::Ballot;
 
 pub mod admin;
+mod admin_db;
 pub mod db;
 pub mod record;
 pub mod results;

@@ -5,7 +5,7 @@ use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{EmployeeId, UnitId};
 use crate::scale::{Criterion, Face, Labels, Level, Scale};
-use crate::store::db::{Database, Outcome};
+use crate::store::db::{Cached, Database, Outcome};
 #[cfg(feature = "citizen")]
 use crate::store::record::QueuedVote;
 use crate::store::record::VoteRecord;
@@ -567,6 +567,13 @@ impl Database for D1Store {
         self.now
     }
 
+    fn forget_cached(&self, what: Cached) {
+        match what {
+            Cached::Scale => D1Store::forget_scale(),
+            Cached::Networks => forget_network_cache(),
+        }
+    }
+
     async fn rows<T: DeserializeOwned>(&self, statement: Statement) -> Result<Vec<T>, StoreError> {
         self.all(statement.sql, &args(&statement.args)).await
     }
@@ -589,9 +596,16 @@ impl Database for D1Store {
     }
 }
 
-/// A statement on D1, from its platform-neutral form.
-pub(crate) fn prepared(store: &D1Store, s: &Statement) -> Result<D1PreparedStatement, StoreError> {
-    store.prepare(s.sql, &args(&s.args))
+impl D1Store {
+    /// The audit line of the change before it in a batch (`Audit::statement`), on D1.
+    pub(crate) fn audit_stmt(
+        &self,
+        a: &crate::store::admin::Audit,
+        created: bool,
+    ) -> Result<D1PreparedStatement, StoreError> {
+        let s = a.statement(created);
+        self.prepare(s.sql, &args(&s.args))
+    }
 }
 
 /// A statement's arguments as D1 binds them.

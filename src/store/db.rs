@@ -47,6 +47,14 @@ pub fn nth(outcomes: &[Outcome], i: usize) -> Result<&Outcome, StoreError> {
         .ok_or_else(|| StoreError::Corrupt("batch returned fewer results than statements".into()))
 }
 
+/// What a database's runtime may keep between requests: D1 keeps the scale and the office
+/// networks per isolate for a minute, and a change to them must reach this isolate at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cached {
+    Scale,
+    Networks,
+}
+
 pub trait Database {
     /// The request's (or the cron run's) moment.
     fn now(&self) -> Timestamp;
@@ -57,6 +65,11 @@ pub trait Database {
     /// Statements run in order as one transaction, all or nothing (D1's `batch`; D1 has no
     /// `BEGIN`): what each gave.
     async fn transaction(&self, statements: Vec<Statement>) -> Result<Vec<Outcome>, StoreError>;
+
+    /// Forgets what this runtime keeps of `what` (nothing to forget by default).
+    fn forget_cached(&self, what: Cached) {
+        let _ = what;
+    }
 
     /// The first row of one statement.
     async fn first<T: DeserializeOwned>(

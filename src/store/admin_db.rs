@@ -1,7 +1,9 @@
-//! `AdminStore` on D1. Every change goes out as one batch with its audit line, so a failure
-//! leaves neither the change nor the line.
+//! `AdminStore` on any `Database` (D1 in the worker, SQLite in the native tests). Every change
+//! goes out as one batch with its audit line, so a failure leaves neither the change nor the
+//! line.
 
-use super::d1::{changes, corrupt, first_row, num, opt_text, prepared, text, D1Store};
+use super::db::{nth, stmt, Cached, Database};
+use super::statement::{Arg, Statement};
 use crate::account::{AccountId, Email, Grant, Scope};
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
@@ -15,19 +17,17 @@ use crate::store::admin::{
 };
 use crate::store::{sql, IssueOutcome, StoreError};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
-use worker::{D1PreparedStatement, D1Result};
 
-fn scope_arg(scope: &Scope) -> JsValue {
-    opt_text(scope.sql_param().as_deref())
+fn scope_arg(scope: &Scope) -> Arg {
+    Arg::opt_text(scope.sql_param().as_deref())
 }
 
-fn opt_num(n: Option<u32>) -> JsValue {
-    n.map_or(JsValue::NULL, num)
+fn opt_num(n: Option<u32>) -> Arg {
+    n.map_or(Arg::Null, Arg::num)
 }
 
-fn bool_arg(b: Option<bool>) -> JsValue {
-    b.map_or(JsValue::NULL, |b| num(u8::from(b)))
+fn bool_arg(b: Option<bool>) -> Arg {
+    b.map_or(Arg::Null, |b| Arg::num(u8::from(b)))
 }
 
 fn ids_json<T: serde::Serialize>(ids: &[T]) -> String {
@@ -36,13 +36,6 @@ fn ids_json<T: serde::Serialize>(ids: &[T]) -> String {
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected {what}"))
-}
-
-fn rows<T: for<'de> Deserialize<'de>>(r: Option<&D1Result>) -> Result<Vec<T>, StoreError> {
-    match r {
-        Some(r) => r.results::<T>().map_err(corrupt),
-        None => Err(bad("batch result count")),
-    }
 }
 
 #[derive(Deserialize)]
@@ -167,47 +160,40 @@ fn path_of(rows: Vec<StepRow>) -> Vec<PathStep> {
         .collect()
 }
 
-impl D1Store {
-    pub(crate) fn audit_stmt(
-        &self,
-        a: &Audit,
-        created: bool,
-    ) -> Result<D1PreparedStatement, StoreError> {
-        prepared(self, &a.statement(created))
-    }
-
-    fn audit_always(&self, a: &Audit) -> Result<D1PreparedStatement, StoreError> {
-        self.prepare(
-            sql::INSERT_AUDIT,
-            &[
-                num(a.at.unix_seconds() as f64),
-                opt_num(a.account.map(AccountId::get)),
-                text(&a.actor),
-                text(a.action),
-                text(&a.object),
-                text(&a.detail),
-            ],
-        )
-    }
-
-    async fn grants_query(
-        &self,
-        query: &str,
-        args: &[JsValue],
-    ) -> Result<Option<AccountGrants>, StoreError> {
-        grants_of(self.all::<GrantRow>(query, args).await?)
-    }
+/// An audit line written whatever the statements before it did.
+fn audit_always(a: &Audit) -> Statement {
+    stmt(
+        sql::INSERT_AUDIT,
+        vec![
+            Arg::num(a.at.unix_seconds() as f64),
+            opt_num(a.account.map(AccountId::get)),
+            Arg::text(&a.actor),
+            Arg::text(a.action),
+            Arg::text(&a.object),
+            Arg::text(&a.detail),
+        ],
+    )
 }
 
-impl AdminStore for D1Store {
+async fn grants_query(
+    db: &impl Database,
+    statement: Statement,
+) -> Result<Option<AccountGrants>, StoreError> {
+    grants_of(db.rows::<GrantRow>(statement).await?)
+}
+
+impl<D: Database> AdminStore for D {
     async fn account_by_session(
         &self,
         id_hash: &str,
         now: Timestamp,
     ) -> Result<Option<AccountGrants>, StoreError> {
-        self.grants_query(
-            sql::ACCOUNT_BY_SESSION,
-            &[text(id_hash), num(now.unix_seconds() as f64)],
+        grants_query(
+            self,
+            stmt(
+                sql::ACCOUNT_BY_SESSION,
+                vec![Arg::text(id_hash), Arg::num(now.unix_seconds() as f64)],
+            ),
         )
         .await
     }
@@ -218,23 +204,26 @@ impl AdminStore for D1Store {
         now: Timestamp,
     ) -> Result<Option<AccountGrants>, StoreError> {
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::ACCOUNT_BY_API_TOKEN,
-                    &[text(token_hash), num(now.unix_seconds() as f64)],
-                )?,
-                self.prepare(
+                    vec![Arg::text(token_hash), Arg::num(now.unix_seconds() as f64)],
+                ),
+                stmt(
                     sql::TOUCH_API_TOKEN,
-                    &[text(token_hash), num(now.unix_seconds() as f64)],
-                )?,
+                    vec![Arg::text(token_hash), Arg::num(now.unix_seconds() as f64)],
+                ),
             ])
             .await?;
-        grants_of(rows::<GrantRow>(results.first())?)
+        grants_of(nth(&results, 0)?.read::<GrantRow>()?)
     }
 
     async fn account_by_email(&self, email: &Email) -> Result<Option<AccountGrants>, StoreError> {
-        self.grants_query(sql::ACCOUNT_BY_EMAIL, &[text(email.as_str())])
-            .await
+        grants_query(
+            self,
+            stmt(sql::ACCOUNT_BY_EMAIL, vec![Arg::text(email.as_str())]),
+        )
+        .await
     }
 
     async fn login_account(&self, email: &Email) -> Result<Option<LoginAccount>, StoreError> {
@@ -245,7 +234,7 @@ impl AdminStore for D1Store {
             active: i64,
         }
         let row: Option<Row> = self
-            .first(sql::LOGIN_ACCOUNT, &[text(email.as_str())])
+            .first(stmt(sql::LOGIN_ACCOUNT, vec![Arg::text(email.as_str())]))
             .await?;
         Ok(row.and_then(|r| {
             Some(LoginAccount {
@@ -274,27 +263,31 @@ impl AdminStore for D1Store {
         }
         // One batch: the conditional insert, then the window it left (for `Retry-After`).
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::RESERVE_LOGIN_ATTEMPT,
-                    &[
-                        text(keys[0]),
-                        text(keys[1]),
-                        num(limits[0]),
-                        num(limits[1]),
-                        num(at as f64),
-                        num(since as f64),
+                    vec![
+                        Arg::text(keys[0]),
+                        Arg::text(keys[1]),
+                        Arg::num(limits[0]),
+                        Arg::num(limits[1]),
+                        Arg::num(at as f64),
+                        Arg::num(since as f64),
                     ],
-                )?,
-                self.prepare(
+                ),
+                stmt(
                     sql::LOGIN_FAILURES,
-                    &[text(keys[0]), text(keys[1]), num(since as f64)],
-                )?,
+                    vec![
+                        Arg::text(keys[0]),
+                        Arg::text(keys[1]),
+                        Arg::num(since as f64),
+                    ],
+                ),
             ])
             .await?;
-        let reserved: Vec<Reserved> = rows(results.first())?;
+        let reserved: Vec<Reserved> = nth(&results, 0)?.read()?;
         if reserved.is_empty() {
-            let window: Option<Window> = first_row(results.get(1))?;
+            let window: Option<Window> = nth(&results, 1)?.first()?;
             return Ok(LoginReservation::Throttled {
                 oldest: window.and_then(|w| w.oldest),
             });
@@ -305,7 +298,7 @@ impl AdminStore for D1Store {
     }
 
     async fn record_login_failure(&self, audit: &Audit) -> Result<(), StoreError> {
-        self.batch(vec![self.audit_always(audit)?]).await?;
+        self.transaction(vec![audit_always(audit)]).await?;
         Ok(())
     }
 
@@ -319,29 +312,32 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<(), StoreError> {
         let mut statements = vec![
-            self.prepare(
+            stmt(
                 sql::INSERT_SESSION,
-                &[
-                    text(id_hash),
-                    num(account.get()),
-                    num(audit.at.unix_seconds() as f64),
-                    num(expires_at as f64),
+                vec![
+                    Arg::text(id_hash),
+                    Arg::num(account.get()),
+                    Arg::num(audit.at.unix_seconds() as f64),
+                    Arg::num(expires_at as f64),
                 ],
-            )?,
-            self.audit_always(audit)?,
-            self.prepare(sql::CLEAR_LOGIN_FAILURES, &[text(clear_failures_key)])?,
+            ),
+            audit_always(audit),
+            stmt(
+                sql::CLEAR_LOGIN_FAILURES,
+                vec![Arg::text(clear_failures_key)],
+            ),
         ];
         if let Some(row) = release {
-            statements.push(self.prepare(sql::RELEASE_LOGIN_ATTEMPT, &[num(row as f64)])?);
+            statements.push(stmt(sql::RELEASE_LOGIN_ATTEMPT, vec![Arg::num(row as f64)]));
         }
-        self.batch(statements).await?;
+        self.transaction(statements).await?;
         Ok(())
     }
 
     async fn end_session(&self, id_hash: &str, audit: &Audit) -> Result<(), StoreError> {
-        self.batch(vec![
-            self.prepare(sql::DELETE_SESSION, &[text(id_hash)])?,
-            self.audit_stmt(audit, false)?,
+        self.transaction(vec![
+            stmt(sql::DELETE_SESSION, vec![Arg::text(id_hash)]),
+            audit.statement(false),
         ])
         .await?;
         Ok(())
@@ -353,7 +349,7 @@ impl AdminStore for D1Store {
             password_hash: String,
         }
         let row: Option<Row> = self
-            .first(sql::PASSWORD_HASH, &[num(account.get())])
+            .first(stmt(sql::PASSWORD_HASH, vec![Arg::num(account.get())]))
             .await?;
         Ok(row.map(|r| r.password_hash))
     }
@@ -366,29 +362,35 @@ impl AdminStore for D1Store {
         revoke_tokens: bool,
         audit: &Audit,
     ) -> Result<(), StoreError> {
-        let at = num(audit.at.unix_seconds() as f64);
+        let at = Arg::num(audit.at.unix_seconds() as f64);
         let mut statements = vec![
-            self.prepare(
+            stmt(
                 sql::SET_PASSWORD,
-                &[num(account.get()), text(hash), at.clone()],
-            )?,
-            self.audit_stmt(audit, false)?,
-            self.prepare(
+                vec![Arg::num(account.get()), Arg::text(hash), at.clone()],
+            ),
+            audit.statement(false),
+            stmt(
                 sql::DELETE_OTHER_SESSIONS,
-                &[num(account.get()), opt_text(keep)],
-            )?,
+                vec![Arg::num(account.get()), Arg::opt_text(keep)],
+            ),
         ];
         if revoke_tokens {
-            statements.push(self.prepare(sql::REVOKE_ACCOUNT_TOKENS, &[num(account.get()), at])?);
+            statements.push(stmt(
+                sql::REVOKE_ACCOUNT_TOKENS,
+                vec![Arg::num(account.get()), at],
+            ));
         }
-        self.batch(statements).await?;
+        self.transaction(statements).await?;
         Ok(())
     }
 
     async fn forget_login_failures_before(&self, before: i64) -> Result<(), StoreError> {
-        self.batch(vec![
-            self.prepare(sql::DELETE_OLD_LOGIN_FAILURES, &[num(before as f64)])?,
-            self.prepare(sql::DELETE_EXPIRED_SESSIONS, &[num(before as f64)])?,
+        self.transaction(vec![
+            stmt(
+                sql::DELETE_OLD_LOGIN_FAILURES,
+                vec![Arg::num(before as f64)],
+            ),
+            stmt(sql::DELETE_EXPIRED_SESSIONS, vec![Arg::num(before as f64)]),
         ])
         .await?;
         Ok(())
@@ -396,7 +398,7 @@ impl AdminStore for D1Store {
 
     async fn email_taken(&self, email: &Email) -> Result<bool, StoreError> {
         Ok(self
-            .first::<FoundRow>(sql::EMAIL_TAKEN, &[text(email.as_str())])
+            .first::<FoundRow>(stmt(sql::EMAIL_TAKEN, vec![Arg::text(email.as_str())]))
             .await?
             .is_some())
     }
@@ -411,24 +413,24 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<Created<()>, StoreError> {
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_INVITATION,
-                    &[
-                        text(token_hash),
-                        text(email.as_str()),
-                        text(grant.role().as_str()),
+                    vec![
+                        Arg::text(token_hash),
+                        Arg::text(email.as_str()),
+                        Arg::text(grant.role().as_str()),
                         opt_num(grant.unit().map(UnitId::get)),
                         opt_num(audit.account.map(AccountId::get)),
-                        num(audit.at.unix_seconds() as f64),
+                        Arg::num(audit.at.unix_seconds() as f64),
                         scope_arg(scope),
-                        num(expires_at as f64),
+                        Arg::num(expires_at as f64),
                     ],
-                )?,
-                self.audit_stmt(audit, false)?,
+                ),
+                audit.statement(false),
             ])
             .await?;
-        match results.first().map(changes) {
+        match results.first().map(|r| r.changes) {
             Some(1) => Ok(Created::Done(())),
             _ => Ok(Created::NotFound),
         }
@@ -446,10 +448,10 @@ impl AdminStore for D1Store {
             unit_id: Option<i64>,
         }
         let row: Option<Row> = self
-            .first(
+            .first(stmt(
                 sql::OPEN_INVITATION,
-                &[text(token_hash), num(now.unix_seconds() as f64)],
-            )
+                vec![Arg::text(token_hash), Arg::num(now.unix_seconds() as f64)],
+            ))
             .await?;
         Ok(row.and_then(|r| {
             Some(OpenInvitation {
@@ -467,28 +469,31 @@ impl AdminStore for D1Store {
         session_expires: i64,
         audit: &Audit,
     ) -> Result<Accepted, StoreError> {
-        let at = num(audit.at.unix_seconds() as f64);
+        let at = Arg::num(audit.at.unix_seconds() as f64);
         let results = self
-            .batch(vec![
-                self.prepare(sql::USE_INVITATION, &[text(token_hash), at.clone()])?,
-                self.prepare(
+            .transaction(vec![
+                stmt(sql::USE_INVITATION, vec![Arg::text(token_hash), at.clone()]),
+                stmt(
                     sql::INSERT_INVITED_ACCOUNT,
-                    &[text(token_hash), at.clone(), text(password_hash)],
-                )?,
-                self.prepare(sql::INSERT_INVITED_GRANT, &[text(token_hash), at.clone()])?,
-                self.prepare(
+                    vec![Arg::text(token_hash), at.clone(), Arg::text(password_hash)],
+                ),
+                stmt(
+                    sql::INSERT_INVITED_GRANT,
+                    vec![Arg::text(token_hash), at.clone()],
+                ),
+                stmt(
                     sql::INSERT_INVITED_SESSION,
-                    &[
-                        text(token_hash),
+                    vec![
+                        Arg::text(token_hash),
                         at,
-                        text(session_hash),
-                        num(session_expires as f64),
+                        Arg::text(session_hash),
+                        Arg::num(session_expires as f64),
                     ],
-                )?,
-                self.audit_stmt(audit, true)?,
+                ),
+                audit.statement(true),
             ])
             .await?;
-        let id: Option<IdRow> = first_row(results.get(1))?;
+        let id: Option<IdRow> = nth(&results, 1)?.first()?;
         Ok(match id.and_then(|r| AccountId::parse(r.id)) {
             Some(id) => Accepted::Account(id),
             None => Accepted::Gone,
@@ -508,22 +513,22 @@ impl AdminStore for D1Store {
             .map(|g| (g.role().as_str(), g.unit().map(UnitId::get)))
             .collect();
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_GRANT_LINK,
-                    &[
-                        text(token_hash),
-                        num(account.get()),
-                        text(&ids_json(&pairs)),
+                    vec![
+                        Arg::text(token_hash),
+                        Arg::num(account.get()),
+                        Arg::text(&ids_json(&pairs)),
                         opt_num(audit.account.map(AccountId::get)),
-                        num(audit.at.unix_seconds() as f64),
-                        num(expires_at as f64),
+                        Arg::num(audit.at.unix_seconds() as f64),
+                        Arg::num(expires_at as f64),
                     ],
-                )?,
-                self.audit_stmt(audit, false)?,
+                ),
+                audit.statement(false),
             ])
             .await?;
-        Ok(results.first().map(changes) == Some(1))
+        Ok(results.first().map(|r| r.changes) == Some(1))
     }
 
     async fn open_grant_link(
@@ -538,10 +543,10 @@ impl AdminStore for D1Store {
             grants: String,
         }
         let row: Option<Row> = self
-            .first(
+            .first(stmt(
                 sql::OPEN_GRANT_LINK,
-                &[text(token_hash), num(now.unix_seconds() as f64)],
-            )
+                vec![Arg::text(token_hash), Arg::num(now.unix_seconds() as f64)],
+            ))
             .await?;
         let Some(r) = row else {
             return Ok(None);
@@ -566,36 +571,36 @@ impl AdminStore for D1Store {
         session_expires: i64,
         audit: &Audit,
     ) -> Result<Accepted, StoreError> {
-        let at = num(audit.at.unix_seconds() as f64);
-        let link = || [text(token_hash), at.clone()];
+        let at = Arg::num(audit.at.unix_seconds() as f64);
+        let link = || [Arg::text(token_hash), at.clone()];
         let results = self
-            .batch(vec![
-                self.prepare(sql::USE_GRANT_LINK, &link())?,
-                self.prepare(
+            .transaction(vec![
+                stmt(sql::USE_GRANT_LINK, link().to_vec()),
+                stmt(
                     sql::GRANT_LINK_PASSWORD,
-                    &[text(token_hash), at.clone(), text(password_hash)],
-                )?,
-                self.prepare(sql::GRANT_LINK_SESSIONS, &link())?,
-                self.prepare(sql::GRANT_LINK_TOKENS, &link())?,
-                self.prepare(sql::GRANT_LINK_GRANTS, &link())?,
-                self.prepare(
+                    vec![Arg::text(token_hash), at.clone(), Arg::text(password_hash)],
+                ),
+                stmt(sql::GRANT_LINK_SESSIONS, link().to_vec()),
+                stmt(sql::GRANT_LINK_TOKENS, link().to_vec()),
+                stmt(sql::GRANT_LINK_GRANTS, link().to_vec()),
+                stmt(
                     sql::GRANT_LINK_SESSION,
-                    &[
-                        text(token_hash),
+                    vec![
+                        Arg::text(token_hash),
                         at.clone(),
-                        text(session_hash),
-                        num(session_expires as f64),
+                        Arg::text(session_hash),
+                        Arg::num(session_expires as f64),
                     ],
-                )?,
+                ),
                 // Written only if the session was, which needs the link used by this batch.
-                self.audit_stmt(audit, false)?,
-                self.prepare(sql::GRANT_LINK_ACCOUNT, &link())?,
+                audit.statement(false),
+                stmt(sql::GRANT_LINK_ACCOUNT, link().to_vec()),
             ])
             .await?;
-        if results.first().map(changes) != Some(1) {
+        if results.first().map(|r| r.changes) != Some(1) {
             return Ok(Accepted::Gone);
         }
-        let id: Option<IdRow> = first_row(results.get(7))?;
+        let id: Option<IdRow> = nth(&results, 7)?.first()?;
         Ok(match id.and_then(|r| AccountId::parse(r.id)) {
             Some(id) => Accepted::Account(id),
             None => Accepted::Gone,
@@ -612,15 +617,18 @@ impl AdminStore for D1Store {
             return Ok(Changed::NotFound);
         }
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::LINK_EMPLOYEE,
-                    &[num(account.get()), opt_num(employee.map(EmployeeId::get))],
-                )?,
-                self.audit_stmt(audit, false)?,
+                    vec![
+                        Arg::num(account.get()),
+                        opt_num(employee.map(EmployeeId::get)),
+                    ],
+                ),
+                audit.statement(false),
             ])
             .await?;
-        Ok(match results.first().map(changes) {
+        Ok(match results.first().map(|r| r.changes) {
             Some(1) => Changed::Done,
             _ => Changed::TargetNotFound,
         })
@@ -638,7 +646,7 @@ impl AdminStore for D1Store {
             employee_id: Option<i64>,
             employee_name: Option<String>,
         }
-        let rows: Vec<Row> = self.all(sql::ACCOUNTS, &[]).await?;
+        let rows: Vec<Row> = self.rows(stmt(sql::ACCOUNTS, vec![])).await?;
         let mut out: Vec<AccountView> = Vec::new();
         for r in rows {
             let id = AccountId::parse(r.id).ok_or_else(|| bad("account id"))?;
@@ -666,13 +674,12 @@ impl AdminStore for D1Store {
     }
 
     async fn account(&self, id: AccountId) -> Result<Option<AccountGrants>, StoreError> {
-        self.grants_query(sql::ACCOUNT_BY_ID, &[num(id.get())])
-            .await
+        grants_query(self, stmt(sql::ACCOUNT_BY_ID, vec![Arg::num(id.get())])).await
     }
 
     async fn other_superadmins(&self, except: AccountId) -> Result<u32, StoreError> {
         let row: Option<CountRow> = self
-            .first(sql::OTHER_SUPERADMINS, &[num(except.get())])
+            .first(stmt(sql::OTHER_SUPERADMINS, vec![Arg::num(except.get())]))
             .await?;
         Ok(row.map_or(0, |r| u32::try_from(r.n).unwrap_or(0)))
     }
@@ -688,7 +695,7 @@ impl AdminStore for D1Store {
             .filter_map(|g| g.unit().map(UnitId::get))
             .collect();
         let found: Option<CountRow> = self
-            .first(sql::UNITS_EXIST, &[text(&ids_json(&units))])
+            .first(stmt(sql::UNITS_EXIST, vec![Arg::text(&ids_json(&units))]))
             .await?;
         if found.map_or(0, |r| r.n) != units.len() as i64 {
             return Ok(Changed::TargetNotFound);
@@ -698,17 +705,17 @@ impl AdminStore for D1Store {
             .map(|g| (g.role().as_str().to_owned(), g.unit().map(UnitId::get)))
             .collect();
         let results = self
-            .batch(vec![
-                self.prepare(sql::DELETE_GRANTS, &[num(account.get())])?,
-                self.prepare(
+            .transaction(vec![
+                stmt(sql::DELETE_GRANTS, vec![Arg::num(account.get())]),
+                stmt(
                     sql::INSERT_GRANTS,
-                    &[num(account.get()), text(&ids_json(&pairs))],
-                )?,
-                self.prepare(sql::ACCOUNT_BY_ID, &[num(account.get())])?,
-                self.audit_always(audit)?,
+                    vec![Arg::num(account.get()), Arg::text(&ids_json(&pairs))],
+                ),
+                stmt(sql::ACCOUNT_BY_ID, vec![Arg::num(account.get())]),
+                audit_always(audit),
             ])
             .await?;
-        let exists = !rows::<GrantRow>(results.get(2))?.is_empty();
+        let exists = !nth(&results, 2)?.read::<GrantRow>()?.is_empty();
         Ok(if exists {
             Changed::Done
         } else {
@@ -722,17 +729,20 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<Changed, StoreError> {
         let results = self
-            .batch(vec![
-                self.prepare(sql::DEACTIVATE_ACCOUNT, &[num(account.get())])?,
-                self.audit_stmt(audit, false)?,
-                self.prepare(sql::DELETE_ACCOUNT_SESSIONS, &[num(account.get())])?,
-                self.prepare(
+            .transaction(vec![
+                stmt(sql::DEACTIVATE_ACCOUNT, vec![Arg::num(account.get())]),
+                audit.statement(false),
+                stmt(sql::DELETE_ACCOUNT_SESSIONS, vec![Arg::num(account.get())]),
+                stmt(
                     sql::REVOKE_ACCOUNT_TOKENS,
-                    &[num(account.get()), num(audit.at.unix_seconds() as f64)],
-                )?,
+                    vec![
+                        Arg::num(account.get()),
+                        Arg::num(audit.at.unix_seconds() as f64),
+                    ],
+                ),
             ])
             .await?;
-        Ok(match results.first().map(changes) {
+        Ok(match results.first().map(|r| r.changes) {
             Some(1) => Changed::Done,
             _ => Changed::NotFound,
         })
@@ -748,7 +758,9 @@ impl AdminStore for D1Store {
             revoked_at: Option<i64>,
             expires_at: i64,
         }
-        let rows: Vec<Row> = self.all(sql::TOKENS, &[num(account.get())]).await?;
+        let rows: Vec<Row> = self
+            .rows(stmt(sql::TOKENS, vec![Arg::num(account.get())]))
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| TokenView {
@@ -771,21 +783,21 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<i64, StoreError> {
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_TOKEN,
-                    &[
-                        num(account.get()),
-                        text(name.as_str()),
-                        text(token_hash),
-                        num(audit.at.unix_seconds() as f64),
-                        num(expires_at as f64),
+                    vec![
+                        Arg::num(account.get()),
+                        Arg::text(name.as_str()),
+                        Arg::text(token_hash),
+                        Arg::num(audit.at.unix_seconds() as f64),
+                        Arg::num(expires_at as f64),
                     ],
-                )?,
-                self.audit_stmt(audit, true)?,
+                ),
+                audit.statement(true),
             ])
             .await?;
-        let row: Option<IdRow> = first_row(results.first())?;
+        let row: Option<IdRow> = nth(&results, 0)?.first()?;
         row.map(|r| r.id).ok_or_else(|| bad("missing token id"))
     }
 
@@ -796,37 +808,41 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<Changed, StoreError> {
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::REVOKE_TOKEN,
-                    &[
-                        num(account.get()),
-                        num(id as f64),
-                        num(audit.at.unix_seconds() as f64),
+                    vec![
+                        Arg::num(account.get()),
+                        Arg::num(id as f64),
+                        Arg::num(audit.at.unix_seconds() as f64),
                     ],
-                )?,
-                self.audit_stmt(audit, false)?,
+                ),
+                audit.statement(false),
             ])
             .await?;
-        Ok(match results.first().map(changes) {
+        Ok(match results.first().map(|r| r.changes) {
             Some(1) => Changed::Done,
             _ => Changed::NotFound,
         })
     }
 
     async fn units(&self, scope: &Scope) -> Result<Vec<UnitView>, StoreError> {
-        let rows: Vec<UnitRow> = self.all(sql::UNITS, &[scope_arg(scope)]).await?;
+        let rows: Vec<UnitRow> = self.rows(stmt(sql::UNITS, vec![scope_arg(scope)])).await?;
         rows.into_iter().map(UnitRow::view).collect()
     }
 
     async fn unit_path(&self, unit: UnitId) -> Result<Vec<UnitId>, StoreError> {
-        let rows: Vec<StepRow> = self.all(sql::UNIT_PATH, &[num(unit.get())]).await?;
+        let rows: Vec<StepRow> = self
+            .rows(stmt(sql::UNIT_PATH, vec![Arg::num(unit.get())]))
+            .await?;
         Ok(path_of(rows).into_iter().map(|s| s.id).collect())
     }
 
     async fn unit_names(&self, units: &[UnitId]) -> Result<Vec<PathStep>, StoreError> {
         let ids: Vec<u32> = units.iter().map(|u| u.get()).collect();
-        let rows: Vec<StepRow> = self.all(sql::UNIT_NAMES, &[text(&ids_json(&ids))]).await?;
+        let rows: Vec<StepRow> = self
+            .rows(stmt(sql::UNIT_NAMES, vec![Arg::text(&ids_json(&ids))]))
+            .await?;
         Ok(path_of(rows))
     }
 
@@ -835,38 +851,45 @@ impl AdminStore for D1Store {
         scope: &Scope,
         unit: UnitId,
     ) -> Result<Option<UnitDetail>, StoreError> {
-        let id = num(unit.get());
+        let id = Arg::num(unit.get());
         let results = self
-            .batch(vec![
-                self.prepare(sql::UNIT, &[scope_arg(scope), id.clone()])?,
-                self.prepare(sql::UNIT_PATH, std::slice::from_ref(&id))?,
-                self.prepare(sql::UNIT_CHILDREN, std::slice::from_ref(&id))?,
-                self.prepare(sql::EMPLOYEES_OF_UNITS, &[text(&ids_json(&[unit.get()]))])?,
-                self.prepare(sql::UNIT_NETWORKS, std::slice::from_ref(&id))?,
-                self.prepare(sql::UNIT_WEBSITE_CODES, &[id])?,
+            .transaction(vec![
+                stmt(sql::UNIT, vec![scope_arg(scope), id.clone()]),
+                stmt(sql::UNIT_PATH, vec![id.clone()]),
+                stmt(sql::UNIT_CHILDREN, vec![id.clone()]),
+                stmt(
+                    sql::EMPLOYEES_OF_UNITS,
+                    vec![Arg::text(&ids_json(&[unit.get()]))],
+                ),
+                stmt(sql::UNIT_NETWORKS, vec![id.clone()]),
+                stmt(sql::UNIT_WEBSITE_CODES, vec![id]),
             ])
             .await?;
-        let Some(row) = first_row::<UnitRow>(results.first())? else {
+        let Some(row) = nth(&results, 0)?.first::<UnitRow>()? else {
             return Ok(None);
         };
         #[derive(Deserialize)]
         struct CidrRow {
             cidr: String,
         }
-        let website_codes =
-            first_row::<CountRow>(results.get(5))?.map_or(0, |r| u32::try_from(r.n).unwrap_or(0));
+        let website_codes = nth(&results, 5)?
+            .first::<CountRow>()?
+            .map_or(0, |r| u32::try_from(r.n).unwrap_or(0));
         Ok(Some(UnitDetail {
             unit: row.view()?,
-            path: path_of(rows(results.get(1))?),
-            children: rows::<UnitRow>(results.get(2))?
+            path: path_of(nth(&results, 1)?.read()?),
+            children: nth(&results, 2)?
+                .read::<UnitRow>()?
                 .into_iter()
                 .map(UnitRow::view)
                 .collect::<Result<_, _>>()?,
-            employees: rows::<EmployeeRow>(results.get(3))?
+            employees: nth(&results, 3)?
+                .read::<EmployeeRow>()?
                 .into_iter()
                 .map(EmployeeRow::view)
                 .collect::<Result<_, _>>()?,
-            networks: rows::<CidrRow>(results.get(4))?
+            networks: nth(&results, 4)?
+                .read::<CidrRow>()?
                 .into_iter()
                 .map(|r| r.cidr)
                 .collect(),
@@ -884,24 +907,24 @@ impl AdminStore for D1Store {
     ) -> Result<Created<UnitId>, StoreError> {
         let parent_arg = opt_num(parent.map(UnitId::get));
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_UNIT_IN_SCOPE,
-                    &[
-                        text(name.as_str()),
+                    vec![
+                        Arg::text(name.as_str()),
                         parent_arg.clone(),
-                        num(audit.at.unix_seconds() as f64),
+                        Arg::num(audit.at.unix_seconds() as f64),
                         scope_arg(scope),
-                        text(timezone),
+                        Arg::text(timezone),
                     ],
-                )?,
-                self.prepare(sql::INSERT_UNIT_CLOSURE, &[parent_arg])?,
+                ),
+                stmt(sql::INSERT_UNIT_CLOSURE, vec![parent_arg]),
                 // The closure insert wrote rows exactly when the unit was inserted, and leaves
                 // `last_insert_rowid()` on the unit (WITHOUT ROWID table).
-                self.audit_stmt(audit, true)?,
+                audit.statement(true),
             ])
             .await?;
-        let row: Option<IdRow> = first_row(results.first())?;
+        let row: Option<IdRow> = nth(&results, 0)?.first()?;
         Ok(match row.and_then(|r| UnitId::parse(r.id)) {
             Some(id) => Created::Done(id),
             None => Created::NotFound,
@@ -916,45 +939,60 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<Changed, StoreError> {
         let found = self
-            .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(unit.get())])
+            .first::<FoundRow>(stmt(
+                sql::UNIT_IN_SCOPE,
+                vec![scope_arg(scope), Arg::num(unit.get())],
+            ))
             .await?;
         if found.is_none() {
             return Ok(Changed::NotFound);
         }
-        let id = num(unit.get());
-        let mut statements = vec![self.prepare(
+        let id = Arg::num(unit.get());
+        let mut statements = vec![stmt(
             sql::UPDATE_UNIT,
-            &[
+            vec![
                 scope_arg(scope),
                 id.clone(),
-                opt_text(c.name.as_ref().map(Name::as_str)),
+                Arg::opt_text(c.name.as_ref().map(Name::as_str)),
                 bool_arg(c.active),
-                opt_text(c.timezone.as_deref()),
-                opt_text(c.opening_hours.as_deref()),
+                Arg::opt_text(c.timezone.as_deref()),
+                Arg::opt_text(c.opening_hours.as_deref()),
             ],
-        )?];
+        )];
         if let Some(parent) = c.parent {
             if let Some(p) = parent {
                 let target = self
-                    .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(p.get())])
+                    .first::<FoundRow>(stmt(
+                        sql::UNIT_IN_SCOPE,
+                        vec![scope_arg(scope), Arg::num(p.get())],
+                    ))
                     .await?;
                 if target.is_none() {
                     return Ok(Changed::TargetNotFound);
                 }
                 let cycle = self
-                    .first::<FoundRow>(sql::IS_DESCENDANT, &[id.clone(), num(p.get())])
+                    .first::<FoundRow>(stmt(
+                        sql::IS_DESCENDANT,
+                        vec![id.clone(), Arg::num(p.get())],
+                    ))
                     .await?;
                 if cycle.is_some() {
                     return Ok(Changed::Cycle);
                 }
             }
             let parent_arg = opt_num(parent.map(UnitId::get));
-            statements.push(self.prepare(sql::MOVE_UNIT_CUT, &[id.clone(), parent_arg.clone()])?);
-            statements.push(self.prepare(sql::MOVE_UNIT_JOIN, &[id.clone(), parent_arg.clone()])?);
-            statements.push(self.prepare(sql::MOVE_UNIT_PARENT, &[id, parent_arg])?);
+            statements.push(stmt(
+                sql::MOVE_UNIT_CUT,
+                vec![id.clone(), parent_arg.clone()],
+            ));
+            statements.push(stmt(
+                sql::MOVE_UNIT_JOIN,
+                vec![id.clone(), parent_arg.clone()],
+            ));
+            statements.push(stmt(sql::MOVE_UNIT_PARENT, vec![id, parent_arg]));
         }
-        statements.push(self.audit_always(audit)?);
-        self.batch(statements).await?;
+        statements.push(audit_always(audit));
+        self.transaction(statements).await?;
         Ok(Changed::Done)
     }
 
@@ -966,21 +1004,24 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<Changed, StoreError> {
         let found = self
-            .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(unit.get())])
+            .first::<FoundRow>(stmt(
+                sql::UNIT_IN_SCOPE,
+                vec![scope_arg(scope), Arg::num(unit.get())],
+            ))
             .await?;
         if found.is_none() {
             return Ok(Changed::NotFound);
         }
-        let mut statements = vec![self.prepare(sql::CLEAR_UNIT_NETWORKS, &[num(unit.get())])?];
+        let mut statements = vec![stmt(sql::CLEAR_UNIT_NETWORKS, vec![Arg::num(unit.get())])];
         for n in networks {
-            statements.push(self.prepare(
+            statements.push(stmt(
                 sql::INSERT_UNIT_NETWORK,
-                &[num(unit.get()), text(&n.to_string())],
-            )?);
+                vec![Arg::num(unit.get()), Arg::text(&n.to_string())],
+            ));
         }
-        statements.push(self.audit_always(audit)?);
-        self.batch(statements).await?;
-        super::d1::forget_network_cache();
+        statements.push(audit_always(audit));
+        self.transaction(statements).await?;
+        self.forget_cached(Cached::Networks);
         Ok(Changed::Done)
     }
 
@@ -995,25 +1036,25 @@ impl AdminStore for D1Store {
     ) -> Result<Created<EmployeeId>, StoreError> {
         let dirs = ids_json(&directions.iter().map(|d| d.get()).collect::<Vec<_>>());
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_EMPLOYEE_IN_SCOPE,
-                    &[
-                        text(name.as_str()),
-                        text(position.as_str()),
-                        num(unit.get()),
-                        num(audit.at.unix_seconds() as f64),
+                    vec![
+                        Arg::text(name.as_str()),
+                        Arg::text(position.as_str()),
+                        Arg::num(unit.get()),
+                        Arg::num(audit.at.unix_seconds() as f64),
                         scope_arg(scope),
-                        text(&dirs),
+                        Arg::text(&dirs),
                     ],
-                )?,
-                self.audit_stmt(audit, true)?,
+                ),
+                audit.statement(true),
                 // The audit line exists exactly when the employee was inserted; inside the
                 // batch (a transaction) the newest employee is this one.
-                self.prepare(sql::INSERT_NEW_EMPLOYEE_DIRECTIONS, &[text(&dirs)])?,
+                stmt(sql::INSERT_NEW_EMPLOYEE_DIRECTIONS, vec![Arg::text(&dirs)]),
             ])
             .await?;
-        let row: Option<IdRow> = first_row(results.first())?;
+        let row: Option<IdRow> = nth(&results, 0)?.first()?;
         Ok(match row.and_then(|r| EmployeeId::parse(r.id)) {
             Some(id) => Created::Done(id),
             None => Created::NotFound,
@@ -1025,15 +1066,15 @@ impl AdminStore for D1Store {
         scope: &Scope,
         employee: EmployeeId,
     ) -> Result<Option<EmployeeDetail>, StoreError> {
-        let id = num(employee.get());
+        let id = Arg::num(employee.get());
         let results = self
-            .batch(vec![
-                self.prepare(sql::EMPLOYEE, &[scope_arg(scope), id.clone()])?,
-                self.prepare(sql::EMPLOYEE_CODES, std::slice::from_ref(&id))?,
-                self.prepare(sql::EMPLOYEE_UNIT_PATH, &[id])?,
+            .transaction(vec![
+                stmt(sql::EMPLOYEE, vec![scope_arg(scope), id.clone()]),
+                stmt(sql::EMPLOYEE_CODES, vec![id.clone()]),
+                stmt(sql::EMPLOYEE_UNIT_PATH, vec![id]),
             ])
             .await?;
-        let Some(row) = first_row::<EmployeeRow>(results.first())? else {
+        let Some(row) = nth(&results, 0)?.first::<EmployeeRow>()? else {
             return Ok(None);
         };
         #[derive(Deserialize)]
@@ -1045,7 +1086,8 @@ impl AdminStore for D1Store {
             issued_at: i64,
             revoked_at: Option<i64>,
         }
-        let codes = rows::<Row>(results.get(1))?
+        let codes = nth(&results, 1)?
+            .read::<Row>()?
             .into_iter()
             .filter_map(|r| {
                 Some(CodeRow {
@@ -1060,7 +1102,7 @@ impl AdminStore for D1Store {
             .collect();
         Ok(Some(EmployeeDetail {
             employee: row.view()?,
-            unit_path: path_of(rows(results.get(2))?),
+            unit_path: path_of(nth(&results, 2)?.read()?),
             codes,
         }))
     }
@@ -1077,36 +1119,43 @@ impl AdminStore for D1Store {
         }
         if let Some(unit) = c.unit {
             let target = self
-                .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(unit.get())])
+                .first::<FoundRow>(stmt(
+                    sql::UNIT_IN_SCOPE,
+                    vec![scope_arg(scope), Arg::num(unit.get())],
+                ))
                 .await?;
             if target.is_none() {
                 return Ok(Changed::TargetNotFound);
             }
         }
-        let id = num(employee.get());
-        let mut statements = vec![self.prepare(
+        let id = Arg::num(employee.get());
+        let mut statements = vec![stmt(
             sql::UPDATE_EMPLOYEE,
-            &[
+            vec![
                 scope_arg(scope),
                 id.clone(),
-                opt_text(c.name.as_ref().map(Name::as_str)),
-                opt_text(c.position.as_ref().map(Name::as_str)),
+                Arg::opt_text(c.name.as_ref().map(Name::as_str)),
+                Arg::opt_text(c.position.as_ref().map(Name::as_str)),
                 bool_arg(c.active),
                 opt_num(c.unit.map(UnitId::get)),
             ],
-        )?];
+        )];
         if let Some(directions) = &c.directions {
             let dirs = ids_json(&directions.iter().map(|d| d.get()).collect::<Vec<_>>());
-            let found: Option<CountRow> = self.first(sql::DIRECTIONS_EXIST, &[text(&dirs)]).await?;
+            let found: Option<CountRow> = self
+                .first(stmt(sql::DIRECTIONS_EXIST, vec![Arg::text(&dirs)]))
+                .await?;
             if found.map_or(0, |r| r.n) != directions.len() as i64 {
                 return Ok(Changed::TargetNotFound);
             }
-            statements
-                .push(self.prepare(sql::CLEAR_EMPLOYEE_DIRECTIONS, std::slice::from_ref(&id))?);
-            statements.push(self.prepare(sql::INSERT_EMPLOYEE_DIRECTIONS, &[id, text(&dirs)])?);
+            statements.push(stmt(sql::CLEAR_EMPLOYEE_DIRECTIONS, vec![id.clone()]));
+            statements.push(stmt(
+                sql::INSERT_EMPLOYEE_DIRECTIONS,
+                vec![id, Arg::text(&dirs)],
+            ));
         }
-        statements.push(self.audit_always(audit)?);
-        self.batch(statements).await?;
+        statements.push(audit_always(audit));
+        self.transaction(statements).await?;
         Ok(Changed::Done)
     }
 
@@ -1116,10 +1165,10 @@ impl AdminStore for D1Store {
         employee: EmployeeId,
     ) -> Result<bool, StoreError> {
         Ok(self
-            .first::<FoundRow>(
+            .first::<FoundRow>(stmt(
                 sql::EMPLOYEE_IN_SCOPE,
-                &[scope_arg(scope), num(employee.get())],
-            )
+                vec![scope_arg(scope), Arg::num(employee.get())],
+            ))
             .await?
             .is_some())
     }
@@ -1134,39 +1183,39 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<IssueOutcome, StoreError> {
         let (e, c, at) = (
-            num(employee.get()),
-            num(channel.get()),
-            num(audit.at.unix_seconds() as f64),
+            Arg::num(employee.get()),
+            Arg::num(channel.get()),
+            Arg::num(audit.at.unix_seconds() as f64),
         );
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_CODE_IN_SCOPE,
-                    &[
+                    vec![
                         e.clone(),
                         c.clone(),
-                        num(key_id),
+                        Arg::num(key_id),
                         at.clone(),
                         scope_arg(scope),
                         opt_num(direction.map(DirectionId::get)),
                     ],
-                )?,
-                self.audit_stmt(audit, false)?,
-                self.prepare(sql::REVOKE_OLDER_CODES, &[e.clone(), c.clone(), at])?,
+                ),
+                audit.statement(false),
+                stmt(sql::REVOKE_OLDER_CODES, vec![e.clone(), c.clone(), at]),
             ])
             .await?;
         #[derive(Deserialize)]
         struct IssueRow {
             issue: i64,
         }
-        if let Some(row) = first_row::<IssueRow>(results.first())? {
+        if let Some(row) = nth(&results, 0)?.first::<IssueRow>()? {
             let issue = u16::try_from(row.issue).map_err(|_| bad("issue number"))?;
             return Ok(IssueOutcome::Issued(issue));
         }
         if !self.employee_in_scope(scope, employee).await? {
             return Ok(IssueOutcome::NoSuchEmployee);
         }
-        let max: Option<IssueRow> = self.first(sql::CODE_ISSUES, &[e, c]).await?;
+        let max: Option<IssueRow> = self.first(stmt(sql::CODE_ISSUES, vec![e, c])).await?;
         Ok(if max.map_or(0, |m| m.issue) >= 65535 {
             IssueOutcome::Exhausted
         } else {
@@ -1185,17 +1234,17 @@ impl AdminStore for D1Store {
         if !self.employee_in_scope(scope, employee).await? {
             return Ok(Changed::NotFound);
         }
-        self.batch(vec![
-            self.prepare(
+        self.transaction(vec![
+            stmt(
                 sql::REVOKE_CODES_IN_SCOPE,
-                &[
-                    num(employee.get()),
-                    num(channel.get()),
-                    num(audit.at.unix_seconds() as f64),
+                vec![
+                    Arg::num(employee.get()),
+                    Arg::num(channel.get()),
+                    Arg::num(audit.at.unix_seconds() as f64),
                     scope_arg(scope),
                 ],
-            )?,
-            self.audit_stmt(audit, false)?,
+            ),
+            audit.statement(false),
         ])
         .await?;
         Ok(Changed::Done)
@@ -1219,15 +1268,15 @@ impl AdminStore for D1Store {
             key_id: i64,
         }
         let rows: Vec<Row> = self
-            .all(
+            .rows(stmt(
                 sql::POSTER_ROWS,
-                &[
+                vec![
                     scope_arg(scope),
                     opt_num(unit.map(UnitId::get)),
                     opt_num(employee.map(EmployeeId::get)),
-                    num(channel.get()),
+                    Arg::num(channel.get()),
                 ],
-            )
+            ))
             .await?;
         Ok(rows
             .into_iter()
@@ -1251,7 +1300,9 @@ impl AdminStore for D1Store {
             key_id: i64,
             codes: i64,
         }
-        let rows: Vec<Row> = self.all(sql::CODES_PER_KEY, &[scope_arg(scope)]).await?;
+        let rows: Vec<Row> = self
+            .rows(stmt(sql::CODES_PER_KEY, vec![scope_arg(scope)]))
+            .await?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
@@ -1275,7 +1326,10 @@ impl AdminStore for D1Store {
             codes: i64,
         }
         let rows: Vec<Row> = self
-            .all(sql::UNITS_WITH_OLD_CODES, &[scope_arg(scope), num(signing)])
+            .rows(stmt(
+                sql::UNITS_WITH_OLD_CODES,
+                vec![scope_arg(scope), Arg::num(signing)],
+            ))
             .await?;
         Ok(rows
             .into_iter()
@@ -1291,7 +1345,10 @@ impl AdminStore for D1Store {
 
     async fn unit_in_scope(&self, scope: &Scope, unit: UnitId) -> Result<bool, StoreError> {
         Ok(self
-            .first::<FoundRow>(sql::UNIT_IN_SCOPE, &[scope_arg(scope), num(unit.get())])
+            .first::<FoundRow>(stmt(
+                sql::UNIT_IN_SCOPE,
+                vec![scope_arg(scope), Arg::num(unit.get())],
+            ))
             .await?
             .is_some())
     }
@@ -1303,18 +1360,25 @@ impl AdminStore for D1Store {
         signing: u8,
         audit: &Audit,
     ) -> Result<u32, StoreError> {
-        let at = num(audit.at.unix_seconds() as f64);
+        let at = Arg::num(audit.at.unix_seconds() as f64);
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::REISSUE_OLD_CODES,
-                    &[num(unit.get()), num(signing), at.clone(), scope_arg(scope)],
-                )?,
-                self.audit_stmt(audit, false)?,
-                self.prepare(sql::REVOKE_REISSUED_CODES, &[num(signing), at])?,
+                    vec![
+                        Arg::num(unit.get()),
+                        Arg::num(signing),
+                        at.clone(),
+                        scope_arg(scope),
+                    ],
+                ),
+                audit.statement(false),
+                stmt(sql::REVOKE_REISSUED_CODES, vec![Arg::num(signing), at]),
             ])
             .await?;
-        Ok(results.first().map_or(0, changes))
+        Ok(results
+            .first()
+            .map_or(0, |r| u32::try_from(r.changes).unwrap_or(u32::MAX)))
     }
 
     async fn scale_level_in_use(&self, values: &[u8]) -> Result<Option<u8>, StoreError> {
@@ -1323,7 +1387,10 @@ impl AdminStore for D1Store {
             value: i64,
         }
         let row: Option<Row> = self
-            .first(sql::SCALE_LEVEL_IN_USE, &[text(&ids_json(values))])
+            .first(stmt(
+                sql::SCALE_LEVEL_IN_USE,
+                vec![Arg::text(&ids_json(values))],
+            ))
             .await?;
         Ok(row.and_then(|r| u8::try_from(r.value).ok()))
     }
@@ -1341,18 +1408,39 @@ impl AdminStore for D1Store {
             })
             .collect();
         let json = serde_json::Value::Array(json).to_string();
-        self.batch(vec![
-            self.prepare(sql::CLEAR_SCALE, &[])?,
-            self.prepare(sql::INSERT_SCALE, &[text(&json)])?,
-            self.audit_stmt(audit, false)?,
+        self.transaction(vec![
+            stmt(sql::CLEAR_SCALE, vec![]),
+            stmt(sql::INSERT_SCALE, vec![Arg::text(&json)]),
+            audit.statement(false),
         ])
         .await?;
-        D1Store::forget_scale();
+        self.forget_cached(Cached::Scale);
         Ok(())
     }
 
     async fn all_criteria(&self) -> Result<Vec<Criterion>, StoreError> {
-        self.criteria().await
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+            code: String,
+            labels: String,
+            position: i64,
+            active: i64,
+        }
+        self.rows::<Row>(stmt(sql::CRITERIA, vec![]))
+            .await?
+            .into_iter()
+            .map(|r| {
+                Ok(Criterion {
+                    id: r.id,
+                    code: r.code,
+                    labels: Labels::parse_json(&r.labels)
+                        .map_err(|e| StoreError::Corrupt(format!("criterion labels: {e}")))?,
+                    position: r.position,
+                    active: r.active != 0,
+                })
+            })
+            .collect()
     }
 
     async fn create_criterion(
@@ -1364,16 +1452,20 @@ impl AdminStore for D1Store {
     ) -> Result<Created<i64>, StoreError> {
         let labels = serde_json::to_string(labels).unwrap_or_else(|_| "{}".into());
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_CRITERION,
-                    &[text(code), text(&labels), num(position as f64)],
-                )?,
-                self.audit_stmt(audit, true)?,
+                    vec![
+                        Arg::text(code),
+                        Arg::text(&labels),
+                        Arg::num(position as f64),
+                    ],
+                ),
+                audit.statement(true),
             ])
             .await?;
-        D1Store::forget_scale();
-        let row: Option<IdRow> = first_row(results.first())?;
+        self.forget_cached(Cached::Scale);
+        let row: Option<IdRow> = nth(&results, 0)?.first()?;
         Ok(match row {
             Some(r) => Created::Done(r.id),
             None => Created::Duplicate,
@@ -1390,21 +1482,21 @@ impl AdminStore for D1Store {
     ) -> Result<Changed, StoreError> {
         let labels = labels.map(|l| serde_json::to_string(l).unwrap_or_else(|_| "{}".into()));
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::UPDATE_CRITERION,
-                    &[
-                        num(id as f64),
-                        opt_text(labels.as_deref()),
-                        position.map_or(JsValue::NULL, |p| num(p as f64)),
+                    vec![
+                        Arg::num(id as f64),
+                        Arg::opt_text(labels.as_deref()),
+                        position.map_or(Arg::Null, |p| Arg::num(p as f64)),
                         bool_arg(active),
                     ],
-                )?,
-                self.audit_stmt(audit, false)?,
+                ),
+                audit.statement(false),
             ])
             .await?;
-        D1Store::forget_scale();
-        Ok(if results.first().map_or(0, changes) == 1 {
+        self.forget_cached(Cached::Scale);
+        Ok(if results.first().map_or(0, |r| r.changes) == 1 {
             Changed::Done
         } else {
             Changed::NotFound
@@ -1412,7 +1504,7 @@ impl AdminStore for D1Store {
     }
 
     async fn directions(&self) -> Result<Vec<DirectionView>, StoreError> {
-        let rows: Vec<StepRow> = self.all(sql::DIRECTIONS, &[]).await?;
+        let rows: Vec<StepRow> = self.rows(stmt(sql::DIRECTIONS, vec![])).await?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
@@ -1430,15 +1522,18 @@ impl AdminStore for D1Store {
         audit: &Audit,
     ) -> Result<Created<DirectionId>, StoreError> {
         let results = self
-            .batch(vec![
-                self.prepare(
+            .transaction(vec![
+                stmt(
                     sql::INSERT_DIRECTION,
-                    &[text(name.as_str()), num(audit.at.unix_seconds() as f64)],
-                )?,
-                self.audit_stmt(audit, true)?,
+                    vec![
+                        Arg::text(name.as_str()),
+                        Arg::num(audit.at.unix_seconds() as f64),
+                    ],
+                ),
+                audit.statement(true),
             ])
             .await?;
-        let row: Option<IdRow> = first_row(results.first())?;
+        let row: Option<IdRow> = nth(&results, 0)?.first()?;
         Ok(match row.and_then(|r| DirectionId::parse(r.id)) {
             Some(id) => Created::Done(id),
             None => Created::Duplicate,
@@ -1448,7 +1543,10 @@ impl AdminStore for D1Store {
     async fn employees_of(&self, units: &[UnitId]) -> Result<Vec<EmployeeView>, StoreError> {
         let ids: Vec<u32> = units.iter().map(|u| u.get()).collect();
         let rows: Vec<EmployeeRow> = self
-            .all(sql::EMPLOYEES_OF_UNITS, &[text(&ids_json(&ids))])
+            .rows(stmt(
+                sql::EMPLOYEES_OF_UNITS,
+                vec![Arg::text(&ids_json(&ids))],
+            ))
             .await?;
         rows.into_iter().map(EmployeeRow::view).collect()
     }
@@ -1478,19 +1576,25 @@ impl AdminStore for D1Store {
         let creations_n = creations.len();
         let creations = serde_json::Value::Array(creations).to_string();
         let mut statements = vec![
-            self.prepare(sql::IMPORT_UPDATE, &[text(&updates)])?,
-            self.prepare(sql::IMPORT_CLEAR_DIRECTIONS, &[text(&updates)])?,
-            self.prepare(sql::IMPORT_DIRECTIONS, &[text(&updates)])?,
+            stmt(sql::IMPORT_UPDATE, vec![Arg::text(&updates)]),
+            stmt(sql::IMPORT_CLEAR_DIRECTIONS, vec![Arg::text(&updates)]),
+            stmt(sql::IMPORT_DIRECTIONS, vec![Arg::text(&updates)]),
         ];
         if creations_n > 0 {
-            statements.push(self.prepare(
+            statements.push(stmt(
                 sql::IMPORT_INSERT,
-                &[text(&creations), num(audit.at.unix_seconds() as f64)],
-            )?);
-            statements.push(self.prepare(sql::IMPORT_NEW_DIRECTIONS, &[text(&creations)])?);
+                vec![
+                    Arg::text(&creations),
+                    Arg::num(audit.at.unix_seconds() as f64),
+                ],
+            ));
+            statements.push(stmt(
+                sql::IMPORT_NEW_DIRECTIONS,
+                vec![Arg::text(&creations)],
+            ));
         }
-        statements.push(self.audit_always(audit)?);
-        self.batch(statements).await?;
+        statements.push(audit_always(audit));
+        self.transaction(statements).await?;
         Ok(())
     }
 }
