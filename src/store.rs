@@ -15,6 +15,8 @@ use crate::voting::vote::Ballot;
 
 pub mod admin;
 mod admin_db;
+#[cfg(test)]
+mod admin_tests;
 pub mod db;
 pub mod record;
 pub mod results;

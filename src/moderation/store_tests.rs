@@ -218,3 +218,96 @@ async fn a_published_comment_shows_its_cleaned_text_without_the_employee_and_onl
         .unwrap();
     assert!(shown.is_empty());
 }
+
+/// The appeal's decider comes from above both the vote's unit and its filer: the rule joins the
+/// appeal (`AppealStore`) with the unit's path and the filer's grants (`AdminStore`), all read
+/// from the database the way the worker reads them.
+#[tokio::test]
+async fn an_appeal_is_decided_only_from_above_its_unit_and_its_filer_and_an_upheld_one_rejects_the_vote(
+) {
+    let store = SqliteStore::new(now());
+    let region = store.seed_unit("Область", None);
+    let office = store.seed_unit("Відділ", Some(region));
+    let olena = store.seed_employee("Олена", office);
+    store
+        .conn()
+        .execute_batch(&format!(
+            "INSERT INTO accounts (id, email, password_hash, created_at, password_changed_at, employee_id) VALUES \
+             (1, 'olena@city.example', '-', 0, 0, {olena}), (2, 'head@city.example', '-', 0, 0, NULL), \
+             (3, 'deputy@city.example', '-', 0, 0, NULL), (4, 'region@city.example', '-', 0, 0, NULL); \
+             INSERT INTO grants (account_id, role, unit_id) VALUES \
+             (1, 'unit_admin', {region}), (2, 'unit_admin', {office}), (3, 'unit_admin', {office}), (4, 'unit_admin', {region});",
+            olena = olena.get(),
+            office = office.get(),
+            region = region.get(),
+        ))
+        .unwrap();
+    store
+        .conn()
+        .execute(
+            "INSERT INTO votes (employee_id, unit_id, qr_issue, score, lang, source, client_hash, created_at) \
+             VALUES (?1, ?2, 1, 1, 'uk', 'api', 'h', ?3)",
+            rusqlite::params![olena.get(), office.get(), T - 60],
+        )
+        .unwrap();
+    let vote = store.conn().last_insert_rowid();
+    let head = admin(2, office);
+    appeal::file(&store, &head, vote, REASON, now())
+        .await
+        .unwrap();
+    let uphold = appeal::Decision::Uphold;
+    // The filer does not decide; nor does another admin of the same unit, nor Olena herself,
+    // though her account administers the whole region.
+    let filer = appeal::decide(&store, &head, vote, uphold, None, now()).await;
+    assert!(matches!(filer, Err(AdminError::Conflict(_))), "{filer:?}");
+    let deputy = appeal::decide(&store, &admin(3, office), vote, uphold, None, now()).await;
+    assert!(
+        matches!(deputy, Err(AdminError::NeedsOversight(_))),
+        "{deputy:?}"
+    );
+    let herself = appeal::decide(&store, &admin(1, region), vote, uphold, None, now()).await;
+    assert!(
+        matches!(herself, Err(AdminError::NeedsOversight(_))),
+        "{herself:?}"
+    );
+    let status = |store: &SqliteStore| -> String {
+        store
+            .conn()
+            .query_row("SELECT status FROM votes WHERE id = ?1", [vote], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(status(&store), "counted", "nothing decided yet");
+    // The region's administrator is above both.
+    appeal::decide(
+        &store,
+        &admin(4, region),
+        vote,
+        uphold,
+        Some("Перевірено"),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status(&store), "rejected");
+    let again = appeal::decide(
+        &store,
+        &admin(4, region),
+        vote,
+        appeal::Decision::Dismiss,
+        None,
+        now(),
+    )
+    .await;
+    assert!(matches!(again, Err(AdminError::Conflict(_))), "{again:?}");
+    let audited: i64 = store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('appeal_filed', 'appeal_upheld')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 2);
+}
