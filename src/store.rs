@@ -14,12 +14,13 @@ use crate::token::Claims;
 use crate::voting::vote::Ballot;
 
 pub mod admin;
-mod admin_db;
+pub(crate) mod admin_db;
 #[cfg(test)]
 mod admin_tests;
 pub mod db;
 pub mod record;
 pub mod results;
+mod results_db;
 pub mod sql;
 #[cfg(test)]
 pub(crate) mod sqlite;

@@ -146,13 +146,6 @@ impl D1Store {
         }
         .map_err(unavailable)
     }
-
-    /// One statement that changes something, on its own; its result is not needed.
-    pub(crate) async fn run(&self, query: &str, args: &[JsValue]) -> Result<(), StoreError> {
-        self.batch(vec![self.prepare(query, args)?])
-            .await
-            .map(|_| ())
-    }
 }
 
 pub(crate) fn unavailable(e: worker::Error) -> StoreError {
@@ -167,17 +160,8 @@ pub(crate) fn num(n: impl Into<f64>) -> JsValue {
     JsValue::from_f64(n.into())
 }
 
-/// An optional whole number (an id, a moment): NULL when absent.
-pub(crate) fn opt_int(n: Option<i64>) -> JsValue {
-    n.map_or(JsValue::NULL, |n| num(n as f64))
-}
-
 pub(crate) fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
-}
-
-pub(crate) fn opt_text(s: Option<&str>) -> JsValue {
-    s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
 pub(crate) fn changes(result: &D1Result) -> u32 {
@@ -587,24 +571,15 @@ impl Database for D1Store {
             .await?
             .iter()
             .map(|r| {
+                let meta = r.meta().ok().flatten();
                 Ok(Outcome {
                     rows: r.results::<serde_json::Value>().map_err(corrupt)?,
                     changes: u64::from(changes(r)),
+                    rows_read: meta.as_ref().and_then(|m| m.rows_read).unwrap_or(0) as u64,
+                    rows_written: meta.as_ref().and_then(|m| m.rows_written).unwrap_or(0) as u64,
                 })
             })
             .collect()
-    }
-}
-
-impl D1Store {
-    /// The audit line of the change before it in a batch (`Audit::statement`), on D1.
-    pub(crate) fn audit_stmt(
-        &self,
-        a: &crate::store::admin::Audit,
-        created: bool,
-    ) -> Result<D1PreparedStatement, StoreError> {
-        let s = a.statement(created);
-        self.prepare(s.sql, &args(&s.args))
     }
 }
 

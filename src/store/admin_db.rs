@@ -160,6 +160,32 @@ fn path_of(rows: Vec<StepRow>) -> Vec<PathStep> {
         .collect()
 }
 
+/// Every criterion, active or not.
+pub(crate) async fn criteria(db: &impl Database) -> Result<Vec<Criterion>, StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        code: String,
+        labels: String,
+        position: i64,
+        active: i64,
+    }
+    db.rows::<Row>(stmt(sql::CRITERIA, vec![]))
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Criterion {
+                id: r.id,
+                code: r.code,
+                labels: Labels::parse_json(&r.labels)
+                    .map_err(|e| StoreError::Corrupt(format!("criterion labels: {e}")))?,
+                position: r.position,
+                active: r.active != 0,
+            })
+        })
+        .collect()
+}
+
 /// An audit line written whatever the statements before it did.
 fn audit_always(a: &Audit) -> Statement {
     stmt(
@@ -1419,28 +1445,7 @@ impl<D: Database> AdminStore for D {
     }
 
     async fn all_criteria(&self) -> Result<Vec<Criterion>, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            id: i64,
-            code: String,
-            labels: String,
-            position: i64,
-            active: i64,
-        }
-        self.rows::<Row>(stmt(sql::CRITERIA, vec![]))
-            .await?
-            .into_iter()
-            .map(|r| {
-                Ok(Criterion {
-                    id: r.id,
-                    code: r.code,
-                    labels: Labels::parse_json(&r.labels)
-                        .map_err(|e| StoreError::Corrupt(format!("criterion labels: {e}")))?,
-                    position: r.position,
-                    active: r.active != 0,
-                })
-            })
-            .collect()
+        criteria(self).await
     }
 
     async fn create_criterion(

@@ -18,6 +18,10 @@ use serde::de::DeserializeOwned;
 pub struct Outcome {
     pub rows: Vec<serde_json::Value>,
     pub changes: u64,
+    /// D1's `meta.rows_read` and `meta.rows_written`: what the statement cost (the roll-up
+    /// reports them). SQLite gives what it changed as written and nothing as read.
+    pub rows_read: u64,
+    pub rows_written: u64,
 }
 
 impl Outcome {
@@ -71,6 +75,11 @@ pub trait Database {
         let _ = what;
     }
 
+    /// One statement that changes something, on its own; its result is not needed.
+    async fn run(&self, statement: Statement) -> Result<(), StoreError> {
+        self.transaction(vec![statement]).await.map(|_| ())
+    }
+
     /// The first row of one statement.
     async fn first<T: DeserializeOwned>(
         &self,
@@ -81,8 +90,11 @@ pub trait Database {
 }
 
 /// A statement from its SQL constant and arguments.
-pub fn stmt(sql: &'static str, args: Vec<Arg>) -> Statement {
-    Statement { sql, args }
+pub fn stmt(sql: &'static str, args: impl Into<Vec<Arg>>) -> Statement {
+    Statement {
+        sql,
+        args: args.into(),
+    }
 }
 
 /// An optional whole number (an id, a moment): NULL when absent.

@@ -442,6 +442,8 @@ impl Database for SqliteStore {
             .map(|done| Outcome {
                 rows: done.rows.iter().map(json_row).collect(),
                 changes: done.changes,
+                rows_read: 0,
+                rows_written: done.changes,
             })
             .collect())
     }
