@@ -8,10 +8,11 @@
 //! the month's version, which changes whenever a roll-up changes what the month shows.
 #![allow(async_fn_in_trait)]
 
+mod db;
 pub mod routes;
-// The Workers side, in the back office only (docs/deploy.md): D1, the cache and the handlers.
-#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
-mod d1;
+#[cfg(test)]
+mod store_tests;
+// The Workers side, in the back office only (docs/deploy.md): the cache and the handlers.
 #[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
 pub(crate) mod handlers;
 

@@ -1,11 +1,12 @@
-//! `PublicStore` and `ReceiptTreeStore` on D1: the stored public pages and receipt trees.
+//! `PublicStore` and `ReceiptTreeStore` on any `Database` (D1 in the worker, SQLite in tests):
+//! the stored public pages and receipt trees.
 
 use super::{EmployeeIn, PublicStore, ReceiptTreeStore, Source, UnitIn};
-use crate::glue::d1::{num, text, unavailable, D1Store};
+use crate::store::db::{nth, stmt, Database, Outcome};
 use crate::store::results::Digest;
+use crate::store::statement::Arg;
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
-use worker::D1Result;
 
 /// Nodes per insert: a JSON array of about 550 KB, well under D1's 2 MB per value, so that a
 /// month of 100,000 receipts is about 25 statements in one batch.
@@ -14,21 +15,23 @@ const NODES_PER_STATEMENT: usize = 8192;
 const PAGE_BYTES_PER_STATEMENT: usize = 512 * 1024;
 
 /// D1's `meta.rows_read` of a set of results: what a request cost.
-fn rows_read(results: &[D1Result]) -> u64 {
-    results
-        .iter()
-        .filter_map(|r| r.meta().ok().flatten())
-        .map(|m| m.rows_read.unwrap_or(0) as u64)
-        .sum()
+fn rows_read(results: &[Outcome]) -> u64 {
+    results.iter().map(|r| r.rows_read).sum()
 }
 
-impl PublicStore for D1Store {
+impl<D: Database> PublicStore for D {
     async fn public_source(&self, month: &str) -> Result<Source, StoreError> {
         Ok(Source {
-            units: self.all::<UnitIn>(sql::PUBLIC_UNITS, &[]).await?,
-            employees: self.all::<EmployeeIn>(sql::PUBLIC_EMPLOYEES, &[]).await?,
-            unit_rows: self.all(sql::PUBLIC_UNIT_ROWS, &[text(month)]).await?,
-            employee_rows: self.all(sql::MONTH_EMPLOYEE_ROWS, &[text(month)]).await?,
+            units: self.rows::<UnitIn>(stmt(sql::PUBLIC_UNITS, [])).await?,
+            employees: self
+                .rows::<EmployeeIn>(stmt(sql::PUBLIC_EMPLOYEES, []))
+                .await?,
+            unit_rows: self
+                .rows(stmt(sql::PUBLIC_UNIT_ROWS, vec![Arg::text(month)]))
+                .await?,
+            employee_rows: self
+                .rows(stmt(sql::MONTH_EMPLOYEE_ROWS, vec![Arg::text(month)]))
+                .await?,
         })
     }
 
@@ -39,7 +42,7 @@ impl PublicStore for D1Store {
         version: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut statements = vec![self.prepare(sql::CLEAR_PUBLIC_RESULTS, &[text(month)])?];
+        let mut statements = vec![stmt(sql::CLEAR_PUBLIC_RESULTS, vec![Arg::text(month)])];
         let mut chunk: Vec<serde_json::Value> = Vec::new();
         let mut bytes = 0;
         for (i, (unit, body)) in pages.iter().enumerate() {
@@ -47,16 +50,18 @@ impl PublicStore for D1Store {
             chunk.push(serde_json::json!([unit, body]));
             if bytes >= PAGE_BYTES_PER_STATEMENT || i + 1 == pages.len() {
                 let json = serde_json::Value::Array(std::mem::take(&mut chunk)).to_string();
-                statements
-                    .push(self.prepare(sql::INSERT_PUBLIC_RESULTS, &[text(month), text(&json)])?);
+                statements.push(stmt(
+                    sql::INSERT_PUBLIC_RESULTS,
+                    vec![Arg::text(month), Arg::text(&json)],
+                ));
                 bytes = 0;
             }
         }
-        statements.push(self.prepare(
+        statements.push(stmt(
             sql::SAVE_PUBLIC_VERSION,
-            &[text(month), text(version), num(now as f64)],
-        )?);
-        self.batch(statements).await?;
+            vec![Arg::text(month), Arg::text(version), Arg::num(now as f64)],
+        ));
+        self.transaction(statements).await?;
         Ok(())
     }
 
@@ -66,7 +71,10 @@ impl PublicStore for D1Store {
             body: String,
         }
         let row: Option<Row> = self
-            .first(sql::PUBLIC_PAGE, &[text(month), num(unit as f64)])
+            .first(stmt(
+                sql::PUBLIC_PAGE,
+                vec![Arg::text(month), Arg::num(unit as f64)],
+            ))
             .await?;
         Ok(row.map(|r| r.body))
     }
@@ -77,7 +85,9 @@ impl PublicStore for D1Store {
             unit_id: i64,
             body: String,
         }
-        let rows: Vec<Row> = self.all(sql::PUBLIC_PAGES, &[text(month)]).await?;
+        let rows: Vec<Row> = self
+            .rows(stmt(sql::PUBLIC_PAGES, vec![Arg::text(month)]))
+            .await?;
         Ok(rows.into_iter().map(|r| (r.unit_id, r.body)).collect())
     }
 
@@ -87,7 +97,9 @@ impl PublicStore for D1Store {
             version: String,
             made_at: i64,
         }
-        let row: Option<Row> = self.first(sql::PUBLIC_VERSION, &[text(month)]).await?;
+        let row: Option<Row> = self
+            .first(stmt(sql::PUBLIC_VERSION, vec![Arg::text(month)]))
+            .await?;
         Ok(row.map(|r| (r.version, r.made_at)))
     }
 
@@ -96,53 +108,55 @@ impl PublicStore for D1Store {
         struct Row {
             month: String,
         }
-        let rows: Vec<Row> = self.all(sql::MONTHS_WITHOUT_PAGES, &[num(limit)]).await?;
+        let rows: Vec<Row> = self
+            .rows(stmt(sql::MONTHS_WITHOUT_PAGES, vec![Arg::num(limit)]))
+            .await?;
         Ok(rows.into_iter().map(|r| r.month).collect())
     }
 
     async fn renew_public_versions(&self, stamp: i64) -> Result<(), StoreError> {
-        self.prepare(sql::RENEW_PUBLIC_VERSIONS, &[text(&stamp.to_string())])?
-            .run()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.run(stmt(
+            sql::RENEW_PUBLIC_VERSIONS,
+            vec![Arg::text(&stamp.to_string())],
+        ))
+        .await
     }
 }
 
-impl ReceiptTreeStore for D1Store {
+impl<D: Database> ReceiptTreeStore for D {
     async fn save_receipt_tree(
         &self,
         levels: &[Vec<String>],
         digest: &Digest,
     ) -> Result<(), StoreError> {
         let month = digest.month.as_str();
-        let mut statements = vec![self.prepare(sql::CLEAR_RECEIPT_TREE, &[text(month)])?];
+        let mut statements = vec![stmt(sql::CLEAR_RECEIPT_TREE, vec![Arg::text(month)])];
         for (level, nodes) in levels.iter().enumerate() {
             for (i, chunk) in nodes.chunks(NODES_PER_STATEMENT).enumerate() {
                 let json =
                     serde_json::to_string(chunk).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                statements.push(self.prepare(
+                statements.push(stmt(
                     sql::INSERT_RECEIPT_NODES,
-                    &[
-                        text(month),
-                        num(level as f64),
-                        num((i * NODES_PER_STATEMENT) as f64),
-                        text(&json),
+                    vec![
+                        Arg::text(month),
+                        Arg::num(level as f64),
+                        Arg::num((i * NODES_PER_STATEMENT) as f64),
+                        Arg::text(&json),
                     ],
-                )?);
+                ));
             }
         }
         // The digest last, in the same batch: a published root always has its whole tree.
-        statements.push(self.prepare(
+        statements.push(stmt(
             sql::SAVE_DIGEST,
-            &[
-                text(month),
-                text(&digest.root),
-                num(digest.counted as f64),
-                num(digest.made_at as f64),
+            vec![
+                Arg::text(month),
+                Arg::text(&digest.root),
+                Arg::num(digest.counted as f64),
+                Arg::num(digest.made_at as f64),
             ],
-        )?);
-        self.batch(statements).await?;
+        ));
+        self.transaction(statements).await?;
         Ok(())
     }
 
@@ -155,17 +169,12 @@ impl ReceiptTreeStore for D1Store {
             counted: f64,
             made_at: f64,
         }
+        // As a batch of one: its outcome says what the check read.
         let r = self
-            .prepare(sql::RECEIPT_LEAF, &[text(leaf)])?
-            .all()
-            .await
-            .map_err(unavailable)?;
-        let read = rows_read(std::slice::from_ref(&r));
-        let row = r
-            .results::<Row>()
-            .map_err(crate::glue::d1::corrupt)?
-            .into_iter()
-            .next();
+            .transaction(vec![stmt(sql::RECEIPT_LEAF, vec![Arg::text(leaf)])])
+            .await?;
+        let read = rows_read(&r);
+        let row = nth(&r, 0)?.first::<Row>()?;
         Ok((
             row.map(|r| {
                 let digest = Digest {
@@ -193,12 +202,13 @@ impl ReceiptTreeStore for D1Store {
         }
         let json = serde_json::to_string(wanted).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let r = self
-            .prepare(sql::RECEIPT_NODES, &[text(month), text(&json)])?
-            .all()
-            .await
-            .map_err(unavailable)?;
-        let read = rows_read(std::slice::from_ref(&r));
-        let rows = r.results::<Row>().map_err(crate::glue::d1::corrupt)?;
+            .transaction(vec![stmt(
+                sql::RECEIPT_NODES,
+                vec![Arg::text(month), Arg::text(&json)],
+            )])
+            .await?;
+        let read = rows_read(&r);
+        let rows = nth(&r, 0)?.read::<Row>()?;
         Ok((
             rows.into_iter()
                 .map(|r| (r.level as u32, r.idx as u64, r.hash))
@@ -213,7 +223,9 @@ impl ReceiptTreeStore for D1Store {
             #[allow(dead_code)]
             one: i64,
         }
-        let row: Option<Row> = self.first(sql::HAS_RECEIPT_TREE, &[text(month)]).await?;
+        let row: Option<Row> = self
+            .first(stmt(sql::HAS_RECEIPT_TREE, vec![Arg::text(month)]))
+            .await?;
         Ok(row.is_some())
     }
 }
