@@ -2,6 +2,7 @@
 //! views. Generic over the store traits; time, the scale and limits are passed in.
 
 use crate::account::{Principal, Scope};
+use crate::admin::store::{AdminStore, PathStep};
 use crate::admin::{self, AdminError};
 use crate::clock::{iso_day, Timestamp};
 use crate::criteria_results::{self, CriterionFigures, CriterionRow, DirectionCriteria};
@@ -11,7 +12,6 @@ use crate::report::{
     self, merge, month_key, rank, tally_by_key, trend, Figures, MonthlyReport, Period, StatRow,
     Tally, TrendPoint,
 };
-use crate::store::admin::{AdminStore, PathStep};
 use crate::store::results::{
     CommentFilter, CommentView, Cost, CriteriaQuery, LiveQuery, MonthData, ResultsStore, StatQuery,
 };
@@ -1392,7 +1392,7 @@ pub async fn decide<S: ResultsStore>(
         Decision::Accept => ("counted", "flagged_votes_accepted"),
         Decision::Reject => ("rejected", "flagged_votes_rejected"),
     };
-    let audit = crate::store::admin::Audit {
+    let audit = crate::admin::store::Audit {
         at: now,
         account: Some(p.account),
         actor: p.actor(),
@@ -1452,7 +1452,7 @@ pub async fn undo_rejection<S: crate::store::results::RejectionStore>(
             "only a vote rejected in review can be sent back to review; this one is not (a vote rejected on appeal stays rejected)",
         ));
     }
-    let audit = crate::store::admin::Audit {
+    let audit = crate::admin::store::Audit {
         at: now,
         account: Some(p.account),
         actor: p.actor(),
@@ -1579,7 +1579,7 @@ pub async fn change_case<S: crate::store::results::CaseStore>(
             reason: "say what changes: status, assignee_id or note".into(),
         });
     }
-    let audit = crate::store::admin::Audit {
+    let audit = crate::admin::store::Audit {
         at: now,
         account: Some(p.account),
         actor: p.actor(),

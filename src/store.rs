@@ -13,10 +13,6 @@ use crate::scale::Scale;
 use crate::token::Claims;
 use crate::voting::vote::Ballot;
 
-pub mod admin;
-pub(crate) mod admin_db;
-#[cfg(test)]
-mod admin_tests;
 pub mod db;
 pub mod record;
 pub mod results;
@@ -161,4 +157,32 @@ pub trait Store {
         start: i64,
         end: i64,
     ) -> Result<Option<ScoreCounts>, StoreError>;
+}
+
+/// Every criterion, active or not.
+pub(crate) async fn criteria(
+    db: &impl db::Database,
+) -> Result<Vec<crate::scale::Criterion>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        id: i64,
+        code: String,
+        labels: String,
+        position: i64,
+        active: i64,
+    }
+    db.rows::<Row>(db::stmt(sql::CRITERIA, vec![]))
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(crate::scale::Criterion {
+                id: r.id,
+                code: r.code,
+                labels: crate::scale::Labels::parse_json(&r.labels)
+                    .map_err(|e| StoreError::Corrupt(format!("criterion labels: {e}")))?,
+                position: r.position,
+                active: r.active != 0,
+            })
+        })
+        .collect()
 }

@@ -4,7 +4,7 @@
 use super::sql;
 use super::store::{AuditCursor, AuditEntry, AuditFilter, AuditStore, PendingLink, PendingRole};
 use crate::account::{AccountId, Scope};
-use crate::store::admin::Audit;
+use crate::admin::store::Audit;
 use crate::store::db::{opt_int, stmt, Database};
 use crate::store::statement::Arg;
 use crate::store::StoreError;

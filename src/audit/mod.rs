@@ -13,11 +13,11 @@ mod store_tests;
 pub(crate) mod handlers;
 
 use crate::account::{AccountId, Email, Principal, Scope, Secret, INVITATION_SECONDS};
+use crate::admin::store::{AdminStore, Audit};
 use crate::admin::{reset_link_url, AdminError, Invitation};
 use crate::clock::{parse_iso_day, Timestamp};
 use crate::qr::PublicBaseUrl;
 use crate::report;
-use crate::store::admin::{AdminStore, Audit};
 use chrono::DateTime;
 use serde::Serialize;
 use store::{AuditCursor, AuditEntry, AuditFilter, AuditStore, PendingLink};
@@ -508,7 +508,7 @@ mod tests {
     fn every_action_written_in_the_source_is_listed() {
         // Actions are written as string literals beside `action` in the use cases.
         let sources = [
-            include_str!("../admin.rs"),
+            include_str!("../admin/mod.rs"),
             include_str!("../directory/mod.rs"),
             include_str!("../import/mod.rs"),
             include_str!("mod.rs"),

@@ -5,7 +5,7 @@
 #![allow(async_fn_in_trait)]
 
 use crate::account::{AccountId, Scope};
-use crate::store::admin::Audit;
+use crate::admin::store::Audit;
 use crate::store::StoreError;
 use serde::Serialize;
 

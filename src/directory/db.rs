@@ -6,8 +6,8 @@ use super::store::{
     QrStatus, Uncoded,
 };
 use crate::account::{AccountId, Scope};
+use crate::admin::store::Audit;
 use crate::org::{EmployeeId, UnitId};
-use crate::store::admin::Audit;
 use crate::store::db::{nth, stmt, Database};
 use crate::store::statement::Arg;
 use crate::store::StoreError;

@@ -20,10 +20,10 @@ mod store_tests;
 pub(crate) mod handlers;
 
 use crate::account::{Principal, Scope};
+use crate::admin::store::{AdminStore, Audit};
 use crate::admin::AdminError;
 use crate::clock::Timestamp;
 use crate::org::{Channel, EmployeeId, UnitId};
-use crate::store::admin::{AdminStore, Audit};
 use serde::{Deserialize, Serialize};
 use sql::SEARCH_FOLD;
 use store::{

@@ -5,8 +5,8 @@
 #![allow(async_fn_in_trait)]
 
 use crate::account::Scope;
+use crate::admin::store::Audit;
 use crate::org::{Channel, EmployeeId, UnitId};
-use crate::store::admin::Audit;
 use crate::store::StoreError;
 use serde::Serialize;
 

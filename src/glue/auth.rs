@@ -7,7 +7,7 @@ use super::App;
 use crate::account::{self, constant_time_eq, Kdf, Principal, SessionId, SessionKey, Via};
 use crate::api::ApiError;
 use crate::routes::Method;
-use crate::store::admin::{AccountGrants, AdminStore};
+use crate::admin::store::{AccountGrants, AdminStore};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

@@ -7,7 +7,7 @@ use crate::account::{constant_time_eq, Principal, Via};
 use crate::api::ApiError;
 use crate::cf_access::{parse_jwks, AccessConfig, AccessError, Jwk, Jwt};
 use crate::routes::Method;
-use crate::store::admin::AdminStore;
+use crate::admin::store::AdminStore;
 use js_sys::{Array, Object, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};

@@ -29,7 +29,7 @@ pub(crate) mod webcrypto;
 modules_of!(feature = "citizen": citizen, queue_consumer);
 // The back office's: its routes and crons, and their D1 adapters.
 modules_of!(not(feature = "citizen"):
-    admin, alert, auth, back_office, cf_access,
+    alert, auth, back_office, cf_access,
     national, results, zones,
 );
 

@@ -10,11 +10,11 @@ pub mod hr_csv;
 pub mod routes;
 
 use crate::account::{Principal, Scope};
+use crate::admin::store::{AdminStore, DirectionView, ImportRow, UnitView};
 use crate::admin::AdminError;
 use crate::admin::{audit, invalid, with_detail, write_scope};
 use crate::clock::Timestamp;
 use crate::org::{DirectionId, EmployeeId, UnitId};
-use crate::store::admin::{AdminStore, DirectionView, ImportRow, UnitView};
 use serde::Serialize;
 
 /// The units of `root`'s subtree within `scope`, with their paths from the top.
@@ -107,7 +107,7 @@ fn hr_directions(directions: &[DirectionView]) -> Vec<hr_csv::DirectionRef> {
         .collect()
 }
 
-fn hr_employees(employees: &[crate::store::admin::EmployeeView]) -> Vec<hr_csv::ExistingEmployee> {
+fn hr_employees(employees: &[crate::admin::store::EmployeeView]) -> Vec<hr_csv::ExistingEmployee> {
     employees
         .iter()
         .map(|e| hr_csv::ExistingEmployee {

@@ -7,11 +7,11 @@
 
 use super::store::{AppealStore, AppealView};
 use crate::account::{may_decide_appeal, AccountId, Principal};
+use crate::admin::store::AdminStore;
+use crate::admin::store::Audit;
 use crate::admin::{writable, AdminError};
 use crate::clock::Timestamp;
 use crate::org::UnitId;
-use crate::store::admin::AdminStore;
-use crate::store::admin::Audit;
 
 /// Why the employee believes the vote is false, as the manager writes it down.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,7 +25,7 @@ impl<D: Database> AppealStore for D {
         scope: Option<&str>,
         id: i64,
         reason: &str,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError> {
         let account = audit.account.map_or(Arg::Null, |a| Arg::num(a.get()));
         let results = self
@@ -82,7 +82,7 @@ impl<D: Database> AppealStore for D {
         id: i64,
         upheld: bool,
         note: Option<&str>,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError> {
         let args = || {
             [
@@ -114,7 +114,7 @@ impl<D: Database> ModerationStore for D {
         scope: Option<&str>,
         id: i64,
         published_text: Option<&str>,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError> {
         let results = self
             .transaction(vec![

@@ -18,9 +18,9 @@ mod store_tests;
 pub(crate) mod handlers;
 
 use crate::account::{Principal, Scope};
+use crate::admin::store::Audit;
 use crate::admin::AdminError;
 use crate::clock::Timestamp;
-use crate::store::admin::Audit;
 use store::ModerationStore;
 
 /// The text a published comment shows: 1 to 1,000 characters, no control characters but line

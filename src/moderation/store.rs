@@ -70,7 +70,7 @@ pub trait AppealStore {
         scope: Option<&str>,
         id: i64,
         reason: &str,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError>;
     async fn appeals(
         &self,
@@ -91,7 +91,7 @@ pub trait AppealStore {
         id: i64,
         upheld: bool,
         note: Option<&str>,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError>;
 }
 
@@ -111,7 +111,7 @@ pub trait ModerationStore {
         scope: Option<&str>,
         id: i64,
         published_text: Option<&str>,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError>;
     /// Published comments of `unit`'s subtree in `[start, end)` (unix seconds).
     async fn published_comments(

@@ -2,8 +2,8 @@
 
 use super::sql;
 use super::store::{BatchView, CodeKey, CodeRow, NewBatch, OneTimeStore};
+use crate::admin::store::Audit;
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
-use crate::store::admin::Audit;
 use crate::store::db::{nth, opt_num, stmt, Database};
 use crate::store::statement::Arg;
 use crate::store::StoreError;

@@ -25,11 +25,11 @@ mod store_tests;
 pub(crate) mod handlers;
 
 use crate::account::Principal;
+use crate::admin::store::Audit;
 use crate::admin::writable;
 use crate::admin::AdminError;
 use crate::clock::Timestamp;
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
-use crate::store::admin::Audit;
 use crate::token::{Claims, CodeKind, KeyRing};
 use serde::{Deserialize, Serialize};
 use store::{BatchView, CodeKey, NewBatch, OneTimeStore};

@@ -5,9 +5,9 @@
 #![allow(async_fn_in_trait)]
 
 use crate::account::AccountId;
+use crate::admin::store::Audit;
 use crate::clock::Timestamp;
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
-use crate::store::admin::Audit;
 use crate::store::StoreError;
 use serde::Serialize;
 

@@ -42,7 +42,7 @@ async fn posters(app: &App, req: &Request, p: &Principal, route: PosterRoute) ->
     if employee.is_some() && rows.is_empty() {
         return Err(not_found("current code"));
     }
-    let prepared: Vec<(String, String, &crate::store::admin::PosterRow)> = rows
+    let prepared: Vec<(String, String, &crate::admin::store::PosterRow)> = rows
         .iter()
         .filter_map(|r| {
             let (url, shown) = admin::code_url(

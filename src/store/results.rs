@@ -433,7 +433,7 @@ pub trait ResultsStore {
         scope: Option<&str>,
         ids: &[i64],
         status: &str,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<u32, StoreError>;
     async fn comments(&self, filter: &CommentFilter) -> Result<Vec<CommentView>, StoreError>;
 }
@@ -566,7 +566,7 @@ pub trait CaseStore {
         scope: Option<&str>,
         id: i64,
         change: &CaseChange,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError>;
 }
 
@@ -624,7 +624,7 @@ pub trait RejectionStore {
         &self,
         scope: Option<&str>,
         id: i64,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError>;
     /// Sets those of votes `ids` that are rejected in review and `account` may decide back to
     /// flagged, marks their days for the roll-up and writes one audit line per vote (`at`,

@@ -439,7 +439,7 @@ impl<D: Database> ResultsStore for D {
                     .await?;
                 rows.into_iter().map(|r| (r.unit_id, r.overdue)).collect()
             },
-            criteria: super::admin_db::criteria(self).await?,
+            criteria: crate::store::criteria(self).await?,
             criteria_rows: self
                 .rows(stmt(sql::MONTH_CRITERIA_ROWS, vec![Arg::text(month)]))
                 .await?,
@@ -495,7 +495,7 @@ impl<D: Database> ResultsStore for D {
                 .map(|r| (r.unit_id, r.overdue))
                 .collect(),
             // The instance's criteria: a handful of rows, outside the batch's cost.
-            criteria: super::admin_db::criteria(self).await?,
+            criteria: crate::store::criteria(self).await?,
             criteria_rows: criteria_rows.read()?,
         };
         Ok((data, spent))
@@ -585,7 +585,7 @@ impl<D: Database> ResultsStore for D {
         scope: Option<&str>,
         ids: &[i64],
         status: &str,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<u32, StoreError> {
         let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         let account = audit.account.map_or(Arg::Null, |a| Arg::num(a.get()));
@@ -759,7 +759,7 @@ impl<D: Database> crate::store::results::CaseStore for D {
         scope: Option<&str>,
         id: i64,
         change: &crate::store::results::CaseChange,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError> {
         let at = Arg::num(audit.at.unix_seconds() as f64);
         let results = self
@@ -870,7 +870,7 @@ impl<D: Database> crate::store::results::RejectionStore for D {
         &self,
         scope: Option<&str>,
         id: i64,
-        audit: &crate::store::admin::Audit,
+        audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError> {
         let account = audit.account.map_or(Arg::Null, |a| Arg::num(a.get()));
         let results = self

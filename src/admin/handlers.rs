@@ -1,17 +1,17 @@
 //! Handlers of the administration: the app shell and its assets, sessions, and the admin
 //! API. Each parses its input, calls one use case in `admin` and renders the answer.
 
-use super::auth::{self, WebCryptoKdf};
-use super::http::{self, invalid, ok_json, query_channel, random, Answer};
-use super::http::json_body;
-use super::App;
 use crate::account::{self, AccountId, Principal, Via, SESSION_SECONDS};
+use crate::admin::store::AdminStore;
 use crate::admin::{self, AdminError, EmployeePatch, RoleInput, UnitPatch};
 use crate::api::ApiError;
+use crate::glue::auth::{self, WebCryptoKdf};
+use crate::glue::http::json_body;
+use crate::glue::http::{self, invalid, ok_json, query_channel, random, Answer};
+use crate::glue::App;
 use crate::org::{Channel, DirectionId, EmployeeId, UnitId};
 use crate::poster;
 use crate::qr;
-use crate::store::admin::AdminStore;
 use serde::{Deserialize, Serialize};
 use worker::{console_error, Request};
 
@@ -649,7 +649,6 @@ pub async fn change_employee(
     employee_answer(app, p, employee, 200).await
 }
 
-
 fn direction(req: &Request) -> std::result::Result<Option<DirectionId>, ApiError> {
     match http::query(req, "direction") {
         None => Ok(None),
@@ -755,4 +754,3 @@ pub async fn create_direction(app: &App, req: &mut Request, p: &Principal) -> An
         &serde_json::json!({ "id": id, "name": body.name.trim() }),
     )
 }
-

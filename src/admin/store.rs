@@ -4,14 +4,14 @@
 
 #![allow(async_fn_in_trait)]
 
-use super::db::opt_num;
-use super::statement::{Arg, Statement};
-use super::{sql, StoreError};
 use crate::account::{AccountId, Email, Grant, Scope};
 use crate::clock::Timestamp;
 use crate::integrity::Cidr;
 use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
 use crate::scale::{Criterion, Labels, Level};
+use crate::store::db::opt_num;
+use crate::store::statement::{Arg, Statement};
+use crate::store::{sql, StoreError};
 use serde::Serialize;
 
 /// One line of the audit log, written in the same batch as the change it describes (and only

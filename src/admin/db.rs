@@ -2,19 +2,19 @@
 //! goes out as one batch with its audit line, so a failure leaves neither the change nor the
 //! line.
 
-use super::db::{nth, stmt, Cached, Database};
-use super::statement::{Arg, Statement};
 use crate::account::{AccountId, Email, Grant, Scope};
-use crate::clock::Timestamp;
-use crate::integrity::Cidr;
-use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
-use crate::scale::{Criterion, Labels, Level};
-use crate::store::admin::{
+use crate::admin::store::{
     Accepted, AccountGrants, AccountView, AdminStore, Audit, Changed, CodeRow, Created,
     DirectionView, EmployeeChanges, EmployeeDetail, EmployeeView, ImportRow, KeyCodes,
     LoginAccount, LoginReservation, OpenGrantLink, OpenInvitation, PathStep, PosterRow, RoleView,
     TokenView, UnitChanges, UnitDetail, UnitOldCodes, UnitView,
 };
+use crate::clock::Timestamp;
+use crate::integrity::Cidr;
+use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
+use crate::scale::{Criterion, Labels, Level};
+use crate::store::db::{nth, stmt, Cached, Database};
+use crate::store::statement::{Arg, Statement};
 use crate::store::{sql, IssueOutcome, StoreError};
 use serde::Deserialize;
 
@@ -155,32 +155,6 @@ fn path_of(rows: Vec<StepRow>) -> Vec<PathStep> {
             Some(PathStep {
                 id: UnitId::parse(r.id)?,
                 name: r.name,
-            })
-        })
-        .collect()
-}
-
-/// Every criterion, active or not.
-pub(crate) async fn criteria(db: &impl Database) -> Result<Vec<Criterion>, StoreError> {
-    #[derive(Deserialize)]
-    struct Row {
-        id: i64,
-        code: String,
-        labels: String,
-        position: i64,
-        active: i64,
-    }
-    db.rows::<Row>(stmt(sql::CRITERIA, vec![]))
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(Criterion {
-                id: r.id,
-                code: r.code,
-                labels: Labels::parse_json(&r.labels)
-                    .map_err(|e| StoreError::Corrupt(format!("criterion labels: {e}")))?,
-                position: r.position,
-                active: r.active != 0,
             })
         })
         .collect()
@@ -1445,7 +1419,7 @@ impl<D: Database> AdminStore for D {
     }
 
     async fn all_criteria(&self) -> Result<Vec<Criterion>, StoreError> {
-        criteria(self).await
+        crate::store::criteria(self).await
     }
 
     async fn create_criterion(

@@ -1,6 +1,18 @@
 //! The administration use cases: signing in, accounts, invitations, API tokens, and the
 //! organisation (units, employees, directions, QR codes, imports) within the caller's scope.
 //! Each change is written with its audit-log line in one batch.
+//!
+//! The folder: the use cases (here), what they need from storage (`store.rs`), that store on
+//! any `Database` (`db.rs`, D1 in the worker and SQLite in `store_tests.rs`) and, in the back
+//! office only, the handlers (`handlers.rs`). The SQL is still in `store::sql` and the routes
+//! in `routes.rs`.
+
+mod db;
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+pub(crate) mod handlers;
+pub mod store;
+#[cfg(test)]
+mod store_tests;
 
 use crate::account::{
     self, AccountId, Email, Grant, Kdf, Password, PasswordHash, Principal, Scope, Secret,
@@ -14,13 +26,13 @@ use crate::integrity::Cidr;
 use crate::org::{Channel, DirectionId, EmployeeId, Name, NameError, UnitId};
 use crate::qr::{self, PublicBaseUrl};
 use crate::scale::{parse_criterion_code, Criterion, Labels, LevelSpec, ScaleSpec};
-use crate::store::admin::{
-    Accepted, AccountView, AdminStore, Audit, Changed, Created, DirectionView, EmployeeChanges,
-    EmployeeDetail, LoginReservation, PosterRow, TokenView, UnitChanges, UnitDetail, UnitView,
-};
 use crate::store::{IssueOutcome, Store, StoreError};
 use crate::token::{Claims, KeyRing};
 use serde::Serialize;
+use store::{
+    Accepted, AccountView, AdminStore, Audit, Changed, Created, DirectionView, EmployeeChanges,
+    EmployeeDetail, LoginReservation, PosterRow, TokenView, UnitChanges, UnitDetail, UnitView,
+};
 
 /// Failures of the administration use cases; `api` maps each to its status.
 #[derive(Debug, thiserror::Error)]
@@ -1137,7 +1149,7 @@ pub struct KeyState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RotationReport {
     pub keys: Vec<KeyState>,
-    pub units: Vec<crate::store::admin::UnitOldCodes>,
+    pub units: Vec<crate::admin::store::UnitOldCodes>,
 }
 
 pub async fn signing_keys(

@@ -1,5 +1,5 @@
 //! The administration's use cases (`crate::admin`) on the native store: `AdminStore` as the
-//! worker runs it (`admin_db.rs`), the SQL D1 runs and the migrations' schema, on an in-memory
+//! worker runs it (`db.rs`), the SQL D1 runs and the migrations' schema, on an in-memory
 //! SQLite. The organisation tree's rules live in SQL (the closure table, what a scope reaches,
 //! no unit under its own subtree): these are the tests that see them without `wrangler dev`.
 
