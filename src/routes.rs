@@ -61,75 +61,14 @@ pub enum Route<'a> {
     AdminAsset {
         name: &'a str,
     },
-    SignIn,
-    Me,
-    SignOut,
-    ChangePassword,
-    AcceptInvitation,
-    Units,
-    CreateUnit,
-    UnitDetail {
-        unit: Option<UnitId>,
-    },
-    ChangeUnit {
-        unit: Option<UnitId>,
-    },
-    SetNetworks {
-        unit: Option<UnitId>,
-    },
-    CreateEmployee,
-    EmployeeDetail {
-        employee: Option<EmployeeId>,
-    },
-    ChangeEmployee {
-        employee: Option<EmployeeId>,
-    },
-    IssueCode {
-        employee: Option<EmployeeId>,
-    },
-    RevokeCode {
-        employee: Option<EmployeeId>,
-    },
-    QrSvg {
-        employee: Option<EmployeeId>,
-    },
-    QrPng {
-        employee: Option<EmployeeId>,
-    },
+    /// Sessions, the organisation, codes and keys, accounts and tokens, the scale
+    /// (`admin::routes`).
+    Admin(crate::admin::routes::AdminRoute),
     Summary {
         employee: Option<EmployeeId>,
     },
-    Directions,
-    CreateDirection,
-    Accounts,
-    Invite,
-    SetRoles {
-        account: Option<AccountId>,
-    },
-    /// The employee an account belongs to (superadmins).
-    LinkEmployee {
-        account: Option<AccountId>,
-    },
-    DeactivateAccount {
-        account: Option<AccountId>,
-    },
-    Tokens,
-    CreateToken,
-    RevokeToken {
-        id: Option<i64>,
-    },
-    SigningKeys,
     /// Every collected shard's month, summed per shard (superadmins).
     National,
-    Scale,
-    SetScale,
-    CreateCriterion,
-    ChangeCriterion {
-        id: Option<i64>,
-    },
-    ReissueOldCodes {
-        unit: Option<UnitId>,
-    },
     /// The poster pages (`poster::routes`).
     Poster(crate::poster::routes::PosterRoute),
     UnitResults {
@@ -379,13 +318,9 @@ impl<'a> Params<'a> {
 const TABLES: &[&[Def]] = &[
     PLATFORM,
     crate::voting::routes::ROUTES,
-    SIGN_IN,
-    ORG,
+    crate::admin::routes::ROUTES,
     crate::import::routes::ROUTES,
-    CODES,
-    ACCOUNTS,
     crate::audit::routes::ROUTES,
-    SCALE,
     RESULTS,
     REVIEW,
     crate::moderation::routes::ROUTES,
@@ -400,7 +335,7 @@ pub fn all() -> impl Iterator<Item = &'static Def> {
     TABLES.iter().flat_map(|t| t.iter())
 }
 
-use Method::{Delete, Get, Patch, Post, Put};
+use Method::{Get, Patch, Post};
 
 /// What every deployment answers: health, icon, the admin page and its assets, OpenAPI.
 const PLATFORM: &[Def] = &[
@@ -413,117 +348,6 @@ const PLATFORM: &[Def] = &[
     })
     .public(),
     Def::new(Get, "/api/v1/openapi.json", |_| Some(Route::OpenApi)).public(),
-];
-
-const SIGN_IN: &[Def] = &[
-    Def::new(Post, "/api/v1/session", |_| Some(Route::SignIn))
-        .public()
-        .body(BodyLimit::Account),
-    Def::new(Get, "/api/v1/session", |_| Some(Route::Me)),
-    Def::new(Delete, "/api/v1/session", |_| Some(Route::SignOut)),
-    Def::new(Put, "/api/v1/session/password", |_| {
-        Some(Route::ChangePassword)
-    })
-    .body(BodyLimit::Account),
-    Def::new(Post, "/api/v1/invitations/accept", |_| {
-        Some(Route::AcceptInvitation)
-    })
-    .public()
-    .body(BodyLimit::Account),
-];
-
-const ORG: &[Def] = &[
-    Def::new(Get, "/api/v1/admin/units", |_| Some(Route::Units)),
-    Def::new(Post, "/api/v1/admin/units", |_| Some(Route::CreateUnit)),
-    Def::new(Get, "/api/v1/admin/units/{id}", |p| {
-        Some(Route::UnitDetail { unit: p.unit() })
-    }),
-    Def::new(Patch, "/api/v1/admin/units/{id}", |p| {
-        Some(Route::ChangeUnit { unit: p.unit() })
-    }),
-    Def::new(Put, "/api/v1/admin/units/{id}/networks", |p| {
-        Some(Route::SetNetworks { unit: p.unit() })
-    }),
-    Def::new(Post, "/api/v1/admin/employees", |_| {
-        Some(Route::CreateEmployee)
-    }),
-    Def::new(Get, "/api/v1/admin/employees/{id}", |p| {
-        Some(Route::EmployeeDetail {
-            employee: p.employee(),
-        })
-    }),
-    Def::new(Patch, "/api/v1/admin/employees/{id}", |p| {
-        Some(Route::ChangeEmployee {
-            employee: p.employee(),
-        })
-    }),
-    Def::new(Get, "/api/v1/admin/directions", |_| Some(Route::Directions)),
-    Def::new(Post, "/api/v1/admin/directions", |_| {
-        Some(Route::CreateDirection)
-    }),
-];
-
-const CODES: &[Def] = &[
-    Def::new(Post, "/api/v1/admin/employees/{id}/qr", |p| {
-        Some(Route::IssueCode {
-            employee: p.employee(),
-        })
-    }),
-    Def::new(Delete, "/api/v1/admin/employees/{id}/qr", |p| {
-        Some(Route::RevokeCode {
-            employee: p.employee(),
-        })
-    }),
-    Def::new(Get, "/api/v1/admin/employees/{id}/qr.svg", |p| {
-        Some(Route::QrSvg {
-            employee: p.employee(),
-        })
-    }),
-    Def::new(Get, "/api/v1/admin/employees/{id}/qr.png", |p| {
-        Some(Route::QrPng {
-            employee: p.employee(),
-        })
-    }),
-    Def::new(Get, "/api/v1/admin/keys", |_| Some(Route::SigningKeys)),
-    Def::new(Post, "/api/v1/admin/units/{id}/reissue-codes", |p| {
-        Some(Route::ReissueOldCodes { unit: p.unit() })
-    }),
-];
-
-const ACCOUNTS: &[Def] = &[
-    Def::new(Get, "/api/v1/admin/accounts", |_| Some(Route::Accounts)),
-    Def::new(Post, "/api/v1/admin/invitations", |_| Some(Route::Invite)),
-    Def::new(Put, "/api/v1/admin/accounts/{id}/roles", |p| {
-        Some(Route::SetRoles {
-            account: p.account(),
-        })
-    }),
-    Def::new(Put, "/api/v1/admin/accounts/{id}/employee", |p| {
-        Some(Route::LinkEmployee {
-            account: p.account(),
-        })
-    }),
-    Def::new(Delete, "/api/v1/admin/accounts/{id}", |p| {
-        Some(Route::DeactivateAccount {
-            account: p.account(),
-        })
-    }),
-    Def::new(Get, "/api/v1/admin/tokens", |_| Some(Route::Tokens)),
-    Def::new(Post, "/api/v1/admin/tokens", |_| Some(Route::CreateToken)),
-    Def::new(Delete, "/api/v1/admin/tokens/{id}", |p| {
-        Some(Route::RevokeToken { id: p.small_id() })
-    }),
-];
-
-const SCALE: &[Def] = &[
-    Def::new(Get, "/api/v1/admin/scale", |_| Some(Route::Scale)),
-    Def::new(Put, "/api/v1/admin/scale", |_| Some(Route::SetScale)),
-    Def::new(Post, "/api/v1/admin/criteria", |_| {
-        Some(Route::CreateCriterion)
-    }),
-    Def::new(Patch, "/api/v1/admin/criteria/{id}", |p| {
-        Some(Route::ChangeCriterion { id: p.small_id() })
-    }),
 ];
 
 const RESULTS: &[Def] = &[
@@ -630,6 +454,7 @@ fn matched<'a>(m: Method, segments: &[&'a str]) -> Option<Matched<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::admin::routes::AdminRoute;
     use crate::voting::routes::VotingRoute;
 
     /// The route a request dispatches to, or why none.
@@ -704,7 +529,7 @@ mod tests {
             let path = format!("/api/v1/admin/employees/{id}/qr");
             assert_eq!(
                 to(Method::Post, &path),
-                Ok(Route::IssueCode { employee: None }),
+                Ok(Route::Admin(AdminRoute::IssueCode { employee: None })),
                 "{id}"
             );
         }
@@ -792,7 +617,11 @@ mod tests {
     fn each_feature_folder_documents_exactly_its_own_api_routes() {
         // A folder's `openapi.json` holds the operations of its own route table, no more and
         // no fewer, so a route and its documentation change together, in one folder.
-        let folders: [(&str, &[Def]); 8] = [
+        let folders: [(&str, &[Def]); 9] = [
+            (
+                include_str!("admin/openapi.json"),
+                crate::admin::routes::ROUTES,
+            ),
             (
                 include_str!("voting/openapi.json"),
                 crate::voting::routes::ROUTES,

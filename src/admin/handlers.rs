@@ -2,6 +2,7 @@
 //! API. Each parses its input, calls one use case in `admin` and renders the answer.
 
 use crate::account::{self, AccountId, Principal, Via, SESSION_SECONDS};
+use crate::admin::routes::AdminRoute;
 use crate::admin::store::AdminStore;
 use crate::admin::{self, AdminError, EmployeePatch, RoleInput, UnitPatch};
 use crate::api::ApiError;
@@ -14,6 +15,56 @@ use crate::poster;
 use crate::qr;
 use serde::{Deserialize, Serialize};
 use worker::{console_error, Request};
+
+/// The administration's public routes: their bodies are the credential (a password, an
+/// invitation's secret), so no session is asked for.
+pub async fn dispatch_public(app: &App, req: &mut Request, route: AdminRoute) -> Answer {
+    match route {
+        AdminRoute::SignIn => sign_in(app, req).await,
+        AdminRoute::AcceptInvitation => accept_invitation(app, req).await,
+        // Every other route is declared signed-in only; the entry never sends it here.
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// The administration's signed-in routes, each to its handler.
+pub async fn dispatch(app: &App, req: &mut Request, p: &Principal, route: AdminRoute) -> Answer {
+    match route {
+        AdminRoute::Me => me(app, p).await,
+        AdminRoute::SignOut => sign_out(app, req, p).await,
+        AdminRoute::ChangePassword => change_password(app, req, p).await,
+        AdminRoute::Units => units(app, p).await,
+        AdminRoute::CreateUnit => create_unit(app, req, p).await,
+        AdminRoute::UnitDetail { unit } => unit_detail(app, p, unit).await,
+        AdminRoute::ChangeUnit { unit } => change_unit(app, req, p, unit).await,
+        AdminRoute::SetNetworks { unit } => set_networks(app, req, p, unit).await,
+        AdminRoute::CreateEmployee => create_employee(app, req, p).await,
+        AdminRoute::EmployeeDetail { employee } => employee_detail(app, p, employee).await,
+        AdminRoute::ChangeEmployee { employee } => change_employee(app, req, p, employee).await,
+        AdminRoute::IssueCode { employee } => issue_code(app, req, p, employee).await,
+        AdminRoute::RevokeCode { employee } => revoke_code(app, req, p, employee).await,
+        AdminRoute::QrSvg { employee } => qr_image(app, req, p, employee, false).await,
+        AdminRoute::QrPng { employee } => qr_image(app, req, p, employee, true).await,
+        AdminRoute::Directions => directions(app).await,
+        AdminRoute::CreateDirection => create_direction(app, req, p).await,
+        AdminRoute::Accounts => accounts(app, p).await,
+        AdminRoute::Invite => invite(app, req, p).await,
+        AdminRoute::SetRoles { account } => set_roles(app, req, p, account).await,
+        AdminRoute::LinkEmployee { account } => link_employee(app, req, p, account).await,
+        AdminRoute::DeactivateAccount { account } => deactivate_account(app, p, account).await,
+        AdminRoute::Tokens => tokens(app, p).await,
+        AdminRoute::CreateToken => create_token(app, req, p).await,
+        AdminRoute::RevokeToken { id } => revoke_token(app, p, id).await,
+        AdminRoute::SigningKeys => signing_keys(app, p).await,
+        AdminRoute::Scale => scale(app).await,
+        AdminRoute::SetScale => set_scale(app, req, p).await,
+        AdminRoute::CreateCriterion => create_criterion(app, req, p).await,
+        AdminRoute::ChangeCriterion { id } => change_criterion(app, req, p, id).await,
+        AdminRoute::ReissueOldCodes { unit } => reissue_old_codes(app, p, unit).await,
+        // Public routes (sign-in, an invitation accepted) are answered by `dispatch_public`.
+        AdminRoute::SignIn | AdminRoute::AcceptInvitation => Err(ApiError::not_found()),
+    }
+}
 
 /// The admin page's own files (`/admin/`, its script and stylesheet) and the OpenAPI document
 /// are Workers Static Assets (wrangler.toml, `[assets]`), served before any worker runs; only
