@@ -2,6 +2,7 @@
 //! goes out as one batch with its audit line, so a failure leaves neither the change nor the
 //! line.
 
+use super::sql;
 use crate::account::{AccountId, Email, Grant, Scope};
 use crate::admin::store::{
     Accepted, AccountGrants, AccountView, AdminStore, Audit, Changed, CodeRow, Created,
@@ -14,8 +15,9 @@ use crate::integrity::Cidr;
 use crate::org::{Channel, DirectionId, EmployeeId, Name, UnitId};
 use crate::scale::{Criterion, Labels, Level};
 use crate::store::db::{nth, stmt, Cached, Database};
+use crate::store::sql as shared;
 use crate::store::statement::{Arg, Statement};
-use crate::store::{sql, IssueOutcome, StoreError};
+use crate::store::{IssueOutcome, StoreError};
 use serde::Deserialize;
 
 fn scope_arg(scope: &Scope) -> Arg {
@@ -909,7 +911,7 @@ impl<D: Database> AdminStore for D {
         let results = self
             .transaction(vec![
                 stmt(
-                    sql::INSERT_UNIT_IN_SCOPE,
+                    shared::INSERT_UNIT_IN_SCOPE,
                     vec![
                         Arg::text(name.as_str()),
                         parent_arg.clone(),
@@ -918,7 +920,7 @@ impl<D: Database> AdminStore for D {
                         Arg::text(timezone),
                     ],
                 ),
-                stmt(sql::INSERT_UNIT_CLOSURE, vec![parent_arg]),
+                stmt(shared::INSERT_UNIT_CLOSURE, vec![parent_arg]),
                 // The closure insert wrote rows exactly when the unit was inserted, and leaves
                 // `last_insert_rowid()` on the unit (WITHOUT ROWID table).
                 audit.statement(true),
@@ -1012,10 +1014,13 @@ impl<D: Database> AdminStore for D {
         if found.is_none() {
             return Ok(Changed::NotFound);
         }
-        let mut statements = vec![stmt(sql::CLEAR_UNIT_NETWORKS, vec![Arg::num(unit.get())])];
+        let mut statements = vec![stmt(
+            shared::CLEAR_UNIT_NETWORKS,
+            vec![Arg::num(unit.get())],
+        )];
         for n in networks {
             statements.push(stmt(
-                sql::INSERT_UNIT_NETWORK,
+                shared::INSERT_UNIT_NETWORK,
                 vec![Arg::num(unit.get()), Arg::text(&n.to_string())],
             ));
         }
@@ -1038,7 +1043,7 @@ impl<D: Database> AdminStore for D {
         let results = self
             .transaction(vec![
                 stmt(
-                    sql::INSERT_EMPLOYEE_IN_SCOPE,
+                    shared::INSERT_EMPLOYEE_IN_SCOPE,
                     vec![
                         Arg::text(name.as_str()),
                         Arg::text(position.as_str()),
@@ -1130,7 +1135,7 @@ impl<D: Database> AdminStore for D {
         }
         let id = Arg::num(employee.get());
         let mut statements = vec![stmt(
-            sql::UPDATE_EMPLOYEE,
+            shared::UPDATE_EMPLOYEE,
             vec![
                 scope_arg(scope),
                 id.clone(),
@@ -1190,7 +1195,7 @@ impl<D: Database> AdminStore for D {
         let results = self
             .transaction(vec![
                 stmt(
-                    sql::INSERT_CODE_IN_SCOPE,
+                    shared::INSERT_CODE_IN_SCOPE,
                     vec![
                         e.clone(),
                         c.clone(),
@@ -1201,7 +1206,7 @@ impl<D: Database> AdminStore for D {
                     ],
                 ),
                 audit.statement(false),
-                stmt(sql::REVOKE_OLDER_CODES, vec![e.clone(), c.clone(), at]),
+                stmt(shared::REVOKE_OLDER_CODES, vec![e.clone(), c.clone(), at]),
             ])
             .await?;
         #[derive(Deserialize)]
@@ -1236,7 +1241,7 @@ impl<D: Database> AdminStore for D {
         }
         self.transaction(vec![
             stmt(
-                sql::REVOKE_CODES_IN_SCOPE,
+                shared::REVOKE_CODES_IN_SCOPE,
                 vec![
                     Arg::num(employee.get()),
                     Arg::num(channel.get()),
@@ -1364,7 +1369,7 @@ impl<D: Database> AdminStore for D {
         let results = self
             .transaction(vec![
                 stmt(
-                    sql::REISSUE_OLD_CODES,
+                    shared::REISSUE_OLD_CODES,
                     vec![
                         Arg::num(unit.get()),
                         Arg::num(signing),
@@ -1561,7 +1566,7 @@ impl<D: Database> AdminStore for D {
         ];
         if creations_n > 0 {
             statements.push(stmt(
-                sql::IMPORT_INSERT,
+                shared::IMPORT_INSERT,
                 vec![
                     Arg::text(&creations),
                     Arg::num(audit.at.unix_seconds() as f64),

@@ -5,12 +5,14 @@
 //! The folder: the use cases (here), what they need from storage (`store.rs`), that store on
 //! any `Database` (`db.rs`, D1 in the worker and SQLite in `store_tests.rs`), the route table
 //! (`routes.rs`) and its OpenAPI operations (`openapi.json`) and, in the back office only, the
-//! handlers (`handlers.rs`). Its SQL is still in `store::sql`.
+//! handlers (`handlers.rs`). Its SQL is in `sql.rs`, but for statements other features also run
+//! (`store::sql`).
 
 mod db;
 #[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
 pub(crate) mod handlers;
 pub mod routes;
+pub mod sql;
 pub mod store;
 #[cfg(test)]
 mod store_tests;

@@ -1,11 +1,13 @@
 //! `PublicStore` and `ReceiptTreeStore` on any `Database` (D1 in the worker, SQLite in tests):
 //! the stored public pages and receipt trees.
 
+use super::sql;
 use super::{EmployeeIn, PublicStore, ReceiptTreeStore, Source, UnitIn};
 use crate::store::db::{nth, stmt, Database, Outcome};
 use crate::store::results::Digest;
+use crate::store::sql as shared;
 use crate::store::statement::Arg;
-use crate::store::{sql, StoreError};
+use crate::store::StoreError;
 use serde::Deserialize;
 
 /// Nodes per insert: a JSON array of about 550 KB, well under D1's 2 MB per value, so that a
@@ -30,7 +32,7 @@ impl<D: Database> PublicStore for D {
                 .rows(stmt(sql::PUBLIC_UNIT_ROWS, vec![Arg::text(month)]))
                 .await?,
             employee_rows: self
-                .rows(stmt(sql::MONTH_EMPLOYEE_ROWS, vec![Arg::text(month)]))
+                .rows(stmt(shared::MONTH_EMPLOYEE_ROWS, vec![Arg::text(month)]))
                 .await?,
         })
     }
@@ -148,7 +150,7 @@ impl<D: Database> ReceiptTreeStore for D {
         }
         // The digest last, in the same batch: a published root always has its whole tree.
         statements.push(stmt(
-            sql::SAVE_DIGEST,
+            shared::SAVE_DIGEST,
             vec![
                 Arg::text(month),
                 Arg::text(&digest.root),

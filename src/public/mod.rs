@@ -10,6 +10,7 @@
 
 mod db;
 pub mod routes;
+pub mod sql;
 #[cfg(test)]
 mod store_tests;
 // The Workers side, in the back office only (docs/deploy.md): the cache and the handlers.
