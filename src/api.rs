@@ -288,8 +288,8 @@ impl From<&DayRangeError> for ApiError {
     }
 }
 
-impl From<&crate::report::PeriodError> for ApiError {
-    fn from(e: &crate::report::PeriodError) -> ApiError {
+impl From<&crate::results::report::PeriodError> for ApiError {
+    fn from(e: &crate::results::report::PeriodError) -> ApiError {
         ApiError::new(422, "invalid_period", e.to_string())
     }
 }
@@ -309,8 +309,8 @@ impl From<DayRangeError> for ApiError {
     }
 }
 
-impl From<crate::report::PeriodError> for ApiError {
-    fn from(e: crate::report::PeriodError) -> ApiError {
+impl From<crate::results::report::PeriodError> for ApiError {
+    fn from(e: crate::results::report::PeriodError) -> ApiError {
         (&e).into()
     }
 }
@@ -347,7 +347,7 @@ mod tests {
 
     #[test]
     fn an_owned_range_period_or_input_error_answers_as_its_borrowed_one() {
-        use crate::report::PeriodError;
+        use crate::results::report::PeriodError;
         assert_eq!(
             ApiError::from(DayRangeError::Reversed),
             ApiError::from(&DayRangeError::Reversed)

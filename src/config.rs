@@ -203,7 +203,7 @@ impl Config {
             get("MIN_VOTES"),
             "MIN_VOTES",
             1..=1000,
-            crate::report::DEFAULT_MIN_VOTES,
+            crate::results::report::DEFAULT_MIN_VOTES,
         )?;
         let default_timezone = match get("DEFAULT_TIMEZONE") {
             None => "UTC",

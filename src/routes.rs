@@ -71,31 +71,8 @@ pub enum Route<'a> {
     National,
     /// The poster pages (`poster::routes`).
     Poster(crate::poster::routes::PosterRoute),
-    UnitResults {
-        unit: Option<UnitId>,
-    },
-    EmployeeResults {
-        employee: Option<EmployeeId>,
-    },
-    DirectionResults,
-    Comments,
-    Recompute,
-    MonthlyReport {
-        unit: Option<UnitId>,
-    },
-    FlaggedVotes,
-    DecideFlagged,
-    /// Votes rejected in review, and undoing one's rejection or several at once.
-    RejectedVotes,
-    UndoRejections,
-    UndoRejection {
-        vote: Option<i64>,
-    },
-    Cases,
-    OverdueCases,
-    ChangeCase {
-        id: Option<i64>,
-    },
+    /// Results and reports, review of flagged votes, the feedback inbox (`results::routes`).
+    Results(crate::results::routes::ResultsRoute),
     /// One-time codes: batches, their codes and slips (`one_time::routes`).
     OneTime(crate::one_time::routes::OneTimeRoute),
     /// Appeals and comment moderation (`moderation::routes`).
@@ -321,8 +298,8 @@ const TABLES: &[&[Def]] = &[
     crate::admin::routes::ROUTES,
     crate::import::routes::ROUTES,
     crate::audit::routes::ROUTES,
-    RESULTS,
-    REVIEW,
+    SUMMARIES,
+    crate::results::routes::ROUTES,
     crate::moderation::routes::ROUTES,
     crate::one_time::routes::ROUTES,
     crate::directory::routes::ROUTES,
@@ -335,7 +312,7 @@ pub fn all() -> impl Iterator<Item = &'static Def> {
     TABLES.iter().flat_map(|t| t.iter())
 }
 
-use Method::{Get, Patch, Post};
+use Method::Get;
 
 /// What every deployment answers: health, icon, the admin page and its assets, OpenAPI.
 const PLATFORM: &[Def] = &[
@@ -350,56 +327,15 @@ const PLATFORM: &[Def] = &[
     Def::new(Get, "/api/v1/openapi.json", |_| Some(Route::OpenApi)).public(),
 ];
 
-const RESULTS: &[Def] = &[
+/// An employee's summary (counted from the votes, `voting::service::summary`) and the national
+/// view (`shard`): results that are not the results folder's.
+const SUMMARIES: &[Def] = &[
     Def::new(Get, "/api/v1/admin/employees/{id}/summary", |p| {
         Some(Route::Summary {
             employee: p.employee(),
         })
     }),
     Def::new(Get, "/api/v1/admin/national", |_| Some(Route::National)),
-    Def::new(Get, "/api/v1/admin/results/units/{id}", |p| {
-        Some(Route::UnitResults { unit: p.unit() })
-    }),
-    Def::new(Get, "/api/v1/admin/results/units/{id}/monthly", |p| {
-        Some(Route::MonthlyReport { unit: p.unit() })
-    }),
-    Def::new(Get, "/api/v1/admin/results/employees/{id}", |p| {
-        Some(Route::EmployeeResults {
-            employee: p.employee(),
-        })
-    }),
-    Def::new(Get, "/api/v1/admin/results/directions", |_| {
-        Some(Route::DirectionResults)
-    }),
-    Def::new(Get, "/api/v1/admin/results/comments", |_| {
-        Some(Route::Comments)
-    }),
-    Def::new(Post, "/api/v1/admin/results/recompute", |_| {
-        Some(Route::Recompute)
-    }),
-];
-
-/// Review of flagged votes and cases.
-const REVIEW: &[Def] = &[
-    Def::new(Get, "/api/v1/admin/review", |_| Some(Route::FlaggedVotes)),
-    Def::new(Post, "/api/v1/admin/review", |_| Some(Route::DecideFlagged)),
-    Def::new(Get, "/api/v1/admin/review/rejected", |_| {
-        Some(Route::RejectedVotes)
-    }),
-    Def::new(Post, "/api/v1/admin/review/rejected/{id}/undo", |p| {
-        Some(Route::UndoRejection { vote: p.row_id() })
-    }),
-    Def::new(Post, "/api/v1/admin/review/rejected/undo", |_| {
-        Some(Route::UndoRejections)
-    }),
-    Def::new(Get, "/api/v1/admin/cases", |_| Some(Route::Cases)),
-    Def::new(Get, "/api/v1/admin/cases/overdue", |_| {
-        Some(Route::OverdueCases)
-    }),
-    // `cases/overdue` is a list, not a case: PATCH there is a 405, as on any list.
-    Def::new(Patch, "/api/v1/admin/cases/{id}", |p| {
-        (p.text() != "overdue").then(|| Route::ChangeCase { id: p.row_id() })
-    }),
 ];
 
 /// A matched request: its route and the declaration it matched.
@@ -596,7 +532,9 @@ mod tests {
         ));
         assert_eq!(
             to(Method::Patch, "/api/v1/admin/cases/7"),
-            Ok(Route::ChangeCase { id: Some(7) })
+            Ok(Route::Results(
+                crate::results::routes::ResultsRoute::ChangeCase { id: Some(7) }
+            ))
         );
     }
 
@@ -617,7 +555,11 @@ mod tests {
     fn each_feature_folder_documents_exactly_its_own_api_routes() {
         // A folder's `openapi.json` holds the operations of its own route table, no more and
         // no fewer, so a route and its documentation change together, in one folder.
-        let folders: [(&str, &[Def]); 9] = [
+        let folders: [(&str, &[Def]); 10] = [
+            (
+                include_str!("results/openapi.json"),
+                crate::results::routes::ROUTES,
+            ),
             (
                 include_str!("admin/openapi.json"),
                 crate::admin::routes::ROUTES,

@@ -15,10 +15,6 @@ use crate::voting::vote::Ballot;
 
 pub mod db;
 pub mod record;
-pub mod results;
-mod results_db;
-#[cfg(test)]
-mod results_tests;
 pub mod sql;
 #[cfg(test)]
 pub(crate) mod sqlite;

@@ -17,7 +17,7 @@ use crate::admin::store::{AdminStore, Audit};
 use crate::admin::{reset_link_url, AdminError, Invitation};
 use crate::clock::{parse_iso_day, Timestamp};
 use crate::qr::PublicBaseUrl;
-use crate::report;
+use crate::results::report;
 use chrono::DateTime;
 use serde::Serialize;
 use store::{AuditCursor, AuditEntry, AuditFilter, AuditStore, PendingLink};
@@ -515,7 +515,7 @@ mod tests {
             include_str!("../moderation/appeal.rs"),
             include_str!("../moderation/mod.rs"),
             include_str!("../one_time/mod.rs"),
-            include_str!("../results.rs"),
+            include_str!("../results/mod.rs"),
         ];
         for src in sources {
             for (i, _) in src.match_indices("\"") {

@@ -4,7 +4,7 @@ use super::d1::D1Store;
 use crate::alert::{self, AlertConfig};
 use crate::clock::Timestamp;
 use crate::i18n::Lang;
-use crate::store::results::AlertStore;
+use crate::results::store::AlertStore;
 use wasm_bindgen::JsValue;
 use worker::{console_error, console_log, Fetch, Headers, Method, Request, RequestInit};
 

@@ -11,8 +11,9 @@ use crate::org::EmployeeId;
 use crate::shard::{Destination, ShardMap};
 use crate::voting::service;
 use crate::admin::handlers as admin;
+use crate::results::handlers as results;
 use crate::admin::store::AdminStore;
-use crate::store::results::ResultsStore;
+use crate::results::store::ResultsStore;
 use crate::store::Store;
 use worker::console_log;
 
@@ -54,22 +55,7 @@ pub(super) async fn signed_in(
         Route::Summary { employee } => summary(app, req, &p, employee).await,
         Route::Import(r) => crate::import::handlers::dispatch(app, req, &p, r).await,
         Route::Audit(r) => crate::audit::handlers::dispatch(app, req, &p, r).await,
-        Route::UnitResults { unit } => results::unit_results(app, req, &p, unit).await,
-        Route::EmployeeResults { employee } => {
-            results::employee_results(app, req, &p, employee).await
-        }
-        Route::DirectionResults => results::direction_results(app, req, &p).await,
-        Route::Comments => results::comments(app, req, &p).await,
-        Route::Recompute => results::recompute(app, req, &p).await,
-        Route::MonthlyReport { unit } => results::monthly_report(app, req, &p, unit).await,
-        Route::FlaggedVotes => results::flagged(app, req, &p).await,
-        Route::DecideFlagged => results::decide(app, req, &p).await,
-        Route::RejectedVotes => results::rejected(app, req, &p).await,
-        Route::UndoRejection { vote } => results::undo_rejection(app, &p, vote).await,
-        Route::UndoRejections => results::undo_rejections(app, req, &p).await,
-        Route::Cases => results::cases(app, req, &p).await,
-        Route::OverdueCases => results::overdue(app, &p).await,
-        Route::ChangeCase { id } => results::change_case(app, req, &p, id).await,
+        Route::Results(r) => results::dispatch(app, req, &p, r).await,
         Route::Moderation(r) => crate::moderation::handlers::dispatch(app, req, &p, r).await,
         Route::National => national::national(app, req, &p).await,
         Route::Poster(r) => crate::poster::handlers::dispatch(app, req, &p, r).await,
@@ -224,8 +210,8 @@ async fn hourly(config: &Config, store: &D1Store, now: Timestamp) {
     }
     // A monthly close that failed or found the lease taken is made up by the next hour.
     let today = crate::clock::parse_iso_day(&now.utc_day()).unwrap_or_default();
-    let last = crate::report::month_key(
-        crate::report::Period::around(crate::report::PeriodKind::Month, today)
+    let last = crate::results::report::month_key(
+        crate::results::report::Period::around(crate::results::report::PeriodKind::Month, today)
             .previous()
             .from,
     );
@@ -346,10 +332,10 @@ async fn collect_national(env: &Env, config: &Config, home: &D1Store, now: Times
     if listed.is_empty() {
         return;
     }
-    let this = crate::report::Period::around(crate::report::PeriodKind::Month, today(now));
+    let this = crate::results::report::Period::around(crate::results::report::PeriodKind::Month, today(now));
     let months = [
-        crate::report::month_key(this.previous().from),
-        crate::report::month_key(this.from),
+        crate::results::report::month_key(this.previous().from),
+        crate::results::report::month_key(this.from),
     ];
     let mut stores = Vec::with_capacity(listed.len());
     for &shard in listed {

@@ -30,7 +30,7 @@ modules_of!(feature = "citizen": citizen, queue_consumer);
 // The back office's: its routes and crons, and their D1 adapters.
 modules_of!(not(feature = "citizen"):
     alert, auth, back_office, cf_access,
-    national, results, zones,
+    national, zones,
 );
 
 use crate::api::ApiError;

@@ -7,7 +7,7 @@ use super::http::{self, Answer};
 use super::App;
 use crate::account::Principal;
 use crate::admin::AdminError;
-use crate::report::{month_key, Period};
+use crate::results::report::{month_key, Period};
 use crate::shard::{national_changes, shard_months, CopiedRow, NationalRow};
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
@@ -185,7 +185,7 @@ pub(super) async fn national(app: &App, req: &Request, p: &Principal) -> Answer 
         None => month_key(super::today(app.now)),
     };
     if !Period::month(&month).is_ok_and(|p| month_key(p.from) == month) {
-        return Err(crate::report::PeriodError::BadMonth.into());
+        return Err(crate::results::report::PeriodError::BadMonth.into());
     }
     let rows = app.store.national_month(&month).await?;
     ok_json(

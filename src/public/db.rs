@@ -3,8 +3,8 @@
 
 use super::sql;
 use super::{EmployeeIn, PublicStore, ReceiptTreeStore, Source, UnitIn};
+use crate::results::store::Digest;
 use crate::store::db::{nth, stmt, Database, Outcome};
-use crate::store::results::Digest;
 use crate::store::sql as shared;
 use crate::store::statement::Arg;
 use crate::store::StoreError;

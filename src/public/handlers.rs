@@ -11,10 +11,10 @@ use crate::glue::{http, today, App};
 use crate::i18n::Lang;
 use crate::moderation::store::ModerationStore;
 use crate::pages::{problem_page, Problem};
-use crate::report::{self, month_key, Figures, Period, PeriodKind};
-use crate::results_page::{self, PublicView};
+use crate::results::page::{self, PublicView};
+use crate::results::report::{self, month_key, Figures, Period, PeriodKind};
+use crate::results::store::ReceiptStore;
 use crate::routes::Route;
-use crate::store::results::ReceiptStore;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{console_error, console_log, Cache, Env, Request, Response, Result};
@@ -451,7 +451,7 @@ async fn public_page(app: &App, req: &Request) -> Result<Response> {
             digest: None,
         };
         return if unit == 0 {
-            let mut resp = http::html(200, results_page::public_page(lang, &empty))?;
+            let mut resp = http::html(200, page::public_page(lang, &empty))?;
             resp.headers_mut()
                 .set("cache-control", "public, max-age=60")?;
             Ok(resp)
@@ -476,7 +476,7 @@ async fn public_page(app: &App, req: &Request) -> Result<Response> {
             return page_problem(lang, 503, Problem::Unavailable);
         }
     };
-    v.keep(http::html(200, results_page::public_page(lang, &view))?)
+    v.keep(http::html(200, page::public_page(lang, &view))?)
         .await
 }
 

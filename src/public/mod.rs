@@ -17,7 +17,7 @@ mod store_tests;
 #[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
 pub(crate) mod handlers;
 
-use crate::report::{merge, Figures, StatRow, Tally};
+use crate::results::report::{merge, Figures, StatRow, Tally};
 use crate::results::ViewSettings;
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -170,8 +170,8 @@ pub fn build(src: &Source, s: &ViewSettings) -> Vec<PublicUnit> {
     for list in children.values_mut() {
         list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     }
-    let own = crate::report::tally_by_key(&src.unit_rows);
-    let per_employee = crate::report::tally_by_key(&src.employee_rows);
+    let own = crate::results::report::tally_by_key(&src.unit_rows);
+    let per_employee = crate::results::report::tally_by_key(&src.employee_rows);
     let empty = Tally::new();
     // Subtrees, children before parents: the order of a walk from the top, reversed.
     let mut order: Vec<i64> = Vec::with_capacity(src.units.len());
@@ -374,13 +374,13 @@ pub trait ReceiptTreeStore {
     async fn save_receipt_tree(
         &self,
         levels: &[Vec<String>],
-        digest: &crate::store::results::Digest,
+        digest: &crate::results::store::Digest,
     ) -> Result<(), StoreError>;
     /// The index of a leaf (hex) and its month's digest, with D1's rows read.
     async fn receipt_leaf(
         &self,
         leaf: &str,
-    ) -> Result<(Option<(u64, crate::store::results::Digest)>, u64), StoreError>;
+    ) -> Result<(Option<(u64, crate::results::store::Digest)>, u64), StoreError>;
     /// The nodes at these (level, index) positions of the month's tree, with D1's rows read.
     async fn receipt_nodes(
         &self,
@@ -395,7 +395,7 @@ pub trait ReceiptTreeStore {
 /// level, so about log2(n) rows for n counted votes, never the month. Returns the answer and
 /// the rows D1 read for it.
 pub async fn check_receipt(
-    store: &(impl ReceiptTreeStore + crate::store::results::ReceiptStore),
+    store: &(impl ReceiptTreeStore + crate::results::store::ReceiptStore),
     receipt: &crate::receipt::Receipt,
 ) -> Result<(crate::results::ReceiptCheck, u64), StoreError> {
     use crate::receipt::{hex, leaf, proof_positions, unhex, Step};
@@ -444,7 +444,7 @@ pub async fn check_receipt(
     let day =
         crate::clock::parse_iso_day(&crate::clock::Timestamp::from_unix_seconds(at).utc_day())
             .unwrap_or_default();
-    let month = crate::report::month_key(day);
+    let month = crate::results::report::month_key(day);
     if store.digest(&month).await?.is_none() {
         return Ok((ReceiptCheck::Pending { month }, read + 2));
     }
@@ -458,12 +458,12 @@ pub async fn check_receipt(
 
 /// Stores `month`'s tree and digest: the monthly close's last step.
 pub async fn publish_tree(
-    store: &(impl ReceiptTreeStore + crate::store::results::ReceiptStore),
+    store: &(impl ReceiptTreeStore + crate::results::store::ReceiptStore),
     month: &str,
     now: crate::clock::Timestamp,
-) -> Result<crate::store::results::Digest, StoreError> {
+) -> Result<crate::results::store::Digest, StoreError> {
     use crate::receipt::{hex, leaf, levels, unhex};
-    let p = crate::report::Period::month(month)
+    let p = crate::results::report::Period::month(month)
         .map_err(|_| StoreError::Corrupt(format!("month {month}")))?;
     let start = p
         .from
@@ -480,7 +480,7 @@ pub async fn publish_tree(
         .map(|h| leaf(&h))
         .collect();
     let tree = levels(&leaves);
-    let digest = crate::store::results::Digest {
+    let digest = crate::results::store::Digest {
         month: month.to_owned(),
         root: tree
             .last()
@@ -685,8 +685,8 @@ mod tests {
                         .filter_map(|r| r.figures.as_ref().map(|f| f.votes)).sum();
                     let left = f.votes - shown_sum;
                     // Each hidden unit row's count, as its own page would know it.
-                    let own = crate::report::tally_by_key(&src.unit_rows);
-                    let per = crate::report::tally_by_key(&src.employee_rows);
+                    let own = crate::results::report::tally_by_key(&src.unit_rows);
+                    let per = crate::results::report::tally_by_key(&src.employee_rows);
                     let mut hidden_counts = Vec::new();
                     for r in p.units.iter().filter(|r| r.figures.is_none()) {
                         let sub: i64 = src.units.iter()

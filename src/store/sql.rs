@@ -242,7 +242,7 @@ INSERT INTO employees (unit_id, name, position, active, created_at) \
 SELECT json_extract(value, '$.unit'), json_extract(value, '$.name'), json_extract(value, '$.position'), \
        json_extract(value, '$.active'), ?2 FROM json_each(?1) ORDER BY key";
 
-// Results: the cron roll-up (results::roll_up) and the reports (report.rs). The tables are
+// Results: the cron roll-up (results::roll_up) and the reports (results/report.rs). The tables are
 // described in migrations/0007_results.sql.
 /// `?1` now, `?2` the lease's end: takes the lease if it is free, with the watermark.
 pub const TAKE_ROLLUP_LEASE: &str = "\

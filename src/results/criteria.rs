@@ -4,7 +4,7 @@
 //! are in those tables, so repeats, flagged and rejected votes never reach these figures.
 
 use crate::i18n::Lang;
-use crate::report::{decimal, MonthlyReport};
+use crate::results::report::{decimal, MonthlyReport};
 use crate::scale::{Criterion, Labels};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// text, or empty), the criterion, the level and how many counted ratings it has.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CriterionRow {
-    #[serde(deserialize_with = "crate::report::key_as_text")]
+    #[serde(deserialize_with = "crate::results::report::key_as_text")]
     pub key: String,
     pub criterion_id: i64,
     pub score: i64,
@@ -286,12 +286,12 @@ mod tests {
 
     #[test]
     fn the_csv_stays_rectangular_with_a_row_per_criterion_and_per_level() {
-        let mut r = crate::report::monthly_report(
+        let mut r = crate::results::report::monthly_report(
             1,
             "Hall",
             "2026-10",
-            &crate::report::Tally::new(),
-            &crate::report::Tally::new(),
+            &crate::results::report::Tally::new(),
+            &crate::results::report::Tally::new(),
             &[],
             0,
             &[1, 2, 3],
@@ -303,7 +303,7 @@ mod tests {
             &[1, 2, 3],
             10,
         );
-        let text = crate::report::monthly_report_csv(&r);
+        let text = crate::results::report::monthly_report_csv(&r);
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
         let width = lines[0].split(',').count();
         assert!(lines[0].ends_with("criterion,criterion_label,level"));

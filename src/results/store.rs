@@ -1,8 +1,10 @@
 //! What results need from storage: the roll-up's steps and the report queries.
 
-use super::StoreError;
+#![allow(async_fn_in_trait)]
+
 use crate::integrity::Flag;
-use crate::report::StatRow;
+use crate::results::report::StatRow;
+use crate::store::StoreError;
 
 /// What a statement cost, from D1's metadata: the figures Cloudflare bills and limits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -85,7 +87,7 @@ pub enum StatQuery {
 impl StatQuery {
     /// The statement D1 runs, and the native tests with it.
     pub fn sql(self) -> &'static str {
-        use super::sql;
+        use crate::store::sql;
         match self {
             StatQuery::UnitMonths => sql::UNIT_MONTHS,
             StatQuery::UnitDays => sql::UNIT_DAYS,
@@ -121,11 +123,11 @@ pub struct MonthData {
     pub overdue: Vec<(i64, i64)>,
     /// Every criterion, and each unit's own criterion ratings of the month (key: unit).
     pub criteria: Vec<crate::scale::Criterion>,
-    pub criteria_rows: Vec<crate::criteria_results::CriterionRow>,
+    pub criteria_rows: Vec<crate::results::criteria::CriterionRow>,
 }
 
 /// The criteria queries of `sql` (migration 0021); each gives
-/// [`crate::criteria_results::CriterionRow`]s for `[from, to]` (days or months).
+/// [`crate::results::criteria::CriterionRow`]s for `[from, to]` (days or months).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CriteriaQuery {
     /// A unit's subtree (`subject`: the unit).
@@ -408,7 +410,7 @@ pub trait ResultsStore {
         scope: Option<&str>,
         from: &str,
         to: &str,
-    ) -> Result<Vec<crate::criteria_results::CriterionRow>, StoreError>;
+    ) -> Result<Vec<crate::results::criteria::CriterionRow>, StoreError>;
     /// Replaces the month's stored reports with these (unit id, JSON).
     async fn store_monthly_reports(
         &self,

@@ -1,19 +1,20 @@
 //! Results handlers: the report views, comments, recompute and the monthly report (admin), and
 //! the public results (only when `PUBLIC_RESULTS` is "on").
 
-use super::http::ok_json;
-use super::http::{self, invalid, query_id, Answer};
-use super::zones::by_part_of_day;
-use super::App;
 use crate::account::Principal;
 use crate::admin::AdminError;
 use crate::api::ApiError;
 use crate::clock::parse_iso_day;
+use crate::glue::http::ok_json;
+use crate::glue::http::{self, invalid, query_id, Answer};
+use crate::glue::zones::by_part_of_day;
+use crate::glue::App;
 use crate::org::{EmployeeId, UnitId};
-use crate::report::{self, month_key, Period, PeriodKind};
+use crate::results::page;
+use crate::results::report::{self, month_key, Period, PeriodKind};
+use crate::results::routes::ResultsRoute;
+use crate::results::store::CommentFilter;
 use crate::results::{self, ViewSettings};
-use crate::results_page;
-use crate::store::results::CommentFilter;
 use crate::store::Store;
 use worker::Request;
 
@@ -51,12 +52,32 @@ async fn view_inputs(
 
 fn live_clock<'a>(
     app: &'a App,
-    zones: &'a super::zones::IntlZones,
-) -> results::LiveClock<'a, super::zones::IntlZones> {
+    zones: &'a crate::glue::zones::IntlZones,
+) -> results::LiveClock<'a, crate::glue::zones::IntlZones> {
     results::LiveClock {
         zones,
         now: app.now.unix_seconds(),
         default_zone: app.default_timezone,
+    }
+}
+
+/// The results' routes, each to its handler (all signed in).
+pub async fn dispatch(app: &App, req: &mut Request, p: &Principal, route: ResultsRoute) -> Answer {
+    match route {
+        ResultsRoute::UnitResults { unit } => unit_results(app, req, p, unit).await,
+        ResultsRoute::EmployeeResults { employee } => employee_results(app, req, p, employee).await,
+        ResultsRoute::DirectionResults => direction_results(app, req, p).await,
+        ResultsRoute::Comments => comments(app, req, p).await,
+        ResultsRoute::Recompute => recompute(app, req, p).await,
+        ResultsRoute::MonthlyReport { unit } => monthly_report(app, req, p, unit).await,
+        ResultsRoute::FlaggedVotes => flagged(app, req, p).await,
+        ResultsRoute::DecideFlagged => decide(app, req, p).await,
+        ResultsRoute::RejectedVotes => rejected(app, req, p).await,
+        ResultsRoute::UndoRejection { vote } => undo_rejection(app, p, vote).await,
+        ResultsRoute::UndoRejections => undo_rejections(app, req, p).await,
+        ResultsRoute::Cases => cases(app, req, p).await,
+        ResultsRoute::OverdueCases => overdue(app, p).await,
+        ResultsRoute::ChangeCase { id } => change_case(app, req, p, id).await,
     }
 }
 
@@ -65,7 +86,7 @@ pub async fn unit_results(app: &App, req: &Request, p: &Principal, unit: Option<
     let Some(unit) = unit else {
         return Err(AdminError::NotFound("unit").into());
     };
-    let zones = super::zones::IntlZones::default();
+    let zones = crate::glue::zones::IntlZones::default();
     let clock = live_clock(app, &zones);
     ok_json(
         200,
@@ -83,7 +104,7 @@ pub async fn employee_results(
     let Some(employee) = employee else {
         return Err(AdminError::NotFound("employee").into());
     };
-    let zones = super::zones::IntlZones::default();
+    let zones = crate::glue::zones::IntlZones::default();
     let clock = live_clock(app, &zones);
     ok_json(
         200,
@@ -93,7 +114,7 @@ pub async fn employee_results(
 
 pub async fn direction_results(app: &App, req: &Request, p: &Principal) -> Answer {
     let (period, s) = view_inputs(app, req).await?;
-    let zones = super::zones::IntlZones::default();
+    let zones = crate::glue::zones::IntlZones::default();
     let clock = live_clock(app, &zones);
     ok_json(
         200,
@@ -131,7 +152,7 @@ pub async fn comments(app: &App, req: &Request, p: &Principal) -> Answer {
         before,
     };
     let mut list = results::comments(&app.store, p, filter).await?;
-    let zones = super::zones::IntlZones::default();
+    let zones = crate::glue::zones::IntlZones::default();
     for c in list.iter_mut().filter(|c| c.contact.is_none()) {
         by_part_of_day(&zones, &mut c.at, &c.zone, &mut c.day, &mut c.part);
     }
@@ -157,7 +178,7 @@ pub async fn recompute(app: &App, req: &Request, p: &Principal) -> Answer {
     )?;
     let r = results::recompute(
         &app.store,
-        &super::zones::IntlZones::default(),
+        &crate::glue::zones::IntlZones::default(),
         p,
         period,
         app.now,
@@ -190,7 +211,7 @@ pub async fn monthly_report(
         return Err(invalid("format", "must be json, csv or html"));
     }
     let s = settings(app).await?;
-    let zones = super::zones::IntlZones::default();
+    let zones = crate::glue::zones::IntlZones::default();
     let clock = results::ReportClock {
         zones: &zones,
         now: app.now.unix_seconds(),
@@ -216,7 +237,7 @@ pub async fn monthly_report(
         }
         "html" => {
             let lang = app.page_lang(req, None);
-            Ok(http::html(200, results_page::monthly_page(lang, &r))?)
+            Ok(http::html(200, page::monthly_page(lang, &r))?)
         }
         _ => ok_json(200, &r),
     }
@@ -239,8 +260,8 @@ pub async fn flagged(app: &App, req: &Request, p: &Principal) -> Answer {
 
 /// A page of the review's votes (flagged or rejected), 100 at most. A reviewed vote's contact is
 /// not read here: every one is shown by part of day.
-fn review_page(mut list: Vec<crate::store::results::FlaggedView>) -> Answer {
-    let zones = super::zones::IntlZones::default();
+fn review_page(mut list: Vec<crate::results::store::FlaggedView>) -> Answer {
+    let zones = crate::glue::zones::IntlZones::default();
     for v in &mut list {
         by_part_of_day(&zones, &mut v.at, &v.zone, &mut v.day, &mut v.part);
     }
@@ -261,7 +282,7 @@ struct DecisionBody {
 }
 
 pub async fn decide(app: &App, req: &mut Request, p: &Principal) -> Answer {
-    let body: DecisionBody = super::http::json_body(req).await?;
+    let body: DecisionBody = crate::glue::http::json_body(req).await?;
     let Some(decision) = results::Decision::parse(&body.decision) else {
         return Err(invalid("decision", "must be accept or reject"));
     };
@@ -282,7 +303,7 @@ struct UndoBody {
 }
 
 pub async fn undo_rejections(app: &App, req: &mut Request, p: &Principal) -> Answer {
-    let body: UndoBody = super::http::json_body(req).await?;
+    let body: UndoBody = crate::glue::http::json_body(req).await?;
     let changed = results::undo_rejections(&app.store, p, &body.votes, app.now).await?;
     ok_json(200, &serde_json::json!({ "changed": changed }))
 }
@@ -309,7 +330,7 @@ pub async fn cases(app: &App, req: &Request, p: &Principal) -> Answer {
         Some("yes") => true,
         Some(_) => return Err(invalid("overdue", "must be yes or no")),
     };
-    let filter = crate::store::results::CaseFilter {
+    let filter = crate::results::store::CaseFilter {
         scope: None,
         unit,
         status: http::query(req, "status").filter(|s| !s.is_empty()),
@@ -320,7 +341,7 @@ pub async fn cases(app: &App, req: &Request, p: &Principal) -> Answer {
     };
     let mut list = results::cases(&app.store, p, filter).await?;
     // The due date is the vote's moment plus the deadline: shown by its day alone.
-    let zones = super::zones::IntlZones::default();
+    let zones = crate::glue::zones::IntlZones::default();
     for c in list.iter_mut().filter(|c| c.contact.is_none()) {
         by_part_of_day(&zones, &mut c.created_at, &c.zone, &mut c.day, &mut c.part);
         c.due_at = crate::vote_time::coarse(c.due_at, &c.zone, &zones).day_start;
@@ -351,11 +372,11 @@ struct CasePatch {
 }
 
 pub async fn change_case(app: &App, req: &mut Request, p: &Principal, id: Option<i64>) -> Answer {
-    let body: CasePatch = super::http::json_body(req).await?;
+    let body: CasePatch = crate::glue::http::json_body(req).await?;
     let Some(id) = id else {
         return Err(AdminError::NotFound("case").into());
     };
-    let change = crate::store::results::CaseChange {
+    let change = crate::results::store::CaseChange {
         status: body.status,
         assignee: body.assignee_id,
         note: body.note,
@@ -363,4 +384,3 @@ pub async fn change_case(app: &App, req: &mut Request, p: &Principal, id: Option
     results::change_case(&app.store, p, id, change, app.now).await?;
     Ok(http::no_content()?)
 }
-

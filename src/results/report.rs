@@ -602,10 +602,10 @@ pub struct MonthlyReport {
     #[serde(default)]
     pub overdue_cases: i64,
     pub min_votes: u32,
-    /// Each extra criterion over the subtree this month (`criteria_results`); reports stored
+    /// Each extra criterion over the subtree this month (`results::criteria`); reports stored
     /// before criteria were rolled up have none.
     #[serde(default)]
-    pub criteria: Vec<crate::criteria_results::CriterionFigures>,
+    pub criteria: Vec<crate::results::criteria::CriterionFigures>,
     /// A month-to-date report of the unit's open month, built on request from the roll-up
     /// tables (docs/results.md, "Month to date"): its figures may still change. Stored reports
     /// of closed months are never provisional.
@@ -814,7 +814,7 @@ pub fn monthly_report_csv(r: &MonthlyReport) -> String {
             ]);
         }
     }
-    crate::criteria_results::extend_csv(&mut rows, r);
+    crate::results::criteria::extend_csv(&mut rows, r);
     if r.provisional {
         // Said before the header, where whoever opens the file reads first; English, as the
         // column keys are.

@@ -3,7 +3,9 @@
 
 use crate::i18n::Lang;
 use crate::pages;
-use crate::report::{decimal, local_date, local_number, percent, Figures, MonthlyReport, Period};
+use crate::results::report::{
+    decimal, local_date, local_number, percent, Figures, MonthlyReport, Period,
+};
 use maud::{html, Markup};
 
 struct Words {
@@ -208,7 +210,7 @@ pub struct PublicView {
     /// Comments an administrator published (moderated), newest first.
     pub comments: Vec<crate::moderation::store::PublishedComment>,
     /// The month's digest of counted receipts, once the month is closed.
-    pub digest: Option<crate::store::results::Digest>,
+    pub digest: Option<crate::results::store::Digest>,
 }
 
 pub fn public_page(lang: Lang, v: &PublicView) -> String {
@@ -292,7 +294,7 @@ pub fn monthly_page(lang: Lang, r: &MonthlyReport) -> String {
         .map(|p| period_text(lang, p))
         .unwrap_or_default();
     let title = format!("{} — {}", w.monthly, r.unit_name);
-    let ranked = |list: &[crate::report::Ranked]| {
+    let ranked = |list: &[crate::results::report::Ranked]| {
         html! {
             table {
                 thead { tr { th scope="col" { (w.employee) } th scope="col" { (w.votes) } th scope="col" { (w.average) } } }
@@ -337,7 +339,7 @@ fn provisional_notice(lang: Lang, as_of: Option<i64>) -> String {
         Lang::Fa => ("ماه هنوز تمام نشده و گزارش قطعی نیست: ارقام ممکن است تغییر کنند؛ به‌روز تا {t}.", "هنوز شمرده نشده است"),
         Lang::En => ("Month to date, not closed: figures may change; as of {t}.", "not yet counted"),
     };
-    let t = crate::report::as_of_text(lang, as_of).unwrap_or_else(|| never.to_owned());
+    let t = crate::results::report::as_of_text(lang, as_of).unwrap_or_else(|| never.to_owned());
     text.replace("{t}", &t)
 }
 
@@ -358,7 +360,7 @@ fn report_method(lang: Lang) -> &'static str {
 fn criteria_table(
     lang: Lang,
     w: &Words,
-    list: &[crate::criteria_results::CriterionFigures],
+    list: &[crate::results::criteria::CriterionFigures],
 ) -> Markup {
     let mut levels: Vec<i64> = list
         .iter()
@@ -367,11 +369,11 @@ fn criteria_table(
     levels.sort_unstable();
     levels.dedup();
     html! {
-        h2 { (crate::criteria_results::heading(lang)) }
+        h2 { (crate::results::criteria::heading(lang)) }
         table.criteria {
             thead {
                 tr {
-                    th scope="col" { (crate::criteria_results::heading(lang)) }
+                    th scope="col" { (crate::results::criteria::heading(lang)) }
                     th scope="col" { (w.votes) }
                     th scope="col" { (w.average) }
                     @for l in &levels { th scope="col" { (n(lang, *l)) } }
@@ -396,7 +398,7 @@ fn criteria_table(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{monthly_report, Counts, Tally};
+    use crate::results::report::{monthly_report, Counts, Tally};
 
     #[test]
     fn a_persian_monthly_report_has_solar_hijri_dates_and_persian_digits() {

@@ -1,15 +1,15 @@
 //! `ResultsStore` on D1: the roll-up's batches and the report queries. The costs are D1's own
 //! figures (`meta.rows_read`, `meta.rows_written`), what Cloudflare bills and limits.
 
-use super::db::{opt_int as opt_num, stmt, Database, Outcome};
-use super::statement::Arg;
 use crate::integrity::Flag;
-use crate::report::StatRow;
-use crate::store::results::{
+use crate::results::report::StatRow;
+use crate::results::store::{
     AddressRow, AlertStore, CommentFilter, CommentView, Cost, CriteriaQuery, DropWindow,
     FlaggedView, LiveLine, LiveQuery, LiveRow, MonthData, PendingAlert, ResultsStore, ScreenRow,
     StatQuery, UnitHours, ZoneRange,
 };
+use crate::store::db::{opt_int as opt_num, stmt, Database, Outcome};
+use crate::store::statement::Arg;
 use crate::store::{sql, StoreError};
 use serde::Deserialize;
 
@@ -431,7 +431,7 @@ impl<D: Database> ResultsStore for D {
                 .rows(stmt(sql::MONTH_EMPLOYEE_ROWS, vec![Arg::text(month)]))
                 .await?,
             overdue: {
-                let rows: Vec<crate::store::results::OverdueView> = self
+                let rows: Vec<crate::results::store::OverdueView> = self
                     .rows(stmt(
                         sql::OVERDUE_BY_UNIT,
                         vec![Arg::Null, Arg::num(self.now().unix_seconds() as f64)],
@@ -476,7 +476,7 @@ impl<D: Database> ResultsStore for D {
         let units: Vec<UnitRow> = units.read()?;
         let closure: Vec<ClosureRow> = closure.read()?;
         let employees: Vec<NameRow> = employees.read()?;
-        let overdue: Vec<crate::store::results::OverdueView> = overdue.read()?;
+        let overdue: Vec<crate::results::store::OverdueView> = overdue.read()?;
         let data = MonthData {
             units: units
                 .into_iter()
@@ -513,7 +513,7 @@ impl<D: Database> ResultsStore for D {
         scope: Option<&str>,
         from: &str,
         to: &str,
-    ) -> Result<Vec<crate::criteria_results::CriterionRow>, StoreError> {
+    ) -> Result<Vec<crate::results::criteria::CriterionRow>, StoreError> {
         let (q, first) = match query {
             CriteriaQuery::UnitMonths => (sql::UNIT_CRITERIA_MONTHS, Arg::num(subject as f64)),
             CriteriaQuery::UnitDays => (sql::UNIT_CRITERIA_DAYS, Arg::num(subject as f64)),
@@ -722,11 +722,11 @@ impl<D: Database> AlertStore for D {
     }
 }
 
-impl<D: Database> crate::store::results::CaseStore for D {
+impl<D: Database> crate::results::store::CaseStore for D {
     async fn cases(
         &self,
-        f: &crate::store::results::CaseFilter,
-    ) -> Result<Vec<crate::store::results::CaseView>, StoreError> {
+        f: &crate::results::store::CaseFilter,
+    ) -> Result<Vec<crate::results::store::CaseView>, StoreError> {
         self.rows(stmt(
             sql::CASES,
             vec![
@@ -746,7 +746,7 @@ impl<D: Database> crate::store::results::CaseStore for D {
         &self,
         scope: Option<&str>,
         now: i64,
-    ) -> Result<Vec<crate::store::results::OverdueView>, StoreError> {
+    ) -> Result<Vec<crate::results::store::OverdueView>, StoreError> {
         self.rows(stmt(
             sql::OVERDUE_BY_UNIT,
             vec![Arg::opt_text(scope), Arg::num(now as f64)],
@@ -758,7 +758,7 @@ impl<D: Database> crate::store::results::CaseStore for D {
         &self,
         scope: Option<&str>,
         id: i64,
-        change: &crate::store::results::CaseChange,
+        change: &crate::results::store::CaseChange,
         audit: &crate::admin::store::Audit,
     ) -> Result<bool, StoreError> {
         let at = Arg::num(audit.at.unix_seconds() as f64);
@@ -791,7 +791,7 @@ impl<D: Database> crate::store::results::CaseStore for D {
     }
 }
 
-impl<D: Database> crate::store::results::ReceiptStore for D {
+impl<D: Database> crate::results::store::ReceiptStore for D {
     async fn counted_receipts(&self, start: i64, end: i64) -> Result<Vec<String>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
@@ -806,7 +806,7 @@ impl<D: Database> crate::store::results::ReceiptStore for D {
         Ok(rows.into_iter().map(|r| r.hash).collect())
     }
 
-    async fn save_digest(&self, d: &crate::store::results::Digest) -> Result<(), StoreError> {
+    async fn save_digest(&self, d: &crate::results::store::Digest) -> Result<(), StoreError> {
         self.run(stmt(
             sql::SAVE_DIGEST,
             vec![
@@ -823,7 +823,7 @@ impl<D: Database> crate::store::results::ReceiptStore for D {
     async fn digest(
         &self,
         month: &str,
-    ) -> Result<Option<crate::store::results::Digest>, StoreError> {
+    ) -> Result<Option<crate::results::store::Digest>, StoreError> {
         self.first(stmt(sql::DIGEST, vec![Arg::text(month)])).await
     }
 
@@ -839,7 +839,7 @@ impl<D: Database> crate::store::results::ReceiptStore for D {
     }
 }
 
-impl<D: Database> crate::store::results::RejectionStore for D {
+impl<D: Database> crate::results::store::RejectionStore for D {
     async fn rejected_votes(
         &self,
         scope: Option<&str>,
@@ -858,7 +858,7 @@ impl<D: Database> crate::store::results::RejectionStore for D {
         scope: Option<&str>,
         id: i64,
         account: u32,
-    ) -> Result<Option<crate::store::results::ReviewedVote>, StoreError> {
+    ) -> Result<Option<crate::results::store::ReviewedVote>, StoreError> {
         self.first(stmt(
             sql::REVIEWED_VOTE,
             vec![Arg::opt_text(scope), Arg::num(id as f64), Arg::num(account)],

@@ -1,25 +1,43 @@
 //! Results use cases: the cron roll-up and monthly close, the recompute command, and the report
 //! views. Generic over the store traits; time, the scale and limits are passed in.
+//!
+//! The folder: the use cases (here); periods, figures, rankings and calendars (`report.rs`);
+//! the extra criteria's figures (`criteria.rs`); the printable monthly report and public pages
+//! (`page.rs`); what they need from storage (`store.rs`) and that store on any `Database`
+//! (`db.rs`, D1 in the worker and SQLite in `store_tests.rs`); the route table (`routes.rs`)
+//! and its OpenAPI operations (`openapi.json`) and, in the back office only, the handlers
+//! (`handlers.rs`).
+
+pub mod criteria;
+mod db;
+#[cfg(all(target_arch = "wasm32", not(feature = "citizen")))]
+pub(crate) mod handlers;
+pub mod page;
+pub mod report;
+pub mod routes;
+pub mod store;
+#[cfg(test)]
+mod store_tests;
 
 use crate::account::{Principal, Scope};
 use crate::admin::store::{AdminStore, PathStep};
 use crate::admin::{self, AdminError};
 use crate::clock::{iso_day, Timestamp};
-use crate::criteria_results::{self, CriterionFigures, CriterionRow, DirectionCriteria};
 use crate::integrity::{screen, screen_addresses, Flag, Heard, LocalTime, Seen, BASELINE_DAYS};
 use crate::org::{Channel, EmployeeId, OpeningHours, UnitId};
-use crate::report::{
-    self, merge, month_key, rank, tally_by_key, trend, Figures, MonthlyReport, Period, StatRow,
-    Tally, TrendPoint,
-};
-use crate::store::results::{
-    CommentFilter, CommentView, Cost, CriteriaQuery, LiveQuery, MonthData, ResultsStore, StatQuery,
-};
 use crate::store::StoreError;
 use chrono::{Duration, NaiveDate};
+use criteria::{CriterionFigures, CriterionRow, DirectionCriteria};
 use futures_util::future;
+use report::{
+    merge, month_key, rank, tally_by_key, trend, Figures, MonthlyReport, Period, StatRow, Tally,
+    TrendPoint,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use store::{
+    CommentFilter, CommentView, Cost, CriteriaQuery, LiveQuery, MonthData, ResultsStore, StatQuery,
+};
 
 /// A run's lease outlives the longest cron run Workers allows (15 minutes of wall time).
 const LEASE_SECONDS: i64 = 15 * 60;
@@ -273,7 +291,7 @@ pub struct Close {
 /// The monthly close (on the 1st): everything rolled up, last month rebuilt whole from its
 /// days, and a report stored per unit. Idempotent: a second close rewrites the same reports.
 pub async fn monthly_close(
-    store: &(impl ResultsStore + crate::store::results::ReceiptStore + crate::public::ReceiptTreeStore),
+    store: &(impl ResultsStore + crate::results::store::ReceiptStore + crate::public::ReceiptTreeStore),
     zones: &impl LocalTime,
     now: Timestamp,
     levels: &[i64],
@@ -384,16 +402,16 @@ pub fn build_monthly_reports(
         }
     }
     // Each unit's own criterion ratings, summed into every ancestor (as the employees above).
-    let mut criteria_per_unit: HashMap<i64, criteria_results::CriteriaTally> = HashMap::new();
-    for (unit, t) in criteria_results::tally_by_key(&data.criteria_rows) {
+    let mut criteria_per_unit: HashMap<i64, criteria::CriteriaTally> = HashMap::new();
+    for (unit, t) in criteria::tally_by_key(&data.criteria_rows) {
         let Ok(unit) = unit.parse::<i64>() else {
             continue;
         };
         for a in ancestors.get(&unit).map(Vec::as_slice).unwrap_or(&[]) {
-            criteria_results::merge(criteria_per_unit.entry(*a).or_default(), &t);
+            criteria::merge(criteria_per_unit.entry(*a).or_default(), &t);
         }
     }
-    let no_criteria = criteria_results::CriteriaTally::new();
+    let no_criteria = criteria::CriteriaTally::new();
     let empty = Tally::new();
     let mut reports = Vec::with_capacity(data.units.len());
     for (id, _, name) in &data.units {
@@ -410,7 +428,7 @@ pub fn build_monthly_reports(
             *id, name, month, t, l, &employees, complaints, levels, min_votes,
         );
         r.overdue_cases = overdue.get(id).copied().unwrap_or(0);
-        r.criteria = criteria_results::figures(
+        r.criteria = criteria::figures(
             criteria_per_unit.get(id).unwrap_or(&no_criteria),
             &data.criteria,
             levels,
@@ -559,7 +577,7 @@ fn local_bounds(
 }
 
 /// The waiting votes' average, to four places as `Figures` rounds its own.
-fn provisional_average(row: &crate::store::results::LiveRow) -> Option<f64> {
+fn provisional_average(row: &crate::results::store::LiveRow) -> Option<f64> {
     (row.waiting > 0)
         .then(|| (row.score_sum as f64 / row.waiting as f64 * 10_000.0).round() / 10_000.0)
 }
@@ -678,8 +696,8 @@ async fn subject_criteria<S: AdminStore + ResultsStore>(
         return Ok(Vec::new());
     }
     let rows = read_criteria(store, q, subject, None, period).await?;
-    Ok(criteria_results::figures(
-        &criteria_results::tally(&rows),
+    Ok(criteria::figures(
+        &criteria::tally(&rows),
         &criteria,
         &s.levels,
         s.min_votes,
@@ -1138,13 +1156,13 @@ pub async fn direction_results<S: AdminStore + ResultsStore>(
             period,
         )
         .await?;
-        let by = criteria_results::tally_by_key(&rows);
-        let none = criteria_results::CriteriaTally::new();
+        let by = criteria::tally_by_key(&rows);
+        let none = criteria::CriteriaTally::new();
         criteria = list
             .iter()
             .map(|d| DirectionCriteria {
                 direction_id: d.id,
-                criteria: criteria_results::figures(
+                criteria: criteria::figures(
                     by.get(&d.id.to_string()).unwrap_or(&none),
                     &all,
                     &s.levels,
@@ -1276,7 +1294,7 @@ pub fn open_month(now: i64, zone: &str, zones: &impl LocalTime) -> String {
 /// Daily: queues an alert for every employee and unit whose last 7 days are sharply worse than
 /// the 28 days before (alert::is_sharp_drop); at most one per subject and ISO week.
 pub async fn queue_drop_alerts(
-    store: &impl crate::store::results::AlertStore,
+    store: &impl crate::results::store::AlertStore,
     now: Timestamp,
     top: i64,
 ) -> Result<usize, StoreError> {
@@ -1333,7 +1351,7 @@ pub async fn flagged<S: ResultsStore>(
     store: &S,
     p: &Principal,
     before: Option<i64>,
-) -> Result<Vec<crate::store::results::FlaggedView>, AdminError> {
+) -> Result<Vec<crate::results::store::FlaggedView>, AdminError> {
     let scope = p.write_scope();
     if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
         return Err(AdminError::Forbidden);
@@ -1407,11 +1425,11 @@ pub async fn decide<S: ResultsStore>(
 
 /// Votes rejected in review within the caller's write scope, newest first, 100 a page; those
 /// whose rejection the caller may undo are marked `decidable`, by the rule of `decide`.
-pub async fn rejected<S: crate::store::results::RejectionStore>(
+pub async fn rejected<S: crate::results::store::RejectionStore>(
     store: &S,
     p: &Principal,
     before: Option<i64>,
-) -> Result<Vec<crate::store::results::FlaggedView>, AdminError> {
+) -> Result<Vec<crate::results::store::FlaggedView>, AdminError> {
     let scope = p.write_scope();
     if matches!(&scope, Scope::Subtrees(units) if units.is_empty()) {
         return Err(AdminError::Forbidden);
@@ -1427,7 +1445,7 @@ pub async fn rejected<S: crate::store::results::RejectionStore>(
 /// The rule of `decide` holds: only an administrator strictly above the vote's unit, never
 /// about their own employee (checked first: a refusal says nothing of the vote's state). A
 /// vote rejected on appeal, or not rejected, is a conflict.
-pub async fn undo_rejection<S: crate::store::results::RejectionStore>(
+pub async fn undo_rejection<S: crate::results::store::RejectionStore>(
     store: &S,
     p: &Principal,
     vote: i64,
@@ -1473,7 +1491,7 @@ pub async fn undo_rejection<S: crate::store::results::RejectionStore>(
 /// strictly above the vote's unit, never about their own employee); as in a bulk decision, votes
 /// outside it, or no longer rejected in review, are left as they are, and the answer says how
 /// many changed. Viewers and accounts without a unit to administer are refused.
-pub async fn undo_rejections<S: crate::store::results::RejectionStore>(
+pub async fn undo_rejections<S: crate::results::store::RejectionStore>(
     store: &S,
     p: &Principal,
     ids: &[i64],
@@ -1492,11 +1510,11 @@ pub async fn undo_rejections<S: crate::store::results::RejectionStore>(
 }
 
 /// The feedback inbox of the caller's subtrees (a unit outside them is 404).
-pub async fn cases<S: AdminStore + crate::store::results::CaseStore>(
+pub async fn cases<S: AdminStore + crate::results::store::CaseStore>(
     store: &S,
     p: &Principal,
-    mut filter: crate::store::results::CaseFilter,
-) -> Result<Vec<crate::store::results::CaseView>, AdminError> {
+    mut filter: crate::results::store::CaseFilter,
+) -> Result<Vec<crate::results::store::CaseView>, AdminError> {
     if let Some(u) = filter.unit {
         let unit = UnitId::parse(u).ok_or(AdminError::NotFound("unit"))?;
         admin::unit_detail(store, p, unit).await?;
@@ -1516,11 +1534,11 @@ pub async fn cases<S: AdminStore + crate::store::results::CaseStore>(
 pub const CASE_STATUSES: [&str; 4] = ["new", "in_progress", "resolved", "rejected"];
 
 /// Open cases past due, per unit, within the caller's subtrees.
-pub async fn overdue<S: crate::store::results::CaseStore>(
+pub async fn overdue<S: crate::results::store::CaseStore>(
     store: &S,
     p: &Principal,
     now: Timestamp,
-) -> Result<Vec<crate::store::results::OverdueView>, AdminError> {
+) -> Result<Vec<crate::results::store::OverdueView>, AdminError> {
     let scope = p.read_scope().sql_param();
     Ok(store
         .overdue_by_unit(scope.as_deref(), now.unix_seconds())
@@ -1529,11 +1547,11 @@ pub async fn overdue<S: crate::store::results::CaseStore>(
 
 /// Moves a case along, assigns it or adds an internal note. Unit admins and superadmins of
 /// the case's unit only; viewers read the inbox.
-pub async fn change_case<S: crate::store::results::CaseStore>(
+pub async fn change_case<S: crate::results::store::CaseStore>(
     store: &S,
     p: &Principal,
     id: i64,
-    mut change: crate::store::results::CaseChange,
+    mut change: crate::results::store::CaseChange,
     now: Timestamp,
 ) -> Result<(), AdminError> {
     let scope = p.write_scope();
@@ -1606,10 +1624,10 @@ pub async fn change_case<S: crate::store::results::CaseStore>(
 /// hashes), with how many there are. Run by the monthly close after the month is rebuilt, so it
 /// follows every review decision up to then; run again, it replaces the digest.
 pub async fn publish_digest(
-    store: &impl crate::store::results::ReceiptStore,
+    store: &impl crate::results::store::ReceiptStore,
     month: &str,
     now: Timestamp,
-) -> Result<crate::store::results::Digest, StoreError> {
+) -> Result<crate::results::store::Digest, StoreError> {
     let p = Period::month(month).map_err(|_| StoreError::Corrupt(format!("month {month}")))?;
     let (start, end) = (day_start(p.from), day_start(p.to) + 86_400);
     let hashes = store.counted_receipts(start, end).await?;
@@ -1618,7 +1636,7 @@ pub async fn publish_digest(
         .filter_map(|h| crate::receipt::unhex(h))
         .map(|h| crate::receipt::leaf(&h))
         .collect();
-    let digest = crate::store::results::Digest {
+    let digest = crate::results::store::Digest {
         month: month.to_owned(),
         root: crate::receipt::root(&leaves)
             .map(|r| crate::receipt::hex(&r))
@@ -1649,7 +1667,7 @@ pub enum ReceiptCheck {
 }
 
 pub async fn check_receipt(
-    store: &impl crate::store::results::ReceiptStore,
+    store: &impl crate::results::store::ReceiptStore,
     receipt: &crate::receipt::Receipt,
 ) -> Result<ReceiptCheck, StoreError> {
     let stored = receipt.stored_hash();
@@ -1899,7 +1917,8 @@ mod tests {
     /// score; the months built from the days as the roll-up builds them.
     fn seeded() -> Sqlite {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!("../schema.sql")).unwrap();
+        conn.execute_batch(include_str!("../../schema.sql"))
+            .unwrap();
         conn.execute_batch(
             "INSERT INTO units (id, parent_id, name, created_at) VALUES (1, NULL, 'Top', 0), (2, 1, 'A', 0), (3, 1, 'B', 0), (4, 2, 'A1', 0);
              INSERT INTO unit_closure (ancestor_id, descendant_id, depth) VALUES
@@ -1992,7 +2011,7 @@ mod tests {
                 .map(|(k, t)| {
                     let t: Tally = t
                         .into_iter()
-                        .filter(|(_, c)| *c != crate::report::Counts::default())
+                        .filter(|(_, c)| *c != crate::results::report::Counts::default())
                         .collect();
                     (k, t)
                 })

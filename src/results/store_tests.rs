@@ -1,5 +1,5 @@
 //! The roll-up (`crate::results::roll_up`) on the native store: `ResultsStore` as the worker runs
-//! it (`results_db.rs`), the SQL D1 runs and the migrations' schema, on an in-memory SQLite.
+//! it (`db.rs`), the SQL D1 runs and the migrations' schema, on an in-memory SQLite.
 //! What counts lives in SQL: only counted votes, by the vote's unit (its ancestors read them
 //! through the closure), on the unit's local day. The cron's HTTP path, its lease between isolates and the Queue stay in
 //! `tests/api/results.rs`.
