@@ -1,6 +1,7 @@
 //! `ResultsStore` on D1: the roll-up's batches and the report queries. The costs are D1's own
 //! figures (`meta.rows_read`, `meta.rows_written`), what Cloudflare bills and limits.
 
+use super::sql;
 use crate::integrity::Flag;
 use crate::results::report::StatRow;
 use crate::results::store::{
@@ -9,8 +10,9 @@ use crate::results::store::{
     StatQuery, UnitHours, ZoneRange,
 };
 use crate::store::db::{opt_int as opt_num, stmt, Database, Outcome};
+use crate::store::sql as shared;
 use crate::store::statement::Arg;
-use crate::store::{sql, StoreError};
+use crate::store::StoreError;
 use serde::Deserialize;
 
 fn cost(results: &[Outcome]) -> Cost {
@@ -117,9 +119,9 @@ impl<D: Database> ResultsStore for D {
         offset: i64,
     ) -> Result<LiveRow, StoreError> {
         let (q, first) = match query {
-            LiveQuery::Unit => (sql::LIVE_UNIT, Arg::num(subject as f64)),
-            LiveQuery::Employee => (sql::LIVE_EMPLOYEE, Arg::num(subject as f64)),
-            LiveQuery::Directions => (sql::LIVE_DIRECTIONS, Arg::opt_text(scope)),
+            LiveQuery::Unit => (shared::LIVE_UNIT, Arg::num(subject as f64)),
+            LiveQuery::Employee => (shared::LIVE_EMPLOYEE, Arg::num(subject as f64)),
+            LiveQuery::Directions => (shared::LIVE_DIRECTIONS, Arg::opt_text(scope)),
         };
         // One statement, one round trip: its rows tell the waiting votes four ways.
         let lines: Vec<LiveLine> = self
@@ -171,7 +173,7 @@ impl<D: Database> ResultsStore for D {
         // New votes read as UTC until set: an instance all in UTC reads nothing more.
         if offsets != "[]" {
             statements.push(stmt(
-                sql::SET_STEP_OFFSETS,
+                shared::SET_STEP_OFFSETS,
                 vec![
                     Arg::num(from as f64),
                     Arg::num(to as f64),
@@ -180,7 +182,7 @@ impl<D: Database> ResultsStore for D {
             ));
         }
         statements.extend([
-            stmt(sql::ADD_DAILY_EMPLOYEE, range()),
+            stmt(shared::ADD_DAILY_EMPLOYEE, range()),
             stmt(sql::ADD_DAILY_UNIT, range()),
             stmt(sql::ADD_MONTHLY_UNIT, range()),
             stmt(sql::ADD_MONTHLY_EMPLOYEE, range()),
@@ -222,7 +224,7 @@ impl<D: Database> ResultsStore for D {
 
     async fn forget_network_hashes(&self) -> Result<Cost, StoreError> {
         let results = self
-            .transaction(vec![stmt(sql::FORGET_NETWORK_HASHES, vec![])])
+            .transaction(vec![stmt(shared::FORGET_NETWORK_HASHES, vec![])])
             .await?;
         Ok(cost(&results))
     }
@@ -233,7 +235,7 @@ impl<D: Database> ResultsStore for D {
         to: i64,
     ) -> Result<Vec<AddressRow>, StoreError> {
         self.rows(stmt(
-            sql::SCREEN_ADDRESS_VOTES,
+            shared::SCREEN_ADDRESS_VOTES,
             vec![Arg::num(from as f64), Arg::num(to as f64)],
         ))
         .await
@@ -422,13 +424,13 @@ impl<D: Database> ResultsStore for D {
                 .collect(),
             employees: employees.into_iter().map(|e| (e.id, e.name)).collect(),
             this_month: self
-                .rows(stmt(sql::MONTH_UNIT_ROWS, vec![Arg::text(month)]))
+                .rows(stmt(shared::MONTH_UNIT_ROWS, vec![Arg::text(month)]))
                 .await?,
             last_month: self
-                .rows(stmt(sql::MONTH_UNIT_ROWS, vec![Arg::text(last_month)]))
+                .rows(stmt(shared::MONTH_UNIT_ROWS, vec![Arg::text(last_month)]))
                 .await?,
             employee_rows: self
-                .rows(stmt(sql::MONTH_EMPLOYEE_ROWS, vec![Arg::text(month)]))
+                .rows(stmt(shared::MONTH_EMPLOYEE_ROWS, vec![Arg::text(month)]))
                 .await?,
             overdue: {
                 let rows: Vec<crate::results::store::OverdueView> = self
@@ -592,11 +594,11 @@ impl<D: Database> ResultsStore for D {
         let results = self
             .transaction(vec![
                 stmt(
-                    sql::MARK_FLAGGED_DAYS,
+                    shared::MARK_FLAGGED_DAYS,
                     vec![Arg::opt_text(scope), Arg::text(&ids), account.clone()],
                 ),
                 stmt(
-                    sql::DECIDE_FLAGGED,
+                    shared::DECIDE_FLAGGED,
                     vec![
                         Arg::opt_text(scope),
                         Arg::text(&ids),
@@ -765,7 +767,7 @@ impl<D: Database> crate::results::store::CaseStore for D {
         let results = self
             .transaction(vec![
                 stmt(
-                    sql::UPDATE_CASE,
+                    shared::UPDATE_CASE,
                     vec![
                         Arg::opt_text(scope),
                         Arg::num(id as f64),
@@ -808,7 +810,7 @@ impl<D: Database> crate::results::store::ReceiptStore for D {
 
     async fn save_digest(&self, d: &crate::results::store::Digest) -> Result<(), StoreError> {
         self.run(stmt(
-            sql::SAVE_DIGEST,
+            shared::SAVE_DIGEST,
             vec![
                 Arg::text(&d.month),
                 Arg::text(&d.root),

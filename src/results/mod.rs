@@ -15,6 +15,7 @@ pub(crate) mod handlers;
 pub mod page;
 pub mod report;
 pub mod routes;
+pub mod sql;
 pub mod store;
 #[cfg(test)]
 mod store_tests;
@@ -1907,7 +1908,7 @@ mod tests {
             Ok(rows.map(Result::unwrap).collect())
         }
         async fn months_waiting(&self, limit: u32) -> Result<Vec<String>, StoreError> {
-            let mut st = self.0.prepare(crate::store::sql::DIRTY_MONTHS).unwrap();
+            let mut st = self.0.prepare(crate::results::sql::DIRTY_MONTHS).unwrap();
             let rows = st.query_map([limit], |r| r.get(0)).unwrap();
             Ok(rows.map(Result::unwrap).collect())
         }
@@ -1944,7 +1945,7 @@ mod tests {
         for month in ["2025-11", "2025-12", "2026-01", "2026-02"] {
             let p = Period::month(month).unwrap();
             conn.execute(
-                crate::store::sql::BUILD_MONTHLY_UNIT,
+                crate::results::sql::BUILD_MONTHLY_UNIT,
                 rusqlite::params![month, iso_day(p.from), iso_day(p.to + Duration::days(1))],
             )
             .unwrap();

@@ -87,7 +87,7 @@ pub enum StatQuery {
 impl StatQuery {
     /// The statement D1 runs, and the native tests with it.
     pub fn sql(self) -> &'static str {
-        use crate::store::sql;
+        use super::sql;
         match self {
             StatQuery::UnitMonths => sql::UNIT_MONTHS,
             StatQuery::UnitDays => sql::UNIT_DAYS,
@@ -98,9 +98,9 @@ impl StatQuery {
             StatQuery::UnitEmployeeMonths => sql::UNIT_EMPLOYEE_MONTHS,
             StatQuery::UnitEmployeeDays => sql::UNIT_EMPLOYEE_DAYS,
             StatQuery::EmployeeMonths => sql::EMPLOYEE_MONTHS,
-            StatQuery::EmployeeDays => sql::EMPLOYEE_DAYS,
+            StatQuery::EmployeeDays => crate::store::sql::EMPLOYEE_DAYS,
             StatQuery::DirectionMonths => sql::DIRECTION_MONTHS,
-            StatQuery::DirectionDays => sql::DIRECTION_DAYS,
+            StatQuery::DirectionDays => crate::store::sql::DIRECTION_DAYS,
         }
     }
 }
