@@ -3,11 +3,11 @@
 //! SQLite. The organisation tree's rules live in SQL (the closure table, what a scope reaches,
 //! no unit under its own subtree): these are the tests that see them without `wrangler dev`.
 
-use crate::account::{AccountId, Grant, Principal, Via};
+use crate::account::Principal;
 use crate::admin::{self, AdminError, UnitPatch};
 use crate::clock::Timestamp;
 use crate::org::UnitId;
-use crate::store::sqlite::SqliteStore;
+use crate::store::sqlite::{admin_of, root, SqliteStore};
 
 /// 2026-01-01 10:00 UTC.
 const T: i64 = 1_767_225_600 + 10 * 3600;
@@ -18,31 +18,8 @@ fn now() -> Timestamp {
 
 fn store() -> SqliteStore {
     let s = SqliteStore::new(now());
-    s.conn()
-        .execute_batch(
-            "INSERT INTO accounts (id, email, password_hash, created_at, password_changed_at) \
-             VALUES (1, 'root@city.example', '-', 0, 0), (2, 'branch@city.example', '-', 0, 0)",
-        )
-        .unwrap();
+    s.seed_accounts();
     s
-}
-
-fn root() -> Principal {
-    Principal {
-        account: AccountId::parse(1).unwrap(),
-        email: "root@city.example".into(),
-        grants: vec![Grant::Superadmin],
-        via: Via::ApiToken,
-    }
-}
-
-fn admin_of(unit: UnitId) -> Principal {
-    Principal {
-        account: AccountId::parse(2).unwrap(),
-        email: "branch@city.example".into(),
-        grants: vec![Grant::UnitAdmin(unit)],
-        via: Via::ApiToken,
-    }
 }
 
 fn count(s: &SqliteStore, sql: &str) -> i64 {

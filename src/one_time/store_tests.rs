@@ -4,9 +4,9 @@
 //! `tests/api/one_time.rs`.
 
 use super::*;
-use crate::account::{AccountId, Grant, Via};
+use crate::account::Grant;
 use crate::qr::PublicBaseUrl;
-use crate::store::sqlite::SqliteStore;
+use crate::store::sqlite::{admin_of, root, SqliteStore};
 
 /// 2026-01-01 10:00 UTC.
 const T: i64 = 1_767_225_600 + 10 * 3600;
@@ -22,13 +22,7 @@ impl World {
         use base64::Engine;
         let key = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
         let store = SqliteStore::new(Timestamp::from_unix_seconds(T));
-        store
-            .conn()
-            .execute_batch(
-                "INSERT INTO accounts (id, email, password_hash, created_at, password_changed_at) \
-                 VALUES (1, 'root@city.example', '-', 0, 0), (2, 'branch@city.example', '-', 0, 0)",
-            )
-            .unwrap();
+        store.seed_accounts();
         World {
             store,
             ring: KeyRing::parse(&format!("1:{key}")).unwrap(),
@@ -72,24 +66,6 @@ impl World {
             .conn()
             .execute("INSERT INTO one_time_spent (mark) VALUES (?1)", [mark])
             .unwrap();
-    }
-}
-
-fn root() -> Principal {
-    Principal {
-        account: AccountId::parse(1).unwrap(),
-        email: "root@city.example".into(),
-        grants: vec![Grant::Superadmin],
-        via: Via::ApiToken,
-    }
-}
-
-fn admin_of(unit: UnitId) -> Principal {
-    Principal {
-        account: AccountId::parse(2).unwrap(),
-        email: "branch@city.example".into(),
-        grants: vec![Grant::UnitAdmin(unit)],
-        via: Via::ApiToken,
     }
 }
 

@@ -129,6 +129,16 @@ impl SqliteStore {
         }
     }
 
+    /// Two accounts, as the scope tests sign in: 1 (`root`) and 2 (`admin_of`).
+    pub fn seed_accounts(&self) {
+        self.conn
+            .execute_batch(
+                "INSERT INTO accounts (id, email, password_hash, created_at, password_changed_at) \
+                 VALUES (1, 'root@city.example', '-', 0, 0), (2, 'branch@city.example', '-', 0, 0)",
+            )
+            .expect("two accounts");
+    }
+
     // Seeds through the admin's own statements (NULL scope: a whole-instance admin, without
     // the audit lines), so a unit's closure is made as the worker makes it.
     fn seed_id(&self, statements: &[Statement]) -> i64 {
@@ -446,5 +456,27 @@ impl Database for SqliteStore {
                 rows_written: done.changes,
             })
             .collect())
+    }
+}
+
+/// Account 1 of `seed_accounts`, a superadmin.
+pub fn root() -> crate::account::Principal {
+    use crate::account::{AccountId, Grant, Principal, Via};
+    Principal {
+        account: AccountId::parse(1).expect("an id"),
+        email: "root@city.example".into(),
+        grants: vec![Grant::Superadmin],
+        via: Via::ApiToken,
+    }
+}
+
+/// Account 2 of `seed_accounts`, the admin of `unit`'s subtree.
+pub fn admin_of(unit: UnitId) -> crate::account::Principal {
+    use crate::account::{AccountId, Grant, Principal, Via};
+    Principal {
+        account: AccountId::parse(2).expect("an id"),
+        email: "branch@city.example".into(),
+        grants: vec![Grant::UnitAdmin(unit)],
+        via: Via::ApiToken,
     }
 }
