@@ -63,7 +63,7 @@ macro_rules! undoable {
     };
 }
 
-// Results: the cron roll-up (results::roll_up) and the reports (results/report.rs). The tables are
+// Results: the cron roll-up (results::roll_up) and the reports (`results::report`). The tables are
 // described in migrations/0007_results.sql.
 /// `?1` now, `?2` the lease's end: takes the lease if it is free, with the watermark.
 pub const TAKE_ROLLUP_LEASE: &str = "\
@@ -415,7 +415,7 @@ pub const ALERT_SENT: &str = "UPDATE alert_outbox SET sent_at = ?2, attempts = a
 pub const ALERT_FAILED: &str = "\
 UPDATE alert_outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3 WHERE id = ?1";
 
-// Review of flagged votes (results.rs: `review`). Scope `?1` as everywhere.
+// Review of flagged votes (`results::flagged`, `results::decide`). Scope `?1` as everywhere.
 pub const FLAGGED_VOTES: &str = "\
 SELECT v.id AS vote_id, v.created_at AS at, v.employee_id AS employee_id, e.name AS employee, v.unit_id AS unit_id, \
        u.name AS unit, u.timezone AS zone, v.score AS score, coalesce(v.flag_reason, '') AS reason, coalesce(v.comment, '') AS comment, \
@@ -594,7 +594,7 @@ FROM votes v JOIN units u ON u.id = v.unit_id WHERE v.id > ?1 AND v.id <= ?2 GRO
 /// Every zone a unit has.
 pub const UNIT_ZONES: &str = "SELECT DISTINCT timezone AS zone, 0 AS first, 0 AS last FROM units";
 
-// Undoing a review's rejection (results.rs: `rejected`, `undo_rejection`). Scope `?1` as in
+// Undoing a review's rejection (`results::rejected`, `results::undo_rejection`). Scope `?1` as in
 // review. A vote rejected in review was flagged before (it keeps its flag reason) and has no
 // upheld appeal: a vote rejected on appeal stays rejected here.
 /// Votes rejected in review within the scope, newest first, 100 a page (`?2` before).

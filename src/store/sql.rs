@@ -242,7 +242,7 @@ INSERT INTO employees (unit_id, name, position, active, created_at) \
 SELECT json_extract(value, '$.unit'), json_extract(value, '$.name'), json_extract(value, '$.position'), \
        json_extract(value, '$.active'), ?2 FROM json_each(?1) ORDER BY key";
 
-// Results: the cron roll-up (results::roll_up) and the reports (results/report.rs). The tables are
+// Results: the cron roll-up (results::roll_up) and the reports (`results::report`). The tables are
 // described in migrations/0007_results.sql.
 
 /// The six count columns of every results table, summed from `votes`.
@@ -334,7 +334,7 @@ pub const MONTH_EMPLOYEE_ROWS: &str = "\
 SELECT employee_id || ':' || unit_id AS key, score, counted, with_contact, with_comment, flagged, duplicates, verified \
 FROM monthly_employee_stats WHERE month = ?1";
 
-// Review of flagged votes (results.rs: `review`). Scope `?1` as everywhere.
+// Review of flagged votes (`results::flagged`, `results::decide`). Scope `?1` as everywhere.
 /// First in a decision's batch, while the votes are still flagged: their days are recomputed
 /// by the next roll-up, so the results follow the decision. Nobody audits themselves: only
 /// votes of units strictly below the caller's unit-admin grants (`depth > 0`; superadmins
