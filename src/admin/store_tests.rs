@@ -3,6 +3,9 @@
 //! SQLite. The organisation tree's rules live in SQL (the closure table, what a scope reaches,
 //! no unit under its own subtree): these are the tests that see them without `wrangler dev`.
 
+// Test-only (declared under `#[cfg(test)]` too): its unwraps never run in a worker.
+#![cfg(test)]
+
 use crate::account::Principal;
 use crate::admin::{self, AdminError, UnitPatch};
 use crate::clock::Timestamp;

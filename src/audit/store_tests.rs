@@ -2,6 +2,9 @@
 //! the SQL D1 runs (`sql.rs`, which finds the unit each entry concerns and so who may read
 //! it) on the migrations' schema, in an in-memory SQLite.
 
+// Test-only (declared under `#[cfg(test)]` too): its unwraps never run in a worker.
+#![cfg(test)]
+
 use super::*;
 use crate::account::{Grant, Via};
 use crate::org::UnitId;

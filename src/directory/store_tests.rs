@@ -2,6 +2,9 @@
 //! D1 runs (`sql.rs`: the folding of names, the scope, the bulk issue) and the migrations'
 //! schema, on an in-memory SQLite. The routes and the admin page stay in `tests/api/`.
 
+// Test-only (declared under `#[cfg(test)]` too): its unwraps never run in a worker.
+#![cfg(test)]
+
 use super::store::{DirectoryStore, EmployeeFilter, Missing, QrStatus};
 use super::*;
 use crate::account::{AccountId, Grant, Via};

@@ -3,6 +3,9 @@
 //! scope live) and the migrations' schema, on an in-memory SQLite. Deciding an appeal also
 //! needs the admin store (who filed it, the unit's ancestors): that stays in `tests/api/`.
 
+// Test-only (declared under `#[cfg(test)]` too): its unwraps never run in a worker.
+#![cfg(test)]
+
 use super::appeal::{self, Reason};
 use super::store::{AppealStore, ModerationStore};
 use super::*;

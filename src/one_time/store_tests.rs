@@ -3,6 +3,9 @@
 //! the runtime (the HTTP answers, two votes racing for one code, the slips page) stays in
 //! `tests/api/one_time.rs`.
 
+// Test-only (declared under `#[cfg(test)]` too): its unwraps never run in a worker.
+#![cfg(test)]
+
 use super::*;
 use crate::account::Grant;
 use crate::qr::PublicBaseUrl;

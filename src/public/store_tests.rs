@@ -1,6 +1,9 @@
 //! Receipts and stored public pages on the native store: the store code the worker runs
 //! (`db.rs`) and the SQL D1 runs, on the migrations' schema in an in-memory SQLite.
 
+// Test-only (declared under `#[cfg(test)]` too): its unwraps never run in a worker.
+#![cfg(test)]
+
 use super::*;
 use crate::clock::Timestamp;
 use crate::receipt::{unhex, verify, Receipt};

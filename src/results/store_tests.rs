@@ -4,6 +4,9 @@
 //! through the closure), on the unit's local day. The cron's HTTP path, its lease between isolates and the Queue stay in
 //! `tests/api/results.rs`.
 
+// Test-only (declared under `#[cfg(test)]` too): its unwraps never run in a worker.
+#![cfg(test)]
+
 use crate::clock::Timestamp;
 use crate::integrity::FixedOffsets;
 use crate::org::{EmployeeId, UnitId};

@@ -9,6 +9,9 @@
 //! (D1 keeps the scale and office networks for a minute and the day's salt for the day), so
 //! every call reads the database.
 
+// Test-only (declared under `#[cfg(test)]` too): its unwraps never run in a worker.
+#![cfg(test)]
+
 use super::db::{read_row, Database, Outcome};
 use super::record::VoteRecord;
 use super::statement::{self, Arg, Statement};
