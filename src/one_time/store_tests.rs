@@ -42,6 +42,20 @@ impl World {
         }
     }
 
+    /// A batch for `unit` with the request's defaults, issued by `by` (results shown from 10
+    /// votes).
+    async fn issue_plain(&self, by: &Principal, unit: UnitId) -> Result<Batch, AdminError> {
+        issue(
+            &self.store,
+            self.issuer(10),
+            by,
+            unit,
+            &request(serde_json::json!({})),
+            now(),
+        )
+        .await
+    }
+
     fn count(&self, sql: &str) -> i64 {
         self.store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
@@ -141,27 +155,10 @@ async fn a_unit_admin_neither_prints_nor_sees_nor_revokes_another_branchs_batche
     let theirs = w.store.seed_unit("Чужий відділ", None);
     w.store.seed_employee("Свій", mine);
     w.store.seed_employee("Чужий", theirs);
-    let theirs_batch = issue(
-        &w.store,
-        w.issuer(10),
-        &root(),
-        theirs,
-        &request(serde_json::json!({})),
-        now(),
-    )
-    .await
-    .unwrap();
+    let theirs_batch = w.issue_plain(&root(), theirs).await.unwrap();
     let before = w.written();
     let me = admin_of(mine);
-    let refused = issue(
-        &w.store,
-        w.issuer(10),
-        &me,
-        theirs,
-        &request(serde_json::json!({})),
-        now(),
-    )
-    .await;
+    let refused = w.issue_plain(&me, theirs).await;
     assert!(
         matches!(refused, Err(AdminError::NotFound("unit"))),
         "{refused:?}"
@@ -184,31 +181,14 @@ async fn a_unit_admin_neither_prints_nor_sees_nor_revokes_another_branchs_batche
     );
     assert_eq!(w.written(), before, "nothing written");
     // Their own unit is theirs to print for.
-    let own = issue(
-        &w.store,
-        w.issuer(10),
-        &me,
-        mine,
-        &request(serde_json::json!({})),
-        now(),
-    )
-    .await
-    .unwrap();
+    let own = w.issue_plain(&me, mine).await.unwrap();
     assert_eq!(own.batch.codes, 1);
     // A viewer of the unit may not print at all.
     let viewer = Principal {
         grants: vec![Grant::Viewer(mine)],
         ..me
     };
-    let refused = issue(
-        &w.store,
-        w.issuer(10),
-        &viewer,
-        mine,
-        &request(serde_json::json!({})),
-        now(),
-    )
-    .await;
+    let refused = w.issue_plain(&viewer, mine).await;
     assert!(matches!(refused, Err(AdminError::Forbidden)), "{refused:?}");
 }
 
@@ -232,29 +212,13 @@ async fn an_unknown_direction_or_an_inactive_unit_writes_no_batch_no_code_and_no
         matches!(unknown, Err(AdminError::NotFound("unit or direction"))),
         "{unknown:?}"
     );
-    let none = issue(
-        &w.store,
-        w.issuer(10),
-        &root(),
-        empty,
-        &request(serde_json::json!({})),
-        now(),
-    )
-    .await;
+    let none = w.issue_plain(&root(), empty).await;
     assert!(matches!(none, Err(AdminError::Conflict(_))), "{none:?}");
     w.store
         .conn()
         .execute("UPDATE units SET active = 0 WHERE id = ?1", [unit.get()])
         .unwrap();
-    let closed = issue(
-        &w.store,
-        w.issuer(10),
-        &root(),
-        unit,
-        &request(serde_json::json!({})),
-        now(),
-    )
-    .await;
+    let closed = w.issue_plain(&root(), unit).await;
     assert!(
         matches!(closed, Err(AdminError::NotFound("unit"))),
         "{closed:?}"
@@ -267,16 +231,7 @@ async fn a_batch_is_revoked_once_with_one_audit_line() {
     let w = World::new();
     let unit = w.store.seed_unit("Відділ загублених талонів", None);
     w.store.seed_employee("Оксана Лисенко", unit);
-    let lost = issue(
-        &w.store,
-        w.issuer(10),
-        &root(),
-        unit,
-        &request(serde_json::json!({})),
-        now(),
-    )
-    .await
-    .unwrap();
+    let lost = w.issue_plain(&root(), unit).await.unwrap();
     let id = lost.batch.id;
     revoke(&w.store, &root(), id, now()).await.unwrap();
     let again = revoke(&w.store, &root(), id, now()).await;
@@ -320,16 +275,7 @@ async fn used_codes_are_counted_from_spent_marks_and_withheld_for_letters_and_sm
     .await
     .unwrap();
     w.spend(&letter.codes[0], letter.batch.channel);
-    let small = issue(
-        &w.store,
-        w.issuer(10),
-        &root(),
-        unit,
-        &request(serde_json::json!({})),
-        now(),
-    )
-    .await
-    .unwrap();
+    let small = w.issue_plain(&root(), unit).await.unwrap();
 
     let listed = batches(&w.store, w.issuer(10), &root(), unit)
         .await
